@@ -1,0 +1,26 @@
+from django.urls import path
+
+from accounts.api import views
+
+urlpatterns = [
+    path("auth/register", views.RegisterView.as_view(), name="auth-register"),
+    path("auth/login", views.LoginView.as_view(), name="auth-login"),
+    path("auth/refresh", views.RefreshView.as_view(), name="auth-refresh"),
+    path("auth/logout", views.LogoutView.as_view(), name="auth-logout"),
+    path("auth/me", views.MeView.as_view(), name="auth-me"),
+    path("auth/password-reset", views.PasswordResetView.as_view(), name="auth-password-reset"),
+    path("auth/password-reset/confirm", views.PasswordResetConfirmView.as_view(), name="auth-password-reset-confirm"),
+    path("settings/profile", views.ProfileView.as_view(), name="settings-profile"),
+    path("settings/password", views.PasswordChangeView.as_view(), name="settings-password"),
+    path("settings/api-keys", views.ApiKeysView.as_view(), name="api-keys"),
+    path("settings/api-keys/<int:key_id>", views.ApiKeyView.as_view(), name="api-key"),
+    path("team/permissions", views.PermissionsView.as_view(), name="team-permissions"),
+    path("team/members", views.MembersView.as_view(), name="team-members"),
+    path("team/members/<int:user_id>", views.MemberView.as_view(), name="team-member"),
+    path("team/members/<int:user_id>/role", views.MemberRoleView.as_view(), name="team-member-role"),
+    path("team/invite", views.InviteView.as_view(), name="team-invite"),
+    path("team/invitations", views.InvitationsView.as_view(), name="team-invitations"),
+    path("team/invitations/<int:invitation_id>", views.InvitationRevokeView.as_view(), name="team-invitation"),
+    path("team/invitations/<str:token>/accept", views.AcceptInvitationView.as_view(), name="team-invitation-accept"),
+    path("team/stats", views.TeamStatsView.as_view(), name="team-stats"),
+]

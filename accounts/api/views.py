@@ -1,0 +1,249 @@
+from datetime import timedelta
+
+from django.db.models import Count
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.views import TokenRefreshView
+
+from accounts import services
+from accounts.api import serializers as s
+from accounts.models import ApiKey, Invitation
+from accounts.roles import matrix
+from config.api.validation import validated
+from accounts.selectors import invitations_of, members_of, membership_of, memberships_of
+from tenants.selectors import is_public
+from tenants.services import tenant_hostname
+
+
+def client_ip(request):
+    return request.META.get("REMOTE_ADDR", "unknown")
+
+
+# Auth ---------------------------------------------------------------------------------------
+
+
+class RegisterView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    @extend_schema(request=s.RegisterSerializer, responses={201: s.RegisterResponseSerializer})
+    def post(self, request):
+        data = validated(s.RegisterSerializer, request)
+        user, tenant = services.register(
+            email=data["email"], password=data["password"], name=data["name"], company=data["company"],
+            slug=data["slug"], timezone_name=data["timezone"],
+        )
+        body = {"user": user, "tenant": tenant, "host": tenant_hostname(tenant.slug), "tokens": services.issue_tokens(user)}
+        return Response(s.RegisterResponseSerializer(body).data, status=status.HTTP_201_CREATED)
+
+
+class LoginView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    @extend_schema(request=s.LoginSerializer, responses={200: s.LoginResponseSerializer})
+    def post(self, request):
+        data = validated(s.LoginSerializer, request)
+        user, tokens = services.login(email=data["email"], password=data["password"], ip=client_ip(request))
+        return Response(s.LoginResponseSerializer({"user": user, "tokens": tokens}).data)
+
+
+class RefreshView(TokenRefreshView):
+    """Rotates the refresh token; a blacklisted (logged-out) token gets 401."""
+
+    permission_classes = [AllowAny]
+
+
+class LogoutView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    @extend_schema(request=s.RefreshSerializer, responses={204: None})
+    def post(self, request):
+        data = validated(s.RefreshSerializer, request)
+        services.logout(data["refresh"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: s.MeSerializer})
+    def get(self, request):
+        tenant = None if is_public(getattr(request, "tenant", None)) else request.tenant
+        membership = membership_of(request.user, tenant)
+        body = {
+            "user": request.user,
+            "memberships": memberships_of(request.user),
+            "current_tenant": tenant if membership else None,
+            "current_role": membership.role if membership else None,
+        }
+        return Response(s.MeSerializer(body).data)
+
+
+class PasswordResetView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    @extend_schema(request=s.PasswordResetSerializer, responses={202: None})
+    def post(self, request):
+        services.request_password_reset(validated(s.PasswordResetSerializer, request)["email"])
+        return Response({"detail": "If the address is registered, a reset link is on its way."}, status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetConfirmView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    @extend_schema(request=s.PasswordResetConfirmSerializer, responses={204: None})
+    def post(self, request):
+        services.confirm_password_reset(**validated(s.PasswordResetConfirmSerializer, request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ProfileView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=s.ProfileSerializer, responses={200: s.UserSerializer})
+    def put(self, request):
+        user = services.update_profile(request.user, **validated(s.ProfileSerializer, request))
+        return Response(s.UserSerializer(user).data)
+
+
+class PasswordChangeView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=s.PasswordChangeSerializer, responses={204: None})
+    def put(self, request):
+        services.change_password(request.user, **validated(s.PasswordChangeSerializer, request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# Team ---------------------------------------------------------------------------------------
+
+
+class PermissionsView(APIView):
+    required_permission = "team.view"
+
+    @extend_schema(responses={200: {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}}})
+    def get(self, request):
+        return Response({"role": request.membership.role, "matrix": matrix()})
+
+
+class MembersView(generics.ListAPIView):
+    required_permission = "team.view"
+    serializer_class = s.MemberSerializer
+
+    def get_queryset(self):
+        return members_of(self.request.tenant)
+
+
+class InviteView(APIView):
+    required_permission = "team.invite"
+
+    @extend_schema(request=s.InviteSerializer, responses={201: s.InvitationCreatedSerializer})
+    def post(self, request):
+        data = validated(s.InviteSerializer, request)
+        invitation, token = services.invite(tenant=request.tenant, invited_by=request.membership, **data)
+        invitation.token = token
+        return Response(s.InvitationCreatedSerializer(invitation).data, status=status.HTTP_201_CREATED)
+
+
+class InvitationsView(generics.ListAPIView):
+    required_permission = "team.invite"
+    serializer_class = s.InvitationSerializer
+
+    def get_queryset(self):
+        return invitations_of(self.request.tenant)
+
+
+class InvitationRevokeView(APIView):
+    required_permission = "team.invite"
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, invitation_id):
+        services.revoke_invitation(tenant=request.tenant, actor=request.membership, invitation_id=invitation_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AcceptInvitationView(APIView):
+    """The token names the tenant, so this works on any host, for a logged-in or a new user."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=s.AcceptInvitationSerializer, responses={200: s.AcceptanceResponseSerializer})
+    def post(self, request, token):
+        data = validated(s.AcceptInvitationSerializer, request)
+        acceptance = services.accept_invitation(token=token, user=request.user, **data)
+        body = {"tenant": acceptance.membership.tenant, "role": acceptance.membership.role, "tokens": acceptance.tokens}
+        return Response(s.AcceptanceResponseSerializer(body).data)
+
+
+class MemberRoleView(APIView):
+    required_permission = "team.change_role"
+
+    @extend_schema(request=s.RoleSerializer, responses={200: s.MemberSerializer})
+    def put(self, request, user_id):
+        role = validated(s.RoleSerializer, request)["role"]
+        membership = services.change_role(tenant=request.tenant, actor=request.membership, user_id=user_id, role=role)
+        return Response(s.MemberSerializer(membership).data)
+
+
+class MemberView(APIView):
+    required_permission = "team.view"  # members may leave; removing others is checked in the service
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, user_id):
+        services.remove_member(tenant=request.tenant, actor=request.membership, user_id=user_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TeamStatsView(APIView):
+    required_permission = "team.view"
+
+    @extend_schema(responses={200: s.TeamStatsSerializer})
+    def get(self, request):
+        members = members_of(request.tenant)
+        by_role = dict(members.order_by().values_list("role").annotate(n=Count("id")))
+        week_ago = timezone.now() - timedelta(days=7)
+        pending = Invitation.objects.filter(
+            tenant=request.tenant, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        ).count()
+        body = {
+            "members": sum(by_role.values()),
+            "by_role": by_role,
+            "pending_invitations": pending,
+            "active_last_7_days": members.filter(user__last_active__gte=week_ago).count(),
+        }
+        return Response(s.TeamStatsSerializer(body).data)
+
+
+# API keys -----------------------------------------------------------------------------------
+
+
+class ApiKeysView(generics.ListAPIView):
+    required_permission = {"GET": "api_keys.view", "POST": "api_keys.manage"}
+    serializer_class = s.ApiKeySerializer
+
+    def get_queryset(self):
+        return ApiKey.objects.filter(tenant=self.request.tenant).select_related("created_by")
+
+    @extend_schema(request=s.ApiKeyCreateSerializer, responses={201: s.ApiKeyCreatedSerializer})
+    def post(self, request):
+        data = validated(s.ApiKeyCreateSerializer, request)
+        key, secret = services.create_api_key(tenant=request.tenant, created_by=request.user, **data)
+        key.key = secret
+        return Response(s.ApiKeyCreatedSerializer(key).data, status=status.HTTP_201_CREATED)
+
+
+class ApiKeyView(APIView):
+    required_permission = "api_keys.manage"
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, key_id):
+        services.revoke_api_key(tenant=request.tenant, key_id=key_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,51 @@
+from datetime import timedelta
+
+from django.utils import timezone
+from rest_framework import authentication, exceptions
+from rest_framework_simplejwt.authentication import JWTAuthentication
+
+from accounts.models import ApiKey, User
+from accounts.selectors import api_key_from_authorization
+
+# Recording activity on every request would be a write per request; once a minute is plenty.
+ACTIVITY_RESOLUTION = timedelta(minutes=1)
+
+
+def touch_user_activity(user: User) -> None:
+    now = timezone.now()
+    if user.last_active is None or now - user.last_active > ACTIVITY_RESOLUTION:
+        User.objects.filter(pk=user.pk).update(last_active=now)
+        user.last_active = now
+
+
+class ApiKeyAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Bearer vk_…`. Acts as the key's creator, limited by the key's scopes."""
+
+    def authenticate(self, request):
+        header = request.headers.get("Authorization", "")
+        if not header.lower().startswith(f"bearer {ApiKey.PREFIX}"):
+            return None
+        key = api_key_from_authorization(header)
+        if key is None:
+            raise exceptions.AuthenticationFailed("Invalid API key.")
+        if not key.is_usable:
+            raise exceptions.AuthenticationFailed("API key is revoked or expired.")
+        if not key.created_by.is_active:
+            raise exceptions.AuthenticationFailed("The API key's owner is inactive.")
+        now = timezone.now()
+        if key.last_used_at is None or now - key.last_used_at > ACTIVITY_RESOLUTION:
+            ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        return key.created_by, key
+
+    def authenticate_header(self, request):
+        return "Bearer"
+
+
+class TenantJWTAuthentication(JWTAuthentication):
+    """simplejwt's access tokens; membership of the tenant is checked by TenantPermission."""
+
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is not None:
+            touch_user_activity(result[0])
+        return result

@@ -1,0 +1,62 @@
+"""Fail-closed access control for tenant-scoped API views.
+
+`TenantPermission` is the default for every DRF view: it needs a chosen tenant (host, X-Tenant
+header or API key), an authenticated member of that tenant, an API key of that same tenant with
+the right scope, and the role permission the view names in `required_permission` — either one
+string, or a dict by HTTP method / viewset action.
+"""
+from rest_framework import permissions
+
+from accounts.models import ApiKey
+from accounts.roles import role_has
+from accounts.selectors import membership_of
+from config.api.errors import DomainError, Forbidden
+from tenants.selectors import is_public
+
+
+class TenantRequired(DomainError):
+    error_code = "tenant_required"
+
+
+def required_permission_for(view, request):
+    required = getattr(view, "required_permission", None)
+    if isinstance(required, dict):
+        action = getattr(view, "action", None)
+        return required.get(action) or required.get(request.method) or required.get("*")
+    return required
+
+
+def required_scope_for(view, request):
+    scope = getattr(view, "required_scope", None)
+    if scope:
+        return scope
+    return ApiKey.Scope.READ if request.method in permissions.SAFE_METHODS else ApiKey.Scope.WRITE
+
+
+class TenantPermission(permissions.BasePermission):
+    def has_permission(self, request, view):
+        tenant = getattr(request, "tenant", None)
+        if is_public(tenant):
+            raise TenantRequired(
+                "No tenant chosen: call the tenant's host, send an X-Tenant header, or use an API key."
+            )
+        user = request.user
+        if user is None or not user.is_authenticated:
+            return False  # DRF answers 401 with the authenticate header
+        api_key = request.auth if isinstance(request.auth, ApiKey) else None
+        if api_key is not None:
+            if api_key.tenant_id != tenant.id:
+                raise Forbidden("This API key belongs to another tenant.", error_code="wrong_tenant")
+            scope = required_scope_for(view, request)
+            if scope not in api_key.scopes:
+                raise Forbidden(f"This API key lacks the '{scope}' scope.", error_code="missing_scope")
+        membership = membership_of(user, tenant)
+        if membership is None:
+            raise Forbidden(f"You are not a member of tenant '{tenant.slug}'.", error_code="not_a_member")
+        request.membership = membership
+        permission = required_permission_for(view, request)
+        if permission and not role_has(membership.role, permission):
+            raise Forbidden(
+                f"Your role '{membership.role}' does not allow '{permission}'.", error_code="role_forbidden"
+            )
+        return True

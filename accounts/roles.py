@@ -1,0 +1,40 @@
+"""Roles and the permissions matrix: which role may do what inside a tenant.
+
+Views name the permission they need (`required_permission`); `TenantPermission` looks it up here.
+"""
+OWNER, ADMIN, MEMBER = "owner", "admin", "member"
+ROLES = (OWNER, ADMIN, MEMBER)
+ROLE_CHOICES = [(OWNER, "Owner"), (ADMIN, "Admin"), (MEMBER, "Member")]
+
+PERMISSIONS = {
+    "tenant.view": {OWNER, ADMIN, MEMBER},
+    "tenant.manage": {OWNER, ADMIN},
+    "team.view": {OWNER, ADMIN, MEMBER},
+    "team.invite": {OWNER, ADMIN},
+    "team.change_role": {OWNER, ADMIN},
+    "team.remove": {OWNER, ADMIN},
+    "team.manage_owners": {OWNER},
+    "api_keys.view": {OWNER, ADMIN},
+    "api_keys.manage": {OWNER, ADMIN},
+    "agents.view": {OWNER, ADMIN, MEMBER},
+    "agents.manage": {OWNER, ADMIN},
+    "calls.view": {OWNER, ADMIN, MEMBER},
+    "calls.place": {OWNER, ADMIN, MEMBER},
+    "calls.manage": {OWNER, ADMIN},
+    "scheduling.view": {OWNER, ADMIN, MEMBER},
+    "scheduling.manage": {OWNER, ADMIN, MEMBER},
+    "compliance.view": {OWNER, ADMIN},
+    "compliance.manage": {OWNER, ADMIN},
+    "billing.view": {OWNER, ADMIN},
+    "billing.manage": {OWNER},
+}
+
+
+def role_has(role: str, permission: str) -> bool:
+    if permission not in PERMISSIONS:
+        raise KeyError(f"Unknown permission '{permission}'")
+    return role in PERMISSIONS[permission]
+
+
+def matrix():
+    return {permission: sorted(roles, key=ROLES.index) for permission, roles in PERMISSIONS.items()}

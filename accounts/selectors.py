@@ -1,0 +1,32 @@
+from accounts.models import ApiKey, Invitation, Membership, hash_secret
+
+
+def api_key_from_authorization(header: str):
+    """The ApiKey named by an `Authorization: Bearer vk_…` header, usable or not; None otherwise."""
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token.startswith(ApiKey.PREFIX):
+        return None
+    return ApiKey.objects.select_related("tenant", "created_by").filter(key_hash=hash_secret(token)).first()
+
+
+def membership_of(user, tenant):
+    if user is None or not user.is_authenticated or tenant is None:
+        return None
+    return Membership.objects.filter(user=user, tenant=tenant).first()
+
+
+def members_of(tenant):
+    return Membership.objects.filter(tenant=tenant).select_related("user").order_by("created_at", "id")
+
+
+def owner_count(tenant) -> int:
+    return Membership.objects.filter(tenant=tenant, role="owner").count()
+
+
+def invitations_of(tenant):
+    return Invitation.objects.filter(tenant=tenant).select_related("invited_by")
+
+
+def memberships_of(user):
+    return Membership.objects.filter(user=user).select_related("tenant").order_by("tenant__name")

@@ -1,0 +1,288 @@
+"""Business rules of users, memberships, invitations, API keys and logins."""
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.encoding import force_bytes, force_str
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from accounts import throttling
+from accounts.models import ApiKey, Invitation, Membership, User, hash_secret
+from accounts.roles import OWNER, role_has
+from accounts.selectors import membership_of, owner_count
+from config.api.errors import Conflict, DomainError, Forbidden, NotFound
+
+
+class AuthenticationError(DomainError):
+    status_code = 401
+    error_code = "invalid_credentials"
+
+
+def _password_errors(password, user=None, field="password"):
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise DomainError(exc.messages[0], error_code="weak_password", errors={field: exc.messages})
+
+
+def issue_tokens(user) -> dict:
+    refresh = RefreshToken.for_user(user)
+    return {"access": str(refresh.access_token), "refresh": str(refresh)}
+
+
+def add_membership(*, user, tenant, role) -> Membership:
+    membership, created = Membership.objects.get_or_create(user=user, tenant=tenant, defaults={"role": role})
+    if not created and membership.role != role:
+        membership.role = role
+        membership.save(update_fields=["role"])
+    return membership
+
+
+@transaction.atomic
+def register(*, email, password, name, company, slug, timezone_name="UTC"):
+    from tenants.services import create_tenant
+
+    email = email.strip().lower()
+    if User.objects.filter(email=email).exists():
+        raise Conflict("This email is already registered.", error_code="email_taken", errors={"email": ["Already registered."]})
+    user = User(email=email, name=name)
+    _password_errors(password, user)
+    user.set_password(password)
+    user.save()
+    tenant = create_tenant(name=company, slug=slug, owner=user, timezone=timezone_name)
+    return user, tenant
+
+
+def login(*, email, password, ip) -> tuple[User, dict]:
+    email = email.strip().lower()
+    throttling.check_login_allowed(ip=ip, email=email)
+    user = authenticate(username=email, password=password)
+    if user is None:
+        throttling.record_login_failure(ip=ip, email=email)
+        raise AuthenticationError("Email or password is incorrect.")
+    throttling.clear_account_failures(email)
+    user.last_login = user.last_active = timezone.now()
+    user.save(update_fields=["last_login", "last_active"])
+    return user, issue_tokens(user)
+
+
+def logout(refresh_token: str) -> None:
+    from rest_framework_simplejwt.exceptions import TokenError
+
+    try:
+        RefreshToken(refresh_token).blacklist()
+    except TokenError as exc:
+        raise AuthenticationError(str(exc), error_code="invalid_token", errors={"refresh": [str(exc)]})
+
+
+def _blacklist_all_refresh_tokens(user) -> None:
+    for token in OutstandingToken.objects.filter(user=user).exclude(blacklistedtoken__isnull=False):
+        BlacklistedToken.objects.get_or_create(token=token)
+
+
+def request_password_reset(email: str) -> None:
+    """Sends a reset link if the address is known; says nothing either way (no account probing)."""
+    user = User.objects.filter(email=email.strip().lower(), is_active=True).first()
+    if user is None:
+        return
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    link = f"{settings.FRONTEND_URL}/reset-password?uid={uid}&token={token}"
+    send_mail(
+        "Reset your password",
+        f"Use this link within {settings.PASSWORD_RESET_TIMEOUT // 60} minutes to choose a new password:\n{link}\n"
+        f"uid: {uid}\ntoken: {token}\n",
+        settings.DEFAULT_FROM_EMAIL,
+        [user.email],
+    )
+
+
+def confirm_password_reset(*, uid, token, new_password) -> User:
+    invalid = DomainError("Reset link is invalid or expired.", error_code="invalid_reset_token", errors={"token": ["Invalid or expired."]})
+    try:
+        user = User.objects.get(pk=force_str(urlsafe_base64_decode(uid)), is_active=True)
+    except (User.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise invalid
+    # The token hashes the password and last login, so it stops working once used.
+    if not default_token_generator.check_token(user, token):
+        raise invalid
+    _password_errors(new_password, user, field="new_password")
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    _blacklist_all_refresh_tokens(user)
+    return user
+
+
+def change_password(user, *, current_password, new_password) -> None:
+    if not user.check_password(current_password):
+        raise DomainError("Current password is incorrect.", error_code="wrong_password", errors={"current_password": ["Incorrect."]})
+    _password_errors(new_password, user, field="new_password")
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    _blacklist_all_refresh_tokens(user)
+
+
+def update_profile(user, *, name) -> User:
+    user.name = name
+    user.save(update_fields=["name"])
+    return user
+
+
+# Team -----------------------------------------------------------------------------------------
+
+
+def _require(membership, permission, detail):
+    if not role_has(membership.role, permission):
+        raise Forbidden(detail, error_code="role_forbidden")
+
+
+def invite(*, tenant, invited_by: Membership, email, role) -> tuple[Invitation, str]:
+    _require(invited_by, "team.invite", "Only owners and admins can invite.")
+    if role == OWNER:
+        _require(invited_by, "team.manage_owners", "Only owners can invite owners.")
+    email = email.strip().lower()
+    if Membership.objects.filter(tenant=tenant, user__email=email).exists():
+        raise Conflict(f"{email} is already a member.", error_code="already_member", errors={"email": ["Already a member."]})
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        tenant=tenant, email=email, role=role, token_hash=hash_secret(token), invited_by=invited_by.user,
+        expires_at=timezone.now() + settings.INVITATION_TTL,
+    )
+    transaction.on_commit(lambda: send_mail(
+        f"You are invited to {tenant.name}",
+        f"{invited_by.user.email} invited you to join {tenant.name} as {role}.\n"
+        f"Accept within 7 days: {settings.FRONTEND_URL}/invitations/{token}\n",
+        settings.DEFAULT_FROM_EMAIL,
+        [email],
+    ))
+    return invitation, token
+
+
+@dataclass
+class Acceptance:
+    membership: Membership
+    tokens: dict | None  # issued for a user created by the acceptance
+
+
+@transaction.atomic
+def accept_invitation(*, token, user=None, name="", password="") -> Acceptance:
+    invitation = Invitation.objects.select_for_update().filter(token_hash=hash_secret(token)).first()
+    if invitation is None:
+        raise NotFound("Invitation not found.", error_code="invitation_not_found")
+    if invitation.status != "pending":
+        raise DomainError(f"Invitation is {invitation.status}.", error_code=f"invitation_{invitation.status}", status_code=410)
+    tokens = None
+    if user is not None and user.is_authenticated:
+        if user.email != invitation.email:
+            raise Forbidden("This invitation was sent to another email address.", error_code="invitation_email_mismatch")
+    else:
+        if User.objects.filter(email=invitation.email).exists():
+            raise AuthenticationError(
+                "An account with this email exists: log in, then accept.", error_code="login_required", status_code=401
+            )
+        if not password:
+            raise DomainError("password: This field is required.", errors={"password": ["This field is required."]})
+        user = User(email=invitation.email, name=name)
+        _password_errors(password, user)
+        user.set_password(password)
+        user.save()
+        tokens = issue_tokens(user)
+    membership = add_membership(user=user, tenant=invitation.tenant, role=invitation.role)
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    return Acceptance(membership=membership, tokens=tokens)
+
+
+def _target_membership(tenant, user_id) -> Membership:
+    target = Membership.objects.select_for_update().select_related("user").filter(tenant=tenant, user_id=user_id).first()
+    if target is None:
+        raise NotFound("No such member in this tenant.", error_code="member_not_found")
+    return target
+
+
+def _lock_owners(tenant):
+    # Serialises owner changes so two concurrent demotions cannot both pass the last-owner check.
+    list(Membership.objects.select_for_update().filter(tenant=tenant, role=OWNER).values_list("id", flat=True))
+
+
+@transaction.atomic
+def change_role(*, tenant, actor: Membership, user_id, role) -> Membership:
+    _require(actor, "team.change_role", "Only owners and admins can change roles.")
+    _lock_owners(tenant)
+    target = _target_membership(tenant, user_id)
+    if OWNER in (role, target.role):
+        _require(actor, "team.manage_owners", "Only owners can grant or take away the owner role.")
+    if target.role == OWNER and role != OWNER and owner_count(tenant) == 1:
+        raise Conflict("The last owner cannot be demoted.", error_code="last_owner")
+    target.role = role
+    target.save(update_fields=["role"])
+    return target
+
+
+@transaction.atomic
+def remove_member(*, tenant, actor: Membership, user_id) -> None:
+    leaving = actor.user_id == int(user_id)
+    if not leaving:
+        _require(actor, "team.remove", "Only owners and admins can remove members.")
+    _lock_owners(tenant)
+    target = _target_membership(tenant, user_id)
+    if target.role == OWNER:
+        if not leaving:
+            _require(actor, "team.manage_owners", "Only owners can remove an owner.")
+        if owner_count(tenant) == 1:
+            raise Conflict("The last owner cannot be removed.", error_code="last_owner")
+    ApiKey.objects.filter(tenant=tenant, created_by_id=target.user_id, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    target.delete()
+
+
+def revoke_invitation(*, tenant, actor: Membership, invitation_id) -> None:
+    _require(actor, "team.invite", "Only owners and admins can revoke invitations.")
+    updated = Invitation.objects.filter(tenant=tenant, pk=invitation_id, accepted_at__isnull=True, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    if not updated:
+        raise NotFound("No pending invitation with this id.", error_code="invitation_not_found")
+
+
+# API keys -------------------------------------------------------------------------------------
+
+
+def create_api_key(*, tenant, created_by, name, scopes, expires_at=None) -> tuple[ApiKey, str]:
+    """Returns the key and its secret; the secret is never stored and never shown again."""
+    if expires_at is not None and expires_at <= timezone.now():
+        raise DomainError("expires_at: must be in the future.", errors={"expires_at": ["Must be in the future."]})
+    for _ in range(3):
+        prefix = secrets.token_hex(4)
+        secret = f"{ApiKey.PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+        try:
+            with transaction.atomic():
+                key = ApiKey.objects.create(
+                    tenant=tenant, name=name, prefix=f"{ApiKey.PREFIX}{prefix}", key_hash=hash_secret(secret),
+                    scopes=sorted(set(scopes)), created_by=created_by, expires_at=expires_at,
+                )
+            return key, secret
+        except IntegrityError:
+            continue  # prefix collision: draw again
+    raise Conflict("Could not allocate a unique API key; try again.")
+
+
+def revoke_api_key(*, tenant, key_id) -> None:
+    updated = ApiKey.objects.filter(tenant=tenant, pk=key_id, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    if not updated:
+        raise NotFound("No active API key with this id.", error_code="api_key_not_found")
+
+
+def require_membership(user, tenant) -> Membership:
+    membership = membership_of(user, tenant)
+    if membership is None:
+        raise Forbidden(f"You are not a member of tenant '{tenant.slug}'.", error_code="not_a_member")
+    return membership
+
+

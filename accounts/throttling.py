@@ -1,0 +1,42 @@
+"""Failed-login limits per IP and per account, in Redis (shared by every process and host)."""
+import hashlib
+
+from django.conf import settings
+
+from config.api.errors import DomainError
+from config.redis import get_redis
+
+
+class TooManyAttempts(DomainError):
+    status_code = 429
+    error_code = "too_many_login_attempts"
+
+    def __init__(self, retry_after):
+        super().__init__(
+            f"Too many failed logins; try again in {retry_after} seconds.", headers={"Retry-After": str(retry_after)}
+        )
+
+
+def _keys(ip, email):
+    account = hashlib.sha256(email.encode()).hexdigest()[:32]
+    return [f"login-fail:ip:{ip}", f"login-fail:acct:{account}"]
+
+
+def check_login_allowed(*, ip, email):
+    client = get_redis()
+    for key in _keys(ip, email):
+        count = client.get(key)
+        if count is not None and int(count) >= settings.LOGIN_FAILURE_LIMIT:
+            raise TooManyAttempts(max(client.ttl(key), 1))
+
+
+def record_login_failure(*, ip, email):
+    pipe = get_redis().pipeline()
+    for key in _keys(ip, email):
+        pipe.incr(key)
+        pipe.expire(key, settings.LOGIN_FAILURE_WINDOW_SECONDS, nx=True)
+    pipe.execute()
+
+
+def clear_account_failures(email):
+    get_redis().delete(_keys("-", email)[1])

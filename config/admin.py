@@ -1,0 +1,77 @@
+"""The admin site: platform operators on the public host, a tenant's owners and admins on its host.
+
+Models declare where they live with `PublicSchemaAdmin` or `TenantSchemaAdmin`, so a tenant host
+never shows platform tables and the public host never touches a tenant schema.
+"""
+from django.contrib import admin
+from django_tenants.utils import get_public_schema_name
+
+TENANT_ADMIN_ROLES = {"owner", "admin"}
+
+
+def _on_public(request):
+    tenant = getattr(request, "tenant", None)
+    return tenant is None or tenant.schema_name == get_public_schema_name()
+
+
+def _tenant_admin(request):
+    from accounts.selectors import membership_of
+
+    membership = membership_of(request.user, request.tenant)
+    return membership is not None and membership.role in TENANT_ADMIN_ROLES
+
+
+class PlatformAdminSite(admin.AdminSite):
+    site_header = "Voice Agents administration"
+
+    def has_permission(self, request):
+        user = request.user
+        if not (user.is_active and user.is_staff):
+            return False
+        if _on_public(request) or user.is_superuser:
+            return user.is_superuser
+        return _tenant_admin(request)
+
+
+class PublicSchemaAdmin(admin.ModelAdmin):
+    """Platform tables: superusers on the public host only."""
+
+    def _allowed(self, request):
+        return _on_public(request) and request.user.is_superuser
+
+    def has_module_permission(self, request):
+        return self._allowed(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_add_permission(self, request):
+        return self._allowed(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._allowed(request)
+
+
+class TenantSchemaAdmin(admin.ModelAdmin):
+    """Tenant tables: on the tenant's own host, for the site's allowed users (owners, admins)."""
+
+    def _allowed(self, request):
+        return not _on_public(request) and admin.site.has_permission(request)
+
+    def has_module_permission(self, request):
+        return self._allowed(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_add_permission(self, request):
+        return self._allowed(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._allowed(request)

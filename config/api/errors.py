@@ -1,0 +1,158 @@
+"""One error format for every 4xx/5xx:
+`{"detail": str, "error_code": str, "errors": {field: [messages]}, "request_id": str}`.
+
+Domain code raises `DomainError` subclasses with a stable `error_code`; DRF's own exceptions are
+mapped to codes here; anything else is a 500 that never leaks internals.
+"""
+import logging
+
+from django.core.exceptions import PermissionDenied, ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+
+logger = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """A business rule refused the request; `error_code` is stable API surface."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    error_code = "invalid_request"
+
+    def __init__(self, detail, *, error_code=None, status_code=None, errors=None, headers=None):
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or {}
+        self.headers = headers or {}
+        if error_code:
+            self.error_code = error_code
+        if status_code:
+            self.status_code = status_code
+
+
+class NotFound(DomainError):
+    status_code = status.HTTP_404_NOT_FOUND
+    error_code = "not_found"
+
+
+class Forbidden(DomainError):
+    status_code = status.HTTP_403_FORBIDDEN
+    error_code = "permission_denied"
+
+
+class Conflict(DomainError):
+    status_code = status.HTTP_409_CONFLICT
+    error_code = "conflict"
+
+
+def _request_id(request):
+    return getattr(request, "request_id", None) if request is not None else None
+
+
+def error_body(request, detail, error_code, errors=None):
+    return {"detail": str(detail), "error_code": error_code, "errors": errors or {}, "request_id": _request_id(request)}
+
+
+def error_response(request, status_code, detail, error_code, errors=None, headers=None):
+    response = JsonResponse(error_body(request, detail, error_code, errors), status=status_code)
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def _flatten(data):
+    """DRF validation details → {field: [messages]} (nested fields joined with dots)."""
+    if isinstance(data, list):
+        if data and all(not isinstance(item, (dict, list)) for item in data):
+            return {"non_field_errors": [str(item) for item in data]}
+        flat = {}
+        for index, item in enumerate(data):
+            for key, messages in _flatten(item).items():
+                flat[f"{index}.{key}"] = messages
+        return flat
+    flat = {}
+    for field, value in data.items():
+        if isinstance(value, dict):
+            for key, messages in _flatten(value).items():
+                flat[f"{field}.{key}"] = messages
+        elif isinstance(value, list) and value and isinstance(value[0], (dict, list)):
+            for key, messages in _flatten(value).items():
+                flat[f"{field}.{key}"] = messages
+        else:
+            values = value if isinstance(value, list) else [value]
+            flat[field] = [str(item) for item in values]
+    return flat
+
+
+def _validation_detail(errors):
+    field, messages = next(iter(errors.items()))
+    if field == "non_field_errors":
+        return messages[0]
+    return f"{field}: {messages[0]}"
+
+
+_CODES = {
+    exceptions.ParseError: "malformed_request",
+    exceptions.AuthenticationFailed: "authentication_failed",
+    exceptions.NotAuthenticated: "not_authenticated",
+    exceptions.PermissionDenied: "permission_denied",
+    exceptions.NotFound: "not_found",
+    exceptions.MethodNotAllowed: "method_not_allowed",
+    exceptions.NotAcceptable: "not_acceptable",
+    exceptions.UnsupportedMediaType: "unsupported_media_type",
+    exceptions.Throttled: "throttled",
+}
+
+
+def exception_handler(exc, context):
+    request = context.get("request")
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+
+    if isinstance(exc, DomainError):
+        return Response(
+            error_body(request, exc.detail, exc.error_code, exc.errors), status=exc.status_code, headers=exc.headers
+        )
+
+    if isinstance(exc, exceptions.ValidationError):
+        errors = _flatten(exc.detail if isinstance(exc.detail, (dict, list)) else [exc.detail])
+        return Response(
+            error_body(request, _validation_detail(errors), "validation_error", errors),
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+
+    if isinstance(exc, exceptions.APIException):
+        code = next((c for cls, c in _CODES.items() if isinstance(exc, cls)), exc.default_code)
+        headers = {}
+        if getattr(exc, "auth_header", None):
+            headers["WWW-Authenticate"] = exc.auth_header
+        if getattr(exc, "wait", None):
+            headers["Retry-After"] = str(int(exc.wait))
+        detail = exc.detail if isinstance(exc.detail, str) else _validation_detail(_flatten(exc.detail))
+        return Response(error_body(request, detail, code), status=exc.status_code, headers=headers)
+
+    logger.exception("Unhandled error in API view", exc_info=exc)
+    return Response(
+        error_body(request, "Internal server error.", "server_error"), status=status.HTTP_500_INTERNAL_SERVER_ERROR
+    )
+
+
+def json_404(request, exception=None):
+    return error_response(request, 404, "Not found.", "not_found")
+
+
+def json_500(request):
+    return error_response(request, 500, "Internal server error.", "server_error")
+
+
+def json_400(request, exception=None):
+    return error_response(request, 400, "Bad request.", "bad_request")
+
+
+def json_403(request, exception=None):
+    return error_response(request, 403, "Permission denied.", "permission_denied")

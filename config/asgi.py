@@ -1,0 +1,19 @@
+"""HTTP through Django, WebSockets through Channels with tenant + JWT resolution."""
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+django_asgi_app = get_asgi_application()
+
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402  (needs Django set up)
+
+from config.routing import websocket_urlpatterns  # noqa: E402
+from tenants.channels import TenantAuthMiddleware  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": TenantAuthMiddleware(URLRouter(websocket_urlpatterns)),
+    }
+)

@@ -1,0 +1,37 @@
+"""Celery app whose tasks run in the schema of the tenant that queued them.
+
+tenant-schemas-celery stamps the current schema into every message's headers and switches to it
+in the worker before the task runs; `TenantScopedTask` refuses to run on the public schema, so a
+task queued outside a tenant fails instead of reading shared tables.
+"""
+import os
+
+from django.db import connection
+from tenant_schemas_celery.app import CeleryApp
+from django_tenants.utils import get_public_schema_name
+from tenant_schemas_celery.task import TenantTask
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+
+class TenantRequired(RuntimeError):
+    pass
+
+
+class TenantScopedTask(TenantTask):
+    # Tasks that work across tenants (beat fan-out, billing) set `public = True`.
+    public = False
+
+    def __call__(self, *args, **kwargs):
+        if not self.public and connection.schema_name == get_public_schema_name():
+            raise TenantRequired(f"Task {self.name} was queued without a tenant.")
+        return super().__call__(*args, **kwargs)
+
+
+class App(CeleryApp):
+    task_cls = "config.celery:TenantScopedTask"
+
+
+app = App("voiceagents")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

@@ -1,0 +1,3 @@
+from tenants.routing import websocket_urlpatterns as tenant_ws
+
+websocket_urlpatterns = [*tenant_ws]

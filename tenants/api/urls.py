@@ -1,0 +1,9 @@
+from django.urls import path
+
+from tenants.api import views
+
+urlpatterns = [
+    path("tenant", views.CurrentTenantView.as_view(), name="tenant"),
+    path("tenant/domains", views.DomainsView.as_view(), name="tenant-domains"),
+    path("agency/clients", views.AgencyClientsView.as_view(), name="agency-clients"),
+]

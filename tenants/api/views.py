@@ -1,0 +1,60 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.api.errors import Forbidden
+from config.api.validation import validated
+from tenants import services
+from tenants.api import serializers as s
+from tenants.models import Domain, Tenant
+
+
+class CurrentTenantView(APIView):
+    required_permission = {"GET": "tenant.view", "PATCH": "tenant.manage"}
+
+    @extend_schema(responses={200: s.TenantSerializer})
+    def get(self, request):
+        return Response(s.TenantSerializer(request.tenant).data)
+
+    @extend_schema(request=s.TenantUpdateSerializer, responses={200: s.TenantSerializer})
+    def patch(self, request):
+        tenant = services.update_tenant(request.tenant, **validated(s.TenantUpdateSerializer, request))
+        return Response(s.TenantSerializer(tenant).data)
+
+
+class DomainsView(generics.ListAPIView):
+    required_permission = {"GET": "tenant.view", "POST": "tenant.manage"}
+    serializer_class = s.DomainSerializer
+
+    def get_queryset(self):
+        return Domain.objects.filter(tenant=self.request.tenant)
+
+    @extend_schema(request=s.DomainCreateSerializer, responses={201: s.DomainSerializer})
+    def post(self, request):
+        domain = services.add_custom_domain(request.tenant, validated(s.DomainCreateSerializer, request)["domain"])
+        return Response(s.DomainSerializer(domain).data, status=status.HTTP_201_CREATED)
+
+
+class AgencyClientsView(generics.ListAPIView):
+    """An agency's client tenants; the agency's owners become owners of each new client."""
+
+    required_permission = {"GET": "tenant.view", "POST": "tenant.manage"}
+    serializer_class = s.TenantSerializer
+
+    def _agency(self):
+        if self.request.tenant.kind != Tenant.Kind.AGENCY:
+            raise Forbidden("Only agency tenants have clients.", error_code="not_an_agency")
+        return self.request.tenant
+
+    def get_queryset(self):
+        return Tenant.objects.filter(parent=self._agency()).prefetch_related("domains")
+
+    @extend_schema(request=s.ClientCreateSerializer, responses={201: s.TenantSerializer})
+    def post(self, request):
+        data = validated(s.ClientCreateSerializer, request)
+        client = services.create_tenant(
+            name=data["name"], slug=data["slug"], timezone=data["timezone"], kind=Tenant.Kind.CLIENT,
+            parent=self._agency(), owner=request.user,
+        )
+        return Response(s.TenantSerializer(client).data, status=status.HTTP_201_CREATED)

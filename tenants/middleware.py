@@ -1,0 +1,85 @@
+"""Chooses the tenant of each request, and fails closed when there is none.
+
+- `<slug>.<BASE_DOMAIN>` and custom domains: the tenant that owns the host.
+- The public hosts (BASE_DOMAIN, API_HOST): the public schema, unless an API request names its
+  tenant through its API key or an `X-Tenant: <slug>` header. Whether the caller may act in that
+  tenant is decided by `accounts.permissions.TenantPermission`, once the caller is known.
+- Suspended tenants get 403. The connection goes back to the public schema after every request so
+  that nothing run later on this thread inherits the tenant.
+"""
+from django.core.exceptions import DisallowedHost
+from django.db import connection
+from django.http import HttpResponseForbidden
+from django_tenants.utils import get_public_schema_name, remove_www
+
+from accounts.selectors import api_key_from_authorization
+from config.api.errors import error_response
+from tenants.models import Domain, Tenant
+
+TENANT_HEADER = "X-Tenant"
+
+
+def _is_api(request):
+    return request.path.startswith("/api/")
+
+
+class TenantMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        connection.set_schema_to_public()
+        try:
+            response = self._resolve(request)
+            if response is None:
+                response = self.get_response(request)
+        finally:
+            connection.set_schema_to_public()
+        return response
+
+    def _resolve(self, request):
+        try:
+            hostname = remove_www(request.get_host().split(":")[0]).lower()
+        except DisallowedHost:
+            return error_response(request, 400, "Host header is not allowed.", "invalid_host")
+        domain = Domain.objects.select_related("tenant").filter(domain=hostname).first()
+        if domain is None:
+            return error_response(request, 404, f"No tenant is served at host '{hostname}'.", "unknown_host")
+        tenant = domain.tenant
+        request.tenant_source = "host"
+
+        if tenant.schema_name == get_public_schema_name() and _is_api(request):
+            chosen = self._tenant_named_by_request(request)
+            if isinstance(chosen, Tenant):
+                tenant = chosen
+            elif chosen is not None:
+                return chosen
+
+        if not tenant.is_active:
+            message = f"Tenant '{tenant.slug}' is suspended." + (
+                f" {tenant.suspended_reason}" if tenant.suspended_reason else ""
+            )
+            if _is_api(request):
+                return error_response(request, 403, message, "tenant_suspended")
+            return HttpResponseForbidden(message)
+
+        tenant.domain_url = hostname
+        request.tenant = tenant
+        connection.set_tenant(tenant)
+        return None
+
+    def _tenant_named_by_request(self, request):
+        slug = request.headers.get(TENANT_HEADER, "").strip().lower()
+        if slug:
+            tenant = Tenant.objects.exclude(schema_name=get_public_schema_name()).filter(slug=slug).first()
+            if tenant is None:
+                return error_response(
+                    request, 404, f"Unknown tenant '{slug}'.", "unknown_tenant", {"X-Tenant": ["Unknown tenant."]}
+                )
+            request.tenant_source = "header"
+            return tenant
+        api_key = api_key_from_authorization(request.headers.get("Authorization", ""))
+        if api_key is not None:
+            request.tenant_source = "api_key"
+            return api_key.tenant
+        return None

@@ -1,0 +1,77 @@
+import zoneinfo
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django_tenants.models import DomainMixin, TenantMixin
+
+SLUG_VALIDATOR = RegexValidator(
+    r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$",
+    "Use 3-40 lowercase letters, digits and hyphens, starting with a letter.",
+)
+RESERVED_SLUGS = {"www", "api", "admin", "app", "public", "static", "media", "mail", "tenant-template"}
+COLOUR_VALIDATOR = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a hex colour such as #1a73e8.")
+
+
+def validate_timezone(value):
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"'{value}' is not a known IANA time zone.")
+
+
+class Tenant(TenantMixin):
+    class Status(models.TextChoices):
+        ACTIVE = "active"
+        SUSPENDED = "suspended"
+
+    class Kind(models.TextChoices):
+        DIRECT = "direct"
+        AGENCY = "agency"
+        CLIENT = "client"
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=40, unique=True, validators=[SLUG_VALIDATOR])
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.DIRECT)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="clients",
+        help_text="The agency that manages this client tenant.",
+    )
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    # White-label branding, shown on the tenant's dashboard and emails.
+    product_name = models.CharField(max_length=100, blank=True)
+    logo_url = models.URLField(blank=True)
+    primary_colour = models.CharField(max_length=7, blank=True, validators=[COLOUR_VALIDATOR])
+    support_email = models.EmailField(blank=True)
+    suspended_reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    auto_create_schema = True
+    auto_drop_schema = True
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                name="client_tenant_has_parent",
+                condition=~models.Q(kind="client") | models.Q(parent__isnull=False),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_active(self):
+        return self.status == self.Status.ACTIVE
+
+    @staticmethod
+    def schema_name_for(slug):
+        return "t_" + slug.replace("-", "_")
+
+
+class Domain(DomainMixin):
+    class Meta:
+        ordering = ["domain"]
+
+    def __str__(self):
+        return self.domain

@@ -1,0 +1,84 @@
+"""Creating tenants and their domains; the only writers of Tenant and Domain."""
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection, transaction
+from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
+
+from config.api.errors import Conflict, DomainError
+from tenants.models import RESERVED_SLUGS, Domain, Tenant
+
+
+def tenant_hostname(slug: str) -> str:
+    return f"{slug}.{settings.BASE_DOMAIN}"
+
+
+def ensure_public_tenant() -> Tenant:
+    """The public schema's row and its hosts (signup, agency console, shared API host)."""
+    public, _ = Tenant.objects.get_or_create(
+        schema_name=get_public_schema_name(), defaults={"name": "Platform", "slug": "public"}
+    )
+    for host in {settings.BASE_DOMAIN, settings.API_HOST, "127.0.0.1"}:
+        Domain.objects.get_or_create(domain=host, defaults={"tenant": public, "is_primary": host == settings.BASE_DOMAIN})
+    return public
+
+
+def sync_tenant_template(verbosity=0) -> None:
+    """Create or migrate the template schema that new tenants are cloned from."""
+    template = settings.TENANT_BASE_SCHEMA
+    if not schema_exists(template):
+        with connection.cursor() as cursor:
+            cursor.execute(f'CREATE SCHEMA "{template}"')
+    call_command("migrate_schemas", schema_name=template, interactive=False, verbosity=verbosity)
+
+
+@transaction.atomic
+def create_tenant(*, name, slug, kind=Tenant.Kind.DIRECT, parent=None, owner=None, timezone="UTC", **branding):
+    """Create a tenant with its schema (cloned from the template), its domain and its owner."""
+    from accounts.services import add_membership  # accounts depends on tenants, not the reverse
+
+    slug = slug.lower()
+    if slug in RESERVED_SLUGS:
+        raise DomainError(f"'{slug}' is reserved.", error_code="slug_reserved", errors={"slug": ["This name is reserved."]})
+    if Tenant.objects.filter(slug=slug).exists():
+        raise Conflict(f"Tenant '{slug}' already exists.", error_code="slug_taken", errors={"slug": ["Already taken."]})
+    if kind == Tenant.Kind.CLIENT and (parent is None or parent.kind != Tenant.Kind.AGENCY):
+        raise DomainError("A client tenant needs an agency parent.", errors={"parent": ["Must be an agency tenant."]})
+    tenant = Tenant(
+        name=name, slug=slug, schema_name=Tenant.schema_name_for(slug), kind=kind, parent=parent,
+        timezone=timezone, **branding,
+    )
+    tenant.full_clean(exclude=["schema_name"])
+    with schema_context(get_public_schema_name()):  # django-tenants creates schemas only from public
+        tenant.save(verbosity=0)
+    Domain.objects.create(domain=tenant_hostname(slug), tenant=tenant, is_primary=True)
+    if owner is not None:
+        add_membership(user=owner, tenant=tenant, role="owner")
+    return tenant
+
+
+def add_custom_domain(tenant: Tenant, domain: str) -> Domain:
+    """White-label host for an agency or its clients."""
+    domain = domain.strip().lower()
+    if tenant.kind == Tenant.Kind.DIRECT:
+        raise DomainError("Custom domains are for agencies and their clients.", error_code="custom_domain_not_allowed")
+    if domain == settings.BASE_DOMAIN or domain.endswith("." + settings.BASE_DOMAIN):
+        raise DomainError(f"Use a domain outside {settings.BASE_DOMAIN}.", errors={"domain": ["Reserved for the platform."]})
+    if Domain.objects.filter(domain=domain).exists():
+        raise Conflict(f"Domain '{domain}' is already in use.", errors={"domain": ["Already in use."]})
+    return Domain.objects.create(domain=domain, tenant=tenant, is_primary=False)
+
+
+def update_tenant(tenant: Tenant, **fields) -> Tenant:
+    for name, value in fields.items():
+        setattr(tenant, name, value)
+    tenant.full_clean(exclude=["schema_name"])
+    tenant.save(update_fields=list(fields))
+    return tenant
+
+
+def set_status(tenant: Tenant, status: str, reason: str = "") -> Tenant:
+    tenant.status = status
+    tenant.suspended_reason = reason if status == Tenant.Status.SUSPENDED else ""
+    tenant.save(update_fields=["status", "suspended_reason"])
+    return tenant
+
