@@ -7,6 +7,7 @@ from config.health import HealthView
 api_patterns = [
     path("", include("accounts.api.urls")),
     path("", include("tenants.api.urls")),
+    path("", include("agents.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]
