@@ -35,6 +35,13 @@ def django_db_setup(django_db_setup, django_db_blocker):
             user = UserFactory(email=f"{name}@example.com", name=name.capitalize())
             if slug:
                 Membership.objects.create(user=user, tenant=tenants[slug], role=role)
+    yield
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        # Threads of Channels and Celery keep their own connections open; drop them so the test
+        # database can be removed.
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
 
 
 @pytest.fixture(autouse=True)
