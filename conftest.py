@@ -134,7 +134,7 @@ def make_api_key(db):
 
 
 @pytest.fixture
-def committed_db(django_db_blocker):
+def committed_db(django_db_setup, django_db_blocker):
     """For tests whose code runs on other threads (Celery worker, Channels): data is committed, and
     the persona tenants' tables are emptied afterwards."""
     with django_db_blocker.unblock():
