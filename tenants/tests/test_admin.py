@@ -1,0 +1,76 @@
+"""The admin: platform tables for superusers on the public host, tenant tables on the tenant host."""
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django_tenants.utils import tenant_context
+
+from compliance.services import record_audit_event
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def operator(db):
+    return get_user_model().objects.create_superuser("ops@example.com", "Ops-Pass-123", name="Ops")
+
+
+def browser(user, host):
+    client = Client(HTTP_HOST=host)
+    client.force_login(user)
+    return client
+
+
+def make_staff(user):
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    return user
+
+
+def test_operator_manages_tenants_and_users_on_public_host(operator):
+    client = browser(operator, "localhost")
+    assert client.get("/admin/tenants/tenant/").status_code == 200
+    assert client.get("/admin/accounts/user/").status_code == 200
+    assert client.get("/admin/accounts/membership/").status_code == 200
+
+
+def test_tenant_tables_are_not_served_on_public_host(operator):
+    assert browser(operator, "localhost").get("/admin/compliance/auditevent/").status_code == 403
+
+
+def test_tenant_owner_sees_own_audit_log_on_own_host(alice, acme):
+    with tenant_context(acme):
+        record_audit_event(action="acme.secret")
+    response = browser(make_staff(alice), "acme.localhost").get("/admin/compliance/auditevent/")
+    assert response.status_code == 200
+    assert b"acme.secret" in response.content
+
+
+def test_tenant_owner_cannot_open_platform_tables(alice, acme):
+    client = browser(make_staff(alice), "acme.localhost")
+    assert client.get("/admin/tenants/tenant/").status_code == 403
+    assert client.get("/admin/accounts/user/").status_code == 403
+
+
+def test_staff_of_another_tenant_is_sent_to_login(bob, acme):
+    with tenant_context(acme):
+        record_audit_event(action="acme.secret")
+    response = browser(make_staff(bob), "acme.localhost").get("/admin/compliance/auditevent/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_member_role_is_not_enough_for_the_admin(mike):
+    response = browser(make_staff(mike), "acme.localhost").get("/admin/")
+    assert response.status_code == 302
+
+
+def test_non_staff_owner_is_sent_to_login(alice):
+    assert browser(alice, "acme.localhost").get("/admin/").status_code == 302
+
+
+def test_owner_sees_only_own_tenants_rows(bob, globex, acme):
+    with tenant_context(acme):
+        record_audit_event(action="acme.secret")
+    with tenant_context(globex):
+        record_audit_event(action="globex.note")
+    content = browser(make_staff(bob), "globex.localhost").get("/admin/compliance/auditevent/").content
+    assert b"globex.note" in content and b"acme.secret" not in content
