@@ -1,0 +1,78 @@
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, status
+from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from tenant_schemas_celery.task import headers_with_schema
+
+from agents import selectors, tasks
+from agents.api import serializers as s
+from agents.knowledge import services as knowledge
+from config.api.validation import validated
+
+# Knowledge base -----------------------------------------------------------------------------
+
+
+class KnowledgeUploadView(APIView):
+    """Several files in the multipart field `files`; each is checked by content and indexed in the background."""
+
+    required_permission = "agents.manage"
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={"multipart/form-data": {"type": "object", "properties": {
+            "files": {"type": "array", "items": {"type": "string", "format": "binary"}}}}},
+        responses={201: s.KnowledgeFileSerializer(many=True)},
+    )
+    def post(self, request):
+        uploads = [(upload.name, upload.read()) for upload in request.FILES.getlist("files")]
+        stored = knowledge.store_files(uploads, uploaded_by=request.user)
+        # The schema goes into the headers now: if this runs inside an outer transaction, the commit
+        # (and the publish) may come after the request has put the connection back on public.
+        headers = headers_with_schema(None)
+        for knowledge_file in stored:
+            tasks.index_knowledge_file.apply_async_on_commit((knowledge_file.id,), headers=headers)
+        return Response(s.KnowledgeFileSerializer(stored, many=True).data, status=status.HTTP_201_CREATED)
+
+
+class KnowledgeFilesView(generics.ListAPIView):
+    required_permission = "agents.view"
+    serializer_class = s.KnowledgeFileSerializer
+
+    @extend_schema(parameters=[OpenApiParameter("current", bool, description="Only the current version of each file.")])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return selectors.knowledge_files(current_only=self.request.query_params.get("current") in {"1", "true"})
+
+
+class KnowledgeFileView(APIView):
+    required_permission = "agents.manage"
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, file_id):
+        knowledge.delete_file(file_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class KnowledgeQueriesView(generics.ListAPIView):
+    """What was searched, by callers, the sandbox or staff, with what was found."""
+
+    required_permission = "agents.view"
+    serializer_class = s.KnowledgeQuerySerializer
+
+    def get_queryset(self):
+        agent_id = self.request.query_params.get("agent")
+        return selectors.knowledge_queries(agent_id=int(agent_id) if agent_id and agent_id.isdigit() else None)
+
+
+class KnowledgeSearchView(APIView):
+    required_permission = "agents.view"
+
+    @extend_schema(request=s.KnowledgeSearchSerializer, responses={200: s.KnowledgeHitSerializer(many=True)})
+    def post(self, request, agent_id):
+        agent = selectors.get_agent(agent_id)
+        data = validated(s.KnowledgeSearchSerializer, request)
+        hits = knowledge.search(data["query"], agent=agent, limit=data["limit"], source="api")
+        return Response({"results": s.KnowledgeHitSerializer(hits, many=True).data})

@@ -1,0 +1,183 @@
+"""The knowledge base: storing uploads as versions, indexing them, and retrieving chunks.
+
+Retrieval is PostgreSQL full-text search unless the agent names an embeddings provider; chunk
+embeddings are computed at indexing time for the providers agents use, and lazily for others.
+"""
+import hashlib
+import logging
+import math
+import re
+
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils import timezone
+
+from agents.knowledge.chunking import chunk_text
+from agents.knowledge.files import ExtractionFailed, RejectedFile, detect_kind, extract_text
+from agents.models import Agent, KnowledgeChunk, KnowledgeFile, KnowledgeQuery
+from agents.providers.base import ProviderError
+from config.api.errors import DomainError, NotFound
+
+logger = logging.getLogger(__name__)
+
+SEARCH_CONFIG = "english"
+EMBED_BATCH = 64
+
+
+def store_files(uploads, *, uploaded_by=None) -> list[KnowledgeFile]:
+    """`uploads`: (name, bytes) pairs. All are checked before any is stored, so a rejected file
+    never leaves the others half-uploaded; each stored file starts `pending` until indexed."""
+    if not uploads:
+        raise DomainError("Attach at least one file.", errors={"files": ["No file was sent."]})
+    checked, problems = [], []
+    for name, content in uploads:
+        try:
+            checked.append((name, content, detect_kind(name, content)))
+        except RejectedFile as exc:
+            problems.append(f"{name}: {exc}")
+    if problems:
+        raise DomainError(
+            f"{len(problems)} of {len(uploads)} files rejected; nothing was stored.",
+            error_code="file_rejected", errors={"files": problems},
+        )
+    stored = []
+    with transaction.atomic():
+        for name, content, kind in checked:
+            earlier = KnowledgeFile.objects.select_for_update().filter(name=name)
+            last = earlier.aggregate(last=Max("version"))["last"] or 0
+            earlier.filter(is_current=True).update(is_current=False)
+            stored.append(KnowledgeFile.objects.create(
+                name=name, kind=kind, size=len(content), sha256=hashlib.sha256(content).hexdigest(),
+                content=content, version=last + 1, uploaded_by_id=getattr(uploaded_by, "pk", None),
+            ))
+    return stored
+
+
+def _embeddings_providers_in_use():
+    return set(
+        Agent.objects.filter(is_active=True).exclude(embeddings_provider="").values_list("embeddings_provider", flat=True)
+    )
+
+
+def index_file(file_id: int) -> KnowledgeFile:
+    """Extract, chunk and index one file: `pending` → `ready`, or `failed` with the reason."""
+    knowledge_file = KnowledgeFile.objects.filter(pk=file_id).first()
+    if knowledge_file is None:
+        return None  # deleted before the worker got to it
+    try:
+        chunks = chunk_text(extract_text(knowledge_file.kind, bytes(knowledge_file.content)))
+    except ExtractionFailed as exc:
+        return _mark_failed(knowledge_file, str(exc))
+    except Exception:
+        logger.exception("Indexing knowledge file %s failed", file_id)
+        return _mark_failed(knowledge_file, "The file could not be processed.")
+    with transaction.atomic():
+        knowledge_file.chunks.all().delete()
+        KnowledgeChunk.objects.bulk_create(
+            KnowledgeChunk(file=knowledge_file, index=index, text=text) for index, text in enumerate(chunks)
+        )
+        knowledge_file.chunks.update(search_vector=SearchVector("text", config=SEARCH_CONFIG))
+        knowledge_file.status = KnowledgeFile.Status.READY
+        knowledge_file.failure_reason = ""
+        knowledge_file.chunk_count = len(chunks)
+        knowledge_file.indexed_at = timezone.now()
+        knowledge_file.save(update_fields=["status", "failure_reason", "chunk_count", "indexed_at"])
+    for provider_name in _embeddings_providers_in_use():
+        try:
+            _embed_missing(knowledge_file.chunks.all(), provider_name)
+        except ProviderError as exc:
+            # Full-text search still works; the embeddings are retried at search time.
+            logger.warning("Embedding knowledge file %s with %s failed: %s", file_id, provider_name, exc)
+    return knowledge_file
+
+
+def _mark_failed(knowledge_file, reason):
+    knowledge_file.status = KnowledgeFile.Status.FAILED
+    knowledge_file.failure_reason = reason
+    knowledge_file.indexed_at = timezone.now()
+    knowledge_file.save(update_fields=["status", "failure_reason", "indexed_at"])
+    return knowledge_file
+
+
+@transaction.atomic
+def delete_file(file_id: int) -> None:
+    """Deleting the current version removes the document with its history; an earlier version goes alone."""
+    knowledge_file = KnowledgeFile.objects.filter(pk=file_id).only("id", "name", "is_current").first()
+    if knowledge_file is None:
+        raise NotFound("No such knowledge-base file.")
+    if knowledge_file.is_current:
+        KnowledgeFile.objects.filter(name=knowledge_file.name).delete()
+    else:
+        knowledge_file.delete()
+
+
+def _searchable_chunks():
+    return KnowledgeChunk.objects.filter(file__is_current=True, file__status=KnowledgeFile.Status.READY)
+
+
+def _embedder(provider_name):
+    from agents.services.credentials import build_provider
+
+    return build_provider("embeddings", provider_name)
+
+
+def _embed_missing(chunks, provider_name):
+    missing = list(chunks.exclude(embedding_provider=provider_name).only("id", "text"))
+    if not missing:
+        return
+    embedder = _embedder(provider_name)
+    for start in range(0, len(missing), EMBED_BATCH):
+        batch = missing[start:start + EMBED_BATCH]
+        for chunk, vector in zip(batch, embedder.embed([chunk.text for chunk in batch])):
+            chunk.embedding, chunk.embedding_provider = vector, provider_name
+        KnowledgeChunk.objects.bulk_update(batch, ["embedding", "embedding_provider"])
+
+
+def _cosine(a, b):
+    dot = sum(x * y for x, y in zip(a, b))
+    norm = math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b))
+    return dot / norm if norm else 0.0
+
+
+def _full_text(query, limit):
+    words = re.findall(r"[^\W_]+", query.lower())
+    if not words:
+        return []
+    # OR of the words, ranked: a caller's question rarely contains every word of the answer.
+    search = SearchQuery(" | ".join(words), search_type="raw", config=SEARCH_CONFIG)
+    rank = SearchRank(F("search_vector"), search, normalization=32)
+    chunks = (
+        _searchable_chunks().filter(search_vector=search).annotate(score=rank)
+        .select_related("file").order_by("-score", "id")[:limit]
+    )
+    return [(chunk, float(chunk.score)) for chunk in chunks]
+
+
+def _by_embeddings(query, limit, provider_name):
+    _embed_missing(_searchable_chunks(), provider_name)
+    query_vector = _embedder(provider_name).embed([query])[0]
+    chunks = _searchable_chunks().filter(embedding_provider=provider_name).select_related("file")
+    scored = sorted(((chunk, _cosine(query_vector, chunk.embedding)) for chunk in chunks), key=lambda hit: -hit[1])
+    return scored[:limit]
+
+
+def search(query: str, *, agent: Agent | None = None, limit: int = 5, source: str = "api") -> list[dict]:
+    """The best chunks for `query` with their scores (higher is better), logged for review."""
+    provider_name = agent.embeddings_provider if agent is not None else ""
+    method = "embeddings" if provider_name else "fulltext"
+    try:
+        hits = _by_embeddings(query, limit, provider_name) if provider_name else _full_text(query, limit)
+    except ProviderError as exc:
+        logger.warning("Embeddings search with %s failed, using full-text search: %s", provider_name, exc)
+        method, hits = "fulltext", _full_text(query, limit)
+    results = [
+        {"chunk_id": chunk.id, "file_id": chunk.file_id, "file_name": chunk.file.name, "index": chunk.index,
+         "text": chunk.text, "score": round(score, 4)}
+        for chunk, score in hits
+    ]
+    KnowledgeQuery.objects.create(
+        agent=agent, query=query, method=method, source=source,
+        results=[{key: hit[key] for key in ("chunk_id", "file_name", "score")} for hit in results],
+    )
+    return results

@@ -1,0 +1,40 @@
+"""Tenant provider credentials (encrypted at rest, never returned) and building providers with them.
+
+One record per provider name: an "openai" key serves its LLM, STT, TTS and embeddings alike.
+"""
+from agents.models import ProviderCredential
+from agents.providers import registry
+from config.api.errors import DomainError
+
+
+def kinds_of(provider: str) -> list[str]:
+    return [kind for kind in registry.KINDS if provider in registry.names(kind)]
+
+
+def set_credentials(provider: str, credentials: dict) -> ProviderCredential:
+    kinds = kinds_of(provider)
+    if not kinds:
+        raise DomainError(f"Unknown provider '{provider}'.", error_code="unknown_provider",
+                          errors={"provider": [f"Unknown provider '{provider}'."]})
+    for kind in kinds:
+        credentials = registry.validate_credentials(kind, provider, credentials)
+    record, _ = ProviderCredential.objects.update_or_create(provider=provider, defaults={"credentials": credentials})
+    return record
+
+
+def delete_credentials(provider: str) -> None:
+    ProviderCredential.objects.filter(provider=provider).delete()
+
+
+def credentials_for(provider: str) -> dict:
+    record = ProviderCredential.objects.filter(provider=provider).first()
+    return record.credentials if record else {}
+
+
+def has_credentials(provider: str) -> bool:
+    return ProviderCredential.objects.filter(provider=provider).exists()
+
+
+def build_provider(kind: str, name: str, options: dict | None = None):
+    """A provider instance with this tenant's credentials (run inside the tenant's schema)."""
+    return registry.build(kind, name, credentials_for(name), options or {})
