@@ -1,0 +1,7 @@
+"""The conversation engine: `Engine(llm, knowledge, actions).start(...)` / `.handle(...)`. See docs/flows.md."""
+from .actions import ActionRegistry, ActionSpec, registry
+from .engine import Engine
+from .types import ActionContext, ActionResult, AgentConfig, EngineResult, Event
+
+__all__ = ["Engine", "AgentConfig", "Event", "EngineResult", "ActionContext", "ActionResult", "ActionRegistry",
+           "ActionSpec", "registry"]

@@ -1,0 +1,7 @@
+"""Call-template flows: the versioned schema and save-time validation. See docs/flows.md."""
+from .schema import FLOW_SCHEMA, SCHEMA_VERSION
+from .validation import FlowError, FlowValidationError, require_valid, validate
+from .variables import DEFAULT_VARIABLES
+
+__all__ = ["FLOW_SCHEMA", "SCHEMA_VERSION", "DEFAULT_VARIABLES", "FlowError", "FlowValidationError",
+           "require_valid", "validate"]
