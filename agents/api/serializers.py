@@ -1,6 +1,12 @@
+import re
+import zoneinfo
+
+import phonenumbers
 from rest_framework import serializers
 
-from agents.models import KnowledgeFile, KnowledgeQuery
+from agents.engine import actions
+from agents.models import Agent, CallTemplate, KnowledgeFile, KnowledgeQuery, ProviderCredential
+from agents.providers import registry
 
 
 class KnowledgeFileSerializer(serializers.ModelSerializer):
@@ -28,3 +34,92 @@ class KnowledgeQuerySerializer(serializers.ModelSerializer):
     class Meta:
         model = KnowledgeQuery
         fields = ["id", "agent", "query", "method", "source", "results", "created_at"]
+
+
+_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _business_hours(value):
+    """{"timezone": IANA name, "weekly": {"mon": [["09:00", "17:00"], ...], ...}}; {} means always open."""
+    if value in ({}, None):
+        return {}
+    if not isinstance(value, dict) or set(value) - {"timezone", "weekly"}:
+        raise serializers.ValidationError('Use {"timezone": ..., "weekly": {"mon": [["09:00", "17:00"]], ...}}.')
+    if value.get("timezone") not in zoneinfo.available_timezones():
+        raise serializers.ValidationError(f"'{value.get('timezone')}' is not a known IANA time zone.")
+    weekly = value.get("weekly")
+    if not isinstance(weekly, dict) or set(weekly) - set(DAYS):
+        raise serializers.ValidationError(f"weekly needs days among {', '.join(DAYS)}.")
+    for day, ranges in weekly.items():
+        if not isinstance(ranges, list):
+            raise serializers.ValidationError(f"{day}: give a list of [start, end] pairs.")
+        for pair in ranges:
+            if (not isinstance(pair, list) or len(pair) != 2 or not all(isinstance(t, str) and _TIME.match(t) for t in pair)
+                    or pair[0] >= pair[1]):
+                raise serializers.ValidationError(f"{day}: {pair!r} is not a [\"HH:MM\", \"HH:MM\"] range with start < end.")
+    return value
+
+
+def _phone_number(value):
+    if not value:
+        return ""
+    try:
+        number = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise serializers.ValidationError("Enter a valid phone number in international format, e.g. +14155550123.")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+class AgentSerializer(serializers.ModelSerializer):
+    template = serializers.PrimaryKeyRelatedField(queryset=CallTemplate.objects.all(), allow_null=True, required=False)
+    language = serializers.RegexField(r"^[a-z]{2,3}(-[A-Z]{2})?$", max_length=16, default="en-US",
+                                      error_messages={"invalid": "Use a language tag such as en-US or fr."})
+    temperature = serializers.FloatField(min_value=0, max_value=2, default=0.3)
+    max_tokens = serializers.IntegerField(min_value=1, max_value=4096, default=300)
+    tools_enabled = serializers.ListField(child=serializers.CharField(), default=list)
+    business_hours = serializers.JSONField(default=dict)
+    transfer_number = serializers.CharField(max_length=32, allow_blank=True, default="")
+    tts_provider = serializers.CharField(max_length=50, default=lambda: registry.default("tts") or "")
+    stt_provider = serializers.CharField(max_length=50, allow_blank=True, default=lambda: registry.default("stt") or "")
+    llm_provider = serializers.CharField(max_length=50, allow_blank=True, default=lambda: registry.default("llm") or "")
+
+    class Meta:
+        model = Agent
+        fields = ["id", "name", "greeting", "system_prompt", "language", "llm_provider", "llm_model", "temperature",
+                  "max_tokens", "stt_provider", "tts_provider", "voice_id", "embeddings_provider", "tools_enabled",
+                  "template", "business_hours", "transfer_number", "voicemail_message", "is_active",
+                  "created_at", "updated_at"]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+    def validate_tools_enabled(self, value):
+        unknown = sorted(set(value) - set(actions.registry.names()))
+        if unknown:
+            raise serializers.ValidationError(f"Unknown tools: {', '.join(unknown)}; available: "
+                                              f"{', '.join(actions.registry.names())}.")
+        return list(dict.fromkeys(value))
+
+    def validate_business_hours(self, value):
+        return _business_hours(value)
+
+    def validate_transfer_number(self, value):
+        return _phone_number(value)
+
+
+class ProviderCredentialSerializer(serializers.ModelSerializer):
+    """Which providers have credentials and which keys were given; never the values."""
+
+    keys = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ProviderCredential
+        fields = ["provider", "keys", "created_at", "updated_at"]
+
+    def get_keys(self, record) -> list[str]:
+        return sorted(record.credentials)
+
+
+class ProviderCredentialWriteSerializer(serializers.Serializer):
+    credentials = serializers.DictField(child=serializers.CharField(allow_blank=True), allow_empty=False)

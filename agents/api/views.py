@@ -8,6 +8,9 @@ from tenant_schemas_celery.task import headers_with_schema
 from agents import selectors, tasks
 from agents.api import serializers as s
 from agents.knowledge import services as knowledge
+from agents.providers import registry
+from agents.services import agents as agent_services
+from agents.services import credentials as credential_services
 from config.api.validation import validated
 
 # Knowledge base -----------------------------------------------------------------------------
@@ -76,3 +79,92 @@ class KnowledgeSearchView(APIView):
         data = validated(s.KnowledgeSearchSerializer, request)
         hits = knowledge.search(data["query"], agent=agent, limit=data["limit"], source="api")
         return Response({"results": s.KnowledgeHitSerializer(hits, many=True).data})
+
+
+# Agents -------------------------------------------------------------------------------------
+
+
+class AgentsView(generics.ListAPIView):
+    required_permission = {"GET": "agents.view", "POST": "agents.manage"}
+    serializer_class = s.AgentSerializer
+
+    def get_queryset(self):
+        return selectors.agents()
+
+    @extend_schema(request=s.AgentSerializer, responses={201: s.AgentSerializer})
+    def post(self, request):
+        agent = agent_services.create_agent(**validated(s.AgentSerializer, request))
+        return Response(s.AgentSerializer(agent).data, status=status.HTTP_201_CREATED)
+
+
+class AgentView(APIView):
+    required_permission = {"GET": "agents.view", "*": "agents.manage"}
+
+    @extend_schema(responses={200: s.AgentSerializer})
+    def get(self, request, agent_id):
+        return Response(s.AgentSerializer(selectors.get_agent(agent_id)).data)
+
+    @extend_schema(request=s.AgentSerializer, responses={200: s.AgentSerializer})
+    def patch(self, request, agent_id):
+        agent = selectors.get_agent(agent_id)
+        agent = agent_services.update_agent(agent, **validated(s.AgentSerializer, request, partial=True))
+        return Response(s.AgentSerializer(agent).data)
+
+    @extend_schema(request=s.AgentSerializer, responses={200: s.AgentSerializer})
+    def put(self, request, agent_id):
+        agent = selectors.get_agent(agent_id)
+        agent = agent_services.update_agent(agent, **validated(s.AgentSerializer, request))
+        return Response(s.AgentSerializer(agent).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, agent_id):
+        agent_services.delete_agent(selectors.get_agent(agent_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# Providers ----------------------------------------------------------------------------------
+
+
+class ProvidersView(APIView):
+    """The providers an agent may choose, per kind, and whether this tenant has their credentials."""
+
+    required_permission = "agents.view"
+
+    @extend_schema(responses={200: {"type": "object"}})
+    def get(self, request):
+        configured = set(selectors.configured_providers().values_list("provider", flat=True))
+        catalog = {
+            kind: [
+                {"name": name, "offline": registry.info(kind, name).offline, "default": name == registry.default(kind),
+                 "required_credentials": list(registry.required_credentials(kind, name)),
+                 "configured": name in configured}
+                for name in registry.names(kind)
+            ]
+            for kind in registry.KINDS
+        }
+        return Response(catalog)
+
+
+class ProviderCredentialsView(generics.ListAPIView):
+    required_permission = "agents.manage"
+    serializer_class = s.ProviderCredentialSerializer
+
+    def get_queryset(self):
+        return selectors.configured_providers()
+
+
+class ProviderCredentialView(APIView):
+    """PUT replaces the tenant's credentials for one provider; they are stored encrypted and never shown."""
+
+    required_permission = "agents.manage"
+
+    @extend_schema(request=s.ProviderCredentialWriteSerializer, responses={200: s.ProviderCredentialSerializer})
+    def put(self, request, provider):
+        data = validated(s.ProviderCredentialWriteSerializer, request)
+        record = credential_services.set_credentials(provider, data["credentials"])
+        return Response(s.ProviderCredentialSerializer(record).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, provider):
+        credential_services.delete_credentials(provider)
+        return Response(status=status.HTTP_204_NO_CONTENT)
