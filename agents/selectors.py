@@ -1,5 +1,7 @@
 """Shared reads of the agents app; every query runs in the current tenant's schema."""
-from agents.models import Agent, AgentTest, CallTemplate, KnowledgeFile, KnowledgeQuery, ProviderCredential
+from django.db.models import Prefetch
+
+from agents.models import Agent, AgentTest, CallTemplate, FlowVersion, KnowledgeFile, KnowledgeQuery, ProviderCredential
 from config.api.errors import NotFound
 
 
@@ -19,7 +21,7 @@ def get_agent(agent_id) -> Agent:
 
 
 def templates():
-    return CallTemplate.objects.all()
+    return CallTemplate.objects.prefetch_related(Prefetch("versions", queryset=FlowVersion.objects.order_by("-number")))
 
 
 def get_template(template_id) -> CallTemplate:
@@ -46,3 +48,7 @@ def agent_tests(agent):
 
 def get_agent_test(agent, test_id) -> AgentTest:
     return _get(agent_tests(agent), test_id, "agent test")
+
+
+def template_versions(template):
+    return template.versions.order_by("-number")

@@ -5,7 +5,7 @@ import phonenumbers
 from rest_framework import serializers
 
 from agents.engine import actions
-from agents.models import Agent, CallTemplate, KnowledgeFile, KnowledgeQuery, ProviderCredential
+from agents.models import Agent, CallTemplate, FlowVersion, KnowledgeFile, KnowledgeQuery, ProviderCredential
 from agents.providers import registry
 
 
@@ -123,3 +123,50 @@ class ProviderCredentialSerializer(serializers.ModelSerializer):
 
 class ProviderCredentialWriteSerializer(serializers.Serializer):
     credentials = serializers.DictField(child=serializers.CharField(allow_blank=True), allow_empty=False)
+
+
+class FlowVersionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = FlowVersion
+        fields = ["id", "number", "schema_version", "flow", "created_at"]
+
+
+class CallTemplateSerializer(serializers.ModelSerializer):
+    """A template with its current flow; `flow` in a write makes a new version when it changed."""
+
+    flow = serializers.JSONField(write_only=True)
+    version = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CallTemplate
+        fields = ["id", "name", "description", "industry", "initial_message", "library_key", "version", "flow",
+                  "created_at", "updated_at"]
+        read_only_fields = ["id", "library_key", "created_at", "updated_at"]
+
+    @staticmethod
+    def _latest(template):
+        # Versions are prefetched newest first by the selector.
+        return next(iter(template.versions.all()), None)
+
+    def get_version(self, template) -> int | None:
+        latest = self._latest(template)
+        return latest.number if latest else None
+
+    def to_representation(self, template):
+        data = super().to_representation(template)
+        latest = self._latest(template)
+        data["flow"] = latest.flow if latest else None
+        return data
+
+
+class FlowCheckSerializer(serializers.Serializer):
+    flow = serializers.JSONField(required=False, help_text="A draft to check instead of the saved flow.")
+
+
+class LibraryTemplateSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    industry = serializers.CharField()
+    initial_message = serializers.CharField(allow_blank=True)
+    flow = serializers.JSONField()

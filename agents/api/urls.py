@@ -5,6 +5,13 @@ from agents.api import views
 urlpatterns = [
     path("agents", views.AgentsView.as_view(), name="agents"),
     path("agents/<int:agent_id>", views.AgentView.as_view(), name="agent"),
+    path("templates", views.TemplatesView.as_view(), name="templates"),
+    path("templates/library", views.LibraryView.as_view(), name="template-library"),
+    path("templates/library/<slug:key>/install", views.LibraryInstallView.as_view(), name="template-library-install"),
+    path("templates/<int:template_id>", views.TemplateView.as_view(), name="template"),
+    path("templates/<int:template_id>/versions", views.TemplateVersionsView.as_view(), name="template-versions"),
+    path("templates/<int:template_id>/validate", views.TemplateValidateView.as_view(), name="template-validate"),
+    path("templates/<int:template_id>/duplicate", views.TemplateDuplicateView.as_view(), name="template-duplicate"),
     path("providers", views.ProvidersView.as_view(), name="providers"),
     path("provider-credentials", views.ProviderCredentialsView.as_view(), name="provider-credentials"),
     path("provider-credentials/<str:provider>", views.ProviderCredentialView.as_view(), name="provider-credential"),

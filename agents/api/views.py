@@ -11,6 +11,7 @@ from agents.knowledge import services as knowledge
 from agents.providers import registry
 from agents.services import agents as agent_services
 from agents.services import credentials as credential_services
+from agents.services import templates as template_services
 from config.api.validation import validated
 
 # Knowledge base -----------------------------------------------------------------------------
@@ -168,3 +169,90 @@ class ProviderCredentialView(APIView):
     def delete(self, request, provider):
         credential_services.delete_credentials(provider)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# Templates ----------------------------------------------------------------------------------
+
+
+class TemplatesView(generics.ListAPIView):
+    required_permission = {"GET": "agents.view", "POST": "agents.manage"}
+    serializer_class = s.CallTemplateSerializer
+
+    def get_queryset(self):
+        return selectors.templates()
+
+    @extend_schema(request=s.CallTemplateSerializer, responses={201: s.CallTemplateSerializer})
+    def post(self, request):
+        data = validated(s.CallTemplateSerializer, request)
+        template = template_services.create_template(user=request.user, **data)
+        return Response(s.CallTemplateSerializer(selectors.get_template(template.id)).data, status=status.HTTP_201_CREATED)
+
+
+class TemplateView(APIView):
+    required_permission = {"GET": "agents.view", "*": "agents.manage"}
+
+    @extend_schema(responses={200: s.CallTemplateSerializer})
+    def get(self, request, template_id):
+        return Response(s.CallTemplateSerializer(selectors.get_template(template_id)).data)
+
+    @extend_schema(request=s.CallTemplateSerializer, responses={200: s.CallTemplateSerializer})
+    def patch(self, request, template_id):
+        template = selectors.get_template(template_id)
+        data = validated(s.CallTemplateSerializer, request, partial=True)
+        template_services.update_template(template, user=request.user, **data)
+        return Response(s.CallTemplateSerializer(selectors.get_template(template_id)).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, template_id):
+        template_services.delete_template(selectors.get_template(template_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TemplateVersionsView(generics.ListAPIView):
+    required_permission = "agents.view"
+    serializer_class = s.FlowVersionSerializer
+
+    def get_queryset(self):
+        return selectors.template_versions(selectors.get_template(self.kwargs["template_id"]))
+
+
+class TemplateValidateView(APIView):
+    """Checks the saved flow, or a draft sent as `flow`; 200 either way, with every problem by node."""
+
+    required_permission = "agents.view"
+
+    @extend_schema(request=s.FlowCheckSerializer, responses={200: {"type": "object"}})
+    def post(self, request, template_id):
+        template = selectors.get_template(template_id)
+        draft = validated(s.FlowCheckSerializer, request).get("flow")
+        errors = template_services.validate_template(template, flow=draft)
+        return Response({"valid": not errors, "errors": errors})
+
+
+class TemplateDuplicateView(APIView):
+    required_permission = "agents.manage"
+
+    @extend_schema(request=None, responses={201: s.CallTemplateSerializer})
+    def post(self, request, template_id):
+        copy = template_services.duplicate_template(selectors.get_template(template_id), user=request.user)
+        return Response(s.CallTemplateSerializer(selectors.get_template(copy.id)).data, status=status.HTTP_201_CREATED)
+
+
+class LibraryView(APIView):
+    required_permission = "agents.view"
+
+    @extend_schema(responses={200: s.LibraryTemplateSerializer(many=True)})
+    def get(self, request):
+        return Response(s.LibraryTemplateSerializer(template_services.library_entries(), many=True).data)
+
+
+class LibraryInstallView(APIView):
+    """Installs a library template into the tenant (201), or returns the copy already installed (200)."""
+
+    required_permission = "agents.manage"
+
+    @extend_schema(request=None, responses={201: s.CallTemplateSerializer, 200: s.CallTemplateSerializer})
+    def post(self, request, key):
+        template, created = template_services.install_library_template(key, user=request.user)
+        return Response(s.CallTemplateSerializer(selectors.get_template(template.id)).data,
+                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
