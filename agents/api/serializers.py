@@ -170,3 +170,22 @@ class LibraryTemplateSerializer(serializers.Serializer):
     industry = serializers.CharField()
     initial_message = serializers.CharField(allow_blank=True)
     flow = serializers.JSONField()
+
+
+class SandboxTurnSerializer(serializers.Serializer):
+    session_id = serializers.IntegerField(required=False, help_text="Omit to start a new conversation.")
+    text = serializers.CharField(required=False, max_length=2000, help_text="What the caller says.")
+    variables = serializers.DictField(required=False, default=dict,
+                                      help_text='Context for a new conversation, e.g. {"contact": {"name": "Ann"}}.')
+
+
+class SandboxReplySerializer(serializers.Serializer):
+    session_id = serializers.IntegerField(source="call.id")
+    reply = serializers.CharField()
+    utterances = serializers.ListField(child=serializers.CharField(), source="result.utterances")
+    actions = serializers.ListField(child=serializers.DictField(), source="result.actions")
+    node_id = serializers.CharField(source="result.node_id")
+    state = serializers.DictField(source="result.state")
+    ended = serializers.BooleanField(source="result.ended")
+    end_reason = serializers.CharField(source="result.end_reason")
+    timings = serializers.DictField(source="result.timings")

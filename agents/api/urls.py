@@ -19,5 +19,6 @@ urlpatterns = [
     path("agents/knowledge-base/files", views.KnowledgeFilesView.as_view(), name="knowledge-files"),
     path("agents/knowledge-base/queries", views.KnowledgeQueriesView.as_view(), name="knowledge-queries"),
     path("agents/knowledge-base/<int:file_id>", views.KnowledgeFileView.as_view(), name="knowledge-file"),
+    path("agents/<int:agent_id>/sandbox", views.SandboxView.as_view(), name="agent-sandbox"),
     path("agents/<int:agent_id>/knowledge-base/search", views.KnowledgeSearchView.as_view(), name="knowledge-search"),
 ]

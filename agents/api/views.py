@@ -10,8 +10,10 @@ from agents.api import serializers as s
 from agents.knowledge import services as knowledge
 from agents.providers import registry
 from agents.services import agents as agent_services
+from agents.services import conversations
 from agents.services import credentials as credential_services
 from agents.services import templates as template_services
+from config.api.errors import DomainError
 from config.api.validation import validated
 
 # Knowledge base -----------------------------------------------------------------------------
@@ -256,3 +258,28 @@ class LibraryInstallView(APIView):
         template, created = template_services.install_library_template(key, user=request.user)
         return Response(s.CallTemplateSerializer(selectors.get_template(template.id)).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+# Sandbox ------------------------------------------------------------------------------------
+
+
+class SandboxView(APIView):
+    """One caller turn of a text conversation; without `session_id` a new one starts with the greeting."""
+
+    required_permission = "agents.view"
+
+    @extend_schema(request=s.SandboxTurnSerializer, responses={200: s.SandboxReplySerializer})
+    def post(self, request, agent_id):
+        agent = selectors.get_agent(agent_id)
+        data = validated(s.SandboxTurnSerializer, request)
+        if "session_id" in data:
+            if "text" not in data:
+                raise DomainError("Say something: send `text`.", errors={"text": ["This field is required."]})
+            turn = conversations.say(agent, conversations.get_session(agent, data["session_id"]), data["text"])
+        else:
+            turn = conversations.start(agent, variables=data["variables"])
+            if "text" in data and not turn.result.ended:
+                greeting = turn.result.utterances
+                turn = conversations.say(agent, turn.call, data["text"])
+                turn.result.utterances = greeting + turn.result.utterances
+        return Response(s.SandboxReplySerializer(turn).data)

@@ -1,0 +1,85 @@
+"""Text conversations with an agent through the engine (sandbox, agent tests, `manage.py talk`),
+stored as test calls so they can be reviewed like real ones."""
+import time
+from dataclasses import dataclass
+
+from django.db import connection
+
+from agents.engine import AgentConfig, Engine, EngineResult, Event
+from agents.knowledge import services as knowledge
+from agents.models import Agent
+from agents.services.credentials import build_provider
+from calls import services as calls
+from calls.models import Call, CallTurn
+from config.api.errors import Conflict, NotFound
+
+KNOWLEDGE_CHUNKS = 3
+
+
+@dataclass
+class Turn:
+    call: Call
+    result: EngineResult
+
+    @property
+    def reply(self) -> str:
+        return " ".join(self.result.utterances)
+
+
+def agent_config(agent: Agent) -> AgentConfig:
+    """An agent without its own greeting opens with its template's initial message."""
+    greeting = agent.greeting or (agent.template.initial_message if agent.template_id else "")
+    return AgentConfig(
+        name=agent.name, company=connection.tenant.name, greeting=greeting, system_prompt=agent.system_prompt,
+        language=agent.language, llm_model=agent.llm_model, temperature=agent.temperature, max_tokens=agent.max_tokens,
+        tools_enabled=tuple(agent.tools_enabled), transfer_number=agent.transfer_number,
+        voicemail_message=agent.voicemail_message,
+    )
+
+
+def engine_for(agent: Agent, *, source: str) -> Engine:
+    """The engine with the agent's LLM (none: flow only) and retrieval from the tenant's knowledge base."""
+    llm = build_provider("llm", agent.llm_provider) if agent.llm_provider else None
+
+    def retrieve(query: str) -> list[str]:
+        return [hit["text"] for hit in knowledge.search(query, agent=agent, limit=KNOWLEDGE_CHUNKS, source=source)]
+
+    return Engine(llm=llm, knowledge=retrieve)
+
+
+def _record(call: Call, result: EngineResult, started: float, caller_text: str | None) -> Turn:
+    if caller_text is not None:
+        calls.record_turn(call, speaker=CallTurn.Speaker.CALLER, text=caller_text)
+    timings = {**result.timings, "total_ms": round((time.perf_counter() - started) * 1000, 3)}
+    calls.record_turn(call, speaker=CallTurn.Speaker.AGENT, text=" ".join(result.utterances), node_id=result.node_id,
+                      actions=result.actions, timings=timings, state=result.state)
+    if result.ended:
+        call = calls.finish_call(call, end_reason=result.end_reason)
+    return Turn(call=call, result=result)
+
+
+def start(agent: Agent, *, variables: dict | None = None, source: str = "sandbox") -> Turn:
+    """A new test call on the agent's current flow version, up to the agent's first words."""
+    started = time.perf_counter()
+    version = agent.template.latest_version if agent.template_id else None
+    call = calls.start_call(direction=Call.Direction.SANDBOX, agent=agent, flow_version=version, is_test=True)
+    context = {**(variables or {}), "call": {**(variables or {}).get("call", {}), "id": call.pk}}
+    result = engine_for(agent, source=source).start(agent_config(agent), version.flow if version else None, context)
+    return _record(call, result, started, None)
+
+
+def get_session(agent: Agent, session_id) -> Call:
+    call = Call.objects.filter(pk=session_id, agent=agent, direction=Call.Direction.SANDBOX).first()
+    if call is None:
+        raise NotFound("No such sandbox session for this agent.", errors={"session_id": ["Unknown session."]})
+    return call
+
+
+def say(agent: Agent, call: Call, text: str, *, source: str = "sandbox") -> Turn:
+    """The agent's answer to one caller utterance, on the flow version the call started with."""
+    if call.is_finished:
+        raise Conflict("This conversation has ended; start a new session.", error_code="conversation_ended")
+    started = time.perf_counter()
+    flow = call.flow_version.flow if call.flow_version_id else None
+    result = engine_for(agent, source=source).handle(agent_config(agent), flow, call.state, Event.utterance(text))
+    return _record(call, result, started, text)
