@@ -283,7 +283,12 @@ class Engine:
 
     def _action_node(self, turn: _Turn, node: dict) -> str | None:
         turn.say(render(node.get("text", ""), turn.values()))
-        result = self._perform(turn, node["action"], render(node.get("params", {}), turn.values()), node["id"])
+        params = render(node.get("params", {}), turn.values())
+        result = self._perform(turn, node["action"], params, node["id"])
+        if node["action"] == "lookup_knowledge" and result.ok and self.llm is not None:
+            store = self.actions.spec("lookup_knowledge").provides(params)[0]
+            answers = turn.state["answers"]
+            answers[store] = self._compose_answer(turn, params.get("query", ""), result.data["chunks"], answers[store])
         turn.say(result.say)
         if result.end_call or result.transfer_to:
             turn.end("transfer" if result.transfer_to else result.data.get("reason", "completed"))
@@ -307,10 +312,6 @@ class Engine:
             for variable in spec.provides(params):
                 if variable in result.data:
                     turn.state["answers"][variable] = _spoken(result.data[variable])
-            if name == "lookup_knowledge" and result.ok and self.llm is not None:
-                store = spec.provides(params)[0]
-                turn.state["answers"][store] = self._compose_answer(turn, params.get("query", ""),
-                                                                     result.data["chunks"], turn.state["answers"][store])
         turn.actions.append({"name": name, "params": params, "ok": result.ok, "data": result.data,
                              "external": bool(spec and spec.external and result.ok)})
         return result
