@@ -6,12 +6,11 @@ task queued outside a tenant fails instead of reading shared tables.
 """
 import os
 
-from django.db import connection
-from tenant_schemas_celery.app import CeleryApp
-from django_tenants.utils import get_public_schema_name
-from tenant_schemas_celery.task import TenantTask
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+from django.db import connection  # noqa: E402
+from tenant_schemas_celery.app import CeleryApp  # noqa: E402
+from tenant_schemas_celery.task import TenantTask  # noqa: E402
 
 
 class TenantRequired(RuntimeError):
@@ -23,6 +22,8 @@ class TenantScopedTask(TenantTask):
     public = False
 
     def __call__(self, *args, **kwargs):
+        from django_tenants.utils import get_public_schema_name
+
         if not self.public and connection.schema_name == get_public_schema_name():
             raise TenantRequired(f"Task {self.name} was queued without a tenant.")
         return super().__call__(*args, **kwargs)

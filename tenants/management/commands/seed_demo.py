@@ -1,0 +1,52 @@
+"""The demo tenant `demo` with an owner login and, once the agents app provides it, a working agent."""
+import secrets
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts.models import User
+from accounts.services import add_membership
+from tenants.models import Tenant
+from tenants.services import create_tenant, tenant_hostname
+
+DEMO_SLUG = "demo"
+DEMO_EMAIL = "owner@demo.localhost"
+
+
+class Command(BaseCommand):
+    help = "Create (or reuse) the demo tenant, its owner and its agent; print how to log in."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--password", help="Owner password (default: a new random one on first run).")
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        user = User.objects.filter(email=DEMO_EMAIL).first()
+        password = options["password"]
+        if user is None:
+            password = password or f"Demo-{secrets.token_urlsafe(9)}1"
+            user = User.objects.create_user(DEMO_EMAIL, password, name="Demo Owner")
+        elif password:
+            user.set_password(password)
+            user.save(update_fields=["password"])
+        tenant = Tenant.objects.filter(slug=DEMO_SLUG).first() or create_tenant(
+            name="Demo Dental Clinic", slug=DEMO_SLUG, timezone="America/New_York"
+        )
+        add_membership(user=user, tenant=tenant, role="owner")
+        agent_line = self._seed_agent(tenant)
+        self.stdout.write(self.style.SUCCESS(f"Demo tenant: http://{tenant_hostname(DEMO_SLUG)}:8000/"))
+        self.stdout.write(f"Owner login: {DEMO_EMAIL} / {password or '(unchanged; pass --password to reset)'}")
+        if agent_line:
+            self.stdout.write(agent_line)
+
+    def _seed_agent(self, tenant):
+        from django_tenants.utils import tenant_context
+
+        from agents import services as agent_services
+
+        seed = getattr(agent_services, "seed_demo_agent", None)
+        if seed is None:
+            return ""
+        with tenant_context(tenant):
+            agent = seed(tenant)
+        return f"Demo agent: #{agent.pk} {agent.name}"
