@@ -1,0 +1,22 @@
+"""The demo tenant's receptionist, so a fresh install has an agent to talk to."""
+from agents.models import Agent
+from agents.services import agents as agent_services
+from agents.services.templates import install_library_template
+
+DEMO_TEMPLATE = "medical-receptionist"
+DEMO_AGENT_NAME = "Mia"
+
+
+def seed_demo_agent(tenant) -> Agent:
+    """Idempotent (run inside the tenant's schema): the library's medical receptionist template and
+    an offline agent on it (espeak voice, flow only, knowledge base by full-text search)."""
+    template, _ = install_library_template(DEMO_TEMPLATE)
+    agent = Agent.objects.filter(template=template, name=DEMO_AGENT_NAME).first()
+    if agent is not None:
+        return agent
+    return agent_services.create_agent(
+        name=DEMO_AGENT_NAME, template=template, tts_provider="espeak", voice_id="en-us+f3",
+        system_prompt=f"You are {DEMO_AGENT_NAME}, the friendly receptionist of {tenant.name}. Be brief and warm.",
+        tools_enabled=["transfer", "end_call", "lookup_knowledge"],
+        voicemail_message=f"You've reached {tenant.name}. Please leave your name and number after the tone.",
+    )
