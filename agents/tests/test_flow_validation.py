@@ -1,4 +1,7 @@
 """Save-time validation of flows: each rule rejects the flow and names the node at fault."""
+import json
+from pathlib import Path
+
 import pytest
 
 from agents.engine import ActionRegistry, registry
@@ -195,3 +198,9 @@ def test_require_valid_raises_with_every_error():
         require_valid(flow(ask("a", start=True), ask("b", start=True), BYE))
     assert {e.node_id for e in raised.value.errors} == {"a", "b"}
     assert raised.value.errors[0].as_dict()["code"] == "multiple_starts"
+
+
+def test_the_example_in_the_documentation_is_valid():
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "flows.md").read_text()
+    example = doc.split("## Example")[1].split("```json")[1].split("```")[0]
+    assert validate(json.loads(example)) == []
