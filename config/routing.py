@@ -1,3 +1,4 @@
+from agents.routing import websocket_urlpatterns as agents_ws
 from tenants.routing import websocket_urlpatterns as tenant_ws
 
-websocket_urlpatterns = [*tenant_ws]
+websocket_urlpatterns = [*tenant_ws, *agents_ws]
