@@ -5,8 +5,11 @@ import phonenumbers
 from rest_framework import serializers
 
 from agents.engine import actions
-from agents.models import Agent, CallTemplate, FlowVersion, KnowledgeFile, KnowledgeQuery, ProviderCredential
+from agents.models import (
+    Agent, AgentTest, AgentTestRun, CallTemplate, FlowVersion, KnowledgeFile, KnowledgeQuery, ProviderCredential,
+)
 from agents.providers import registry
+from agents.services.agent_tests import EXPECTATION_TYPES
 
 
 class KnowledgeFileSerializer(serializers.ModelSerializer):
@@ -189,3 +192,37 @@ class SandboxReplySerializer(serializers.Serializer):
     ended = serializers.BooleanField(source="result.ended")
     end_reason = serializers.CharField(source="result.end_reason")
     timings = serializers.DictField(source="result.timings")
+
+
+class ExpectationSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=sorted(EXPECTATION_TYPES))
+    value = serializers.CharField(required=False, allow_blank=True, max_length=500)
+
+    def validate(self, data):
+        if EXPECTATION_TYPES[data["type"]] and not data.get("value"):
+            raise serializers.ValidationError({"value": [f"'{data['type']}' needs a value."]})
+        return data
+
+
+class AgentTestSerializer(serializers.ModelSerializer):
+    caller_turns = serializers.ListField(child=serializers.CharField(max_length=2000), min_length=1, max_length=50)
+    expectations = ExpectationSerializer(many=True, allow_empty=False)
+
+    class Meta:
+        model = AgentTest
+        fields = ["id", "agent", "name", "caller_turns", "expectations", "created_at", "updated_at"]
+        read_only_fields = ["id", "agent", "created_at", "updated_at"]
+
+
+class AgentTestRunRequestSerializer(serializers.Serializer):
+    test_ids = serializers.ListField(child=serializers.IntegerField(), required=False,
+                                     help_text="Default: every test of the agent.")
+
+
+class AgentTestRunSerializer(serializers.ModelSerializer):
+    test_name = serializers.CharField(source="test.name")
+    session_id = serializers.IntegerField(source="call_id")
+
+    class Meta:
+        model = AgentTestRun
+        fields = ["id", "test", "test_name", "passed", "report", "session_id", "created_at"]

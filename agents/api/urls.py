@@ -19,6 +19,9 @@ urlpatterns = [
     path("agents/knowledge-base/files", views.KnowledgeFilesView.as_view(), name="knowledge-files"),
     path("agents/knowledge-base/queries", views.KnowledgeQueriesView.as_view(), name="knowledge-queries"),
     path("agents/knowledge-base/<int:file_id>", views.KnowledgeFileView.as_view(), name="knowledge-file"),
+    path("agents/<int:agent_id>/tests", views.AgentTestsView.as_view(), name="agent-tests"),
+    path("agents/<int:agent_id>/tests/run", views.AgentTestsRunView.as_view(), name="agent-tests-run"),
+    path("agents/<int:agent_id>/tests/<int:test_id>", views.AgentTestView.as_view(), name="agent-test"),
     path("agents/<int:agent_id>/sandbox", views.SandboxView.as_view(), name="agent-sandbox"),
     path("agents/<int:agent_id>/knowledge-base/search", views.KnowledgeSearchView.as_view(), name="knowledge-search"),
 ]

@@ -9,6 +9,7 @@ from agents import selectors, tasks
 from agents.api import serializers as s
 from agents.knowledge import services as knowledge
 from agents.providers import registry
+from agents.services import agent_tests as agent_test_services
 from agents.services import agents as agent_services
 from agents.services import conversations
 from agents.services import credentials as credential_services
@@ -283,3 +284,64 @@ class SandboxView(APIView):
                 turn = conversations.say(agent, turn.call, data["text"])
                 turn.result.utterances = greeting + turn.result.utterances
         return Response(s.SandboxReplySerializer(turn).data)
+
+
+# Agent tests --------------------------------------------------------------------------------
+
+
+class AgentTestsView(generics.ListAPIView):
+    required_permission = {"GET": "agents.view", "POST": "agents.manage"}
+    serializer_class = s.AgentTestSerializer
+
+    def get_queryset(self):
+        return selectors.agent_tests(selectors.get_agent(self.kwargs["agent_id"]))
+
+    @extend_schema(request=s.AgentTestSerializer, responses={201: s.AgentTestSerializer})
+    def post(self, request, agent_id):
+        agent = selectors.get_agent(agent_id)
+        test = agent_test_services.create_test(agent, **validated(s.AgentTestSerializer, request))
+        return Response(s.AgentTestSerializer(test).data, status=status.HTTP_201_CREATED)
+
+
+class AgentTestView(APIView):
+    required_permission = {"GET": "agents.view", "*": "agents.manage"}
+
+    def _test(self, agent_id, test_id):
+        return selectors.get_agent_test(selectors.get_agent(agent_id), test_id)
+
+    @extend_schema(responses={200: s.AgentTestSerializer})
+    def get(self, request, agent_id, test_id):
+        return Response(s.AgentTestSerializer(self._test(agent_id, test_id)).data)
+
+    @extend_schema(request=s.AgentTestSerializer, responses={200: s.AgentTestSerializer})
+    def patch(self, request, agent_id, test_id):
+        test = self._test(agent_id, test_id)
+        test = agent_test_services.update_test(test, **validated(s.AgentTestSerializer, request, partial=True))
+        return Response(s.AgentTestSerializer(test).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, agent_id, test_id):
+        agent_test_services.delete_test(self._test(agent_id, test_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AgentTestsRunView(APIView):
+    """Runs the agent's tests (or the listed ones) now; each run is kept with its test call."""
+
+    required_permission = "agents.view"
+
+    @extend_schema(request=s.AgentTestRunRequestSerializer, responses={200: s.AgentTestRunSerializer(many=True)})
+    def post(self, request, agent_id):
+        agent = selectors.get_agent(agent_id)
+        data = validated(s.AgentTestRunRequestSerializer, request)
+        tests = selectors.agent_tests(agent)
+        if "test_ids" in data:
+            tests = tests.filter(pk__in=data["test_ids"])
+            missing = sorted(set(data["test_ids"]) - set(tests.values_list("pk", flat=True)))
+            if missing:
+                raise DomainError(f"No such tests for this agent: {missing}.", errors={"test_ids": [f"Unknown: {missing}."]})
+        if not tests.exists():
+            raise DomainError("This agent has no tests to run.", error_code="no_tests")
+        runs = agent_test_services.run_tests(tests)
+        return Response({"passed": all(run.passed for run in runs),
+                         "results": s.AgentTestRunSerializer(runs, many=True).data})
