@@ -64,6 +64,18 @@ class Tenant(TenantMixin):
     def is_active(self):
         return self.status == self.Status.ACTIVE
 
+    def create_schema(self, check_if_exists=False, sync_schema=True, verbosity=1):
+        from django_tenants.utils import schema_exists
+
+        from tenants.schema_builder import build_schema
+
+        if check_if_exists and schema_exists(self.schema_name):
+            return False
+        if not sync_schema or not schema_exists(self.get_base_schema() or ""):
+            return super().create_schema(check_if_exists, sync_schema, verbosity)
+        build_schema(self.schema_name)
+        return True
+
     @staticmethod
     def schema_name_for(slug):
         return "t_" + slug.replace("-", "_")
