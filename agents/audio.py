@@ -97,6 +97,11 @@ def frame_bytes(sample_rate: int, ms: int = FRAME_MS, sample_width: int = SAMPLE
     return sample_rate * ms // 1000 * sample_width
 
 
+def mix(first: bytes, second: bytes) -> bytes:
+    """Two equally long PCM fragments added sample by sample, clipping instead of wrapping around."""
+    return audioop.add(first, second, SAMPLE_WIDTH)
+
+
 def rms(pcm: bytes) -> int:
     """Root mean square of 16-bit PCM (0 for silence, up to 32767): a cheap loudness for voice activity."""
     return audioop.rms(pcm, SAMPLE_WIDTH) if pcm else 0

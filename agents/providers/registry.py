@@ -62,13 +62,14 @@ class ProviderInfo:
 
 
 _PROVIDERS = [
+    ProviderInfo("stt", "pocketsphinx", "agents.providers.sphinx:PocketsphinxSTT", offline=True),
     ProviderInfo("tts", "espeak", "agents.providers.espeak:EspeakTTS",
                  options=(("sample_rate", _int), ("speed", _int), ("voice", _str)), offline=True),
     ProviderInfo("embeddings", "hashing", "agents.providers.hashing:HashingEmbeddings",
                  options=(("dimensions", _int),), offline=True),
 ]
 _BY_KEY = {(info.kind, info.name): info for info in _PROVIDERS}
-DEFAULTS = {"tts": "espeak", "embeddings": "hashing"}
+DEFAULTS = {"stt": "pocketsphinx", "tts": "espeak", "embeddings": "hashing"}
 _CREDENTIAL_CHECKS = {"base_url": _url}
 
 

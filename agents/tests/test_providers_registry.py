@@ -7,6 +7,7 @@ from agents.providers.registry import ProviderConfigError
 
 
 def test_defaults_are_the_offline_providers():
+    assert registry.default("stt") == "pocketsphinx"
     assert registry.default("tts") == "espeak"
     assert registry.default("embeddings") == "hashing"
 
