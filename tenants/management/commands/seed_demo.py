@@ -3,8 +3,10 @@ import secrets
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django_tenants.utils import tenant_context
 
 from accounts.models import User
+from agents.services.demo import seed_demo_agent
 from accounts.services import add_membership
 from tenants.models import Tenant
 from tenants.services import create_tenant, tenant_hostname
@@ -36,17 +38,9 @@ class Command(BaseCommand):
         agent_line = self._seed_agent(tenant)
         self.stdout.write(self.style.SUCCESS(f"Demo tenant: http://{tenant_hostname(DEMO_SLUG)}:8000/"))
         self.stdout.write(f"Owner login: {DEMO_EMAIL} / {password or '(unchanged; pass --password to reset)'}")
-        if agent_line:
-            self.stdout.write(agent_line)
+        self.stdout.write(agent_line)
 
     def _seed_agent(self, tenant):
-        from django_tenants.utils import tenant_context
-
-        from agents import services as agent_services
-
-        seed = getattr(agent_services, "seed_demo_agent", None)
-        if seed is None:
-            return ""
         with tenant_context(tenant):
-            agent = seed(tenant)
-        return f"Demo agent: #{agent.pk} {agent.name}"
+            agent = seed_demo_agent(tenant)
+        return f"Demo agent: #{agent.pk} {agent.name} — talk to it: .venv/bin/python manage.py talk --tenant demo"
