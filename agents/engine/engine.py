@@ -54,8 +54,7 @@ def implicit_flow(agent: AgentConfig) -> dict:
 class _Turn:
     """The mutable working set of one engine call; the caller's state dict is never modified."""
 
-    def __init__(self, engine: "Engine", agent: AgentConfig, flow: dict, state: dict):
-        self.engine = engine
+    def __init__(self, agent: AgentConfig, flow: dict, state: dict):
         self.agent = agent
         self.nodes = {node["id"]: node for node in flow["nodes"]}
         self.state = {
@@ -168,10 +167,10 @@ class Engine:
             require_valid(flow, known_variables=set(context), actions=self.actions)
         except FlowValidationError as exc:
             log.error("call started with an invalid flow: %s", exc)
-            turn = _Turn(self, agent, {"nodes": []}, state)
+            turn = _Turn(agent, {"nodes": []}, state)
             self._give_up(turn, "invalid_flow")
             return turn.result()
-        turn = _Turn(self, agent, flow, state)
+        turn = _Turn(agent, flow, state)
         turn.say(render(agent.greeting, turn.values()))
         self._run(turn, next(node["id"] for node in flow["nodes"] if node.get("start")))
         return turn.result()
@@ -179,7 +178,7 @@ class Engine:
     def handle(self, agent: AgentConfig, flow: dict | None, state: dict, event: Event) -> EngineResult:
         """The agent's response to one event, from the state the previous result returned."""
         flow = flow or implicit_flow(agent)
-        turn = _Turn(self, agent, flow, state)
+        turn = _Turn(agent, flow, state)
         if turn.ended:
             return turn.result()
         turn.state["turn"] += 1
