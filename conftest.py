@@ -151,3 +151,11 @@ def committed_db(django_db_setup, django_db_blocker):
                 cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
         connection.set_schema_to_public()
 
+
+@pytest.fixture
+def fake_http():
+    """A real HTTP server on 127.0.0.1 with scripted responses for external APIs (agents/tests/fake_http.py)."""
+    from agents.tests.fake_http import FakeHTTP
+
+    with FakeHTTP() as server:
+        yield server
