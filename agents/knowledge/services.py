@@ -17,6 +17,7 @@ from agents.knowledge.chunking import chunk_text
 from agents.knowledge.files import ExtractionFailed, RejectedFile, detect_kind, extract_text
 from agents.models import Agent, KnowledgeChunk, KnowledgeFile, KnowledgeQuery
 from agents.providers.base import ProviderError
+from agents.services.credentials import build_provider
 from config.api.errors import DomainError, NotFound
 
 logger = logging.getLogger(__name__)
@@ -86,7 +87,7 @@ def index_file(file_id: int) -> KnowledgeFile:
     for provider_name in _embeddings_providers_in_use():
         try:
             _embed_missing(knowledge_file.chunks.all(), provider_name)
-        except ProviderError as exc:
+        except (ProviderError, DomainError) as exc:
             # Full-text search still works; the embeddings are retried at search time.
             logger.warning("Embedding knowledge file %s with %s failed: %s", file_id, provider_name, exc)
     return knowledge_file
@@ -117,8 +118,6 @@ def _searchable_chunks():
 
 
 def _embedder(provider_name):
-    from agents.services.credentials import build_provider
-
     return build_provider("embeddings", provider_name)
 
 
