@@ -24,11 +24,26 @@ class ProviderConfigError(DomainError):
         self.field = field
 
 
-def _int(value):
-    return int(value)
+def _int(value, minimum=1, maximum=None):
+    if isinstance(value, bool) or int(value) != float(value):
+        raise ValueError("must be a whole number")
+    number = int(value)
+    if number < minimum or (maximum is not None and number > maximum):
+        raise ValueError("is out of range")
+    return number
+
+
+def _retries(value):
+    return _int(value, minimum=0, maximum=10)
+
+
+def _sample_rate(value):
+    return _int(value, minimum=8000, maximum=48000)
 
 
 def _float(value):
+    if isinstance(value, bool) or not 0 < float(value) <= 600:
+        raise ValueError("is out of range")
     return float(value)
 
 
@@ -61,12 +76,26 @@ class ProviderInfo:
         return getattr(importlib.import_module(module), attribute)
 
 
+_CLIENT = (("timeout", _float), ("max_retries", _retries))
+_OPENAI = "agents.providers.openai_compat"
 _PROVIDERS = [
+    ProviderInfo("llm", "openai", f"{_OPENAI}:OpenAIChat", ("api_key",), ("base_url",),
+                 options=(("model", _str), *_CLIENT)),
+    ProviderInfo("llm", "openai_compatible", f"{_OPENAI}:OpenAICompatibleChat", ("base_url",), ("api_key",),
+                 options=(("model", _str), *_CLIENT)),
     ProviderInfo("stt", "pocketsphinx", "agents.providers.sphinx:PocketsphinxSTT", offline=True),
+    ProviderInfo("stt", "openai_whisper", f"{_OPENAI}:OpenAIWhisperSTT", ("api_key",), ("base_url",),
+                 options=(("model", _str), *_CLIENT)),
     ProviderInfo("tts", "espeak", "agents.providers.espeak:EspeakTTS",
-                 options=(("sample_rate", _int), ("speed", _int), ("voice", _str)), offline=True),
+                 options=(("sample_rate", _sample_rate), ("speed", _int), ("voice", _str)), offline=True),
+    ProviderInfo("tts", "openai", f"{_OPENAI}:OpenAITTS", ("api_key",), ("base_url",),
+                 options=(("model", _str), ("voice", _str), ("sample_rate", _sample_rate), *_CLIENT)),
+    ProviderInfo("tts", "elevenlabs", "agents.providers.elevenlabs:ElevenLabsTTS", ("api_key",), ("base_url",),
+                 options=(("model", _str), ("voice", _str), ("sample_rate", _sample_rate), ("timeout", _float))),
     ProviderInfo("embeddings", "hashing", "agents.providers.hashing:HashingEmbeddings",
                  options=(("dimensions", _int),), offline=True),
+    ProviderInfo("embeddings", "openai", f"{_OPENAI}:OpenAIEmbeddings", ("api_key",), ("base_url",),
+                 options=(("model", _str), ("dimensions", _int), *_CLIENT)),
 ]
 _BY_KEY = {(info.kind, info.name): info for info in _PROVIDERS}
 DEFAULTS = {"stt": "pocketsphinx", "tts": "espeak", "embeddings": "hashing"}
@@ -148,7 +177,13 @@ def build(kind: str, name: str, credentials: dict | None = None, options: dict |
     provider = info(kind, name)
     clean_credentials = validate_credentials(kind, name, credentials or {})
     clean_options = validate_options(kind, name, options or {})
-    return provider.load()(**clean_credentials, **clean_options)
+    if kind == "tts" and "voice" in clean_options:
+        validate_voice(name, clean_options["voice"])
+    try:
+        return provider.load()(**clean_credentials, **clean_options)
+    except ValueError as exc:
+        # A combination of options the provider cannot work with (e.g. an embeddings model of unknown size).
+        raise ProviderConfigError(str(exc), field="options") from None
 
 
 def voices(tts_name: str, language: str = "") -> list[str]:

@@ -81,3 +81,70 @@ def test_installed_espeak_voices_and_the_empty_default_are_accepted():
 
 def test_voices_lists_espeak_voices_for_a_language():
     assert "en-gb+f2" in registry.voices("espeak", "en")
+
+
+def test_every_kind_has_its_providers():
+    assert registry.names("llm") == ["openai", "openai_compatible"]
+    assert registry.names("stt") == ["pocketsphinx", "openai_whisper"]
+    assert registry.names("tts") == ["espeak", "openai", "elevenlabs"]
+    assert registry.names("embeddings") == ["hashing", "openai"]
+
+
+def test_openai_needs_an_api_key_and_optionally_takes_a_base_url():
+    assert registry.required_credentials("llm", "openai") == ("api_key",)
+    assert registry.optional_credentials("llm", "openai") == ("base_url",)
+
+
+def test_openai_compatible_needs_a_base_url_and_no_key():
+    assert registry.required_credentials("llm", "openai_compatible") == ("base_url",)
+
+
+def test_offline_providers_need_no_credentials():
+    assert registry.required_credentials("stt", "pocketsphinx") == ()
+
+
+def test_a_missing_required_credential_is_rejected_naming_it():
+    with pytest.raises(ProviderConfigError, match="api_key") as error:
+        registry.build("tts", "elevenlabs", {}, {})
+
+    assert error.value.field == "credentials.api_key"
+
+
+def test_a_blank_required_credential_is_rejected():
+    with pytest.raises(ProviderConfigError):
+        registry.build("llm", "openai", {"api_key": "  "}, {})
+
+
+def test_a_base_url_that_is_not_http_is_rejected():
+    with pytest.raises(ProviderConfigError) as error:
+        registry.build("llm", "openai_compatible", {"base_url": "file:///etc/passwd"}, {})
+
+    assert error.value.field == "credentials.base_url"
+
+
+@pytest.mark.parametrize("rate", [0, 4000, 96000, "8k", 8000.5, True])
+def test_a_sample_rate_out_of_range_or_not_whole_is_rejected(rate):
+    with pytest.raises(ProviderConfigError) as error:
+        registry.build("tts", "espeak", {}, {"sample_rate": rate})
+
+    assert error.value.field == "options.sample_rate"
+
+
+def test_openai_voices_are_the_built_in_ones_or_custom_ids():
+    registry.validate_voice("openai", "coral")
+    registry.validate_voice("openai", "voice_1234")
+    with pytest.raises(ProviderConfigError):
+        registry.validate_voice("openai", "en-us+f3")
+
+
+def test_elevenlabs_voices_must_look_like_voice_ids():
+    registry.validate_voice("elevenlabs", "21m00Tcm4TlvDq8ikWAM")
+    with pytest.raises(ProviderConfigError):
+        registry.validate_voice("elevenlabs", "Rachel from the demo")
+
+
+def test_a_voice_option_is_checked_when_building():
+    with pytest.raises(ProviderConfigError) as error:
+        registry.build("tts", "openai", {"api_key": "sk-test"}, {"voice": "robot"})
+
+    assert error.value.field == "voice"
