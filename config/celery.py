@@ -10,7 +10,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 from django.db import connection  # noqa: E402
 from tenant_schemas_celery.app import CeleryApp  # noqa: E402
-from tenant_schemas_celery.task import TenantTask  # noqa: E402
+from django.db import transaction  # noqa: E402
+from tenant_schemas_celery.task import TenantTask, headers_with_schema  # noqa: E402
 
 
 class TenantRequired(RuntimeError):
@@ -27,6 +28,15 @@ class TenantScopedTask(TenantTask):
         if not self.public and connection.schema_name == get_public_schema_name():
             raise TenantRequired(f"Task {self.name} was queued without a tenant.")
         return super().__call__(*args, **kwargs)
+
+    # The schema is captured when the task is queued, not when the transaction commits: by then
+    # the request may be over and the connection back on the public schema.
+    def apply_async_on_commit(self, args=None, kwargs=None, **options):
+        options["headers"] = headers_with_schema(options.get("headers"))
+        transaction.on_commit(lambda: self.apply_async(args, kwargs, **options))
+
+    def delay_on_commit(self, *args, **kwargs):
+        self.apply_async_on_commit(args, kwargs)
 
 
 class App(CeleryApp):

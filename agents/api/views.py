@@ -3,7 +3,6 @@ from rest_framework import generics, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from tenant_schemas_celery.task import headers_with_schema
 
 from agents import selectors, tasks
 from agents.api import serializers as s
@@ -35,11 +34,8 @@ class KnowledgeUploadView(APIView):
     def post(self, request):
         uploads = [(upload.name, upload.read()) for upload in request.FILES.getlist("files")]
         stored = knowledge.store_files(uploads, uploaded_by=request.user)
-        # The schema goes into the headers now: if this runs inside an outer transaction, the commit
-        # (and the publish) may come after the request has put the connection back on public.
-        headers = headers_with_schema(None)
         for knowledge_file in stored:
-            tasks.index_knowledge_file.apply_async_on_commit((knowledge_file.id,), headers=headers)
+            tasks.index_knowledge_file.delay_on_commit(knowledge_file.id)
         return Response(s.KnowledgeFileSerializer(stored, many=True).data, status=status.HTTP_201_CREATED)
 
 
