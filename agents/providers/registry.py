@@ -70,6 +70,8 @@ class ProviderInfo:
     # option name → converter that returns the clean value or raises ValueError
     options: tuple[tuple[str, object], ...] = ()
     offline: bool = False
+    # The service whose credentials it uses, when not its own name (Whisper uses the "openai" key).
+    account: str = ""
 
     def load(self):
         module, _, attribute = self.target.partition(":")
@@ -85,7 +87,7 @@ _PROVIDERS = [
                  options=(("model", _str), *_CLIENT)),
     ProviderInfo("stt", "pocketsphinx", "agents.providers.sphinx:PocketsphinxSTT", offline=True),
     ProviderInfo("stt", "openai_whisper", f"{_OPENAI}:OpenAIWhisperSTT", ("api_key",), ("base_url",),
-                 options=(("model", _str), *_CLIENT)),
+                 options=(("model", _str), *_CLIENT), account="openai"),
     ProviderInfo("tts", "espeak", "agents.providers.espeak:EspeakTTS",
                  options=(("sample_rate", _sample_rate), ("speed", _int), ("voice", _str)), offline=True),
     ProviderInfo("tts", "openai", f"{_OPENAI}:OpenAITTS", ("api_key",), ("base_url",),
@@ -137,6 +139,12 @@ def required_credentials(kind: str, name: str) -> tuple[str, ...]:
 
 def optional_credentials(kind: str, name: str) -> tuple[str, ...]:
     return info(kind, name).optional_credentials
+
+
+def account(kind: str, name: str) -> str:
+    """The name a tenant's credentials for this provider are stored under."""
+    provider = info(kind, name)
+    return provider.account or provider.name
 
 
 def validate_credentials(kind: str, name: str, credentials: dict) -> dict:

@@ -148,3 +148,8 @@ def test_a_voice_option_is_checked_when_building():
         registry.build("tts", "openai", {"api_key": "sk-test"}, {"voice": "robot"})
 
     assert error.value.field == "voice"
+
+
+def test_whisper_uses_the_openai_account_and_others_their_own_name():
+    assert registry.account("stt", "openai_whisper") == "openai"
+    assert registry.account("tts", "elevenlabs") == "elevenlabs"
