@@ -1,4 +1,9 @@
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+
+from config.crypto import EncryptedTextField
 
 
 class Call(models.Model):
@@ -44,11 +49,29 @@ class Call(models.Model):
     sentiment = models.CharField(max_length=16, blank=True)
     extraction = models.JSONField(default=dict, blank=True)
     success = models.BooleanField(null=True, blank=True)
+    # Telephony: recorded before Twilio is asked to dial, so a retried request never dials twice.
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
+    contact_variables = models.JSONField(default=dict, blank=True)
+    answered_by = models.CharField(max_length=32, blank=True, help_text="Twilio answering machine detection result.")
+    recording_sid = models.CharField(max_length=64, blank=True)
+    recording_url = models.URLField(max_length=500, blank=True)
+    recording_duration = models.PositiveIntegerField(null=True, blank=True)
+    # A call handled by an external voice bot and ingested through the API, keyed by its own id.
+    external_id = models.CharField(max_length=100, null=True, blank=True, unique=True)
+    tags = ArrayField(models.CharField(max_length=50), default=list, blank=True)
+    # Post-call analysis: the finalised transcript, searchable, and the billable usage.
+    transcript = models.TextField(blank=True)
+    search_vector = SearchVectorField(null=True, blank=True)
+    billable_seconds = models.PositiveIntegerField(null=True, blank=True)
+    analysed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["agent", "created_at"]), models.Index(fields=["status"])]
+        indexes = [
+            models.Index(fields=["agent", "created_at"]), models.Index(fields=["status"]),
+            GinIndex(fields=["search_vector"], name="call_transcript_search"),
+        ]
 
     def __str__(self):
         return f"{self.get_direction_display()} call {self.pk} ({self.status})"
@@ -86,3 +109,124 @@ class CallTurn(models.Model):
 
     def __str__(self):
         return f"{self.speaker}: {self.text[:60]}"
+
+
+class TwilioAccount(models.Model):
+    """The tenant's own Twilio account (one per tenant); the auth token is encrypted and never returned.
+
+    Until billing plans exist, the tenant's telephony limits live here too.
+    """
+
+    account_sid = models.CharField(max_length=34)
+    auth_token = EncryptedTextField()
+    max_concurrent_calls = models.PositiveIntegerField(default=5)
+    # Blank: no monthly cap on call minutes.
+    monthly_minutes_limit = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(name="one_twilio_account", condition=models.Q(id=1))]
+
+    def __str__(self):
+        return f"Twilio {self.account_sid}"
+
+
+class PhoneNumber(models.Model):
+    class Source(models.TextChoices):
+        IMPORTED = "imported"
+        PURCHASED = "purchased"
+
+    number = models.CharField(max_length=16, unique=True, help_text="E.164, e.g. +14155550123.")
+    twilio_sid = models.CharField(max_length=34, blank=True)
+    friendly_name = models.CharField(max_length=64, blank=True)
+    source = models.CharField(max_length=16, choices=Source.choices)
+    agent = models.ForeignKey("agents.Agent", null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="phone_numbers")
+    inbound_enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["number"]
+
+    def __str__(self):
+        return self.number
+
+
+class CallNote(models.Model):
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="notes")
+    author_id = models.BigIntegerField(null=True, blank=True, help_text="accounts.User id (public schema).")
+    author_label = models.CharField(max_length=254, blank=True)
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["call", "created_at", "id"]
+
+    def __str__(self):
+        return self.text[:60]
+
+
+class CallFeedback(models.Model):
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="feedback")
+    rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    comment = models.TextField(blank=True)
+    author_id = models.BigIntegerField(null=True, blank=True, help_text="accounts.User id (public schema).")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"feedback on call {self.call_id}"
+
+
+class TurnCorrection(models.Model):
+    """A flagged agent turn with the reply it should have given; once applied it becomes a training example."""
+
+    feedback = models.ForeignKey(CallFeedback, on_delete=models.CASCADE, related_name="corrections")
+    turn = models.ForeignKey(CallTurn, on_delete=models.CASCADE, related_name="corrections")
+    agent = models.ForeignKey("agents.Agent", null=True, on_delete=models.SET_NULL, related_name="turn_corrections")
+    # The caller's words the agent answered, so the example reads as a question and the better answer.
+    caller_text = models.TextField(blank=True)
+    original = models.TextField()
+    suggested = models.TextField()
+    applied_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.suggested[:60]
+
+
+class ShareLink(models.Model):
+    """A read-only link to one call, signed, expiring and revocable."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="share_links")
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_by_id = models.BigIntegerField(null=True, blank=True, help_text="accounts.User id (public schema).")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"share link {self.pk} for call {self.call_id}"
+
+
+class AnalysisProfile(models.Model):
+    """What the post-call analysis extracts for one agent, and what counts as a successful call.
+
+    `fields`: [{"name": "callback_time", "description": "When the caller wants to be called back"}, ...].
+    """
+
+    agent = models.OneToOneField("agents.Agent", on_delete=models.CASCADE, related_name="analysis_profile")
+    fields = models.JSONField(default=list, blank=True)
+    success_criteria = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"analysis profile of {self.agent}"
