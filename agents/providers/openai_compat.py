@@ -115,8 +115,10 @@ class OpenAIWhisperSTT(_OpenAIClient):
 
     def transcribe(self, audio: Audio, *, language: str = "en-US", expect: Expectation | None = None) -> Transcription:
         started = time.perf_counter()
-        request = {"model": self.model, "file": ("speech.wav", to_wav(audio), "audio/wav"),
-                   "language": language.split("-")[0].lower(), "response_format": "json"}
+        request = {"model": self.model, "file": ("speech.wav", to_wav(audio), "audio/wav"), "response_format": "json"}
+        if language:
+            # Whisper takes ISO 639-1 codes ("en"), not locales ("en-GB").
+            request["language"] = language.split("-")[0].lower()
         if expect is not None and expect.phrases:
             # The prompt biases recognition towards the words the agent expects.
             request["prompt"] = ", ".join(expect.phrases)

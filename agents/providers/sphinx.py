@@ -119,12 +119,6 @@ _POOL = _Pool(POOL_SIZE)
 class PocketsphinxSTT:
     """The default, offline STT. English only (the bundled model is en-US)."""
 
-    @staticmethod
-    def warm_up() -> None:
-        """Load a decoder now, so that the first caller does not wait for it."""
-        with _POOL.decoder():
-            pass
-
     def transcribe(self, audio: Audio, *, language: str = "en-US", expect: Expectation | None = None) -> Transcription:
         if not language.lower().startswith("en"):
             raise ProviderError(f"pocketsphinx only recognises English, not {language!r}.")
@@ -136,7 +130,10 @@ class PocketsphinxSTT:
                 grammars.validate_expectation(expect)
             except ValueError as exc:
                 raise ProviderError(str(exc)) from None
-        grammar = compile_grammar(expect) if expect is not None and not expect.is_open else None
+        grammar = None
+        if expect is not None and not expect.is_open:
+            # Rebuilt with tuples so that an expectation made with lists can still be a cache key.
+            grammar = compile_grammar(Expectation(tuple(expect.phrases), tuple(expect.classes)))
         pcm = _prepare(audio)
         try:
             with _POOL.decoder() as decoder:

@@ -1,0 +1,1 @@
+"""Speech, voice and model providers: interfaces in `base`, implementations chosen through `registry`."""
