@@ -212,3 +212,11 @@ def test_embeddings_model_of_unknown_size_needs_the_dimensions_option(fake_http)
         build("embeddings", "openai", fake_http, model="nomic-embed-text")
 
     assert error.value.field == "options"
+
+
+def test_whisper_without_a_language_lets_the_api_detect_it(fake_http):
+    fake_http.add("POST", "/v1/audio/transcriptions", json={"text": "Hola."})
+
+    build("stt", "openai_whisper", fake_http).transcribe(Audio(pcm_tone(8000, 100), 8000), language="")
+
+    assert b'name="language"' not in fake_http.requests[0].body

@@ -91,3 +91,9 @@ def test_an_unknown_expectation_class_is_a_provider_error():
 def test_a_language_other_than_english_is_a_provider_error():
     with pytest.raises(ProviderError, match="English"):
         PocketsphinxSTT().transcribe(over_the_phone("hola"), language="es-ES")
+
+
+def test_an_expectation_built_with_lists_works_like_one_built_with_tuples():
+    expect = Expectation(phrases=["Book an appointment", "Speak to a person"], classes=["yes_no"])
+
+    assert PocketsphinxSTT().transcribe(over_the_phone("yes"), expect=expect).text == "yes"
