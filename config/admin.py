@@ -33,45 +33,35 @@ class PlatformAdminSite(admin.AdminSite):
         return _tenant_admin(request)
 
 
-class PublicSchemaAdmin(admin.ModelAdmin):
+class SchemaScopedAdmin(admin.ModelAdmin):
+    """Every admin permission follows one rule, `_allowed(request)`, which each subclass defines
+    according to where its model's table lives."""
+
+    def has_module_permission(self, request):
+        return self._allowed(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_add_permission(self, request):
+        return self._allowed(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._allowed(request)
+
+
+class PublicSchemaAdmin(SchemaScopedAdmin):
     """Platform tables: superusers on the public host only."""
 
     def _allowed(self, request):
         return _on_public(request) and request.user.is_superuser
 
-    def has_module_permission(self, request):
-        return self._allowed(request)
 
-    def has_view_permission(self, request, obj=None):
-        return self._allowed(request)
-
-    def has_add_permission(self, request):
-        return self._allowed(request)
-
-    def has_change_permission(self, request, obj=None):
-        return self._allowed(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return self._allowed(request)
-
-
-class TenantSchemaAdmin(admin.ModelAdmin):
+class TenantSchemaAdmin(SchemaScopedAdmin):
     """Tenant tables: on the tenant's own host, for the site's allowed users (owners, admins)."""
 
     def _allowed(self, request):
         return not _on_public(request) and admin.site.has_permission(request)
-
-    def has_module_permission(self, request):
-        return self._allowed(request)
-
-    def has_view_permission(self, request, obj=None):
-        return self._allowed(request)
-
-    def has_add_permission(self, request):
-        return self._allowed(request)
-
-    def has_change_permission(self, request, obj=None):
-        return self._allowed(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return self._allowed(request)
