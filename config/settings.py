@@ -63,8 +63,8 @@ INSTALLED_APPS = ["daphne"] + SHARED_APPS + [app for app in TENANT_APPS if app n
 TENANT_MODEL = "tenants.Tenant"
 TENANT_DOMAIN_MODEL = "tenants.Domain"
 PUBLIC_SCHEMA_NAME = "public"
-# New tenants are cloned from this fully migrated template schema instead of running every
-# migration (see `tenants/services.py`); `manage.py migrate_platform` keeps it up to date.
+# New tenants are built from the models plus this migrated template schema's rows instead of running
+# every migration (`tenants/schema_builder.py`); `manage.py migrate_platform` keeps it up to date.
 TENANT_BASE_SCHEMA = "tenant_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
 TENANT_SUBPROCESS_PARALLEL = 2
@@ -172,6 +172,14 @@ FERNET_KEYS = env_list("FERNET_KEYS")
 # Request body cap (knowledge-base uploads are the largest legitimate bodies).
 MAX_REQUEST_BODY_BYTES = int(os.environ.get("MAX_REQUEST_BODY_BYTES", 50 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024))
+
+# Twilio: the REST API base (overridable for a regional edge or a test double), the public base URL
+# Twilio calls back (webhooks, media streams), and the proxies trusted to set X-Forwarded-Proto/Host
+# when the signed URL of a webhook is rebuilt (IPs or CIDRs).
+TWILIO_API_BASE_URL = os.environ.get("TWILIO_API_BASE_URL", "https://api.twilio.com")
+TWILIO_WEBHOOK_BASE_URL = os.environ.get("TWILIO_WEBHOOK_BASE_URL", f"https://{API_HOST}")
+TWILIO_TRUSTED_PROXIES = env_list("TWILIO_TRUSTED_PROXIES")
+TWILIO_HTTP_TIMEOUT = float(os.environ.get("TWILIO_HTTP_TIMEOUT", 10))
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY") else None
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT")
