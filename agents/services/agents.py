@@ -23,7 +23,7 @@ def _check_providers(agent: Agent) -> None:
         except ProviderConfigError as exc:
             errors[field] = [exc.detail]
             continue
-        if registry.required_credentials(kind, name) and not has_credentials(name):
+        if registry.required_credentials(kind, name) and not has_credentials(registry.account(kind, name)):
             errors[field] = [f"Add this tenant's credentials for '{name}' first (PUT /api/provider-credentials/{name})."]
     if "tts_provider" not in errors:
         try:

@@ -36,5 +36,6 @@ def has_credentials(provider: str) -> bool:
 
 
 def build_provider(kind: str, name: str, options: dict | None = None):
-    """A provider instance with this tenant's credentials (run inside the tenant's schema)."""
-    return registry.build(kind, name, credentials_for(name), options or {})
+    """A provider instance with this tenant's credentials (run inside the tenant's schema).
+    Providers of one account share its credentials (e.g. Whisper uses the "openai" key)."""
+    return registry.build(kind, name, credentials_for(registry.account(kind, name)), options or {})
