@@ -8,6 +8,8 @@ api_patterns = [
     path("", include("accounts.api.urls")),
     path("", include("tenants.api.urls")),
     path("", include("agents.api.urls")),
+    path("", include("calls.api.urls")),
+    path("", include("calls.twilio.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]

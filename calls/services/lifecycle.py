@@ -1,11 +1,15 @@
-"""Starting calls, recording their turns and finishing them: the only writers of Call and CallTurn.
+"""Starting calls, recording their turns, following their status and finishing them.
 
 Telephony and the sandbox share these, so a sandbox conversation is stored exactly like a call.
 """
 from django.db import transaction
 from django.utils import timezone
+from tenant_schemas_celery.task import headers_with_schema
 
 from calls.models import Call, CallTurn
+from config.celery import app
+
+ANALYSE_TASK = "calls.analyse_call"
 
 TIMING_FIELDS = ("stt_ms", "llm_ms", "tts_ms", "engine_ms", "total_ms")
 
@@ -40,14 +44,65 @@ def record_turn(call: Call, *, speaker, text="", node_id="", actions=(), interru
 
 
 @transaction.atomic
-def finish_call(call: Call, *, status=Call.Status.COMPLETED, end_reason="") -> Call:
-    """Idempotent: a call already finished keeps its first outcome."""
+def finish_call(call: Call, *, status=Call.Status.COMPLETED, end_reason="", duration_seconds=None) -> Call:
+    """Idempotent: a call already finished keeps its first outcome. A real call is analysed once committed."""
     locked = Call.objects.select_for_update().get(pk=call.pk)
     if locked.is_finished:
         return locked
     now = timezone.now()
     locked.status, locked.end_reason, locked.ended_at = status, end_reason, now
-    if locked.started_at:
+    if duration_seconds is not None:
+        locked.duration_seconds = duration_seconds
+    elif locked.started_at:
         locked.duration_seconds = round((now - locked.started_at).total_seconds())
     locked.save(update_fields=["status", "end_reason", "ended_at", "duration_seconds"])
+    if not locked.is_test:
+        schedule_analysis(locked)
+    return locked
+
+
+def schedule_analysis(call: Call) -> None:
+    """Queue the post-call analysis once the transaction commits, in the current tenant's schema.
+
+    Sent by name: services never import tasks (tasks call services). The schema is read now, since
+    the commit may come after the request has put the connection back on the public schema.
+    """
+    call_id, headers = call.pk, headers_with_schema(None)
+    transaction.on_commit(lambda: app.send_task(ANALYSE_TASK, args=(call_id,), headers=headers))
+
+# Twilio's call statuses, and how far along each is: a status never moves a call backwards.
+TWILIO_STATUSES = {
+    "queued": Call.Status.QUEUED, "initiated": Call.Status.QUEUED, "ringing": Call.Status.RINGING,
+    "in-progress": Call.Status.IN_PROGRESS, "completed": Call.Status.COMPLETED, "busy": Call.Status.BUSY,
+    "no-answer": Call.Status.NO_ANSWER, "failed": Call.Status.FAILED, "canceled": Call.Status.CANCELED,
+}
+_PROGRESS = {Call.Status.QUEUED: 0, Call.Status.RINGING: 1, Call.Status.IN_PROGRESS: 2}
+
+
+def _progress(status) -> int:
+    return _PROGRESS.get(status, 3)
+
+
+@transaction.atomic
+def apply_status(call: Call, status: str, *, duration_seconds=None) -> Call:
+    """A status report (Twilio callback, our own hang-up): moves the call forward only, so repeated
+    and late reports change nothing. Twilio's duration of a finished call is kept as the billing truth."""
+    locked = Call.objects.select_for_update().get(pk=call.pk)
+    if locked.is_finished:
+        if status in Call.FINAL_STATUSES and duration_seconds is not None and locked.duration_seconds != duration_seconds:
+            locked.duration_seconds = duration_seconds
+            if locked.billable_seconds is not None:
+                locked.billable_seconds = duration_seconds
+            locked.save(update_fields=["duration_seconds", "billable_seconds"])
+        return locked
+    if _progress(status) <= _progress(locked.status):
+        return locked
+    if status in Call.FINAL_STATUSES:
+        return finish_call(locked, status=status, end_reason=status, duration_seconds=duration_seconds)
+    locked.status = status
+    fields = ["status"]
+    if status == Call.Status.IN_PROGRESS and locked.started_at is None:
+        locked.started_at = timezone.now()
+        fields.append("started_at")
+    locked.save(update_fields=fields)
     return locked

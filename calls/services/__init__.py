@@ -1,0 +1,9 @@
+"""Business rules of the calls app: the only writers of its models.
+
+- `lifecycle`: start a call, record a turn, follow its status, finish it (shared with the sandbox).
+- `telephony`: the tenant's Twilio account, phone numbers, and answering Twilio's webhooks.
+- `dialing`: the pre-dial check every dial path goes through, placing and ending calls.
+"""
+from calls.services.lifecycle import (  # noqa: F401
+    TIMING_FIELDS, TWILIO_STATUSES, apply_status, finish_call, record_turn, schedule_analysis, start_call,
+)

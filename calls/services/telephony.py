@@ -1,0 +1,223 @@
+"""The tenant's Twilio account and phone numbers, and what Twilio's webhooks do to calls."""
+import logging
+
+from django.db import IntegrityError, transaction
+
+from calls import selectors
+from calls.models import Call, PhoneNumber, TwilioAccount
+from calls.services.lifecycle import TWILIO_STATUSES, apply_status, start_call
+from calls.twilio import client as twilio
+from calls.twilio import twiml
+from config.api.errors import Conflict, DomainError
+
+logger = logging.getLogger(__name__)
+
+NOT_IN_SERVICE = "Sorry, this number is not available right now. Goodbye."
+NO_AGENT = "Sorry, nobody can take your call right now. Please try again later. Goodbye."
+# AnsweredBy values of Twilio's answering machine detection that mean no person will listen.
+MACHINE_RESULTS = {"machine_end_beep", "machine_end_silence", "machine_end_other", "fax"}
+
+
+class NoTwilioAccount(DomainError):
+    error_code = "twilio_account_missing"
+
+    def __init__(self):
+        super().__init__("Connect the tenant's Twilio account first (PUT /api/twilio-account).",
+                         errors={"twilio_account": ["Not connected."]})
+
+
+def _account() -> TwilioAccount:
+    account = selectors.twilio_account()
+    if account is None:
+        raise NoTwilioAccount()
+    return account
+
+
+# Account ------------------------------------------------------------------------------------
+
+
+def connect_twilio_account(*, account_sid, auth_token, **limits) -> TwilioAccount:
+    """Checks the credentials against Twilio before storing them (the token encrypted)."""
+    twilio.verify_account(account_sid, auth_token)
+    account, _ = TwilioAccount.objects.update_or_create(
+        pk=1, defaults={"account_sid": account_sid, "auth_token": auth_token, **limits})
+    return account
+
+
+def update_limits(**limits) -> TwilioAccount:
+    account = _account()
+    for name, value in limits.items():
+        setattr(account, name, value)
+    account.save(update_fields=[*limits, "updated_at"])
+    return account
+
+
+def disconnect_twilio_account() -> None:
+    TwilioAccount.objects.all().delete()
+
+
+# Phone numbers ------------------------------------------------------------------------------
+
+
+def _save_number(**fields) -> PhoneNumber:
+    try:
+        with transaction.atomic():
+            return PhoneNumber.objects.create(**fields)
+    except IntegrityError as exc:
+        raise Conflict(f"{fields['number']} is already set up.", errors={"number": ["Already set up."]}) from exc
+
+
+def _refuse_known(number: str) -> None:
+    if PhoneNumber.objects.filter(number=number).exists():
+        raise Conflict(f"{number} is already set up.", errors={"number": ["Already set up."]})
+
+
+def import_number(tenant, *, number, agent=None, inbound_enabled=True) -> PhoneNumber:
+    """A number the tenant already owns in its Twilio account; its voice webhook is pointed at us."""
+    account = _account()
+    _refuse_known(number)
+    owned = twilio.find_incoming_number(account, number)
+    if owned is None:
+        raise DomainError(f"{number} is not a number of Twilio account {account.account_sid}.",
+                          error_code="number_not_owned", errors={"number": ["Not in your Twilio account."]})
+    twilio.route_number_to_us(account, tenant, owned.sid)
+    return _save_number(number=number, twilio_sid=owned.sid, friendly_name=owned.friendly_name or "",
+                        source=PhoneNumber.Source.IMPORTED, agent=agent, inbound_enabled=inbound_enabled)
+
+
+def search_numbers(*, country, area_code=None, contains=None) -> list[dict]:
+    found = twilio.search_available(_account(), country=country, area_code=area_code, contains=contains)
+    return [
+        {"number": item.phone_number, "friendly_name": item.friendly_name, "locality": item.locality or "",
+         "region": item.region or "", "country": item.iso_country, "capabilities": item.capabilities or {}}
+        for item in found
+    ]
+
+
+def buy_number(tenant, *, number, agent=None, inbound_enabled=True) -> PhoneNumber:
+    account = _account()
+    _refuse_known(number)
+    bought = twilio.buy_number(account, tenant, number)
+    return _save_number(number=number, twilio_sid=bought.sid, friendly_name=bought.friendly_name or "",
+                        source=PhoneNumber.Source.PURCHASED, agent=agent, inbound_enabled=inbound_enabled)
+
+
+def update_number(phone: PhoneNumber, **fields) -> PhoneNumber:
+    for name, value in fields.items():
+        setattr(phone, name, value)
+    phone.save(update_fields=list(fields))
+    return phone
+
+
+def remove_number(phone: PhoneNumber) -> None:
+    """Stops using the number here; it stays in the tenant's Twilio account (releasing it is their call)."""
+    phone.delete()
+
+
+# Webhooks -----------------------------------------------------------------------------------
+
+
+def _quota_left() -> bool:
+    account = selectors.twilio_account()
+    limit = account.monthly_minutes_limit if account else None
+    return limit is None or selectors.minutes_used_this_month() < limit
+
+
+def answer_voice(tenant, params, *, call_id, public_url) -> str:
+    """TwiML for Twilio's voice webhook: bridge the call to our media stream, or say why not and hang up."""
+    if params.get("Direction", "inbound") == "inbound":
+        return _answer_inbound(tenant, params, public_url)
+    return _answer_outbound(tenant, params, call_id, public_url)
+
+
+def _connect(tenant, call, public_url) -> str:
+    return twiml.connect_stream(twiml.media_stream_url(public_url), call_id=call.pk, tenant_slug=tenant.slug)
+
+
+def _answer_inbound(tenant, params, public_url) -> str:
+    if not tenant.is_active:
+        return twiml.say_and_hang_up(NOT_IN_SERVICE)
+    call_sid = params.get("CallSid", "")
+    existing = Call.objects.filter(twilio_call_sid=call_sid).first() if call_sid else None
+    if existing is not None:  # Twilio retried the webhook
+        return _connect(tenant, existing, public_url) if not existing.is_finished else twiml.say_and_hang_up("")
+    phone = selectors.inbound_number(params.get("To", ""))
+    agent = phone.agent if phone is not None and phone.inbound_enabled else None
+    if agent is None or not agent.is_active:
+        return twiml.say_and_hang_up(NO_AGENT)
+    if not _quota_left():
+        return twiml.say_and_hang_up(NOT_IN_SERVICE, language=agent.language)
+    try:
+        with transaction.atomic():
+            call = start_call(
+                direction=Call.Direction.INBOUND, agent=agent,
+                flow_version=agent.template.latest_version if agent.template_id else None,
+                from_number=params.get("From", ""), to_number=phone.number, twilio_call_sid=call_sid or None,
+            )
+    except IntegrityError:  # the same webhook, concurrently
+        call = Call.objects.get(twilio_call_sid=call_sid)
+    return _connect(tenant, call, public_url)
+
+
+def _answer_outbound(tenant, params, call_id, public_url) -> str:
+    call = selectors.call_for_webhook(params.get("CallSid", ""), call_id)
+    if call is None or call.is_finished:
+        return twiml.say_and_hang_up("")
+    _attach_sid(call, params.get("CallSid", ""))
+    apply_status(call, Call.Status.IN_PROGRESS)
+    return _connect(tenant, call, public_url)
+
+
+def _attach_sid(call: Call, call_sid: str) -> None:
+    if call_sid and not call.twilio_call_sid:
+        Call.objects.filter(pk=call.pk, twilio_call_sid__isnull=True).update(twilio_call_sid=call_sid)
+        call.twilio_call_sid = call_sid
+
+
+def _parse_duration(value) -> int | None:
+    return int(value) if value not in (None, "") and str(value).isdigit() else None
+
+
+def record_status(params, *, call_id) -> Call | None:
+    """Twilio's status callback; a status Twilio never sends is refused naming the field."""
+    status = TWILIO_STATUSES.get(params.get("CallStatus", ""))
+    if status is None:
+        raise DomainError("Unknown call status.", errors={"CallStatus": ["Unknown call status."]})
+    call = selectors.call_for_webhook(params.get("CallSid", ""), call_id)
+    if call is None:
+        logger.info("Status callback for an unknown call %s", params.get("CallSid"))
+        return None
+    _attach_sid(call, params.get("CallSid", ""))
+    return apply_status(call, status, duration_seconds=_parse_duration(params.get("CallDuration")))
+
+
+def record_recording(params, *, call_id) -> Call | None:
+    """Twilio's recording status callback: a completed recording is attached to its call (once)."""
+    call = selectors.call_for_webhook(params.get("CallSid", ""), call_id)
+    if call is None or params.get("RecordingStatus", "completed") != "completed":
+        return call
+    sid, url = params.get("RecordingSid", ""), params.get("RecordingUrl", "")
+    if call.recording_sid != sid or call.recording_url != url:
+        call.recording_sid, call.recording_url = sid, url
+        call.recording_duration = _parse_duration(params.get("RecordingDuration"))
+        call.save(update_fields=["recording_sid", "recording_url", "recording_duration"])
+    return call
+
+
+def record_machine_detection(params, *, call_id) -> Call | None:
+    """The answering machine detection result: the first one counts. A machine gets the agent's voicemail
+    message (after the beep) or a hang-up, never the conversation."""
+    call = selectors.call_for_webhook(params.get("CallSid", ""), call_id)
+    answered_by = params.get("AnsweredBy", "")
+    if call is None or not answered_by:
+        return call
+    with transaction.atomic():
+        updated = Call.objects.filter(pk=call.pk, answered_by="").update(answered_by=answered_by)
+    if not updated:
+        return call
+    call.answered_by = answered_by
+    if answered_by in MACHINE_RESULTS and not call.is_finished and call.twilio_call_sid:
+        voicemail = call.agent.voicemail_message if call.agent else ""
+        changes = {"twiml": twiml.say_and_hang_up(voicemail)} if voicemail else {"status": "completed"}
+        twilio.update_call(_account(), call.twilio_call_sid, **changes)
+    return call

@@ -1,0 +1,57 @@
+"""Twilio's webhooks: `/api/webhooks/twilio/<tenant>/<kind>` where kind is voice, status, recording or amd.
+
+They arrive on the shared public host, so the tenant comes from the URL we gave Twilio; every request
+must carry a valid X-Twilio-Signature made with that tenant's auth token, or it gets 403 and changes
+nothing. Plain Django views: Twilio sends form posts, authenticated by signature only.
+"""
+import logging
+
+from django.db import connection
+from django.http import HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+from django_tenants.utils import get_public_schema_name, tenant_context
+
+from calls import selectors
+from calls.services import telephony
+from calls.twilio.signature import is_signed_by_twilio, public_url
+from config.api.errors import DomainError, error_response
+from tenants.models import Tenant
+
+logger = logging.getLogger(__name__)
+
+CALLBACKS = {
+    "status": telephony.record_status,
+    "recording": telephony.record_recording,
+    "amd": telephony.record_machine_detection,
+}
+
+
+def _forbidden(request):
+    return error_response(request, 403, "Invalid Twilio signature.", "invalid_signature")
+
+
+@csrf_exempt
+@require_POST
+def twilio_webhook(request, tenant_slug, kind):
+    if kind != "voice" and kind not in CALLBACKS:
+        return error_response(request, 404, "Unknown Twilio webhook.", "not_found")
+    tenant = Tenant.objects.exclude(schema_name=get_public_schema_name()).filter(slug=tenant_slug).first()
+    if tenant is None:
+        return _forbidden(request)
+    try:
+        with tenant_context(tenant):
+            account = selectors.twilio_account()
+            if account is None or not is_signed_by_twilio(request, account.auth_token):
+                logger.warning("Rejected a Twilio %s webhook for tenant %s: bad or missing signature", kind, tenant.slug)
+                return _forbidden(request)
+            call_id = request.GET.get("call_id")
+            if kind == "voice":
+                document = telephony.answer_voice(tenant, request.POST, call_id=call_id, public_url=public_url(request))
+                return HttpResponse(document, content_type="text/xml")
+            CALLBACKS[kind](request.POST, call_id=call_id)
+            return HttpResponse(status=204)
+    except DomainError as exc:
+        return error_response(request, exc.status_code, exc.detail, exc.error_code, exc.errors)
+    finally:
+        connection.set_schema_to_public()
