@@ -1,9 +1,12 @@
 """Shared reads of the calls app; every query runs in the current tenant's schema."""
-from django.db.models import Q, Sum
+from datetime import datetime, time, timedelta
+
+from django.contrib.postgres.search import SearchQuery
+from django.db.models import Avg, Count, Prefetch, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from calls.models import Call, PhoneNumber, ShareLink, TurnCorrection, TwilioAccount
+from calls.models import Call, CallFeedback, PhoneNumber, ShareLink, TurnCorrection, TwilioAccount
 from config.api.errors import NotFound
 
 LIVE_STATUSES = (Call.Status.QUEUED, Call.Status.RINGING, Call.Status.IN_PROGRESS)
@@ -42,6 +45,74 @@ def get_call(call_id, *, include_tests=True) -> Call:
     if found is None:
         raise NotFound("No such call.")
     return found
+
+
+def call_detail(call_id) -> Call:
+    queryset = calls(include_tests=True).prefetch_related(
+        "turns", "notes", Prefetch("feedback", queryset=CallFeedback.objects.prefetch_related("corrections__turn")))
+    found = queryset.filter(pk=call_id).first()
+    if found is None:
+        raise NotFound("No such call.")
+    return found
+
+
+def _day_bounds(date_from, date_to, tz):
+    """Dates are the tenant's calendar days: [date_from 00:00, date_to + 1 day 00:00) in its time zone."""
+    start = timezone.make_aware(datetime.combine(date_from, time.min), tz) if date_from else None
+    end = timezone.make_aware(datetime.combine(date_to + timedelta(days=1), time.min), tz) if date_to else None
+    return start, end
+
+
+def in_period(queryset, *, date_from=None, date_to=None, tz=None):
+    start, end = _day_bounds(date_from, date_to, tz or timezone.get_current_timezone())
+    if start:
+        queryset = queryset.filter(created_at__gte=start)
+    if end:
+        queryset = queryset.filter(created_at__lt=end)
+    return queryset
+
+
+def filter_calls(*, status=None, direction=None, agent=None, sentiment=None, date_from=None, date_to=None,
+                 phone=None, q=None, tag=None, include_tests=False, tz=None):
+    queryset = in_period(calls(include_tests=include_tests), date_from=date_from, date_to=date_to, tz=tz)
+    exact = {"status": status, "direction": direction, "agent_id": agent, "sentiment": sentiment}
+    queryset = queryset.filter(**{field: value for field, value in exact.items() if value is not None})
+    if phone:
+        digits = "".join(ch for ch in phone if ch.isdigit())
+        queryset = queryset.filter(Q(from_number__contains=digits) | Q(to_number__contains=digits))
+    if tag:
+        queryset = queryset.filter(tags__contains=[tag.lower()])
+    if q:
+        queryset = queryset.filter(search_vector=SearchQuery(q, config="english", search_type="websearch"))
+    return queryset
+
+
+def call_stats(queryset) -> dict:
+    """Totals of a set of calls: counts by status, direction and sentiment, answer and success rates, minutes."""
+    totals = queryset.aggregate(
+        total=Count("id"),
+        answered=Count("id", filter=Q(started_at__isnull=False)),
+        successful=Count("id", filter=Q(success=True)),
+        judged=Count("id", filter=Q(success__isnull=False)),
+        average_duration=Avg("duration_seconds", filter=Q(started_at__isnull=False)),
+        billable_seconds=Sum(Coalesce("billable_seconds", "duration_seconds", 0)),
+    )
+
+    def counts(field):
+        return {row[field]: row["n"] for row in queryset.order_by().values(field).annotate(n=Count("id")) if row[field]}
+
+    total = totals["total"]
+    return {
+        "total": total,
+        "by_status": counts("status"),
+        "by_direction": counts("direction"),
+        "by_sentiment": counts("sentiment"),
+        "answered": totals["answered"],
+        "answer_rate": round(totals["answered"] / total, 4) if total else None,
+        "success_rate": round(totals["successful"] / totals["judged"], 4) if totals["judged"] else None,
+        "average_duration_seconds": round(totals["average_duration"], 1) if totals["average_duration"] else None,
+        "billable_minutes": round((totals["billable_seconds"] or 0) / 60, 2),
+    }
 
 
 def call_for_webhook(call_sid: str, call_id) -> Call | None:

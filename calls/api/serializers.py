@@ -3,7 +3,9 @@ import re
 from rest_framework import serializers
 
 from agents.models import Agent
-from calls.models import PhoneNumber, TwilioAccount
+from calls.models import (
+    Call, CallFeedback, CallNote, CallTurn, PhoneNumber, ShareLink, TurnCorrection, TwilioAccount,
+)
 from calls.numbers import to_e164
 
 
@@ -70,3 +72,163 @@ class AvailableNumberSerializer(serializers.Serializer):
     region = serializers.CharField()
     country = serializers.CharField()
     capabilities = serializers.DictField()
+
+
+# Calls --------------------------------------------------------------------------------------
+
+
+class PlaceCallSerializer(serializers.Serializer):
+    agent = serializers.PrimaryKeyRelatedField(queryset=Agent.objects.all())
+    to = E164Field(max_length=32)
+    variables = serializers.DictField(required=False, default=dict, help_text="Contact variables for the agent.")
+    record = serializers.BooleanField(default=False)
+
+
+class CallSerializer(serializers.ModelSerializer):
+    agent_name = serializers.CharField(source="agent.name", default=None, read_only=True)
+
+    class Meta:
+        model = Call
+        fields = ["id", "direction", "status", "agent", "agent_name", "from_number", "to_number", "twilio_call_sid",
+                  "started_at", "ended_at", "duration_seconds", "end_reason", "answered_by", "sentiment", "success",
+                  "summary", "tags", "is_test", "external_id", "created_at"]
+
+
+class CallTurnSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CallTurn
+        fields = ["index", "speaker", "text", "node_id", "actions", "interrupted", "heard_text",
+                  "stt_ms", "llm_ms", "tts_ms", "engine_ms", "total_ms", "created_at"]
+
+
+class CallNoteSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CallNote
+        fields = ["id", "text", "author_id", "author_label", "created_at"]
+        read_only_fields = ["author_id", "author_label", "created_at"]
+
+
+class TurnCorrectionSerializer(serializers.ModelSerializer):
+    turn = serializers.IntegerField(source="turn.index", read_only=True)
+    call = serializers.IntegerField(source="turn.call_id", read_only=True)
+
+    class Meta:
+        model = TurnCorrection
+        fields = ["id", "call", "turn", "agent", "caller_text", "original", "suggested", "applied_at", "created_at"]
+
+
+class CallFeedbackSerializer(serializers.ModelSerializer):
+    corrections = TurnCorrectionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = CallFeedback
+        fields = ["id", "rating", "comment", "author_id", "corrections", "created_at"]
+
+
+class CallDetailSerializer(CallSerializer):
+    turns = CallTurnSerializer(many=True, read_only=True)
+    notes = CallNoteSerializer(many=True, read_only=True)
+    feedback = CallFeedbackSerializer(many=True, read_only=True)
+    has_recording = serializers.SerializerMethodField()
+
+    class Meta(CallSerializer.Meta):
+        fields = CallSerializer.Meta.fields + ["contact_variables", "extraction", "transcript", "billable_seconds",
+                                               "analysed_at", "recording_duration", "has_recording", "turns",
+                                               "notes", "feedback"]
+
+    def get_has_recording(self, call) -> bool:
+        return bool(call.recording_url)
+
+
+class CallFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(Call.Status.choices, required=False)
+    direction = serializers.ChoiceField(Call.Direction.choices, required=False)
+    agent = serializers.IntegerField(min_value=1, required=False)
+    sentiment = serializers.ChoiceField(["positive", "neutral", "negative"], required=False)
+    date_from = serializers.DateField(required=False)
+    date_to = serializers.DateField(required=False)
+    phone = serializers.CharField(max_length=32, required=False)
+    q = serializers.CharField(max_length=200, required=False, help_text="Full-text search in transcripts.")
+    tag = serializers.CharField(max_length=50, required=False)
+    include_tests = serializers.BooleanField(default=False)
+
+    def validate_phone(self, value):
+        if sum(ch.isdigit() for ch in value) < 3:
+            raise serializers.ValidationError("Give at least 3 digits of the number.")
+        return value
+
+    def validate(self, data):
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise serializers.ValidationError({"date_to": ["Must not be before date_from."]})
+        return data
+
+
+class FeedbackCorrectionSerializer(serializers.Serializer):
+    turn = serializers.IntegerField(min_value=0, help_text="Index of the agent turn in the call.")
+    suggested = serializers.CharField(max_length=2000)
+
+
+class FeedbackSerializer(serializers.Serializer):
+    rating = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
+    comment = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+    corrections = FeedbackCorrectionSerializer(many=True, required=False, default=list)
+
+    def validate(self, data):
+        if data.get("rating") is None and not data["comment"] and not data["corrections"]:
+            raise serializers.ValidationError("Give a rating, a comment or a correction.")
+        return data
+
+
+class TagsSerializer(serializers.Serializer):
+    tags = serializers.ListField(child=serializers.RegexField(r"^[\w-]{1,50}$"), max_length=20)
+
+
+class ShareLinkRequestSerializer(serializers.Serializer):
+    expires_in_hours = serializers.IntegerField(min_value=1, max_value=24 * 30, default=72)
+
+
+class ShareLinkSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ShareLink
+        fields = ["id", "expires_at", "revoked_at", "created_at"]
+
+
+class SharedCallSerializer(CallSerializer):
+    """What a share link shows: the conversation and its outcome, not staff notes or feedback."""
+
+    turns = CallTurnSerializer(many=True, read_only=True)
+
+    class Meta(CallSerializer.Meta):
+        fields = ["id", "direction", "status", "agent_name", "started_at", "ended_at", "duration_seconds",
+                  "sentiment", "summary", "turns"]
+
+
+class IngestTurnSerializer(serializers.Serializer):
+    speaker = serializers.ChoiceField(CallTurn.Speaker.choices)
+    text = serializers.CharField(allow_blank=True, max_length=10000)
+    stt_ms = serializers.FloatField(min_value=0, required=False)
+    llm_ms = serializers.FloatField(min_value=0, required=False)
+    tts_ms = serializers.FloatField(min_value=0, required=False)
+    total_ms = serializers.FloatField(min_value=0, required=False)
+
+
+class IngestCallSerializer(serializers.Serializer):
+    external_id = serializers.CharField(max_length=100)
+    agent = serializers.PrimaryKeyRelatedField(queryset=Agent.objects.all(), required=False, allow_null=True)
+    direction = serializers.ChoiceField([Call.Direction.INBOUND, Call.Direction.OUTBOUND])
+    status = serializers.ChoiceField(sorted(Call.FINAL_STATUSES), default=Call.Status.COMPLETED)
+    from_number = E164Field(max_length=32, required=False, default="")
+    to_number = E164Field(max_length=32, required=False, default="")
+    started_at = serializers.DateTimeField()
+    ended_at = serializers.DateTimeField()
+    duration_seconds = serializers.IntegerField(min_value=0, required=False)
+    end_reason = serializers.CharField(max_length=64, required=False, default="")
+    sentiment = serializers.ChoiceField(["positive", "neutral", "negative"], required=False)
+    summary = serializers.CharField(max_length=5000, required=False)
+    recording_url = serializers.URLField(max_length=500, required=False, default="")
+    turns = IngestTurnSerializer(many=True, required=False, default=list)
+
+    def validate(self, data):
+        if data["ended_at"] < data["started_at"]:
+            raise serializers.ValidationError({"ended_at": ["Must not be before started_at."]})
+        return data

@@ -8,4 +8,11 @@ urlpatterns = [
     path("phone-numbers/available", views.AvailableNumbersView.as_view(), name="phone-numbers-available"),
     path("phone-numbers/buy", views.BuyNumberView.as_view(), name="phone-numbers-buy"),
     path("phone-numbers/<int:number_id>", views.PhoneNumberView.as_view(), name="phone-number"),
+    path("calls", views.CallsView.as_view(), name="calls"),
+    path("calls/stats/summary", views.CallStatsView.as_view(), name="call-stats"),
+    path("calls/<int:call_id>", views.CallView.as_view(), name="call"),
+    path("calls/<int:call_id>/end", views.EndCallView.as_view(), name="call-end"),
+    path("calls/<int:call_id>/notes", views.CallNotesView.as_view(), name="call-notes"),
+    path("calls/<int:call_id>/tags", views.CallTagsView.as_view(), name="call-tags"),
+    path("calls/<int:call_id>/feedback", views.CallFeedbackView.as_view(), name="call-feedback"),
 ]

@@ -1,11 +1,14 @@
-from drf_spectacular.utils import extend_schema
+import zoneinfo
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from calls import selectors
 from calls.api import serializers as s
-from calls.services import telephony
+from calls import services
+from calls.services import review, telephony
 from config.api.errors import NotFound
 from config.api.validation import validated
 
@@ -96,3 +99,106 @@ class PhoneNumberView(APIView):
     def delete(self, request, number_id):
         telephony.remove_number(selectors.get_phone_number(number_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# Calls --------------------------------------------------------------------------------------
+
+
+def tenant_zone(request):
+    return zoneinfo.ZoneInfo(request.tenant.timezone)
+
+
+def query(serializer_class, request):
+    """Validated query parameters, or a 400 naming each bad one."""
+    serializer = serializer_class(data=request.query_params)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class CallsView(generics.ListAPIView):
+    """GET lists calls (filters, full-text search in transcripts); POST dials one through Twilio.
+
+    POST is idempotent with an `Idempotency-Key` header: the same key returns the same call (200).
+    """
+
+    required_permission = {"GET": "calls.view", "POST": "calls.place"}
+    serializer_class = s.CallSerializer
+
+    @extend_schema(parameters=[s.CallFilterSerializer])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return selectors.filter_calls(**query(s.CallFilterSerializer, self.request), tz=tenant_zone(self.request))
+
+    @extend_schema(request=s.PlaceCallSerializer, responses={201: s.CallSerializer, 200: s.CallSerializer},
+                   parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)])
+    def post(self, request):
+        data = validated(s.PlaceCallSerializer, request)
+        call, created = services.place_call(
+            request.tenant, agent=data["agent"], to_number=data["to"], variables=data["variables"],
+            record=data["record"], idempotency_key=request.headers.get("Idempotency-Key", "").strip()[:100] or None,
+        )
+        return Response(s.CallSerializer(call).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class CallView(APIView):
+    required_permission = "calls.view"
+
+    @extend_schema(responses={200: s.CallDetailSerializer})
+    def get(self, request, call_id):
+        return Response(s.CallDetailSerializer(selectors.call_detail(call_id)).data)
+
+
+class EndCallView(APIView):
+    required_permission = "calls.place"
+
+    @extend_schema(request=None, responses={200: s.CallSerializer})
+    def post(self, request, call_id):
+        call = services.end_call(selectors.get_call(call_id))
+        return Response(s.CallSerializer(call).data)
+
+
+class CallNotesView(APIView):
+    required_permission = {"GET": "calls.view", "POST": "calls.view"}
+
+    @extend_schema(responses={200: s.CallNoteSerializer(many=True)})
+    def get(self, request, call_id):
+        call = selectors.get_call(call_id)
+        return Response({"results": s.CallNoteSerializer(call.notes.all(), many=True).data})
+
+    @extend_schema(request=s.CallNoteSerializer, responses={201: s.CallNoteSerializer})
+    def post(self, request, call_id):
+        call = selectors.get_call(call_id)
+        note = review.add_note(call, text=validated(s.CallNoteSerializer, request)["text"], author=request.user)
+        return Response(s.CallNoteSerializer(note).data, status=status.HTTP_201_CREATED)
+
+
+class CallTagsView(APIView):
+    required_permission = "calls.view"
+
+    @extend_schema(request=s.TagsSerializer, responses={200: s.CallSerializer})
+    def put(self, request, call_id):
+        call = review.set_tags(selectors.get_call(call_id), validated(s.TagsSerializer, request)["tags"])
+        return Response(s.CallSerializer(call).data)
+
+
+class CallFeedbackView(APIView):
+    """Rating, comment and per-turn corrections (the agent's reply and the one it should have given)."""
+
+    required_permission = "calls.view"
+
+    @extend_schema(request=s.FeedbackSerializer, responses={201: s.CallFeedbackSerializer})
+    def post(self, request, call_id):
+        call = selectors.get_call(call_id)
+        feedback = review.give_feedback(call, author=request.user, **validated(s.FeedbackSerializer, request))
+        return Response(s.CallFeedbackSerializer(feedback).data, status=status.HTTP_201_CREATED)
+
+
+class CallStatsView(APIView):
+    required_permission = "calls.view"
+
+    @extend_schema(parameters=[s.CallFilterSerializer], responses={200: {"type": "object"}})
+    def get(self, request):
+        calls = selectors.filter_calls(**query(s.CallFilterSerializer, request), tz=tenant_zone(request))
+        return Response(selectors.call_stats(calls))

@@ -3,7 +3,9 @@
 - `lifecycle`: start a call, record a turn, follow its status, finish it (shared with the sandbox).
 - `telephony`: the tenant's Twilio account, phone numbers, and answering Twilio's webhooks.
 - `dialing`: the pre-dial check every dial path goes through, placing and ending calls.
+- `review`: notes, tags, feedback and training corrections, share links, ingesting external calls.
 """
 from calls.services.lifecycle import (  # noqa: F401
     TIMING_FIELDS, TWILIO_STATUSES, apply_status, finish_call, record_turn, schedule_analysis, start_call,
 )
+from calls.services.dialing import end_call, place_call, predial_check  # noqa: F401,E402

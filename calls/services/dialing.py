@@ -1,0 +1,107 @@
+"""Outbound dialing: one pre-dial check every dial path goes through, placing a call, ending one."""
+import uuid
+from dataclasses import dataclass
+
+from django.db import IntegrityError, connection, transaction
+
+from calls import selectors
+from calls.models import Call, TwilioAccount
+from calls.numbers import to_e164
+from calls.services.lifecycle import finish_call
+from calls.services.telephony import NoTwilioAccount
+from calls.twilio import client as twilio
+from config.api.errors import Conflict, DomainError, Forbidden
+
+
+@dataclass(frozen=True)
+class Dialable:
+    to_number: str
+    caller_id: str
+    account: TwilioAccount
+
+
+def predial_check(*, agent, to_number: str, tenant=None) -> Dialable:
+    """Everything that must hold before any call is dialed (API, campaigns, scheduled calls): a valid
+    number, an active agent with a caller id, an active tenant with a Twilio account, a free line and
+    minutes left. Raises a DomainError naming what is wrong; compliance rules (DNC, calling hours)
+    join here."""
+    tenant = tenant or connection.tenant
+    try:
+        number = to_e164(to_number)
+    except ValueError as exc:
+        raise DomainError(str(exc), error_code="invalid_number", errors={"to": [str(exc)]}) from exc
+    if not tenant.is_active:
+        raise Forbidden(f"Tenant '{tenant.slug}' is suspended.", error_code="tenant_suspended")
+    if agent is None or not agent.is_active:
+        raise DomainError("The agent is not active.", error_code="agent_inactive", errors={"agent": ["Not active."]})
+    caller_id = selectors.caller_id_of(agent)
+    if caller_id is None:
+        raise DomainError("The agent has no phone number to call from.", error_code="no_caller_id",
+                          errors={"agent": ["Assign a phone number to this agent to use as caller id."]})
+    account = selectors.twilio_account()
+    if account is None:
+        raise NoTwilioAccount()
+    if selectors.live_call_count() >= account.max_concurrent_calls:
+        raise DomainError(f"All {account.max_concurrent_calls} lines are busy; try again shortly.",
+                          error_code="concurrency_limit", status_code=429, headers={"Retry-After": "30"})
+    limit = account.monthly_minutes_limit
+    if limit is not None and selectors.minutes_used_this_month() >= limit:
+        raise Forbidden(f"This month's {limit} call minutes are used up.", error_code="minutes_exhausted")
+    return Dialable(to_number=number, caller_id=caller_id.number, account=account)
+
+
+def place_call(tenant, *, agent, to_number, variables=None, idempotency_key=None, record=False) -> tuple[Call, bool]:
+    """Dial through Twilio. The call row (with its idempotency key) is committed before Twilio is asked,
+    so a retried request returns the same call instead of dialing twice. Returns (call, created)."""
+    key = idempotency_key or uuid.uuid4().hex
+    existing = _replay(key, agent, to_number)
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            # One dial at a time per tenant, so two requests cannot both take the last free line.
+            TwilioAccount.objects.select_for_update().first()
+            dialable = predial_check(agent=agent, to_number=to_number, tenant=tenant)
+            call = Call.objects.create(
+                direction=Call.Direction.OUTBOUND, status=Call.Status.QUEUED, agent=agent,
+                flow_version=agent.template.latest_version if agent.template_id else None,
+                from_number=dialable.caller_id, to_number=dialable.to_number, idempotency_key=key,
+                contact_variables=variables or {},
+            )
+    except IntegrityError:  # the same key, concurrently
+        return _replay(key, agent, to_number), False
+    try:
+        created = twilio.create_call(dialable.account, tenant, call, record=record)
+    except DomainError:
+        finish_call(call, status=Call.Status.FAILED, end_reason="dial_failed")
+        raise
+    Call.objects.filter(pk=call.pk, twilio_call_sid__isnull=True).update(twilio_call_sid=created.sid)
+    call.refresh_from_db()
+    return call, True
+
+
+def _replay(key, agent, to_number) -> Call | None:
+    existing = Call.objects.filter(idempotency_key=key).first()
+    if existing is None:
+        return None
+    try:
+        same_number = to_e164(to_number) == existing.to_number
+    except ValueError:
+        same_number = False
+    if existing.agent_id != getattr(agent, "pk", None) or not same_number:
+        raise Conflict("This Idempotency-Key was used for another call.", error_code="idempotency_key_reused",
+                       errors={"Idempotency-Key": ["Already used for a different request."]})
+    return existing
+
+
+def end_call(call: Call) -> Call:
+    """Hang up (or cancel, before answer) through Twilio, then record the outcome."""
+    if call.is_finished:
+        raise Conflict("The call has already ended.", error_code="call_finished")
+    status = Call.Status.CANCELED if call.status in (Call.Status.QUEUED, Call.Status.RINGING) else Call.Status.COMPLETED
+    if call.twilio_call_sid:
+        account = selectors.twilio_account()
+        if account is None:
+            raise NoTwilioAccount()
+        twilio.update_call(account, call.twilio_call_sid, status=status)
+    return finish_call(call, status=status, end_reason="ended_by_staff")
