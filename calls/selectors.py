@@ -6,7 +6,7 @@ from django.db.models import Avg, Count, Prefetch, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from calls.models import Call, CallFeedback, PhoneNumber, ShareLink, TurnCorrection, TwilioAccount
+from calls.models import AnalysisProfile, Call, CallFeedback, PhoneNumber, ShareLink, TurnCorrection, TwilioAccount
 from config.api.errors import NotFound
 
 LIVE_STATUSES = (Call.Status.QUEUED, Call.Status.RINGING, Call.Status.IN_PROGRESS)
@@ -157,3 +157,8 @@ def training_examples(agent) -> list[dict]:
         {"caller": caller, "reply": suggested}
         for caller, suggested in corrections(agent_id=agent.pk, applied=True).values_list("caller_text", "suggested")
     ]
+
+
+def analysis_profile(agent) -> AnalysisProfile:
+    """The agent's profile, or an unsaved empty one (nothing extracted, default success rule)."""
+    return AnalysisProfile.objects.filter(agent=agent).first() or AnalysisProfile(agent=agent)

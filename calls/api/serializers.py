@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from agents.models import Agent
 from calls.models import (
-    Call, CallFeedback, CallNote, CallTurn, PhoneNumber, ShareLink, TurnCorrection, TwilioAccount,
+    AnalysisProfile, Call, CallFeedback, CallNote, CallTurn, PhoneNumber, ShareLink, TurnCorrection, TwilioAccount,
 )
 from calls.numbers import to_e164
 
@@ -232,3 +232,23 @@ class IngestCallSerializer(serializers.Serializer):
         if data["ended_at"] < data["started_at"]:
             raise serializers.ValidationError({"ended_at": ["Must not be before started_at."]})
         return data
+
+
+class ExtractionFieldSerializer(serializers.Serializer):
+    name = serializers.RegexField(r"^[a-z][a-z0-9_]{0,49}$", error_messages={
+        "invalid": "Use lowercase letters, digits and underscores, starting with a letter."})
+    description = serializers.CharField(max_length=300, allow_blank=True, default="")
+
+
+class AnalysisProfileSerializer(serializers.ModelSerializer):
+    fields = ExtractionFieldSerializer(many=True, required=False, default=list)
+
+    class Meta:
+        model = AnalysisProfile
+        fields = ["fields", "success_criteria", "updated_at"]
+
+    def validate_fields(self, value):
+        names = [spec["name"] for spec in value]
+        if len(names) != len(set(names)):
+            raise serializers.ValidationError("Field names must be unique.")
+        return value

@@ -14,5 +14,6 @@ urlpatterns = [
     path("calls/<int:call_id>/end", views.EndCallView.as_view(), name="call-end"),
     path("calls/<int:call_id>/notes", views.CallNotesView.as_view(), name="call-notes"),
     path("calls/<int:call_id>/tags", views.CallTagsView.as_view(), name="call-tags"),
+    path("agents/<int:agent_id>/analysis-profile", views.AnalysisProfileView.as_view(), name="analysis-profile"),
     path("calls/<int:call_id>/feedback", views.CallFeedbackView.as_view(), name="call-feedback"),
 ]

@@ -8,7 +8,8 @@ from rest_framework.views import APIView
 from calls import selectors
 from calls.api import serializers as s
 from calls import services
-from calls.services import review, telephony
+from agents.selectors import get_agent
+from calls.services import postcall, review, telephony
 from config.api.errors import NotFound
 from config.api.validation import validated
 
@@ -202,3 +203,20 @@ class CallStatsView(APIView):
     def get(self, request):
         calls = selectors.filter_calls(**query(s.CallFilterSerializer, request), tz=tenant_zone(request))
         return Response(selectors.call_stats(calls))
+
+
+class AnalysisProfileView(APIView):
+    """What the post-call analysis extracts for an agent's calls, and what counts as success."""
+
+    required_permission = {"GET": "agents.view", "PUT": "agents.manage"}
+
+    @extend_schema(responses={200: s.AnalysisProfileSerializer})
+    def get(self, request, agent_id):
+        agent = get_agent(agent_id)
+        profile = selectors.analysis_profile(agent)
+        return Response(s.AnalysisProfileSerializer(profile).data)
+
+    @extend_schema(request=s.AnalysisProfileSerializer, responses={200: s.AnalysisProfileSerializer})
+    def put(self, request, agent_id):
+        profile = postcall.set_analysis_profile(get_agent(agent_id), **validated(s.AnalysisProfileSerializer, request))
+        return Response(s.AnalysisProfileSerializer(profile).data)

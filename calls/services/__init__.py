@@ -3,6 +3,7 @@
 - `lifecycle`: start a call, record a turn, follow its status, finish it (shared with the sandbox).
 - `telephony`: the tenant's Twilio account, phone numbers, and answering Twilio's webhooks.
 - `dialing`: the pre-dial check every dial path goes through, placing and ending calls.
+- `postcall`: the analysis and billable usage of a finished call.
 - `review`: notes, tags, feedback and training corrections, share links, ingesting external calls.
 """
 from calls.services.lifecycle import (  # noqa: F401

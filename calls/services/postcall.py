@@ -1,0 +1,50 @@
+"""After a call: store its analysis and its billable usage (run by the `calls.analyse_call` task)."""
+import logging
+
+from django.contrib.postgres.search import SearchVector
+from django.db import transaction
+from django.utils import timezone
+
+from calls import analysis, selectors
+from calls.models import AnalysisProfile, Call
+
+logger = logging.getLogger(__name__)
+
+
+def billable_seconds(call: Call) -> int:
+    """Only answered calls cost minutes."""
+    return call.duration_seconds or 0 if call.started_at else 0
+
+
+def analyse_call(call_id: int) -> Call | None:
+    """Idempotent: running it again recomputes the same fields (usage is set, never added up). Values
+    given by an external bot at ingestion (summary, sentiment) are kept."""
+    call = Call.objects.select_related("agent").filter(pk=call_id).first()
+    if call is None or not call.is_finished:
+        logger.info("Not analysing call %s: missing or still live", call_id)
+        return None
+    profile = selectors.analysis_profile(call.agent) if call.agent_id else None
+    turns = list(call.turns.order_by("index"))
+    result = analysis.analyse(call, turns, fields=profile.fields if profile else [],
+                              success_criteria=profile.success_criteria if profile else "")
+    keep_given = call.external_id is not None
+    with transaction.atomic():
+        locked = Call.objects.select_for_update().get(pk=call.pk)
+        locked.transcript = result.transcript
+        locked.summary = locked.summary if keep_given and locked.summary else result.summary
+        locked.sentiment = locked.sentiment if keep_given and locked.sentiment else result.sentiment
+        locked.extraction = result.extraction
+        locked.success = result.success
+        locked.billable_seconds = billable_seconds(locked)
+        locked.analysed_at = timezone.now()
+        locked.save(update_fields=["transcript", "summary", "sentiment", "extraction", "success", "billable_seconds",
+                                   "analysed_at"])
+        # A second statement: an UPDATE computes the vector from the row as it was before it.
+        Call.objects.filter(pk=call.pk).update(search_vector=SearchVector("transcript", config="english"))
+    return locked
+
+
+def set_analysis_profile(agent, *, fields, success_criteria="") -> AnalysisProfile:
+    profile, _ = AnalysisProfile.objects.update_or_create(
+        agent=agent, defaults={"fields": [dict(spec) for spec in fields], "success_criteria": success_criteria})
+    return profile
