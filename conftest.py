@@ -25,9 +25,16 @@ PERSONAS = {
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
+    from django.test.utils import setup_databases, teardown_databases
+
     from tenants.services import create_tenant, ensure_public_tenant, sync_tenant_template
 
+    created = None
     with django_db_blocker.unblock():
+        if not connection.settings_dict["NAME"].startswith("test_"):
+            # Only `committed_db` tests were selected: pytest-django creates the test database only when a
+            # selected test carries a django_db mark (or the db fixture), which these do not.
+            created = setup_databases(verbosity=0, interactive=False, aliases={"default"})
         ensure_public_tenant()
         sync_tenant_template()
         tenants = {slug: create_tenant(name=name, slug=slug) for slug, name in PERSONA_TENANTS.items()}
@@ -42,6 +49,9 @@ def django_db_setup(django_db_setup, django_db_blocker):
         cursor.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+    if created is not None:
+        with django_db_blocker.unblock():
+            teardown_databases(created, verbosity=0)
 
 
 @pytest.fixture(autouse=True)

@@ -181,6 +181,13 @@ TWILIO_WEBHOOK_BASE_URL = os.environ.get("TWILIO_WEBHOOK_BASE_URL", f"https://{A
 TWILIO_TRUSTED_PROXIES = env_list("TWILIO_TRUSTED_PROXIES")
 TWILIO_HTTP_TIMEOUT = float(os.environ.get("TWILIO_HTTP_TIMEOUT", 10))
 
+# Live calls: the longest a call may last, how long the caller may stay silent before the agent
+# re-prompts (and, after the agent's `max_silence_prompts`, hangs up), and the threads that run
+# providers and the engine off the event loop.
+CALL_MAX_DURATION_SECONDS = int(os.environ.get("CALL_MAX_DURATION_SECONDS", 30 * 60))
+CALL_SILENCE_TIMEOUT_MS = int(os.environ.get("CALL_SILENCE_TIMEOUT_MS", 6000))
+CALL_MEDIA_THREADS = int(os.environ.get("CALL_MEDIA_THREADS", 16))
+
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY") else None
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT")
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000))

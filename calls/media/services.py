@@ -1,0 +1,150 @@
+"""Database and telephony work of a live media stream, in explicit and rare calls.
+
+The consumer calls these through `tenants.channels.in_tenant`, so each runs in the call's tenant schema;
+everything else about a live call (every audio frame) touches no database at all.
+"""
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from twilio.twiml.voice_response import VoiceResponse
+
+from agents.engine import AgentConfig, Engine
+from agents.providers import registry
+from agents.services.conversations import agent_config, engine_for
+from agents.services.credentials import build_provider
+from calls import selectors
+from calls import services as calls
+from calls.models import Call, CallTurn
+from calls.twilio import client as twilio
+from calls.twilio.client import TwilioError
+
+
+class StreamRefused(Exception):
+    """The `start` message names no live call of this tenant that this Twilio call may stream."""
+
+
+@dataclass
+class LiveCall:
+    """What the pipeline needs about the call, loaded once when the stream starts."""
+
+    call_id: int
+    schema: str
+    agent: AgentConfig
+    flow: dict | None
+    state: dict
+    variables: dict
+    engine: Engine
+    stt: object
+    tts: object
+    tts_name: str
+    voice: str
+    language: str
+    max_duration_seconds: int
+    silence_timeout_ms: int
+
+
+def open_stream(call_id, call_sid: str) -> LiveCall:
+    """The call a `start` message names, once its CallSid proves the stream comes from that call.
+
+    Raises `StreamRefused` for an unknown or finished call, or a CallSid that is not the call's.
+    """
+    if not str(call_id).isdigit():
+        raise StreamRefused("call_id is missing or not a number")
+    call = Call.objects.select_related("agent", "agent__template", "flow_version").filter(pk=int(call_id)).first()
+    if call is None or call.agent is None:
+        raise StreamRefused("no such call in this tenant")
+    if call.is_finished:
+        raise StreamRefused("the call has ended")
+    if not call_sid or call.twilio_call_sid != call_sid:
+        raise StreamRefused("the stream's CallSid is not this call's")
+    with transaction.atomic():
+        locked = Call.objects.select_for_update().get(pk=call.pk)
+        if locked.status != Call.Status.IN_PROGRESS:
+            locked.status = Call.Status.IN_PROGRESS
+            locked.started_at = locked.started_at or timezone.now()
+            locked.save(update_fields=["status", "started_at"])
+    agent = call.agent
+    stt_name = agent.stt_provider or registry.default("stt")
+    return LiveCall(
+        call_id=call.pk, schema=connection.schema_name, agent=agent_config(agent),
+        flow=call.flow_version.flow if call.flow_version_id else None, state=call.state,
+        variables=call_variables(call), engine=engine_for(agent, source="call"),
+        stt=build_provider("stt", stt_name), tts=build_provider("tts", agent.tts_provider),
+        tts_name=agent.tts_provider, voice=agent.voice_id, language=agent.language,
+        max_duration_seconds=settings.CALL_MAX_DURATION_SECONDS,
+        silence_timeout_ms=settings.CALL_SILENCE_TIMEOUT_MS,
+    )
+
+
+def call_variables(call: Call) -> dict:
+    """The context a flow can use: `{call.id}`, `{contact.phone}` (the other party) and the call's contact fields."""
+    phone = call.from_number if call.direction == Call.Direction.INBOUND else call.to_number
+    return {
+        "call": {"id": call.pk, "from": call.from_number, "to": call.to_number, "direction": call.direction},
+        "contact": {"phone": phone, **(call.contact_variables or {})},
+    }
+
+
+def turn_event(turn: CallTurn) -> dict:
+    """A turn as the live view shows it."""
+    return {
+        "id": turn.pk, "index": turn.index, "speaker": turn.speaker, "text": turn.text, "node_id": turn.node_id,
+        "interrupted": turn.interrupted, "heard_text": turn.heard_text,
+        "timings": {name: getattr(turn, name) for name in calls.TIMING_FIELDS},
+    }
+
+
+def record_exchange(call_id: int, *, caller_text: str | None, agent_text: str, node_id: str, actions: list,
+                    timings: dict, state: dict, interrupted: bool = False, heard_text: str = "") -> list[dict]:
+    """The caller's words (if any) and the agent's answer with the turn's timings; returns both as live events."""
+    call = Call.objects.get(pk=call_id)
+    turns = []
+    if caller_text is not None:
+        turns.append(calls.record_turn(call, speaker=CallTurn.Speaker.CALLER, text=caller_text))
+    turns.append(calls.record_turn(
+        call, speaker=CallTurn.Speaker.AGENT, text=agent_text, node_id=node_id, actions=actions, timings=timings,
+        state=state, interrupted=interrupted, heard_text=heard_text,
+    ))
+    return [turn_event(turn) for turn in turns]
+
+
+def record_interruption(turn_id: int, heard_text: str, state: dict) -> dict:
+    """Barge-in after the agent's turn was stored: it keeps only what the caller heard."""
+    turn = CallTurn.objects.select_related("call").get(pk=turn_id)
+    with transaction.atomic():
+        CallTurn.objects.filter(pk=turn_id).update(interrupted=True, heard_text=heard_text)
+        Call.objects.filter(pk=turn.call_id).update(state=state)
+    turn.interrupted, turn.heard_text = True, heard_text
+    return turn_event(turn)
+
+
+def save_state(call_id: int, state: dict) -> None:
+    Call.objects.filter(pk=call_id).update(state=state)
+
+
+def end_call(call_id: int, *, end_reason: str, transfer_to: str = "", status=Call.Status.COMPLETED,
+             telephony: bool = True) -> str:
+    """Finishes the call record and, with `telephony`, ends the Twilio call for real (or hands it to `transfer_to`).
+
+    Returns the call's final status. A Twilio failure is logged on the call, never raised: the record is
+    finished either way, and Twilio ends a call whose stream closes with nothing left to do.
+    """
+    call = Call.objects.get(pk=call_id)
+    account = selectors.twilio_account()
+    if telephony and account is not None and call.twilio_call_sid:
+        try:
+            if transfer_to:
+                twilio.update_call(account, call.twilio_call_sid, twiml=transfer_twiml(transfer_to))
+            else:
+                twilio.update_call(account, call.twilio_call_sid, status="completed")
+        except TwilioError:
+            end_reason = f"{end_reason}; twilio_update_failed"
+    return calls.finish_call(call, status=status, end_reason=end_reason[:64]).status
+
+
+def transfer_twiml(number: str) -> str:
+    response = VoiceResponse()
+    response.dial(number)
+    return str(response)

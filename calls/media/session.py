@@ -1,0 +1,270 @@
+"""One live call: caller audio → turn detection → STT → engine → TTS → paced agent audio.
+
+Frames are handled synchronously and cheaply (`on_media`); everything slow happens on one worker task
+per call that takes events in order (the greeting, each caller turn, DTMF, silence, barge-in, limits),
+with providers and the engine offloaded to threads (`speech`) and the database reached in explicit,
+rare calls (`services`, through `in_tenant`).
+
+Timings of an agent turn: `stt_ms`, `llm_ms`, `engine_ms`, `tts_ms` (synthesis not served from the cache)
+and `total_ms`, from the caller's last voiced frame (or the `start` message, for the greeting) to the
+first frame of the answer sent to Twilio.
+"""
+import asyncio
+import logging
+import time
+
+from agents.audio import FRAME_MS, mulaw_to_pcm, rms
+from agents.engine import Event
+from agents.providers.base import Expectation, ProviderError
+from calls import live
+from calls.media import services
+from calls.models import Call
+from calls.media.playback import Player, Response
+from calls.media.speech import Speech, offload, offload_in_tenant
+from calls.media.vad import TurnDetector
+from tenants.channels import in_tenant
+
+log = logging.getLogger(__name__)
+
+# Caller speech this long over the agent's audio interrupts it; shorter sounds ("uh-huh") are ignored.
+BARGE_IN_MS = 240
+# Keypad digits are gathered until '#' or this long without another key.
+DTMF_GAP_MS = 1200
+
+
+
+@in_tenant
+def _record_exchange(tenant, call_id, **fields):
+    return services.record_exchange(call_id, **fields)
+
+
+@in_tenant
+def _record_interruption(tenant, turn_id, heard_text, state):
+    return services.record_interruption(turn_id, heard_text, state)
+
+
+class CallSession:
+    def __init__(self, *, tenant, call: services.LiveCall, stream_sid: str, send, close, clock=time.monotonic):
+        self.tenant, self.call = tenant, call
+        self.speech = Speech(schema=call.schema, stt=call.stt, tts=call.tts, tts_name=call.tts_name,
+                             voice=call.voice, language=call.language)
+        self.player = Player(send, stream_sid, clock=clock)
+        self.detector = TurnDetector()
+        self._close, self._clock = close, clock
+        self.state, self.expect = call.state, Expectation()
+        self.events: asyncio.Queue = asyncio.Queue()
+        self.busy = False
+        # closing: no more caller input is taken; finished: the call record is (being) finished.
+        self.closing = self.finished = False
+        self.frames = 0
+        self.max_frames = call.max_duration_seconds * 1000 // FRAME_MS
+        self.silence_frames = call.silence_timeout_ms // FRAME_MS
+        self.quiet = 0
+        self.speech_start = 0
+        self.over_agent = False
+        self.last_voiced_at = 0.0
+        self.digits, self.digit_gap = "", 0
+        self._worker: asyncio.Task | None = None
+        self._barge_in: asyncio.Task | None = None
+        self.responses: list[Response] = []
+
+    # -- lifecycle ----------------------------------------------------------------------------------------
+    def begin(self, started_at: float) -> None:
+        self.player.start()
+        self._worker = asyncio.ensure_future(self._work())
+        self.events.put_nowait(("start", started_at))
+
+    async def stop(self) -> None:
+        self.closing = True
+        for task in (self._worker, self._barge_in):
+            if task is not None and task is not asyncio.current_task():
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+        await self.player.stop()
+
+    async def hung_up(self, reason: str) -> None:
+        """The caller hung up or the stream went away: stop, and finish the record unless already done."""
+        await self.stop()
+        await self._end(reason, telephony=False)
+
+    # -- frames (the hot path: no awaits, no database) -----------------------------------------------------
+    def on_media(self, mulaw: bytes) -> None:
+        if self.closing:
+            return
+        self.frames += 1
+        signal = self.detector.push(mulaw, rms(mulaw_to_pcm(mulaw)))
+        agent_talking = self.player.active
+        if signal is TurnDetector.SPEECH:
+            self.speech_start, self.over_agent = self.detector.frame, agent_talking
+        if self.detector.speaking:
+            if self.detector.last_voiced_frame == self.detector.frame:
+                self.last_voiced_at = self._clock()
+            if self.over_agent and agent_talking and self._voiced_ms() >= BARGE_IN_MS and self._barge_in is None:
+                self._barge_in = asyncio.ensure_future(self._interrupt())
+        elif signal is TurnDetector.END:
+            audio = self.detector.take_turn()
+            if not (self.over_agent and self._voiced_ms() < BARGE_IN_MS):
+                self.events.put_nowait(("utterance", audio, self.last_voiced_at))
+            self.over_agent, self._barge_in = False, None
+        self._count_silence(agent_talking)
+        if self.digits:
+            self.digit_gap += 1
+            if self.digit_gap * FRAME_MS >= DTMF_GAP_MS:
+                self._flush_digits()
+        if self.frames >= self.max_frames:
+            self.closing = True
+            self.events.put_nowait(("max_duration",))
+
+    def _voiced_ms(self) -> int:
+        return (self.detector.last_voiced_frame - self.speech_start + self.detector.settings.start_frames) * FRAME_MS
+
+    def _count_silence(self, agent_talking: bool) -> None:
+        if self.detector.speaking or agent_talking or self.busy or not self.events.empty() or self.digits:
+            self.quiet = 0
+            return
+        self.quiet += 1
+        if self.quiet >= self.silence_frames:
+            self.quiet = 0
+            self.events.put_nowait(("silence", self._clock()))
+
+    def on_dtmf(self, digit: str) -> None:
+        if self.closing:
+            return
+        if self.player.active and self._barge_in is None:
+            self._barge_in = asyncio.ensure_future(self._interrupt(reset=True))
+        self.digits += digit
+        self.digit_gap = 0
+        if digit == "#":
+            self._flush_digits()
+
+    def on_mark(self, name: str) -> None:
+        self.player.on_mark(name)
+
+    def _flush_digits(self) -> None:
+        self.events.put_nowait(("dtmf", self.digits, self._clock()))
+        self.digits, self.digit_gap = "", 0
+
+    async def _interrupt(self, reset: bool = False) -> None:
+        interrupted = await self.player.clear()
+        for response in interrupted:
+            self.events.put_nowait(("interruption", response))
+        if reset:
+            self._barge_in = None
+
+    # -- the worker ---------------------------------------------------------------------------------------
+    async def _work(self) -> None:
+        while True:
+            event = await self.events.get()
+            self.busy = True
+            try:
+                if await self._handle(*event):
+                    return
+            except Exception:
+                log.exception("call %s: %s failed", self.call.call_id, event[0])
+                await self._end("error", status=Call.Status.FAILED)
+                return
+            finally:
+                self.busy = False
+                self.quiet = 0
+
+    async def _handle(self, kind: str, *args) -> bool:
+        """Handles one event; True once the call is over."""
+        call = self.call
+        if kind == "start":
+            if self.state:
+                # A reconnected stream resumes the conversation where it was, without greeting again.
+                return False
+            result = await offload_in_tenant(self.tenant, call.engine.start, call.agent, call.flow, call.variables)
+            return await self._respond(result, None, {}, args[0])
+        if kind == "utterance":
+            mulaw, stopped_at = args
+            try:
+                heard = await offload(self.speech.transcribe, mulaw, self.expect)
+            except ProviderError:
+                log.warning("call %s: speech recognition failed", call.call_id, exc_info=True)
+                return False
+            if not heard.text:
+                return False
+            return await self._engine(Event.utterance(heard.text), heard.text, {"stt_ms": round(heard.ms, 3)},
+                                      stopped_at)
+        if kind == "dtmf":
+            digits, pressed_at = args
+            return await self._engine(Event.dtmf(digits), f"(keypad {digits})", {}, pressed_at)
+        if kind == "silence":
+            return await self._engine(Event.silence(), None, {}, args[0])
+        if kind == "interruption":
+            await self._interrupted(args[0])
+            return False
+        # "max_duration": the call has lasted as long as the agent allows; say goodbye over whatever was playing.
+        for response in await self.player.clear():
+            await self._interrupted(response)
+        goodbye = await self._speak([call.agent.goodbye_message])
+        await goodbye.played.wait()
+        await self._end("max_duration")
+        return True
+
+    async def _engine(self, event: Event, caller_text, timings: dict, since: float) -> bool:
+        result = await offload_in_tenant(self.tenant, self.call.engine.handle, self.call.agent, self.call.flow,
+                                         self.state, event)
+        return await self._respond(result, caller_text, timings, since)
+
+    async def _speak(self, utterances) -> Response:
+        response = self.player.new_response()
+        self.responses.append(response)
+        synthesis_ms = 0.0
+        for text in utterances:
+            if response.interrupted:
+                break
+            audio, spent = await offload(self.speech.synthesize, text)
+            synthesis_ms += spent
+            self.player.add(response, text, audio)
+        self.player.complete(response)
+        response.synthesis_ms = synthesis_ms
+        return response
+
+    async def _respond(self, result, caller_text, timings: dict, since: float) -> bool:
+        self.state, self.expect = result.state, result.expect
+        response = await self._speak(result.utterances)
+        await response.started.wait()
+        timings = {**timings, **result.timings, "tts_ms": round(response.synthesis_ms, 3)}
+        if response.first_frame_at is not None:
+            timings["total_ms"] = round((response.first_frame_at - since) * 1000, 3)
+        turns = await _record_exchange(
+            self.tenant, self.call.call_id, caller_text=caller_text, agent_text=response.text,
+            node_id=result.node_id, actions=result.actions, timings=timings, state=result.state,
+        )
+        response.turn_id = turns[-1]["id"]
+        for turn in turns:
+            await live.broadcast(self.call.schema, self.call.call_id, {"type": "turn", "turn": turn})
+        if not result.ended:
+            return False
+        self.closing = True
+        await response.played.wait()
+        transfer = next((action["data"].get("to", "") for action in result.actions
+                         if action["name"] == "transfer" and action["ok"]), "")
+        await self._end(result.end_reason or "completed", transfer_to=transfer)
+        return True
+
+    async def _interrupted(self, response: Response) -> None:
+        if response.turn_id is None:
+            return
+        heard = response.heard_snapshot
+        result = await offload_in_tenant(self.tenant, self.call.engine.handle, self.call.agent, self.call.flow,
+                                         self.state, Event.interruption(heard))
+        self.state = result.state
+        turn = await _record_interruption(self.tenant, response.turn_id, heard, result.state)
+        await live.broadcast(self.call.schema, self.call.call_id, {"type": "turn_updated", "turn": turn})
+
+    async def _end(self, reason: str, *, transfer_to: str = "", status=Call.Status.COMPLETED,
+                   telephony: bool = True) -> None:
+        """Finishes the record, ends the Twilio call (unless the caller already did) and closes the stream."""
+        if self.finished:
+            return
+        self.finished = self.closing = True
+        self.detector.reset()
+        final = await offload_in_tenant(self.tenant, services.end_call, self.call.call_id, end_reason=reason,
+                                        transfer_to=transfer_to, status=status, telephony=telephony)
+        await live.broadcast(self.call.schema, self.call.call_id,
+                             {"type": "state", "status": final, "end_reason": reason})
+        if telephony:
+            await self._close()

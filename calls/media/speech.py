@@ -1,0 +1,105 @@
+"""Provider work of live calls, off the event loop, and the cache of synthesized speech.
+
+Providers block (espeak-ng, pocketsphinx) or wait on the network (hosted APIs), so they run on a thread
+pool of their own and never stall the other calls of the process. The engine runs there too, inside the
+call's tenant schema: its LLM requests and actions may take seconds, which would hold Channels' single
+database thread (the one `tenants.channels.in_tenant` uses) for every call of the process.
+
+Synthesized audio is cached by tenant, provider, voice, language and text, in this process and in Redis,
+so what an agent always says (its greeting, its questions) is ready before the caller needs it.
+"""
+import asyncio
+import functools
+import hashlib
+import threading
+import time
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+
+from django.conf import settings
+from django.db import close_old_connections, connection
+from django_tenants.utils import tenant_context
+
+from agents import audio
+from agents.providers.base import Expectation, Transcription
+from config.redis import get_redis
+
+POOL = ThreadPoolExecutor(max_workers=settings.CALL_MEDIA_THREADS, thread_name_prefix="call-media")
+LOCAL_CACHE_BYTES = 64 * 1024 * 1024
+REDIS_TTL_SECONDS = 7 * 24 * 3600
+
+
+async def offload(func, *args, **kwargs):
+    return await asyncio.get_running_loop().run_in_executor(POOL, functools.partial(func, *args, **kwargs))
+
+
+def _in_schema(tenant, func, *args, **kwargs):
+    close_old_connections()
+    try:
+        with tenant_context(tenant):
+            return func(*args, **kwargs)
+    finally:
+        connection.set_schema_to_public()
+
+
+async def offload_in_tenant(tenant, func, *args, **kwargs):
+    """`func` on the pool, inside the tenant's schema (each pool thread has its own connection)."""
+    return await offload(_in_schema, tenant, func, *args, **kwargs)
+
+
+class _LocalCache:
+    def __init__(self, limit: int):
+        self.limit, self.size = limit, 0
+        self.items: OrderedDict[str, bytes] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: str) -> bytes | None:
+        with self.lock:
+            value = self.items.get(key)
+            if value is not None:
+                self.items.move_to_end(key)
+            return value
+
+    def put(self, key: str, value: bytes) -> None:
+        with self.lock:
+            if key in self.items:
+                return
+            self.items[key] = value
+            self.size += len(value)
+            while self.size > self.limit and self.items:
+                self.size -= len(self.items.popitem(last=False)[1])
+
+
+_LOCAL = _LocalCache(LOCAL_CACHE_BYTES)
+
+
+class Speech:
+    """One call's STT and TTS: 8 kHz mu-law in and out."""
+
+    def __init__(self, *, schema: str, stt, tts, tts_name: str, voice: str, language: str):
+        self.stt, self.tts = stt, tts
+        self.voice, self.language = voice, language
+        self._prefix = f"{schema}|{tts_name}|{voice}|{language}|"
+
+    def transcribe(self, mulaw: bytes, expect: Expectation | None) -> Transcription:
+        return self.stt.transcribe(audio.from_telephony(mulaw), language=self.language, expect=expect)
+
+    def synthesize(self, text: str) -> tuple[bytes, float]:
+        """(mu-law audio, milliseconds spent synthesizing: 0 when cached)."""
+        key = "tts:" + hashlib.sha256((self._prefix + text).encode()).hexdigest()
+        cached = _LOCAL.get(key)
+        if cached is None:
+            cached = get_redis().get(key)
+            if cached is not None:
+                _LOCAL.put(key, cached)
+        if cached is not None:
+            return cached, 0.0
+        started = time.perf_counter()
+        mulaw = audio.to_telephony(self.tts.synthesize(text, voice=self.voice, language=self.language))
+        elapsed = (time.perf_counter() - started) * 1000
+        _LOCAL.put(key, mulaw)
+        get_redis().set(key, mulaw, ex=REDIS_TTL_SECONDS)
+        return mulaw, elapsed
+
+    def is_cached(self, text: str) -> bool:
+        return _LOCAL.get("tts:" + hashlib.sha256((self._prefix + text).encode()).hexdigest()) is not None

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from calls.live import LiveCallConsumer
+from calls.media.consumer import MediaStreamConsumer
+from calls.twilio.twiml import MEDIA_STREAM_PATH
+
+websocket_urlpatterns = [
+    path(MEDIA_STREAM_PATH.lstrip("/"), MediaStreamConsumer.as_asgi()),
+    path("ws/calls/<int:call_id>/live/", LiveCallConsumer.as_asgi()),
+]

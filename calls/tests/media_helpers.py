@@ -1,0 +1,83 @@
+"""Shared set-up of the live-audio tests: a live inbound call of the demo receptionist, a caller's voice,
+and what the offline STT hears in the agent's audio."""
+import uuid
+
+from channels.db import database_sync_to_async
+from django_tenants.utils import schema_context
+
+from agents import audio
+from agents import services as agent_services
+from agents.providers.base import Expectation
+from agents.providers.espeak import EspeakTTS
+from agents.providers.sphinx import PocketsphinxSTT
+from calls import services as calls
+from calls.models import Call
+from calls.simulator import channels_transport, simulate
+from config.asgi import application
+from tenants.models import Tenant
+
+CALLER_VOICE = "en-us+m3"
+SENTENCE_RMS = 300
+
+
+def caller_says(text: str):
+    return EspeakTTS(sample_rate=8000).synthesize(text, voice=CALLER_VOICE)
+
+
+def heard(answer, *candidates: str) -> list[str]:
+    """What the offline STT recognises in each sentence of the agent's audio, choosing among `candidates`.
+
+    Sentence by sentence: one grammar over a long answer fails as soon as one word is missing from the
+    recogniser's dictionary ("Mia"), and the pauses after full stops are where espeak-ng's sentences end.
+    """
+    stt = PocketsphinxSTT()
+    expect = Expectation(phrases=candidates)
+    return [stt.transcribe(audio.from_telephony(sentence), expect=expect).text for sentence in _sentences(answer.mulaw)]
+
+
+def _sentences(mulaw: bytes, gap_ms: int = 300) -> list[bytes]:
+    sentences, current, quiet = [], [], 0
+    for frame in audio.split_frames(bytes(mulaw)):
+        if audio.rms(audio.mulaw_to_pcm(frame)) > SENTENCE_RMS:
+            current.append(frame)
+            quiet = 0
+        elif current:
+            current.append(frame)
+            quiet += 1
+            if quiet * audio.FRAME_MS >= gap_ms:
+                sentences.append(b"".join(current))
+                current, quiet = [], 0
+    if current:
+        sentences.append(b"".join(current))
+    return sentences
+
+
+@database_sync_to_async
+def live_call(slug: str = "acme", **fields) -> dict:
+    """A ringing inbound call to the demo receptionist, as the voice webhook leaves it."""
+    tenant = Tenant.objects.get(slug=slug)
+    with schema_context(tenant.schema_name):
+        agent = agent_services.seed_demo_agent(tenant)
+        call = calls.start_call(
+            direction=Call.Direction.INBOUND, agent=agent, flow_version=agent.template.latest_version,
+            from_number="+15550001111", to_number="+15550002222", twilio_call_sid="CA" + uuid.uuid4().hex,
+            status=Call.Status.RINGING,
+        )
+        for name, value in fields.items():
+            setattr(call, name, value)
+        call.save()
+        return {"id": call.pk, "sid": call.twilio_call_sid, "tenant": slug, "agent_id": agent.pk}
+
+
+@database_sync_to_async
+def stored_call(slug: str, call_id: int) -> tuple[Call, list]:
+    with schema_context(Tenant.schema_name_for(slug)):
+        call = Call.objects.get(pk=call_id)
+        return call, list(call.turns.order_by("index"))
+
+
+async def run_call(call: dict, script, *, tenant=None, call_sid=None, **options):
+    async with channels_transport(application) as transport:
+        result = await simulate(transport, script, call_id=call["id"], tenant=tenant or call["tenant"],
+                                call_sid=call_sid or call["sid"], **options)
+    return result, transport.close_code

@@ -1,0 +1,73 @@
+"""/ws/twilio/media/: a call's audio through the pipeline, with the offline providers, in the right tenant only."""
+import pytest
+
+from calls.models import Call, CallTurn
+from calls.simulator import HangUp, Press, Say, WaitForAgent
+from calls.tests.media_helpers import caller_says, heard, live_call, run_call, stored_call
+from tenants.consumers import CLOSE_FORBIDDEN, CLOSE_NO_TENANT
+
+pytestmark = [pytest.mark.usefixtures("committed_db"), pytest.mark.slow]
+
+QUESTION = "are you calling to book an appointment to ask a question or to speak to someone at the front desk"
+ASK_NAME = ["sure", "may i have the patient's full name"]
+SENTENCES = ("thank you for calling acme dental", QUESTION, *ASK_NAME)
+
+
+async def test_the_caller_hears_the_greeting_and_the_agent_answers_what_was_said():
+    call = await live_call()
+    result, _ = await run_call(call, [WaitForAgent(), Say(caller_says("book an appointment")), WaitForAgent(),
+                                      HangUp()])
+    greeting, answer = result.answers
+    sentences = heard(greeting, *SENTENCES)
+    assert (sentences[0], sentences[-1]) == ("thank you for calling acme dental", QUESTION)
+    assert heard(answer, *SENTENCES) == ASK_NAME
+    stored, turns = await stored_call("acme", call["id"])
+    assert [(turn.speaker, turn.node_id) for turn in turns] == [
+        (CallTurn.Speaker.AGENT, "reason"), (CallTurn.Speaker.CALLER, ""), (CallTurn.Speaker.AGENT, "patient_name"),
+    ]
+    assert turns[1].text == "book an appointment"
+    assert (stored.status, stored.end_reason) == (Call.Status.COMPLETED, "caller_hangup")
+
+
+async def test_every_agent_turn_stores_its_timings():
+    call = await live_call()
+    await run_call(call, [WaitForAgent(), Say(caller_says("book an appointment")), WaitForAgent(), HangUp()])
+    _, turns = await stored_call("acme", call["id"])
+    greeting, answer = turns[0], turns[2]
+    assert greeting.total_ms is not None and greeting.stt_ms is None
+    assert answer.stt_ms > 0 and answer.engine_ms >= 0 and answer.llm_ms == 0 and answer.tts_ms >= 0
+    assert answer.total_ms >= answer.stt_ms
+
+
+async def test_keypad_digits_reach_the_engine():
+    call = await live_call()
+    result, _ = await run_call(call, [WaitForAgent(), Press("1#"), WaitForAgent(), HangUp()])
+    _, turns = await stored_call("acme", call["id"])
+    assert turns[1].text == "(keypad 1#)" and turns[2].node_id == "patient_name"
+    assert heard(result.answers[1], *SENTENCES) == ASK_NAME
+
+
+async def test_a_stream_naming_a_call_of_another_tenant_is_refused():
+    alices_call = await live_call("acme")
+    result, code = await run_call(alices_call, [WaitForAgent()], tenant="globex")
+    assert code == CLOSE_FORBIDDEN and result.answers == []
+    stored, turns = await stored_call("acme", alices_call["id"])
+    assert stored.status == Call.Status.RINGING and turns == []
+
+
+async def test_a_stream_whose_call_sid_is_not_the_calls_is_refused():
+    call = await live_call()
+    _, code = await run_call(call, [WaitForAgent()], call_sid="CA" + "f" * 32)
+    assert code == CLOSE_FORBIDDEN
+
+
+async def test_a_stream_for_an_unknown_tenant_is_refused():
+    call = await live_call()
+    _, code = await run_call(call, [WaitForAgent()], tenant="nobody")
+    assert code == CLOSE_NO_TENANT
+
+
+async def test_a_finished_call_cannot_be_streamed_again():
+    call = await live_call(status=Call.Status.COMPLETED)
+    _, code = await run_call(call, [WaitForAgent()])
+    assert code == CLOSE_FORBIDDEN
