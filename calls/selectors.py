@@ -3,7 +3,7 @@ from datetime import datetime, time, timedelta
 
 from django.contrib.postgres.search import SearchQuery
 from django.db.models import Avg, Count, Prefetch, Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from calls.models import AnalysisProfile, Call, CallFeedback, PhoneNumber, ShareLink, TurnCorrection, TwilioAccount
@@ -162,3 +162,45 @@ def training_examples(agent) -> list[dict]:
 def analysis_profile(agent) -> AnalysisProfile:
     """The agent's profile, or an unsaved empty one (nothing extracted, default success rule)."""
     return AnalysisProfile.objects.filter(agent=agent).first() or AnalysisProfile(agent=agent)
+
+
+def calls_per_day(queryset, *, date_from, date_to, tz) -> list[dict]:
+    """One row per calendar day of the tenant (days without calls included), oldest first."""
+    rows = {
+        row["day"]: row for row in queryset.order_by().annotate(day=TruncDate("created_at", tzinfo=tz)).values("day")
+        .annotate(total=Count("id"), answered=Count("id", filter=Q(started_at__isnull=False)),
+                  inbound=Count("id", filter=Q(direction=Call.Direction.INBOUND)),
+                  outbound=Count("id", filter=Q(direction=Call.Direction.OUTBOUND)),
+                  positive=Count("id", filter=Q(sentiment="positive")),
+                  neutral=Count("id", filter=Q(sentiment="neutral")),
+                  negative=Count("id", filter=Q(sentiment="negative")))
+    }
+    empty = {"total": 0, "answered": 0, "inbound": 0, "outbound": 0, "positive": 0, "neutral": 0, "negative": 0}
+    days = (date_to - date_from).days + 1
+    series = []
+    for offset in range(days):
+        day = date_from + timedelta(days=offset)
+        row = rows.get(day, empty)
+        series.append({"date": day.isoformat(), **{key: row[key] for key in empty}})
+    return series
+
+
+def per_agent_stats(queryset) -> list[dict]:
+    rows = (
+        queryset.filter(agent__isnull=False).order_by().values("agent", "agent__name")
+        .annotate(total=Count("id"), answered=Count("id", filter=Q(started_at__isnull=False)),
+                  successful=Count("id", filter=Q(success=True)), judged=Count("id", filter=Q(success__isnull=False)),
+                  average_duration=Avg("duration_seconds", filter=Q(started_at__isnull=False)),
+                  billable=Sum(Coalesce("billable_seconds", "duration_seconds", 0)),
+                  positive=Count("id", filter=Q(sentiment="positive")),
+                  negative=Count("id", filter=Q(sentiment="negative")))
+        .order_by("-total", "agent__name")
+    )
+    return [
+        {"agent": row["agent"], "agent_name": row["agent__name"], "total": row["total"], "answered": row["answered"],
+         "success_rate": round(row["successful"] / row["judged"], 4) if row["judged"] else None,
+         "average_duration_seconds": round(row["average_duration"], 1) if row["average_duration"] else None,
+         "billable_minutes": round((row["billable"] or 0) / 60, 2),
+         "positive": row["positive"], "negative": row["negative"]}
+        for row in rows
+    ]

@@ -1,4 +1,5 @@
 import re
+from datetime import timedelta
 
 from rest_framework import serializers
 
@@ -252,3 +253,28 @@ class AnalysisProfileSerializer(serializers.ModelSerializer):
         if len(names) != len(set(names)):
             raise serializers.ValidationError("Field names must be unique.")
         return value
+
+
+MAX_RANGE_DAYS = 366
+
+
+class AnalyticsQuerySerializer(serializers.Serializer):
+    """A period of the tenant's calendar days (default: the last 30) and optionally one agent."""
+
+    date_from = serializers.DateField(required=False)
+    date_to = serializers.DateField(required=False)
+    agent = serializers.IntegerField(min_value=1, required=False)
+
+    def validate(self, data):
+        today = self.context["today"]
+        data.setdefault("date_to", today)
+        data.setdefault("date_from", data["date_to"] - timedelta(days=29))
+        if data["date_from"] > data["date_to"]:
+            raise serializers.ValidationError({"date_to": ["Must not be before date_from."]})
+        if (data["date_to"] - data["date_from"]).days >= MAX_RANGE_DAYS:
+            raise serializers.ValidationError({"date_from": [f"Ask for at most {MAX_RANGE_DAYS} days."]})
+        return data
+
+
+class ExportQuerySerializer(CallFilterSerializer):
+    format = serializers.ChoiceField(["csv"], default="csv")

@@ -16,4 +16,9 @@ urlpatterns = [
     path("calls/<int:call_id>/tags", views.CallTagsView.as_view(), name="call-tags"),
     path("agents/<int:agent_id>/analysis-profile", views.AnalysisProfileView.as_view(), name="analysis-profile"),
     path("calls/<int:call_id>/feedback", views.CallFeedbackView.as_view(), name="call-feedback"),
+    path("analytics/dashboard", views.DashboardView.as_view(), name="analytics-dashboard"),
+    path("analytics/calls-per-day", views.CallsPerDayView.as_view(), name="analytics-calls-per-day"),
+    path("analytics/sentiment", views.SentimentView.as_view(), name="analytics-sentiment"),
+    path("analytics/agents", views.AgentStatsView.as_view(), name="analytics-agents"),
+    path("analytics/export", views.ExportView.as_view(), name="analytics-export"),
 ]

@@ -1,6 +1,12 @@
+import csv
+import json
 import zoneinfo
 
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+from django_tenants.utils import tenant_context
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import renderers
 from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -220,3 +226,112 @@ class AnalysisProfileView(APIView):
     def put(self, request, agent_id):
         profile = postcall.set_analysis_profile(get_agent(agent_id), **validated(s.AnalysisProfileSerializer, request))
         return Response(s.AnalysisProfileSerializer(profile).data)
+
+
+# Analytics ----------------------------------------------------------------------------------
+
+
+class AnalyticsView(APIView):
+    required_permission = "calls.view"
+
+    def period(self, request):
+        """(validated query, calls of the period, tenant time zone)."""
+        tz = tenant_zone(request)
+        serializer = s.AnalyticsQuerySerializer(data=request.query_params, context={"today": timezone.localdate(timezone=tz)})
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        calls = selectors.filter_calls(date_from=data["date_from"], date_to=data["date_to"], agent=data.get("agent"), tz=tz)
+        return data, calls, tz
+
+
+class DashboardView(AnalyticsView):
+    @extend_schema(parameters=[s.AnalyticsQuerySerializer], responses={200: {"type": "object"}})
+    def get(self, request):
+        data, calls, _ = self.period(request)
+        account = selectors.twilio_account()
+        return Response({
+            "date_from": data["date_from"], "date_to": data["date_to"], **selectors.call_stats(calls),
+            "live_calls": selectors.live_call_count(),
+            "minutes_used_this_month": round(selectors.minutes_used_this_month(), 2),
+            "monthly_minutes_limit": account.monthly_minutes_limit if account else None,
+        })
+
+
+class CallsPerDayView(AnalyticsView):
+    @extend_schema(parameters=[s.AnalyticsQuerySerializer], responses={200: {"type": "object"}})
+    def get(self, request):
+        data, calls, tz = self.period(request)
+        series = selectors.calls_per_day(calls, date_from=data["date_from"], date_to=data["date_to"], tz=tz)
+        return Response({"results": [{key: row[key] for key in ("date", "total", "answered", "inbound", "outbound")}
+                                     for row in series]})
+
+
+class SentimentView(AnalyticsView):
+    @extend_schema(parameters=[s.AnalyticsQuerySerializer], responses={200: {"type": "object"}})
+    def get(self, request):
+        data, calls, tz = self.period(request)
+        series = selectors.calls_per_day(calls, date_from=data["date_from"], date_to=data["date_to"], tz=tz)
+        totals = {sentiment: sum(row[sentiment] for row in series) for sentiment in ("positive", "neutral", "negative")}
+        return Response({**totals, "unanalysed": sum(row["total"] for row in series) - sum(totals.values()),
+                         "per_day": [{key: row[key] for key in ("date", "positive", "neutral", "negative")}
+                                     for row in series]})
+
+
+class AgentStatsView(AnalyticsView):
+    @extend_schema(parameters=[s.AnalyticsQuerySerializer], responses={200: {"type": "object"}})
+    def get(self, request):
+        _, calls, _ = self.period(request)
+        return Response({"results": selectors.per_agent_stats(calls)})
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+EXPORT_COLUMNS = ["id", "created_at", "direction", "status", "agent", "from_number", "to_number", "started_at",
+                  "ended_at", "duration_seconds", "billable_seconds", "end_reason", "answered_by", "sentiment",
+                  "success", "summary", "tags", "extraction"]
+
+
+class ExportView(APIView):
+    """GET /api/analytics/export?format=csv with the call list's filters: one row per call, streamed."""
+
+    required_permission = "calls.view"
+
+    def perform_content_negotiation(self, request, force=False):
+        """`format=csv` is this view's own parameter (validated below), not DRF's renderer switch; errors are JSON."""
+        return renderers.JSONRenderer(), renderers.JSONRenderer.media_type
+
+    @extend_schema(parameters=[s.ExportQuerySerializer], responses={(200, "text/csv"): str})
+    def get(self, request):
+        filters = query(s.ExportQuerySerializer, request)
+        filters.pop("format")
+        calls = selectors.filter_calls(**filters, tz=tenant_zone(request)).order_by("created_at", "id")
+        writer, tenant = csv.writer(_Echo()), request.tenant
+
+        def rows():
+            yield writer.writerow(EXPORT_COLUMNS)
+            # Streaming runs after the middleware has put the connection back on the public schema.
+            with tenant_context(tenant):
+                yield from (_export_row(writer, call) for call in calls.iterator(chunk_size=500))
+
+        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="calls-{tenant.slug}.csv"'
+        return response
+
+
+def _text(value: str) -> str:
+    """Free text (callers' words) must not run as a formula when the CSV is opened in a spreadsheet."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def _export_row(writer, call):
+    return writer.writerow([
+        call.pk, call.created_at.isoformat(), call.direction, call.status, _text(call.agent.name if call.agent else ""),
+        call.from_number, call.to_number, call.started_at.isoformat() if call.started_at else "",
+        call.ended_at.isoformat() if call.ended_at else "", call.duration_seconds, call.billable_seconds,
+        call.end_reason, call.answered_by, call.sentiment,
+        "" if call.success is None else str(call.success).lower(), _text(call.summary), " ".join(call.tags),
+        _text(json.dumps(call.extraction)) if call.extraction else "",
+    ])
