@@ -194,6 +194,14 @@ class ShareLinkSerializer(serializers.ModelSerializer):
         fields = ["id", "expires_at", "revoked_at", "created_at"]
 
 
+class NewShareLinkSerializer(ShareLinkSerializer):
+    token = serializers.CharField()
+    url = serializers.CharField()
+
+    class Meta(ShareLinkSerializer.Meta):
+        fields = ShareLinkSerializer.Meta.fields + ["token", "url"]
+
+
 class SharedCallSerializer(CallSerializer):
     """What a share link shows: the conversation and its outcome, not staff notes or feedback."""
 
@@ -278,3 +286,8 @@ class AnalyticsQuerySerializer(serializers.Serializer):
 
 class ExportQuerySerializer(CallFilterSerializer):
     format = serializers.ChoiceField(["csv"], default="csv")
+
+
+class TrainingQuerySerializer(serializers.Serializer):
+    agent = serializers.IntegerField(min_value=1, required=False)
+    applied = serializers.BooleanField(required=False, allow_null=True, default=None)

@@ -2,12 +2,13 @@ import csv
 import json
 import zoneinfo
 
-from django.http import StreamingHttpResponse
+from django.http import HttpResponseRedirect, StreamingHttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import renderers
-from rest_framework import generics, status
+from rest_framework import generics, permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -16,7 +17,9 @@ from calls.api import serializers as s
 from calls import services
 from agents.selectors import get_agent
 from calls.services import postcall, review, telephony
+from calls.twilio import client as twilio
 from config.api.errors import NotFound
+from tenants.models import Tenant
 from config.api.validation import validated
 
 # Twilio account and phone numbers -----------------------------------------------------------
@@ -335,3 +338,141 @@ def _export_row(writer, call):
         "" if call.success is None else str(call.success).lower(), _text(call.summary), " ".join(call.tags),
         _text(json.dumps(call.extraction)) if call.extraction else "",
     ])
+
+
+# Recordings, share links, external calls, training -------------------------------------------
+
+
+class RecordingView(APIView):
+    """The call's audio: a Twilio recording is streamed through us (Twilio needs the tenant's credentials);
+    a recording an external bot reported is a redirect to where it lives."""
+
+    required_permission = "calls.view"
+
+    @extend_schema(responses={(200, "audio/mpeg"): bytes, 302: None})
+    def get(self, request, call_id):
+        call = selectors.get_call(call_id)
+        if not call.recording_url:
+            raise NotFound("This call has no recording.")
+        if not call.recording_sid:
+            return HttpResponseRedirect(call.recording_url)
+        account = selectors.twilio_account()
+        if account is None:
+            raise telephony.NoTwilioAccount()
+        upstream = twilio.open_recording(account, call.recording_sid)
+
+        def chunks():
+            try:
+                yield from upstream.iter_content(chunk_size=64 * 1024)
+            finally:
+                upstream.close()
+
+        response = StreamingHttpResponse(chunks(), content_type=upstream.headers.get("Content-Type", "audio/mpeg"))
+        response["Content-Disposition"] = f'inline; filename="call-{call.pk}.mp3"'
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class ShareLinksView(APIView):
+    required_permission = "calls.manage"
+
+    @extend_schema(responses={200: s.ShareLinkSerializer(many=True)})
+    def get(self, request, call_id):
+        call = selectors.get_call(call_id)
+        return Response({"results": s.ShareLinkSerializer(call.share_links.all(), many=True).data})
+
+    @extend_schema(request=s.ShareLinkRequestSerializer, responses={201: s.NewShareLinkSerializer})
+    def post(self, request, call_id):
+        call = selectors.get_call(call_id)
+        hours = validated(s.ShareLinkRequestSerializer, request)["expires_in_hours"]
+        link, token = review.create_share_link(call, request.tenant, hours=hours, author=request.user)
+        url = request.build_absolute_uri(reverse("shared-call", kwargs={"token": token}))
+        data = {**s.ShareLinkSerializer(link).data, "token": token, "url": url}
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+class ShareLinkView(APIView):
+    required_permission = "calls.manage"
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, call_id, link_id):
+        call = selectors.get_call(call_id)
+        link = call.share_links.filter(pk=link_id).first()
+        if link is None:
+            raise NotFound("No such share link.")
+        review.revoke_share_link(link)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SharedCallView(APIView):
+    """Public: the holder of a valid, unexpired, unrevoked share link reads that one call."""
+
+    authentication_classes = []
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(responses={200: s.SharedCallSerializer})
+    def get(self, request, token):
+        claims = review.read_share_token(token)
+        tenant = Tenant.objects.filter(slug=claims.get("t"), status=Tenant.Status.ACTIVE).first()
+        if tenant is None:
+            raise NotFound("This share link is not valid.")
+        with tenant_context(tenant):
+            link = review.usable_share_link(selectors.share_link(claims.get("l")))
+            call = selectors.call_detail(link.call_id)
+            return Response(s.SharedCallSerializer(call).data)
+
+
+class CallLogView(APIView):
+    """A call handled by an external voice bot, so it appears (and is analysed) with the others;
+    idempotent on `external_id`."""
+
+    required_permission = "calls.place"
+
+    @extend_schema(request=s.IngestCallSerializer, responses={201: s.CallDetailSerializer})
+    def post(self, request):
+        call, created = review.ingest_call(**validated(s.IngestCallSerializer, request))
+        return Response(s.CallDetailSerializer(selectors.call_detail(call.pk)).data,
+                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class TrainingFeedbackView(generics.ListAPIView):
+    """Corrections staff suggested on agents' replies; applied ones are examples in the agent's prompt."""
+
+    required_permission = "calls.view"
+    serializer_class = s.TurnCorrectionSerializer
+
+    @extend_schema(parameters=[s.TrainingQuerySerializer])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        params = query(s.TrainingQuerySerializer, self.request)
+        return selectors.corrections(agent_id=params.get("agent"), applied=params["applied"])
+
+
+class ApplyCorrectionView(APIView):
+    """PUT applies the correction to its agent as an example; DELETE withdraws it."""
+
+    required_permission = "agents.manage"
+
+    def _correction(self, correction_id):
+        correction = selectors.corrections().filter(pk=correction_id).first()
+        if correction is None:
+            raise NotFound("No such feedback.")
+        return correction
+
+    @extend_schema(request=None, responses={200: s.TurnCorrectionSerializer})
+    def put(self, request, correction_id):
+        return Response(s.TurnCorrectionSerializer(review.apply_correction(self._correction(correction_id))).data)
+
+    @extend_schema(responses={200: s.TurnCorrectionSerializer})
+    def delete(self, request, correction_id):
+        return Response(s.TurnCorrectionSerializer(review.withdraw_correction(self._correction(correction_id))).data)
+
+
+class TrainingExamplesView(APIView):
+    required_permission = "agents.view"
+
+    @extend_schema(responses={200: {"type": "object"}})
+    def get(self, request, agent_id):
+        return Response({"results": selectors.training_examples(get_agent(agent_id))})

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.urls import reverse
+import requests
 from requests import RequestException
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
@@ -111,3 +112,17 @@ def update_call(account, call_sid: str, **changes) -> None:
     client = client_for(account.account_sid, account.auth_token)
     with twilio_errors():
         client.calls(call_sid).update(**changes)
+
+
+def open_recording(account, recording_sid: str):
+    """The recording's MP3 from Twilio's documented media URL, as a streamed `requests` response (close it)."""
+    url = f"{settings.TWILIO_API_BASE_URL.rstrip('/')}/2010-04-01/Accounts/{account.account_sid}/Recordings/{recording_sid}.mp3"
+    try:
+        response = requests.get(url, auth=(account.account_sid, account.auth_token), stream=True,
+                                timeout=settings.TWILIO_HTTP_TIMEOUT)
+    except RequestException as exc:
+        raise TwilioError("Twilio could not be reached; try again.") from exc
+    if response.status_code != 200:
+        response.close()
+        raise TwilioError(f"Twilio could not deliver the recording (HTTP {response.status_code}).")
+    return response
