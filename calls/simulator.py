@@ -240,11 +240,11 @@ class _Twilio:
 
     async def wait_for_answer(self, played_ms: float | None = None) -> None:
         """Ticks until an answer has played completely (or, with `played_ms`, that much of the next one)."""
-        answers = len(self.result.answers)
+        playing = self.answer is not None and not self.answer.finished
+        target = len(self.result.answers) - 1 if playing else len(self.result.answers)
         started = time.monotonic()
         while not self.result.closed:
-            current = self.result.answers[-1] if len(self.result.answers) > answers or (
-                self.answer is not None and not self.answer.finished) else None
+            current = self.result.answers[target] if len(self.result.answers) > target else None
             if current is not None and (current.finished if played_ms is None else current.ms >= played_ms):
                 return
             if time.monotonic() - started > WAIT_SECONDS:

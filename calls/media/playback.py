@@ -88,6 +88,7 @@ class Player:
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
         self.frames_sent = 0
+        self.aborted = False
 
     # -- what the session calls ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -100,7 +101,11 @@ class Player:
 
     def new_response(self) -> Response:
         response = Response()
-        self._queue.append(response)
+        if self.aborted:
+            response.started.set()
+            response.played.set()
+        else:
+            self._queue.append(response)
         return response
 
     def add(self, response: Response, text: str, audio: bytes) -> None:
@@ -110,6 +115,14 @@ class Player:
     def complete(self, response: Response) -> None:
         response.complete = True
         self._wake.set()
+
+    def abort(self) -> None:
+        """The caller is gone: nothing will be played any more, and nobody should wait for it."""
+        self.aborted = True
+        for response in self._queue:
+            response.started.set()
+            response.played.set()
+        self._queue = []
 
     @property
     def active(self) -> bool:

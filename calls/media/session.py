@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 BARGE_IN_MS = 240
 # Keypad digits are gathered until '#' or this long without another key.
 DTMF_GAP_MS = 1200
+# After a hang-up, the turn under way still gets recorded if it takes no longer than this.
+DRAIN_SECONDS = 10
 
 
 
@@ -54,8 +56,9 @@ class CallSession:
         self.state, self.expect = call.state, Expectation()
         self.events: asyncio.Queue = asyncio.Queue()
         self.busy = False
-        # closing: no more caller input is taken; finished: the call record is (being) finished.
-        self.closing = self.finished = False
+        # closing: no more caller input is taken; finished: the call record is (being) finished;
+        # caller_gone: the caller hung up, so there is no one to answer and no Twilio call to end.
+        self.closing = self.finished = self.caller_gone = False
         self.frames = 0
         self.max_frames = call.max_duration_seconds * 1000 // FRAME_MS
         self.silence_frames = call.silence_timeout_ms // FRAME_MS
@@ -83,9 +86,21 @@ class CallSession:
         await self.player.stop()
 
     async def hung_up(self, reason: str) -> None:
-        """The caller hung up or the stream went away: stop, and finish the record unless already done."""
+        """The caller hung up or the stream went away: what is under way is recorded (briefly waited for),
+        what was still to come is dropped, and the record is finished unless the agent already ended it."""
+        if self.caller_gone:
+            return
+        self.caller_gone = self.closing = True
+        self.detector.reset()
+        self.player.abort()
+        if self._worker is not None:
+            self.events.put_nowait(("end", reason))
+            try:
+                await asyncio.wait_for(asyncio.shield(self._worker), DRAIN_SECONDS)
+            except asyncio.TimeoutError:
+                log.warning("call %s: gave up waiting for the pipeline after the caller hung up", self.call.call_id)
         await self.stop()
-        await self._end(reason, telephony=False)
+        await self._end(reason)
 
     # -- frames (the hot path: no awaits, no database) -----------------------------------------------------
     def on_media(self, mulaw: bytes) -> None:
@@ -170,6 +185,11 @@ class CallSession:
     async def _handle(self, kind: str, *args) -> bool:
         """Handles one event; True once the call is over."""
         call = self.call
+        if kind == "end":
+            await self._end(args[0])
+            return True
+        if self.caller_gone and kind != "interruption":
+            return False
         if kind == "start":
             if self.state:
                 # A reconnected stream resumes the conversation where it was, without greeting again.
@@ -255,16 +275,15 @@ class CallSession:
         turn = await _record_interruption(self.tenant, response.turn_id, heard, result.state)
         await live.broadcast(self.call.schema, self.call.call_id, {"type": "turn_updated", "turn": turn})
 
-    async def _end(self, reason: str, *, transfer_to: str = "", status=Call.Status.COMPLETED,
-                   telephony: bool = True) -> None:
+    async def _end(self, reason: str, *, transfer_to: str = "", status=Call.Status.COMPLETED) -> None:
         """Finishes the record, ends the Twilio call (unless the caller already did) and closes the stream."""
         if self.finished:
             return
         self.finished = self.closing = True
         self.detector.reset()
         final = await offload_in_tenant(self.tenant, services.end_call, self.call.call_id, end_reason=reason,
-                                        transfer_to=transfer_to, status=status, telephony=telephony)
+                                        transfer_to=transfer_to, status=status, telephony=not self.caller_gone)
         await live.broadcast(self.call.schema, self.call.call_id,
                              {"type": "state", "status": final, "end_reason": reason})
-        if telephony:
+        if not self.caller_gone:
             await self._close()
