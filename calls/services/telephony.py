@@ -211,9 +211,7 @@ def record_machine_detection(params, *, call_id) -> Call | None:
     answered_by = params.get("AnsweredBy", "")
     if call is None or not answered_by:
         return call
-    with transaction.atomic():
-        updated = Call.objects.filter(pk=call.pk, answered_by="").update(answered_by=answered_by)
-    if not updated:
+    if not Call.objects.filter(pk=call.pk, answered_by="").update(answered_by=answered_by):
         return call
     call.answered_by = answered_by
     if answered_by in MACHINE_RESULTS and not call.is_finished and call.twilio_call_sid:
