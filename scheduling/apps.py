@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class SchedulingConfig(AppConfig):
     name = "scheduling"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        """Installs the engine's booking actions, which stay unavailable without this app."""
+        from agents.engine import registry
+        from scheduling.services import agent_actions
+
+        registry.register("check_availability", agent_actions.check_availability, owner="scheduling")
+        registry.register("book_appointment", agent_actions.book_appointment, owner="scheduling")

@@ -1,0 +1,82 @@
+"""Shared reads of the scheduling app; every query runs in the current tenant's schema."""
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from config.api.errors import NotFound
+from scheduling.models import Appointment, Calendar, CalendarIntegration
+
+
+def _get(queryset, pk, label):
+    found = queryset.filter(pk=pk).first()
+    if found is None:
+        raise NotFound(f"No such {label}.")
+    return found
+
+
+def calendars():
+    return Calendar.objects.select_related("agent")
+
+
+def get_calendar(calendar_id) -> Calendar:
+    return _get(calendars(), calendar_id, "calendar")
+
+
+def appointments(*, calendar_id=None, status=None, start_from: datetime | None = None,
+                 start_to: datetime | None = None):
+    found = Appointment.objects.select_related("calendar")
+    if calendar_id is not None:
+        found = found.filter(calendar_id=calendar_id)
+    if status:
+        found = found.filter(status=status)
+    if start_from is not None:
+        found = found.filter(start__gte=start_from)
+    if start_to is not None:
+        found = found.filter(start__lt=start_to)
+    return found
+
+
+def get_appointment(appointment_id) -> Appointment:
+    return _get(appointments(), appointment_id, "appointment")
+
+
+def busy_appointments(calendar: Calendar, start: datetime, end: datetime):
+    """Live appointments whose blocked time (buffers included) overlaps [start, end)."""
+    return Appointment.objects.filter(calendar=calendar, blocked__overlap=(start, end)).exclude(
+        status=Appointment.Status.CANCELLED)
+
+
+def feed_appointments(calendar: Calendar, *, days_back: int = 30):
+    since = timezone.now() - timedelta(days=days_back)
+    return Appointment.objects.filter(calendar=calendar, end__gte=since).exclude(status=Appointment.Status.CANCELLED)
+
+
+def integrations():
+    return CalendarIntegration.objects.select_related("calendar")
+
+
+def get_integration(integration_id) -> CalendarIntegration:
+    return _get(integrations(), integration_id, "calendar integration")
+
+
+def stats(*, now: datetime | None = None) -> dict:
+    now = now or timezone.now()
+    counts = Appointment.objects.aggregate(
+        total=Count("id"),
+        upcoming=Count("id", filter=Q(status=Appointment.Status.SCHEDULED, start__gte=now)),
+        next_7_days=Count("id", filter=Q(status=Appointment.Status.SCHEDULED, start__gte=now,
+                                         start__lt=now + timedelta(days=7))),
+        booked_by_agents=Count("id", filter=Q(source=Appointment.Source.AGENT)),
+        **{status: Count("id", filter=Q(status=status)) for status in Appointment.Status.values},
+    )
+    attended = counts[Appointment.Status.COMPLETED] + counts[Appointment.Status.NO_SHOW]
+    return {
+        "total": counts["total"],
+        "upcoming": counts["upcoming"],
+        "next_7_days": counts["next_7_days"],
+        "booked_by_agents": counts["booked_by_agents"],
+        "by_status": {status: counts[status] for status in Appointment.Status.values},
+        # Of the appointments whose outcome is known, the share nobody came to.
+        "no_show_rate": round(counts[Appointment.Status.NO_SHOW] / attended, 3) if attended else None,
+    }

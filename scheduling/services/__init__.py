@@ -1,0 +1,1 @@
+"""Business rules of scheduling, the only writers: calendars, availability and booking, integrations, reminders."""

@@ -1,0 +1,110 @@
+"""The conversation engine's `check_availability` and `book_appointment` actions (registered in apps.py).
+
+They run inside the tenant's schema during a call or sandbox session, on the calendar of the call's agent
+(else the tenant's default calendar), and understand dates and times as callers say them.
+"""
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+
+from agents.engine import ActionContext, ActionResult
+from calls.models import Call
+from scheduling.calendars.base import CalendarAPIError
+from scheduling.models import Appointment, Calendar
+from scheduling.services import appointments, availability
+from scheduling.services.calendars import calendar_for
+from scheduling.spoken import parse_date, parse_time, say_date, say_time
+
+OFFERED_SLOTS = 3
+# How far ahead to look for the next open day when the asked-for day is full.
+LOOKAHEAD_DAYS = 14
+SAY_CALENDAR_DOWN = "I'm sorry, I can't reach the calendar right now."
+
+
+def _call(ctx: ActionContext) -> Call | None:
+    call_id = ctx.variables.get("call.id")
+    return Call.objects.select_related("agent").filter(pk=call_id).first() if call_id else None
+
+
+def _today(calendar: Calendar) -> date:
+    return timezone.now().astimezone(ZoneInfo(calendar.timezone)).date()
+
+
+def _spoken_list(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} or {items[-1]}"
+
+
+def _offer(slots: list, wanted: datetime | None) -> list:
+    """A few slots to say: the closest to the wanted time, else spread over the day."""
+    if wanted is not None:
+        return sorted(sorted(slots, key=lambda slot: abs(slot.start - wanted))[:OFFERED_SLOTS], key=lambda s: s.start)
+    if len(slots) <= OFFERED_SLOTS:
+        return slots
+    step = (len(slots) - 1) / (OFFERED_SLOTS - 1)
+    return [slots[round(i * step)] for i in range(OFFERED_SLOTS)]
+
+
+def check_availability(ctx: ActionContext, params: dict) -> ActionResult:
+    call = _call(ctx)
+    calendar = calendar_for(call.agent if call else None)
+    zone = ZoneInfo(calendar.timezone)
+    day = parse_date(params.get("date", ""), _today(calendar))
+    if day is None:
+        return ActionResult(ok=False, say="Sorry, I didn't catch which day you meant.", data={"error": "unknown_date"})
+    try:
+        slots = availability.free_slots(calendar, day, day)
+        if not slots:
+            later = availability.free_slots(calendar, day + timedelta(days=1), day + timedelta(days=LOOKAHEAD_DAYS))
+    except CalendarAPIError:
+        return ActionResult(ok=False, say=SAY_CALENDAR_DOWN, data={"error": "calendar_unavailable"})
+    if not slots:
+        say = f"I'm sorry, we have no free times on {say_date(day)}."
+        data = {"error": "no_slots", "date": day.isoformat()}
+        if later:
+            first = later[0].start.astimezone(zone)
+            say += f" The next free time is {say_date(first.date())} at {say_time(first)}."
+            data["next_free"] = later[0].start.isoformat()
+        return ActionResult(ok=False, say=say, data=data)
+    wanted_time = parse_time(params["time"]) if params.get("time") else None
+    wanted = datetime.combine(day, wanted_time, tzinfo=zone) if wanted_time else None
+    offered = _offer(slots, wanted)
+    return ActionResult(ok=True, data={
+        "available_slots": _spoken_list([say_time(slot.start.astimezone(zone)) for slot in offered]),
+        "slots": [slot.start.isoformat() for slot in offered],
+        "date": day.isoformat(),
+    })
+
+
+def book_appointment(ctx: ActionContext, params: dict) -> ActionResult:
+    call = _call(ctx)
+    calendar = calendar_for(call.agent if call else None)
+    zone = ZoneInfo(calendar.timezone)
+    day = parse_date(params.get("date", ""), _today(calendar))
+    at = parse_time(params.get("time", ""))
+    if day is None or at is None:
+        return ActionResult(ok=False, say="Sorry, I didn't catch the day and time for the appointment.",
+                            data={"error": "unknown_date" if day is None else "unknown_time"})
+    start = datetime.combine(day, at, tzinfo=zone)
+    name = (params.get("name") or ctx.variables.get("contact.name") or "").strip()
+    reason = (params.get("reason") or "").strip()
+    title = " – ".join(part for part in (reason.capitalize() or "Appointment", name) if part)
+    try:
+        appointment = appointments.book(
+            calendar, start=start, title=title, within_hours=True, source=Appointment.Source.AGENT, call=call,
+            contact_name=name,
+            contact_phone=(params.get("phone") or ctx.variables.get("contact.phone") or
+                           (call.from_number if call else "")).strip(),
+            contact_email=(params.get("email") or ctx.variables.get("contact.email") or "").strip(),
+            description=(params.get("notes") or "").strip(),
+        )
+    except (appointments.SlotTaken, appointments.SlotUnavailable):
+        return ActionResult(ok=False, say=f"I'm sorry, {say_time(start)} on {say_date(day)} is not available.",
+                            data={"error": "slot_unavailable", "start": start.isoformat()})
+    except CalendarAPIError:
+        return ActionResult(ok=False, say=SAY_CALENDAR_DOWN, data={"error": "calendar_unavailable"})
+    return ActionResult(ok=True, data={
+        "appointment": f"{say_date(day)} at {say_time(start)}",
+        "appointment_id": appointment.pk,
+        "start": appointment.start.isoformat(),
+    })

@@ -1,0 +1,117 @@
+"""Booking, changing, rescheduling and cancelling appointments.
+
+Overlapping live bookings of one calendar are refused by PostgreSQL itself (the `no_double_booking`
+exclusion constraint on the blocked time range), so two concurrent requests for one slot can never both
+succeed; here that refusal becomes a 409 `slot_taken`.
+"""
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
+
+from tenant_schemas_celery.task import headers_with_schema
+
+from config.api.errors import Conflict, DomainError
+from config.celery import app
+from scheduling.models import Appointment, Calendar
+from scheduling.services import availability, reminders
+
+EXCLUSION_VIOLATION = "23P01"
+
+
+class SlotTaken(Conflict):
+    error_code = "slot_taken"
+
+
+class SlotUnavailable(Conflict):
+    error_code = "slot_unavailable"
+
+
+def _blocked(calendar: Calendar, start: datetime, end: datetime) -> DateTimeTZRange:
+    return DateTimeTZRange(start - timedelta(minutes=calendar.buffer_before_minutes),
+                           end + timedelta(minutes=calendar.buffer_after_minutes), "[)")
+
+
+def _check_times(start: datetime, end: datetime) -> None:
+    if end <= start:
+        raise DomainError("The appointment must end after it starts.", errors={"end": ["Must be after start."]})
+
+
+def _save(appointment: Appointment, **save_kwargs) -> None:
+    """Saves in a savepoint so a refused overlap leaves the caller's transaction usable."""
+    try:
+        with transaction.atomic():
+            appointment.save(**save_kwargs)
+    except IntegrityError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) == EXCLUSION_VIOLATION:
+            raise SlotTaken("That time is already booked.", errors={"start": ["That time is already booked."]}) from exc
+        raise
+
+
+def _queue_after_commit(task_name: str, *args) -> None:
+    """Sent by name (services never import tasks); the schema is read now, before the request may end."""
+    headers = headers_with_schema(None)
+    transaction.on_commit(lambda: app.send_task(task_name, args=args, headers=headers))
+
+
+def _after_change(appointment: Appointment) -> None:
+    reminders.plan(appointment)
+    _queue_after_commit("scheduling.sync_appointment", appointment.pk)
+
+
+@transaction.atomic
+def book(calendar: Calendar, *, start: datetime, end: datetime | None = None, title: str, within_hours: bool = False,
+         **fields) -> Appointment:
+    """Books a time on the calendar. `within_hours` (agent bookings) also requires a free slot of its hours,
+    outside the minimum notice and free in integrated external calendars; staff may book any free time."""
+    end = end or start + timedelta(minutes=calendar.slot_minutes)
+    _check_times(start, end)
+    if within_hours and not availability.is_bookable(calendar, start, end):
+        raise SlotUnavailable("That time is not available.", errors={"start": ["Not a free slot of this calendar."]})
+    appointment = Appointment(calendar=calendar, title=title, start=start, end=end,
+                              blocked=_blocked(calendar, start, end), **fields)
+    _save(appointment)
+    _after_change(appointment)
+    return appointment
+
+
+@transaction.atomic
+def update(appointment: Appointment, **fields) -> Appointment:
+    """Changes details, status or times (new times go through the same overlap check as a booking)."""
+    if fields.get("status") == Appointment.Status.CANCELLED:
+        raise DomainError("Cancel through the cancel action.", errors={"status": ["Use POST …/cancel to cancel."]})
+    if appointment.status == Appointment.Status.CANCELLED:
+        raise Conflict("A cancelled appointment cannot be changed.", error_code="appointment_cancelled")
+    for name, value in fields.items():
+        setattr(appointment, name, value)
+    _check_times(appointment.start, appointment.end)
+    appointment.blocked = _blocked(appointment.calendar, appointment.start, appointment.end)
+    _save(appointment)
+    _after_change(appointment)
+    return appointment
+
+
+def reschedule(appointment: Appointment, *, start: datetime, end: datetime | None = None) -> Appointment:
+    """Moves the appointment, keeping its length unless a new end is given."""
+    return update(appointment, start=start, end=end or start + (appointment.end - appointment.start))
+
+
+@transaction.atomic
+def cancel(appointment: Appointment, *, reason: str = "") -> Appointment:
+    """Frees the time, drops pending reminders and removes the external events; cancelling twice is harmless."""
+    if appointment.status == Appointment.Status.CANCELLED:
+        return appointment
+    appointment.status = Appointment.Status.CANCELLED
+    appointment.cancel_reason = reason
+    appointment.save(update_fields=["status", "cancel_reason", "updated_at"])
+    _after_change(appointment)
+    return appointment
+
+
+@transaction.atomic
+def delete(appointment: Appointment) -> None:
+    """Deletes the appointment; its copies in external calendars are removed after the commit."""
+    events = [(event.integration_id, event.external_id) for event in appointment.external_events.all()]
+    appointment.delete()
+    if events:
+        _queue_after_commit("scheduling.delete_external_events", events)

@@ -1,0 +1,97 @@
+"""Calendars: their business hours, time zone and booking rules; one per agent plus the tenant's default."""
+import re
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.db import IntegrityError, transaction
+
+from config.api.errors import Conflict, DomainError
+from scheduling.models import WEEKDAYS, Calendar, new_feed_key
+
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
+
+
+def check_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise DomainError(f"Unknown time zone '{name}'.", errors={"timezone": [f"Unknown time zone '{name}'."]})
+    return name
+
+
+def check_weekly_hours(hours) -> dict:
+    """{"mon": [["09:00", "12:00"], ["13:00", "17:00"]], ...}: known days, HH:MM, each range opening before it closes."""
+    problems = []
+    if not isinstance(hours, dict):
+        problems.append("Expected an object of weekday → list of [open, close] times.")
+    else:
+        for day, ranges in hours.items():
+            if day not in WEEKDAYS:
+                problems.append(f"Unknown day '{day}' (use {', '.join(WEEKDAYS)}).")
+                continue
+            if not isinstance(ranges, list):
+                problems.append(f"{day}: expected a list of [open, close] pairs.")
+                continue
+            for pair in ranges:
+                if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(v, str) and _CLOCK.match(v)
+                                                                          for v in pair)):
+                    problems.append(f"{day}: {pair!r} is not an [\"HH:MM\", \"HH:MM\"] pair.")
+                elif pair[0] >= pair[1]:
+                    problems.append(f"{day}: {pair[0]}–{pair[1]} closes before it opens.")
+    if problems:
+        raise DomainError(problems[0], errors={"weekly_hours": problems})
+    return hours
+
+
+def _check(fields: dict) -> None:
+    if "timezone" in fields:
+        check_timezone(fields["timezone"])
+    if "weekly_hours" in fields:
+        check_weekly_hours(fields["weekly_hours"])
+
+
+def create_calendar(**fields) -> Calendar:
+    _check(fields)
+    try:
+        with transaction.atomic():
+            return Calendar.objects.create(**fields)
+    except IntegrityError:
+        which = "this agent" if fields.get("agent") else "the tenant (the default calendar)"
+        raise Conflict(f"There is already a calendar for {which}.", error_code="calendar_exists",
+                       errors={"agent": ["Already has a calendar."]})
+
+
+def update_calendar(calendar: Calendar, **fields) -> Calendar:
+    _check(fields)
+    for name, value in fields.items():
+        setattr(calendar, name, value)
+    calendar.save()
+    return calendar
+
+
+def rotate_feed_key(calendar: Calendar) -> Calendar:
+    """Revokes every feed URL of this calendar handed out so far."""
+    calendar.feed_key = new_feed_key()
+    calendar.save(update_fields=["feed_key", "updated_at"])
+    return calendar
+
+
+def default_calendar(*, timezone_name: str = "UTC") -> Calendar:
+    calendar = Calendar.objects.filter(agent__isnull=True).first()
+    if calendar is not None:
+        return calendar
+    try:
+        with transaction.atomic():
+            return Calendar.objects.create(name="Default", timezone=timezone_name)
+    except IntegrityError:
+        # Created by a concurrent request in the meantime.
+        return Calendar.objects.get(agent__isnull=True)
+
+
+def calendar_for(agent) -> Calendar:
+    """The agent's own calendar, else the tenant's default one (made on first use in the agent's time zone)."""
+    if agent is not None:
+        own = Calendar.objects.filter(agent=agent).first()
+        if own is not None:
+            return own
+    zone = (getattr(agent, "business_hours", None) or {}).get("timezone") or "UTC"
+    return default_calendar(timezone_name=zone)
