@@ -10,6 +10,7 @@ api_patterns = [
     path("", include("agents.api.urls")),
     path("", include("calls.api.urls")),
     path("", include("calls.twilio.urls")),
+    path("", include("scheduling.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]

@@ -1,0 +1,135 @@
+from rest_framework import serializers
+
+from scheduling.models import Appointment, Calendar, CalendarIntegration
+
+
+class CalendarSerializer(serializers.ModelSerializer):
+    weekly_hours = serializers.JSONField(required=False)
+    slot_minutes = serializers.IntegerField(min_value=5, max_value=480, required=False)
+    buffer_before_minutes = serializers.IntegerField(min_value=0, max_value=240, required=False)
+    buffer_after_minutes = serializers.IntegerField(min_value=0, max_value=240, required=False)
+    min_notice_minutes = serializers.IntegerField(min_value=0, max_value=60 * 24 * 30, required=False)
+    max_days_ahead = serializers.IntegerField(min_value=1, max_value=365, required=False)
+    reminder_minutes = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=60 * 24 * 14),
+                                             max_length=5, required=False)
+    feed_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Calendar
+        fields = ["id", "name", "agent", "timezone", "weekly_hours", "slot_minutes", "buffer_before_minutes",
+                  "buffer_after_minutes", "min_notice_minutes", "max_days_ahead", "reminder_minutes", "feed_url",
+                  "created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at"]
+
+    def get_feed_url(self, calendar) -> str:
+        return self.context["feed_url"](calendar) if "feed_url" in self.context else ""
+
+
+class AttendeeSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+
+
+class AppointmentSerializer(serializers.ModelSerializer):
+    attendees = AttendeeSerializer(many=True, required=False)
+
+    class Meta:
+        model = Appointment
+        fields = ["id", "calendar", "title", "description", "location", "start", "end", "status", "contact_name",
+                  "contact_phone", "contact_email", "attendees", "call", "source", "cancel_reason", "created_at",
+                  "updated_at"]
+        read_only_fields = fields
+
+
+class AppointmentWriteSerializer(serializers.Serializer):
+    """Create (POST) and full change (PUT); `end` defaults to one slot of the calendar after `start`."""
+
+    calendar = serializers.PrimaryKeyRelatedField(queryset=Calendar.objects.all(), required=False,
+                                                  help_text="Default: the tenant's default calendar.")
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    location = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField(required=False)
+    status = serializers.ChoiceField(choices=[Appointment.Status.SCHEDULED, Appointment.Status.COMPLETED,
+                                              Appointment.Status.NO_SHOW], required=False)
+    contact_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    contact_phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    contact_email = serializers.EmailField(required=False, allow_blank=True, default="")
+    attendees = AttendeeSerializer(many=True, required=False, default=list)
+
+    def validate(self, data):
+        if data.get("end") and data["end"] <= data["start"]:
+            raise serializers.ValidationError({"end": "Must be after start."})
+        return data
+
+
+class RescheduleSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField(required=False, help_text="Default: keeps the appointment's length.")
+
+    def validate(self, data):
+        if data.get("end") and data["end"] <= data["start"]:
+            raise serializers.ValidationError({"end": "Must be after start."})
+        return data
+
+
+class CancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class AvailabilityRequestSerializer(serializers.Serializer):
+    date_from = serializers.DateField()
+    date_to = serializers.DateField(required=False, help_text="Default: date_from.")
+    calendar = serializers.PrimaryKeyRelatedField(queryset=Calendar.objects.all(), required=False)
+    duration_minutes = serializers.IntegerField(min_value=5, max_value=480, required=False)
+
+
+class SlotSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+
+
+class AvailabilitySerializer(serializers.Serializer):
+    calendar = serializers.IntegerField()
+    timezone = serializers.CharField()
+    slots = SlotSerializer(many=True)
+
+
+class AuthUrlSerializer(serializers.Serializer):
+    url = serializers.URLField()
+    state = serializers.CharField()
+
+
+class ConnectSerializer(serializers.Serializer):
+    provider = serializers.ChoiceField(choices=[CalendarIntegration.Provider.GOOGLE,
+                                                CalendarIntegration.Provider.MICROSOFT])
+    code = serializers.CharField(max_length=4000)
+    state = serializers.CharField(max_length=2000)
+
+
+class IntegrationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CalendarIntegration
+        fields = ["id", "provider", "calendar", "account", "external_calendar_id", "status", "last_error",
+                  "token_expires_at", "created_at"]
+        read_only_fields = fields
+
+
+class StatsSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    upcoming = serializers.IntegerField()
+    next_7_days = serializers.IntegerField()
+    booked_by_agents = serializers.IntegerField()
+    by_status = serializers.DictField(child=serializers.IntegerField())
+    no_show_rate = serializers.FloatField(allow_null=True)
+
+
+# Query parameters of the appointments list; "from" and "to" are Python keywords, hence type().
+AppointmentFilterSerializer = type("AppointmentFilterSerializer", (serializers.Serializer,), {
+    "status": serializers.ChoiceField(choices=Appointment.Status.values, required=False),
+    "calendar": serializers.IntegerField(min_value=1, required=False),
+    "from": serializers.DateTimeField(required=False),
+    "to": serializers.DateTimeField(required=False),
+})

@@ -1,0 +1,247 @@
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from django.http import HttpResponse
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
+from rest_framework import generics, status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.api.errors import DomainError, NotFound
+from config.api.validation import validated
+from scheduling import selectors
+from scheduling.api import serializers as s
+from scheduling.models import Appointment
+from scheduling.services import appointments, availability, calendars, feeds, integrations
+from tenants.selectors import is_public
+
+
+def _feed_url(request):
+    return lambda calendar: request.build_absolute_uri(
+        reverse("calendar-feed", kwargs={"token": feeds.feed_token(calendar)}))
+
+
+# Calendars ----------------------------------------------------------------------------------
+
+
+class CalendarsView(generics.ListAPIView):
+    """The tenant's default calendar (no agent) and agents' own calendars, each with its ICS feed URL."""
+
+    required_permission = {"GET": "scheduling.view", "POST": "scheduling.manage"}
+    serializer_class = s.CalendarSerializer
+
+    def get_queryset(self):
+        return selectors.calendars()
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "feed_url": _feed_url(self.request)}
+
+    @extend_schema(request=s.CalendarSerializer, responses={201: s.CalendarSerializer})
+    def post(self, request):
+        calendar = calendars.create_calendar(**validated(s.CalendarSerializer, request))
+        return Response(s.CalendarSerializer(calendar, context={"feed_url": _feed_url(request)}).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class CalendarView(APIView):
+    required_permission = {"GET": "scheduling.view", "*": "scheduling.manage"}
+
+    def _out(self, request, calendar):
+        return Response(s.CalendarSerializer(calendar, context={"feed_url": _feed_url(request)}).data)
+
+    @extend_schema(responses={200: s.CalendarSerializer})
+    def get(self, request, calendar_id):
+        return self._out(request, selectors.get_calendar(calendar_id))
+
+    @extend_schema(request=s.CalendarSerializer, responses={200: s.CalendarSerializer})
+    def patch(self, request, calendar_id):
+        calendar = selectors.get_calendar(calendar_id)
+        fields = validated(s.CalendarSerializer, request, instance=calendar, partial=True)
+        return self._out(request, calendars.update_calendar(calendar, **fields))
+
+
+class CalendarFeedRotateView(APIView):
+    """A new feed URL; every URL handed out before stops working."""
+
+    required_permission = "scheduling.manage"
+
+    @extend_schema(request=None, responses={200: s.CalendarSerializer})
+    def post(self, request, calendar_id):
+        calendar = calendars.rotate_feed_key(selectors.get_calendar(calendar_id))
+        return Response(s.CalendarSerializer(calendar, context={"feed_url": _feed_url(request)}).data)
+
+
+class CalendarFeedView(APIView):
+    """The ICS feed of a calendar. Calendar apps cannot log in: the signed URL is the credential, and it opens
+    only on its own tenant's host."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={(200, "text/calendar"): OpenApiTypes.STR})
+    def get(self, request, token):
+        if is_public(getattr(request, "tenant", None)):
+            raise NotFound("No such feed.")
+        calendar = feeds.calendar_of_token(token)
+        response = HttpResponse(feeds.render(calendar), content_type="text/calendar; charset=utf-8")
+        response["Content-Disposition"] = f'inline; filename="calendar-{calendar.pk}.ics"'
+        response["Cache-Control"] = "private, max-age=300"
+        return response
+
+
+# Appointments -------------------------------------------------------------------------------
+
+
+def _appointment_fields(data: dict) -> dict:
+    return {key: value for key, value in data.items() if key not in ("calendar", "start", "end")}
+
+
+class AppointmentsView(generics.ListAPIView):
+    required_permission = {"GET": "scheduling.view", "POST": "scheduling.manage"}
+    serializer_class = s.AppointmentSerializer
+
+    @extend_schema(parameters=[
+        OpenApiParameter("status", str, enum=Appointment.Status.values),
+        OpenApiParameter("calendar", int),
+        OpenApiParameter("from", OpenApiTypes.DATETIME, description="Appointments starting at or after."),
+        OpenApiParameter("to", OpenApiTypes.DATETIME, description="Appointments starting before."),
+    ])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        query = s.AppointmentFilterSerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        filters = query.validated_data
+        return selectors.appointments(calendar_id=filters.get("calendar"), status=filters.get("status"),
+                                      start_from=filters.get("from"), start_to=filters.get("to"))
+
+    @extend_schema(request=s.AppointmentWriteSerializer, responses={201: s.AppointmentSerializer})
+    def post(self, request):
+        data = validated(s.AppointmentWriteSerializer, request)
+        calendar = data.get("calendar") or calendars.default_calendar()
+        appointment = appointments.book(calendar, start=data["start"], end=data.get("end"),
+                                        source=Appointment.Source.API, **_appointment_fields(data))
+        return Response(s.AppointmentSerializer(appointment).data, status=status.HTTP_201_CREATED)
+
+
+class AppointmentView(APIView):
+    required_permission = {"GET": "scheduling.view", "*": "scheduling.manage"}
+
+    @extend_schema(responses={200: s.AppointmentSerializer})
+    def get(self, request, appointment_id):
+        return Response(s.AppointmentSerializer(selectors.get_appointment(appointment_id)).data)
+
+    @extend_schema(request=s.AppointmentWriteSerializer, responses={200: s.AppointmentSerializer})
+    def put(self, request, appointment_id):
+        appointment = selectors.get_appointment(appointment_id)
+        data = validated(s.AppointmentWriteSerializer, request)
+        if data.get("calendar") and data["calendar"] != appointment.calendar:
+            raise DomainError("An appointment cannot move to another calendar.",
+                              errors={"calendar": ["Cannot be changed."]})
+        end = data.get("end") or data["start"] + timedelta(minutes=appointment.calendar.slot_minutes)
+        appointment = appointments.update(appointment, start=data["start"], end=end, **_appointment_fields(data))
+        return Response(s.AppointmentSerializer(appointment).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, appointment_id):
+        appointments.delete(selectors.get_appointment(appointment_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AppointmentRescheduleView(APIView):
+    required_permission = "scheduling.manage"
+
+    @extend_schema(request=s.RescheduleSerializer, responses={200: s.AppointmentSerializer})
+    def post(self, request, appointment_id):
+        appointment = selectors.get_appointment(appointment_id)
+        appointment = appointments.reschedule(appointment, **validated(s.RescheduleSerializer, request))
+        return Response(s.AppointmentSerializer(appointment).data)
+
+
+class AppointmentCancelView(APIView):
+    required_permission = "scheduling.manage"
+
+    @extend_schema(request=s.CancelSerializer, responses={200: s.AppointmentSerializer})
+    def post(self, request, appointment_id):
+        appointment = selectors.get_appointment(appointment_id)
+        appointment = appointments.cancel(appointment, **validated(s.CancelSerializer, request))
+        return Response(s.AppointmentSerializer(appointment).data)
+
+
+# Availability and stats ---------------------------------------------------------------------
+
+
+class AvailabilityView(APIView):
+    """Free slots of a calendar (default: the tenant's default calendar), in the calendar's time zone."""
+
+    required_permission = "scheduling.view"
+
+    @extend_schema(request=s.AvailabilityRequestSerializer, responses={200: s.AvailabilitySerializer})
+    def post(self, request):
+        data = validated(s.AvailabilityRequestSerializer, request)
+        calendar = data.get("calendar") or calendars.default_calendar()
+        duration = timedelta(minutes=data["duration_minutes"]) if data.get("duration_minutes") else None
+        slots = availability.free_slots(calendar, data["date_from"], data.get("date_to") or data["date_from"],
+                                        duration=duration)
+        zone = ZoneInfo(calendar.timezone)
+        return Response({"calendar": calendar.pk, "timezone": calendar.timezone, "slots": [
+            {"start": slot.start.astimezone(zone).isoformat(), "end": slot.end.astimezone(zone).isoformat()}
+            for slot in slots]})
+
+
+class StatsView(APIView):
+    required_permission = "scheduling.view"
+
+    @extend_schema(responses={200: s.StatsSerializer})
+    def get(self, request):
+        return Response(selectors.stats())
+
+
+# Integrations -------------------------------------------------------------------------------
+
+
+class AuthUrlView(APIView):
+    """Where to send the user to connect a Google or Microsoft calendar; the provider sends them back to
+    CALENDAR_OAUTH_REDIRECT_URI with `code` and `state`, which the front end POSTs to /api/calendar/connect."""
+
+    required_permission = "scheduling.manage"
+
+    @extend_schema(parameters=[OpenApiParameter("calendar", int, description="Default: the default calendar.")],
+                   responses={200: s.AuthUrlSerializer})
+    def get(self, request, provider):
+        calendar_id = request.query_params.get("calendar")
+        if calendar_id is not None and not calendar_id.isdigit():
+            raise DomainError("calendar must be a calendar id.", errors={"calendar": ["A calendar id."]})
+        calendar = selectors.get_calendar(calendar_id) if calendar_id else calendars.default_calendar()
+        return Response(integrations.authorization_url(provider, user=request.user, calendar=calendar))
+
+
+class ConnectView(APIView):
+    required_permission = "scheduling.manage"
+
+    @extend_schema(request=s.ConnectSerializer, responses={201: s.IntegrationSerializer})
+    def post(self, request):
+        data = validated(s.ConnectSerializer, request)
+        integration = integrations.connect_oauth(data["provider"], code=data["code"], state=data["state"],
+                                                 user=request.user)
+        return Response(s.IntegrationSerializer(integration).data, status=status.HTTP_201_CREATED)
+
+
+class IntegrationsView(generics.ListAPIView):
+    required_permission = "scheduling.view"
+    serializer_class = s.IntegrationSerializer
+
+    def get_queryset(self):
+        return selectors.integrations()
+
+
+class IntegrationView(APIView):
+    required_permission = "scheduling.manage"
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, integration_id):
+        integrations.disconnect(selectors.get_integration(integration_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
