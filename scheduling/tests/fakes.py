@@ -1,0 +1,73 @@
+"""Payloads in the documented formats of Google Calendar API v3, Google OAuth 2.0, Microsoft Graph v1.0 and the
+Microsoft identity platform, for scripting the `fake_http` server."""
+from datetime import datetime, timezone
+
+GOOGLE_CALENDAR_PATH = "/calendar/v3"
+GOOGLE_TOKEN_PATH = "/token"
+GRAPH_PATH = "/v1.0"
+MS_AUTHORITY_PATH = "/common"
+
+
+def use_fake_providers(settings, fake_http):
+    settings.GOOGLE_OAUTH_CLIENT_ID = "google-client-id.apps.googleusercontent.com"
+    settings.GOOGLE_OAUTH_CLIENT_SECRET = "google-secret"
+    settings.GOOGLE_OAUTH_TOKEN_URL = fake_http.url + GOOGLE_TOKEN_PATH
+    settings.GOOGLE_CALENDAR_API_BASE_URL = fake_http.url + GOOGLE_CALENDAR_PATH
+    settings.MICROSOFT_OAUTH_CLIENT_ID = "11111111-2222-3333-4444-555555555555"
+    settings.MICROSOFT_OAUTH_CLIENT_SECRET = "ms-secret"
+    settings.MICROSOFT_OAUTH_AUTHORITY = fake_http.url + MS_AUTHORITY_PATH
+    settings.MICROSOFT_GRAPH_BASE_URL = fake_http.url + GRAPH_PATH
+
+
+def oauth_token(access_token="ya29.access", refresh_token="1//refresh", expires_in=3599, scope=""):
+    """RFC 6749 §5.1 token response, as both Google and Microsoft send it."""
+    body = {"access_token": access_token, "expires_in": expires_in, "token_type": "Bearer", "scope": scope}
+    if refresh_token:
+        body["refresh_token"] = refresh_token
+    return body
+
+
+def google_calendar(email="alice@acme.example"):
+    return {"kind": "calendar#calendar", "etag": '"p33c9"', "id": email, "summary": email,
+            "timeZone": "America/New_York", "conferenceProperties": {"allowedConferenceSolutionTypes": ["hangoutsMeet"]}}
+
+
+def google_freebusy(time_min: datetime, time_max: datetime, busy=(), calendar_id="primary"):
+    def rfc3339(moment):
+        return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {"kind": "calendar#freeBusy", "timeMin": rfc3339(time_min), "timeMax": rfc3339(time_max),
+            "calendars": {calendar_id: {"busy": [{"start": rfc3339(s), "end": rfc3339(e)} for s, e in busy]}}}
+
+
+def google_event(event_id="evt123", summary="Appointment"):
+    return {"kind": "calendar#event", "etag": '"3181161784712000"', "id": event_id, "status": "confirmed",
+            "htmlLink": f"https://www.google.com/calendar/event?eid={event_id}", "summary": summary,
+            "created": "2026-11-23T10:00:00.000Z", "updated": "2026-11-23T10:00:00.000Z"}
+
+
+def google_error(code=401, message="Request had invalid authentication credentials.", status="UNAUTHENTICATED"):
+    return {"error": {"code": code, "message": message, "errors": [{"message": message, "domain": "global",
+                                                                    "reason": "authError"}], "status": status}}
+
+
+def graph_me(mail="alice@acme.onmicrosoft.com"):
+    return {"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users/$entity",
+            "id": "48d31887-5fad-4d73-a9f5-3c356e68a038", "displayName": "Alice", "mail": mail,
+            "userPrincipalName": mail}
+
+
+def graph_schedule(mail, busy=()):
+    def graph_time(moment):
+        return {"dateTime": moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.0000000"), "timeZone": "UTC"}
+    return {"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#Collection(microsoft.graph.scheduleInformation)",
+            "value": [{"scheduleId": mail, "availabilityView": "0020",
+                       "scheduleItems": [{"isPrivate": False, "status": "busy", "subject": "Busy",
+                                          "location": "", "start": graph_time(s), "end": graph_time(e)}
+                                         for s, e in busy],
+                       "workingHours": {"daysOfWeek": ["monday"], "startTime": "08:00:00.0000000",
+                                        "endTime": "17:00:00.0000000", "timeZone": {"name": "UTC"}}}]}
+
+
+def graph_event(event_id="AAMkAGI2TG93AAA="):
+    return {"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users('alice')/events/$entity",
+            "@odata.etag": 'W/"ZlnW4RIAV06KYYwlrfNZvQAAKGWwbw=="', "id": event_id, "subject": "Appointment"}
