@@ -217,8 +217,7 @@ class _Twilio:
             self.arrived.set()
 
     async def wait_for_audio(self) -> None:
-        """Fast clock: time stands still until the agent sends something (or hangs up)."""
-        self.arrived.clear()
+        """Fast clock: time stands still until the agent sends something (or hangs up) after `arrived` was cleared."""
         try:
             await asyncio.wait_for(self.arrived.wait(), WAIT_SECONDS)
         except asyncio.TimeoutError:
@@ -243,7 +242,10 @@ class _Twilio:
         playing = self.answer is not None and not self.answer.finished
         target = len(self.result.answers) - 1 if playing else len(self.result.answers)
         started = time.monotonic()
-        while not self.result.closed:
+        while True:
+            self.arrived.clear()
+            if self.result.closed:
+                return
             current = self.result.answers[target] if len(self.result.answers) > target else None
             if current is not None and (current.finished if played_ms is None else current.ms >= played_ms):
                 return

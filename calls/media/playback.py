@@ -157,6 +157,8 @@ class Player:
     async def clear(self) -> list[Response]:
         """Barge-in: empty Twilio's buffer and ours; the interrupted responses, with what was heard of them."""
         interrupted = [response for response in self._queue if not response.played.is_set()]
+        if not interrupted:
+            return []
         await self._send(protocol.clear(self.stream_sid))
         self._generation += 1
         self._marks.clear()

@@ -55,6 +55,7 @@ class CallSession:
         self._close, self._clock = close, clock
         self.state, self.expect = call.state, Expectation()
         self.events: asyncio.Queue = asyncio.Queue()
+        # The agent is working out an answer (no audio yet): the caller's silence is not counted meanwhile.
         self.busy = False
         # closing: no more caller input is taken; finished: the call record is (being) finished;
         # caller_gone: the caller hung up, so there is no one to answer and no Twilio call to end.
@@ -127,8 +128,9 @@ class CallSession:
             if self.digit_gap * FRAME_MS >= DTMF_GAP_MS:
                 self._flush_digits()
         if self.frames >= self.max_frames:
+            # The agent stops at once, whatever the worker is doing; the goodbye follows in order.
             self.closing = True
-            self.events.put_nowait(("max_duration",))
+            self._barge_in = asyncio.ensure_future(self._interrupt(then=("max_duration",)))
 
     def _voiced_ms(self) -> int:
         return (self.detector.last_voiced_frame - self.speech_start + self.detector.settings.start_frames) * FRAME_MS
@@ -159,10 +161,12 @@ class CallSession:
         self.events.put_nowait(("dtmf", self.digits, self._clock()))
         self.digits, self.digit_gap = "", 0
 
-    async def _interrupt(self, reset: bool = False) -> None:
+    async def _interrupt(self, reset: bool = False, then: tuple | None = None) -> None:
         interrupted = await self.player.clear()
         for response in interrupted:
             self.events.put_nowait(("interruption", response))
+        if then is not None:
+            self.events.put_nowait(then)
         if reset:
             self._barge_in = None
 
@@ -246,6 +250,7 @@ class CallSession:
         self.state, self.expect = result.state, result.expect
         response = await self._speak(result.utterances)
         await response.started.wait()
+        self.busy = False
         timings = {**timings, **result.timings, "tts_ms": round(response.synthesis_ms, 3)}
         if response.first_frame_at is not None:
             timings["total_ms"] = round((response.first_frame_at - since) * 1000, 3)
