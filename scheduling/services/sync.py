@@ -1,6 +1,7 @@
 """Two-way work with integrated external calendars: their busy times block our slots; our appointments are
 created, updated and deleted as events in them."""
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
@@ -23,8 +24,9 @@ def event_data(appointment: Appointment) -> EventData:
     details = [appointment.description] if appointment.description else []
     details += [f"{label}: {value}" for label, value in (("Contact", appointment.contact_name),
                                                          ("Phone", appointment.contact_phone)) if value]
-    return EventData(uid=uid_of(appointment), title=appointment.title, start=appointment.start, end=appointment.end,
-                     timezone=appointment.calendar.timezone, description="\n".join(details),
+    zone = ZoneInfo(appointment.calendar.timezone)
+    return EventData(uid=uid_of(appointment), title=appointment.title, start=appointment.start.astimezone(zone),
+                     end=appointment.end.astimezone(zone), timezone=appointment.calendar.timezone, description="\n".join(details),
                      location=appointment.location, attendees=attendees)
 
 
