@@ -71,3 +71,14 @@ def graph_schedule(mail, busy=()):
 def graph_event(event_id="AAMkAGI2TG93AAA="):
     return {"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users('alice')/events/$entity",
             "@odata.etag": 'W/"ZlnW4RIAV06KYYwlrfNZvQAAKGWwbw=="', "id": event_id, "subject": "Appointment"}
+
+
+def twilio_message(*, to: str, from_: str, body: str, account_sid: str) -> dict:
+    """A Message resource as Twilio's Programmable Messaging API returns it on create (201)."""
+    sid = "SM" + "a" * 32
+    return {"account_sid": account_sid, "api_version": "2010-04-01", "body": body, "date_created":
+            "Mon, 23 Nov 2026 18:00:00 +0000", "date_sent": None, "date_updated": "Mon, 23 Nov 2026 18:00:00 +0000",
+            "direction": "outbound-api", "error_code": None, "error_message": None, "from": from_,
+            "messaging_service_sid": None, "num_media": "0", "num_segments": "1", "price": None, "price_unit": "USD",
+            "sid": sid, "status": "queued", "subresource_uris": {"media": f"/2010-04-01/Accounts/{account_sid}/Messages/{sid}/Media.json"},
+            "to": to, "uri": f"/2010-04-01/Accounts/{account_sid}/Messages/{sid}.json"}
