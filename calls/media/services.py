@@ -12,7 +12,8 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from agents.engine import AgentConfig, Engine
 from agents.providers import registry
-from agents.services.conversations import agent_config, engine_for
+# A module import: agents.services.conversations imports calls.services, whose webhook imports this.
+from agents.services import conversations
 from agents.services.credentials import build_provider
 from calls import selectors
 from calls import services as calls
@@ -68,9 +69,9 @@ def open_stream(call_id, call_sid: str) -> LiveCall:
     agent = call.agent
     stt_name = agent.stt_provider or registry.default("stt")
     return LiveCall(
-        call_id=call.pk, schema=connection.schema_name, agent=agent_config(agent),
+        call_id=call.pk, schema=connection.schema_name, agent=conversations.agent_config(agent),
         flow=call.flow_version.flow if call.flow_version_id else None, state=call.state,
-        variables=call_variables(call), engine=engine_for(agent, source="call"),
+        variables=call_variables(call), engine=conversations.engine_for(agent, source="call"),
         stt=build_provider("stt", stt_name), tts=build_provider("tts", agent.tts_provider),
         tts_name=agent.tts_provider, voice=agent.voice_id, language=agent.language,
         max_duration_seconds=settings.CALL_MAX_DURATION_SECONDS,

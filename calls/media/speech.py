@@ -84,9 +84,12 @@ class Speech:
     def transcribe(self, mulaw: bytes, expect: Expectation | None) -> Transcription:
         return self.stt.transcribe(audio.from_telephony(mulaw), language=self.language, expect=expect)
 
+    def _key(self, text: str) -> str:
+        return "tts:" + hashlib.sha256((self._prefix + text).encode()).hexdigest()
+
     def synthesize(self, text: str) -> tuple[bytes, float]:
         """(mu-law audio, milliseconds spent synthesizing: 0 when cached)."""
-        key = "tts:" + hashlib.sha256((self._prefix + text).encode()).hexdigest()
+        key = self._key(text)
         cached = _LOCAL.get(key)
         if cached is None:
             cached = get_redis().get(key)
@@ -102,4 +105,4 @@ class Speech:
         return mulaw, elapsed
 
     def is_cached(self, text: str) -> bool:
-        return _LOCAL.get("tts:" + hashlib.sha256((self._prefix + text).encode()).hexdigest()) is not None
+        return _LOCAL.get(self._key(text)) is not None or bool(get_redis().exists(self._key(text)))

@@ -4,6 +4,7 @@ import logging
 from django.db import IntegrityError, transaction
 
 from calls import selectors
+from calls.media import greetings
 from calls.models import Call, PhoneNumber, TwilioAccount
 from calls.services.lifecycle import TWILIO_STATUSES, apply_status, start_call
 from calls.twilio import client as twilio
@@ -131,6 +132,7 @@ def answer_voice(tenant, params, *, call_id, public_url) -> str:
 
 
 def _connect(tenant, call, public_url) -> str:
+    greetings.prepare(call)
     return twiml.connect_stream(twiml.media_stream_url(public_url), call_id=call.pk, tenant_slug=tenant.slug)
 
 

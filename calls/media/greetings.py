@@ -1,0 +1,46 @@
+"""The greeting's audio, ready before the media stream connects.
+
+The voice webhook calls `prepare(call)` while Twilio is about to open the stream: the agent's greeting is
+synthesized on the media thread pool into the speech cache (per tenant, provider, voice and text), so the
+caller hears it within a frame of `start`. Only the greeting, rendered as `Engine.start` renders it: running
+the engine here could perform the flow's first actions twice.
+"""
+import logging
+
+from django.db import connection
+
+from agents.flows.variables import flatten, render
+# A module import: agents.services.conversations imports calls.services, whose webhook imports this.
+from agents.services import conversations
+from agents.services.credentials import build_provider
+from calls.media.services import call_variables
+from calls.media.speech import POOL, Speech
+from calls.models import Call
+
+log = logging.getLogger(__name__)
+
+
+def greeting_text(call: Call) -> str:
+    config = conversations.agent_config(call.agent)
+    values = {"agent.name": config.name, "company": config.company, **flatten(call_variables(call))}
+    return render(config.greeting, values).strip()
+
+
+def prepare(call: Call) -> None:
+    """Queues the synthesis of the call's greeting (run inside the tenant's schema); never raises."""
+    try:
+        agent = call.agent
+        text = greeting_text(call) if agent is not None else ""
+        if not text:
+            return
+        speech = Speech(schema=connection.schema_name, stt=None, tts=build_provider("tts", agent.tts_provider),
+                        tts_name=agent.tts_provider, voice=agent.voice_id, language=agent.language)
+    except Exception:
+        log.exception("call %s: could not prepare the greeting", call.pk)
+        return
+    POOL.submit(speech.synthesize, text).add_done_callback(_report)
+
+
+def _report(future) -> None:
+    if future.exception() is not None:
+        log.error("greeting synthesis failed", exc_info=future.exception())
