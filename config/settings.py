@@ -201,6 +201,8 @@ MICROSOFT_OAUTH_CLIENT_ID = os.environ.get("MICROSOFT_OAUTH_CLIENT_ID", "")
 MICROSOFT_OAUTH_CLIENT_SECRET = os.environ.get("MICROSOFT_OAUTH_CLIENT_SECRET", "")
 MICROSOFT_OAUTH_AUTHORITY = os.environ.get("MICROSOFT_OAUTH_AUTHORITY", "https://login.microsoftonline.com/common")
 MICROSOFT_GRAPH_BASE_URL = os.environ.get("MICROSOFT_GRAPH_BASE_URL", "https://graph.microsoft.com/v1.0")
+# CalDAV passwords travel in every request: plain http only when explicitly allowed (a LAN server).
+CALDAV_ALLOW_HTTP = env_bool("CALDAV_ALLOW_HTTP")
 CELERY_BEAT_SCHEDULE["scheduling-reminders"] = {
     "task": "scheduling.send_due_reminders", "schedule": 60.0, "apply_to_all_tenants": True,
 }

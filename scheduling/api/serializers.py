@@ -103,10 +103,28 @@ class AuthUrlSerializer(serializers.Serializer):
 
 
 class ConnectSerializer(serializers.Serializer):
+    """Google and Microsoft: the `code` and `state` the provider sent back. CalDAV (iCloud and others): the calendar
+    collection `url`, `username` and (app-specific) `password`, for `calendar` (default: the default calendar)."""
+
+    OAUTH_FIELDS = ("code", "state")
+    CALDAV_FIELDS = ("url", "username", "password")
+
     provider = serializers.ChoiceField(choices=[CalendarIntegration.Provider.GOOGLE,
-                                                CalendarIntegration.Provider.MICROSOFT])
-    code = serializers.CharField(max_length=4000)
-    state = serializers.CharField(max_length=2000)
+                                                CalendarIntegration.Provider.MICROSOFT,
+                                                CalendarIntegration.Provider.CALDAV])
+    code = serializers.CharField(max_length=4000, required=False)
+    state = serializers.CharField(max_length=2000, required=False)
+    url = serializers.URLField(max_length=500, required=False)
+    username = serializers.CharField(max_length=255, required=False)
+    password = serializers.CharField(max_length=500, required=False, write_only=True)
+    calendar = serializers.PrimaryKeyRelatedField(queryset=Calendar.objects.all(), required=False)
+
+    def validate(self, data):
+        needed = self.CALDAV_FIELDS if data["provider"] == CalendarIntegration.Provider.CALDAV else self.OAUTH_FIELDS
+        missing = {name: f"Required for {data['provider']}." for name in needed if not data.get(name)}
+        if missing:
+            raise serializers.ValidationError(missing)
+        return data
 
 
 class IntegrationSerializer(serializers.ModelSerializer):

@@ -13,7 +13,7 @@ from config.api.errors import DomainError, NotFound
 from config.api.validation import validated
 from scheduling import selectors
 from scheduling.api import serializers as s
-from scheduling.models import Appointment
+from scheduling.models import Appointment, CalendarIntegration
 from scheduling.services import appointments, availability, calendars, feeds, integrations
 from tenants.selectors import is_public
 
@@ -225,8 +225,13 @@ class ConnectView(APIView):
     @extend_schema(request=s.ConnectSerializer, responses={201: s.IntegrationSerializer})
     def post(self, request):
         data = validated(s.ConnectSerializer, request)
-        integration = integrations.connect_oauth(data["provider"], code=data["code"], state=data["state"],
-                                                 user=request.user)
+        if data["provider"] == CalendarIntegration.Provider.CALDAV:
+            integration = integrations.connect_caldav(
+                calendar=data.get("calendar") or calendars.default_calendar(), url=data["url"],
+                username=data["username"], password=data["password"], user=request.user)
+        else:
+            integration = integrations.connect_oauth(data["provider"], code=data["code"], state=data["state"],
+                                                     user=request.user)
         return Response(s.IntegrationSerializer(integration).data, status=status.HTTP_201_CREATED)
 
 

@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from config.api.errors import DomainError, NotFound
-from scheduling.calendars import google, microsoft
+from scheduling.calendars import caldav, google, microsoft
 from scheduling.calendars.base import AuthorizationExpired, CalendarAPIError
 from scheduling.models import Calendar, CalendarIntegration
 
@@ -87,6 +87,22 @@ def _fresh(integration: CalendarIntegration) -> bool:
     return expires is not None and expires > timezone.now() + EXPIRY_MARGIN
 
 
+def connect_caldav(*, calendar: Calendar, url: str, username: str, password: str, user) -> CalendarIntegration:
+    """Connects a CalDAV calendar collection (iCloud: an app-specific password) once the server accepts us."""
+    if not url.startswith("https://") and not settings.CALDAV_ALLOW_HTTP:
+        raise DomainError("CalDAV needs an https:// URL.", errors={"url": ["Use https://."]})
+    try:
+        account = caldav.Client(url, username, password).account()
+    except AuthorizationExpired:
+        raise DomainError("The CalDAV server refused these credentials.", error_code="caldav_refused",
+                          errors={"password": ["Refused by the server."]})
+    integration, _ = CalendarIntegration.objects.update_or_create(
+        calendar=calendar, provider=CalendarIntegration.Provider.CALDAV, account=f"{username} @ {account}",
+        defaults={"credentials": {"username": username, "password": password}, "external_calendar_id": account,
+                  "status": CalendarIntegration.Status.ACTIVE, "last_error": "", "created_by_id": user.pk})
+    return integration
+
+
 def _refreshed_token(integration: CalendarIntegration, *, force: bool = False) -> str:
     """The access token, refreshed when (nearly) expired or refused, under a row lock so that concurrent
     requests refresh it once: whoever waited for the lock uses the token the first one got."""
@@ -111,6 +127,9 @@ def _client(integration: CalendarIntegration, *, force_refresh: bool = False):
     if provider == CalendarIntegration.Provider.MICROSOFT:
         return microsoft.Client(_refreshed_token(integration, force=force_refresh), integration.external_calendar_id,
                                 mailbox=integration.account)
+    if provider == CalendarIntegration.Provider.CALDAV:
+        credentials = integration.credentials
+        return caldav.Client(integration.external_calendar_id, credentials["username"], credentials["password"])
     raise DomainError(f"{integration.get_provider_display()} calendars have no event API here.")
 
 

@@ -10,7 +10,8 @@ from scheduling.calendars.base import CalendarAPIError, EventData
 from scheduling.models import Appointment, Calendar, CalendarIntegration, ExternalEvent
 from scheduling.services import integrations
 
-EVENT_PROVIDERS = (CalendarIntegration.Provider.GOOGLE, CalendarIntegration.Provider.MICROSOFT)
+EVENT_PROVIDERS = (CalendarIntegration.Provider.GOOGLE, CalendarIntegration.Provider.MICROSOFT,
+                   CalendarIntegration.Provider.CALDAV)
 
 
 def uid_of(appointment: Appointment) -> str:

@@ -82,3 +82,21 @@ def twilio_message(*, to: str, from_: str, body: str, account_sid: str) -> dict:
             "messaging_service_sid": None, "num_media": "0", "num_segments": "1", "price": None, "price_unit": "USD",
             "sid": sid, "status": "queued", "subresource_uris": {"media": f"/2010-04-01/Accounts/{account_sid}/Messages/{sid}/Media.json"},
             "to": to, "uri": f"/2010-04-01/Accounts/{account_sid}/Messages/{sid}.json"}
+
+
+def caldav_propfind(href: str, *, calendar=True) -> str:
+    """A 207 Multi-Status answer to PROPFIND Depth 0 on a collection (RFC 4918, RFC 4791 §4.2)."""
+    kind = "<d:collection/><c:calendar/>" if calendar else "<d:collection/>"
+    return (f'<?xml version="1.0" encoding="utf-8"?><d:multistatus xmlns:d="DAV:" '
+            f'xmlns:c="urn:ietf:params:xml:ns:caldav"><d:response><d:href>{href}</d:href><d:propstat><d:prop>'
+            f'<d:resourcetype>{kind}</d:resourcetype><d:displayname>Work</d:displayname></d:prop>'
+            f'<d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response></d:multistatus>')
+
+
+def caldav_freebusy(periods: list[str]) -> str:
+    """The VFREEBUSY a free-busy-query REPORT returns (RFC 4791 §7.10), periods as "start/end" or "start/duration"."""
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Example Corp.//CalDAV Server//EN", "BEGIN:VFREEBUSY",
+             "DTSTAMP:20261123T120000Z", "DTSTART:20261101T000000Z", "DTEND:20270101T000000Z"]
+    lines += [f"FREEBUSY;FBTYPE=BUSY:{period}" for period in periods]
+    lines += ["FREEBUSY;FBTYPE=FREE:20261101T000000Z/20261101T010000Z", "END:VFREEBUSY", "END:VCALENDAR"]
+    return "\r\n".join(lines) + "\r\n"

@@ -1,0 +1,113 @@
+"""CalDAV calendars (iCloud and other servers), faked at the HTTP boundary: connect, free/busy, events."""
+import base64
+import hashlib
+from datetime import UTC
+
+import pytest
+from django_tenants.utils import tenant_context
+
+from agents.tests.fake_http import FakeHTTP
+from scheduling.models import CalendarIntegration, ExternalEvent
+from scheduling.services import appointments, sync
+from scheduling.services.availability import free_slots
+
+from .conftest import NEW_YORK, at
+from .fakes import caldav_freebusy, caldav_propfind
+
+pytestmark = pytest.mark.django_db
+COLLECTION = "/123456789/calendars/work/"
+
+
+class FakeDAV(FakeHTTP):
+    """The shared fake HTTP server, also answering WebDAV's PROPFIND and REPORT methods."""
+
+    def _handler_class(self):
+        handler = super()._handler_class()
+        handler.do_PROPFIND = handler.do_REPORT = handler.do_GET
+        return handler
+
+
+@pytest.fixture
+def server(settings):
+    settings.CALDAV_ALLOW_HTTP = True
+    with FakeDAV() as fake:
+        yield fake
+
+
+def connect_body(server, **fields):
+    return {"provider": "caldav", "url": server.url + COLLECTION, "username": "alice@icloud.com",
+            "password": "abcd-efgh-ijkl-mnop", **fields}
+
+
+def test_connect_checks_the_collection_with_basic_auth_and_keeps_the_password_secret(api, alice, acme, server):
+    server.add("PROPFIND", COLLECTION, status=207, body=caldav_propfind(COLLECTION).encode(),
+               headers={"Content-Type": "application/xml; charset=utf-8"})
+    response = api(alice, acme).post("/api/calendar/connect", connect_body(server), format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["provider"] == "caldav" and "abcd-efgh" not in response.content.decode()
+    [propfind] = server.requests_to("PROPFIND", COLLECTION)
+    assert propfind.headers["depth"] == "0"
+    assert propfind.headers["authorization"] == "Basic " + base64.b64encode(b"alice@icloud.com:abcd-efgh-ijkl-mnop").decode()
+
+
+def test_refused_credentials_are_400_naming_the_password(api, alice, acme, server):
+    server.add("PROPFIND", COLLECTION, status=401, body=b"Unauthorized")
+    response = api(alice, acme).post("/api/calendar/connect", connect_body(server), format="json")
+    assert response.status_code == 400 and "password" in response.json()["errors"]
+    with tenant_context(acme):
+        assert not CalendarIntegration.objects.exists()
+
+
+def test_a_url_that_is_not_a_calendar_is_refused(api, alice, acme, server):
+    server.add("PROPFIND", COLLECTION, status=207, body=caldav_propfind(COLLECTION, calendar=False).encode())
+    response = api(alice, acme).post("/api/calendar/connect", connect_body(server), format="json")
+    assert response.status_code == 502 and "not a calendar" in response.json()["detail"]
+
+
+def test_plain_http_is_refused_unless_allowed(api, alice, acme, fake_http):
+    response = api(alice, acme).post("/api/calendar/connect", connect_body(fake_http), format="json")
+    assert response.status_code == 400 and "url" in response.json()["errors"]
+
+
+def test_caldav_needs_url_username_and_password(api, alice, acme):
+    response = api(alice, acme).post("/api/calendar/connect", {"provider": "caldav"}, format="json")
+    assert response.status_code == 400 and set(response.json()["errors"]) == {"url", "username", "password"}
+
+
+def connect(server, calendar):
+    return CalendarIntegration.objects.create(
+        calendar=calendar, provider="caldav", account="alice@icloud.com", external_calendar_id=server.url + COLLECTION,
+        credentials={"username": "alice@icloud.com", "password": "abcd-efgh-ijkl-mnop"})
+
+
+def test_busy_periods_from_a_free_busy_query_are_not_offered(acme, calendar, monday, server):
+    server.add("REPORT", COLLECTION, body=caldav_freebusy([
+        f"{at(monday, 9).astimezone(UTC):%Y%m%dT%H%M%SZ}/PT1H",
+        f"{at(monday, 11, 30).astimezone(UTC):%Y%m%dT%H%M%SZ}/{at(monday, 12).astimezone(UTC):%Y%m%dT%H%M%SZ}",
+    ]).encode(), headers={"Content-Type": "text/calendar"})
+    with tenant_context(acme):
+        connect(server, calendar)
+        slots = [slot.start.astimezone(NEW_YORK).strftime("%H:%M") for slot in free_slots(calendar, monday, monday)]
+    assert slots == ["10:00", "10:30", "11:00"]
+    [report] = server.requests_to("REPORT", COLLECTION)
+    assert b"free-busy-query" in report.body and report.headers["depth"] == "1"
+
+
+def test_a_booking_is_put_as_an_icalendar_event_and_cancelling_deletes_it(acme, calendar, monday, server):
+    with tenant_context(acme):
+        connect(server, calendar)
+        appointment = appointments.book(calendar, start=at(monday, 10), title="Cleaning, Ann", location="Room 2")
+        uid = sync.uid_of(appointment)
+        path = f"{COLLECTION}{hashlib.sha1(uid.encode()).hexdigest()}.ics"
+        server.add("PUT", path, status=201)
+        server.add("DELETE", path, status=204)
+        sync.push(appointment)
+        assert ExternalEvent.objects.get().external_id == server.url + path
+        sync.push(appointments.cancel(appointment))
+        assert not ExternalEvent.objects.exists()
+    [put] = server.requests_to("PUT", path)
+    body = put.body.decode()
+    assert put.headers["content-type"].startswith("text/calendar")
+    assert f"UID:{uid}\r\n" in body and "SUMMARY:Cleaning\\, Ann\r\n" in body and "LOCATION:Room 2\r\n" in body
+    assert f"DTSTART:{at(monday, 10).astimezone(UTC):%Y%m%dT%H%M%SZ}\r\n" in body
+    assert len(server.requests_to("DELETE", path)) == 1
