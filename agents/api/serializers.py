@@ -85,6 +85,7 @@ class AgentSerializer(serializers.ModelSerializer):
     tools_enabled = serializers.ListField(child=serializers.CharField(), default=list)
     business_hours = serializers.JSONField(default=dict)
     transfer_number = serializers.CharField(max_length=32, allow_blank=True, default="")
+    max_call_seconds = serializers.IntegerField(min_value=30, max_value=4 * 3600, allow_null=True, required=False)
     tts_provider = serializers.CharField(max_length=50, default=lambda: registry.default("tts") or "")
     stt_provider = serializers.CharField(max_length=50, allow_blank=True, default=lambda: registry.default("stt") or "")
     llm_provider = serializers.CharField(max_length=50, allow_blank=True, default=lambda: registry.default("llm") or "")
@@ -93,7 +94,7 @@ class AgentSerializer(serializers.ModelSerializer):
         model = Agent
         fields = ["id", "name", "greeting", "system_prompt", "language", "llm_provider", "llm_model", "temperature",
                   "max_tokens", "stt_provider", "tts_provider", "voice_id", "embeddings_provider", "tools_enabled",
-                  "template", "business_hours", "transfer_number", "voicemail_message", "is_active",
+                  "template", "business_hours", "transfer_number", "voicemail_message", "max_call_seconds", "is_active",
                   "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
 

@@ -74,7 +74,7 @@ def open_stream(call_id, call_sid: str) -> LiveCall:
         variables=call_variables(call), engine=conversations.engine_for(agent, source="call"),
         stt=build_provider("stt", stt_name), tts=build_provider("tts", agent.tts_provider),
         tts_name=agent.tts_provider, voice=agent.voice_id, language=agent.language,
-        max_duration_seconds=settings.CALL_MAX_DURATION_SECONDS,
+        max_duration_seconds=agent.max_call_seconds or settings.CALL_MAX_DURATION_SECONDS,
         silence_timeout_ms=settings.CALL_SILENCE_TIMEOUT_MS,
     )
 
@@ -119,10 +119,6 @@ def record_interruption(turn_id: int, heard_text: str, state: dict) -> dict:
         Call.objects.filter(pk=turn.call_id).update(state=state)
     turn.interrupted, turn.heard_text = True, heard_text
     return turn_event(turn)
-
-
-def save_state(call_id: int, state: dict) -> None:
-    Call.objects.filter(pk=call_id).update(state=state)
 
 
 def end_call(call_id: int, *, end_reason: str, transfer_to: str = "", status=Call.Status.COMPLETED,

@@ -70,7 +70,6 @@ class CallSession:
         self.digits, self.digit_gap = "", 0
         self._worker: asyncio.Task | None = None
         self._barge_in: asyncio.Task | None = None
-        self.responses: list[Response] = []
 
     # -- lifecycle ----------------------------------------------------------------------------------------
     def begin(self, started_at: float) -> None:
@@ -234,7 +233,6 @@ class CallSession:
 
     async def _speak(self, utterances) -> Response:
         response = self.player.new_response()
-        self.responses.append(response)
         synthesis_ms = 0.0
         for text in utterances:
             if response.interrupted:

@@ -5,6 +5,7 @@ import pytest
 from channels.db import database_sync_to_async
 from django_tenants.utils import schema_context
 
+from agents.models import Agent
 from calls.models import Call
 from calls.simulator import Pause, WaitForAgent
 from calls.tests.factories import API_PREFIX, TwilioAccountFactory, call_resource, twilio_api
@@ -61,9 +62,15 @@ async def test_a_failed_hang_up_is_noted_on_the_finished_call(short_silences, tw
     assert stored.end_reason == "silence; twilio_update_failed"
 
 
-async def test_a_call_at_its_maximum_duration_says_goodbye_over_the_agent_and_ends(settings):
-    settings.CALL_MAX_DURATION_SECONDS = 2
+@database_sync_to_async
+def limit_agent(agent_id, seconds):
+    with schema_context("t_acme"):
+        Agent.objects.filter(pk=agent_id).update(max_call_seconds=seconds)
+
+
+async def test_a_call_at_its_agents_maximum_duration_says_goodbye_over_the_agent_and_ends():
     call = await live_call()
+    await limit_agent(call["agent_id"], 2)
     result, _ = await run_call(call, [WaitForAgent(), WaitForAgent()], linger_ms=5000)
     assert result.closed and result.clears == 1
     greeting, goodbye = result.answers
@@ -71,3 +78,11 @@ async def test_a_call_at_its_maximum_duration_says_goodbye_over_the_agent_and_en
     stored, turns = await stored_call("acme", call["id"])
     assert (stored.status, stored.end_reason) == (Call.Status.COMPLETED, "max_duration")
     assert turns[0].interrupted and turns[0].heard_text
+
+
+async def test_without_an_agent_limit_the_platform_maximum_applies(settings):
+    settings.CALL_MAX_DURATION_SECONDS = 2
+    call = await live_call()
+    result, _ = await run_call(call, [WaitForAgent(), WaitForAgent()], linger_ms=5000)
+    stored, _ = await stored_call("acme", call["id"])
+    assert result.closed and stored.end_reason == "max_duration"
