@@ -1,0 +1,263 @@
+"""N concurrent simulated phone calls against one daphne process, with instant fake STT and TTS.
+
+    .venv/bin/python bench/media_streams.py [--calls 10 50 100 200] [--seconds 20] [--clients 2]
+
+Each call is Twilio's side of a media stream in real time (`calls.simulator`): 50 frames a second each
+way, the caller talking for 0.8 s every few seconds, marks echoed as audio plays. Printed per N:
+- frames/s: media frames handled by the server per second (caller frames in + agent frames out);
+- late: 20 ms slots in the middle of an agent answer with no audio to play (gaps a caller would hear);
+- turn overhead p50/p99: from the caller's last speech frame to the first frame of the answer, minus the
+  end-of-turn silence the pipeline waits for (`calls.media.vad.END_SILENCE_MS`): queueing, the engine,
+  the database writes, the event loop; STT and TTS take no time here;
+- first frame p50/p99: from `start` to the first frame of the greeting;
+- server memory (RSS) at the end of the run.
+Goal: 200 calls with no late frames and p99 turn overhead < 20 ms. Uses its own database.
+
+The server process is `daphne bench.media_streams:application`: the platform's ASGI application with the
+instant providers registered under the name "instant".
+"""
+import argparse
+import asyncio
+import math
+import multiprocessing
+import os
+import socket
+import statistics
+import struct
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+BENCH_DB = "voiceagents_bench_media"
+os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{BENCH_DB}")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/14")
+os.environ.setdefault("SECRET_KEY", "bench")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+# Callers here answer every prompt; silence prompts would only add noise to the turn figures.
+os.environ.setdefault("CALL_SILENCE_TIMEOUT_MS", "60000")
+
+TENANT = "bench"
+SPEECH_MS = 800
+ANSWER_MS = 1200
+FLOW = {"schema_version": 1, "nodes": [
+    {"id": "ask", "type": "question", "start": True, "text": "Go on.", "variable": "said", "next": "ask",
+     "max_visits": 100, "on_max_visits": "bye"},
+    {"id": "bye", "type": "action", "action": "end_call", "text": "Goodbye."},
+]}
+
+
+def tone(ms: int, rate: int = 8000, hz: int = 300):
+    from agents.providers.base import Audio
+
+    count = rate * ms // 1000
+    return Audio(struct.pack(f"<{count}h", *(int(9000 * math.sin(2 * math.pi * hz * i / rate)) for i in range(count))),
+                 rate)
+
+
+class InstantSTT:
+    def transcribe(self, audio, *, language="en-US", expect=None):
+        from agents.providers.base import Transcription
+
+        return Transcription("hello", 1.0, 0.0)
+
+
+class InstantTTS:
+    answer = None
+
+    def synthesize(self, text, *, voice="", language="en-US"):
+        if InstantTTS.answer is None:
+            InstantTTS.answer = tone(ANSWER_MS, hz=500)
+        return InstantTTS.answer
+
+    voices_for = staticmethod(lambda language="": [])
+    is_valid_voice = staticmethod(lambda voice: True)
+
+
+def register_instant_providers():
+    from agents.providers import registry
+
+    # The registry has no public way to add providers: they are part of the product, these only of the bench.
+    for kind, target in (("stt", "bench.media_streams:InstantSTT"), ("tts", "bench.media_streams:InstantTTS")):
+        info = registry.ProviderInfo(kind, "instant", target)
+        registry._PROVIDERS.append(info)
+        registry._BY_KEY[(kind, "instant")] = info
+
+
+def __getattr__(name):
+    """`bench.media_streams:application` for daphne: the platform's application with the instant providers."""
+    if name != "application":
+        raise AttributeError(name)
+    from config.asgi import application
+
+    register_instant_providers()
+    return application
+
+
+# -- set-up ---------------------------------------------------------------------------------------------------
+
+
+def recreate_database():
+    import psycopg
+
+    url = os.environ["DATABASE_URL"]
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def set_up():
+    """A tenant with an agent on a looping flow, spoken and heard by the instant providers."""
+    import django
+
+    recreate_database()
+    django.setup()
+    from django.core.management import call_command
+    from django_tenants.utils import tenant_context
+
+    from agents.models import Agent
+    from agents.services.templates import create_template
+    from tenants.services import create_tenant
+
+    call_command("migrate_platform", verbosity=0)
+    tenant = create_tenant(name="Bench", slug=TENANT)
+    with tenant_context(tenant):
+        template = create_template(flow=FLOW, name="Echo")
+        agent = Agent.objects.create(name="Bench", greeting="Hi.", template=template, stt_provider="instant",
+                                     tts_provider="instant")
+    return tenant, agent
+
+
+def new_calls(tenant, agent, count):
+    from django_tenants.utils import tenant_context
+
+    from calls import services as calls
+    from calls.models import Call
+
+    with tenant_context(tenant):
+        return [(call.pk, call.twilio_call_sid) for call in (
+            calls.start_call(direction=Call.Direction.INBOUND, agent=agent, flow_version=agent.template.latest_version,
+                             twilio_call_sid="CA" + uuid.uuid4().hex, status=Call.Status.RINGING)
+            for _ in range(count))]
+
+
+def start_server(port):
+    server = subprocess.Popen(
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "bench.media_streams:application"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return server
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    raise SystemExit("daphne did not start: " + server.stderr.read().decode()[-2000:])
+
+
+def rss_mb(pid) -> float:
+    with open(f"/proc/{pid}/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS")) / 1024
+
+
+# -- callers ----------------------------------------------------------------------------------------------------
+
+
+async def one_call(url, call_id, call_sid, seconds, delay):
+    from calls.simulator import HangUp, Pause, Say, WaitForAgent, simulate, websocket_transport
+
+    await asyncio.sleep(delay)
+    script = [WaitForAgent()]
+    for _ in range(int(seconds // 3)):
+        script += [Pause(400), Say(tone(SPEECH_MS)), WaitForAgent()]
+    script.append(HangUp())
+    async with websocket_transport(url) as transport:
+        return await simulate(transport, script, call_id=call_id, tenant=TENANT, call_sid=call_sid, realtime=True)
+
+
+def caller_process(url, calls, seconds, spread, queue):
+    async def run():
+        started = time.monotonic()
+        results = await asyncio.gather(*(one_call(url, call_id, sid, seconds, spread * i / max(1, len(calls)))
+                                         for i, (call_id, sid) in enumerate(calls)), return_exceptions=True)
+        return results, time.monotonic() - started
+
+    import gc
+
+    gc.freeze()
+    results, elapsed = asyncio.run(run())
+    from calls.media.vad import END_SILENCE_MS
+
+    summary = {"errors": 0, "frames": 0, "late": 0, "first": [], "overheads": [], "elapsed": elapsed}
+    for result in results:
+        if isinstance(result, BaseException):
+            summary["errors"] += 1
+            continue
+        summary["frames"] += result.frames_sent + result.frames_received
+        summary["late"] += result.late_frames
+        if result.first_frame_ms is not None:
+            summary["first"].append(result.first_frame_ms)
+        summary["overheads"] += [latency - END_SILENCE_MS for latency in result.turn_latencies_ms]
+    queue.put(summary)
+
+
+def percentile(values, fraction):
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def run(tenant, agent, url, server_pid, count, seconds, clients):
+    from django.db import connections
+
+    calls = new_calls(tenant, agent, count)
+    # Forked callers must not share (and on exit close) this process's database connection.
+    connections.close_all()
+    queue = multiprocessing.Queue()
+    workers = [multiprocessing.Process(target=caller_process, args=(url, calls[i::clients], seconds, 2.0, queue))
+               for i in range(clients)]
+    for worker in workers:
+        worker.start()
+    summaries = [queue.get() for _ in workers]
+    memory = rss_mb(server_pid)
+    for worker in workers:
+        worker.join()
+    elapsed = max(summary["elapsed"] for summary in summaries)
+    overheads = [value for summary in summaries for value in summary["overheads"]]
+    first = [value for summary in summaries for value in summary["first"]]
+    print(f"{count:>5} {sum(s['frames'] for s in summaries) / elapsed:>10.0f} {sum(s['late'] for s in summaries):>6}"
+          f" {percentile(overheads, 0.5):>9.1f} {percentile(overheads, 0.99):>9.1f}"
+          f" {percentile(first, 0.5):>9.1f} {percentile(first, 0.99):>9.1f} {memory:>8.0f}"
+          f" {sum(s['errors'] for s in summaries):>7}  ({len(overheads)} turns)", flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--calls", type=int, nargs="+", default=[10, 50, 100, 200])
+    parser.add_argument("--seconds", type=float, default=20, help="Length of each call.")
+    parser.add_argument("--clients", type=int, default=2, help="Processes playing the callers.")
+    parser.add_argument("--port", type=int, default=8765)
+    args = parser.parse_args()
+
+    tenant, agent = set_up()
+    server = start_server(args.port)
+    url = f"ws://127.0.0.1:{args.port}/ws/twilio/media/"
+    try:
+        print(f"{'calls':>5} {'frames/s':>10} {'late':>6} {'turn p50':>9} {'turn p99':>9} {'1st p50':>9}"
+              f" {'1st p99':>9} {'RSS MB':>8} {'errors':>7}   (ms)")
+        for count in args.calls:
+            run(tenant, agent, url, server.pid, count, args.seconds, args.clients)
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+if __name__ == "__main__":
+    main()
