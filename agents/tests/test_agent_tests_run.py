@@ -69,7 +69,7 @@ def test_a_passing_test_reports_each_expectation(api, alice, acme, agent, schedu
         ("reaches_node", True), ("books_appointment", True), ("never_says", True)]
 
 
-def test_a_failing_expectation_fails_the_test_with_what_happened(api, alice, acme, agent):
+def test_a_failing_expectation_fails_the_test_with_what_happened(api, alice, acme, agent, no_scheduling):
     client = api(alice, acme)
     save(client, agent)
     body = client.post(f"{suite_url(agent)}/run", {}, format="json").json()
@@ -140,7 +140,7 @@ def test_bob_cannot_list_read_or_run_alices_tests(api, alice, bob, acme, globex,
     assert client.post(f"{suite_url(agent)}/run", {}, format="json").status_code == 404
 
 
-def test_the_management_command_prints_a_report_and_fails_on_a_failure(api, alice, acme, agent):
+def test_the_management_command_prints_a_report_and_fails_on_a_failure(api, alice, acme, agent, no_scheduling):
     save(api(alice, acme), agent)
     out = io.StringIO()
     with pytest.raises(CommandError, match="1 agent test"):

@@ -1,8 +1,13 @@
 """The engine walking flow nodes: greeting, questions, events, actions, variables, state and timings."""
 import json
 
+import pytest
+
 from agents.engine import ActionResult, AgentConfig, Engine, Event, registry
 from agents.providers.base import Expectation
+
+# The engine is specified here on its own: booking is unavailable unless a test registers it.
+pytestmark = pytest.mark.usefixtures("no_scheduling")
 
 AGENT = AgentConfig(name="Ava", company="Acme Dental", greeting="Hello, this is {agent.name} at {company}.",
                     max_silence_prompts=2, transfer_number="+15550100")

@@ -1,8 +1,13 @@
 """LLM mode: tool calling for actions, knowledge in the prompt, goals, and failing providers, with a scripted LLM."""
 import json
 
+import pytest
+
 from agents.engine import ActionResult, AgentConfig, Engine, Event, registry
 from agents.providers.base import ChatResult, ProviderError, ToolCall
+
+# The engine is specified here on its own: booking is unavailable unless a test registers it.
+pytestmark = pytest.mark.usefixtures("no_scheduling")
 
 AGENT = AgentConfig(name="Ava", company="Acme Dental", greeting="Hi, Ava from Acme Dental.",
                     system_prompt="You are {agent.name}, the receptionist of {company}.", llm_model="gpt-test",

@@ -91,7 +91,7 @@ def test_medical_receptionist_sends_emergencies_to_911():
     assert result.end_reason == "emergency"
 
 
-def test_medical_receptionist_without_scheduling_says_so_and_transfers():
+def test_medical_receptionist_without_scheduling_says_so_and_transfers(no_scheduling):
     result, said, _ = call("medical-receptionist", Event.utterance("book an appointment"), Event.utterance("Ann"),
                            Event.utterance("a filling"), Event.utterance("Friday"))
     assert "I'm sorry, I can't check the calendar on this line right now." in said
