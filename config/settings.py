@@ -204,7 +204,7 @@ MICROSOFT_GRAPH_BASE_URL = os.environ.get("MICROSOFT_GRAPH_BASE_URL", "https://g
 # CalDAV passwords travel in every request: plain http only when explicitly allowed (a LAN server).
 CALDAV_ALLOW_HTTP = env_bool("CALDAV_ALLOW_HTTP")
 CELERY_BEAT_SCHEDULE["scheduling-reminders"] = {
-    "task": "scheduling.send_due_reminders", "schedule": 60.0, "apply_to_all_tenants": True,
+    "task": "scheduling.send_due_reminders", "schedule": 60.0,  # no tenant_schemas: every tenant
 }
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY") else None

@@ -23,5 +23,5 @@ def delete_external_events(events):
 
 @shared_task(name="scheduling.send_due_reminders")
 def send_due_reminders():
-    """Run every minute by beat for every tenant (TenantAwareScheduler, `apply_to_all_tenants`)."""
+    """Run every minute by beat for every tenant (TenantAwareScheduler sends entries without `tenant_schemas` to every tenant)."""
     return {"schema": connection.schema_name, "sent": reminders.send_due()}
