@@ -12,6 +12,7 @@ from django_tenants.utils import schema_context
 from agents import services as agent_services
 from agents.models import Agent
 from calls.models import Call, CallTurn
+from calls.services.postcall import analyse_call
 from calls.simulator import Say, WaitForAgent, channels_transport, simulate
 from calls.tests.factories import (
     API_PREFIX, PhoneNumberFactory, TwilioAccountFactory, call_resource, call_sid, post_webhook, twilio_api,
@@ -81,3 +82,15 @@ async def test_an_inbound_call_from_webhook_to_hang_up(twilio_api):
     answer = turns[2]
     assert answer.node_id == "front_desk" and answer.actions[0]["name"] == "transfer"
     assert all(value is not None for value in (answer.stt_ms, answer.engine_ms, answer.tts_ms, answer.total_ms))
+
+    analysed = await after_call("t_acme", call.pk)
+    assert "speak to someone" in analysed.transcript and analysed.summary
+    assert analysed.sentiment in {"positive", "neutral", "negative"}
+    assert analysed.billable_seconds == analysed.duration_seconds and analysed.analysed_at
+
+
+@database_sync_to_async
+def after_call(schema, call_id):
+    """What the `calls.analyse_call` task, queued when the call finished, does in a worker."""
+    with schema_context(schema):
+        return analyse_call(call_id)
