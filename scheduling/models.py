@@ -8,8 +8,7 @@ from django.db.models import Q, Value
 from django.db.models.functions import Coalesce
 
 from config.crypto import EncryptedJSONField
-
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+from config.weekly_hours import WEEKDAYS
 
 
 def default_weekly_hours():

@@ -1,4 +1,3 @@
-import re
 import zoneinfo
 
 import phonenumbers
@@ -10,6 +9,7 @@ from agents.models import (
 )
 from agents.providers import registry
 from agents.services.agent_tests import EXPECTATION_TYPES
+from config.weekly_hours import weekly_hours_problems
 
 
 class KnowledgeFileSerializer(serializers.ModelSerializer):
@@ -39,10 +39,6 @@ class KnowledgeQuerySerializer(serializers.ModelSerializer):
         fields = ["id", "agent", "query", "method", "source", "results", "created_at"]
 
 
-_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
 def _business_hours(value):
     """{"timezone": IANA name, "weekly": {"mon": [["09:00", "17:00"], ...], ...}}; {} means always open."""
     if value in ({}, None):
@@ -51,16 +47,9 @@ def _business_hours(value):
         raise serializers.ValidationError('Use {"timezone": ..., "weekly": {"mon": [["09:00", "17:00"]], ...}}.')
     if value.get("timezone") not in zoneinfo.available_timezones():
         raise serializers.ValidationError(f"'{value.get('timezone')}' is not a known IANA time zone.")
-    weekly = value.get("weekly")
-    if not isinstance(weekly, dict) or set(weekly) - set(DAYS):
-        raise serializers.ValidationError(f"weekly needs days among {', '.join(DAYS)}.")
-    for day, ranges in weekly.items():
-        if not isinstance(ranges, list):
-            raise serializers.ValidationError(f"{day}: give a list of [start, end] pairs.")
-        for pair in ranges:
-            if (not isinstance(pair, list) or len(pair) != 2 or not all(isinstance(t, str) and _TIME.match(t) for t in pair)
-                    or pair[0] >= pair[1]):
-                raise serializers.ValidationError(f"{day}: {pair!r} is not a [\"HH:MM\", \"HH:MM\"] range with start < end.")
+    problems = weekly_hours_problems(value.get("weekly"))
+    if problems:
+        raise serializers.ValidationError(problems)
     return value
 
 

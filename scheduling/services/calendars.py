@@ -1,14 +1,11 @@
 """Calendars: their business hours, time zone and booking rules; one per agent plus the tenant's default."""
-import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import IntegrityError, transaction
 
 from config.api.errors import Conflict, DomainError
+from config.weekly_hours import weekly_hours_problems
 from scheduling.models import WEEKDAYS, Calendar, new_feed_key
-
-_CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
-
 
 def check_timezone(name: str) -> str:
     try:
@@ -19,24 +16,7 @@ def check_timezone(name: str) -> str:
 
 
 def check_weekly_hours(hours) -> dict:
-    """{"mon": [["09:00", "12:00"], ["13:00", "17:00"]], ...}: known days, HH:MM, each range opening before it closes."""
-    problems = []
-    if not isinstance(hours, dict):
-        problems.append("Expected an object of weekday → list of [open, close] times.")
-    else:
-        for day, ranges in hours.items():
-            if day not in WEEKDAYS:
-                problems.append(f"Unknown day '{day}' (use {', '.join(WEEKDAYS)}).")
-                continue
-            if not isinstance(ranges, list):
-                problems.append(f"{day}: expected a list of [open, close] pairs.")
-                continue
-            for pair in ranges:
-                if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(v, str) and _CLOCK.match(v)
-                                                                          for v in pair)):
-                    problems.append(f"{day}: {pair!r} is not an [\"HH:MM\", \"HH:MM\"] pair.")
-                elif pair[0] >= pair[1]:
-                    problems.append(f"{day}: {pair[0]}–{pair[1]} closes before it opens.")
+    problems = weekly_hours_problems(hours)
     if problems:
         raise DomainError(problems[0], errors={"weekly_hours": problems})
     return hours
