@@ -22,7 +22,6 @@ import math
 import multiprocessing
 import os
 import socket
-import statistics
 import struct
 import subprocess
 import sys

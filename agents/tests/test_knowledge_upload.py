@@ -12,7 +12,7 @@ from django_tenants.utils import tenant_context
 from agents.knowledge import services as knowledge
 from agents.knowledge.files import MAX_FILE_BYTES
 from agents.models import KnowledgeFile
-from agents.tests.factories import docx_bytes, pdf_bytes
+from agents.tests.factories import pdf_bytes
 from config.redis import get_redis
 
 pytestmark = pytest.mark.django_db

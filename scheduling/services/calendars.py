@@ -5,7 +5,7 @@ from django.db import IntegrityError, transaction
 
 from config.api.errors import Conflict, DomainError
 from config.weekly_hours import weekly_hours_problems
-from scheduling.models import WEEKDAYS, Calendar, new_feed_key
+from scheduling.models import Calendar, new_feed_key
 
 def check_timezone(name: str) -> str:
     try:
