@@ -27,6 +27,10 @@ class Call(models.Model):
         FAILED = "failed"
         CANCELED = "canceled"
 
+    class VoicemailAction(models.TextChoices):
+        HANG_UP = "hang_up"
+        LEAVE_MESSAGE = "leave_message"
+
     FINAL_STATUSES = {Status.COMPLETED, Status.BUSY, Status.NO_ANSWER, Status.FAILED, Status.CANCELED}
 
     direction = models.CharField(max_length=16, choices=Direction.choices)
@@ -52,6 +56,11 @@ class Call(models.Model):
     # Telephony: recorded before Twilio is asked to dial, so a retried request never dials twice.
     idempotency_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
     contact_variables = models.JSONField(default=dict, blank=True)
+    contact = models.ForeignKey("contacts.Contact", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="calls")
+    # When answering machine detection says a machine picked up an outbound call. Blank: leave the
+    # agent's voicemail message if it has one, else hang up.
+    voicemail_action = models.CharField(max_length=16, choices=VoicemailAction.choices, blank=True)
     answered_by = models.CharField(max_length=32, blank=True, help_text="Twilio answering machine detection result.")
     recording_sid = models.CharField(max_length=64, blank=True)
     recording_url = models.URLField(max_length=500, blank=True)

@@ -54,7 +54,9 @@ SHARED_APPS = [
 TENANT_APPS = [
     "django.contrib.contenttypes",
     "agents",
+    "contacts",
     "calls",
+    "campaigns",
     "scheduling",
     "compliance",
 ]

@@ -50,7 +50,8 @@ def predial_check(*, agent, to_number: str, tenant=None) -> Dialable:
     return Dialable(to_number=number, caller_id=caller_id.number, account=account)
 
 
-def place_call(tenant, *, agent, to_number, variables=None, idempotency_key=None, record=False) -> tuple[Call, bool]:
+def place_call(tenant, *, agent, to_number, variables=None, idempotency_key=None, record=False, contact=None,
+               voicemail_action="") -> tuple[Call, bool]:
     """Dial through Twilio. The call row (with its idempotency key) is committed before Twilio is asked,
     so a retried request returns the same call instead of dialing twice. Returns (call, created)."""
     key = idempotency_key or uuid.uuid4().hex
@@ -66,7 +67,7 @@ def place_call(tenant, *, agent, to_number, variables=None, idempotency_key=None
                 direction=Call.Direction.OUTBOUND, status=Call.Status.QUEUED, agent=agent,
                 flow_version=agent.template.latest_version if agent.template_id else None,
                 from_number=dialable.caller_id, to_number=dialable.to_number, idempotency_key=key,
-                contact_variables=variables or {},
+                contact_variables=variables or {}, contact=contact, voicemail_action=voicemail_action,
             )
     except IntegrityError:  # the same key, concurrently
         return _replay(key, agent, to_number), False

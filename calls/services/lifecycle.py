@@ -7,6 +7,7 @@ from django.utils import timezone
 from tenant_schemas_celery.task import headers_with_schema
 
 from calls.models import Call, CallTurn
+from calls.signals import call_finished
 from config.celery import app
 
 ANALYSE_TASK = "calls.analyse_call"
@@ -56,6 +57,7 @@ def finish_call(call: Call, *, status=Call.Status.COMPLETED, end_reason="", dura
     elif locked.started_at:
         locked.duration_seconds = round((now - locked.started_at).total_seconds())
     locked.save(update_fields=["status", "end_reason", "ended_at", "duration_seconds"])
+    call_finished.send(sender=Call, call=locked)
     if not locked.is_test:
         schedule_analysis(locked)
     return locked
