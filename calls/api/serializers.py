@@ -285,7 +285,7 @@ class AnalyticsQuerySerializer(serializers.Serializer):
 
 
 class ExportQuerySerializer(CallFilterSerializer):
-    format = serializers.ChoiceField(["csv"], default="csv")
+    format = serializers.ChoiceField(["csv", "pdf"], default="csv")
 
 
 class TrainingQuerySerializer(serializers.Serializer):

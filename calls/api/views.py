@@ -2,7 +2,7 @@ import csv
 import json
 import zoneinfo
 
-from django.http import HttpResponseRedirect, StreamingHttpResponse
+from django.http import HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django_tenants.utils import tenant_context
@@ -12,7 +12,7 @@ from rest_framework import generics, permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from calls import selectors
+from calls import reports, selectors
 from calls.api import serializers as s
 from calls import services
 from agents.selectors import get_agent
@@ -300,18 +300,23 @@ EXPORT_COLUMNS = ["id", "created_at", "direction", "status", "agent", "from_numb
 
 
 class ExportView(APIView):
-    """GET /api/analytics/export?format=csv with the call list's filters: one row per call, streamed."""
+    """GET /api/analytics/export?format=csv|pdf with the call list's filters.
+
+    csv: one row per call, streamed. pdf: the period's report (`calls.reports`); the period defaults, and is
+    bounded, as the other analytics are."""
 
     required_permission = "calls.view"
 
     def perform_content_negotiation(self, request, force=False):
-        """`format=csv` is this view's own parameter (validated below), not DRF's renderer switch; errors are JSON."""
+        """`format` is this view's own parameter (validated below), not DRF's renderer switch; errors are JSON."""
         return renderers.JSONRenderer(), renderers.JSONRenderer.media_type
 
-    @extend_schema(parameters=[s.ExportQuerySerializer], responses={(200, "text/csv"): str})
+    @extend_schema(parameters=[s.ExportQuerySerializer],
+                   responses={(200, "text/csv"): str, (200, "application/pdf"): bytes})
     def get(self, request):
         filters = query(s.ExportQuerySerializer, request)
-        filters.pop("format")
+        if filters.pop("format") == "pdf":
+            return _pdf_export(request, filters)
         calls = selectors.filter_calls(**filters, tz=tenant_zone(request)).order_by("created_at", "id")
         writer, tenant = csv.writer(_Echo()), request.tenant
 
@@ -324,6 +329,18 @@ class ExportView(APIView):
         response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="calls-{tenant.slug}.csv"'
         return response
+
+
+def _pdf_export(request, filters):
+    tz, tenant = tenant_zone(request), request.tenant
+    period = s.AnalyticsQuerySerializer(data=request.query_params, context={"today": timezone.localdate(timezone=tz)})
+    period.is_valid(raise_exception=True)
+    filters.update(date_from=period.validated_data["date_from"], date_to=period.validated_data["date_to"])
+    pdf = reports.period_report(selectors.filter_calls(**filters, tz=tz), title=f"Calls of {tenant.name}",
+                                date_from=filters["date_from"], date_to=filters["date_to"], tz=tz)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="calls-{tenant.slug}.pdf"'
+    return response
 
 
 def _text(value: str) -> str:

@@ -1,4 +1,4 @@
-"""/api/analytics/*: dashboard, calls per day, sentiment, per-agent stats and the CSV export, over the
+"""/api/analytics/*: dashboard, calls per day, sentiment, per-agent stats and the CSV and PDF exports, over the
 tenant's calendar days and only its own calls."""
 import csv
 import io
@@ -7,8 +7,10 @@ from datetime import datetime, time, timedelta
 import pytest
 from django.utils import timezone
 from django_tenants.utils import tenant_context
+from pypdf import PdfReader
 
 from agents.tests.factories import AgentFactory
+from calls import reports
 from calls.models import Call
 from calls.tests.factories import CallFactory
 from tenants.services import update_tenant
@@ -131,3 +133,47 @@ def test_bob_sees_none_of_alices_numbers_in_analytics(api, bob, globex, acme, hi
     assert client.get("/api/analytics/agents").json()["results"] == []
     assert export(client)[1] == []
     assert api(bob, acme).get("/api/analytics/dashboard").status_code == 403
+
+
+def pdf_text(response) -> str:
+    """The PDF's text with table cells one space apart, so a table row reads as one line."""
+    return " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages).split())
+
+
+def test_the_pdf_export_is_a_report_of_the_period(api, alice, acme, history):
+    response = api(alice, acme).get(f"/api/analytics/export?format=pdf&date_from={TODAY - timedelta(days=6)}")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert 'filename="calls-acme.pdf"' in response["Content-Disposition"]
+    text = pdf_text(response)
+    assert f"Period: {TODAY - timedelta(days=6)} to {TODAY}" in text
+    assert "4 3 75.0% 66.7% 70.0 3.5" in text  # calls, answered, answer and success rates, average, minutes
+    assert f"{TODAY} 2 2 2 0 1 0 1" in text and f"{TODAY - timedelta(days=3)} 0 0 0 0 0 0 0" in text
+    assert "Positive 1 25.0%" in text and "Unanalysed 1 25.0%" in text
+    assert "Reception 2 2 50.0% 90.0 3.0 1 1" in text
+    assert "Calls (4)" in text and text.count('=HYPERLINK("http://x")') == 4
+
+
+def test_the_pdf_export_takes_the_call_filters(api, alice, acme, history):
+    text = pdf_text(api(alice, acme).get(f"/api/analytics/export?format=pdf&agent={history['sales'].pk}"))
+    assert "Calls (2)" in text and "Reception" not in text
+
+
+def test_the_pdf_call_list_stops_at_its_cap(api, alice, acme, history, monkeypatch):
+    monkeypatch.setattr(reports, "CALL_LIST_CAP", 3)
+    text = pdf_text(api(alice, acme).get("/api/analytics/export?format=pdf"))
+    assert "Calls (the first 3 of 4)" in text and text.count('=HYPERLINK("http://x")') == 3
+
+
+def test_the_pdf_period_is_bounded_like_the_other_analytics(api, alice, acme):
+    response = api(alice, acme).get("/api/analytics/export?format=pdf&date_from=2020-01-01&date_to=2026-01-01")
+    assert response.status_code == 400 and "date_from" in response.json()["errors"]
+
+
+def test_bob_gets_an_empty_pdf_of_his_own_tenant_and_no_pdf_of_alices(api, bob, globex, acme, history):
+    text = pdf_text(api(bob, globex).get("/api/analytics/export?format=pdf"))
+    assert "Calls of Globex Realty" in text and "Calls (0)" in text and "Reception" not in text
+    assert api(bob, acme).get("/api/analytics/export?format=pdf").status_code == 403
+
+
+def test_the_pdf_export_needs_a_login(api, acme):
+    assert api(None, acme).get("/api/analytics/export?format=pdf").status_code == 401
