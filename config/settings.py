@@ -205,6 +205,9 @@ MICROSOFT_OAUTH_AUTHORITY = os.environ.get("MICROSOFT_OAUTH_AUTHORITY", "https:/
 MICROSOFT_GRAPH_BASE_URL = os.environ.get("MICROSOFT_GRAPH_BASE_URL", "https://graph.microsoft.com/v1.0")
 # CalDAV passwords travel in every request: plain http only when explicitly allowed (a LAN server).
 CALDAV_ALLOW_HTTP = env_bool("CALDAV_ALLOW_HTTP")
+# Calendly API v2 (personal access tokens), and the public base URL its webhooks are sent to.
+CALENDLY_API_BASE_URL = os.environ.get("CALENDLY_API_BASE_URL", "https://api.calendly.com")
+CALENDLY_WEBHOOK_BASE_URL = os.environ.get("CALENDLY_WEBHOOK_BASE_URL", f"https://{API_HOST}")
 CELERY_BEAT_SCHEDULE["scheduling-reminders"] = {
     "task": "scheduling.send_due_reminders", "schedule": 60.0,  # no tenant_schemas: every tenant
 }

@@ -84,6 +84,8 @@ class Appointment(models.Model):
     call = models.ForeignKey("calls.Call", null=True, blank=True, on_delete=models.SET_NULL,
                              related_name="appointments")
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.API)
+    # The booking's URI at the service it came from (Calendly: the invitee), so a delivery seen twice books once.
+    external_uri = models.CharField(max_length=500, blank=True)
     cancel_reason = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -99,6 +101,8 @@ class Appointment(models.Model):
                 expressions=[("calendar", RangeOperators.EQUAL), ("blocked", RangeOperators.OVERLAPS)],
                 condition=~Q(status="cancelled"),
             ),
+            models.UniqueConstraint(fields=["external_uri"], condition=~Q(external_uri=""),
+                                    name="one_appointment_per_external_uri"),
         ]
 
     def __str__(self):

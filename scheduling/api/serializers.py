@@ -104,23 +104,29 @@ class AuthUrlSerializer(serializers.Serializer):
 
 class ConnectSerializer(serializers.Serializer):
     """Google and Microsoft: the `code` and `state` the provider sent back. CalDAV (iCloud and others): the calendar
-    collection `url`, `username` and (app-specific) `password`, for `calendar` (default: the default calendar)."""
+    collection `url`, `username` and (app-specific) `password`, for `calendar` (default: the default calendar).
+    Calendly: a personal access `token`, and the `webhook_scope` of bookings to receive (the user's or the whole
+    organization's), booked into `calendar`."""
 
     OAUTH_FIELDS = ("code", "state")
-    CALDAV_FIELDS = ("url", "username", "password")
+    REQUIRED = {CalendarIntegration.Provider.CALDAV: ("url", "username", "password"),
+                CalendarIntegration.Provider.CALENDLY: ("token",)}
 
     provider = serializers.ChoiceField(choices=[CalendarIntegration.Provider.GOOGLE,
                                                 CalendarIntegration.Provider.MICROSOFT,
-                                                CalendarIntegration.Provider.CALDAV])
+                                                CalendarIntegration.Provider.CALDAV,
+                                                CalendarIntegration.Provider.CALENDLY])
     code = serializers.CharField(max_length=4000, required=False)
     state = serializers.CharField(max_length=2000, required=False)
     url = serializers.URLField(max_length=500, required=False)
     username = serializers.CharField(max_length=255, required=False)
     password = serializers.CharField(max_length=500, required=False, write_only=True)
+    token = serializers.CharField(max_length=2000, required=False, write_only=True)
+    webhook_scope = serializers.ChoiceField(choices=["user", "organization"], required=False, default="user")
     calendar = serializers.PrimaryKeyRelatedField(queryset=Calendar.objects.all(), required=False)
 
     def validate(self, data):
-        needed = self.CALDAV_FIELDS if data["provider"] == CalendarIntegration.Provider.CALDAV else self.OAUTH_FIELDS
+        needed = self.REQUIRED.get(data["provider"], self.OAUTH_FIELDS)
         missing = {name: f"Required for {data['provider']}." for name in needed if not data.get(name)}
         if missing:
             raise serializers.ValidationError(missing)
@@ -133,6 +139,32 @@ class IntegrationSerializer(serializers.ModelSerializer):
         fields = ["id", "provider", "calendar", "account", "external_calendar_id", "status", "last_error",
                   "token_expires_at", "created_at"]
         read_only_fields = fields
+
+
+class CalendlyEventTypeSerializer(serializers.Serializer):
+    """An event type as Calendly describes it (the fields a booking link needs)."""
+
+    uri = serializers.CharField()
+    name = serializers.CharField()
+    active = serializers.BooleanField()
+    duration = serializers.IntegerField(allow_null=True)
+    kind = serializers.CharField(required=False)
+    scheduling_url = serializers.CharField()
+
+
+class CalendlyIntegrationQuerySerializer(serializers.Serializer):
+    integration = serializers.IntegerField(min_value=1, required=False,
+                                           help_text="Default: the first Calendly integration.")
+
+
+class CalendlyLinkRequestSerializer(CalendlyIntegrationQuerySerializer):
+    event_type = serializers.CharField(max_length=500, help_text="The event type's URI.")
+
+
+class CalendlyLinkSerializer(serializers.Serializer):
+    booking_url = serializers.URLField()
+    owner = serializers.CharField()
+    owner_type = serializers.CharField()
 
 
 class StatsSerializer(serializers.Serializer):

@@ -20,4 +20,8 @@ urlpatterns = [
     path("calendar/connect", views.ConnectView.as_view(), name="calendar-connect"),
     path("calendar/integrations", views.IntegrationsView.as_view(), name="calendar-integrations"),
     path("calendar/integrations/<int:integration_id>", views.IntegrationView.as_view(), name="calendar-integration"),
+    path("calendar/calendly/event-types", views.CalendlyEventTypesView.as_view(), name="calendar-calendly-event-types"),
+    path("calendar/calendly/scheduling-links", views.CalendlySchedulingLinksView.as_view(),
+         name="calendar-calendly-scheduling-links"),
+    path("webhooks/calendly/<slug:tenant_slug>", views.calendly_webhook, name="calendly-webhook"),
 ]

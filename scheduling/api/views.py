@@ -1,20 +1,25 @@
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from django.db import connection
 from django.http import HttpResponse
 from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+from django_tenants.utils import get_public_schema_name, tenant_context
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api.errors import DomainError, NotFound
+from config.api.errors import DomainError, NotFound, error_response
 from config.api.validation import validated
 from scheduling import selectors
 from scheduling.api import serializers as s
 from scheduling.models import Appointment, CalendarIntegration
-from scheduling.services import appointments, availability, calendars, feeds, integrations
+from scheduling.services import appointments, availability, calendars, calendly, feeds, integrations
+from tenants.models import Tenant
 from tenants.selectors import is_public
 
 
@@ -225,7 +230,10 @@ class ConnectView(APIView):
     @extend_schema(request=s.ConnectSerializer, responses={201: s.IntegrationSerializer})
     def post(self, request):
         data = validated(s.ConnectSerializer, request)
-        if data["provider"] == CalendarIntegration.Provider.CALDAV:
+        if data["provider"] == CalendarIntegration.Provider.CALENDLY:
+            integration = calendly.connect(calendar=data.get("calendar") or calendars.default_calendar(),
+                                           token=data["token"], scope=data["webhook_scope"], user=request.user)
+        elif data["provider"] == CalendarIntegration.Provider.CALDAV:
             integration = integrations.connect_caldav(
                 calendar=data.get("calendar") or calendars.default_calendar(), url=data["url"],
                 username=data["username"], password=data["password"], user=request.user)
@@ -250,3 +258,50 @@ class IntegrationView(APIView):
     def delete(self, request, integration_id):
         integrations.disconnect(selectors.get_integration(integration_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# Calendly -----------------------------------------------------------------------------------
+
+
+class CalendlyEventTypesView(APIView):
+    """The connected Calendly account's event types, to pick one for booking links."""
+
+    required_permission = "scheduling.view"
+
+    @extend_schema(parameters=[s.CalendlyIntegrationQuerySerializer],
+                   responses={200: s.CalendlyEventTypeSerializer(many=True)})
+    def get(self, request):
+        query = s.CalendlyIntegrationQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        integration = calendly.integration_for(query.validated_data.get("integration"))
+        return Response(s.CalendlyEventTypeSerializer(calendly.event_types(integration), many=True).data)
+
+
+class CalendlySchedulingLinksView(APIView):
+    """A single-use Calendly booking link for an event type, to send to one person."""
+
+    required_permission = "scheduling.manage"
+
+    @extend_schema(request=s.CalendlyLinkRequestSerializer, responses={201: s.CalendlyLinkSerializer})
+    def post(self, request):
+        data = validated(s.CalendlyLinkRequestSerializer, request)
+        link = calendly.scheduling_link(calendly.integration_for(data.get("integration")), data["event_type"])
+        return Response(s.CalendlyLinkSerializer(link).data, status=status.HTTP_201_CREATED)
+
+
+@csrf_exempt
+@require_POST
+def calendly_webhook(request, tenant_slug):
+    """Calendly's invitee.created / invitee.canceled deliveries. They arrive on the shared public host, so the
+    tenant comes from the URL we subscribed; the signature (a key only we and Calendly know) authenticates them."""
+    tenant = Tenant.objects.exclude(schema_name=get_public_schema_name()).filter(slug=tenant_slug).first()
+    if tenant is None:
+        return error_response(request, 403, "Invalid or stale Calendly signature.", "invalid_signature")
+    try:
+        with tenant_context(tenant):
+            calendly.receive(signature=request.headers.get("Calendly-Webhook-Signature", ""), body=request.body)
+    except DomainError as exc:
+        return error_response(request, exc.status_code, exc.detail, exc.error_code, exc.errors)
+    finally:
+        connection.set_schema_to_public()
+    return HttpResponse(status=200)

@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from config.api.errors import DomainError, NotFound
-from scheduling.calendars import caldav, google, microsoft
+from scheduling.calendars import caldav, calendly, google, microsoft
 from scheduling.calendars.base import AuthorizationExpired, CalendarAPIError
 from scheduling.models import Calendar, CalendarIntegration
 
@@ -151,5 +151,11 @@ def using(integration: CalendarIntegration, operation):
 
 
 def disconnect(integration: CalendarIntegration) -> None:
-    """Forgets the integration and its tokens; events already in the external calendar stay there."""
+    """Forgets the integration and its tokens; events already in the external calendar stay there. Calendly's
+    webhook subscription is removed first (a token Calendly no longer accepts cannot remove it, nor be used)."""
+    if integration.provider == CalendarIntegration.Provider.CALENDLY:
+        try:
+            calendly.Client(integration.credentials["token"]).delete_webhook(integration.credentials["webhook"])
+        except AuthorizationExpired:
+            pass
     integration.delete()

@@ -1,5 +1,7 @@
 """Payloads in the documented formats of Google Calendar API v3, Google OAuth 2.0, Microsoft Graph v1.0 and the
-Microsoft identity platform, for scripting the `fake_http` server."""
+Microsoft identity platform, CalDAV and Calendly API v2, for scripting the `fake_http` server."""
+import hashlib
+import hmac
 from datetime import datetime, timezone
 
 GOOGLE_CALENDAR_PATH = "/calendar/v3"
@@ -100,3 +102,81 @@ def caldav_freebusy(periods: list[str]) -> str:
     lines += [f"FREEBUSY;FBTYPE=BUSY:{period}" for period in periods]
     lines += ["FREEBUSY;FBTYPE=FREE:20261101T000000Z/20261101T010000Z", "END:VFREEBUSY", "END:VCALENDAR"]
     return "\r\n".join(lines) + "\r\n"
+
+
+CALENDLY_USER = "https://api.calendly.com/users/AAAAAAAAAAAAAAAA"
+CALENDLY_ORGANIZATION = "https://api.calendly.com/organizations/BBBBBBBBBBBBBBBB"
+
+
+def calendly_user(uri=CALENDLY_USER, organization=CALENDLY_ORGANIZATION, email="alice@acme.example") -> dict:
+    """`GET /users/me` (Calendly API v2)."""
+    return {"resource": {"avatar_url": None, "created_at": "2026-01-01T20:30:30.123456Z",
+                         "current_organization": organization, "email": email, "name": "Alice Acme",
+                         "resource_type": "User", "scheduling_url": "https://calendly.com/alice-acme", "slug": "alice-acme",
+                         "timezone": "America/New_York", "updated_at": "2026-01-01T20:30:30.123456Z", "uri": uri}}
+
+
+def calendly_event_type(uri: str, name="30 Minute Meeting", duration=30, user=CALENDLY_USER) -> dict:
+    return {"uri": uri, "name": name, "active": True, "booking_method": "instant", "slug": "30min",
+            "scheduling_url": "https://calendly.com/alice-acme/30min", "duration": duration, "kind": "solo",
+            "pooling_type": None, "type": "StandardEventType", "color": "#fff200",
+            "created_at": "2026-01-02T03:04:05.678123Z", "updated_at": "2026-01-02T03:04:05.678123Z",
+            "internal_note": None, "description_plain": "", "description_html": "",
+            "profile": {"type": "User", "name": "Alice Acme", "owner": user}, "secret": False,
+            "admin_managed": False, "custom_questions": []}
+
+
+def calendly_page(collection: list, next_page: str | None = None) -> dict:
+    """A list response with Calendly's cursor pagination."""
+    return {"collection": collection, "pagination": {
+        "count": len(collection), "next_page": next_page, "previous_page": None,
+        "next_page_token": next_page and "sNjq4TvMDfUHEl7zHRR0k0E1PCEJWvdi", "previous_page_token": None}}
+
+
+def calendly_scheduling_link(owner: str) -> dict:
+    return {"resource": {"booking_url": "https://calendly.com/d/abcd-brv8/30-minute-meeting", "owner": owner,
+                         "owner_type": "EventType"}}
+
+
+def calendly_webhook_subscription(uri: str, callback_url: str, scope="user") -> dict:
+    return {"resource": {"uri": uri, "callback_url": callback_url, "created_at": "2026-11-23T14:15:22.123456Z",
+                         "updated_at": "2026-11-23T14:15:22.123456Z", "retry_started_at": None, "state": "active",
+                         "events": ["invitee.created", "invitee.canceled"], "scope": scope,
+                         "organization": CALENDLY_ORGANIZATION, "user": CALENDLY_USER if scope == "user" else None,
+                         "creator": CALENDLY_USER}}
+
+
+def calendly_invitee_delivery(event: str, *, invitee_uri: str, start: datetime, end: datetime, name="Ann Lee",
+                              email="ann@example.com", reason="") -> dict:
+    """A webhook delivery (invitee.created / invitee.canceled) with its invitee payload."""
+    def stamp(moment):
+        return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000000Z")
+    event_uri = invitee_uri.split("/invitees/")[0]
+    canceled = event == "invitee.canceled"
+    return {"created_at": "2026-11-23T18:00:00.000000Z", "created_by": CALENDLY_USER, "event": event, "payload": {
+        "cancel_url": "https://calendly.com/cancellations/CCCCCCCCCCCCCCCC", "created_at": "2026-11-23T17:59:00.000000Z",
+        "email": email, "event": event_uri, "name": name, "first_name": None, "last_name": None,
+        "new_invitee": None, "old_invitee": None, "no_show": None, "reconfirmation": None, "payment": None,
+        "questions_and_answers": [{"question": "What is the visit for?", "answer": "Check-up", "position": 0}],
+        "reschedule_url": "https://calendly.com/reschedulings/CCCCCCCCCCCCCCCC", "rescheduled": False,
+        "routing_form_submission": None, "status": "canceled" if canceled else "active",
+        "text_reminder_number": "+15550123", "timezone": "America/New_York",
+        "tracking": {"utm_campaign": None, "utm_source": None, "utm_medium": None, "utm_content": None,
+                     "utm_term": None, "salesforce_uuid": None},
+        "updated_at": "2026-11-23T18:00:00.000000Z", "uri": invitee_uri,
+        "cancellation": {"canceled_by": name, "reason": reason, "canceler_type": "invitee",
+                         "created_at": "2026-11-23T18:00:00.000000Z"} if canceled else None,
+        "scheduled_event": {
+            "uri": event_uri, "name": "30 Minute Meeting", "status": "canceled" if canceled else "active",
+            "start_time": stamp(start), "end_time": stamp(end),
+            "event_type": "https://api.calendly.com/event_types/GBGBDCAADAEDCRZ2",
+            "location": {"type": "physical", "location": "Main Street 1"},
+            "invitees_counter": {"total": 1, "active": 0 if canceled else 1, "limit": 1},
+            "created_at": "2026-11-23T17:59:00.000000Z", "updated_at": "2026-11-23T18:00:00.000000Z",
+            "event_memberships": [{"user": CALENDLY_USER}], "event_guests": []}}}
+
+
+def calendly_signature(body: bytes, signing_key: str, timestamp: int) -> str:
+    """The Calendly-Webhook-Signature header: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">."""
+    digest = hmac.new(signing_key.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
