@@ -1,4 +1,5 @@
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 
 
@@ -29,6 +30,7 @@ class Contact(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [GinIndex(fields=["tags"], name="contact_tags_gin")]
 
     def __str__(self):
         return self.name or self.phone
@@ -65,3 +67,33 @@ class ContactListMembership(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["contact_list", "contact"], name="one_membership_per_list")]
+
+
+class ContactImport(models.Model):
+    """One CSV upload and its report, kept so the per-row errors can be fetched again."""
+
+    file_name = models.CharField(max_length=255)
+    contact_list = models.ForeignKey(ContactList, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="imports")
+    default_region = models.CharField(max_length=2, blank=True)
+    update_existing = models.BooleanField(default=True)
+    total_rows = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0, help_text="Numbers already known, left as they were.")
+    duplicates_in_file = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True, help_text="[{row, field, reason}]")
+    created_by_id = models.BigIntegerField(null=True, blank=True, help_text="accounts.User id (public schema).")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.file_name} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    def report(self) -> dict:
+        return {
+            "id": self.pk, "total_rows": self.total_rows, "created": self.created, "updated": self.updated,
+            "skipped": self.skipped, "duplicates_in_file": self.duplicates_in_file, "errors": self.errors,
+        }
