@@ -151,12 +151,10 @@ def corrections(*, agent_id=None, applied=None):
     return queryset
 
 
-def training_examples(agent) -> list[dict]:
+def training_examples(agent, *, limit: int | None = None) -> list[dict]:
     """Applied corrections of an agent, as examples for its prompt (newest first)."""
-    return [
-        {"caller": caller, "reply": suggested}
-        for caller, suggested in corrections(agent_id=agent.pk, applied=True).values_list("caller_text", "suggested")
-    ]
+    rows = corrections(agent_id=agent.pk, applied=True).values_list("caller_text", "suggested")
+    return [{"caller": caller, "reply": suggested} for caller, suggested in rows[:limit]]
 
 
 def analysis_profile(agent) -> AnalysisProfile:

@@ -22,6 +22,11 @@ STATE_VERSION = 1
 HISTORY_LIMIT = 40
 INTERRUPTIONS_LIMIT = 20
 MAX_TOOL_ROUNDS = 3
+# Training examples in the LLM's prompt: the most recent few, within a size budget (each side of one
+# example is shortened to EXAMPLE_TEXT_CHARS) so they cannot crowd out the instructions or the context window.
+EXAMPLES_LIMIT = 10
+EXAMPLES_CHARS = 3000
+EXAMPLE_TEXT_CHARS = 400
 DEFAULT_MAX_LLM_TURNS = 20
 # A validated flow cannot run away (loops are bounded); this only guards a flow that bypassed validation.
 MAX_STEPS_PER_TURN = 500
@@ -433,6 +438,8 @@ class Engine:
         if chunks:
             parts.append("Relevant facts from the business's knowledge base (use them; do not invent others):\n"
                          + _notes(chunks))
+        if agent.examples:
+            parts.append(_examples(agent.examples))
         return "\n".join(parts)
 
     def _chat(self, turn: _Turn, messages: list[dict], tools: list[ToolSpec]):
@@ -462,6 +469,24 @@ class Engine:
             turn.end(reason)
         else:
             turn.end(reason, SAY_CALL_BACK)
+
+
+def _examples(examples) -> str:
+    lines, size = [], 0
+    for caller, reply in examples[:EXAMPLES_LIMIT]:
+        line = (f'- Caller: "{_shorten(caller)}" -> You: "{_shorten(reply)}"' if caller.strip()
+                else f'- Opening the conversation -> You: "{_shorten(reply)}"')
+        if size + len(line) > EXAMPLES_CHARS:
+            break
+        lines.append(line)
+        size += len(line)
+    return ("Replies the business prefers, corrected on past calls (answer similar requests the same way):\n"
+            + "\n".join(lines))
+
+
+def _shorten(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= EXAMPLE_TEXT_CHARS else text[:EXAMPLE_TEXT_CHARS - 1] + "…"
 
 
 def _notes(chunks: list[str]) -> str:

@@ -23,6 +23,9 @@ class AgentConfig:
     # Re-prompts after silence before the engine ends the call politely.
     max_silence_prompts: int = 2
     goodbye_message: str = "Thank you for calling. Goodbye!"
+    # Replies staff corrected on past calls, newest first: (what the caller said, what the agent should reply).
+    # The LLM sees the first `engine.EXAMPLES_LIMIT` that fit in `engine.EXAMPLES_CHARS`.
+    examples: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from agents.engine import AgentConfig, Engine, EngineResult, Event
+from agents.engine import EXAMPLES_LIMIT, AgentConfig, Engine, EngineResult, Event
 from agents.knowledge import services as knowledge
 from agents.models import Agent
 from agents.services.credentials import build_provider
@@ -26,14 +26,16 @@ class Turn:
         return " ".join(self.result.utterances)
 
 
-def agent_config(agent: Agent) -> AgentConfig:
-    """An agent without its own greeting opens with its template's initial message."""
+def agent_config(agent: Agent, *, examples=()) -> AgentConfig:
+    """An agent without its own greeting opens with its template's initial message. `examples`: the agent's
+    training examples, [{"caller", "reply"}] newest first, given by the caller (corrections live in `calls`)."""
     greeting = agent.greeting or (agent.template.initial_message if agent.template_id else "")
     return AgentConfig(
         name=agent.name, company=connection.tenant.name, greeting=greeting, system_prompt=agent.system_prompt,
         language=agent.language, llm_model=agent.llm_model, temperature=agent.temperature, max_tokens=agent.max_tokens,
         tools_enabled=tuple(agent.tools_enabled), transfer_number=agent.transfer_number,
         voicemail_message=agent.voicemail_message,
+        examples=tuple((example["caller"], example["reply"]) for example in examples[:EXAMPLES_LIMIT]),
     )
 
 
