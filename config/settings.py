@@ -277,3 +277,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Campaigns: the dialer's beat tick (every tenant), how long a claimed attempt may wait for its dial task before
+# it is sent again, and the per-minute rate campaign stats price calls at (Twilio US outbound list price).
+CELERY_BEAT_SCHEDULE["campaigns-dispatch"] = {
+    "task": "campaigns.dispatch", "schedule": 5.0, "options": {"expires": 10},  # no tenant_schemas: every tenant
+}
+CAMPAIGN_STALE_CLAIM_SECONDS = int(os.environ.get("CAMPAIGN_STALE_CLAIM_SECONDS", 300))
+CAMPAIGN_COST_PER_MINUTE = os.environ.get("CAMPAIGN_COST_PER_MINUTE", "0.014")
+CAMPAIGN_COST_CURRENCY = os.environ.get("CAMPAIGN_COST_CURRENCY", "USD")

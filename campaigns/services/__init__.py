@@ -1,0 +1,1 @@
+"""Campaign business rules; the only writers of campaigns and attempts."""
