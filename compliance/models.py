@@ -1,4 +1,9 @@
+from datetime import time
+
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
+
+from config.weekly_hours import WEEKDAYS
 
 
 class AuditEvent(models.Model):
@@ -17,3 +22,54 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label or 'system'} {self.action} {self.target}"
+
+
+class DncEntry(models.Model):
+    """A number this tenant must not call. An agency tenant's own entries also block its clients."""
+
+    class Source(models.TextChoices):
+        MANUAL = "manual"
+        IMPORT = "import"
+        OPT_OUT_SPOKEN = "opt_out_spoken"
+        OPT_OUT_DTMF = "opt_out_dtmf"
+        API = "api"
+
+    number = models.CharField(max_length=16, unique=True, help_text="E.164, e.g. +14155550123.")
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.MANUAL)
+    reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "DNC entry"
+        verbose_name_plural = "DNC entries"
+        # `number` is unique: PostgreSQL gets its index plus a varchar_pattern_ops one for prefix search.
+        indexes = [models.Index(fields=["-created_at", "-id"], name="compliance_dnc_newest")]
+
+    def __str__(self):
+        return self.number
+
+
+def _default_calling_days():
+    return list(WEEKDAYS)
+
+
+class ComplianceSettings(models.Model):
+    """The tenant's calling window, in each recipient's local time (one row per tenant schema).
+
+    Calls may start from `calling_window_start` until `calling_window_end` (exclusive) on `calling_days`;
+    an end of 00:00 means midnight at the end of the day, so 00:00–00:00 is all day."""
+
+    singleton = models.BooleanField(default=True, unique=True, editable=False)
+    calling_window_start = models.TimeField(default=time(8, 0))
+    calling_window_end = models.TimeField(default=time(21, 0))
+    calling_days = ArrayField(models.CharField(max_length=3), default=_default_calling_days)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "compliance settings"
+        verbose_name_plural = "compliance settings"
+        constraints = [models.CheckConstraint(name="compliance_settings_singleton", condition=models.Q(singleton=True))]
+
+    def __str__(self):
+        return f"Calling {self.calling_window_start:%H:%M}–{self.calling_window_end:%H:%M} {','.join(self.calling_days)}"

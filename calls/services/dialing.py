@@ -23,13 +23,16 @@ class Dialable:
 def predial_check(*, agent, to_number: str, tenant=None) -> Dialable:
     """Everything that must hold before any call is dialed (API, campaigns, scheduled calls): a valid
     number, an active agent with a caller id, an active tenant with a Twilio account, a free line and
-    minutes left. Raises a DomainError naming what is wrong; compliance rules (DNC, calling hours)
-    join here."""
+    minutes left; and the compliance rules: not on a Do-Not-Call list, inside the recipient's calling hours.
+    Raises a DomainError naming what is wrong."""
+    from compliance.services import check_dial
+
     tenant = tenant or connection.tenant
     try:
         number = to_e164(to_number)
     except ValueError as exc:
         raise DomainError(str(exc), error_code="invalid_number", errors={"to": [str(exc)]}) from exc
+    check_dial(number, tenant=tenant)
     if not tenant.is_active:
         raise Forbidden(f"Tenant '{tenant.slug}' is suspended.", error_code="tenant_suspended")
     if agent is None or not agent.is_active:

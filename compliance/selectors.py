@@ -1,0 +1,53 @@
+from django.db import connection
+from django_tenants.utils import tenant_context
+
+from compliance.hours import CallingWindow
+from compliance.models import ComplianceSettings, DncEntry
+from config.api.errors import DomainError, NotFound
+from tenants.selectors import is_public
+
+
+def current_tenant(tenant=None):
+    """The given tenant or the connection's; fails closed on the public schema (no DNC list there)."""
+    tenant = tenant or getattr(connection, "tenant", None)
+    if is_public(tenant):
+        raise DomainError("No tenant chosen.", error_code="tenant_required")
+    return tenant
+
+
+def dnc_lists(tenant) -> list[tuple[str, str]]:
+    """(label, schema) of every DNC list that applies to the tenant's calls: its own, then its agency's."""
+    lists = [("own", tenant.schema_name)]
+    if tenant.parent_id:
+        lists.append(("agency", tenant.parent.schema_name))
+    return lists
+
+
+def compliance_settings(tenant=None) -> ComplianceSettings:
+    """The tenant's settings row, or the defaults (TCPA 08:00–21:00 every day) when none is saved yet."""
+    tenant = current_tenant(tenant)
+    if tenant.schema_name == connection.schema_name:
+        return ComplianceSettings.objects.first() or ComplianceSettings()
+    with tenant_context(tenant):
+        return ComplianceSettings.objects.first() or ComplianceSettings()
+
+
+def calling_window(tenant=None) -> CallingWindow:
+    settings = compliance_settings(tenant)
+    return CallingWindow(settings.calling_window_start, settings.calling_window_end, frozenset(settings.calling_days))
+
+
+def dnc_entries(*, search: str = ""):
+    """The current tenant's DNC list, newest first; `search` matches the start of the number's digits."""
+    entries = DncEntry.objects.all()
+    digits = "".join(ch for ch in search if ch.isdigit())
+    if digits:
+        entries = entries.filter(number__startswith="+" + digits)
+    return entries
+
+
+def get_dnc_entry(entry_id) -> DncEntry:
+    entry = DncEntry.objects.filter(pk=entry_id).first()
+    if entry is None:
+        raise NotFound("No such DNC entry.")
+    return entry
