@@ -103,8 +103,10 @@ class AuthUrlSerializer(serializers.Serializer):
 
 
 class ConnectSerializer(serializers.Serializer):
-    """Google and Microsoft: the `code` and `state` the provider sent back. CalDAV (iCloud and others): the calendar
-    collection `url`, `username` and (app-specific) `password`, for `calendar` (default: the default calendar).
+    """Google and Microsoft: the `code` and `state` the provider sent back. CalDAV (iCloud and others): `url`,
+    `username` and (app-specific) `password`, for `calendar` (default: the default calendar); `url` is the calendar's
+    own or the server's (`https://caldav.icloud.com`), where the account's calendar named `calendar_name` (default:
+    its first) is found.
     Calendly: a personal access `token`, and the `webhook_scope` of bookings to receive (the user's or the whole
     organization's), booked into `calendar`."""
 
@@ -121,6 +123,8 @@ class ConnectSerializer(serializers.Serializer):
     url = serializers.URLField(max_length=500, required=False)
     username = serializers.CharField(max_length=255, required=False)
     password = serializers.CharField(max_length=500, required=False, write_only=True)
+    calendar_name = serializers.CharField(max_length=500, required=False, allow_blank=True, default="",
+                                          help_text="CalDAV: which of the account's calendars (display name or URL).")
     token = serializers.CharField(max_length=2000, required=False, write_only=True)
     webhook_scope = serializers.ChoiceField(choices=["user", "organization"], required=False, default="user")
     calendar = serializers.PrimaryKeyRelatedField(queryset=Calendar.objects.all(), required=False)

@@ -236,7 +236,8 @@ class ConnectView(APIView):
         elif data["provider"] == CalendarIntegration.Provider.CALDAV:
             integration = integrations.connect_caldav(
                 calendar=data.get("calendar") or calendars.default_calendar(), url=data["url"],
-                username=data["username"], password=data["password"], user=request.user)
+                username=data["username"], password=data["password"], user=request.user,
+                calendar_name=data["calendar_name"])
         else:
             integration = integrations.connect_oauth(data["provider"], code=data["code"], state=data["state"],
                                                      user=request.user)

@@ -1,13 +1,22 @@
 """CalDAV calendars (RFC 4791): Apple iCloud, Nextcloud, Fastmail, Radicale… with the account's user name and an
 app-specific password, on a calendar collection URL.
 
+The collection is found from whatever URL the user knows (RFC 6764 §6, RFC 4791 §6.2.1, RFC 5397): the calendar
+itself, or the server (`https://caldav.icloud.com`) → its `current-user-principal` (asked at the URL, else at
+`/.well-known/caldav`, following redirects) → the principal's `calendar-home-set` → the calendars in it (collections
+of resource type calendar that hold events).
+
 Busy times come from a `free-busy-query` REPORT (§7.10); events are iCalendar objects PUT at
 `<collection>/<id>.ics` (§5.3.2), updated by PUT and removed by DELETE.
 """
 import hashlib
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urljoin
 from xml.etree import ElementTree
+
+from config.api.errors import DomainError
 
 from scheduling.ics import document, escape, utc
 
@@ -15,8 +24,11 @@ from .base import HTTP, CalendarAPIError, EventData
 
 NAME = "CalDAV"
 CALDAV_NS = "urn:ietf:params:xml:ns:caldav"
+DAV_NS = "DAV:"
 PROPFIND = """<?xml version="1.0" encoding="utf-8"?>
-<d:propfind xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><d:resourcetype/><d:displayname/></d:prop></d:propfind>"""
+<d:propfind xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop>{props}</d:prop></d:propfind>"""
+DISCOVERY_PROPS = "<d:resourcetype/><d:displayname/><d:current-user-principal/><c:calendar-home-set/>"
+CALENDAR_PROPS = "<d:resourcetype/><d:displayname/><c:supported-calendar-component-set/>"
 FREE_BUSY = """<?xml version="1.0" encoding="utf-8"?>
 <c:free-busy-query xmlns:c="urn:ietf:params:xml:ns:caldav"><c:time-range start="{start}" end="{end}"/></c:free-busy-query>"""
 _PERIOD = re.compile(r"^FREEBUSY(;[^:]*)?:(.+)$", re.MULTILINE)
@@ -48,22 +60,106 @@ def _ics(event: EventData) -> str:
     return document(lines)
 
 
+@dataclass(frozen=True)
+class FoundCalendar:
+    url: str
+    name: str
+
+
+@dataclass(frozen=True)
+class _Resource:
+    url: str
+    props: ElementTree.Element
+
+    def href(self, prop: str, namespace: str = DAV_NS) -> str | None:
+        """The URL in a property such as current-user-principal (an <href> inside it), made absolute."""
+        found = self.props.find(f"{{{namespace}}}{prop}/{{{DAV_NS}}}href")
+        return urljoin(self.url, found.text.strip()) if found is not None and found.text else None
+
+    @property
+    def is_event_calendar(self) -> bool:
+        if self.props.find(f"{{{DAV_NS}}}resourcetype/{{{CALDAV_NS}}}calendar") is None:
+            return False
+        components = self.props.find(f"{{{CALDAV_NS}}}supported-calendar-component-set")
+        # Without the property a calendar takes every component (RFC 4791 §5.2.3); iCloud's reminders lists don't.
+        return components is None or any(comp.get("name", "").upper() == "VEVENT" for comp in components)
+
+    @property
+    def name(self) -> str:
+        return (self.props.findtext(f"{{{DAV_NS}}}displayname") or "").strip()
+
+
+class NoCalendar(DomainError):
+    error_code = "caldav_no_calendar"
+
+    def __init__(self, message: str, field: str = "url"):
+        super().__init__(message, errors={field: [message]})
+
+
+def _propfind(http: HTTP, url: str, props: str, depth: str) -> list[_Resource]:
+    """The resources a PROPFIND answered for, each with the properties it found (propstat 200); [] if the URL
+    is no WebDAV resource."""
+    response = http.request("PROPFIND", url, content=PROPFIND.format(props=props), expect=(207, 404, 405),
+                            follow_redirects=True,
+                            headers={"Depth": depth, "Content-Type": "application/xml; charset=utf-8"})
+    if response.status_code != 207:
+        return []
+    try:
+        root = ElementTree.fromstring(response.content)
+    except ElementTree.ParseError as exc:
+        raise CalendarAPIError(f"{NAME}: the server's answer to PROPFIND is not XML.") from exc
+    resources = []
+    for item in root.findall(f"{{{DAV_NS}}}response"):
+        href = (item.findtext(f"{{{DAV_NS}}}href") or "").strip()
+        props = ElementTree.Element("prop")
+        for propstat in item.findall(f"{{{DAV_NS}}}propstat"):
+            found = propstat.find(f"{{{DAV_NS}}}prop")
+            # "HTTP/1.1 200 OK": properties the resource has (others come back in a 404 propstat).
+            if found is not None and (propstat.findtext(f"{{{DAV_NS}}}status") or "").split()[1:2] == ["200"]:
+                props.extend(list(found))
+        resources.append(_Resource(urljoin(str(response.url), href), props))
+    return resources
+
+
+def discover(url: str, username: str, password: str) -> list[FoundCalendar]:
+    """The event calendars of the account, from the calendar's own URL or the server's."""
+    http = HTTP(NAME, auth=(username, password))
+    found = _propfind(http, url, DISCOVERY_PROPS, "0")
+    if found and found[0].is_event_calendar:
+        return [FoundCalendar(found[0].url.rstrip("/") + "/", found[0].name)]
+    principal = found[0].href("current-user-principal") if found else None
+    home = found[0].href("calendar-home-set", CALDAV_NS) if found else None
+    if not principal and not home:
+        well_known = _propfind(http, urljoin(url, "/.well-known/caldav"), DISCOVERY_PROPS, "0")
+        principal = well_known[0].href("current-user-principal") if well_known else None
+    if principal and not home:
+        of_principal = _propfind(http, principal, DISCOVERY_PROPS, "0")
+        home = of_principal[0].href("calendar-home-set", CALDAV_NS) if of_principal else None
+    if not home:
+        raise NoCalendar(f"{NAME}: {url} is not a calendar, and no CalDAV account was found there.")
+    calendars = [FoundCalendar(item.url.rstrip("/") + "/", item.name)
+                 for item in _propfind(http, home, CALENDAR_PROPS, "1") if item.is_event_calendar]
+    if not calendars:
+        raise NoCalendar(f"{NAME}: the account at {url} has no calendar for events.")
+    return calendars
+
+
+def choose(calendars: list[FoundCalendar], name: str = "") -> FoundCalendar:
+    """The calendar named (by display name or URL), else the first."""
+    if not name:
+        return calendars[0]
+    wanted = name.strip().casefold()
+    for calendar in calendars:
+        if wanted in (calendar.name.casefold(), calendar.url.casefold(), calendar.url.rstrip("/").casefold()):
+            return calendar
+    names = ", ".join(calendar.name or calendar.url for calendar in calendars)
+    raise NoCalendar(f"No calendar named {name!r} in this account (it has: {names}).", field="calendar_name")
+
+
 class Client:
     def __init__(self, url: str, username: str, password: str):
         self.url = url.rstrip("/") + "/"
         self.http = HTTP(NAME, auth=(username, password))
-
-    def account(self) -> str:
-        """Checks that the URL is a calendar collection these credentials can read."""
-        response = self.http.request("PROPFIND", self.url, content=PROPFIND, expect=(207,),
-                                     headers={"Depth": "0", "Content-Type": "application/xml; charset=utf-8"})
-        try:
-            is_calendar = ElementTree.fromstring(response.content).find(f".//{{{CALDAV_NS}}}calendar") is not None
-        except ElementTree.ParseError:
-            is_calendar = False
-        if not is_calendar:
-            raise CalendarAPIError(f"{NAME}: {self.url} is not a calendar collection.")
-        return self.url
 
     def busy(self, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
         response = self.http.request("REPORT", self.url, content=FREE_BUSY.format(start=utc(start), end=utc(end)),

@@ -87,12 +87,14 @@ def _fresh(integration: CalendarIntegration) -> bool:
     return expires is not None and expires > timezone.now() + EXPIRY_MARGIN
 
 
-def connect_caldav(*, calendar: Calendar, url: str, username: str, password: str, user) -> CalendarIntegration:
-    """Connects a CalDAV calendar collection (iCloud: an app-specific password) once the server accepts us."""
+def connect_caldav(*, calendar: Calendar, url: str, username: str, password: str, user,
+                   calendar_name: str = "") -> CalendarIntegration:
+    """Connects a CalDAV calendar (iCloud: an app-specific password) once the server accepts us: the one at `url`,
+    or, given the server's URL, the account's calendar named `calendar_name` (else its first)."""
     if not url.startswith("https://") and not settings.CALDAV_ALLOW_HTTP:
         raise DomainError("CalDAV needs an https:// URL.", errors={"url": ["Use https://."]})
     try:
-        account = caldav.Client(url, username, password).account()
+        account = caldav.choose(caldav.discover(url, username, password), calendar_name).url
     except AuthorizationExpired:
         raise DomainError("The CalDAV server refused these credentials.", error_code="caldav_refused",
                           errors={"password": ["Refused by the server."]})

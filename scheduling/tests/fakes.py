@@ -95,6 +95,47 @@ def caldav_propfind(href: str, *, calendar=True) -> str:
             f'<d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response></d:multistatus>')
 
 
+def caldav_multistatus(*responses: str) -> bytes:
+    return (f'<?xml version="1.0" encoding="utf-8"?><d:multistatus xmlns:d="DAV:" '
+            f'xmlns:c="urn:ietf:params:xml:ns:caldav">{"".join(responses)}</d:multistatus>').encode()
+
+
+def caldav_response(href: str, found: str, missing: str = "") -> str:
+    """One resource of a Multi-Status: the properties it has (200) and those it has not (404), as servers answer."""
+    answer = (f"<d:response><d:href>{href}</d:href><d:propstat><d:prop>{found}</d:prop>"
+              f"<d:status>HTTP/1.1 200 OK</d:status></d:propstat>")
+    if missing:
+        answer += f"<d:propstat><d:prop>{missing}</d:prop><d:status>HTTP/1.1 404 Not Found</d:status></d:propstat>"
+    return answer + "</d:response>"
+
+
+def caldav_principal(href: str, principal: str) -> bytes:
+    """PROPFIND Depth 0 on a server's root (or /.well-known/caldav): the current-user-principal (RFC 5397)."""
+    return caldav_multistatus(caldav_response(
+        href, f"<d:resourcetype><d:collection/></d:resourcetype><d:current-user-principal><d:href>{principal}</d:href>"
+              "</d:current-user-principal>", "<d:displayname/><c:calendar-home-set/>"))
+
+
+def caldav_home_set(principal: str, home: str) -> bytes:
+    """PROPFIND Depth 0 on the principal: its calendar-home-set (RFC 4791 §6.2.1), possibly on another host."""
+    return caldav_multistatus(caldav_response(
+        principal, f"<d:resourcetype><d:principal/></d:resourcetype><d:current-user-principal><d:href>{principal}"
+                   f"</d:href></d:current-user-principal><c:calendar-home-set><d:href>{home}</d:href>"
+                   "</c:calendar-home-set>", "<d:displayname/>"))
+
+
+def caldav_calendars(home: str, calendars: list[tuple[str, str, tuple[str, ...]]]) -> bytes:
+    """PROPFIND Depth 1 on the calendar home: the home itself and its collections as (href, name, components)."""
+    answers = [caldav_response(home, "<d:resourcetype><d:collection/></d:resourcetype>",
+                               "<d:displayname/><c:supported-calendar-component-set/>")]
+    for href, name, components in calendars:
+        comps = "".join(f'<c:comp name="{component}"/>' for component in components)
+        answers.append(caldav_response(
+            href, f"<d:resourcetype><d:collection/><c:calendar/></d:resourcetype><d:displayname>{name}</d:displayname>"
+                  f"<c:supported-calendar-component-set>{comps}</c:supported-calendar-component-set>"))
+    return caldav_multistatus(*answers)
+
+
 def caldav_freebusy(periods: list[str]) -> str:
     """The VFREEBUSY a free-busy-query REPORT returns (RFC 4791 §7.10), periods as "start/end" or "start/duration"."""
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Example Corp.//CalDAV Server//EN", "BEGIN:VFREEBUSY",

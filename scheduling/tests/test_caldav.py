@@ -12,7 +12,7 @@ from scheduling.services import appointments, sync
 from scheduling.services.availability import free_slots
 
 from .conftest import NEW_YORK, at
-from .fakes import caldav_freebusy, caldav_propfind
+from .fakes import caldav_calendars, caldav_freebusy, caldav_home_set, caldav_principal, caldav_propfind
 
 pytestmark = pytest.mark.django_db
 COLLECTION = "/123456789/calendars/work/"
@@ -58,10 +58,71 @@ def test_refused_credentials_are_400_naming_the_password(api, alice, acme, serve
         assert not CalendarIntegration.objects.exists()
 
 
-def test_a_url_that_is_not_a_calendar_is_refused(api, alice, acme, server):
+def test_a_url_that_is_neither_a_calendar_nor_an_account_is_400_naming_the_url(api, alice, acme, server):
     server.add("PROPFIND", COLLECTION, status=207, body=caldav_propfind(COLLECTION, calendar=False).encode())
     response = api(alice, acme).post("/api/calendar/connect", connect_body(server), format="json")
-    assert response.status_code == 502 and "not a calendar" in response.json()["detail"]
+    assert response.status_code == 400 and "not a calendar" in response.json()["errors"]["url"][0]
+    assert len(server.requests_to("PROPFIND", "/.well-known/caldav")) == 1
+    with tenant_context(acme):
+        assert not CalendarIntegration.objects.exists()
+
+
+# Discovery from the server's URL (RFC 6764, RFC 4791 §6.2.1) ------------------------------------------
+
+PRINCIPAL = "/123456789/principal/"
+HOME = "/123456789/calendars/"
+ACCOUNT_CALENDARS = [(HOME + "home/", "Home", ("VEVENT",)), (COLLECTION, "Work", ("VEVENT", "VTODO")),
+                     (HOME + "tasks/", "Reminders", ("VTODO",))]
+
+
+def script_account(server, *, root="/", calendars=ACCOUNT_CALENDARS):
+    """An iCloud-like server: the root names the principal, whose home set is an absolute URL."""
+    server.add("PROPFIND", root, status=207, body=caldav_principal(root, PRINCIPAL))
+    server.add("PROPFIND", PRINCIPAL, status=207, body=caldav_home_set(PRINCIPAL, server.url + HOME))
+    server.add("PROPFIND", HOME, status=207, body=caldav_calendars(HOME, calendars))
+
+
+def test_from_the_server_url_the_first_event_calendar_of_the_account_is_connected(api, alice, acme, server):
+    script_account(server)
+    response = api(alice, acme).post("/api/calendar/connect", connect_body(server, url=server.url), format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["external_calendar_id"] == server.url + HOME + "home/"
+    root, = server.requests_to("PROPFIND", "/")
+    assert b"current-user-principal" in root.body and root.headers["depth"] == "0"
+    listing, = server.requests_to("PROPFIND", HOME)
+    assert listing.headers["depth"] == "1" and b"supported-calendar-component-set" in listing.body
+    assert all(request.headers["authorization"].startswith("Basic ") for request in server.requests)
+
+
+def test_the_calendar_is_chosen_by_its_name(api, alice, acme, server):
+    script_account(server)
+    response = api(alice, acme).post("/api/calendar/connect",
+                                     connect_body(server, url=server.url, calendar_name="work"), format="json")
+    assert response.status_code == 201 and response.json()["external_calendar_id"] == server.url + COLLECTION
+
+
+def test_an_unknown_calendar_name_is_400_listing_the_calendars(api, alice, acme, server):
+    script_account(server)
+    response = api(alice, acme).post("/api/calendar/connect",
+                                     connect_body(server, url=server.url, calendar_name="Holidays"), format="json")
+    assert response.status_code == 400
+    assert "Home, Work" in response.json()["errors"]["calendar_name"][0]
+
+
+def test_task_lists_are_not_calendars_for_appointments(api, alice, acme, server):
+    script_account(server, calendars=[(HOME + "tasks/", "Reminders", ("VTODO",))])
+    response = api(alice, acme).post("/api/calendar/connect", connect_body(server, url=server.url), format="json")
+    assert response.status_code == 400 and "no calendar for events" in response.json()["errors"]["url"][0]
+
+
+def test_the_well_known_url_is_followed_when_the_server_root_is_no_dav_resource(api, alice, acme, server):
+    server.add("PROPFIND", "/", status=404, body=b"Not Found")
+    server.add("PROPFIND", "/.well-known/caldav", status=301, headers={"Location": "/dav/"})
+    script_account(server, root="/dav/")
+    response = api(alice, acme).post("/api/calendar/connect", connect_body(server, url=server.url), format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["external_calendar_id"] == server.url + HOME + "home/"
+    assert len(server.requests_to("PROPFIND", "/dav/")) == 1
 
 
 def test_plain_http_is_refused_unless_allowed(api, alice, acme, fake_http):
