@@ -153,7 +153,7 @@ def _refused(attempt: Attempt, exc: DomainError, now: datetime) -> None:
     receiver has recorded it: the attempt is then no longer `dialing` and nothing changes here."""
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update().get(pk=attempt.campaign_id)
-        attempt = Attempt.objects.select_for_update().select_related("contact").get(pk=attempt.pk)
+        attempt = Attempt.objects.select_for_update(of=("self",)).select_related("contact").get(pk=attempt.pk)
         if attempt.status != A.DIALING:
             return
         code = exc.error_code
