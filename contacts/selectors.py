@@ -12,11 +12,11 @@ def contacts():
     return Contact.objects.all()
 
 
-def filter_contacts(*, contact_list=None, tag=None, search=None):
+def filter_contacts(*, contact_list_id=None, tag=None, search=None):
     """Contacts of a list, with a tag, and/or matching a search on name, email, company or phone digits."""
     queryset = contacts()
-    if contact_list is not None:
-        queryset = queryset.filter(memberships__contact_list=contact_list)
+    if contact_list_id is not None:
+        queryset = queryset.filter(memberships__contact_list_id=contact_list_id)
     if tag:
         queryset = queryset.filter(tags__contains=[tag])
     if search := (search or "").strip():
@@ -36,7 +36,7 @@ def get_contact(contact_id) -> Contact:
 
 
 def contact_lists():
-    return ContactList.objects.annotate(contact_count=Count("memberships"))
+    return ContactList.objects.annotate(contact_count=Count("memberships")).order_by("name", "id")
 
 
 def get_contact_list(list_id) -> ContactList:

@@ -208,6 +208,12 @@ def create_contact_list(*, name, description="") -> ContactList:
         raise _name_taken(name) from None
 
 
+def list_named(name: str) -> ContactList:
+    """The list with this name, created if there is none (imports name their target list)."""
+    contact_list, _ = ContactList.objects.get_or_create(name=name.strip())
+    return contact_list
+
+
 def update_contact_list(contact_list: ContactList, **changes) -> ContactList:
     if "name" in changes:
         changes["name"] = changes["name"].strip()
