@@ -14,6 +14,7 @@ api_patterns = [
     path("", include("calls.twilio.urls")),
     path("", include("scheduling.api.urls")),
     path("", include("compliance.api.urls")),
+    path("", include("billing.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]

@@ -7,6 +7,7 @@ from django.utils import timezone
 from tenant_schemas_celery.task import headers_with_schema
 
 from calls.models import Call, CallTurn
+from calls.services.postcall import record_usage
 from calls.signals import call_finished
 from config.celery import app
 
@@ -96,6 +97,8 @@ def apply_status(call: Call, status: str, *, duration_seconds=None) -> Call:
             if locked.billable_seconds is not None:
                 locked.billable_seconds = duration_seconds
             locked.save(update_fields=["duration_seconds", "billable_seconds"])
+            if locked.billable_seconds is not None:
+                record_usage(locked)
         return locked
     if _progress(status) <= _progress(locked.status):
         return locked

@@ -2,9 +2,10 @@
 import logging
 
 from django.contrib.postgres.search import SearchVector
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
+from billing import services as billing
 from calls import analysis, selectors
 from calls.models import AnalysisProfile, Call
 
@@ -14,6 +15,13 @@ logger = logging.getLogger(__name__)
 def billable_seconds(call: Call) -> int:
     """Only answered calls cost minutes."""
     return call.duration_seconds or 0 if call.started_at else 0
+
+
+def record_usage(call: Call) -> None:
+    """The call's billable seconds to billing (public schema), keyed by tenant schema and call: recording it
+    again (another analysis, a duration Twilio corrected) updates the record. Test calls are not billed."""
+    if not call.is_test:
+        billing.record_call_usage(connection.tenant, call)
 
 
 def analyse_call(call_id: int) -> Call | None:
@@ -39,6 +47,7 @@ def analyse_call(call_id: int) -> Call | None:
         locked.analysed_at = timezone.now()
         locked.save(update_fields=["transcript", "summary", "sentiment", "extraction", "success", "billable_seconds",
                                    "analysed_at"])
+        record_usage(locked)
         # A second statement: an UPDATE computes the vector from the row as it was before it.
         Call.objects.filter(pk=call.pk).update(search_vector=SearchVector("transcript", config="english"))
     return locked

@@ -1,0 +1,22 @@
+from datetime import timedelta
+
+from rest_framework import serializers
+
+MAX_RANGE_DAYS = 366
+
+
+class UsageQuerySerializer(serializers.Serializer):
+    """Calendar days of the tenant; default: the current month up to today."""
+
+    date_from = serializers.DateField(required=False)
+    date_to = serializers.DateField(required=False)
+
+    def validate(self, data):
+        today = self.context["today"]
+        data.setdefault("date_to", today)
+        data.setdefault("date_from", data["date_to"].replace(day=1))
+        if data["date_from"] > data["date_to"]:
+            raise serializers.ValidationError({"date_to": ["Must not be before date_from."]})
+        if data["date_to"] - data["date_from"] >= timedelta(days=MAX_RANGE_DAYS):
+            raise serializers.ValidationError({"date_from": [f"Ask for at most {MAX_RANGE_DAYS} days."]})
+        return data
