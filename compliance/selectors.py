@@ -1,6 +1,10 @@
+from collections.abc import Iterable
+from datetime import datetime
+
 from django.db import connection
 from django_tenants.utils import tenant_context
 
+from compliance import hours
 from compliance.hours import CallingWindow
 from compliance.models import ComplianceSettings, DncEntry
 from config.api.errors import DomainError, NotFound
@@ -23,6 +27,26 @@ def dnc_lists(tenant) -> list[tuple[str, str]]:
     return lists
 
 
+def quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def dnc_matches(numbers: Iterable[str], *, tenant=None) -> list[tuple[str, str]]:
+    """(number, "own" | "agency") for each given E.164 number on a DNC list that applies to the tenant. One
+    set-based query whatever the count: the numbers are unnested once and joined to each list's unique index."""
+    numbers = list(set(numbers))
+    if not numbers:
+        return []
+    table = quote(DncEntry._meta.db_table)
+    joins = " UNION ALL ".join(
+        f"SELECT d.number, '{label}' FROM asked JOIN {quote(schema)}.{table} AS d ON d.number = asked.number"
+        for label, schema in dnc_lists(current_tenant(tenant))
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH asked AS MATERIALIZED (SELECT unnest(%s::text[]) AS number) {joins}", [numbers])
+        return cursor.fetchall()
+
+
 def compliance_settings(tenant=None) -> ComplianceSettings:
     """The tenant's settings row, or the defaults (TCPA 08:00–21:00 every day) when none is saved yet."""
     tenant = current_tenant(tenant)
@@ -35,6 +59,14 @@ def compliance_settings(tenant=None) -> ComplianceSettings:
 def calling_window(tenant=None) -> CallingWindow:
     settings = compliance_settings(tenant)
     return CallingWindow(settings.calling_window_start, settings.calling_window_end, frozenset(settings.calling_days))
+
+
+def calling_hours(number: str, *, at: datetime, timezone_hint: str = "", tenant=None):
+    """(the recipient's possible zones, the earliest instant >= `at` inside the tenant's window in all of them
+    or None when they share none) for an E.164 number."""
+    tenant = current_tenant(tenant)
+    zones = hours.recipient_zones(number, timezone_hint=timezone_hint, fallback=tenant.timezone)
+    return zones, hours.next_open(at, zones, calling_window(tenant))
 
 
 def dnc_entries(*, search: str = ""):

@@ -1,6 +1,7 @@
 """Compliance rules every dial goes through: Do-Not-Call lists (the tenant's own and its agency's), calling
 hours in the recipient's time zone, opt-outs; and the audit log."""
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import connection, transaction
@@ -44,33 +45,12 @@ def _e164(number: str, *, field_name: str) -> str:
         raise DomainError(str(exc), error_code="invalid_number", errors={field_name: [str(exc)]}) from exc
 
 
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
 # DNC lists ------------------------------------------------------------------------------------
-
-
-def dnc_matches(numbers: Iterable[str], *, tenant=None) -> list[tuple[str, str]]:
-    """(number, "own" | "agency") for each given number on a DNC list that applies to the tenant. One
-    set-based query: the numbers are unnested once and joined to each list's unique index."""
-    numbers = list(set(numbers))
-    if not numbers:
-        return []
-    table = _quote(DncEntry._meta.db_table)
-    lists = selectors.dnc_lists(selectors.current_tenant(tenant))
-    joins = " UNION ALL ".join(
-        f"SELECT d.number, '{label}' FROM asked JOIN {_quote(schema)}.{table} AS d ON d.number = asked.number"
-        for label, schema in lists
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(f"WITH asked AS MATERIALIZED (SELECT unnest(%s::text[]) AS number) {joins}", [numbers])
-        return cursor.fetchall()
 
 
 def blocked_numbers(numbers: Iterable[str], *, tenant=None) -> set[str]:
     """The subset of the given E.164 numbers on the tenant's or its agency's DNC list."""
-    return {number for number, _ in dnc_matches(numbers, tenant=tenant)}
+    return {number for number, _ in selectors.dnc_matches(numbers, tenant=tenant)}
 
 
 def add_dnc_entry(number: str, *, source=DncEntry.Source.MANUAL, reason="", actor=None) -> tuple[DncEntry, bool]:
@@ -107,10 +87,8 @@ def next_allowed_dial_time(number: str, *, at: datetime, timezone_hint: str = ""
     """The earliest instant >= `at` inside the tenant's calling window in the recipient's time zone (every
     zone the number may be in, unless `timezone_hint` names the recipient's). Raises `no_calling_window`
     when those zones share no window in the coming week."""
-    tenant = selectors.current_tenant(tenant)
     number = _e164(number, field_name="to")
-    zones = hours.recipient_zones(number, timezone_hint=timezone_hint, fallback=tenant.timezone)
-    allowed = hours.next_open(at, zones, selectors.calling_window(tenant))
+    zones, allowed = selectors.calling_hours(number, at=at, timezone_hint=timezone_hint, tenant=tenant)
     if allowed is None:
         raise Forbidden(
             f"{number} may be in time zones ({', '.join(zones)}) that share no calling hours; "
@@ -150,3 +128,76 @@ def update_settings(*, calling_window_start, calling_window_end, calling_days, a
             "calling_window_end": f"{calling_window_end:%H:%M}", "calling_days": settings.calling_days,
         })
     return settings
+
+
+# Import -------------------------------------------------------------------------------------
+
+MAX_IMPORT_ROWS = 1_000_000
+MAX_REPORTED_ERRORS = 1_000
+REASON_MAX_LENGTH = DncEntry._meta.get_field("reason").max_length
+
+
+class ImportTooLarge(DomainError):
+    status_code = 413
+    error_code = "import_too_large"
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    added: int = 0
+    already_listed: int = 0  # on the list before, or repeated in the upload
+    invalid: int = 0
+    errors: list[dict] = field(default_factory=list)  # {"row", "value", "error"}, the first MAX_REPORTED_ERRORS
+
+    @property
+    def errors_truncated(self) -> bool:
+        return self.invalid > len(self.errors)
+
+
+def import_dnc(rows: Iterable[tuple[int, str, str]], *, source=DncEntry.Source.IMPORT, actor=None) -> ImportReport:
+    """Adds the valid rows of (row number, number, reason) to the tenant's DNC list; each bad row is reported
+    and skipped. Streams the rows through COPY into a temporary table, then one INSERT ... ON CONFLICT DO
+    NOTHING: a million numbers without a million statements. All or nothing when the upload itself is bad."""
+    selectors.current_tenant()
+    report = ImportReport()
+    table = selectors.quote(DncEntry._meta.db_table)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("CREATE TEMPORARY TABLE dnc_import (number text, reason text) ON COMMIT DROP")
+        with cursor.copy("COPY dnc_import (number, reason) FROM STDIN") as copy:
+            for row, value, reason in rows:
+                report.rows += 1
+                if report.rows > MAX_IMPORT_ROWS:
+                    raise ImportTooLarge(f"At most {MAX_IMPORT_ROWS:,} rows per import.",
+                                         errors={"file": [f"More than {MAX_IMPORT_ROWS:,} rows."]})
+                number, problem = _import_row(value, reason)
+                if problem:
+                    report.invalid += 1
+                    if len(report.errors) < MAX_REPORTED_ERRORS:
+                        report.errors.append({"row": row, "value": value[:40], "error": problem})
+                else:
+                    copy.write_row((number, reason))
+        cursor.execute(
+            f"INSERT INTO {table} (number, source, reason, created_at) SELECT number, %s, reason, now() "
+            "FROM dnc_import ON CONFLICT (number) DO NOTHING", [source])
+        report.added = cursor.rowcount
+        # Dropped now rather than at commit, in case the caller's transaction goes on to import again.
+        cursor.execute("DROP TABLE dnc_import")
+        report.already_listed = report.rows - report.invalid - report.added
+        record_audit_event(action="dnc.imported", actor=actor, target=source, data={
+            "rows": report.rows, "added": report.added, "already_listed": report.already_listed,
+            "invalid": report.invalid,
+        })
+    return report
+
+
+def _import_row(value: str, reason: str) -> tuple[str, str]:
+    """(the number in E.164, "") or ("", what is wrong with the row)."""
+    if not value:
+        return "", "No number."
+    if len(reason) > REASON_MAX_LENGTH:
+        return "", f"The reason is longer than {REASON_MAX_LENGTH} characters."
+    try:
+        return to_e164(value), ""
+    except ValueError as exc:
+        return "", str(exc)

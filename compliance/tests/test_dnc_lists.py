@@ -4,7 +4,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
-from compliance.services import blocked_numbers, dnc_matches
+from compliance.selectors import dnc_matches
+from compliance.services import blocked_numbers
 from compliance.tests.factories import DncEntryFactory
 from config.api.errors import DomainError
 from tenants.models import Tenant
