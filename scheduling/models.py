@@ -83,6 +83,9 @@ class Appointment(models.Model):
     attendees = models.JSONField(default=list, blank=True)
     call = models.ForeignKey("calls.Call", null=True, blank=True, on_delete=models.SET_NULL,
                              related_name="appointments")
+    # Who the appointment is with, when known (the contact_* fields keep what was said or typed at booking).
+    contact = models.ForeignKey("contacts.Contact", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="appointments")
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.API)
     # The booking's URI at the service it came from (Calendly: the invitee), so a delivery seen twice books once.
     external_uri = models.CharField(max_length=500, blank=True)

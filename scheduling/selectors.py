@@ -23,11 +23,13 @@ def get_calendar(calendar_id) -> Calendar:
     return _get(calendars(), calendar_id, "calendar")
 
 
-def appointments(*, calendar_id=None, status=None, start_from: datetime | None = None,
+def appointments(*, calendar_id=None, contact_id=None, status=None, start_from: datetime | None = None,
                  start_to: datetime | None = None):
     found = Appointment.objects.select_related("calendar")
     if calendar_id is not None:
         found = found.filter(calendar_id=calendar_id)
+    if contact_id is not None:
+        found = found.filter(contact_id=contact_id)
     if status:
         found = found.filter(status=status)
     if start_from is not None:

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from contacts.models import Contact
 from scheduling.models import Appointment, Calendar, CalendarIntegration
 
 
@@ -36,9 +37,9 @@ class AppointmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Appointment
-        fields = ["id", "calendar", "title", "description", "location", "start", "end", "status", "contact_name",
-                  "contact_phone", "contact_email", "attendees", "call", "source", "cancel_reason", "created_at",
-                  "updated_at"]
+        fields = ["id", "calendar", "title", "description", "location", "start", "end", "status", "contact",
+                  "contact_name", "contact_phone", "contact_email", "attendees", "call", "source", "cancel_reason",
+                  "created_at", "updated_at"]
         read_only_fields = fields
 
 
@@ -54,6 +55,8 @@ class AppointmentWriteSerializer(serializers.Serializer):
     end = serializers.DateTimeField(required=False)
     status = serializers.ChoiceField(choices=[Appointment.Status.SCHEDULED, Appointment.Status.COMPLETED,
                                               Appointment.Status.NO_SHOW], required=False)
+    contact = serializers.PrimaryKeyRelatedField(queryset=Contact.objects.all(), required=False, allow_null=True,
+                                                 default=None, help_text="The contact (id) it is with.")
     contact_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     contact_phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
     contact_email = serializers.EmailField(required=False, allow_blank=True, default="")
@@ -184,6 +187,7 @@ class StatsSerializer(serializers.Serializer):
 AppointmentFilterSerializer = type("AppointmentFilterSerializer", (serializers.Serializer,), {
     "status": serializers.ChoiceField(choices=Appointment.Status.values, required=False),
     "calendar": serializers.IntegerField(min_value=1, required=False),
+    "contact": serializers.IntegerField(min_value=1, required=False),
     "from": serializers.DateTimeField(required=False),
     "to": serializers.DateTimeField(required=False),
 })

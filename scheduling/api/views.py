@@ -110,6 +110,7 @@ class AppointmentsView(generics.ListAPIView):
     @extend_schema(parameters=[
         OpenApiParameter("status", str, enum=Appointment.Status.values),
         OpenApiParameter("calendar", int),
+        OpenApiParameter("contact", int),
         OpenApiParameter("from", OpenApiTypes.DATETIME, description="Appointments starting at or after."),
         OpenApiParameter("to", OpenApiTypes.DATETIME, description="Appointments starting before."),
     ])
@@ -120,7 +121,8 @@ class AppointmentsView(generics.ListAPIView):
         query = s.AppointmentFilterSerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         filters = query.validated_data
-        return selectors.appointments(calendar_id=filters.get("calendar"), status=filters.get("status"),
+        return selectors.appointments(calendar_id=filters.get("calendar"), contact_id=filters.get("contact"),
+                                      status=filters.get("status"),
                                       start_from=filters.get("from"), start_to=filters.get("to"))
 
     @extend_schema(request=s.AppointmentWriteSerializer, responses={201: s.AppointmentSerializer})

@@ -92,7 +92,7 @@ def book_appointment(ctx: ActionContext, params: dict) -> ActionResult:
     try:
         appointment = appointments.book(
             calendar, start=start, title=title, within_hours=True, source=Appointment.Source.AGENT, call=call,
-            contact_name=name,
+            contact_id=call.contact_id if call else None, contact_name=name,
             contact_phone=(params.get("phone") or ctx.variables.get("contact.phone") or
                            (call.from_number if call else "")).strip(),
             contact_email=(params.get("email") or ctx.variables.get("contact.email") or "").strip(),

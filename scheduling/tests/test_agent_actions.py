@@ -10,6 +10,7 @@ from agents.engine import ActionContext, AgentConfig, registry
 from agents.services import conversations
 from agents.tests.factories import AgentFactory
 from calls.models import Call
+from contacts.tests.factories import ContactFactory
 from scheduling.models import Appointment
 from scheduling.services import appointments
 
@@ -95,6 +96,24 @@ def test_booking_a_free_slot_links_the_call_and_the_caller(acme, front_desk):
         assert appointment.title == "A cleaning – Ann Lee"
     monday = coming(0)
     assert result.data["appointment"] == f"{monday:%A}, {monday:%B} {monday.day} at 10:30 am"
+
+
+def test_booking_during_a_call_with_a_contact_links_the_appointment_to_the_contact(acme, front_desk):
+    with tenant_context(acme):
+        contact = ContactFactory(phone="+15550177")
+        call = Call.objects.create(direction=Call.Direction.OUTBOUND, to_number=contact.phone, contact=contact,
+                                   agent=AgentFactory())
+        result = run("book_appointment", {"date": "Monday", "time": "10 am", "name": "Ann Lee"}, call)
+        appointment = Appointment.objects.get(pk=result.data["appointment_id"])
+    assert (appointment.contact_id, appointment.call_id) == (contact.pk, call.pk)
+    assert appointment.contact_name == "Ann Lee"
+
+
+def test_booking_during_a_call_without_a_contact_leaves_the_contact_empty(acme, front_desk):
+    with tenant_context(acme):
+        call = Call.objects.create(direction=Call.Direction.INBOUND, from_number="+15550142", agent=AgentFactory())
+        result = run("book_appointment", {"date": "Monday", "time": "10 am", "name": "Ann"}, call)
+        assert Appointment.objects.get(pk=result.data["appointment_id"]).contact is None
 
 
 def test_booking_uses_the_agents_own_calendar_when_it_has_one(acme, front_desk):

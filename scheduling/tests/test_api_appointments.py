@@ -2,6 +2,7 @@
 import pytest
 from django_tenants.utils import tenant_context
 
+from contacts.tests.factories import ContactFactory
 from scheduling.models import Appointment
 from scheduling.services import appointments
 
@@ -73,6 +74,29 @@ def test_list_filters_by_status(api, alice, acme, calendar, monday, booked):
     client.post(URL, body(calendar, monday), format="json")
     listed = client.get(URL, {"status": "cancelled"}).json()
     assert [item["id"] for item in listed["results"]] == [booked.pk]
+
+
+def test_an_appointment_is_booked_with_a_contact_and_listed_by_it(api, alice, acme, calendar, monday, booked):
+    with tenant_context(acme):
+        contact = ContactFactory()
+    client = api(alice, acme)
+    response = client.post(URL, body(calendar, monday, contact=contact.pk), format="json")
+    assert response.status_code == 201 and response.json()["contact"] == contact.pk
+    listed = client.get(URL, {"contact": contact.pk}).json()
+    assert [item["id"] for item in listed["results"]] == [response.json()["id"]]
+
+
+def test_an_unknown_contact_is_400_naming_it(api, alice, acme, calendar, monday):
+    response = api(alice, acme).post(URL, body(calendar, monday, contact=999999), format="json")
+    assert response.status_code == 400 and "contact" in response.json()["errors"]
+
+
+def test_another_tenants_contact_cannot_be_linked(api, bob, globex, acme, monday):
+    with tenant_context(acme):
+        contact = ContactFactory()
+    response = api(bob, globex).post(URL, {"title": "Viewing", "start": at(monday, 9).isoformat(),
+                                           "contact": contact.pk}, format="json")
+    assert response.status_code == 400 and "contact" in response.json()["errors"]
 
 
 def test_a_bad_list_filter_is_400_naming_it(api, alice, acme):
