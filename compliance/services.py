@@ -195,6 +195,8 @@ def _import_row(value: str, reason: str) -> tuple[str, str]:
     """(the number in E.164, "") or ("", what is wrong with the row)."""
     if not value:
         return "", "No number."
+    if "\x00" in value or "\x00" in reason:
+        return "", "Contains a NUL character."
     if len(reason) > REASON_MAX_LENGTH:
         return "", f"The reason is longer than {REASON_MAX_LENGTH} characters."
     try:

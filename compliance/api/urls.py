@@ -1,1 +1,11 @@
-urlpatterns = []
+from django.urls import path
+
+from compliance.api import views
+
+urlpatterns = [
+    path("compliance/dnc", views.DncListView.as_view(), name="compliance-dnc"),
+    path("compliance/dnc/import", views.DncImportView.as_view(), name="compliance-dnc-import"),
+    path("compliance/dnc/check", views.DncCheckView.as_view(), name="compliance-dnc-check"),
+    path("compliance/dnc/<int:entry_id>", views.DncEntryView.as_view(), name="compliance-dnc-entry"),
+    path("compliance/settings", views.ComplianceSettingsView.as_view(), name="compliance-settings"),
+]

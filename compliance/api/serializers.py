@@ -1,0 +1,100 @@
+from rest_framework import serializers
+
+from calls.numbers import to_e164
+from compliance.hours import MIDNIGHT, zone
+from compliance.models import ComplianceSettings, DncEntry
+from compliance.services import MAX_REPORTED_ERRORS, REASON_MAX_LENGTH
+from config.weekly_hours import WEEKDAYS
+
+MAX_JSON_IMPORT_NUMBERS = 100_000
+
+
+def e164(value: str) -> str:
+    try:
+        return to_e164(value)
+    except ValueError as exc:
+        raise serializers.ValidationError(str(exc)) from exc
+
+
+class DncEntrySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DncEntry
+        fields = ["id", "number", "source", "reason", "created_at"]
+        read_only_fields = fields
+
+
+class DncEntryCreateSerializer(serializers.Serializer):
+    number = serializers.CharField(max_length=32, help_text="Any format phonenumbers reads; stored in E.164.")
+    reason = serializers.CharField(max_length=REASON_MAX_LENGTH, required=False, allow_blank=True, default="")
+
+    def validate_number(self, value):
+        return e164(value)
+
+
+class DncSearchSerializer(serializers.Serializer):
+    search = serializers.CharField(max_length=32, required=False, allow_blank=True, default="",
+                                   help_text="The start of the number, digits only or formatted.")
+
+
+class DncImportSerializer(serializers.Serializer):
+    """The JSON form of an import; a CSV file (multipart field `file`) takes larger lists."""
+
+    numbers = serializers.ListField(
+        child=serializers.CharField(max_length=64, allow_blank=True), allow_empty=False,
+        max_length=MAX_JSON_IMPORT_NUMBERS,
+    )
+    reason = serializers.CharField(max_length=REASON_MAX_LENGTH, required=False, allow_blank=True, default="")
+
+
+class DncImportReportSerializer(serializers.Serializer):
+    rows = serializers.IntegerField()
+    added = serializers.IntegerField()
+    already_listed = serializers.IntegerField(help_text="On the list already, or repeated in the upload.")
+    invalid = serializers.IntegerField()
+    errors = serializers.ListField(child=serializers.DictField(),
+                                   help_text=f"{{row, value, error}} of the first {MAX_REPORTED_ERRORS} bad rows.")
+    errors_truncated = serializers.BooleanField()
+
+
+class DncCheckQuerySerializer(serializers.Serializer):
+    number = serializers.CharField(max_length=32)
+    timezone = serializers.CharField(max_length=64, required=False, allow_blank=True, default="",
+                                     help_text="The recipient's IANA zone; default: from the number.")
+
+    def validate_number(self, value):
+        return e164(value)
+
+    def validate_timezone(self, value):
+        if value and zone(value) is None:
+            raise serializers.ValidationError(f"'{value}' is not a known IANA time zone.")
+        return value
+
+
+class DncCheckSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    blocked = serializers.BooleanField()
+    lists = serializers.ListField(child=serializers.ChoiceField(choices=["own", "agency"]))
+    timezones = serializers.ListField(child=serializers.CharField())
+    calling_hours_now = serializers.BooleanField()
+    next_allowed_at = serializers.DateTimeField(allow_null=True,
+                                                help_text="Null when the number's zones share no calling hours.")
+
+
+class ComplianceSettingsSerializer(serializers.ModelSerializer):
+    calling_window_start = serializers.TimeField(format="%H:%M")
+    calling_window_end = serializers.TimeField(format="%H:%M", help_text="Exclusive; 00:00 is midnight at day's end.")
+    calling_days = serializers.ListField(child=serializers.ChoiceField(choices=WEEKDAYS), allow_empty=False)
+
+    class Meta:
+        model = ComplianceSettings
+        fields = ["calling_window_start", "calling_window_end", "calling_days", "updated_at"]
+        read_only_fields = ["updated_at"]
+
+    def validate_calling_days(self, value):
+        return [day for day in WEEKDAYS if day in value]
+
+    def validate(self, data):
+        start, end = data["calling_window_start"], data["calling_window_end"]
+        if end != MIDNIGHT and end <= start:
+            raise serializers.ValidationError({"calling_window_end": ["Must be after the start (or 00:00 for midnight)."]})
+        return data

@@ -1,0 +1,113 @@
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, status
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import ApiKey
+from compliance import dnc_csv, selectors, services
+from compliance.api import serializers as s
+from compliance.models import DncEntry
+from config.api.errors import DomainError
+from config.api.validation import validated
+
+MAX_IMPORT_BYTES = 64 * 1024 * 1024
+
+
+def _query(serializer_class, request):
+    query = serializer_class(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return query.validated_data
+
+
+class DncListView(generics.ListAPIView):
+    """The tenant's Do-Not-Call list (on an agency's host: the agency-wide list, which also blocks its
+    clients' calls)."""
+
+    required_permission = {"GET": "compliance.view", "POST": "compliance.manage"}
+    serializer_class = s.DncEntrySerializer
+
+    @extend_schema(parameters=[OpenApiParameter("search", str, description="The start of the number.")])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return selectors.dnc_entries(search=_query(s.DncSearchSerializer, self.request)["search"])
+
+    @extend_schema(request=s.DncEntryCreateSerializer,
+                   responses={201: s.DncEntrySerializer, 200: s.DncEntrySerializer})
+    def post(self, request):
+        """Idempotent: 201 with the new entry, 200 with the existing one when the number is listed already."""
+        data = validated(s.DncEntryCreateSerializer, request)
+        source = DncEntry.Source.API if isinstance(request.auth, ApiKey) else DncEntry.Source.MANUAL
+        entry, created = services.add_dnc_entry(data["number"], source=source, reason=data["reason"],
+                                                actor=request.user)
+        return Response(s.DncEntrySerializer(entry).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class DncEntryView(APIView):
+    required_permission = {"GET": "compliance.view", "*": "compliance.manage"}
+
+    @extend_schema(responses={200: s.DncEntrySerializer})
+    def get(self, request, entry_id):
+        return Response(s.DncEntrySerializer(selectors.get_dnc_entry(entry_id)).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, entry_id):
+        services.remove_dnc_entry(selectors.get_dnc_entry(entry_id), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class DncImportView(APIView):
+    """Bulk add: a CSV file (multipart field `file`; a `number` column, or the number first and the reason
+    second) or JSON `{"numbers": [...], "reason": ""}`. Bad rows are reported by row and skipped."""
+
+    required_permission = "compliance.manage"
+    parser_classes = [JSONParser, MultiPartParser]
+
+    @extend_schema(request=s.DncImportSerializer, responses={200: s.DncImportReportSerializer})
+    def post(self, request):
+        upload = request.FILES.get("file")
+        if upload is not None:
+            if upload.size > MAX_IMPORT_BYTES:
+                raise services.ImportTooLarge(f"The file is larger than {MAX_IMPORT_BYTES // 2**20} MB.",
+                                              errors={"file": ["Too large; split it."]})
+            rows = dnc_csv.read_rows(upload)
+        elif request.content_type.startswith("multipart/"):
+            raise DomainError("Upload the CSV as the `file` field.", errors={"file": ["This field is required."]})
+        else:
+            data = validated(s.DncImportSerializer, request)
+            rows = ((index, value.strip(), data["reason"]) for index, value in enumerate(data["numbers"], 1))
+        report = services.import_dnc(rows, actor=request.user)
+        return Response(s.DncImportReportSerializer(report).data)
+
+
+class DncCheckView(APIView):
+    """Whether a number may be dialed now: on a DNC list (own or agency), inside the calling hours."""
+
+    required_permission = "compliance.view"
+
+    @extend_schema(parameters=[s.DncCheckQuerySerializer], responses={200: s.DncCheckSerializer})
+    def get(self, request):
+        query = _query(s.DncCheckQuerySerializer, request)
+        number, now = query["number"], timezone.now()
+        lists = sorted({label for _, label in selectors.dnc_matches([number])}, key=["own", "agency"].index)
+        zones, allowed = selectors.calling_hours(number, at=now, timezone_hint=query["timezone"])
+        return Response(s.DncCheckSerializer({
+            "number": number, "blocked": bool(lists), "lists": lists, "timezones": zones,
+            "calling_hours_now": allowed == now, "next_allowed_at": allowed,
+        }).data)
+
+
+class ComplianceSettingsView(APIView):
+    required_permission = {"GET": "compliance.view", "PUT": "compliance.manage"}
+
+    @extend_schema(responses={200: s.ComplianceSettingsSerializer})
+    def get(self, request):
+        return Response(s.ComplianceSettingsSerializer(selectors.compliance_settings()).data)
+
+    @extend_schema(request=s.ComplianceSettingsSerializer, responses={200: s.ComplianceSettingsSerializer})
+    def put(self, request):
+        settings = services.update_settings(**validated(s.ComplianceSettingsSerializer, request), actor=request.user)
+        return Response(s.ComplianceSettingsSerializer(settings).data)
