@@ -280,7 +280,7 @@ def _decode(raw: bytes) -> str:
 
 def _delimiter(text: str) -> str:
     """The separator the header line uses most (comma, semicolon, tab or pipe); a one-column file has none."""
-    header = text.lstrip("\r\n").split("\n", 1)[0]
+    header = re.sub(r'"[^"]*"', "", text.lstrip("\r\n").split("\n", 1)[0])  # separators inside quotes do not count
     best = max(DELIMITERS, key=header.count)
     return best if header.count(best) else ","
 

@@ -96,6 +96,12 @@ def test_a_semicolon_separated_latin1_file_is_read_and_accented_headers_become_f
         assert (zoe.phone, zoe.fields) == ("+33142685300", {"prenom": "Zoé", "ville": "Paris"})
 
 
+def test_separators_inside_quoted_headers_do_not_decide_the_delimiter(acme):
+    with tenant_context(acme):
+        services.import_contacts(b'phone;"Notes, private";"Source, first"\n+14155550101;x, y;fair\n')
+        assert Contact.objects.get().fields == {"notes_private": "x, y", "source_first": "fair"}
+
+
 def test_utf8_with_bom_and_tabs_is_read(acme):
     with tenant_context(acme):
         services.import_contacts("\ufeffphone\tfirst_name\n+14155550101\tÅsa\n".encode())
