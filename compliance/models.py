@@ -72,4 +72,5 @@ class ComplianceSettings(models.Model):
         constraints = [models.CheckConstraint(name="compliance_settings_singleton", condition=models.Q(singleton=True))]
 
     def __str__(self):
-        return f"Calling {self.calling_window_start:%H:%M}–{self.calling_window_end:%H:%M} {','.join(self.calling_days)}"
+        days = ",".join(self.calling_days)
+        return f"Calling {self.calling_window_start:%H:%M}–{self.calling_window_end:%H:%M} {days}"

@@ -8,7 +8,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from calls.numbers import to_e164
-from compliance import hours, selectors
+from compliance import selectors
 from compliance.models import AuditEvent, ComplianceSettings, DncEntry
 from config.api.errors import DomainError, Forbidden
 

@@ -96,5 +96,6 @@ class ComplianceSettingsSerializer(serializers.ModelSerializer):
     def validate(self, data):
         start, end = data["calling_window_start"], data["calling_window_end"]
         if end != MIDNIGHT and end <= start:
-            raise serializers.ValidationError({"calling_window_end": ["Must be after the start (or 00:00 for midnight)."]})
+            raise serializers.ValidationError(
+                {"calling_window_end": ["Must be after the start (or 00:00 for midnight)."]})
         return data

@@ -43,7 +43,8 @@ class DncListView(generics.ListAPIView):
         source = DncEntry.Source.API if isinstance(request.auth, ApiKey) else DncEntry.Source.MANUAL
         entry, created = services.add_dnc_entry(data["number"], source=source, reason=data["reason"],
                                                 actor=request.user)
-        return Response(s.DncEntrySerializer(entry).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return Response(s.DncEntrySerializer(entry).data,
+                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 class DncEntryView(APIView):
