@@ -154,6 +154,16 @@ def parse_time(text: str) -> time | None:
     return time(hour % 24, minute)
 
 
+_CHOICES = {"first": 0, "earliest": 0, "second": 1, "third": 2, "last": -1, "latest": -1}
+
+
+def parse_choice(text: str) -> int | None:
+    """Which of the times just offered a caller picks ("the first one", "the second", "the last one"), as a list
+    index; None when they said no such thing."""
+    found = re.search(r"\b(" + "|".join(_CHOICES) + r")\b", (text or "").lower())
+    return _CHOICES[found.group(1)] if found else None
+
+
 def say_time(moment: datetime | time) -> str:
     """"9 am", "9:30 am", "2 pm", "12 pm": how the agent says a slot."""
     hour = moment.hour % 12 or 12

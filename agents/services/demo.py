@@ -1,16 +1,21 @@
 """The demo tenant's receptionist, so a fresh install has an agent to talk to."""
+from agents import library
 from agents.models import Agent
 from agents.services import agents as agent_services
-from agents.services.templates import install_library_template
+from agents.services.templates import install_library_template, update_template
 
 DEMO_TEMPLATE = "medical-receptionist"
 DEMO_AGENT_NAME = "Mia"
 
 
 def seed_demo_agent(tenant) -> Agent:
-    """Idempotent (run inside the tenant's schema): the library's medical receptionist template and
-    an offline agent on it (espeak voice, flow only, knowledge base by full-text search)."""
-    template, _ = install_library_template(DEMO_TEMPLATE)
+    """Idempotent (run inside the tenant's schema): the library's medical receptionist template (its flow kept up
+    to date with the library's until someone edits it) and an offline agent on it (espeak voice, flow only,
+    knowledge base by full-text search)."""
+    template, created = install_library_template(DEMO_TEMPLATE)
+    if not created and template.latest_version.created_by_id is None:
+        # Nobody has edited the seeded flow: bring it up to the library's wording (calls made keep their version).
+        update_template(template, flow=library.template(DEMO_TEMPLATE)["flow"])
     agent = Agent.objects.filter(template=template, name=DEMO_AGENT_NAME).first()
     if agent is not None:
         return agent

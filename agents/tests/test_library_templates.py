@@ -17,11 +17,11 @@ def scheduling_actions(calls):
 
     def check(ctx, params):
         calls.append(("check_availability", params))
-        return ActionResult(ok=True, data={"available_slots": ["9am", "11am"]})
+        return ActionResult(ok=True, data={"available_slots": ["9am", "11am"], "available_day": params["date"]})
 
     def book(ctx, params):
         calls.append(("book_appointment", params))
-        return ActionResult(ok=True, data={"appointment": f"{params['date']} {params['time']}"})
+        return ActionResult(ok=True, data={"appointment": f"{params['date']} at {params['time']}"})
 
     actions.register("check_availability", check, owner="scheduling")
     actions.register("book_appointment", book, owner="scheduling")

@@ -14,7 +14,7 @@ from scheduling.calendars.base import CalendarAPIError
 from scheduling.models import Appointment, Calendar
 from scheduling.services import appointments, availability
 from scheduling.services.calendars import calendar_for
-from scheduling.spoken import parse_date, parse_time, say_date, say_time
+from scheduling.spoken import parse_choice, parse_date, parse_time, say_date, say_time
 
 OFFERED_SLOTS = 3
 # How far ahead to look for the next open day when the asked-for day is full.
@@ -71,21 +71,36 @@ def check_availability(ctx: ActionContext, params: dict) -> ActionResult:
     offered = _offer(slots, wanted)
     return ActionResult(ok=True, data={
         "available_slots": _spoken_list([say_time(slot.start.astimezone(zone)) for slot in offered]),
+        "available_day": say_date(day),
+        # For book_appointment, when the caller then picks "the first one".
+        "offered_slots": " ".join(slot.start.isoformat() for slot in offered),
         "slots": [slot.start.isoformat() for slot in offered],
         "date": day.isoformat(),
     })
+
+
+def _picked_slot(ctx: ActionContext, said: str, zone: ZoneInfo) -> datetime | None:
+    """The offered slot a caller picked by its place in the list ("the second one"), if they did."""
+    offered = str(ctx.variables.get("answers.offered_slots") or "").split()
+    choice = parse_choice(said) if offered else None
+    if choice is None or not -len(offered) <= choice < len(offered):
+        return None
+    return datetime.fromisoformat(offered[choice]).astimezone(zone)
 
 
 def book_appointment(ctx: ActionContext, params: dict) -> ActionResult:
     call = _call(ctx)
     calendar = calendar_for(call.agent if call else None)
     zone = ZoneInfo(calendar.timezone)
-    day = parse_date(params.get("date", ""), _today(calendar))
-    at = parse_time(params.get("time", ""))
-    if day is None or at is None:
-        return ActionResult(ok=False, say="Sorry, I didn't catch the day and time for the appointment.",
-                            data={"error": "unknown_date" if day is None else "unknown_time"})
-    start = datetime.combine(day, at, tzinfo=zone)
+    start = _picked_slot(ctx, params.get("time", ""), zone)
+    if start is None:
+        day = parse_date(params.get("date", ""), _today(calendar))
+        at = parse_time(params.get("time", ""))
+        if day is None or at is None:
+            return ActionResult(ok=False, say="Sorry, I didn't catch the day and time for the appointment.",
+                                data={"error": "unknown_date" if day is None else "unknown_time"})
+        start = datetime.combine(day, at, tzinfo=zone)
+    day = start.date()
     name = (params.get("name") or ctx.variables.get("contact.name") or "").strip()
     reason = (params.get("reason") or "").strip()
     title = " – ".join(part for part in (reason.capitalize() or "Appointment", name) if part)

@@ -53,9 +53,10 @@ def test_a_sandbox_call_books_into_google_calendar_and_the_ics_feed(committed_db
             turn = conversations.start(agent)
             for said in ("book an appointment", "Ann Smith", "a cleaning", "next Monday"):
                 turn = conversations.say(agent, turn.call, said)
-            assert turn.reply == "On next Monday we have 9:30 am, 10:30 am or 11:30 am. Which time would you like?"
+            spoken_day = f"{monday:%A}, {monday:%B} {monday.day}"
+            assert turn.reply == f"On {spoken_day} we have 9:30 am, 10:30 am or 11:30 am. Which time would you like?"
             turn = conversations.say(agent, turn.call, "half past ten")
-            assert turn.reply.startswith("You're booked for next Monday at half past ten.")
+            assert turn.reply.startswith(f"You're booked for {spoken_day} at 10:30 am.")
         assert wait_until(lambda: fake_http.requests_to("POST", EVENTS))
 
     [created] = fake_http.requests_to("POST", EVENTS)

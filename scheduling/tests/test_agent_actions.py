@@ -156,9 +156,10 @@ def test_a_sandbox_call_with_the_medical_receptionist_offers_real_slots_and_book
         turn = conversations.start(agent)
         for said in ("I'd like to book an appointment", "Ann Smith", "a cleaning", "next Monday"):
             turn = conversations.say(agent, turn.call, said)
-        assert turn.reply == "On next Monday we have 9:30 am, 10:30 am or 11:30 am. Which time would you like?"
+        spoken_day = f"{monday:%A}, {monday:%B} {monday.day}"
+        assert turn.reply == f"On {spoken_day} we have 9:30 am, 10:30 am or 11:30 am. Which time would you like?"
         turn = conversations.say(agent, turn.call, "ten thirty")
-        assert turn.reply.startswith("You're booked for next Monday at ten thirty.")
+        assert turn.reply.startswith(f"You're booked for {spoken_day} at 10:30 am.")
         booked = Appointment.objects.get(call=turn.call)
         assert (booked.start, booked.contact_name, booked.title) == (at(monday, 10, 30), "Ann Smith",
                                                                     "A cleaning – Ann Smith")
