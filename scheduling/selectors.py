@@ -62,23 +62,28 @@ def get_integration(integration_id) -> CalendarIntegration:
     return _get(integrations(), integration_id, "calendar integration")
 
 
-def stats(*, now: datetime | None = None) -> dict:
+def stats(*, start_from: datetime | None = None, start_to: datetime | None = None,
+          now: datetime | None = None) -> dict:
+    """Counts over the appointments starting in [start_from, start_to) (default: all of them)."""
     now = now or timezone.now()
-    counts = Appointment.objects.aggregate(
+    counts = appointments(start_from=start_from, start_to=start_to).aggregate(
         total=Count("id"),
         upcoming=Count("id", filter=Q(status=Appointment.Status.SCHEDULED, start__gte=now)),
         next_7_days=Count("id", filter=Q(status=Appointment.Status.SCHEDULED, start__gte=now,
                                          start__lt=now + timedelta(days=7))),
-        booked_by_agents=Count("id", filter=Q(source=Appointment.Source.AGENT)),
-        **{status: Count("id", filter=Q(status=status)) for status in Appointment.Status.values},
+        **{f"status_{status}": Count("id", filter=Q(status=status)) for status in Appointment.Status.values},
+        **{f"source_{source}": Count("id", filter=Q(source=source)) for source in Appointment.Source.values},
     )
-    attended = counts[Appointment.Status.COMPLETED] + counts[Appointment.Status.NO_SHOW]
+    attended = counts[f"status_{Appointment.Status.COMPLETED}"] + counts[f"status_{Appointment.Status.NO_SHOW}"]
     return {
         "total": counts["total"],
         "upcoming": counts["upcoming"],
         "next_7_days": counts["next_7_days"],
-        "booked_by_agents": counts["booked_by_agents"],
-        "by_status": {status: counts[status] for status in Appointment.Status.values},
+        "booked_by_agents": counts[f"source_{Appointment.Source.AGENT}"],
+        # Staff book through the API (and the dashboard on it); Calendly bookings are the invitees' own.
+        "booked_by_staff": counts[f"source_{Appointment.Source.API}"],
+        "by_source": {source: counts[f"source_{source}"] for source in Appointment.Source.values},
+        "by_status": {status: counts[f"status_{status}"] for status in Appointment.Status.values},
         # Of the appointments whose outcome is known, the share nobody came to.
-        "no_show_rate": round(counts[Appointment.Status.NO_SHOW] / attended, 3) if attended else None,
+        "no_show_rate": round(counts[f"status_{Appointment.Status.NO_SHOW}"] / attended, 3) if attended else None,
     }

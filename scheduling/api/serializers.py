@@ -179,8 +179,24 @@ class StatsSerializer(serializers.Serializer):
     upcoming = serializers.IntegerField()
     next_7_days = serializers.IntegerField()
     booked_by_agents = serializers.IntegerField()
+    booked_by_staff = serializers.IntegerField()
+    by_source = serializers.DictField(child=serializers.IntegerField())
     by_status = serializers.DictField(child=serializers.IntegerField())
-    no_show_rate = serializers.FloatField(allow_null=True)
+    no_show_rate = serializers.FloatField(allow_null=True, help_text="No-shows among completed and no-show ones.")
+
+
+def _range_in_order(self, data):
+    if data.get("from") and data.get("to") and data["to"] <= data["from"]:
+        raise serializers.ValidationError({"to": "Must be after from."})
+    return data
+
+
+# Query parameters of the stats: appointments starting in [from, to), either bound optional.
+StatsQuerySerializer = type("StatsQuerySerializer", (serializers.Serializer,), {
+    "from": serializers.DateTimeField(required=False),
+    "to": serializers.DateTimeField(required=False),
+    "validate": _range_in_order,
+})
 
 
 # Query parameters of the appointments list; "from" and "to" are Python keywords, hence type().

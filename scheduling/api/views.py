@@ -200,11 +200,17 @@ class AvailabilityView(APIView):
 
 
 class StatsView(APIView):
+    """Appointments per status and source (agent, staff, Calendly), upcoming ones and the no-show rate, over the
+    appointments starting in [from, to)."""
+
     required_permission = "scheduling.view"
 
-    @extend_schema(responses={200: s.StatsSerializer})
+    @extend_schema(parameters=[s.StatsQuerySerializer], responses={200: s.StatsSerializer})
     def get(self, request):
-        return Response(selectors.stats())
+        query = s.StatsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return Response(selectors.stats(start_from=query.validated_data.get("from"),
+                                        start_to=query.validated_data.get("to")))
 
 
 # Integrations -------------------------------------------------------------------------------

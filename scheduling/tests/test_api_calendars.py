@@ -1,4 +1,6 @@
 """Calendars (business hours per tenant and agent), free slots and stats through the API."""
+from datetime import timedelta
+
 import pytest
 from django_tenants.utils import tenant_context
 
@@ -89,9 +91,38 @@ def test_stats_count_appointments_by_status_and_source(api, alice, acme, calenda
         appointments.cancel(dropped)
         appointments.book(calendar, start=at(monday, 11, 30), title="D")
     stats = api(alice, acme).get("/api/calendar/stats").json()
-    assert stats["total"] == 4 and stats["booked_by_agents"] == 1
+    assert stats["total"] == 4 and (stats["booked_by_agents"], stats["booked_by_staff"]) == (1, 3)
+    assert stats["by_source"] == {"api": 3, "agent": 1, "calendly": 0}
     assert stats["by_status"] == {"scheduled": 1, "completed": 1, "cancelled": 1, "no_show": 1}
     assert stats["no_show_rate"] == 0.5
+    assert stats["upcoming"] == 1
+
+
+def test_stats_cover_the_appointments_starting_in_the_date_range(api, alice, acme, calendar, monday):
+    with tenant_context(acme):
+        appointments.book(calendar, start=at(monday, 9), title="Earlier", source="agent")
+        later = appointments.book(calendar, start=at(monday + timedelta(days=7), 9), title="Later")
+        appointments.update(later, status="no_show")
+    week = {"from": at(monday + timedelta(days=1), 0).isoformat(), "to": at(monday + timedelta(days=8), 0).isoformat()}
+    stats = api(alice, acme).get("/api/calendar/stats", week).json()
+    assert (stats["total"], stats["booked_by_agents"], stats["booked_by_staff"]) == (1, 0, 1)
+    assert stats["by_status"]["no_show"] == 1 and stats["no_show_rate"] == 1.0 and stats["upcoming"] == 0
+
+
+def test_a_stats_range_ending_before_it_starts_is_400_naming_to(api, alice, acme, monday):
+    response = api(alice, acme).get("/api/calendar/stats", {"from": at(monday, 9).isoformat(),
+                                                              "to": at(monday, 8).isoformat()})
+    assert response.status_code == 400 and "to" in response.json()["errors"]
+
+
+def test_a_bad_stats_date_is_400_naming_it(api, alice, acme):
+    response = api(alice, acme).get("/api/calendar/stats", {"from": "last week"})
+    assert response.status_code == 400 and "from" in response.json()["errors"]
+
+
+def test_stats_need_a_member_of_the_tenant(api, charlie, acme):
+    assert api(charlie, acme).get("/api/calendar/stats").status_code == 403
+    assert api(None, acme).get("/api/calendar/stats").status_code == 401
 
 
 def test_stats_are_per_tenant(api, bob, globex, acme, calendar, monday):
