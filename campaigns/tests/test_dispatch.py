@@ -244,3 +244,35 @@ def test_calls_not_placed_by_a_campaign_are_left_alone(acme, agent, twilio_api):
         call, _ = place_call(acme, agent=agent, to_number="+14152000000", idempotency_key="manual-1")
         apply_status(call, Call.Status.NO_ANSWER)
         assert not Attempt.objects.exists()
+
+
+def test_a_number_put_on_the_dnc_list_after_the_start_is_skipped_undialed(acme, agent, twilio_api):
+    from compliance.services import add_dnc_entry
+
+    with tenant_context(acme):
+        started(agent, 1)
+        add_dnc_entry("+14152000000")
+        dial_all(dispatch.tick())
+        attempt = Attempt.objects.get()
+        assert (attempt.status, attempt.outcome, attempt.call) == ("skipped_dnc", "on_dnc_list", None)
+    assert twilio_api.requests == []
+
+
+def test_outside_the_recipients_calling_hours_the_attempt_waits_for_the_next_allowed_time(acme, agent, twilio_api):
+    from datetime import time
+    from zoneinfo import ZoneInfo
+
+    from compliance.services import next_allowed_dial_time, update_settings
+    from config.weekly_hours import WEEKDAYS
+
+    now = timezone.now()
+    today_there = WEEKDAYS[now.astimezone(ZoneInfo("America/Los_Angeles")).weekday()]  # +1415 is San Francisco
+    with tenant_context(acme):
+        update_settings(calling_window_start=time(0), calling_window_end=time(0),
+                        calling_days=[day for day in WEEKDAYS if day != today_there])
+        started(agent, 1, now)
+        dial_all(dispatch.tick(now=now), now)
+        attempt = Attempt.objects.get()
+        assert (attempt.status, attempt.dialed_at) == ("pending", None)
+        assert attempt.due_at == next_allowed_dial_time("+14152000000", at=now) > now
+    assert twilio_api.requests == []
