@@ -1,17 +1,23 @@
-"""N concurrent simulated phone calls against one daphne process, with instant fake STT and TTS.
+"""N concurrent simulated phone calls against one daphne process, with instant fake STT and TTS, and the same
+load against a baseline: a bare `websockets` server doing only the per-frame work (`bench/media_baseline.py`).
 
-    .venv/bin/python bench/media_streams.py [--calls 10 50 100 200] [--seconds 20] [--clients 2]
+    .venv/bin/python bench/media_streams.py [--calls 10 50 100 200] [--seconds 20] [--clients 2] [--no-pin]
 
 Each call is Twilio's side of a media stream in real time (`calls.simulator`): 50 frames a second each
-way, the caller talking for 0.8 s every few seconds, marks echoed as audio plays. Printed per N:
+way, the caller talking for 0.8 s every few seconds, marks echoed as audio plays. Printed per N and server:
 - frames/s: media frames handled by the server per second (caller frames in + agent frames out);
 - late: 20 ms slots in the middle of an agent answer with no audio to play (gaps a caller would hear);
 - turn overhead p50/p99: from the caller's last speech frame to the first frame of the answer, minus the
   end-of-turn silence the pipeline waits for (`calls.media.vad.END_SILENCE_MS`): queueing, the engine,
   the database writes, the event loop; STT and TTS take no time here;
 - first frame p50/p99: from `start` to the first frame of the greeting;
-- server memory (RSS) at the end of the run.
+- server memory (RSS) at the end of the run; the 1-minute load average when the row was printed (the
+  machine is shared);
+then "ours/base": our figure over the baseline's (late and turn p99 as differences, in frames and ms).
 Goal: 200 calls with no late frames and p99 turn overhead < 20 ms. Uses its own database.
+
+With two or more cores (and unless `--no-pin`), each server runs pinned to core 0 and the caller processes
+to the other cores, so the figures are the server's own capacity on one core, not a share of it.
 
 The server process is `daphne bench.media_streams:application`: the platform's ASGI application with the
 instant providers registered under the name "instant".
@@ -136,11 +142,13 @@ def new_calls(tenant, agent, count):
             for _ in range(count))]
 
 
-def start_server(port):
-    server = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "bench.media_streams:application"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
+SERVER_CORE = 0
+
+
+def start_server(port, command, pin):
+    server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if pin:
+        os.sched_setaffinity(server.pid, {SERVER_CORE})
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -149,7 +157,7 @@ def start_server(port):
         except OSError:
             time.sleep(0.1)
     server.kill()
-    raise SystemExit("daphne did not start: " + server.stderr.read().decode()[-2000:])
+    raise SystemExit(f"{command} did not start: " + server.stderr.read().decode()[-2000:])
 
 
 def rss_mb(pid) -> float:
@@ -172,7 +180,7 @@ async def one_call(url, call_id, call_sid, seconds, delay):
         return await simulate(transport, script, call_id=call_id, tenant=TENANT, call_sid=call_sid, realtime=True)
 
 
-def caller_process(url, calls, seconds, spread, queue):
+def caller_process(url, calls, seconds, spread, queue, cores):
     async def run():
         started = time.monotonic()
         results = await asyncio.gather(*(one_call(url, call_id, sid, seconds, spread * i / max(1, len(calls)))
@@ -181,14 +189,17 @@ def caller_process(url, calls, seconds, spread, queue):
 
     import gc
 
+    if cores:
+        os.sched_setaffinity(0, cores)
     gc.freeze()
     results, elapsed = asyncio.run(run())
     from calls.media.vad import END_SILENCE_MS
 
-    summary = {"errors": 0, "frames": 0, "late": 0, "first": [], "overheads": [], "elapsed": elapsed}
+    summary = {"errors": 0, "error": "", "frames": 0, "late": 0, "first": [], "overheads": [], "elapsed": elapsed}
     for result in results:
         if isinstance(result, BaseException):
             summary["errors"] += 1
+            summary["error"] = summary["error"] or f"{type(result).__name__}: {result}"[:200]
             continue
         summary["frames"] += result.frames_sent + result.frames_received
         summary["late"] += result.late_frames
@@ -205,14 +216,15 @@ def percentile(values, fraction):
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def run(tenant, agent, url, server_pid, count, seconds, clients):
+def run(tenant, agent, url, server_pid, count, seconds, clients, cores) -> dict:
     from django.db import connections
 
     calls = new_calls(tenant, agent, count)
     # Forked callers must not share (and on exit close) this process's database connection.
     connections.close_all()
     queue = multiprocessing.Queue()
-    workers = [multiprocessing.Process(target=caller_process, args=(url, calls[i::clients], seconds, 2.0, queue))
+    workers = [multiprocessing.Process(target=caller_process,
+                                       args=(url, calls[i::clients], seconds, 2.0, queue, cores))
                for i in range(clients)]
     for worker in workers:
         worker.start()
@@ -223,10 +235,28 @@ def run(tenant, agent, url, server_pid, count, seconds, clients):
     elapsed = max(summary["elapsed"] for summary in summaries)
     overheads = [value for summary in summaries for value in summary["overheads"]]
     first = [value for summary in summaries for value in summary["first"]]
-    print(f"{count:>5} {sum(s['frames'] for s in summaries) / elapsed:>10.0f} {sum(s['late'] for s in summaries):>6}"
-          f" {percentile(overheads, 0.5):>9.1f} {percentile(overheads, 0.99):>9.1f}"
-          f" {percentile(first, 0.5):>9.1f} {percentile(first, 0.99):>9.1f} {memory:>8.0f}"
-          f" {sum(s['errors'] for s in summaries):>7}  ({len(overheads)} turns)", flush=True)
+    return {"frames": sum(s["frames"] for s in summaries) / elapsed, "late": sum(s["late"] for s in summaries),
+            "turn50": percentile(overheads, 0.5), "turn99": percentile(overheads, 0.99),
+            "first50": percentile(first, 0.5), "first99": percentile(first, 0.99), "rss": memory,
+            "errors": sum(s["errors"] for s in summaries), "turns": len(overheads),
+            "error": next((s["error"] for s in summaries if s["error"]), "")}
+
+
+def print_row(label, count, row):
+    print(f"{label:<9} {count:>5} {row['frames']:>10.0f} {row['late']:>6} {row['turn50']:>9.1f} {row['turn99']:>9.1f}"
+          f" {row['first50']:>9.1f} {row['first99']:>9.1f} {row['rss']:>8.0f} {row['errors']:>7}"
+          f" {os.getloadavg()[0]:>6.2f}  ({row['turns']} turns)", flush=True)
+    if row["error"]:
+        print(f"{'':<9} first error: {row['error']}", flush=True)
+
+
+def print_ratios(count, ours, base):
+    def ratio(key):
+        return ours[key] / base[key] if base[key] else float("nan")
+
+    print(f"{'ours/base':<9} {count:>5} {ratio('frames'):>9.2f}x {ours['late'] - base['late']:>+6}"
+          f" {ratio('turn50'):>8.2f}x {ratio('turn99'):>8.2f}x {ratio('first50'):>8.2f}x {ratio('first99'):>8.2f}x"
+          f" {ratio('rss'):>7.2f}x   turn p99 {ours['turn99'] - base['turn99']:+.1f} ms", flush=True)
 
 
 def main():
@@ -234,20 +264,35 @@ def main():
     parser.add_argument("--calls", type=int, nargs="+", default=[10, 50, 100, 200])
     parser.add_argument("--seconds", type=float, default=20, help="Length of each call.")
     parser.add_argument("--clients", type=int, default=2, help="Processes playing the callers.")
-    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--port", type=int, default=8765, help="Ours; the baseline listens on the next port.")
+    parser.add_argument("--pin", action=argparse.BooleanOptionalAction, default=len(os.sched_getaffinity(0)) >= 2,
+                        help="Server on core 0, callers on the others.")
     args = parser.parse_args()
 
     tenant, agent = set_up()
-    server = start_server(args.port)
-    url = f"ws://127.0.0.1:{args.port}/ws/twilio/media/"
+    cores = set(sorted(os.sched_getaffinity(0))[1:]) if args.pin else None
+    ours = start_server(args.port, [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(args.port),
+                                    "bench.media_streams:application"], args.pin)
+    base = start_server(args.port + 1, [sys.executable, "bench/media_baseline.py", str(args.port + 1)], args.pin)
+    servers = [("ours", ours, f"ws://127.0.0.1:{args.port}/ws/twilio/media/"),
+               ("baseline", base, f"ws://127.0.0.1:{args.port + 1}/")]
     try:
-        print(f"{'calls':>5} {'frames/s':>10} {'late':>6} {'turn p50':>9} {'turn p99':>9} {'1st p50':>9}"
-              f" {'1st p99':>9} {'RSS MB':>8} {'errors':>7}   (ms)")
+        print(f"{'server':<9} {'calls':>5} {'frames/s':>10} {'late':>6} {'turn p50':>9} {'turn p99':>9} {'1st p50':>9}"
+              f" {'1st p99':>9} {'RSS MB':>8} {'errors':>7} {'load1':>6}   (ms; pinned: {args.pin})")
         for count in args.calls:
-            run(tenant, agent, url, server.pid, count, args.seconds, args.clients)
+            rows = {}
+            for label, server, url in servers:
+                rows[label] = run(tenant, agent, url, server.pid, count, args.seconds, args.clients, cores)
+                print_row(label, count, rows[label])
+            print_ratios(count, rows["ours"], rows["baseline"])
     finally:
-        server.terminate()
-        server.wait(10)
+        for _, server, _ in servers:
+            server.terminate()
+        for _, server, _ in servers:
+            try:
+                server.wait(10)
+            except subprocess.TimeoutExpired:
+                server.kill()
 
 
 if __name__ == "__main__":
