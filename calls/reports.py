@@ -42,7 +42,8 @@ def period_report(calls, *, title: str, date_from, date_to, tz) -> bytes:
         Spacer(0, 4 * mm),
         *_section("Totals", _totals(stats)),
         *_section("Sentiment", _sentiment(stats)),
-        *_section("Calls per day", [["Date", "Total", "Answered", "Inbound", "Outbound", *map(str.capitalize, SENTIMENTS)]]
+        *_section("Calls per day",
+                  [["Date", "Total", "Answered", "Inbound", "Outbound", *map(str.capitalize, SENTIMENTS)]]
                   + [[row["date"], row["total"], row["answered"], row["inbound"], row["outbound"],
                       *(row[sentiment] for sentiment in SENTIMENTS)] for row in per_day]),
         *_section("Agents", [["Agent", "Calls", "Answered", "Success rate", "Avg duration (s)", "Billable min",
