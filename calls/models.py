@@ -62,6 +62,10 @@ class Call(models.Model):
     # agent's voicemail message if it has one, else hang up.
     voicemail_action = models.CharField(max_length=16, choices=VoicemailAction.choices, blank=True)
     answered_by = models.CharField(max_length=32, blank=True, help_text="Twilio answering machine detection result.")
+    # Staff controls of a live call. On hold the caller hears music and no media stream runs until it is
+    # resumed; muted, the media session sends no agent audio and takes no caller turn.
+    on_hold = models.BooleanField(default=False)
+    agent_muted = models.BooleanField(default=False)
     recording_sid = models.CharField(max_length=64, blank=True)
     recording_url = models.URLField(max_length=500, blank=True)
     recording_duration = models.PositiveIntegerField(null=True, blank=True)

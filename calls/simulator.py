@@ -13,7 +13,7 @@ of audio time per turn.
 
 The script is a list of steps: `Say` (caller speech, then the silence that ends the turn), `WaitForAgent`
 (until the agent's answer has played), `Interrupt` (speech after some of the agent's audio), `Pause`,
-`Press` (DTMF) and `HangUp`. `simulate(...)` runs it over any transport with `send(text)` and
+`Press` (DTMF), `HangUp`, and `Do` (something outside the call happens then, e.g. a staff control in tests). `simulate(...)` runs it over any transport with `send(text)` and
 `receive() -> str | None` (None once closed): `channels_transport` for tests in process,
 `websocket_transport` for a running server.
 """
@@ -22,6 +22,7 @@ import base64
 import itertools
 import time
 from dataclasses import dataclass, field
+from typing import Awaitable, Callable
 
 import orjson
 import websockets
@@ -74,6 +75,13 @@ class Press:
 @dataclass(frozen=True)
 class HangUp:
     pass
+
+
+@dataclass(frozen=True)
+class Do:
+    """Awaits `action()` (a coroutine function) before the next step; the caller's clock stands still meanwhile."""
+
+    action: Callable[[], Awaitable]
 
 
 @dataclass
@@ -274,6 +282,8 @@ class _Twilio:
                                  "streamSid": self.stream_sid, "dtmf": {"track": "inbound_track", "digit": digit}})
                 self.last_speech_sent_at = time.monotonic()
                 await self.tick()
+        elif isinstance(step, Do):
+            await step.action()
         elif isinstance(step, HangUp):
             await self.send({"event": "stop", "sequenceNumber": str(next(self.sequence)),
                              "streamSid": self.stream_sid,

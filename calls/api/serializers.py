@@ -8,6 +8,7 @@ from calls.models import (
     AnalysisProfile, Call, CallFeedback, CallNote, CallTurn, PhoneNumber, ShareLink, TurnCorrection, TwilioAccount,
 )
 from calls.numbers import to_e164
+from calls.services.controls import ACTIONS as CONTROL_ACTIONS
 
 
 class E164Field(serializers.CharField):
@@ -92,7 +93,7 @@ class CallSerializer(serializers.ModelSerializer):
         model = Call
         fields = ["id", "direction", "status", "agent", "agent_name", "from_number", "to_number", "twilio_call_sid",
                   "started_at", "ended_at", "duration_seconds", "end_reason", "answered_by", "sentiment", "success",
-                  "summary", "tags", "is_test", "external_id", "created_at"]
+                  "summary", "tags", "is_test", "external_id", "on_hold", "agent_muted", "created_at"]
 
 
 class CallTurnSerializer(serializers.ModelSerializer):
@@ -291,3 +292,20 @@ class ExportQuerySerializer(CallFilterSerializer):
 class TrainingQuerySerializer(serializers.Serializer):
     agent = serializers.IntegerField(min_value=1, required=False)
     applied = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class CallControlSerializer(serializers.Serializer):
+    """One staff control of a live call: `transfer` needs `to` (`mode` warm: the person hears who calls and
+    `note` before being bridged); `takeover` needs the staff member's `phone`."""
+
+    action = serializers.ChoiceField(choices=CONTROL_ACTIONS)
+    to = E164Field(max_length=32, required=False, default="")
+    mode = serializers.ChoiceField(choices=["cold", "warm"], default="cold")
+    phone = E164Field(max_length=32, required=False, default="")
+    note = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+
+    def validate(self, data):
+        needed = {"transfer": "to", "takeover": "phone"}.get(data["action"])
+        if needed and not data.get(needed):
+            raise serializers.ValidationError({needed: [f"Required to {data['action']} a call."]})
+        return data

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from calls.api import views
+from calls.api import live_views, views
 
 urlpatterns = [
     path("twilio-account", views.TwilioAccountView.as_view(), name="twilio-account"),
@@ -12,6 +12,7 @@ urlpatterns = [
     path("calls/stats/summary", views.CallStatsView.as_view(), name="call-stats"),
     path("calls/<int:call_id>", views.CallView.as_view(), name="call"),
     path("calls/<int:call_id>/end", views.EndCallView.as_view(), name="call-end"),
+    path("calls/<int:call_id>/control", live_views.CallControlView.as_view(), name="call-control"),
     path("calls/<int:call_id>/notes", views.CallNotesView.as_view(), name="call-notes"),
     path("calls/<int:call_id>/tags", views.CallTagsView.as_view(), name="call-tags"),
     path("agents/<int:agent_id>/analysis-profile", views.AnalysisProfileView.as_view(), name="analysis-profile"),

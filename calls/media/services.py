@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
-from twilio.twiml.voice_response import VoiceResponse
 
 from agents.engine import EXAMPLES_LIMIT, AgentConfig, Engine
 from agents.providers import registry
@@ -19,6 +18,7 @@ from calls import selectors
 from calls import services as calls
 from calls.models import Call, CallTurn
 from calls.twilio import client as twilio
+from calls.twilio import twiml
 from calls.twilio.client import TwilioError
 
 
@@ -44,6 +44,7 @@ class LiveCall:
     language: str
     max_duration_seconds: int
     silence_timeout_ms: int
+    muted: bool = False
 
 
 def open_stream(call_id, call_sid: str) -> LiveCall:
@@ -58,6 +59,8 @@ def open_stream(call_id, call_sid: str) -> LiveCall:
         raise StreamRefused("no such call in this tenant")
     if call.is_finished:
         raise StreamRefused("the call has ended")
+    if call.on_hold:
+        raise StreamRefused("the call is on hold")
     if not call_sid or call.twilio_call_sid != call_sid:
         raise StreamRefused("the stream's CallSid is not this call's")
     with transaction.atomic():
@@ -76,7 +79,7 @@ def open_stream(call_id, call_sid: str) -> LiveCall:
         stt=build_provider("stt", stt_name), tts=build_provider("tts", agent.tts_provider),
         tts_name=agent.tts_provider, voice=agent.voice_id, language=agent.language,
         max_duration_seconds=agent.max_call_seconds or settings.CALL_MAX_DURATION_SECONDS,
-        silence_timeout_ms=settings.CALL_SILENCE_TIMEOUT_MS,
+        silence_timeout_ms=settings.CALL_SILENCE_TIMEOUT_MS, muted=call.agent_muted,
     )
 
 
@@ -123,26 +126,25 @@ def record_interruption(turn_id: int, heard_text: str, state: dict) -> dict:
 
 
 def end_call(call_id: int, *, end_reason: str, transfer_to: str = "", status=Call.Status.COMPLETED,
-             telephony: bool = True) -> str:
+             telephony: bool = True) -> dict | None:
     """Finishes the call record and, with `telephony`, ends the Twilio call for real (or hands it to `transfer_to`).
 
-    Returns the call's final status. A Twilio failure is logged on the call, never raised: the record is
-    finished either way, and Twilio ends a call whose stream closes with nothing left to do.
+    Returns the call's final `{"status", "end_reason"}` (the first outcome, if staff already ended or handed
+    it over), or None for a call on hold: its stream closed because of the hold, and the call goes on.
+    A Twilio failure is logged on the call, never raised: the record is finished either way, and Twilio
+    ends a call whose stream closes with nothing left to do.
     """
     call = Call.objects.get(pk=call_id)
+    if call.on_hold and not call.is_finished:
+        return None
     account = selectors.twilio_account()
     if telephony and account is not None and call.twilio_call_sid:
         try:
             if transfer_to:
-                twilio.update_call(account, call.twilio_call_sid, twiml=transfer_twiml(transfer_to))
+                twilio.update_call(account, call.twilio_call_sid, twiml=twiml.dial(transfer_to))
             else:
                 twilio.update_call(account, call.twilio_call_sid, status="completed")
         except TwilioError:
             end_reason = f"{end_reason}; twilio_update_failed"
-    return calls.finish_call(call, status=status, end_reason=end_reason[:64]).status
-
-
-def transfer_twiml(number: str) -> str:
-    response = VoiceResponse()
-    response.dial(number)
-    return str(response)
+    final = calls.finish_call(call, status=status, end_reason=end_reason[:64])
+    return {"status": final.status, "end_reason": final.end_reason}

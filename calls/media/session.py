@@ -13,10 +13,12 @@ import asyncio
 import logging
 import time
 
+from channels.layers import get_channel_layer
+
 from agents.audio import FRAME_MS, mulaw_to_pcm, rms
 from agents.engine import Event
 from agents.providers.base import Expectation, ProviderError
-from calls import live
+from calls import groups
 from calls.media import services
 from calls.models import Call
 from calls.media.playback import Player, Response
@@ -68,18 +70,22 @@ class CallSession:
         self.over_agent = False
         self.last_voiced_at = 0.0
         self.digits, self.digit_gap = "", 0
+        # Staff muted the agent: no agent audio goes out and the caller's turns are not taken.
+        self.muted = call.muted
         self._worker: asyncio.Task | None = None
         self._barge_in: asyncio.Task | None = None
+        self._controls: asyncio.Task | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------------------
     def begin(self, started_at: float) -> None:
         self.player.start()
         self._worker = asyncio.ensure_future(self._work())
+        self._controls = asyncio.ensure_future(self._listen())
         self.events.put_nowait(("start", started_at))
 
     async def stop(self) -> None:
         self.closing = True
-        for task in (self._worker, self._barge_in):
+        for task in (self._worker, self._barge_in, self._controls):
             if task is not None and task is not asyncio.current_task():
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
@@ -107,6 +113,9 @@ class CallSession:
         if self.closing:
             return
         self.frames += 1
+        if self.muted:
+            self._check_duration()
+            return
         signal = self.detector.push(mulaw, rms(mulaw_to_pcm(mulaw)))
         agent_talking = self.player.active
         if signal is TurnDetector.SPEECH:
@@ -126,6 +135,9 @@ class CallSession:
             self.digit_gap += 1
             if self.digit_gap * FRAME_MS >= DTMF_GAP_MS:
                 self._flush_digits()
+        self._check_duration()
+
+    def _check_duration(self) -> None:
         if self.frames >= self.max_frames:
             # The agent stops at once, whatever the worker is doing; the goodbye follows in order.
             self.closing = True
@@ -144,7 +156,7 @@ class CallSession:
             self.events.put_nowait(("silence", self._clock()))
 
     def on_dtmf(self, digit: str) -> None:
-        if self.closing:
+        if self.closing or self.muted:
             return
         if self.player.active and self._barge_in is None:
             self._barge_in = asyncio.ensure_future(self._interrupt(reset=True))
@@ -155,6 +167,32 @@ class CallSession:
 
     def on_mark(self, name: str) -> None:
         self.player.on_mark(name)
+
+    def on_control(self, action: str) -> None:
+        """A staff control for this call's media (the others act on the Twilio call itself)."""
+        if action == "mute" and not self.muted:
+            self.muted = True
+            self.detector.reset()
+            self.digits, self.digit_gap = "", 0
+            if self.player.active and self._barge_in is None:
+                self._barge_in = asyncio.ensure_future(self._interrupt(reset=True))
+        elif action == "unmute" and self.muted:
+            self.muted = False
+            self.detector.reset()
+            self.quiet = 0
+
+    async def _listen(self) -> None:
+        """Staff controls through the call's control group: the API or live view may be in another process."""
+        layer = get_channel_layer()
+        channel = await layer.new_channel()
+        group = groups.control_group(self.call.schema, self.call.call_id)
+        await layer.group_add(group, channel)
+        try:
+            while True:
+                message = await layer.receive(channel)
+                self.on_control(message.get("action", ""))
+        finally:
+            await layer.group_discard(group, channel)
 
     def _flush_digits(self) -> None:
         self.events.put_nowait(("dtmf", self.digits, self._clock()))
@@ -192,6 +230,8 @@ class CallSession:
             await self._end(args[0])
             return True
         if self.caller_gone and kind != "interruption":
+            return False
+        if self.muted and kind in ("utterance", "dtmf", "silence"):
             return False
         if kind == "start":
             if self.state:
@@ -235,7 +275,7 @@ class CallSession:
         response = self.player.new_response()
         synthesis_ms = 0.0
         for text in utterances:
-            if response.interrupted:
+            if response.interrupted or self.muted:
                 break
             audio, spent = await offload(self.speech.synthesize, text)
             synthesis_ms += spent
@@ -258,7 +298,7 @@ class CallSession:
         )
         response.turn_id = turns[-1]["id"]
         for turn in turns:
-            await live.broadcast(self.call.schema, self.call.call_id, {"type": "turn", "turn": turn})
+            await groups.broadcast(self.call.schema, self.call.call_id, {"type": "turn", "turn": turn})
         if not result.ended:
             return False
         self.closing = True
@@ -276,7 +316,7 @@ class CallSession:
                                          self.state, Event.interruption(heard))
         self.state = result.state
         turn = await _record_interruption(self.tenant, response.turn_id, heard, result.state)
-        await live.broadcast(self.call.schema, self.call.call_id, {"type": "turn_updated", "turn": turn})
+        await groups.broadcast(self.call.schema, self.call.call_id, {"type": "turn_updated", "turn": turn})
 
     async def _end(self, reason: str, *, transfer_to: str = "", status=Call.Status.COMPLETED) -> None:
         """Finishes the record, ends the Twilio call (unless the caller already did) and closes the stream."""
@@ -286,7 +326,7 @@ class CallSession:
         self.detector.reset()
         final = await offload_in_tenant(self.tenant, services.end_call, self.call.call_id, end_reason=reason,
                                         transfer_to=transfer_to, status=status, telephony=not self.caller_gone)
-        await live.broadcast(self.call.schema, self.call.call_id,
-                             {"type": "state", "status": final, "end_reason": reason})
+        if final is not None:  # None: staff put the call on hold, which closed the stream
+            await groups.broadcast(self.call.schema, self.call.call_id, {"type": "state", **final})
         if not self.caller_gone:
             await self._close()

@@ -27,7 +27,7 @@ class NoTwilioAccount(DomainError):
                          errors={"twilio_account": ["Not connected."]})
 
 
-def _account() -> TwilioAccount:
+def require_account() -> TwilioAccount:
     account = selectors.twilio_account()
     if account is None:
         raise NoTwilioAccount()
@@ -46,7 +46,7 @@ def connect_twilio_account(*, account_sid, auth_token, **limits) -> TwilioAccoun
 
 
 def update_limits(**limits) -> TwilioAccount:
-    account = _account()
+    account = require_account()
     for name, value in limits.items():
         setattr(account, name, value)
     account.save(update_fields=[*limits, "updated_at"])
@@ -75,7 +75,7 @@ def _refuse_known(number: str) -> None:
 
 def import_number(tenant, *, number, agent=None, inbound_enabled=True) -> PhoneNumber:
     """A number the tenant already owns in its Twilio account; its voice webhook is pointed at us."""
-    account = _account()
+    account = require_account()
     _refuse_known(number)
     owned = twilio.find_incoming_number(account, number)
     if owned is None:
@@ -87,7 +87,7 @@ def import_number(tenant, *, number, agent=None, inbound_enabled=True) -> PhoneN
 
 
 def search_numbers(*, country, area_code=None, contains=None) -> list[dict]:
-    found = twilio.search_available(_account(), country=country, area_code=area_code, contains=contains)
+    found = twilio.search_available(require_account(), country=country, area_code=area_code, contains=contains)
     return [
         {"number": item.phone_number, "friendly_name": item.friendly_name, "locality": item.locality or "",
          "region": item.region or "", "country": item.iso_country, "capabilities": item.capabilities or {}}
@@ -96,7 +96,7 @@ def search_numbers(*, country, area_code=None, contains=None) -> list[dict]:
 
 
 def buy_number(tenant, *, number, agent=None, inbound_enabled=True) -> PhoneNumber:
-    account = _account()
+    account = require_account()
     _refuse_known(number)
     bought = twilio.buy_number(account, tenant, number)
     return _save_number(number=number, twilio_sid=bought.sid, friendly_name=bought.friendly_name or "",
@@ -219,5 +219,5 @@ def record_machine_detection(params, *, call_id) -> Call | None:
     if answered_by in MACHINE_RESULTS and not call.is_finished and call.twilio_call_sid:
         voicemail = call.agent.voicemail_message if call.agent else ""
         changes = {"twiml": twiml.say_and_hang_up(voicemail)} if voicemail else {"status": "completed"}
-        twilio.update_call(_account(), call.twilio_call_sid, **changes)
+        twilio.update_call(require_account(), call.twilio_call_sid, **changes)
     return call

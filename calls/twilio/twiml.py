@@ -1,7 +1,9 @@
-"""The TwiML the platform answers voice webhooks with."""
-from twilio.twiml.voice_response import Connect, VoiceResponse
+"""The TwiML the platform answers voice webhooks with, and replaces a live call's TwiML with."""
+from twilio.twiml.voice_response import Connect, Dial, VoiceResponse
 
 MEDIA_STREAM_PATH = "/ws/twilio/media/"
+# Twilio's own public hold music (the one its hold-music Twimlet plays).
+HOLD_MUSIC_URL = "https://com.twilio.music.classical.s3.amazonaws.com/BusyStrings.mp3"
 
 
 def media_stream_url(public_url: str) -> str:
@@ -27,4 +29,32 @@ def say_and_hang_up(message: str, *, language: str = "en-US") -> str:
     if message:
         response.say(message, language=language)
     response.hangup()
+    return str(response)
+
+
+def hold(music_url: str = HOLD_MUSIC_URL) -> str:
+    """Hold music until the call's TwiML is replaced again (`loop="0"` repeats for ever)."""
+    response = VoiceResponse()
+    response.play(music_url, loop=0)
+    return str(response)
+
+
+def dial(number: str, *, say: str = "", whisper_url: str = "", language: str = "en-US") -> str:
+    """Hand the caller to `number`; with `whisper_url` the answering person first hears that TwiML (a warm
+    transfer: Twilio runs a `<Number url>` on the called party's side before bridging the two)."""
+    response = VoiceResponse()
+    if say:
+        response.say(say, language=language)
+    if whisper_url:
+        target = Dial()
+        target.number(number, url=whisper_url, method="POST")
+        response.append(target)
+    else:
+        response.dial(number)
+    return str(response)
+
+
+def say(message: str, *, language: str = "en-US") -> str:
+    response = VoiceResponse()
+    response.say(message, language=language)
     return str(response)

@@ -1,4 +1,5 @@
-"""Twilio's webhooks: `/api/webhooks/twilio/<tenant>/<kind>` where kind is voice, status, recording or amd.
+"""Twilio's webhooks: `/api/webhooks/twilio/<tenant>/<kind>` where kind is voice, status, recording, amd or
+whisper (what the person a call is transferred to hears before being bridged).
 
 They arrive on the shared public host, so the tenant comes from the URL we gave Twilio; every request
 must carry a valid X-Twilio-Signature made with that tenant's auth token, or it gets 403 and changes
@@ -13,7 +14,7 @@ from django.views.decorators.http import require_POST
 from django_tenants.utils import get_public_schema_name, tenant_context
 
 from calls import selectors
-from calls.services import telephony
+from calls.services import controls, telephony
 from calls.twilio.signature import is_signed_by_twilio, public_url
 from config.api.errors import DomainError, error_response
 from tenants.models import Tenant
@@ -34,7 +35,7 @@ def _forbidden(request):
 @csrf_exempt
 @require_POST
 def twilio_webhook(request, tenant_slug, kind):
-    if kind != "voice" and kind not in CALLBACKS:
+    if kind not in ("voice", "whisper") and kind not in CALLBACKS:
         return error_response(request, 404, "Unknown Twilio webhook.", "not_found")
     tenant = Tenant.objects.exclude(schema_name=get_public_schema_name()).filter(slug=tenant_slug).first()
     if tenant is None:
@@ -48,6 +49,9 @@ def twilio_webhook(request, tenant_slug, kind):
             call_id = request.GET.get("call_id")
             if kind == "voice":
                 document = telephony.answer_voice(tenant, request.POST, call_id=call_id, public_url=public_url(request))
+                return HttpResponse(document, content_type="text/xml")
+            if kind == "whisper":
+                document = controls.whisper(call_id, note=request.GET.get("note", ""))
                 return HttpResponse(document, content_type="text/xml")
             CALLBACKS[kind](request.POST, call_id=call_id)
             return HttpResponse(status=204)

@@ -1,0 +1,35 @@
+"""Channel-layer groups of a live call, named by schema so tenants never share one.
+
+- the live group: staff watching `/ws/calls/{id}/live/` (turns, state, staff controls);
+- the control group: the call's media session, in whichever process holds its stream (mute, unmute).
+"""
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import connection, transaction
+
+
+def live_group(schema: str, call_id: int) -> str:
+    return f"call-live.{schema}.{call_id}"
+
+
+def control_group(schema: str, call_id: int) -> str:
+    return f"call-control.{schema}.{call_id}"
+
+
+async def broadcast(schema: str, call_id: int, event: dict) -> None:
+    await get_channel_layer().group_send(live_group(schema, call_id), {"type": "live.event", "event": event})
+
+
+def on_commit_send(call_id: int, *, live: dict | None = None, control: dict | None = None) -> None:
+    """From sync code in the call's tenant schema: once committed, tell the watchers (`live`) and the media
+    session (`control`, a `call.control` message)."""
+    schema = connection.schema_name
+
+    def send():
+        layer = get_channel_layer()
+        if control is not None:
+            async_to_sync(layer.group_send)(control_group(schema, call_id), {"type": "call.control", **control})
+        if live is not None:
+            async_to_sync(layer.group_send)(live_group(schema, call_id), {"type": "live.event", "event": live})
+
+    transaction.on_commit(send)
