@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from compliance.models import AuditEvent, ComplianceSettings, DncEntry
+from compliance.models import AuditEvent, ComplianceSettings, DncEntry, DncImport
 from config.admin import TenantSchemaAdmin
 
 
@@ -42,6 +42,22 @@ class DncEntryAdmin(TenantSchemaAdmin):
 @admin.register(ComplianceSettings)
 class ComplianceSettingsAdmin(TenantSchemaAdmin):
     list_display = ["__str__", "updated_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DncImport)
+class DncImportAdmin(TenantSchemaAdmin):
+    list_display = ["created_at", "filename", "status", "rows", "added", "invalid"]
+    list_filter = ["status"]
+    exclude = ["payload"]
 
     def has_add_permission(self, request):
         return False

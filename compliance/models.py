@@ -74,3 +74,33 @@ class ComplianceSettings(models.Model):
     def __str__(self):
         days = ",".join(self.calling_days)
         return f"Calling {self.calling_window_start:%H:%M}–{self.calling_window_end:%H:%M} {days}"
+
+
+class DncImport(models.Model):
+    """A large DNC upload, imported by a Celery task: the file waits in `payload` until then."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    filename = models.CharField(max_length=200, blank=True)
+    payload = models.BinaryField(default=b"", editable=False)
+    rows = models.PositiveIntegerField(default=0)
+    added = models.PositiveIntegerField(default=0)
+    already_listed = models.PositiveIntegerField(default=0)
+    invalid = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    error_code = models.CharField(max_length=50, blank=True)
+    detail = models.CharField(max_length=300, blank=True, help_text="Why the whole upload failed.")
+    created_by_id = models.BigIntegerField(null=True, blank=True, help_text="accounts.User id (public schema).")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"DNC import {self.pk} ({self.status})"

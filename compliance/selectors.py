@@ -6,7 +6,7 @@ from django_tenants.utils import tenant_context
 
 from compliance import hours
 from compliance.hours import CallingWindow
-from compliance.models import ComplianceSettings, DncEntry
+from compliance.models import ComplianceSettings, DncEntry, DncImport
 from config.api.errors import DomainError, NotFound
 from tenants.selectors import is_public
 
@@ -83,3 +83,14 @@ def get_dnc_entry(entry_id) -> DncEntry:
     if entry is None:
         raise NotFound("No such DNC entry.")
     return entry
+
+
+def dnc_imports():
+    return DncImport.objects.defer("payload")
+
+
+def get_dnc_import(job_id) -> DncImport:
+    job = dnc_imports().filter(pk=job_id).first()
+    if job is None:
+        raise NotFound("No such DNC import.")
+    return job

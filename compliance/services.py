@@ -1,5 +1,6 @@
 """Compliance rules every dial goes through: Do-Not-Call lists (the tenant's own and its agency's), calling
 hours in the recipient's time zone, opt-outs; and the audit log."""
+import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -8,8 +9,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from calls.numbers import to_e164
-from compliance import selectors
-from compliance.models import AuditEvent, ComplianceSettings, DncEntry
+from compliance import dnc_csv, selectors
+from compliance.models import AuditEvent, ComplianceSettings, DncEntry, DncImport
 from config.api.errors import DomainError, Forbidden
 
 
@@ -203,3 +204,35 @@ def _import_row(value: str, reason: str) -> tuple[str, str]:
         return to_e164(value), ""
     except ValueError as exc:
         return "", str(exc)
+
+
+def start_dnc_import(content: bytes, *, filename="", actor=None) -> DncImport:
+    """Queues the import of a large CSV upload; its report lands on the returned DncImport when done."""
+    from compliance.tasks import run_dnc_import
+
+    job = DncImport.objects.create(filename=filename[:200], payload=content, created_by_id=getattr(actor, "pk", None))
+    run_dnc_import.delay_on_commit(job.pk)
+    return job
+
+
+def run_dnc_import(job_id: int) -> DncImport:
+    """Imports a queued upload. A task redelivered after a lost worker imports again (the import is one
+    transaction and skips listed numbers); a finished one is left alone."""
+    from accounts.models import User
+
+    job = DncImport.objects.get(pk=job_id)
+    if job.status in (DncImport.Status.DONE, DncImport.Status.FAILED):
+        return job
+    DncImport.objects.filter(pk=job_id).update(status=DncImport.Status.RUNNING)
+    actor = User.objects.filter(pk=job.created_by_id).first() if job.created_by_id else None
+    try:
+        report = import_dnc(dnc_csv.read_rows(io.BytesIO(bytes(job.payload))), actor=actor)
+    except DomainError as exc:
+        job.status, job.error_code, job.detail = DncImport.Status.FAILED, exc.error_code, str(exc.detail)[:300]
+    else:
+        job.status = DncImport.Status.DONE
+        job.rows, job.added, job.already_listed = report.rows, report.added, report.already_listed
+        job.invalid, job.errors = report.invalid, report.errors
+    job.payload, job.finished_at = b"", timezone.now()
+    job.save()
+    return job

@@ -2,7 +2,7 @@ from rest_framework import serializers
 
 from calls.numbers import to_e164
 from compliance.hours import MIDNIGHT, zone
-from compliance.models import ComplianceSettings, DncEntry
+from compliance.models import ComplianceSettings, DncEntry, DncImport
 from compliance.services import MAX_REPORTED_ERRORS, REASON_MAX_LENGTH
 from config.weekly_hours import WEEKDAYS
 
@@ -36,7 +36,7 @@ class DncSearchSerializer(serializers.Serializer):
                                    help_text="The start of the number, digits only or formatted.")
 
 
-class DncImportSerializer(serializers.Serializer):
+class DncImportJsonSerializer(serializers.Serializer):
     """The JSON form of an import; a CSV file (multipart field `file`) takes larger lists."""
 
     numbers = serializers.ListField(
@@ -54,6 +54,17 @@ class DncImportReportSerializer(serializers.Serializer):
     errors = serializers.ListField(child=serializers.DictField(),
                                    help_text=f"{{row, value, error}} of the first {MAX_REPORTED_ERRORS} bad rows.")
     errors_truncated = serializers.BooleanField()
+
+
+class DncImportJobSerializer(serializers.ModelSerializer):
+    """A large upload imported in the background: `pending`/`running`, then `done` with the report
+    (`errors` as {row, value, error}) or `failed` with `error_code` and `detail`."""
+
+    class Meta:
+        model = DncImport
+        fields = ["id", "status", "filename", "rows", "added", "already_listed", "invalid", "errors", "error_code",
+                  "detail", "created_at", "finished_at"]
+        read_only_fields = fields
 
 
 class DncCheckQuerySerializer(serializers.Serializer):

@@ -1,3 +1,4 @@
+from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
@@ -13,6 +14,8 @@ from config.api.errors import DomainError
 from config.api.validation import validated
 
 MAX_IMPORT_BYTES = 64 * 1024 * 1024
+# Larger CSV files (about 50,000 rows) are imported by a Celery task: a million rows take over a minute.
+SYNC_IMPORT_BYTES = 1024 * 1024
 
 
 def _query(serializer_class, request):
@@ -62,26 +65,49 @@ class DncEntryView(APIView):
 
 class DncImportView(APIView):
     """Bulk add: a CSV file (multipart field `file`; a `number` column, or the number first and the reason
-    second) or JSON `{"numbers": [...], "reason": ""}`. Bad rows are reported by row and skipped."""
+    second) or JSON `{"numbers": [...], "reason": ""}`. Bad rows are reported by row and skipped. A CSV over
+    1 MB is imported in the background: 202 with the import job, to follow at its Location."""
 
     required_permission = "compliance.manage"
     parser_classes = [JSONParser, MultiPartParser]
 
-    @extend_schema(request=s.DncImportSerializer, responses={200: s.DncImportReportSerializer})
+    @extend_schema(request=s.DncImportJsonSerializer,
+                   responses={200: s.DncImportReportSerializer, 202: s.DncImportJobSerializer})
     def post(self, request):
         upload = request.FILES.get("file")
         if upload is not None:
             if upload.size > MAX_IMPORT_BYTES:
                 raise services.ImportTooLarge(f"The file is larger than {MAX_IMPORT_BYTES // 2**20} MB.",
                                               errors={"file": ["Too large; split it."]})
+            if upload.size > SYNC_IMPORT_BYTES:
+                job = services.start_dnc_import(upload.read(), filename=upload.name or "", actor=request.user)
+                location = reverse("compliance-dnc-import-job", kwargs={"job_id": job.pk})
+                return Response(s.DncImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED,
+                                headers={"Location": request.build_absolute_uri(location)})
             rows = dnc_csv.read_rows(upload)
         elif request.content_type.startswith("multipart/"):
             raise DomainError("Upload the CSV as the `file` field.", errors={"file": ["This field is required."]})
         else:
-            data = validated(s.DncImportSerializer, request)
+            data = validated(s.DncImportJsonSerializer, request)
             rows = ((index, value.strip(), data["reason"]) for index, value in enumerate(data["numbers"], 1))
         report = services.import_dnc(rows, actor=request.user)
         return Response(s.DncImportReportSerializer(report).data)
+
+
+class DncImportJobsView(generics.ListAPIView):
+    required_permission = "compliance.view"
+    serializer_class = s.DncImportJobSerializer
+
+    def get_queryset(self):
+        return selectors.dnc_imports()
+
+
+class DncImportJobView(APIView):
+    required_permission = "compliance.view"
+
+    @extend_schema(responses={200: s.DncImportJobSerializer})
+    def get(self, request, job_id):
+        return Response(s.DncImportJobSerializer(selectors.get_dnc_import(job_id)).data)
 
 
 class DncCheckView(APIView):

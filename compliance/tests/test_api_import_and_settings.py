@@ -4,7 +4,7 @@ from io import BytesIO
 import pytest
 from django_tenants.utils import tenant_context
 
-from compliance import services
+from compliance import services, tasks
 from compliance.api import views
 from compliance.models import AuditEvent, ComplianceSettings, DncEntry
 from compliance.tests.factories import DncEntryFactory
@@ -132,6 +132,59 @@ def test_members_cannot_import(api, mike, acme):
 def test_an_import_lands_in_its_own_tenant_only(api, bob, acme, globex):
     upload(api(bob, globex), "+14155550123\n")
     assert numbers_in(acme) == {} and list(numbers_in(globex)) == ["+14155550123"]
+
+
+def background_upload(client, text, monkeypatch, capture):
+    """Uploads `text` as a large file; returns the response and the queued tasks' (args, headers)."""
+    monkeypatch.setattr(views, "SYNC_IMPORT_BYTES", 10)
+    queued = []
+    monkeypatch.setattr(tasks.run_dnc_import, "apply_async",
+                        lambda args, kwargs, **options: queued.append((args, options["headers"])))
+    with capture(execute=True):
+        response = upload(client, text)
+    return response, queued
+
+
+def run_as_the_worker(tenant, job_id):
+    with tenant_context(tenant):
+        assert tasks.run_dnc_import.apply(args=[job_id]).successful()
+
+
+def test_a_large_csv_is_imported_in_the_background_and_reported_on_its_job(
+        api, alice, acme, monkeypatch, django_capture_on_commit_callbacks):
+    response, queued = background_upload(api(alice, acme), "number,reason\n+14155550123,x\nbad\n", monkeypatch,
+                                         django_capture_on_commit_callbacks)
+    assert response.status_code == 202
+    job = response.json()
+    assert job["status"] == "pending" and response["Location"].endswith(f"/api/compliance/dnc/imports/{job['id']}")
+    assert queued == [((job["id"],), {"_schema_name": "t_acme"})]
+    run_as_the_worker(acme, job["id"])
+    body = api(alice, acme).get(f"/api/compliance/dnc/imports/{job['id']}").json()
+    assert (body["status"], body["rows"], body["added"], body["invalid"]) == ("done", 2, 1, 1)
+    assert body["errors"][0]["row"] == 3 and body["finished_at"]
+    assert numbers_in(acme) == {"+14155550123": "x"}
+    with tenant_context(acme):
+        assert AuditEvent.objects.get(action="dnc.imported").actor_label == "alice@example.com"
+    run_as_the_worker(acme, job["id"])  # redelivered: a finished job is left alone
+    assert api(alice, acme).get("/api/compliance/dnc/imports").json()["count"] == 1
+
+
+def test_a_large_malformed_csv_fails_its_job_and_imports_nothing(
+        api, alice, acme, monkeypatch, django_capture_on_commit_callbacks):
+    response, _ = background_upload(api(alice, acme), "+14155550123,Müller\n".encode("latin-1"), monkeypatch,
+                                    django_capture_on_commit_callbacks)
+    run_as_the_worker(acme, response.json()["id"])
+    body = api(alice, acme).get(f"/api/compliance/dnc/imports/{response.json()['id']}").json()
+    assert (body["status"], body["error_code"], body["added"]) == ("failed", "malformed_csv", 0)
+    assert numbers_in(acme) == {}
+
+
+def test_an_import_job_is_visible_only_in_its_tenant_and_to_admins(
+        api, alice, mike, bob, acme, globex, monkeypatch, django_capture_on_commit_callbacks):
+    response, _ = background_upload(api(alice, acme), "+14155550123\n", monkeypatch, django_capture_on_commit_callbacks)
+    path = f"/api/compliance/dnc/imports/{response.json()['id']}"
+    assert api(bob, globex).get(path).status_code == 404
+    assert api(mike, acme).get(path).status_code == 403
 
 
 # Settings -----------------------------------------------------------------------------------
