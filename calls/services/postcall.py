@@ -8,6 +8,7 @@ from django.utils import timezone
 from billing import services as billing
 from calls import analysis, selectors
 from calls.models import AnalysisProfile, Call
+from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
 
@@ -21,7 +22,8 @@ def record_usage(call: Call) -> None:
     """The call's billable seconds to billing (public schema), keyed by tenant schema and call: recording it
     again (another analysis, a duration Twilio corrected) updates the record. Test calls are not billed."""
     if not call.is_test:
-        billing.record_call_usage(connection.tenant, call)
+        # Celery tasks run under a stand-in tenant that only knows its schema name.
+        billing.record_call_usage(Tenant.objects.get(schema_name=connection.schema_name), call)
 
 
 def analyse_call(call_id: int) -> Call | None:
