@@ -20,11 +20,11 @@ class Dialable:
     account: TwilioAccount
 
 
-def predial_check(*, agent, to_number: str, tenant=None) -> Dialable:
+def predial_check(*, agent, to_number: str, tenant=None, timezone_hint: str = "") -> Dialable:
     """Everything that must hold before any call is dialed (API, campaigns, scheduled calls): a valid
     number, an active agent with a caller id, an active tenant with a Twilio account, a free line and
-    minutes left; and the compliance rules: not on a Do-Not-Call list, inside the recipient's calling hours.
-    Raises a DomainError naming what is wrong."""
+    minutes left; and the compliance rules: not on a Do-Not-Call list, inside the recipient's calling hours
+    (in `timezone_hint`, the contact's zone, when known). Raises a DomainError naming what is wrong."""
     from compliance.services import check_dial
 
     tenant = tenant or connection.tenant
@@ -32,7 +32,7 @@ def predial_check(*, agent, to_number: str, tenant=None) -> Dialable:
         number = to_e164(to_number)
     except ValueError as exc:
         raise DomainError(str(exc), error_code="invalid_number", errors={"to": [str(exc)]}) from exc
-    check_dial(number, tenant=tenant)
+    check_dial(number, tenant=tenant, timezone_hint=timezone_hint)
     if not tenant.is_active:
         raise Forbidden(f"Tenant '{tenant.slug}' is suspended.", error_code="tenant_suspended")
     if agent is None or not agent.is_active:
@@ -65,7 +65,8 @@ def place_call(tenant, *, agent, to_number, variables=None, idempotency_key=None
         with transaction.atomic():
             # One dial at a time per tenant, so two requests cannot both take the last free line.
             TwilioAccount.objects.select_for_update().first()
-            dialable = predial_check(agent=agent, to_number=to_number, tenant=tenant)
+            dialable = predial_check(agent=agent, to_number=to_number, tenant=tenant,
+                                     timezone_hint=getattr(contact, "timezone", ""))
             call = Call.objects.create(
                 direction=Call.Direction.OUTBOUND, status=Call.Status.QUEUED, agent=agent,
                 flow_version=agent.template.latest_version if agent.template_id else None,

@@ -14,6 +14,7 @@ from calls.tests.factories import (
 )
 from compliance.models import ComplianceSettings, DncEntry
 from compliance.tests.factories import DncEntryFactory, allow_calling_all_day
+from config.api.errors import DomainError
 from config.weekly_hours import WEEKDAYS
 from tenants.models import Tenant
 from tenants.services import create_tenant
@@ -91,3 +92,22 @@ def test_a_free_number_inside_calling_hours_is_dialed(api, alice, acme, agent, t
     with tenant_context(acme):
         DncEntryFactory(number="+14155550124")
     assert dial(api(alice, acme), agent).status_code == 201
+
+
+def test_place_call_uses_the_contacts_time_zone_so_the_dialer_and_the_check_agree(acme, agent, twilio_api):
+    from calls.services import place_call
+    from contacts.tests.factories import ContactFactory
+
+    # A one-hour window around the current hour in Tokyo never holds at the same moment in Los Angeles.
+    hour = timezone.now().astimezone(ZoneInfo("Asia/Tokyo")).hour
+    twilio_api.add("POST", f"{API_PREFIX}/Calls.json", status=201,
+                   json=call_resource(call_sid(), to=CONTACT, from_=CALLER_ID))
+    with tenant_context(acme):
+        ComplianceSettings.objects.update(calling_window_start=time(hour, 0),
+                                          calling_window_end=time((hour + 1) % 24, 0))
+        with pytest.raises(DomainError) as refused:
+            place_call(acme, agent=agent, to_number=CONTACT, contact=ContactFactory(phone=CONTACT))
+        assert refused.value.error_code == "outside_calling_hours"
+        contact = ContactFactory(phone="+14155550124", timezone="Asia/Tokyo")
+        call, created = place_call(acme, agent=agent, to_number=contact.phone, contact=contact)
+    assert created and call.to_number == contact.phone
