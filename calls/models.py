@@ -66,6 +66,8 @@ class Call(models.Model):
     # resumed; muted, the media session sends no agent audio and takes no caller turn.
     on_hold = models.BooleanField(default=False)
     agent_muted = models.BooleanField(default=False)
+    # What the engine's outside-world actions (send_sms, webhook) did: [{"action", "turn", "ok", ...}].
+    action_log = models.JSONField(default=list, blank=True)
     recording_sid = models.CharField(max_length=64, blank=True)
     recording_url = models.URLField(max_length=500, blank=True)
     recording_duration = models.PositiveIntegerField(null=True, blank=True)
@@ -143,6 +145,20 @@ class TwilioAccount(models.Model):
 
     def __str__(self):
         return f"Twilio {self.account_sid}"
+
+
+class WebhookSecret(models.Model):
+    """The tenant's key for the flows' `webhook` action: each request carries `X-Signature`, the hex
+    HMAC-SHA256 of its body with this secret, so the receiver knows it comes from us unchanged."""
+
+    secret = EncryptedTextField()
+    created_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(name="one_webhook_secret", condition=models.Q(id=1))]
+
+    def __str__(self):
+        return "webhook signing secret"
 
 
 class PhoneNumber(models.Model):

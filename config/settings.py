@@ -182,6 +182,8 @@ TWILIO_API_BASE_URL = os.environ.get("TWILIO_API_BASE_URL", "https://api.twilio.
 TWILIO_WEBHOOK_BASE_URL = os.environ.get("TWILIO_WEBHOOK_BASE_URL", f"https://{API_HOST}")
 TWILIO_TRUSTED_PROXIES = env_list("TWILIO_TRUSTED_PROXIES")
 TWILIO_HTTP_TIMEOUT = float(os.environ.get("TWILIO_HTTP_TIMEOUT", 10))
+# The media-stream WebSocket upgrade must carry Twilio's X-Twilio-Signature (off only for local experiments).
+TWILIO_VALIDATE_WEBSOCKET = env_bool("TWILIO_VALIDATE_WEBSOCKET", True)
 
 # Live calls: the longest a call may last, how long the caller may stay silent before the agent
 # re-prompts (and, after the agent's `max_silence_prompts`, hangs up), and the threads that run
@@ -189,6 +191,8 @@ TWILIO_HTTP_TIMEOUT = float(os.environ.get("TWILIO_HTTP_TIMEOUT", 10))
 CALL_MAX_DURATION_SECONDS = int(os.environ.get("CALL_MAX_DURATION_SECONDS", 30 * 60))
 CALL_SILENCE_TIMEOUT_MS = int(os.environ.get("CALL_SILENCE_TIMEOUT_MS", 6000))
 CALL_MEDIA_THREADS = int(os.environ.get("CALL_MEDIA_THREADS", 16))
+# A flow's `webhook` action waits this long for the receiver (seconds), off the call's audio loop.
+CALL_ACTION_WEBHOOK_TIMEOUT = float(os.environ.get("CALL_ACTION_WEBHOOK_TIMEOUT", 5))
 
 # Calendars (scheduling): OAuth apps of the platform for Google and Microsoft, the page the provider sends the
 # user back to (it POSTs the code and state to /api/calendar/connect), and the providers' endpoints.

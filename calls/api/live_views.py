@@ -1,11 +1,12 @@
-"""Staff controls of a live call over HTTP; the live WebSocket (`calls.live`) takes the same controls."""
+"""Staff controls of a live call over HTTP (the live WebSocket, `calls.live`, takes the same controls), and the
+secret that signs what live calls send to webhooks."""
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from calls import selectors
 from calls.api import serializers as s
-from calls.services import controls
+from calls.services import actions, controls
 from config.api.validation import validated
 
 
@@ -22,3 +23,17 @@ class CallControlView(APIView):
         call = controls.control_call(request.tenant, call, actor=request.user,
                                      **validated(s.CallControlSerializer, request))
         return Response(s.CallSerializer(call).data)
+
+
+class WebhookSecretView(APIView):
+    """The secret that signs the flows' `webhook` action requests (`X-Signature`); POST replaces it."""
+
+    required_permission = "calls.manage"
+
+    @extend_schema(responses={200: s.WebhookSecretSerializer})
+    def get(self, request):
+        return Response({"secret": actions.webhook_secret()})
+
+    @extend_schema(request=None, responses={200: s.WebhookSecretSerializer})
+    def post(self, request):
+        return Response({"secret": actions.rotate_webhook_secret()})

@@ -309,3 +309,7 @@ class CallControlSerializer(serializers.Serializer):
         if needed and not data.get(needed):
             raise serializers.ValidationError({needed: [f"Required to {data['action']} a call."]})
         return data
+
+
+class WebhookSecretSerializer(serializers.Serializer):
+    secret = serializers.CharField(read_only=True)

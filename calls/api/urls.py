@@ -13,6 +13,7 @@ urlpatterns = [
     path("calls/<int:call_id>", views.CallView.as_view(), name="call"),
     path("calls/<int:call_id>/end", views.EndCallView.as_view(), name="call-end"),
     path("calls/<int:call_id>/control", live_views.CallControlView.as_view(), name="call-control"),
+    path("webhook-secret", live_views.WebhookSecretView.as_view(), name="webhook-secret"),
     path("calls/<int:call_id>/notes", views.CallNotesView.as_view(), name="call-notes"),
     path("calls/<int:call_id>/tags", views.CallTagsView.as_view(), name="call-tags"),
     path("agents/<int:agent_id>/analysis-profile", views.AnalysisProfileView.as_view(), name="analysis-profile"),

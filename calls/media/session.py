@@ -22,7 +22,8 @@ from calls import groups
 from calls.media import services
 from calls.models import Call
 from calls.media.playback import Player, Response
-from calls.media.speech import Speech, offload, offload_in_tenant
+from calls.media.speech import Speech, offload, offload_in_tenant, submit_in_tenant
+from calls.services import actions as call_actions
 from calls.media.vad import TurnDetector
 from tenants.channels import in_tenant
 
@@ -297,6 +298,7 @@ class CallSession:
             node_id=result.node_id, actions=result.actions, timings=timings, state=result.state,
         )
         response.turn_id = turns[-1]["id"]
+        self._perform(result.actions, turns[-1]["index"])
         for turn in turns:
             await groups.broadcast(self.call.schema, self.call.call_id, {"type": "turn", "turn": turn})
         if not result.ended:
@@ -307,6 +309,12 @@ class CallSession:
                          if action["name"] == "transfer" and action["ok"]), "")
         await self._end(result.end_reason or "completed", transfer_to=transfer)
         return True
+
+    def _perform(self, actions: list, turn_index: int) -> None:
+        """SMS and webhooks the engine decided on go out on the pool: a slow receiver never stalls the call."""
+        for position, action in enumerate(actions):
+            if action["ok"] and action["name"] in call_actions.PERFORMED:
+                submit_in_tenant(self.tenant, call_actions.perform, self.call.call_id, turn_index, position, action)
 
     async def _interrupted(self, response: Response) -> None:
         if response.turn_id is None:

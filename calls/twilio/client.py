@@ -114,6 +114,13 @@ def update_call(account, call_sid: str, **changes) -> None:
         client.calls(call_sid).update(**changes)
 
 
+def send_sms(account, *, to: str, from_: str, body: str) -> str:
+    """Programmable Messaging: the new message's SID."""
+    client = client_for(account.account_sid, account.auth_token)
+    with twilio_errors(field="to", refused_status={400}):
+        return client.messages.create(to=to, from_=from_, body=body).sid
+
+
 def open_recording(account, recording_sid: str):
     """The recording's MP3 from Twilio's documented media URL, as a streamed `requests` response (close it)."""
     url = f"{settings.TWILIO_API_BASE_URL.rstrip('/')}/2010-04-01/Accounts/{account.account_sid}/Recordings/{recording_sid}.mp3"
