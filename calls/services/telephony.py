@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from calls import selectors
 from calls.media import greetings
 from calls.models import Call, PhoneNumber, TwilioAccount
-from calls.services.lifecycle import TWILIO_STATUSES, apply_status, start_call
+from calls.services.lifecycle import TWILIO_STATUSES, apply_status, finish_call, start_call
 from calls.twilio import client as twilio
 from calls.twilio import twiml
 from config.api.errors import Conflict, DomainError
@@ -207,8 +207,12 @@ def record_recording(params, *, call_id) -> Call | None:
 
 
 def record_machine_detection(params, *, call_id) -> Call | None:
-    """The answering machine detection result: the first one counts. A machine gets the agent's voicemail
-    message (after the beep) or a hang-up, never the conversation."""
+    """The answering machine detection result: the first one counts.
+
+    Calls are dialed with `MachineDetection=DetectMessageEnd`, so a machine's result (machine_end_beep,
+    _silence or _other) arrives once its greeting is over: a message said now is recorded after the beep.
+    A machine never gets the conversation: it gets the agent's voicemail message or a hang-up, as the call's
+    `voicemail_action` says (blank: the message if the agent has one); a fax always gets a hang-up."""
     call = selectors.call_for_webhook(params.get("CallSid", ""), call_id)
     answered_by = params.get("AnsweredBy", "")
     if call is None or not answered_by:
@@ -217,7 +221,20 @@ def record_machine_detection(params, *, call_id) -> Call | None:
         return call
     call.answered_by = answered_by
     if answered_by in MACHINE_RESULTS and not call.is_finished and call.twilio_call_sid:
-        voicemail = call.agent.voicemail_message if call.agent else ""
-        changes = {"twiml": twiml.say_and_hang_up(voicemail)} if voicemail else {"status": "completed"}
-        twilio.update_call(require_account(), call.twilio_call_sid, **changes)
+        message = _voicemail_message(call, answered_by)
+        if message:
+            twilio.update_call(require_account(), call.twilio_call_sid,
+                               twiml=twiml.say_and_hang_up(message, language=call.agent.language))
+        else:
+            twilio.update_call(require_account(), call.twilio_call_sid, status="completed")
+        call = finish_call(call, end_reason="voicemail_left" if message else "answering_machine")
     return call
+
+
+def _voicemail_message(call: Call, answered_by: str) -> str:
+    message = call.agent.voicemail_message if call.agent else ""
+    if answered_by == "fax" or call.voicemail_action == Call.VoicemailAction.HANG_UP:
+        return ""
+    if call.voicemail_action == Call.VoicemailAction.LEAVE_MESSAGE and not message:
+        logger.info("Call %s: leave_message asked, but agent %s has no voicemail message", call.pk, call.agent_id)
+    return message
