@@ -105,13 +105,13 @@ class Attempt(models.Model):
 
     class Meta:
         ordering = ["id"]
-        constraints = [
-            models.UniqueConstraint(fields=["campaign", "number", "attempt_no"], name="one_attempt_per_number_and_try"),
-        ]
+        # Partial indexes: what the dialer looks up every tick (due, in flight, dialed in the last minute) stays
+        # small, and enqueueing 100,000 attempts writes only the pending index besides the unique ones.
         indexes = [
             models.Index(fields=["campaign", "due_at"], name="attempt_due", condition=Q(status="pending")),
-            models.Index(fields=["campaign", "status"]),
-            models.Index(fields=["campaign", "dialed_at"]),
+            models.Index(fields=["campaign", "status"], name="attempt_in_flight",
+                         condition=Q(status__in=["claimed", "dialing", "in_progress"])),
+            models.Index(fields=["campaign", "dialed_at"], name="attempt_dialed", condition=Q(dialed_at__isnull=False)),
         ]
 
     def __str__(self):

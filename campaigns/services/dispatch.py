@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 
 from calls.models import Call
@@ -22,6 +22,7 @@ from compliance.services import next_allowed_dial_time
 from config.api.errors import DomainError
 
 A = Attempt.Status
+IN_FLIGHT = (A.CLAIMED, A.DIALING, A.IN_PROGRESS)
 PACING_WINDOW = timedelta(minutes=1)
 # Pre-dial refusals that concern the whole campaign, not one number: it pauses until staff resume it.
 CAMPAIGN_WIDE_REFUSALS = {"tenant_suspended", "agent_inactive", "no_caller_id", "twilio_account_missing",
@@ -65,13 +66,10 @@ def _dispatch_campaign(campaign_id: int, now: datetime) -> list[Claim]:
 def allowance(campaign: Campaign, *, now: datetime) -> int:
     """How many more attempts may be claimed now: calls per minute over the last minute (dials made plus claims
     not yet dialed) and concurrent calls (attempts claimed, dialing or on a call)."""
-    counts = campaign.attempts.aggregate(
-        dialed=Count("pk", filter=Q(dialed_at__gt=now - PACING_WINDOW)),
-        waiting=Count("pk", filter=Q(status=A.CLAIMED)),
-        live=Count("pk", filter=Q(status__in=(A.CLAIMED, A.DIALING, A.IN_PROGRESS))),
-    )
-    return max(0, min(campaign.calls_per_minute - counts["dialed"] - counts["waiting"],
-                      campaign.max_concurrent_calls - counts["live"]))
+    dialed = campaign.attempts.filter(dialed_at__gt=now - PACING_WINDOW).count()
+    in_flight = dict(campaign.attempts.filter(status__in=IN_FLIGHT).values_list("status").annotate(n=Count("pk")))
+    return max(0, min(campaign.calls_per_minute - dialed - in_flight.get(A.CLAIMED, 0),
+                      campaign.max_concurrent_calls - sum(in_flight.values())))
 
 
 def claim_due(campaign: Campaign, limit: int, *, now: datetime) -> list[Claim]:

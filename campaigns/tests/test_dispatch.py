@@ -276,3 +276,12 @@ def test_outside_the_recipients_calling_hours_the_attempt_waits_for_the_next_all
         assert (attempt.status, attempt.dialed_at) == ("pending", None)
         assert attempt.due_at == next_allowed_dial_time("+14152000000", at=now) > now
     assert twilio_api.requests == []
+
+
+def test_a_tick_in_one_tenant_never_claims_another_tenants_attempts(acme, globex, agent):
+    with tenant_context(acme):
+        started(agent, 2)
+    with tenant_context(globex):
+        assert dispatch.tick() == []
+    with tenant_context(acme):
+        assert set(Attempt.objects.values_list("status", flat=True)) == {"pending"}
