@@ -87,3 +87,20 @@ class Domain(DomainMixin):
 
     def __str__(self):
         return self.domain
+
+
+class PhoneNumberClaim(models.Model):
+    """Which tenant uses a phone number (public schema): one number, one tenant, across all tenants' schemas.
+
+    Claimed when a tenant imports or buys the number, released when it removes it; Twilio's webhooks for a
+    number are refused on any other tenant's URL. Written by `tenants.numbers` only."""
+
+    number = models.CharField(max_length=16, unique=True, help_text="E.164.")
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="phone_number_claims")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["number"]
+
+    def __str__(self):
+        return f"{self.number} ({self.tenant.slug})"

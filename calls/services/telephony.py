@@ -1,7 +1,7 @@
 """The tenant's Twilio account and phone numbers, and what Twilio's webhooks do to calls."""
 import logging
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from calls import selectors
 from calls.media import greetings
@@ -10,6 +10,7 @@ from calls.services.lifecycle import TWILIO_STATUSES, apply_status, finish_call,
 from calls.twilio import client as twilio
 from calls.twilio import twiml
 from config.api.errors import Conflict, DomainError
+from tenants import numbers
 
 logger = logging.getLogger(__name__)
 
@@ -73,10 +74,14 @@ def _refuse_known(number: str) -> None:
         raise Conflict(f"{number} is already set up.", errors={"number": ["Already set up."]})
 
 
+@transaction.atomic
 def import_number(tenant, *, number, agent=None, inbound_enabled=True) -> PhoneNumber:
-    """A number the tenant already owns in its Twilio account; its voice webhook is pointed at us."""
+    """A number the tenant already owns in its Twilio account; its voice webhook is pointed at us.
+    Claimed for the tenant first (409 `number_taken` if another tenant uses it), so Twilio is only
+    touched for a number that is the tenant's to use; a failure afterwards rolls the claim back."""
     account = require_account()
     _refuse_known(number)
+    numbers.claim(tenant, number)
     owned = twilio.find_incoming_number(account, number)
     if owned is None:
         raise DomainError(f"{number} is not a number of Twilio account {account.account_sid}.",
@@ -95,9 +100,11 @@ def search_numbers(*, country, area_code=None, contains=None) -> list[dict]:
     ]
 
 
+@transaction.atomic
 def buy_number(tenant, *, number, agent=None, inbound_enabled=True) -> PhoneNumber:
     account = require_account()
     _refuse_known(number)
+    numbers.claim(tenant, number)
     bought = twilio.buy_number(account, tenant, number)
     return _save_number(number=number, twilio_sid=bought.sid, friendly_name=bought.friendly_name or "",
                         source=PhoneNumber.Source.PURCHASED, agent=agent, inbound_enabled=inbound_enabled)
@@ -110,9 +117,12 @@ def update_number(phone: PhoneNumber, **fields) -> PhoneNumber:
     return phone
 
 
+@transaction.atomic
 def remove_number(phone: PhoneNumber) -> None:
-    """Stops using the number here; it stays in the tenant's Twilio account (releasing it is their call)."""
+    """Stops using the number here, and frees it for other tenants; it stays in the tenant's Twilio account
+    (releasing it there is their call)."""
     phone.delete()
+    numbers.release(connection.tenant, phone.number)
 
 
 # Webhooks -----------------------------------------------------------------------------------

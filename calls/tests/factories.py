@@ -6,9 +6,11 @@ from urllib.parse import urlencode
 import factory
 import pytest
 from django.conf import settings
+from django.db import connection
 from twilio.request_validator import RequestValidator
 
 from calls.models import Call, CallTurn, PhoneNumber, TwilioAccount
+from tenants.models import PhoneNumberClaim, Tenant
 
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 AUTH_TOKEN = "f" * 32
@@ -33,6 +35,14 @@ class PhoneNumberFactory(factory.django.DjangoModelFactory):
     number = factory.Sequence(lambda n: f"+1415555{n % 10000:04d}")
     twilio_sid = factory.LazyFunction(lambda: "PN" + secrets.token_hex(16))
     source = PhoneNumber.Source.IMPORTED
+
+    @factory.post_generation
+    def claimed(phone, create, extracted, **kwargs):
+        """Claimed for the current tenant as import and purchase do (`claimed=False`: not), taken over from
+        whichever tenant an earlier test left it with."""
+        if create and extracted is not False:
+            tenant = Tenant.objects.get(schema_name=connection.schema_name)
+            PhoneNumberClaim.objects.update_or_create(number=phone.number, defaults={"tenant": tenant})
 
 
 class CallFactory(factory.django.DjangoModelFactory):

@@ -279,7 +279,7 @@ def test_an_answered_outbound_call_is_bridged_to_the_media_stream(client, acme, 
 
 def test_an_outbound_call_ended_before_answer_just_hangs_up(client, acme, outbound_call):
     send_status(client, acme, outbound_call, "canceled")
-    params = voice_params(outbound_call.twilio_call_sid, to="+14155550123", direction="outbound-api")
+    params = voice_params(outbound_call.twilio_call_sid, to="+14155550123", from_=NUMBER, direction="outbound-api")
     body = post_webhook(client, webhook_path(acme, "voice", call_id=outbound_call.pk), params).content.decode()
     assert "<Hangup />" in body and "<Connect>" not in body
 

@@ -2,8 +2,9 @@
 whisper (what the person a call is transferred to hears before being bridged).
 
 They arrive on the shared public host, so the tenant comes from the URL we gave Twilio; every request
-must carry a valid X-Twilio-Signature made with that tenant's auth token, or it gets 403 and changes
-nothing. Plain Django views: Twilio sends form posts, authenticated by signature only.
+must carry a valid X-Twilio-Signature made with that tenant's auth token, and a request naming our number
+on the call (To of an inbound call, From of ours) must name one this tenant has claimed
+(`tenants.numbers`), or it gets 403 and changes nothing. Plain Django views: Twilio sends form posts, authenticated by signature only.
 """
 import logging
 
@@ -17,6 +18,7 @@ from calls import selectors
 from calls.services import controls, telephony
 from calls.twilio.signature import is_signed_by_twilio, public_url
 from config.api.errors import DomainError, error_response
+from tenants import numbers
 from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
@@ -26,6 +28,11 @@ CALLBACKS = {
     "recording": telephony.record_recording,
     "amd": telephony.record_machine_detection,
 }
+
+
+def _our_number(params) -> str:
+    """Our side of the call: the number called for an inbound call, the caller id of one we placed."""
+    return params.get("To", "") if params.get("Direction", "inbound") == "inbound" else params.get("From", "")
 
 
 def _forbidden(request):
@@ -46,6 +53,11 @@ def twilio_webhook(request, tenant_slug, kind):
             if account is None or not is_signed_by_twilio(request, account.auth_token):
                 logger.warning("Rejected a Twilio %s webhook for tenant %s: bad or missing signature", kind, tenant.slug)
                 return _forbidden(request)
+            number = _our_number(request.POST) if kind != "whisper" else ""
+            if number and not numbers.is_claimed_by(tenant, number):
+                logger.warning("Rejected a Twilio %s webhook for tenant %s: %s is not its number", kind, tenant.slug,
+                               number)
+                return error_response(request, 403, "This number is not this account's.", "number_not_claimed")
             call_id = request.GET.get("call_id")
             if kind == "voice":
                 document = telephony.answer_voice(tenant, request.POST, call_id=call_id, public_url=public_url(request))
