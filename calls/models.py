@@ -134,7 +134,15 @@ class TwilioAccount(models.Model):
 
     account_sid = models.CharField(max_length=34)
     auth_token = EncryptedTextField()
+    class Overflow(models.TextChoices):
+        QUEUE = "queue"
+        VOICEMAIL = "voicemail"
+
     max_concurrent_calls = models.PositiveIntegerField(default=5)
+    # An inbound call beyond max_concurrent_calls waits for a line (queue), up to max_queue_wait_seconds, then
+    # may leave a voicemail; or goes to voicemail at once.
+    overflow_action = models.CharField(max_length=16, choices=Overflow.choices, default=Overflow.QUEUE)
+    max_queue_wait_seconds = models.PositiveIntegerField(default=120)
     # Blank: no monthly cap on call minutes.
     monthly_minutes_limit = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -28,15 +28,18 @@ class TwilioAccountSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = TwilioAccount
-        fields = ["account_sid", "auth_token", "max_concurrent_calls", "monthly_minutes_limit", "updated_at"]
-        extra_kwargs = {"max_concurrent_calls": {"min_value": 1, "max_value": 1000}}
+        fields = ["account_sid", "auth_token", "max_concurrent_calls", "monthly_minutes_limit", "overflow_action",
+                  "max_queue_wait_seconds", "updated_at"]
+        extra_kwargs = {"max_concurrent_calls": {"min_value": 1, "max_value": 1000},
+                        "max_queue_wait_seconds": {"min_value": 0, "max_value": 3600}}
 
 
 class TwilioLimitsSerializer(serializers.ModelSerializer):
     class Meta:
         model = TwilioAccount
-        fields = ["max_concurrent_calls", "monthly_minutes_limit"]
-        extra_kwargs = {"max_concurrent_calls": {"min_value": 1, "max_value": 1000}}
+        fields = ["max_concurrent_calls", "monthly_minutes_limit", "overflow_action", "max_queue_wait_seconds"]
+        extra_kwargs = {"max_concurrent_calls": {"min_value": 1, "max_value": 1000},
+                        "max_queue_wait_seconds": {"min_value": 0, "max_value": 3600}}
 
 
 class PhoneNumberSerializer(serializers.ModelSerializer):

@@ -1,5 +1,6 @@
 """The tenant's Twilio account and phone numbers, and what Twilio's webhooks do to calls."""
 import logging
+import time
 
 from django.db import IntegrityError, connection, transaction
 
@@ -16,6 +17,13 @@ logger = logging.getLogger(__name__)
 
 NOT_IN_SERVICE = "Sorry, this number is not available right now. Goodbye."
 NO_AGENT = "Sorry, nobody can take your call right now. Please try again later. Goodbye."
+LINES_BUSY = "All our lines are busy right now. Please stay on the line, we will be with you shortly."
+STILL_BUSY = "Thank you for waiting. We will be with you shortly."
+VOICEMAIL_GREETING = "Sorry, all our lines are busy. Please leave your name, number and message after the tone."
+VOICEMAIL_THANKS = "Thank you for your message. Goodbye."
+# A waiting caller's line is checked again this often (seconds); a voicemail lasts at most this long.
+QUEUE_RECHECK_SECONDS = 10
+VOICEMAIL_MAX_SECONDS = 120
 # AnsweredBy values of Twilio's answering machine detection that mean no person will listen.
 MACHINE_RESULTS = {"machine_end_beep", "machine_end_silence", "machine_end_other", "fax"}
 
@@ -134,10 +142,11 @@ def _quota_left() -> bool:
     return limit is None or selectors.minutes_used_this_month() < limit
 
 
-def answer_voice(tenant, params, *, call_id, public_url) -> str:
-    """TwiML for Twilio's voice webhook: bridge the call to our media stream, or say why not and hang up."""
+def answer_voice(tenant, params, *, call_id, public_url, waiting_since=None) -> str:
+    """TwiML for Twilio's voice webhook: bridge the call to our media stream, or say why not and hang up.
+    An inbound call finding every line busy waits (Twilio comes back with `waiting_since`) or leaves a voicemail."""
     if params.get("Direction", "inbound") == "inbound":
-        return _answer_inbound(tenant, params, public_url)
+        return _answer_inbound(tenant, params, public_url, waiting_since)
     return _answer_outbound(tenant, params, call_id, public_url)
 
 
@@ -146,7 +155,7 @@ def _connect(tenant, call, public_url) -> str:
     return twiml.connect_stream(twiml.media_stream_url(public_url), call_id=call.pk, tenant_slug=tenant.slug)
 
 
-def _answer_inbound(tenant, params, public_url) -> str:
+def _answer_inbound(tenant, params, public_url, waiting_since=None) -> str:
     if not tenant.is_active:
         return twiml.say_and_hang_up(NOT_IN_SERVICE)
     call_sid = params.get("CallSid", "")
@@ -161,6 +170,10 @@ def _answer_inbound(tenant, params, public_url) -> str:
         return twiml.say_and_hang_up(NOT_IN_SERVICE, language=agent.language)
     try:
         with transaction.atomic():
+            # One answer at a time per tenant, so two callers cannot both take the last free line.
+            account = TwilioAccount.objects.select_for_update().first()
+            if account is not None and selectors.live_call_count() >= account.max_concurrent_calls:
+                return _overflow(tenant, account, agent, phone, params, waiting_since)
             call = start_call(
                 direction=Call.Direction.INBOUND, agent=agent,
                 flow_version=agent.template.latest_version if agent.template_id else None,
@@ -169,6 +182,29 @@ def _answer_inbound(tenant, params, public_url) -> str:
     except IntegrityError:  # the same webhook, concurrently
         call = Call.objects.get(twilio_call_sid=call_sid)
     return _connect(tenant, call, public_url)
+
+
+def _overflow(tenant, account, agent, phone, params, waiting_since) -> str:
+    """Every line is busy: wait (up to the account's maximum, re-checking), then or at once, voicemail."""
+    now = int(time.time())
+    since = int(waiting_since) if str(waiting_since or "").isdigit() else now
+    if account.overflow_action == TwilioAccount.Overflow.QUEUE and now - since < account.max_queue_wait_seconds:
+        return twiml.wait_for_a_line(LINES_BUSY if since == now else STILL_BUSY,
+                                     twilio.webhook_url(tenant, "voice", waiting_since=since),
+                                     pause_seconds=QUEUE_RECHECK_SECONDS, language=agent.language)
+    # A voicemail is a call of its own that no agent takes: finished now, its recording attached when ready.
+    call = start_call(direction=Call.Direction.INBOUND, agent=agent, from_number=params.get("From", ""),
+                      to_number=phone.number, twilio_call_sid=params.get("CallSid") or None)
+    finish_call(call, end_reason="voicemail")
+    return twiml.record_voicemail(
+        agent.voicemail_message or VOICEMAIL_GREETING, done_url=twilio.webhook_url(tenant, "voicemail"),
+        recording_url=twilio.webhook_url(tenant, "recording", call_id=call.pk), max_seconds=VOICEMAIL_MAX_SECONDS,
+        language=agent.language)
+
+
+def voicemail_done() -> str:
+    """Where Twilio goes once the caller's message is recorded."""
+    return twiml.say_and_hang_up(VOICEMAIL_THANKS)
 
 
 def _answer_outbound(tenant, params, call_id, public_url) -> str:

@@ -58,3 +58,24 @@ def say(message: str, *, language: str = "en-US") -> str:
     response = VoiceResponse()
     response.say(message, language=language)
     return str(response)
+
+
+def wait_for_a_line(message: str, recheck_url: str, *, pause_seconds: int, language: str = "en-US") -> str:
+    """The caller waits (a message, then a pause) and Twilio asks `recheck_url` again for what comes next."""
+    response = VoiceResponse()
+    response.say(message, language=language)
+    response.pause(length=pause_seconds)
+    response.redirect(recheck_url, method="POST")
+    return str(response)
+
+
+def record_voicemail(greeting: str, *, done_url: str, recording_url: str, max_seconds: int,
+                     language: str = "en-US") -> str:
+    """The greeting, a beep and up to `max_seconds` of message; Twilio then asks `done_url` what to do, and
+    posts the finished recording to `recording_url`."""
+    response = VoiceResponse()
+    response.say(greeting, language=language)
+    response.record(max_length=max_seconds, play_beep=True, timeout=5, action=done_url, method="POST",
+                    recording_status_callback=recording_url, recording_status_callback_method="POST",
+                    recording_status_callback_event="completed")
+    return str(response)

@@ -1,5 +1,6 @@
-"""Twilio's webhooks: `/api/webhooks/twilio/<tenant>/<kind>` where kind is voice, status, recording, amd or
-whisper (what the person a call is transferred to hears before being bridged).
+"""Twilio's webhooks: `/api/webhooks/twilio/<tenant>/<kind>` where kind is voice, status, recording, amd,
+whisper (what the person a call is transferred to hears before being bridged) or voicemail (after a
+caller's message was recorded).
 
 They arrive on the shared public host, so the tenant comes from the URL we gave Twilio; every request
 must carry a valid X-Twilio-Signature made with that tenant's auth token, and a request naming our number
@@ -42,7 +43,7 @@ def _forbidden(request):
 @csrf_exempt
 @require_POST
 def twilio_webhook(request, tenant_slug, kind):
-    if kind not in ("voice", "whisper") and kind not in CALLBACKS:
+    if kind not in ("voice", "whisper", "voicemail") and kind not in CALLBACKS:
         return error_response(request, 404, "Unknown Twilio webhook.", "not_found")
     tenant = Tenant.objects.exclude(schema_name=get_public_schema_name()).filter(slug=tenant_slug).first()
     if tenant is None:
@@ -60,8 +61,11 @@ def twilio_webhook(request, tenant_slug, kind):
                 return error_response(request, 403, "This number is not this account's.", "number_not_claimed")
             call_id = request.GET.get("call_id")
             if kind == "voice":
-                document = telephony.answer_voice(tenant, request.POST, call_id=call_id, public_url=public_url(request))
+                document = telephony.answer_voice(tenant, request.POST, call_id=call_id, public_url=public_url(request),
+                                                  waiting_since=request.GET.get("waiting_since"))
                 return HttpResponse(document, content_type="text/xml")
+            if kind == "voicemail":
+                return HttpResponse(telephony.voicemail_done(), content_type="text/xml")
             if kind == "whisper":
                 document = controls.whisper(call_id, note=request.GET.get("note", ""))
                 return HttpResponse(document, content_type="text/xml")
