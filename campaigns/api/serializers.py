@@ -1,4 +1,5 @@
 import zoneinfo
+from datetime import datetime
 
 from django.utils import timezone
 from rest_framework import serializers
@@ -131,6 +132,6 @@ class ScheduledCallSerializer(serializers.ModelSerializer):
     def get_to(self, campaign) -> str:
         return campaign.attempts.order_by("id").values_list("number", flat=True).first()
 
-    def get_at(self, campaign):
+    def get_at(self, campaign) -> datetime:
         return serializers.DateTimeField().to_representation(
             campaign.attempts.order_by("id").values_list("due_at", flat=True).first())

@@ -86,7 +86,7 @@ def start_due_campaigns(*, now: datetime) -> list[int]:
     for campaign in Campaign.objects.filter(status=S.SCHEDULED, starts_at__lte=now):
         try:
             transition(campaign, "start", now=now)
-        except (Conflict, DomainError):
+        except DomainError:
             continue  # changed since it was read (cancelled, list removed): nothing to start
         started.append(campaign.pk)
     return started

@@ -11,8 +11,7 @@ from calls.services.lifecycle import apply_status
 from campaigns.models import Attempt, Campaign
 from campaigns.services import dispatch
 from campaigns.services.lifecycle import transition
-from campaigns.tests.conftest import campaign_for, ready_to_dial, script_dials, twilio_api
-from campaigns.tests.factories import CampaignFactory
+from campaigns.tests.conftest import campaign_for, script_dials, twilio_api
 from contacts.models import Contact
 from contacts.tests.factories import ContactFactory, ContactListFactory
 from scheduling.tests.conftest import make_calendar
