@@ -10,6 +10,7 @@ from calls.numbers import to_e164
 from calls.services.lifecycle import finish_call
 from calls.services.telephony import NoTwilioAccount
 from calls.twilio import client as twilio
+from compliance.services import check_dial
 from config.api.errors import Conflict, DomainError, Forbidden
 
 
@@ -25,8 +26,6 @@ def predial_check(*, agent, to_number: str, tenant=None, timezone_hint: str = ""
     number, an active agent with a caller id, an active tenant with a Twilio account, a free line and
     minutes left; and the compliance rules: not on a Do-Not-Call list, inside the recipient's calling hours
     (in `timezone_hint`, the contact's zone, when known). Raises a DomainError naming what is wrong."""
-    from compliance.services import check_dial
-
     tenant = tenant or connection.tenant
     try:
         number = to_e164(to_number)
