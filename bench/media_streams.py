@@ -48,6 +48,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("CALL_SILENCE_TIMEOUT_MS", "60000")
 
 TENANT = "bench"
+# The bench tenant's Twilio auth token: callers sign the media-stream upgrade with it, as Twilio does.
+AUTH_TOKEN = "b" * 32
 SPEECH_MS = 800
 ANSWER_MS = 1200
 FLOW = {"schema_version": 1, "nodes": [
@@ -118,11 +120,13 @@ def set_up():
 
     from agents.models import Agent
     from agents.services.templates import create_template
+    from calls.models import TwilioAccount
     from tenants.services import create_tenant
 
     call_command("migrate_platform", verbosity=0)
     tenant = create_tenant(name="Bench", slug=TENANT)
     with tenant_context(tenant):
+        TwilioAccount.objects.create(pk=1, account_sid="AC" + "0" * 32, auth_token=AUTH_TOKEN)
         template = create_template(flow=FLOW, name="Echo")
         agent = Agent.objects.create(name="Bench", greeting="Hi.", template=template, stt_provider="instant",
                                      tts_provider="instant")
@@ -176,7 +180,7 @@ async def one_call(url, call_id, call_sid, seconds, delay):
     for _ in range(int(seconds // 3)):
         script += [Pause(400), Say(tone(SPEECH_MS)), WaitForAgent()]
     script.append(HangUp())
-    async with websocket_transport(url) as transport:
+    async with websocket_transport(url, auth_token=AUTH_TOKEN if "/ws/twilio/media/" in url else "") as transport:
         return await simulate(transport, script, call_id=call_id, tenant=TENANT, call_sid=call_sid, realtime=True)
 
 
@@ -274,7 +278,7 @@ def main():
     ours = start_server(args.port, [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(args.port),
                                     "bench.media_streams:application"], args.pin)
     base = start_server(args.port + 1, [sys.executable, "bench/media_baseline.py", str(args.port + 1)], args.pin)
-    servers = [("ours", ours, f"ws://127.0.0.1:{args.port}/ws/twilio/media/"),
+    servers = [("ours", ours, f"ws://127.0.0.1:{args.port}/ws/twilio/media/{TENANT}/"),
                ("baseline", base, f"ws://127.0.0.1:{args.port + 1}/")]
     try:
         print(f"{'server':<9} {'calls':>5} {'frames/s':>10} {'late':>6} {'turn p50':>9} {'turn p99':>9} {'1st p50':>9}"

@@ -6,5 +6,6 @@ from calls.twilio.twiml import MEDIA_STREAM_PATH
 
 websocket_urlpatterns = [
     path(MEDIA_STREAM_PATH.lstrip("/"), MediaStreamConsumer.as_asgi()),
+    path(MEDIA_STREAM_PATH.lstrip("/") + "<slug:tenant_slug>/", MediaStreamConsumer.as_asgi()),
     path("ws/calls/<int:call_id>/live/", LiveCallConsumer.as_asgi()),
 ]

@@ -15,7 +15,8 @@ The script is a list of steps: `Say` (caller speech, then the silence that ends 
 (until the agent's answer has played), `Interrupt` (speech after some of the agent's audio), `Pause`,
 `Press` (DTMF), `HangUp`, and `Do` (something outside the call happens then, e.g. a staff control in tests). `simulate(...)` runs it over any transport with `send(text)` and
 `receive() -> str | None` (None once closed): `channels_transport` for tests in process,
-`websocket_transport` for a running server.
+`websocket_transport` for a running server. Given the tenant's auth token, both sign the WebSocket upgrade
+request as Twilio does (`X-Twilio-Signature` over the stream URL).
 """
 import asyncio
 import base64
@@ -26,6 +27,8 @@ from typing import Awaitable, Callable
 
 import orjson
 import websockets
+
+from twilio.request_validator import RequestValidator
 
 from agents import audio
 from agents.providers.base import Audio
@@ -320,13 +323,22 @@ async def simulate(transport, script, *, call_id, tenant: str, call_sid: str, re
     return twilio.result
 
 
-class channels_transport:
-    """In process, through the ASGI application (tests): `async with channels_transport(app, host) as t:`."""
+def twilio_signature(url: str, auth_token: str) -> str:
+    """What Twilio sends as X-Twilio-Signature when it opens a media stream to `url`."""
+    return RequestValidator(auth_token).compute_signature(url, {})
 
-    def __init__(self, application, host: str = "api.localhost", path: str = "/ws/twilio/media/"):
+
+class channels_transport:
+    """In process, through the ASGI application (tests): `async with channels_transport(app, host, path) as t:`."""
+
+    def __init__(self, application, host: str = "api.localhost", path: str = "/ws/twilio/media/", *,
+                 auth_token: str = ""):
         from channels.testing import WebsocketCommunicator
 
-        self.communicator = WebsocketCommunicator(application, path, headers=[(b"host", host.encode())])
+        headers = [(b"host", host.encode())]
+        if auth_token:
+            headers.append((b"x-twilio-signature", twilio_signature(f"ws://{host}{path}", auth_token).encode()))
+        self.communicator = WebsocketCommunicator(application, path, headers=headers)
         self.close_code = None
 
     async def __aenter__(self):
@@ -353,12 +365,14 @@ class channels_transport:
 class websocket_transport:
     """Over the network to a running server (`simulate_call --url`, benchmarks)."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, *, auth_token: str = ""):
         self.url = url
+        self.headers = {"X-Twilio-Signature": twilio_signature(url, auth_token)} if auth_token else {}
         self.close_code = None
 
     async def __aenter__(self):
-        self.socket = await websockets.connect(self.url, max_size=None, compression=None)
+        self.socket = await websockets.connect(self.url, max_size=None, compression=None,
+                                               additional_headers=self.headers)
         return self
 
     async def __aexit__(self, *exc):

@@ -1,9 +1,13 @@
-"""`/ws/twilio/media/`: Twilio Media Streams, one WebSocket per call.
+"""`/ws/twilio/media/<tenant>/`: Twilio Media Streams, one WebSocket per call.
 
 A bare ASGI application rather than a Channels consumer: Channels' `AsyncConsumer.dispatch` closes old
 database connections on a helper thread before every message, which at 50 frames a second per call was
 most of the per-frame cost (see NOTES.md, "Media-stream capacity"). This consumer touches the database
 only when the stream starts and at turn boundaries, each time through `in_tenant`.
+
+Twilio signs the WebSocket upgrade request: `X-Twilio-Signature` over the stream's URL (no parameters) with
+the tenant's auth token; with TWILIO_VALIDATE_WEBSOCKET on, a missing or forged one is refused (4403) before
+the socket is accepted. The tenant is the path's (or, on a tenant's own host, the host's).
 
 The `start` message names the tenant and call in its custom parameters (`tenant`, `call_id`, set by the
 voice webhook's TwiML); the stream is refused (closed 4403/4404) unless that tenant has that call live
@@ -13,6 +17,10 @@ import logging
 import time
 
 from channels.db import database_sync_to_async
+from django.conf import settings
+from twilio.request_validator import RequestValidator
+
+from calls import selectors
 
 from calls.media import protocol
 from calls.media.services import StreamRefused, open_stream
@@ -34,6 +42,16 @@ def _tenant_by_slug(slug):
 
 
 @in_tenant
+def _auth_token(tenant):
+    account = selectors.twilio_account()
+    return account.auth_token if account is not None else ""
+
+
+def _header(scope, name: bytes) -> str:
+    return next((value.decode("latin1") for key, value in scope.get("headers", []) if key.lower() == name), "")
+
+
+@in_tenant
 def _open(tenant, call_id, call_sid):
     return open_stream(call_id, call_sid)
 
@@ -42,6 +60,7 @@ class MediaStreamConsumer:
     def __init__(self, scope, send):
         self.scope, self._send = scope, send
         self.session: CallSession | None = None
+        self.stream_tenant = None
         self.closed = False
 
     @classmethod
@@ -54,12 +73,36 @@ class MediaStreamConsumer:
                 if kind == "websocket.receive":
                     await consumer.receive(message.get("text") or message.get("bytes") or b"")
                 elif kind == "websocket.connect":
-                    await send({"type": "websocket.accept"})
+                    if await consumer.signed_by_twilio():
+                        await send({"type": "websocket.accept"})
+                    else:
+                        await send({"type": "websocket.close", "code": CLOSE_FORBIDDEN})
+                        return
                 elif kind == "websocket.disconnect":
                     await consumer.disconnected()
                     return
 
         return app
+
+    async def signed_by_twilio(self) -> bool:
+        slug = self.scope.get("url_route", {}).get("kwargs", {}).get("tenant_slug", "")
+        self.stream_tenant = await self._tenant(slug) if slug else None
+        if slug and self.stream_tenant is None:
+            log.warning("media stream refused: unknown tenant %r in the path", slug)
+            return False
+        if not settings.TWILIO_VALIDATE_WEBSOCKET:
+            return True
+        tenant = self.stream_tenant or (self.scope.get("tenant") if not slug else None)
+        signature = _header(self.scope, b"x-twilio-signature")
+        if is_public(tenant) or not signature:
+            log.warning("media stream refused: no tenant or no signature")
+            return False
+        scheme = "wss" if self.scope.get("scheme") in ("wss", "https") else "ws"
+        url = f"{scheme}://{_header(self.scope, b'host')}{self.scope['path']}"
+        if not RequestValidator(await _auth_token(tenant)).validate(url, {}, signature):
+            log.warning("media stream refused for tenant %s: bad signature", tenant.slug)
+            return False
+        return True
 
     async def send(self, text: str) -> None:
         if not self.closed:
@@ -103,7 +146,8 @@ class MediaStreamConsumer:
         parameters = start.get("customParameters") or {}
         tenant = await self._tenant(parameters.get("tenant", ""))
         if tenant is None:
-            await self.close(CLOSE_NO_TENANT)
+            # On a tenant's stream URL, naming any other tenant is forbidden; elsewhere, no tenant was found.
+            await self.close(CLOSE_FORBIDDEN if self.stream_tenant is not None else CLOSE_NO_TENANT)
             return
         try:
             call = await _open(tenant, parameters.get("call_id", ""), start.get("callSid", ""))
@@ -116,7 +160,9 @@ class MediaStreamConsumer:
         self.session.begin(started_at)
 
     async def _tenant(self, slug: str):
-        """The tenant of the host Twilio reached (if a tenant's), which must be the one the parameters name."""
+        """The tenant of the stream's path or host (if a tenant's), which must be the one the parameters name."""
+        if self.stream_tenant is not None:
+            return self.stream_tenant if not slug or slug.lower() == self.stream_tenant.slug else None
         host_tenant = self.scope.get("tenant")
         if not is_public(host_tenant):
             return host_tenant if not slug or slug.lower() == host_tenant.slug else None

@@ -85,7 +85,7 @@ def _hold(tenant, call, **params):
 
 def _resume(tenant, call, **params):
     _flip(call, "on_hold", False, "The call is not on hold.")
-    document = twiml.connect_stream(twiml.media_stream_url(settings.TWILIO_WEBHOOK_BASE_URL), call_id=call.pk,
+    document = twiml.connect_stream(twiml.media_stream_url(settings.TWILIO_WEBHOOK_BASE_URL, tenant.slug), call_id=call.pk,
                                     tenant_slug=tenant.slug)
     _replace_twiml(call, document, undo={"on_hold": True})
     return call

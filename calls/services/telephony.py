@@ -152,7 +152,7 @@ def answer_voice(tenant, params, *, call_id, public_url, waiting_since=None) -> 
 
 def _connect(tenant, call, public_url) -> str:
     greetings.prepare(call)
-    return twiml.connect_stream(twiml.media_stream_url(public_url), call_id=call.pk, tenant_slug=tenant.slug)
+    return twiml.connect_stream(twiml.media_stream_url(public_url, tenant.slug), call_id=call.pk, tenant_slug=tenant.slug)
 
 
 def _answer_inbound(tenant, params, public_url, waiting_since=None) -> str:

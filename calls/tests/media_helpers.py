@@ -12,6 +12,7 @@ from agents.providers.espeak import EspeakTTS
 from agents.providers.sphinx import PocketsphinxSTT
 from calls import services as calls
 from calls.models import Call
+from calls.tests.factories import AUTH_TOKEN, TwilioAccountFactory
 from calls.simulator import channels_transport, simulate
 from config.asgi import application
 from tenants.models import Tenant
@@ -57,6 +58,7 @@ def live_call(slug: str = "acme", **fields) -> dict:
     """A ringing inbound call to the demo receptionist, as the voice webhook leaves it."""
     tenant = Tenant.objects.get(slug=slug)
     with schema_context(tenant.schema_name):
+        TwilioAccountFactory()
         agent = agent_services.seed_demo_agent(tenant)
         call = calls.start_call(
             direction=Call.Direction.INBOUND, agent=agent, flow_version=agent.template.latest_version,
@@ -76,8 +78,11 @@ def stored_call(slug: str, call_id: int) -> tuple[Call, list]:
         return call, list(call.turns.order_by("index"))
 
 
-async def run_call(call: dict, script, *, tenant=None, call_sid=None, **options):
-    async with channels_transport(application) as transport:
+async def run_call(call: dict, script, *, tenant=None, call_sid=None, auth_token=AUTH_TOKEN, **options):
+    """Twilio streams the call to its tenant's media-stream URL (signed with `auth_token`); `tenant` and
+    `call_sid` override what the `start` message says."""
+    path = f"/ws/twilio/media/{call['tenant']}/"
+    async with channels_transport(application, path=path, auth_token=auth_token) as transport:
         result = await simulate(transport, script, call_id=call["id"], tenant=tenant or call["tenant"],
                                 call_sid=call_sid or call["sid"], **options)
     return result, transport.close_code

@@ -15,7 +15,7 @@ from calls.models import Call, CallTurn
 from calls.services.postcall import analyse_call
 from calls.simulator import Say, WaitForAgent, channels_transport, simulate
 from calls.tests.factories import (
-    API_PREFIX, PhoneNumberFactory, TwilioAccountFactory, call_resource, call_sid, post_webhook, twilio_api,
+    API_PREFIX, AUTH_TOKEN, PhoneNumberFactory, TwilioAccountFactory, call_resource, call_sid, post_webhook, twilio_api,
     voice_params, webhook_path,
 )
 from calls.tests.media_helpers import caller_says, heard, stored_call
@@ -58,7 +58,7 @@ async def test_an_inbound_call_from_webhook_to_hang_up(twilio_api):
     url, parameters = await ring(acme, sid)
 
     stream = urlsplit(url)
-    async with channels_transport(application, host=stream.hostname, path=stream.path) as transport:
+    async with channels_transport(application, host=stream.hostname, path=stream.path, auth_token=AUTH_TOKEN) as transport:
         result = await simulate(transport, [WaitForAgent(), Say(caller_says("speak to someone")), WaitForAgent()],
                                 call_id=parameters["call_id"], tenant=parameters["tenant"], call_sid=sid,
                                 linger_ms=5000)

@@ -28,8 +28,14 @@ def connect_twilio(slug="acme"):
         TwilioAccountFactory()
 
 
-async def test_a_silent_caller_is_prompted_twice_then_the_agent_hangs_up(short_silences):
+def twilio_hangs_up(twilio_api, call):
+    twilio_api.add("POST", f"{API_PREFIX}/Calls/{call['sid']}.json",
+                   json=call_resource(call["sid"], to="+15550002222", from_="+15550001111", status="completed"))
+
+
+async def test_a_silent_caller_is_prompted_twice_then_the_agent_hangs_up(short_silences, twilio_api):
     call = await live_call()
+    twilio_hangs_up(twilio_api, call)
     result, _ = await run_call(call, SILENT_CALLER, linger_ms=5000)
     assert result.closed and len(result.answers) == 4
     assert heard(result.answers[-1], "i haven't heard anything so i'll end the call now", "goodbye") == [
@@ -68,8 +74,9 @@ def limit_agent(agent_id, seconds):
         Agent.objects.filter(pk=agent_id).update(max_call_seconds=seconds)
 
 
-async def test_a_call_at_its_agents_maximum_duration_says_goodbye_over_the_agent_and_ends():
+async def test_a_call_at_its_agents_maximum_duration_says_goodbye_over_the_agent_and_ends(twilio_api):
     call = await live_call()
+    twilio_hangs_up(twilio_api, call)
     await limit_agent(call["agent_id"], 2)
     result, _ = await run_call(call, [WaitForAgent(), WaitForAgent()], linger_ms=5000)
     assert result.closed and result.clears == 1
@@ -80,9 +87,10 @@ async def test_a_call_at_its_agents_maximum_duration_says_goodbye_over_the_agent
     assert turns[0].interrupted and turns[0].heard_text
 
 
-async def test_without_an_agent_limit_the_platform_maximum_applies(settings):
+async def test_without_an_agent_limit_the_platform_maximum_applies(settings, twilio_api):
     settings.CALL_MAX_DURATION_SECONDS = 2
     call = await live_call()
+    twilio_hangs_up(twilio_api, call)
     result, _ = await run_call(call, [WaitForAgent(), WaitForAgent()], linger_ms=5000)
     stored, _ = await stored_call("acme", call["id"])
     assert result.closed and stored.end_reason == "max_duration"

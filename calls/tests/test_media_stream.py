@@ -4,7 +4,7 @@ import pytest
 from calls.models import Call, CallTurn
 from calls.simulator import HangUp, Press, Say, WaitForAgent
 from calls.tests.media_helpers import caller_says, heard, live_call, run_call, stored_call
-from tenants.consumers import CLOSE_FORBIDDEN, CLOSE_NO_TENANT
+from tenants.consumers import CLOSE_FORBIDDEN
 
 pytestmark = [pytest.mark.usefixtures("committed_db"), pytest.mark.slow]
 
@@ -61,10 +61,10 @@ async def test_a_stream_whose_call_sid_is_not_the_calls_is_refused():
     assert code == CLOSE_FORBIDDEN
 
 
-async def test_a_stream_for_an_unknown_tenant_is_refused():
+async def test_a_stream_naming_an_unknown_tenant_is_refused():
     call = await live_call()
     _, code = await run_call(call, [WaitForAgent()], tenant="nobody")
-    assert code == CLOSE_NO_TENANT
+    assert code == CLOSE_FORBIDDEN
 
 
 async def test_a_finished_call_cannot_be_streamed_again():

@@ -55,7 +55,7 @@ def test_inbound_call_is_bridged_to_the_media_stream_with_call_id_and_tenant(cli
     assert response["Content-Type"].startswith("text/xml")
     body = response.content.decode()
     [call] = calls_in(acme)
-    assert f'<Connect><Stream url="ws://{django_settings.API_HOST}/ws/twilio/media/">' in body
+    assert f'<Connect><Stream url="ws://{django_settings.API_HOST}/ws/twilio/media/acme/">' in body
     assert stream_parameters(body) == {"call_id": str(call.pk), "tenant": "acme"}
     assert (call.direction, call.status, call.agent_id, call.from_number, call.to_number, call.twilio_call_sid) == (
         "inbound", "in_progress", acme_line.pk, "+14155550123", NUMBER, sid)
@@ -68,7 +68,7 @@ def test_behind_a_trusted_proxy_the_signed_https_url_is_rebuilt_and_the_stream_i
                             signed_url=f"https://voice.example.com{path}",
                             HTTP_X_FORWARDED_PROTO="https", HTTP_X_FORWARDED_HOST="voice.example.com")
     assert response.status_code == 200
-    assert '<Stream url="wss://voice.example.com/ws/twilio/media/">' in response.content.decode()
+    assert '<Stream url="wss://voice.example.com/ws/twilio/media/acme/">' in response.content.decode()
 
 
 def test_forwarded_headers_from_an_untrusted_address_are_ignored(client, acme, acme_line, settings):

@@ -6,11 +6,12 @@ MEDIA_STREAM_PATH = "/ws/twilio/media/"
 HOLD_MUSIC_URL = "https://com.twilio.music.classical.s3.amazonaws.com/BusyStrings.mp3"
 
 
-def media_stream_url(public_url: str) -> str:
-    """The media-stream WebSocket on the host Twilio reached us at (wss unless that was plain http)."""
+def media_stream_url(public_url: str, tenant_slug: str) -> str:
+    """The tenant's media-stream WebSocket on the host Twilio reached us at (wss unless that was plain http).
+    The tenant is in the path: Twilio signs the upgrade request with its auth token, checked before accepting."""
     scheme, _, rest = public_url.partition("://")
     host = rest.split("/")[0]
-    return f"{'ws' if scheme == 'http' else 'wss'}://{host}{MEDIA_STREAM_PATH}"
+    return f"{'ws' if scheme == 'http' else 'wss'}://{host}{MEDIA_STREAM_PATH}{tenant_slug}/"
 
 
 def connect_stream(stream_url: str, *, call_id: int, tenant_slug: str) -> str:

@@ -1,20 +1,24 @@
 """Simulate a phone call to an agent: `manage.py simulate_call --tenant demo [--agent ID] ["caller words" ...]`.
 
-Plays the caller into `/ws/twilio/media/` exactly as Twilio would (synthesized speech, or `--wav` files),
-waits for each answer, then prints the call's transcript with per-turn timings from the call record.
-In process by default; `--url ws://host:port/ws/twilio/media/` calls a running server instead (same
-database). `--realtime` paces audio at 20 ms per frame like a real line.
+Plays the caller into `/ws/twilio/media/<tenant>/` exactly as Twilio would (synthesized speech, or `--wav`
+files; the upgrade signed with the tenant's Twilio auth token, when it has connected one), waits for each
+answer, then prints the call's transcript with per-turn timings from the call record. In process by
+default (a tenant without a Twilio account has nothing to sign with, so there the signature check is off);
+`--url ws://host:port/ws/twilio/media/<tenant>/` calls a running server instead (same database).
+`--realtime` paces audio at 20 ms per frame like a real line.
 """
 import asyncio
 import uuid
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.test.utils import override_settings
 from django_tenants.utils import tenant_context
 
 from agents import audio
 from agents.management.commands._tenant import agent_in_tenant, tenant_named
 from agents.providers.espeak import EspeakTTS
+from calls import selectors
 from calls import services as calls
 from calls.models import Call
 from calls.simulator import HangUp, Say, WaitForAgent, channels_transport, simulate, websocket_transport
@@ -40,6 +44,8 @@ class Command(BaseCommand):
         speeches += [EspeakTTS(sample_rate=audio.MULAW_RATE).synthesize(text, voice=CALLER_VOICE)
                      for text in options["texts"]]
         with tenant_context(tenant):
+            account = selectors.twilio_account()
+            options["auth_token"] = account.auth_token if account else ""
             agent = agent_in_tenant(options["agent"])
             call = calls.start_call(
                 direction=Call.Direction.INBOUND, agent=agent,
@@ -63,10 +69,15 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot read {path}: {exc}") from exc
 
     async def _run(self, options, script, call, tenant):
-        transport = websocket_transport(options["url"]) if options["url"] else channels_transport(application)
-        async with transport:
-            return await simulate(transport, script, call_id=call.pk, tenant=tenant.slug, call_sid=call.twilio_call_sid,
-                                  realtime=options["realtime"], linger_ms=3000)
+        token = options["auth_token"]
+        if options["url"]:
+            transport = websocket_transport(options["url"], auth_token=token)
+        else:
+            transport = channels_transport(application, path=f"/ws/twilio/media/{tenant.slug}/", auth_token=token)
+        with override_settings(TWILIO_VALIDATE_WEBSOCKET=bool(token or options["url"])):
+            async with transport:
+                return await simulate(transport, script, call_id=call.pk, tenant=tenant.slug,
+                                      call_sid=call.twilio_call_sid, realtime=options["realtime"], linger_ms=3000)
 
     def _print(self, call, result):
         names = {"agent": call.agent.name if call.agent else "Agent", "caller": "Caller", "system": "System"}
