@@ -159,8 +159,10 @@ def _refused(attempt: Attempt, exc: DomainError, now: datetime) -> None:
             retry_after = int(exc.headers.get("Retry-After", 30))
             _release(attempt, due_at=now + timedelta(seconds=retry_after))
         elif code == "outside_calling_hours":
-            hint = attempt.contact.timezone if attempt.contact else ""
-            _release(attempt, due_at=next_allowed_dial_time(attempt.number, at=now, timezone_hint=hint))
+            # The refusal's own retry time, so the next claim is not refused again by the same rule.
+            retry_at = getattr(exc, "retry_at", None) or next_allowed_dial_time(
+                attempt.number, at=now, timezone_hint=attempt.contact.timezone if attempt.contact else "")
+            _release(attempt, due_at=retry_at)
         elif code in CAMPAIGN_WIDE_REFUSALS:
             _release(attempt, due_at=attempt.due_at)
             pause_for(campaign, code)
