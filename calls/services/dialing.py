@@ -1,8 +1,11 @@
 """Outbound dialing: one pre-dial check every dial path goes through, placing a call, ending one."""
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from calls import selectors
 from calls.models import Call, TwilioAccount
@@ -59,7 +62,7 @@ def place_call(tenant, *, agent, to_number, variables=None, idempotency_key=None
     key = idempotency_key or uuid.uuid4().hex
     existing = _replay(key, agent, to_number)
     if existing is not None:
-        return existing, False
+        return _recover_lost_dial(existing, tenant, record=record), False
     try:
         with transaction.atomic():
             # One dial at a time per tenant, so two requests cannot both take the last free line.
@@ -74,14 +77,62 @@ def place_call(tenant, *, agent, to_number, variables=None, idempotency_key=None
             )
     except IntegrityError:  # the same key, concurrently
         return _replay(key, agent, to_number), False
+    return _dial(call, dialable.account, tenant, record=record), True
+
+
+def _dial(call: Call, account, tenant, *, record: bool) -> Call:
     try:
-        created = twilio.create_call(dialable.account, tenant, call, record=record)
+        created = twilio.create_call(account, tenant, call, record=record)
     except DomainError:
         finish_call(call, status=Call.Status.FAILED, end_reason="dial_failed")
         raise
-    Call.objects.filter(pk=call.pk, twilio_call_sid__isnull=True).update(twilio_call_sid=created.sid)
+    return _adopt_sid(call, created.sid)
+
+
+def _adopt_sid(call: Call, sid: str) -> Call:
+    Call.objects.filter(pk=call.pk, twilio_call_sid__isnull=True).update(twilio_call_sid=sid)
     call.refresh_from_db()
-    return call, True
+    return call
+
+
+def lost_dial_cutoff():
+    """Calls queued before this without a Twilio SID lost their dial: no request to Twilio lasts this long."""
+    return timezone.now() - timedelta(seconds=2 * settings.TWILIO_HTTP_TIMEOUT + 10)
+
+
+def _recover_lost_dial(call: Call, tenant, *, record: bool) -> Call:
+    """A replayed key whose call row was committed but whose dial never got Twilio's answer (the process died).
+    Either Twilio has the call — adopt its SID — or it never got the request: dial it now, if the compliance
+    rules still allow it. The row lock makes concurrent replays recover it once."""
+    if call.twilio_call_sid or call.status != Call.Status.QUEUED or call.created_at > lost_dial_cutoff():
+        return call
+    with transaction.atomic():
+        lost = Call.objects.select_for_update(skip_locked=True).filter(
+            pk=call.pk, twilio_call_sid__isnull=True, status=Call.Status.QUEUED).first()
+        if lost is None:  # recovered meanwhile, or being recovered by another replay
+            call.refresh_from_db()
+            return call
+        account = selectors.twilio_account()
+        if account is None:
+            raise NoTwilioAccount()
+        known = Call.objects.filter(to_number=lost.to_number, created_at__gte=lost.created_at,
+                                    twilio_call_sid__isnull=False).values_list("twilio_call_sid", flat=True)
+        sid = twilio.find_outbound_call(account, to=lost.to_number, from_=lost.from_number,
+                                        since=lost.created_at - timedelta(seconds=5), exclude=set(known))
+        if sid is not None:
+            return _adopt_sid(lost, sid)
+        try:  # refusals are recorded (the call fails) before the error goes up, so they commit
+            check_dial(lost.to_number, tenant=tenant,
+                       timezone_hint=lost.contact.timezone if lost.contact_id else "")
+        except DomainError as exc:
+            finish_call(lost, status=Call.Status.FAILED, end_reason=exc.error_code)
+            refused = exc
+        else:
+            try:
+                return _dial(lost, account, tenant, record=record)
+            except DomainError as exc:
+                refused = exc
+    raise refused
 
 
 def _replay(key, agent, to_number) -> Call | None:

@@ -139,6 +139,15 @@ def call_resource(sid: str, *, to: str, from_: str, status="queued") -> dict:
     }
 
 
+def script_call_list(fake, *calls):
+    """Twilio's answer to GET Calls.json (one page) holding `calls` (resources from `call_resource`)."""
+    calls_uri = f"{API_PREFIX}/Calls.json"
+    fake.add("GET", calls_uri, json={
+        "calls": list(calls), "end": max(len(calls) - 1, 0), "first_page_uri": calls_uri, "next_page_uri": None,
+        "page": 0, "page_size": 20, "previous_page_uri": None, "start": 0, "uri": calls_uri,
+    })
+
+
 # Webhooks, signed as Twilio signs them ---------------------------------------------------------
 
 

@@ -107,6 +107,19 @@ def create_call(account, tenant, call, *, record: bool):
         )
 
 
+def find_outbound_call(account, *, to: str, from_: str, since, exclude=()) -> str | None:
+    """The SID of a call Twilio created from `from_` to `to` at or after `since` (none of `exclude`), if any:
+    how a dial whose answer was lost learns whether Twilio took it."""
+    client = client_for(account.account_sid, account.auth_token)
+    with twilio_errors():
+        found = client.calls.list(to=to, from_=from_, start_time_after=since, limit=20)
+    for call in found:
+        created = call.date_created or call.start_time
+        if call.sid not in exclude and (created is None or created >= since):
+            return call.sid
+    return None
+
+
 def update_call(account, call_sid: str, **changes) -> None:
     """`status="completed"` / `"canceled"` hangs up; `twiml=...` replaces what the call is doing."""
     client = client_for(account.account_sid, account.auth_token)

@@ -1,9 +1,10 @@
 """A dialer worker in its own process, for the kill/restart tests (run as a module, not collected by pytest):
 
-    python -m campaigns.tests.dialer_process <schema> <now as ISO 8601> [--exit-after-claim]
+    python -m campaigns.tests.dialer_process <schema> <now as ISO 8601> [--exit-after-claim | --exit-before-twilio]
 
 Runs one dispatcher tick at `now` in the tenant's schema and dials every claim, exactly what the beat task and
-the dial tasks do. `--exit-after-claim` dies (exit 9) once the claims are committed, before any dial.
+the dial tasks do. `--exit-after-claim` dies (exit 9) once the claims are committed, before any dial;
+`--exit-before-twilio` dies once the first call row is committed, before its request reaches Twilio.
 """
 import os
 import sys
@@ -17,8 +18,12 @@ def main(schema: str, now: str, *flags: str) -> None:
     django.setup()
     from django_tenants.utils import tenant_context
 
+    from calls.twilio import client
     from campaigns.services import dispatch
     from tenants.models import Tenant
+
+    if "--exit-before-twilio" in flags:
+        client.create_call = lambda *args, **kwargs: os._exit(9)
 
     at = datetime.fromisoformat(now)
     with tenant_context(Tenant.objects.get(schema_name=schema)):

@@ -17,6 +17,8 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from calls.models import Call
+from calls.services.dialing import lost_dial_cutoff
+from calls.tests.factories import script_call_list
 from campaigns.models import Attempt
 from campaigns.services.lifecycle import transition
 from campaigns.tests.conftest import TWILIO_CALLS, campaign_for, dialed_numbers, ready_to_dial, script_dials
@@ -98,3 +100,22 @@ def test_a_dialer_killed_after_twilio_took_the_call_does_not_dial_it_again(acme_
     assert Counter(dialed_numbers(fake_http)) == {number: 1 for number in after}
     assert {a.status for a in after.values()} == {"in_progress"}
     assert after[killed.number].call.idempotency_key == killed.idempotency_key
+
+
+def test_a_dialer_killed_before_its_request_reached_twilio_dials_that_number_on_restart(acme_campaign, fake_http):
+    tenant, start = acme_campaign(3)
+    assert run(dialer(tenant, start, fake_http, "--exit-before-twilio")) == 9
+    [lost] = [a for a in attempts(tenant).values() if a.status == "dialing"]
+    with tenant_context(tenant):  # by the restart, longer ago than any request to Twilio lasts
+        Call.objects.filter(idempotency_key=lost.idempotency_key).update(
+            created_at=lost_dial_cutoff() - timedelta(seconds=1))
+    assert fake_http.requests == []
+    script_call_list(fake_http)  # Twilio never got that call
+    script_dials(fake_http, 3)
+
+    run(dialer(tenant, start + STALE, fake_http))
+
+    after = attempts(tenant)
+    assert Counter(dialed_numbers(fake_http)) == {number: 1 for number in after}
+    assert {a.status for a in after.values()} == {"in_progress"}
+    assert after[lost.number].call.twilio_call_sid is not None
