@@ -22,7 +22,7 @@ from calls.media.speech import offload_in_tenant
 from calls.media.services import turn_event
 from calls.models import Call
 from calls.services import controls
-from config.api.errors import DomainError, _flatten
+from config.api.errors import DomainError, flatten_errors
 from tenants.channels import in_tenant
 from tenants.consumers import CLOSE_FORBIDDEN, CLOSE_NO_TENANT, TenantMemberConsumer
 
@@ -88,7 +88,7 @@ class LiveCallConsumer(TenantMemberConsumer):
         try:
             serializer.is_valid(raise_exception=True)
         except ValidationError as exc:
-            errors = _flatten(exc.detail)
+            errors = flatten_errors(exc.detail)
             await self._error(action, "validation_error", "Invalid control.", errors)
             return
         call_id = self.scope["url_route"]["kwargs"]["call_id"]

@@ -290,3 +290,6 @@ CELERY_BEAT_SCHEDULE["campaigns-dispatch"] = {
 CAMPAIGN_STALE_CLAIM_SECONDS = int(os.environ.get("CAMPAIGN_STALE_CLAIM_SECONDS", 300))
 CAMPAIGN_COST_PER_MINUTE = os.environ.get("CAMPAIGN_COST_PER_MINUTE", "0.014")
 CAMPAIGN_COST_CURRENCY = os.environ.get("CAMPAIGN_COST_CURRENCY", "USD")
+
+# Contacts: the region national numbers in an import are read in (ISO 3166 code).
+CONTACTS_DEFAULT_REGION = os.environ.get("CONTACTS_DEFAULT_REGION", "US")

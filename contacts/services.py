@@ -390,7 +390,7 @@ def import_contacts(file_or_rows, *, contact_list: ContactList | None = None, de
     values, merged custom fields and tags when `update_existing`, otherwise they are `skipped` untouched.
     Every contact of the file (new or existing) joins `contact_list` when one is given.
     """
-    region = (default_region or getattr(settings, "CONTACTS_DEFAULT_REGION", "US")).upper()
+    region = (default_region or settings.CONTACTS_DEFAULT_REGION).upper()
     if region not in phonenumbers.SUPPORTED_REGIONS:
         raise DomainError(f"default_region: '{region}' is not a country code such as US or GB.",
                           error_code="validation_error", errors={"default_region": ["Unknown country code."]})

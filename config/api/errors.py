@@ -61,23 +61,23 @@ def error_response(request, status_code, detail, error_code, errors=None, header
     return response
 
 
-def _flatten(data):
+def flatten_errors(data):
     """DRF validation details → {field: [messages]} (nested fields joined with dots)."""
     if isinstance(data, list):
         if data and all(not isinstance(item, (dict, list)) for item in data):
             return {"non_field_errors": [str(item) for item in data]}
         flat = {}
         for index, item in enumerate(data):
-            for key, messages in _flatten(item).items():
+            for key, messages in flatten_errors(item).items():
                 flat[f"{index}.{key}"] = messages
         return flat
     flat = {}
     for field, value in data.items():
         if isinstance(value, dict):
-            for key, messages in _flatten(value).items():
+            for key, messages in flatten_errors(value).items():
                 flat[f"{field}.{key}"] = messages
         elif isinstance(value, list) and value and isinstance(value[0], (dict, list)):
-            for key, messages in _flatten(value).items():
+            for key, messages in flatten_errors(value).items():
                 flat[f"{field}.{key}"] = messages
         else:
             values = value if isinstance(value, list) else [value]
@@ -120,7 +120,7 @@ def exception_handler(exc, context):
         )
 
     if isinstance(exc, exceptions.ValidationError):
-        errors = _flatten(exc.detail if isinstance(exc.detail, (dict, list)) else [exc.detail])
+        errors = flatten_errors(exc.detail if isinstance(exc.detail, (dict, list)) else [exc.detail])
         return Response(
             error_body(request, _validation_detail(errors), "validation_error", errors),
             status=status.HTTP_400_BAD_REQUEST,
@@ -133,7 +133,7 @@ def exception_handler(exc, context):
             headers["WWW-Authenticate"] = exc.auth_header
         if getattr(exc, "wait", None):
             headers["Retry-After"] = str(int(exc.wait))
-        detail = exc.detail if isinstance(exc.detail, str) else _validation_detail(_flatten(exc.detail))
+        detail = exc.detail if isinstance(exc.detail, str) else _validation_detail(flatten_errors(exc.detail))
         return Response(error_body(request, detail, code), status=exc.status_code, headers=headers)
 
     logger.exception("Unhandled error in API view", exc_info=exc)
