@@ -27,7 +27,11 @@ def required_permission_for(view, request):
 
 
 def required_scope_for(view, request):
+    """The API-key scope a request needs: the view's `required_scope` (a scope, or a dict by method), else
+    read for safe methods and write for the rest."""
     scope = getattr(view, "required_scope", None)
+    if isinstance(scope, dict):
+        scope = scope.get(request.method)
     if scope:
         return scope
     return ApiKey.Scope.READ if request.method in permissions.SAFE_METHODS else ApiKey.Scope.WRITE

@@ -132,6 +132,7 @@ class CallsView(generics.ListAPIView):
     """
 
     required_permission = {"GET": "calls.view", "POST": "calls.place"}
+    required_scope = {"POST": "calls"}  # dialing needs the calls scope, like bulk and scheduled calls
     serializer_class = s.CallSerializer
 
     @extend_schema(parameters=[s.CallFilterSerializer])
@@ -164,6 +165,7 @@ class CallView(APIView):
 
 class EndCallView(APIView):
     required_permission = "calls.place"
+    required_scope = "calls"
 
     @extend_schema(request=None, responses={200: s.CallSerializer})
     def post(self, request, call_id):

@@ -219,3 +219,16 @@ def test_bob_cannot_end_alices_call(api, bob, globex, acme, agent, twilio_api):
     assert api(bob, globex).post(f"{CALLS}/{call.pk}/end").status_code == 404
     assert api(bob, acme).post(f"{CALLS}/{call.pk}/end").status_code == 403
     assert calls_in(acme)[0].status == "in_progress"
+
+
+def test_an_api_key_without_the_calls_scope_cannot_dial(api, alice, acme, agent, twilio_api, make_api_key):
+    _, secret = make_api_key(acme, alice, scopes=("read", "write"))
+    response = dial(api(None, acme, api_key=secret), agent)
+    assert (response.status_code, response.json()["error_code"]) == (403, "missing_scope")
+    assert calls_in(acme) == [] and twilio_api.requests == []
+
+
+def test_an_api_key_with_the_calls_scope_dials(api, alice, acme, agent, twilio_api, make_api_key):
+    script_dial(twilio_api)
+    _, secret = make_api_key(acme, alice, scopes=("calls",))
+    assert dial(api(None, acme, api_key=secret), agent).status_code == 201
