@@ -293,3 +293,7 @@ CAMPAIGN_COST_CURRENCY = os.environ.get("CAMPAIGN_COST_CURRENCY", "USD")
 
 # Contacts: the region national numbers in an import are read in (ISO 3166 code).
 CONTACTS_DEFAULT_REGION = os.environ.get("CONTACTS_DEFAULT_REGION", "US")
+
+# Hosts on a private network that tenant-supplied URLs (webhook actions, an OpenAI-compatible base URL, CalDAV)
+# may reach, e.g. a self-hosted LLM: every other private, loopback or link-local address is refused.
+OUTBOUND_PRIVATE_HOSTS = env_list("OUTBOUND_PRIVATE_HOSTS", "")

@@ -12,3 +12,5 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Keep parallel test runs (several checkouts on one machine) from reading each other's messages.
 CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"test-{os.getpid()}"  # noqa: F405
 CELERY_TASK_DEFAULT_QUEUE = f"test-{os.getpid()}"
+# The fake provider servers of the tests listen on the loopback interface.
+OUTBOUND_PRIVATE_HOSTS = ["127.0.0.1", "localhost"]

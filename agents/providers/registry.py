@@ -9,9 +9,9 @@ Implementations are imported on first use, so that importing the registry stays 
 """
 import importlib
 from dataclasses import dataclass
-from urllib.parse import urlparse
 
 from config.api.errors import DomainError
+from config.outbound import check_public_url
 
 KINDS = ("llm", "stt", "tts", "embeddings")
 
@@ -54,9 +54,7 @@ def _str(value):
 
 
 def _url(value):
-    parsed = urlparse(_str(value))
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise ValueError("must be an http(s) URL")
+    check_public_url(_str(value))
     return value
 
 

@@ -105,3 +105,12 @@ def test_bob_cannot_see_or_change_alices_credentials(api, alice, bob, acme, glob
     api(bob, globex).delete(f"{URL}/keyed-llm")
     with tenant_context(acme):
         assert ProviderCredential.objects.filter(provider="keyed-llm").exists()
+
+
+def test_a_base_url_on_the_platforms_own_network_is_refused_naming_it(api, alice, acme, settings):
+    settings.OUTBOUND_PRIVATE_HOSTS = []
+    response = put(api(alice, acme), {"api_key": SECRET, "base_url": "http://169.254.169.254/latest"})
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["credentials.base_url"]
+    with tenant_context(acme):
+        assert not ProviderCredential.objects.exists()

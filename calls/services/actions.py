@@ -21,6 +21,7 @@ from django.utils import timezone
 from calls.models import Call, WebhookSecret
 from calls.services.telephony import require_account
 from calls.twilio import client as twilio
+from config.outbound import UnsafeURL, check_public_url
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,10 @@ def _post_webhook(call: Call, turn_index: int, position: int, data: dict) -> dic
         "X-Signature": sign(body, webhook_secret()),
         "Idempotency-Key": f"call-{call.pk}-turn-{turn_index}-{position}",
     }
+    try:
+        check_public_url(data["url"])
+    except UnsafeURL as exc:
+        raise ActionFailed(f"{data['url']} {exc}") from exc
     try:
         response = requests.post(data["url"], data=body, headers=headers, timeout=settings.CALL_ACTION_WEBHOOK_TIMEOUT,
                                  allow_redirects=False)

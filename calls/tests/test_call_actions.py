@@ -137,6 +137,14 @@ def test_an_unreachable_webhook_is_logged(acme, call):
     assert entry["ok"] is False and "could not be reached" in entry["error"]
 
 
+@pytest.mark.django_db
+def test_a_webhook_to_the_platforms_own_network_is_refused_and_logged(acme, call, fake_http, settings):
+    settings.OUTBOUND_PRIVATE_HOSTS = []
+    entry = perform(acme, call, hook(fake_http.url + HOOK))
+    assert entry["ok"] is False and "private or reserved" in entry["error"]
+    assert fake_http.requests == [] and action_log(acme, call) == [entry]
+
+
 # The secret over the API ----------------------------------------------------------------------
 
 

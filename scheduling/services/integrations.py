@@ -10,6 +10,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from config.api.errors import DomainError, NotFound
+from config.outbound import UnsafeURL, check_public_url
 from scheduling.calendars import caldav, calendly, google, microsoft
 from scheduling.calendars.base import AuthorizationExpired, CalendarAPIError
 from scheduling.models import Calendar, CalendarIntegration
@@ -93,6 +94,10 @@ def connect_caldav(*, calendar: Calendar, url: str, username: str, password: str
     or, given the server's URL, the account's calendar named `calendar_name` (else its first)."""
     if not url.startswith("https://") and not settings.CALDAV_ALLOW_HTTP:
         raise DomainError("CalDAV needs an https:// URL.", errors={"url": ["Use https://."]})
+    try:
+        check_public_url(url)
+    except UnsafeURL as exc:
+        raise DomainError(f"The CalDAV URL {exc}.", error_code="unsafe_url", errors={"url": [str(exc)]}) from None
     try:
         account = caldav.choose(caldav.discover(url, username, password), calendar_name).url
     except AuthorizationExpired:

@@ -130,6 +130,13 @@ def test_plain_http_is_refused_unless_allowed(api, alice, acme, fake_http):
     assert response.status_code == 400 and "url" in response.json()["errors"]
 
 
+def test_a_caldav_url_on_the_platforms_own_network_is_refused_naming_it(api, alice, acme, server, settings):
+    settings.OUTBOUND_PRIVATE_HOSTS = []
+    response = api(alice, acme).post("/api/calendar/connect", connect_body(server), format="json")
+    assert (response.status_code, response.json()["error_code"]) == (400, "unsafe_url")
+    assert "url" in response.json()["errors"] and server.requests == []
+
+
 def test_caldav_needs_url_username_and_password(api, alice, acme):
     response = api(alice, acme).post("/api/calendar/connect", {"provider": "caldav"}, format="json")
     assert response.status_code == 400 and set(response.json()["errors"]) == {"url", "username", "password"}
