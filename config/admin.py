@@ -53,6 +53,20 @@ class SchemaScopedAdmin(admin.ModelAdmin):
         return self._allowed(request)
 
 
+class ReadOnlyAdminMixin:
+    """Rows only services write (audit log, usage, DNC entries, import reports, dialer state): shown, never
+    added, edited or deleted by hand. List it before the schema admin: `class X(ReadOnlyAdminMixin, ...)`."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class PublicSchemaAdmin(SchemaScopedAdmin):
     """Platform tables: superusers on the public host only."""
 

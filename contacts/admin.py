@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 
 from calls.numbers import to_e164
-from config.admin import TenantSchemaAdmin
+from config.admin import ReadOnlyAdminMixin, TenantSchemaAdmin
 from contacts.models import Contact, ContactImport, ContactList, ContactListMembership
 
 
@@ -45,15 +45,9 @@ class ContactListAdmin(TenantSchemaAdmin):
 
 
 @admin.register(ContactImport)
-class ContactImportAdmin(TenantSchemaAdmin):
+class ContactImportAdmin(ReadOnlyAdminMixin, TenantSchemaAdmin):
     """Imports are records of what happened: readable, never edited."""
 
     list_display = ["file_name", "contact_list", "total_rows", "created", "updated", "skipped", "created_at"]
     readonly_fields = ["file_name", "contact_list", "default_region", "update_existing", "total_rows", "created",
                        "updated", "skipped", "duplicates_in_file", "errors", "created_by_id", "created_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
