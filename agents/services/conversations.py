@@ -9,6 +9,7 @@ from agents.engine import EXAMPLES_LIMIT, AgentConfig, Engine, EngineResult, Eve
 from agents.knowledge import services as knowledge
 from agents.models import Agent
 from agents.services.credentials import build_provider
+from calls import selectors as call_selectors
 from calls import services as calls
 from calls.models import Call, CallTurn
 from config.api.errors import Conflict, NotFound
@@ -26,9 +27,12 @@ class Turn:
         return " ".join(self.result.utterances)
 
 
-def agent_config(agent: Agent, *, examples=()) -> AgentConfig:
+def agent_config(agent: Agent, *, examples=None) -> AgentConfig:
     """An agent without its own greeting opens with its template's initial message. `examples`: the agent's
-    training examples, [{"caller", "reply"}] newest first, given by the caller (corrections live in `calls`)."""
+    training examples, [{"caller", "reply"}] newest first; by default its applied corrections, so the sandbox
+    answers as the next phone call will."""
+    if examples is None:
+        examples = call_selectors.training_examples(agent, limit=EXAMPLES_LIMIT)
     greeting = agent.greeting or (agent.template.initial_message if agent.template_id else "")
     return AgentConfig(
         name=agent.name, company=connection.tenant.name, greeting=greeting, system_prompt=agent.system_prompt,

@@ -72,3 +72,13 @@ def test_another_agents_examples_are_not_in_the_prompt(api, alice, acme, agent, 
     correction = correct(client, other_call, suggested="Another agent's reply.")
     client.put(f"/api/training/feedback/{correction}/apply")
     assert "Another agent's reply." not in next_call_prompt(acme, agent, fake_http)
+
+
+def test_the_sandbox_answers_with_the_agents_applied_corrections_too(api, alice, acme, agent, fake_http):
+    client = api(alice, acme)
+    client.put(f"/api/training/feedback/{correct(client, agent.past_call)}/apply")
+    fake_http.add("POST", "/v1/chat/completions", json=openai_chat_completion("Yes, behind the building."))
+    session = client.post(f"/api/agents/{agent.pk}/sandbox", {"text": "Where do I park?"}, format="json")
+    assert session.status_code in (200, 201), session.json()
+    [request] = fake_http.requests_to("POST", "/v1/chat/completions")
+    assert "Yes, free parking is behind the building." in request.json["messages"][0]["content"]
