@@ -7,6 +7,7 @@ from django_tenants.utils import tenant_context
 
 from accounts.models import User
 from agents.services.demo import seed_demo_agent
+from campaigns.services.demo import seed_demo_campaign
 from accounts.services import add_membership
 from tenants.models import Tenant
 from tenants.services import create_tenant, tenant_hostname
@@ -43,4 +44,7 @@ class Command(BaseCommand):
     def _seed_agent(self, tenant):
         with tenant_context(tenant):
             agent = seed_demo_agent(tenant)
-        return f"Demo agent: #{agent.pk} {agent.name} — talk to it: .venv/bin/python manage.py talk --tenant demo"
+            campaign = seed_demo_campaign(agent)
+            leads = campaign.contact_list.contacts.count()
+        return (f"Demo agent: #{agent.pk} {agent.name} — talk to it: .venv/bin/python manage.py talk --tenant demo\n"
+                f"Demo campaign (draft, {leads} leads): #{campaign.pk} {campaign.name}")
