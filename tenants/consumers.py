@@ -3,9 +3,11 @@ import json
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from accounts.roles import role_has
 from accounts.selectors import membership_of
 from compliance.models import AuditEvent
 from compliance.services import record_audit_event
+from config import events
 from tenants.channels import in_tenant
 from tenants.selectors import is_public
 
@@ -53,3 +55,29 @@ class PingConsumer(TenantMemberConsumer):
             return
         pings = await _record_ping(self.tenant, self.user)
         await self.send(json.dumps({"type": "pong", "tenant": self.tenant.slug, "pings": pings}))
+
+
+class EventStreamConsumer(TenantMemberConsumer):
+    """`/ws/events/`: the tenant's domain events (`config.events`) as they happen, for members with `calls.view`.
+
+    Each message is one event, `{"type", "id", "occurred_at", "data"}`; the socket only listens. The group is
+    named by schema, so a socket only ever receives its own tenant's events.
+    """
+
+    group = None
+
+    async def accept(self, subprotocol=None, headers=None):
+        # Called by TenantMemberConsumer.connect once the user is a member of the tenant.
+        if not role_has(self.membership.role, "calls.view"):
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        self.group = events.group_name(self.tenant.schema_name)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await super().accept(subprotocol, headers)
+
+    async def domain_event(self, message):
+        await self.send(json.dumps(message["event"]))
+
+    async def disconnect(self, code):
+        if self.group is not None:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
