@@ -51,13 +51,9 @@ def publish(event_type: str, data: dict) -> dict:
     schema = connection.schema_name
     if schema == get_public_schema_name():
         raise TenantRequired(f"Event {event_type} was published without a tenant.")
-    event = {
-        "type": event_type,
-        "id": str(uuid.uuid4()),
-        "occurred_at": timezone.now().isoformat(),
-        # Dates, decimals and ids as JSON gives them, so every consumer sees the same payload.
-        "data": json.loads(json.dumps(data, cls=DjangoJSONEncoder)),
-    }
+    event = {"type": event_type, "id": str(uuid.uuid4()), "occurred_at": timezone.now(), "data": data}
+    # As JSON from here on (ISO 8601 dates, decimals as strings), so every consumer gets the same payload.
+    event = json.loads(json.dumps(event, cls=DjangoJSONEncoder))
     # robust: the change is committed whatever happens here; a channel layer that is down must not turn the
     # caller's success into an error (Django logs the failure).
     transaction.on_commit(lambda: _send(schema, event), robust=True)

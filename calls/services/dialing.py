@@ -10,7 +10,7 @@ from django.utils import timezone
 from calls import selectors
 from calls.models import Call, TwilioAccount
 from calls.numbers import to_e164
-from calls.services.lifecycle import finish_call
+from calls.services.lifecycle import finish_call, publish_call_event
 from calls.services.telephony import NoTwilioAccount
 from calls.twilio import client as twilio
 from compliance.services import check_dial
@@ -75,6 +75,7 @@ def place_call(tenant, *, agent, to_number, variables=None, idempotency_key=None
                 from_number=dialable.caller_id, to_number=dialable.to_number, idempotency_key=key,
                 contact_variables=variables or {}, contact=contact, voicemail_action=voicemail_action,
             )
+            publish_call_event("call.started", call)
     except IntegrityError:  # the same key, concurrently
         return _replay(key, agent, to_number), False
     return _dial(call, dialable.account, tenant, record=record), True

@@ -10,6 +10,7 @@ from calls.models import Call, CallTurn
 from calls.services.postcall import record_usage
 from calls.signals import call_finished
 from config.celery import app
+from config.events import publish
 
 ANALYSE_TASK = "calls.analyse_call"
 
@@ -19,11 +20,23 @@ TIMING_FIELDS = ("stt_ms", "llm_ms", "tts_ms", "engine_ms", "total_ms")
 def start_call(*, direction, agent=None, flow_version=None, is_test=False, from_number="", to_number="",
                twilio_call_sid=None, status=Call.Status.IN_PROGRESS) -> Call:
     answered = status == Call.Status.IN_PROGRESS
-    return Call.objects.create(
+    call = Call.objects.create(
         direction=direction, agent=agent, flow_version=flow_version, is_test=is_test, from_number=from_number,
         to_number=to_number, twilio_call_sid=twilio_call_sid, status=status,
         started_at=timezone.now() if answered else None,
     )
+    if not is_test:
+        publish_call_event("call.started", call)
+    return call
+
+
+def publish_call_event(event_type: str, call: Call) -> None:
+    """`call.started` / `call.finished` (config.events) of a real call, sent once the transaction commits."""
+    data = {"call_id": call.pk, "direction": call.direction, "status": call.status, "agent_id": call.agent_id,
+            "from_number": call.from_number, "to_number": call.to_number}
+    if event_type == "call.finished":
+        data |= {"end_reason": call.end_reason, "duration_seconds": call.duration_seconds}
+    publish(event_type, data)
 
 
 @transaction.atomic
@@ -61,6 +74,7 @@ def finish_call(call: Call, *, status=Call.Status.COMPLETED, end_reason="", dura
     call_finished.send(sender=Call, call=locked)
     if not locked.is_test:
         schedule_analysis(locked)
+        publish_call_event("call.finished", locked)
     return locked
 
 

@@ -13,6 +13,7 @@ from campaigns.models import Attempt, Campaign
 from campaigns.selectors import campaign_stats
 from compliance.services import blocked_numbers, record_audit_event
 from config.api.errors import Conflict, DomainError
+from config.events import publish
 from config.weekly_hours import WEEKDAYS
 from contacts.models import Contact, ContactListMembership
 
@@ -26,6 +27,8 @@ TRANSITIONS = {
     "resume": ({S.PAUSED}, S.RUNNING),
     "cancel": ({S.DRAFT, S.SCHEDULED, S.RUNNING, S.PAUSED}, S.CANCELLED),
 }
+TRANSITION_EVENTS = {"schedule": "campaign.scheduled", "start": "campaign.started", "pause": "campaign.paused",
+                     "resume": "campaign.resumed", "cancel": "campaign.cancelled"}
 
 
 def create_campaign(**fields) -> Campaign:
@@ -74,6 +77,8 @@ def transition(campaign: Campaign, action: str, *, now: datetime | None = None, 
             locked.attempts.filter(status__in=(Attempt.Status.PENDING, Attempt.Status.CLAIMED)).update(
                 status=Attempt.Status.CANCELLED, claim_token=None, updated_at=now)
         locked.save()
+        extra = {"schedule": {"starts_at": locked.starts_at}, "pause": {"reason": ""}}.get(action, {})
+        _publish(locked, TRANSITION_EVENTS[action], **extra)
         if action == "start":
             enqueue(locked, now=now)
             complete_if_done(locked, now=now)
@@ -123,20 +128,25 @@ def enqueue(campaign: Campaign, *, now: datetime) -> int:
 
 def complete_if_done(campaign: Campaign, *, now: datetime) -> bool:
     """A running campaign with no attempt left to dial or in flight is completed, with a `campaign.completed`
-    audit event. Call with the campaign row locked, so two finishing calls cannot both miss the last one."""
+    audit event and domain event, both carrying its stats. Call with the campaign row locked, so two finishing
+    calls cannot both miss the last one."""
     if campaign.status != S.RUNNING or campaign.attempts.filter(status__in=Attempt.OPEN_STATUSES).exists():
         return False
     campaign.status, campaign.completed_at = S.COMPLETED, now
     campaign.save(update_fields=["status", "completed_at", "updated_at"])
+    stats = campaign_stats(campaign)
     record_audit_event(action="campaign.completed", target=f"campaign:{campaign.pk}",
-                       data={"name": campaign.name, **campaign_stats(campaign)})
+                       data={"name": campaign.name, **stats})
+    _publish(campaign, "campaign.completed", stats=stats)
     return True
 
 
 def pause_for(campaign: Campaign, reason: str) -> None:
     """The dialer stops a campaign it cannot go on with (no minutes left, agent inactive …) until staff resume it."""
-    Campaign.objects.filter(pk=campaign.pk, status=S.RUNNING).update(
+    paused = Campaign.objects.filter(pk=campaign.pk, status=S.RUNNING).update(
         status=S.PAUSED, paused_reason=reason[:64], updated_at=timezone.now())
+    if paused:
+        _publish(campaign, "campaign.paused", status=S.PAUSED, reason=reason[:64])
 
 
 class Window:
@@ -156,6 +166,10 @@ def window_state(campaign: Campaign, at: datetime) -> str:
         if not any(start <= clock < end for start, end in ranges):
             return Window.CLOSED
     return Window.OPEN
+
+
+def _publish(campaign: Campaign, event_type: str, **fields) -> None:
+    publish(event_type, {"campaign_id": campaign.pk, "name": campaign.name, "status": campaign.status, **fields})
 
 
 def _locked(campaign: Campaign) -> Campaign:

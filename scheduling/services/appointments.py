@@ -13,6 +13,7 @@ from tenant_schemas_celery.task import headers_with_schema
 
 from config.api.errors import Conflict, DomainError
 from config.celery import app
+from config.events import publish
 from scheduling.models import Appointment, Calendar
 from scheduling.services import availability, reminders
 
@@ -59,6 +60,15 @@ def _after_change(appointment: Appointment) -> None:
     _queue_after_commit("scheduling.sync_appointment", appointment.pk)
 
 
+def _publish(event_type: str, appointment: Appointment, **fields) -> None:
+    publish(event_type, {
+        "appointment_id": appointment.pk, "calendar_id": appointment.calendar_id, "title": appointment.title,
+        "start": appointment.start, "end": appointment.end, "status": appointment.status,
+        "source": appointment.source, "call_id": appointment.call_id, "contact_name": appointment.contact_name,
+        **fields,
+    })
+
+
 @transaction.atomic
 def book(calendar: Calendar, *, start: datetime, end: datetime | None = None, title: str, within_hours: bool = False,
          **fields) -> Appointment:
@@ -72,6 +82,7 @@ def book(calendar: Calendar, *, start: datetime, end: datetime | None = None, ti
                               blocked=_blocked(calendar, start, end), **fields)
     _save(appointment)
     _after_change(appointment)
+    _publish("appointment.booked", appointment)
     return appointment
 
 
@@ -105,6 +116,7 @@ def cancel(appointment: Appointment, *, reason: str = "") -> Appointment:
     appointment.cancel_reason = reason
     appointment.save(update_fields=["status", "cancel_reason", "updated_at"])
     _after_change(appointment)
+    _publish("appointment.cancelled", appointment, reason=reason)
     return appointment
 
 
