@@ -71,3 +71,11 @@ def test_an_event_published_without_a_tenant_is_refused(committed_db):
 
 def test_every_event_type_is_documented():
     assert all(name.count(".") == 1 and description.strip() for name, description in EVENT_TYPES.items())
+
+
+def test_a_channel_layer_that_is_down_does_not_fail_the_committed_change(committed_db, settings, caplog):
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
+                                           "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]}}}
+    with schema_context(ACME), transaction.atomic():
+        publish("call.started", {"call_id": 1})
+    assert "on_commit" in caplog.text
