@@ -2,8 +2,13 @@
 
 Frames are handled synchronously and cheaply (`on_media`); everything slow happens on one worker task
 per call that takes events in order (the greeting, each caller turn, DTMF, silence, barge-in, limits),
-with providers and the engine offloaded to threads (`speech`) and the database reached in explicit,
-rare calls (`services`, through `in_tenant`).
+with providers, the engine and the database work (`services`, explicit and rare) offloaded to the
+media thread pool (`speech`), each thread with its own connection: Channels' single database thread
+would queue every call of the process behind each other's writes.
+
+The answer goes out first; storing the turns and the engine state, the actions they trigger and the live
+view's broadcast follow on a second task per call (`_record`), in order: none of it delays the caller's
+audio, and the call is finished only once all of it is stored.
 
 Timings of an agent turn: `stt_ms`, `llm_ms`, `engine_ms`, `tts_ms` (synthesis not served from the cache)
 and `total_ms`, from the caller's last voiced frame (or the `start` message, for the greeting) to the
@@ -25,7 +30,6 @@ from calls.media.playback import Player, Response
 from calls.media.speech import Speech, offload, offload_in_tenant, submit_in_tenant
 from calls.services import actions as call_actions
 from calls.media.vad import TurnDetector
-from tenants.channels import in_tenant
 
 log = logging.getLogger(__name__)
 
@@ -35,17 +39,6 @@ BARGE_IN_MS = 240
 DTMF_GAP_MS = 1200
 # After a hang-up, the turn under way still gets recorded if it takes no longer than this.
 DRAIN_SECONDS = 10
-
-
-
-@in_tenant
-def _record_exchange(tenant, call_id, **fields):
-    return services.record_exchange(call_id, **fields)
-
-
-@in_tenant
-def _record_interruption(tenant, turn_id, heard_text, state):
-    return services.record_interruption(turn_id, heard_text, state)
 
 
 class CallSession:
@@ -58,6 +51,8 @@ class CallSession:
         self._close, self._clock = close, clock
         self.state, self.expect = call.state, Expectation()
         self.events: asyncio.Queue = asyncio.Queue()
+        # Database writes and broadcasts of the turns, in the order they happened (see `_record`).
+        self.records: asyncio.Queue = asyncio.Queue()
         # The agent is working out an answer (no audio yet): the caller's silence is not counted meanwhile.
         self.busy = False
         # closing: no more caller input is taken; finished: the call record is (being) finished;
@@ -76,17 +71,19 @@ class CallSession:
         self._worker: asyncio.Task | None = None
         self._barge_in: asyncio.Task | None = None
         self._controls: asyncio.Task | None = None
+        self._recorder: asyncio.Task | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------------------
     def begin(self, started_at: float) -> None:
         self.player.start()
         self._worker = asyncio.ensure_future(self._work())
+        self._recorder = asyncio.ensure_future(self._record())
         self._controls = asyncio.ensure_future(self._listen())
         self.events.put_nowait(("start", started_at))
 
     async def stop(self) -> None:
         self.closing = True
-        for task in (self._worker, self._barge_in, self._controls):
+        for task in (self._worker, self._barge_in, self._controls, self._recorder):
             if task is not None and task is not asyncio.current_task():
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
@@ -224,6 +221,21 @@ class CallSession:
                 self.busy = False
                 self.quiet = 0
 
+    async def _record(self) -> None:
+        while True:
+            store = await self.records.get()
+            try:
+                await store()
+            except Exception:
+                log.exception("call %s: storing a turn failed", self.call.call_id)
+            finally:
+                self.records.task_done()
+
+    async def _recorded(self) -> None:
+        """Waits until everything queued for the database is stored (unless the recorder was stopped)."""
+        if self._recorder is not None and not self._recorder.done():
+            await self.records.join()
+
     async def _handle(self, kind: str, *args) -> bool:
         """Handles one event; True once the call is over."""
         call = self.call
@@ -293,14 +305,20 @@ class CallSession:
         timings = {**timings, **result.timings, "tts_ms": round(response.synthesis_ms, 3)}
         if response.first_frame_at is not None:
             timings["total_ms"] = round((response.first_frame_at - since) * 1000, 3)
-        turns = await _record_exchange(
-            self.tenant, self.call.call_id, caller_text=caller_text, agent_text=response.text,
-            node_id=result.node_id, actions=result.actions, timings=timings, state=result.state,
-        )
-        response.turn_id = turns[-1]["id"]
-        self._perform(result.actions, turns[-1]["index"])
-        for turn in turns:
-            await groups.broadcast(self.call.schema, self.call.call_id, {"type": "turn", "turn": turn})
+
+        async def store():
+            turns = await offload_in_tenant(
+                self.tenant, services.record_exchange, self.call.call_id, caller_text=caller_text,
+                agent_text=response.text, node_id=result.node_id, actions=result.actions, timings=timings,
+                state=result.state,
+            )
+            response.turn_id = turns[-1]["id"]
+            self._perform(result.actions, turns[-1]["index"])
+            for turn in turns:
+                await groups.broadcast(self.call.schema, self.call.call_id, {"type": "turn", "turn": turn})
+
+        response.recorded = True
+        self.records.put_nowait(store)
         if not result.ended:
             return False
         self.closing = True
@@ -317,14 +335,22 @@ class CallSession:
                 submit_in_tenant(self.tenant, call_actions.perform, self.call.call_id, turn_index, position, action)
 
     async def _interrupted(self, response: Response) -> None:
-        if response.turn_id is None:
+        if not response.recorded:
             return
         heard = response.heard_snapshot
         result = await offload_in_tenant(self.tenant, self.call.engine.handle, self.call.agent, self.call.flow,
                                          self.state, Event.interruption(heard))
         self.state = result.state
-        turn = await _record_interruption(self.tenant, response.turn_id, heard, result.state)
-        await groups.broadcast(self.call.schema, self.call.call_id, {"type": "turn_updated", "turn": turn})
+
+        async def store():
+            # Queued after the response's own turn, so its id is known unless storing that turn failed.
+            if response.turn_id is None:
+                return
+            turn = await offload_in_tenant(self.tenant, services.record_interruption, response.turn_id, heard,
+                                           result.state)
+            await groups.broadcast(self.call.schema, self.call.call_id, {"type": "turn_updated", "turn": turn})
+
+        self.records.put_nowait(store)
 
     async def _end(self, reason: str, *, transfer_to: str = "", status=Call.Status.COMPLETED) -> None:
         """Finishes the record, ends the Twilio call (unless the caller already did) and closes the stream."""
@@ -332,6 +358,7 @@ class CallSession:
             return
         self.finished = self.closing = True
         self.detector.reset()
+        await self._recorded()
         final = await offload_in_tenant(self.tenant, services.end_call, self.call.call_id, end_reason=reason,
                                         transfer_to=transfer_to, status=status, telephony=not self.caller_gone)
         if final is not None:  # None: staff put the call on hold, which closed the stream
