@@ -1,3 +1,4 @@
+import asyncio
 import json
 
 from channels.db import database_sync_to_async
@@ -65,6 +66,10 @@ class EventStreamConsumer(TenantMemberConsumer):
     """
 
     group = None
+    _stay = None
+    # The Redis channel layer drops group members after its group_expiry (a day by default); a dashboard stays
+    # open longer, so it joins again well before that.
+    rejoin_seconds = 3600
 
     async def accept(self, subprotocol=None, headers=None):
         # Called by TenantMemberConsumer.connect once the user is a member of the tenant.
@@ -73,11 +78,19 @@ class EventStreamConsumer(TenantMemberConsumer):
             return
         self.group = events.group_name(self.tenant.schema_name)
         await self.channel_layer.group_add(self.group, self.channel_name)
+        self._stay = asyncio.ensure_future(self._stay_in_group())
         await super().accept(subprotocol, headers)
+
+    async def _stay_in_group(self):
+        while True:
+            await asyncio.sleep(self.rejoin_seconds)
+            await self.channel_layer.group_add(self.group, self.channel_name)
 
     async def domain_event(self, message):
         await self.send(json.dumps(message["event"]))
 
     async def disconnect(self, code):
+        if self._stay is not None:
+            self._stay.cancel()
         if self.group is not None:
             await self.channel_layer.group_discard(self.group, self.channel_name)

@@ -1,4 +1,5 @@
 """/ws/events/: members of a tenant follow its domain events live; no other tenant's event ever reaches them."""
+import asyncio
 import json
 
 import pytest
@@ -112,3 +113,23 @@ async def test_a_shared_host_takes_the_tenant_from_the_query_and_checks_membersh
 
 async def test_a_public_host_without_a_tenant_is_closed_4404():
     assert (await stream("alice", host="api.localhost"))[1] == (False, CLOSE_NO_TENANT)
+
+
+async def test_a_socket_open_longer_than_the_layers_group_expiry_keeps_receiving(settings, monkeypatch):
+    from channels.layers import channel_layers
+
+    from tenants.consumers import EventStreamConsumer
+
+    settings.CHANNEL_LAYERS = {"default": {**settings.CHANNEL_LAYERS["default"], "CONFIG": {
+        **settings.CHANNEL_LAYERS["default"]["CONFIG"], "group_expiry": 1}}}
+    channel_layers.backends.pop("default", None)  # built again from the settings above
+    monkeypatch.setattr(EventStreamConsumer, "rejoin_seconds", 0.3)
+    try:
+        ws, (connected, _) = await stream("mike")
+        assert connected
+        await asyncio.sleep(1.6)  # past the expiry of the first join
+        await committed("t_acme", "campaign.started", {"campaign_id": 7})
+        assert (await next_event(ws))["data"] == {"campaign_id": 7}
+        await ws.disconnect()
+    finally:
+        channel_layers.backends.pop("default", None)
