@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from calls.models import Call, CallFeedback, CallNote, CallTurn, ShareLink, TurnCorrection
-from calls.services.lifecycle import TIMING_FIELDS, schedule_analysis
+from calls.services.lifecycle import TIMING_FIELDS, publish_call_event, schedule_analysis
 from config.api.errors import Conflict, DomainError, NotFound
 
 SHARE_SALT = "calls.share-link"
@@ -107,14 +107,16 @@ def ingest_call(*, external_id, turns=(), recording_url="", **fields) -> tuple[C
     if fields.get("duration_seconds") is None and started and ended:
         fields["duration_seconds"] = round((ended - started).total_seconds())
     try:
-        with transaction.atomic():
+        with transaction.atomic():  # the call, its turns and its event together, or nothing
             call = Call.objects.create(external_id=external_id, recording_url=recording_url, **fields)
+            CallTurn.objects.bulk_create([
+                CallTurn(call=call, index=index, speaker=turn["speaker"], text=turn["text"],
+                         **{name: turn[name] for name in TIMING_FIELDS if turn.get(name) is not None})
+                for index, turn in enumerate(turns)
+            ])
+            if call.is_finished:
+                publish_call_event("call.finished", call)
+            schedule_analysis(call)
     except IntegrityError as exc:
         raise Conflict("This call was just ingested.", errors={"external_id": ["Already ingested."]}) from exc
-    CallTurn.objects.bulk_create([
-        CallTurn(call=call, index=index, speaker=turn["speaker"], text=turn["text"],
-                 **{name: turn[name] for name in TIMING_FIELDS if turn.get(name) is not None})
-        for index, turn in enumerate(turns)
-    ])
-    schedule_analysis(call)
     return call, True

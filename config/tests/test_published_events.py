@@ -8,6 +8,7 @@ from django_tenants.utils import tenant_context
 
 from calls.models import Call, PhoneNumber
 from calls.services import apply_status, finish_call, place_call, start_call
+from calls.services.review import ingest_call
 from campaigns.models import Attempt
 from campaigns.services import dispatch
 from campaigns.services.lifecycle import transition
@@ -136,6 +137,15 @@ def test_finishing_a_call_emits_call_finished_once_with_how_it_ended(in_acme, ac
     [(event_type, data)] = of_type(acme_events.events(), "call.finished")
     assert (data["call_id"], data["status"], data["end_reason"], data["duration_seconds"]) == (
         call.pk, "completed", "caller_hangup", 42)
+
+
+def test_a_call_logged_by_an_external_bot_emits_call_finished_once(in_acme, acme_events, agent):
+    with in_acme():
+        call, _ = ingest_call(external_id="bot-7", direction=Call.Direction.INBOUND, status=Call.Status.COMPLETED,
+                              from_number="+14155550123", turns=[{"speaker": "caller", "text": "Hi"}])
+        ingest_call(external_id="bot-7", direction=Call.Direction.INBOUND, status=Call.Status.COMPLETED)
+    [(_, data)] = of_type(acme_events.events(), "call.")
+    assert (data["call_id"], data["status"]) == (call.pk, "completed")
 
 
 def test_sandbox_conversations_emit_no_call_events(in_acme, acme_events, agent):
