@@ -25,6 +25,7 @@ from calls import selectors
 from calls.media import protocol
 from calls.media.services import StreamRefused, open_stream
 from calls.media.session import CallSession
+from calls.media.speech import offload_in_tenant
 from tenants.channels import in_tenant
 from tenants.consumers import CLOSE_FORBIDDEN, CLOSE_NO_TENANT
 from tenants.models import Tenant
@@ -49,11 +50,6 @@ def _auth_token(tenant):
 
 def _header(scope, name: bytes) -> str:
     return next((value.decode("latin1") for key, value in scope.get("headers", []) if key.lower() == name), "")
-
-
-@in_tenant
-def _open(tenant, call_id, call_sid):
-    return open_stream(call_id, call_sid)
 
 
 class MediaStreamConsumer:
@@ -145,12 +141,13 @@ class MediaStreamConsumer:
             return
         parameters = start.get("customParameters") or {}
         tenant = await self._tenant(parameters.get("tenant", ""))
-        if tenant is None:
+        if tenant is None or is_public(tenant):
             # On a tenant's stream URL, naming any other tenant is forbidden; elsewhere, no tenant was found.
             await self.close(CLOSE_FORBIDDEN if self.stream_tenant is not None else CLOSE_NO_TENANT)
             return
         try:
-            call = await _open(tenant, parameters.get("call_id", ""), start.get("callSid", ""))
+            # On the media pool: on Channels' single database thread, calls starting together would queue.
+            call = await offload_in_tenant(tenant, open_stream, parameters.get("call_id", ""), start.get("callSid", ""))
         except StreamRefused as exc:
             log.warning("media stream refused for tenant %s: %s", tenant.slug, exc)
             await self.close(CLOSE_FORBIDDEN)

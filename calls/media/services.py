@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from agents.engine import EXAMPLES_LIMIT, AgentConfig, Engine
@@ -63,12 +65,9 @@ def open_stream(call_id, call_sid: str) -> LiveCall:
         raise StreamRefused("the call is on hold")
     if not call_sid or call.twilio_call_sid != call_sid:
         raise StreamRefused("the stream's CallSid is not this call's")
-    with transaction.atomic():
-        locked = Call.objects.select_for_update().get(pk=call.pk)
-        if locked.status != Call.Status.IN_PROGRESS:
-            locked.status = Call.Status.IN_PROGRESS
-            locked.started_at = locked.started_at or timezone.now()
-            locked.save(update_fields=["status", "started_at"])
+    # One conditional statement rather than a locked read and a save: it runs at every stream's start.
+    Call.objects.filter(pk=call.pk).exclude(status=Call.Status.IN_PROGRESS).update(
+        status=Call.Status.IN_PROGRESS, started_at=Coalesce("started_at", Value(timezone.now())))
     agent = call.agent
     stt_name = agent.stt_provider or registry.default("stt")
     return LiveCall(
@@ -103,15 +102,24 @@ def turn_event(turn: CallTurn) -> dict:
 
 def record_exchange(call_id: int, *, caller_text: str | None, agent_text: str, node_id: str, actions: list,
                     timings: dict, state: dict, interrupted: bool = False, heard_text: str = "") -> list[dict]:
-    """The caller's words (if any) and the agent's answer with the turn's timings; returns both as live events."""
-    call = Call.objects.get(pk=call_id)
-    turns = []
-    if caller_text is not None:
-        turns.append(calls.record_turn(call, speaker=CallTurn.Speaker.CALLER, text=caller_text))
-    turns.append(calls.record_turn(
-        call, speaker=CallTurn.Speaker.AGENT, text=agent_text, node_id=node_id, actions=actions, timings=timings,
-        state=state, interrupted=interrupted, heard_text=heard_text,
-    ))
+    """The caller's words (if any) and the agent's answer with the turn's timings; returns both as live events.
+
+    As `calls.record_turn` numbers turns (under a lock on the call), but both in one transaction and one
+    insert: this runs at every turn of every live call, and its queries share the process with their audio.
+    """
+    with transaction.atomic():
+        call = Call.objects.select_for_update().only("pk").get(pk=call_id)
+        index = call.turns.count()
+        turns = []
+        if caller_text is not None:
+            turns.append(CallTurn(call=call, index=index, speaker=CallTurn.Speaker.CALLER, text=caller_text))
+        turns.append(CallTurn(
+            call=call, index=index + len(turns), speaker=CallTurn.Speaker.AGENT, text=agent_text,
+            node_id=node_id or "", actions=list(actions), interrupted=interrupted, heard_text=heard_text,
+            **{name: timings[name] for name in calls.TIMING_FIELDS if timings.get(name) is not None},
+        ))
+        CallTurn.objects.bulk_create(turns)
+        Call.objects.filter(pk=call_id).update(state=state)
     return [turn_event(turn) for turn in turns]
 
 

@@ -17,6 +17,7 @@ first frame of the answer sent to Twilio.
 import asyncio
 import logging
 import time
+import weakref
 
 from channels.layers import get_channel_layer
 
@@ -39,6 +40,20 @@ BARGE_IN_MS = 240
 DTMF_GAP_MS = 1200
 # After a hang-up, the turn under way still gets recorded if it takes no longer than this.
 DRAIN_SECONDS = 10
+# Channel-layer requests of the process's calls under way at once: the layer's Redis pool refuses more
+# than 100 connections at a time (redis-py's default), and hundreds of calls starting or answering
+# together would otherwise fail their broadcasts and control-group joins instead of waiting a moment.
+LAYER_REQUESTS = 32
+_layer_slots: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _layer_slot() -> asyncio.Semaphore:
+    """The running event loop's semaphore (one per loop: an asyncio semaphore belongs to one)."""
+    loop = asyncio.get_running_loop()
+    slot = _layer_slots.get(loop)
+    if slot is None:
+        slot = _layer_slots[loop] = asyncio.Semaphore(LAYER_REQUESTS)
+    return slot
 
 
 class CallSession:
@@ -184,13 +199,19 @@ class CallSession:
         layer = get_channel_layer()
         channel = await layer.new_channel()
         group = groups.control_group(self.call.schema, self.call.call_id)
-        await layer.group_add(group, channel)
+        async with _layer_slot():
+            await layer.group_add(group, channel)
         try:
             while True:
                 message = await layer.receive(channel)
                 self.on_control(message.get("action", ""))
         finally:
-            await layer.group_discard(group, channel)
+            async with _layer_slot():
+                await layer.group_discard(group, channel)
+
+    async def _broadcast(self, event: dict) -> None:
+        async with _layer_slot():
+            await groups.broadcast(self.call.schema, self.call.call_id, event)
 
     def _flush_digits(self) -> None:
         self.events.put_nowait(("dtmf", self.digits, self._clock()))
@@ -254,15 +275,10 @@ class CallSession:
             return await self._respond(result, None, {}, args[0])
         if kind == "utterance":
             mulaw, stopped_at = args
-            try:
-                heard = await offload(self.speech.transcribe, mulaw, self.expect)
-            except ProviderError:
-                log.warning("call %s: speech recognition failed", call.call_id, exc_info=True)
+            heard, result = await offload_in_tenant(self.tenant, self._hear, mulaw, self.expect, self.state)
+            if result is None:
                 return False
-            if not heard.text:
-                return False
-            return await self._engine(Event.utterance(heard.text), heard.text, {"stt_ms": round(heard.ms, 3)},
-                                      stopped_at)
+            return await self._respond(result, heard.text, {"stt_ms": round(heard.ms, 3)}, stopped_at)
         if kind == "dtmf":
             digits, pressed_at = args
             return await self._engine(Event.dtmf(digits), f"(keypad {digits})", {}, pressed_at)
@@ -279,6 +295,19 @@ class CallSession:
         await self._end("max_duration")
         return True
 
+    def _hear(self, mulaw: bytes, expect: Expectation, state: dict):
+        """On the pool: the caller's words and the engine's answer to them (None if nothing was understood).
+
+        One trip to a thread rather than two: under load every trip waits its turn for the event loop."""
+        try:
+            heard = self.speech.transcribe(mulaw, expect)
+        except ProviderError:
+            log.warning("call %s: speech recognition failed", self.call.call_id, exc_info=True)
+            return None, None
+        if not heard.text:
+            return heard, None
+        return heard, self.call.engine.handle(self.call.agent, self.call.flow, state, Event.utterance(heard.text))
+
     async def _engine(self, event: Event, caller_text, timings: dict, since: float) -> bool:
         result = await offload_in_tenant(self.tenant, self.call.engine.handle, self.call.agent, self.call.flow,
                                          self.state, event)
@@ -290,8 +319,11 @@ class CallSession:
         for text in utterances:
             if response.interrupted or self.muted:
                 break
-            audio, spent = await offload(self.speech.synthesize, text)
-            synthesis_ms += spent
+            # What the agent always says is cached here: no trip to a thread for it.
+            audio = self.speech.cached(text)
+            if audio is None:
+                audio, spent = await offload(self.speech.synthesize, text)
+                synthesis_ms += spent
             self.player.add(response, text, audio)
         self.player.complete(response)
         response.synthesis_ms = synthesis_ms
@@ -315,7 +347,7 @@ class CallSession:
             response.turn_id = turns[-1]["id"]
             self._perform(result.actions, turns[-1]["index"])
             for turn in turns:
-                await groups.broadcast(self.call.schema, self.call.call_id, {"type": "turn", "turn": turn})
+                await self._broadcast({"type": "turn", "turn": turn})
 
         response.recorded = True
         self.records.put_nowait(store)
@@ -348,7 +380,7 @@ class CallSession:
                 return
             turn = await offload_in_tenant(self.tenant, services.record_interruption, response.turn_id, heard,
                                            result.state)
-            await groups.broadcast(self.call.schema, self.call.call_id, {"type": "turn_updated", "turn": turn})
+            await self._broadcast({"type": "turn_updated", "turn": turn})
 
         self.records.put_nowait(store)
 
@@ -362,6 +394,6 @@ class CallSession:
         final = await offload_in_tenant(self.tenant, services.end_call, self.call.call_id, end_reason=reason,
                                         transfer_to=transfer_to, status=status, telephony=not self.caller_gone)
         if final is not None:  # None: staff put the call on hold, which closed the stream
-            await groups.broadcast(self.call.schema, self.call.call_id, {"type": "state", **final})
+            await self._broadcast({"type": "state", **final})
         if not self.caller_gone:
             await self._close()

@@ -109,5 +109,9 @@ class Speech:
         get_redis().set(key, mulaw, ex=REDIS_TTL_SECONDS)
         return mulaw, elapsed
 
+    def cached(self, text: str) -> bytes | None:
+        """The audio if this process has it (no I/O: safe on the event loop)."""
+        return _LOCAL.get(self._key(text))
+
     def is_cached(self, text: str) -> bool:
         return _LOCAL.get(self._key(text)) is not None or bool(get_redis().exists(self._key(text)))
