@@ -3,7 +3,8 @@
 A bare ASGI application rather than a Channels consumer: Channels' `AsyncConsumer.dispatch` closes old
 database connections on a helper thread before every message, which at 50 frames a second per call was
 most of the per-frame cost (see NOTES.md, "Media-stream capacity"). This consumer touches the database
-only when the stream starts and at turn boundaries, each time through `in_tenant`.
+only when the stream starts and at turn boundaries, each time in the tenant's schema (`in_tenant`, or the
+media pool's `offload_in_tenant`).
 
 Twilio signs the WebSocket upgrade request: `X-Twilio-Signature` over the stream's URL (no parameters) with
 the tenant's auth token; with TWILIO_VALIDATE_WEBSOCKET on, a missing or forged one is refused (4403) before
