@@ -1,7 +1,8 @@
 """N concurrent simulated phone calls against one daphne process, with instant fake STT and TTS, and the same
 load against a baseline: a bare `websockets` server doing only the per-frame work (`bench/media_baseline.py`).
 
-    .venv/bin/python bench/media_streams.py [--calls 10 50 100 200] [--seconds 20] [--clients 2] [--no-pin]
+    .venv/bin/python bench/media_streams.py [--calls 10 50 100 200] [--seconds 20] [--clients 2] [--ramp 2]
+        [--no-pin]
 
 Each call is Twilio's side of a media stream in real time (`calls.simulator`): 50 frames a second each
 way, the caller talking for 0.8 s every few seconds, marks echoed as audio plays. Printed per N and server:
@@ -15,6 +16,9 @@ way, the caller talking for 0.8 s every few seconds, marks echoed as audio plays
   machine is shared);
 then "ours/base": our figure over the baseline's (late and turn p99 as differences, in frames and ms).
 Goal: 200 calls with no late frames and p99 turn overhead < 20 ms. Uses its own database.
+
+The calls start evenly over `--ramp` seconds: 2 by default, a burst of N calls at once (the goal's case);
+a longer ramp shows the steady state, once the start-up burst is out of the way.
 
 With two or more cores (and unless `--no-pin`), each server runs pinned to core 0 and the caller processes
 to the other cores, so the figures are the server's own capacity on one core, not a share of it.
@@ -220,7 +224,7 @@ def percentile(values, fraction):
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def run(tenant, agent, url, server_pid, count, seconds, clients, cores) -> dict:
+def run(tenant, agent, url, server_pid, count, seconds, clients, cores, ramp) -> dict:
     from django.db import connections
 
     calls = new_calls(tenant, agent, count)
@@ -228,7 +232,7 @@ def run(tenant, agent, url, server_pid, count, seconds, clients, cores) -> dict:
     connections.close_all()
     queue = multiprocessing.Queue()
     workers = [multiprocessing.Process(target=caller_process,
-                                       args=(url, calls[i::clients], seconds, 2.0, queue, cores))
+                                       args=(url, calls[i::clients], seconds, ramp, queue, cores))
                for i in range(clients)]
     for worker in workers:
         worker.start()
@@ -267,6 +271,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--calls", type=int, nargs="+", default=[10, 50, 100, 200])
     parser.add_argument("--seconds", type=float, default=20, help="Length of each call.")
+    parser.add_argument("--ramp", type=float, default=2.0, help="Seconds over which the calls start.")
     parser.add_argument("--clients", type=int, default=2, help="Processes playing the callers.")
     parser.add_argument("--port", type=int, default=8765, help="Ours; the baseline listens on the next port.")
     parser.add_argument("--pin", action=argparse.BooleanOptionalAction, default=len(os.sched_getaffinity(0)) >= 2,
@@ -282,11 +287,11 @@ def main():
                ("baseline", base, f"ws://127.0.0.1:{args.port + 1}/")]
     try:
         print(f"{'server':<9} {'calls':>5} {'frames/s':>10} {'late':>6} {'turn p50':>9} {'turn p99':>9} {'1st p50':>9}"
-              f" {'1st p99':>9} {'RSS MB':>8} {'errors':>7} {'load1':>6}   (ms; pinned: {args.pin})")
+              f" {'1st p99':>9} {'RSS MB':>8} {'errors':>7} {'load1':>6}   (ms; pinned: {args.pin}; ramp {args.ramp:g} s)")
         for count in args.calls:
             rows = {}
             for label, server, url in servers:
-                rows[label] = run(tenant, agent, url, server.pid, count, args.seconds, args.clients, cores)
+                rows[label] = run(tenant, agent, url, server.pid, count, args.seconds, args.clients, cores, args.ramp)
                 print_row(label, count, rows[label])
             print_ratios(count, rows["ours"], rows["baseline"])
     finally:
