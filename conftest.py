@@ -146,9 +146,13 @@ def make_api_key(db):
 @pytest.fixture
 def committed_db(django_db_setup, django_db_blocker):
     """For tests whose code runs on other threads (Celery worker, Channels): data is committed, and
-    the persona tenants' tables are emptied afterwards."""
+    the persona tenants' tables are emptied afterwards, as are the plans they were put on."""
+    from billing.models import Plan, Subscription
+
     with django_db_blocker.unblock():
         yield
+        Subscription.objects.all().delete()
+        Plan.objects.filter(is_default=False).delete()
         schemas = [Tenant.schema_name_for(slug) for slug in PERSONA_TENANTS]
         with connection.cursor() as cursor:
             cursor.execute(

@@ -1,11 +1,30 @@
 """Shared reads of billing (public schema): always filtered by tenant."""
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from billing.models import UsageRecord
+from billing.models import Plan, Subscription, UsageRecord
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_concurrent_calls: int
+    monthly_minutes: int | None  # None: unlimited
+
+
+def plan_of(tenant) -> Plan:
+    """The tenant's plan; a tenant without a subscription is on the default plan."""
+    subscription = Subscription.objects.select_related("plan").filter(tenant=tenant).first()
+    return subscription.plan if subscription is not None else Plan.objects.get(is_default=True)
+
+
+def limits(tenant) -> Limits:
+    """What the tenant's plan allows, read afresh on every call so a plan change applies at once."""
+    plan = plan_of(tenant)
+    return Limits(max_concurrent_calls=plan.max_concurrent_calls, monthly_minutes=plan.monthly_minutes)
 
 
 def usage_summary(tenant, *, date_from, date_to, tz) -> dict:

@@ -1,7 +1,39 @@
-"""Usage metering: the only writer of `UsageRecord`."""
+"""Billing's writers: plans and which plan a tenant is on; usage metering (the only writer of `UsageRecord`)."""
+from django.db import transaction
 from django.utils import timezone
+from django_tenants.utils import tenant_context
 
-from billing.models import UsageRecord
+from billing import selectors
+from billing.models import Plan, Subscription, UsageRecord
+from compliance.services import record_audit_event
+
+# Plans ----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def make_default_plan(plan: Plan) -> Plan:
+    """The plan of every tenant without a subscription. The flag moves in one transaction, so exactly one plan
+    has it (the default plan cannot be deleted, nor unset except by making another plan the default)."""
+    now = timezone.now()
+    Plan.objects.filter(is_default=True).exclude(pk=plan.pk).update(is_default=False, updated_at=now)
+    Plan.objects.filter(pk=plan.pk).update(is_default=True, updated_at=now)
+    plan.refresh_from_db()
+    return plan
+
+
+@transaction.atomic
+def assign_plan(tenant, plan: Plan, *, actor=None) -> Subscription:
+    """Puts the tenant on `plan`, effective at once (limits are read per call and per dial), and records the
+    change in the tenant's audit log, where its owners see it."""
+    previous = selectors.plan_of(tenant)
+    subscription, _ = Subscription.objects.update_or_create(tenant=tenant, defaults={"plan": plan})
+    with tenant_context(tenant):
+        record_audit_event(action="billing.plan_changed", actor=actor, target=f"plan:{plan.slug}",
+                           data={"from": previous.slug, "to": plan.slug})
+    return subscription
+
+
+# Usage ----------------------------------------------------------------------------------------
 
 
 def call_usage_key(tenant, call_id) -> str:

@@ -20,3 +20,14 @@ class UsageQuerySerializer(serializers.Serializer):
         if data["date_to"] - data["date_from"] >= timedelta(days=MAX_RANGE_DAYS):
             raise serializers.ValidationError({"date_from": [f"Ask for at most {MAX_RANGE_DAYS} days."]})
         return data
+
+
+class TenantPlanSerializer(serializers.Serializer):
+    """The tenant's plan, its limits, and how much of them is in use."""
+
+    name = serializers.CharField()
+    slug = serializers.CharField()
+    max_concurrent_calls = serializers.IntegerField(help_text="Lines: calls at once, inbound and outbound.")
+    monthly_minutes = serializers.IntegerField(allow_null=True, help_text="Call minutes per month; null: unlimited.")
+    lines_in_use = serializers.IntegerField()
+    minutes_used_this_month = serializers.FloatField()

@@ -6,7 +6,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from billing import selectors
-from billing.api.serializers import UsageQuerySerializer
+from billing.api.serializers import TenantPlanSerializer, UsageQuerySerializer
+from calls import selectors as calls
 
 
 class UsageView(APIView):
@@ -20,3 +21,20 @@ class UsageView(APIView):
         serializer = UsageQuerySerializer(data=request.query_params, context={"today": timezone.localdate(timezone=tz)})
         serializer.is_valid(raise_exception=True)
         return Response(selectors.usage_summary(request.tenant, **serializer.validated_data, tz=tz))
+
+
+class PlanView(APIView):
+    """GET the tenant's plan: its limits (lines, monthly minutes), the lines in use now and the minutes used this
+    month, as the line and minute checks of calls and dials count them."""
+
+    # Every member dials and takes calls under these limits, and sees them on the dashboard already.
+    required_permission = "tenant.view"
+
+    @extend_schema(responses={200: TenantPlanSerializer})
+    def get(self, request):
+        plan = selectors.plan_of(request.tenant)
+        return Response(TenantPlanSerializer({
+            "name": plan.name, "slug": plan.slug, "max_concurrent_calls": plan.max_concurrent_calls,
+            "monthly_minutes": plan.monthly_minutes, "lines_in_use": calls.live_call_count(),
+            "minutes_used_this_month": round(calls.minutes_used_this_month(), 2),
+        }).data)
