@@ -6,10 +6,11 @@ from config.admin import TenantSchemaAdmin
 
 @admin.register(TwilioAccount)
 class TwilioAccountAdmin(TenantSchemaAdmin):
-    # The auth token is set through the API (which checks it with Twilio) and never shown.
-    fields = ["account_sid", "max_concurrent_calls", "monthly_minutes_limit", "created_at", "updated_at"]
+    # The auth token is set through the API (which checks it with Twilio) and never shown; the line and minute
+    # limits are the billing plan's.
+    fields = ["account_sid", "overflow_action", "max_queue_wait_seconds", "created_at", "updated_at"]
     readonly_fields = ["account_sid", "created_at", "updated_at"]
-    list_display = ["account_sid", "max_concurrent_calls", "monthly_minutes_limit", "updated_at"]
+    list_display = ["account_sid", "overflow_action", "max_queue_wait_seconds", "updated_at"]
 
     def has_add_permission(self, request):
         return False

@@ -129,7 +129,8 @@ class CallTurn(models.Model):
 class TwilioAccount(models.Model):
     """The tenant's own Twilio account (one per tenant); the auth token is encrypted and never returned.
 
-    Until billing plans exist, the tenant's telephony limits live here too.
+    Its line and minute limits come from the tenant's billing plan (`billing.selectors.limits`); what happens
+    to an inbound call beyond them is the tenant's choice, kept here.
     """
 
     account_sid = models.CharField(max_length=34)
@@ -138,13 +139,10 @@ class TwilioAccount(models.Model):
         QUEUE = "queue"
         VOICEMAIL = "voicemail"
 
-    max_concurrent_calls = models.PositiveIntegerField(default=5)
-    # An inbound call beyond max_concurrent_calls waits for a line (queue), up to max_queue_wait_seconds, then
-    # may leave a voicemail; or goes to voicemail at once.
+    # An inbound call beyond the plan's lines waits for one (queue), up to max_queue_wait_seconds, then may
+    # leave a voicemail; or goes to voicemail at once.
     overflow_action = models.CharField(max_length=16, choices=Overflow.choices, default=Overflow.QUEUE)
     max_queue_wait_seconds = models.PositiveIntegerField(default=120)
-    # Blank: no monthly cap on call minutes.
-    monthly_minutes_limit = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -21,25 +21,36 @@ class E164Field(serializers.CharField):
             raise serializers.ValidationError(str(exc)) from exc
 
 
-class TwilioAccountSerializer(serializers.ModelSerializer):
+class PlanLimitsAreNotHere:
+    """The line and minute limits moved to the billing plan: a client still sending them gets a 400 naming them
+    rather than a 200 that changed nothing."""
+
+    PLAN_LIMITS = ("max_concurrent_calls", "monthly_minutes_limit")
+
+    def validate(self, data):
+        sent = [name for name in self.PLAN_LIMITS if name in self.initial_data]
+        if sent:
+            raise serializers.ValidationError(
+                {name: ["Set by the tenant's billing plan (GET /api/billing/plan)."] for name in sent})
+        return data
+
+
+class TwilioAccountSerializer(PlanLimitsAreNotHere, serializers.ModelSerializer):
     account_sid = serializers.RegexField(r"^AC[0-9a-fA-F]{32}$", error_messages={
         "invalid": "A Twilio Account SID is AC followed by 32 hexadecimal characters."})
     auth_token = serializers.CharField(write_only=True, min_length=32, max_length=64)
 
     class Meta:
         model = TwilioAccount
-        fields = ["account_sid", "auth_token", "max_concurrent_calls", "monthly_minutes_limit", "overflow_action",
-                  "max_queue_wait_seconds", "updated_at"]
-        extra_kwargs = {"max_concurrent_calls": {"min_value": 1, "max_value": 1000},
-                        "max_queue_wait_seconds": {"min_value": 0, "max_value": 3600}}
+        fields = ["account_sid", "auth_token", "overflow_action", "max_queue_wait_seconds", "updated_at"]
+        extra_kwargs = {"max_queue_wait_seconds": {"min_value": 0, "max_value": 3600}}
 
 
-class TwilioLimitsSerializer(serializers.ModelSerializer):
+class TwilioOverflowSerializer(PlanLimitsAreNotHere, serializers.ModelSerializer):
     class Meta:
         model = TwilioAccount
-        fields = ["max_concurrent_calls", "monthly_minutes_limit", "overflow_action", "max_queue_wait_seconds"]
-        extra_kwargs = {"max_concurrent_calls": {"min_value": 1, "max_value": 1000},
-                        "max_queue_wait_seconds": {"min_value": 0, "max_value": 3600}}
+        fields = ["overflow_action", "max_queue_wait_seconds"]
+        extra_kwargs = {"max_queue_wait_seconds": {"min_value": 0, "max_value": 3600}}
 
 
 class PhoneNumberSerializer(serializers.ModelSerializer):

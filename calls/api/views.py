@@ -12,6 +12,7 @@ from rest_framework import generics, permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from billing.selectors import limits
 from calls import reports, selectors
 from calls.api import serializers as s
 from calls import services
@@ -45,10 +46,10 @@ class TwilioAccountView(APIView):
         account = telephony.connect_twilio_account(**validated(s.TwilioAccountSerializer, request))
         return Response(s.TwilioAccountSerializer(account).data)
 
-    @extend_schema(request=s.TwilioLimitsSerializer, responses={200: s.TwilioAccountSerializer})
+    @extend_schema(request=s.TwilioOverflowSerializer, responses={200: s.TwilioAccountSerializer})
     def patch(self, request):
         self._account()
-        account = telephony.update_limits(**validated(s.TwilioLimitsSerializer, request, partial=True))
+        account = telephony.update_overflow(**validated(s.TwilioOverflowSerializer, request, partial=True))
         return Response(s.TwilioAccountSerializer(account).data)
 
     @extend_schema(responses={204: None})
@@ -255,12 +256,11 @@ class DashboardView(AnalyticsView):
     @extend_schema(parameters=[s.AnalyticsQuerySerializer], responses={200: {"type": "object"}})
     def get(self, request):
         data, calls, _ = self.period(request)
-        account = selectors.twilio_account()
         return Response({
             "date_from": data["date_from"], "date_to": data["date_to"], **selectors.call_stats(calls),
             "live_calls": selectors.live_call_count(),
             "minutes_used_this_month": round(selectors.minutes_used_this_month(), 2),
-            "monthly_minutes_limit": account.monthly_minutes_limit if account else None,
+            "monthly_minutes_limit": limits(request.tenant).monthly_minutes,
         })
 
 

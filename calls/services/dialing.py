@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from billing.selectors import limits
 from calls import selectors
 from calls.models import Call, TwilioAccount
 from calls.numbers import to_e164
@@ -27,8 +28,8 @@ class Dialable:
 def predial_check(*, agent, to_number: str, tenant=None, timezone_hint: str = "") -> Dialable:
     """Everything that must hold before any call is dialed (API, campaigns, scheduled calls): a valid
     number, an active agent with a caller id, an active tenant with a Twilio account, a free line and
-    minutes left; and the compliance rules: not on a Do-Not-Call list, inside the recipient's calling hours
-    (in `timezone_hint`, the contact's zone, when known). Raises a DomainError naming what is wrong."""
+    minutes left on its plan; and the compliance rules: not on a Do-Not-Call list, inside the recipient's
+    calling hours (in `timezone_hint`, the contact's zone, when known). Raises a DomainError naming what is wrong."""
     tenant = tenant or connection.tenant
     try:
         number = to_e164(to_number)
@@ -46,12 +47,13 @@ def predial_check(*, agent, to_number: str, tenant=None, timezone_hint: str = ""
     account = selectors.twilio_account()
     if account is None:
         raise NoTwilioAccount()
-    if selectors.live_call_count() >= account.max_concurrent_calls:
-        raise DomainError(f"All {account.max_concurrent_calls} lines are busy; try again shortly.",
+    plan = limits(tenant)
+    if selectors.live_call_count() >= plan.max_concurrent_calls:
+        raise DomainError(f"All {plan.max_concurrent_calls} lines of the plan are busy; try again shortly.",
                           error_code="concurrency_limit", status_code=429, headers={"Retry-After": "30"})
-    limit = account.monthly_minutes_limit
-    if limit is not None and selectors.minutes_used_this_month() >= limit:
-        raise Forbidden(f"This month's {limit} call minutes are used up.", error_code="minutes_exhausted")
+    if plan.monthly_minutes is not None and selectors.minutes_used_this_month() >= plan.monthly_minutes:
+        raise Forbidden(f"This month's {plan.monthly_minutes} call minutes of the plan are used up.",
+                        error_code="minutes_exhausted")
     return Dialable(to_number=number, caller_id=caller_id.number, account=account)
 
 

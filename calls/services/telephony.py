@@ -4,6 +4,7 @@ import time
 
 from django.db import IntegrityError, connection, transaction
 
+from billing.selectors import limits
 from calls import selectors
 from calls.media import greetings
 from calls.models import Call, PhoneNumber, TwilioAccount
@@ -46,19 +47,20 @@ def require_account() -> TwilioAccount:
 # Account ------------------------------------------------------------------------------------
 
 
-def connect_twilio_account(*, account_sid, auth_token, **limits) -> TwilioAccount:
+def connect_twilio_account(*, account_sid, auth_token, **overflow) -> TwilioAccount:
     """Checks the credentials against Twilio before storing them (the token encrypted)."""
     twilio.verify_account(account_sid, auth_token)
     account, _ = TwilioAccount.objects.update_or_create(
-        pk=1, defaults={"account_sid": account_sid, "auth_token": auth_token, **limits})
+        pk=1, defaults={"account_sid": account_sid, "auth_token": auth_token, **overflow})
     return account
 
 
-def update_limits(**limits) -> TwilioAccount:
+def update_overflow(**overflow) -> TwilioAccount:
+    """What happens to an inbound call when every line of the plan is busy (overflow_action, max_queue_wait_seconds)."""
     account = require_account()
-    for name, value in limits.items():
+    for name, value in overflow.items():
         setattr(account, name, value)
-    account.save(update_fields=[*limits, "updated_at"])
+    account.save(update_fields=[*overflow, "updated_at"])
     return account
 
 
@@ -136,10 +138,8 @@ def remove_number(phone: PhoneNumber) -> None:
 # Webhooks -----------------------------------------------------------------------------------
 
 
-def _quota_left() -> bool:
-    account = selectors.twilio_account()
-    limit = account.monthly_minutes_limit if account else None
-    return limit is None or selectors.minutes_used_this_month() < limit
+def _quota_left(plan) -> bool:
+    return plan.monthly_minutes is None or selectors.minutes_used_this_month() < plan.monthly_minutes
 
 
 def answer_voice(tenant, params, *, call_id, public_url, waiting_since=None) -> str:
@@ -166,13 +166,14 @@ def _answer_inbound(tenant, params, public_url, waiting_since=None) -> str:
     agent = phone.agent if phone is not None and phone.inbound_enabled else None
     if agent is None or not agent.is_active:
         return twiml.say_and_hang_up(NO_AGENT)
-    if not _quota_left():
+    plan = limits(tenant)
+    if not _quota_left(plan):
         return twiml.say_and_hang_up(NOT_IN_SERVICE, language=agent.language)
     try:
         with transaction.atomic():
             # One answer at a time per tenant, so two callers cannot both take the last free line.
             account = TwilioAccount.objects.select_for_update().first()
-            if account is not None and selectors.live_call_count() >= account.max_concurrent_calls:
+            if account is not None and selectors.live_call_count() >= plan.max_concurrent_calls:
                 return _overflow(tenant, account, agent, phone, params, waiting_since)
             call = start_call(
                 direction=Call.Direction.INBOUND, agent=agent,
@@ -185,7 +186,7 @@ def _answer_inbound(tenant, params, public_url, waiting_since=None) -> str:
 
 
 def _overflow(tenant, account, agent, phone, params, waiting_since) -> str:
-    """Every line is busy: wait (up to the account's maximum, re-checking), then or at once, voicemail."""
+    """Every line of the plan is busy: wait (up to the account's maximum, re-checking), then or at once, voicemail."""
     now = int(time.time())
     since = int(waiting_since) if str(waiting_since or "").isdigit() else now
     if account.overflow_action == TwilioAccount.Overflow.QUEUE and now - since < account.max_queue_wait_seconds:

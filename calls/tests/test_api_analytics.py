@@ -10,6 +10,7 @@ from django_tenants.utils import tenant_context
 from pypdf import PdfReader
 
 from agents.tests.factories import AgentFactory
+from billing.tests.factories import put_on_plan
 from calls import reports
 from calls.models import Call
 from calls.tests.factories import CallFactory
@@ -48,6 +49,11 @@ def test_the_dashboard_sums_up_the_period(api, alice, acme, history):
     assert (body["total"], body["answered"], body["answer_rate"], body["success_rate"]) == (4, 3, 0.75, 0.6667)
     assert (body["billable_minutes"], body["average_duration_seconds"]) == (3.5, 70.0)
     assert body["date_to"] == TODAY.isoformat() and body["live_calls"] == 0
+
+
+def test_the_dashboard_shows_the_monthly_minutes_of_the_tenants_plan(api, mike, acme):
+    put_on_plan(acme, monthly_minutes=600)
+    assert api(mike, acme).get("/api/analytics/dashboard").json()["monthly_minutes_limit"] == 600
 
 
 def test_the_dashboard_defaults_to_the_last_30_days(api, alice, acme, history):

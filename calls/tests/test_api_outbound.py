@@ -6,7 +6,8 @@ import pytest
 from django_tenants.utils import tenant_context
 
 from agents.tests.factories import AgentFactory
-from calls.models import Call, TwilioAccount
+from billing.tests.factories import put_on_plan
+from calls.models import Call
 from calls.services import predial_check
 from calls.tests.factories import (
     API_PREFIX, CallFactory, PhoneNumberFactory, TwilioAccountFactory, call_resource, call_sid, twilio_api,
@@ -137,9 +138,9 @@ def test_an_unknown_agent_is_400_naming_it(api, alice, acme, agent):
     assert "agent" in response.json()["errors"]
 
 
-def test_a_full_set_of_lines_is_429_and_nothing_is_dialed(api, alice, acme, agent, twilio_api):
+def test_every_line_of_the_plan_busy_is_429_and_nothing_is_dialed(api, alice, acme, agent, twilio_api):
+    put_on_plan(acme, max_concurrent_calls=1)
     with tenant_context(acme):
-        TwilioAccount.objects.update(max_concurrent_calls=1)
         CallFactory(status="in_progress")
     response = dial(api(alice, acme), agent)
     assert response.status_code == 429
@@ -147,13 +148,14 @@ def test_a_full_set_of_lines_is_429_and_nothing_is_dialed(api, alice, acme, agen
     assert twilio_api.requests == [] and len(calls_in(acme)) == 1
 
 
-def test_used_up_minutes_stop_dialing(api, alice, acme, agent, twilio_api):
+def test_the_plans_used_up_minutes_stop_dialing(api, alice, acme, agent, twilio_api):
+    put_on_plan(acme, monthly_minutes=1)
     with tenant_context(acme):
-        TwilioAccount.objects.update(monthly_minutes_limit=1)
         CallFactory(duration_seconds=90)
     response = dial(api(alice, acme), agent)
     assert response.status_code == 403
     assert response.json()["error_code"] == "minutes_exhausted"
+    assert twilio_api.requests == [] and len(calls_in(acme)) == 1
 
 
 def test_the_predial_check_refuses_a_suspended_tenant(acme, agent):

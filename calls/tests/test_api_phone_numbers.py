@@ -83,9 +83,18 @@ def test_twilio_unreachable_is_502_not_500(api, alice, acme, settings):
     assert response.json()["error_code"] == "twilio_error"
 
 
-def test_limits_are_changed_without_resending_credentials(api, alice, acme, connected):
-    response = api(alice, acme).patch(ACCOUNT, {"max_concurrent_calls": 2, "monthly_minutes_limit": 500}, format="json")
-    assert (response.json()["max_concurrent_calls"], response.json()["monthly_minutes_limit"]) == (2, 500)
+def test_overflow_preferences_are_changed_without_resending_credentials(api, alice, acme, connected):
+    response = api(alice, acme).patch(ACCOUNT, {"max_queue_wait_seconds": 30}, format="json")
+    assert (response.status_code, response.json()["max_queue_wait_seconds"]) == (200, 30)
+    assert response.json()["account_sid"] == ACCOUNT_SID
+
+
+def test_the_plans_limits_cannot_be_set_on_the_account_400_naming_them(api, alice, acme, connected):
+    response = api(alice, acme).patch(ACCOUNT, {"max_concurrent_calls": 50, "monthly_minutes_limit": None},
+                                      format="json")
+    assert response.status_code == 400
+    assert sorted(response.json()["errors"]) == ["max_concurrent_calls", "monthly_minutes_limit"]
+    assert "max_concurrent_calls" not in api(alice, acme).get(ACCOUNT).json()
 
 
 def test_a_member_cannot_see_or_change_the_twilio_account(api, mike, acme, connected):

@@ -1,4 +1,4 @@
-"""Inbound calls beyond the account's max_concurrent_calls: they wait for a line with a message (a Say, Pause and
+"""Inbound calls beyond the lines of the tenant's plan: they wait for a line with a message (a Say, Pause and
 Redirect loop that re-checks), up to max_queue_wait_seconds, then leave a voicemail (Record after the agent's
 greeting; the recording callback attaches it to a call that ended as `voicemail`); or go to voicemail at once."""
 import re
@@ -10,6 +10,7 @@ import pytest
 from django_tenants.utils import tenant_context
 
 from agents.tests.factories import AgentFactory
+from billing.tests.factories import put_on_plan
 from calls.models import Call, TwilioAccount
 from calls.tests.factories import (
     API_PREFIX, CallFactory, PhoneNumberFactory, TwilioAccountFactory, call_sid, post_webhook, voice_params,
@@ -24,9 +25,10 @@ GREETING = "You've reached Acme Dental. Please leave your name and number after 
 
 @pytest.fixture
 def busy_line(acme):
-    """Acme allows one call at a time, and one call is live."""
+    """Acme's plan allows one call at a time, and one call is live."""
+    put_on_plan(acme, max_concurrent_calls=1)
     with tenant_context(acme):
-        TwilioAccountFactory(max_concurrent_calls=1)
+        TwilioAccountFactory()
         agent = AgentFactory(voicemail_message=GREETING)
         PhoneNumberFactory(number=NUMBER, agent=agent)
         return CallFactory(status=Call.Status.IN_PROGRESS, agent=agent)
@@ -108,9 +110,8 @@ def test_after_the_message_the_caller_is_thanked_and_hung_up_on(client, acme, bu
     assert "Thank you for your message." in response.content.decode() and "<Hangup />" in response.content.decode()
 
 
-def test_a_free_line_is_answered_as_usual(client, acme, busy_line):
-    with tenant_context(acme):
-        TwilioAccount.objects.update(max_concurrent_calls=2)
+def test_a_plan_with_a_free_line_answers_the_next_caller_at_once(client, acme, busy_line):
+    put_on_plan(acme, max_concurrent_calls=2)
     assert "<Connect><Stream" in ring(client, acme, call_sid())
 
 

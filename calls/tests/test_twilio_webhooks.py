@@ -12,7 +12,8 @@ from django_tenants.utils import tenant_context
 from twilio.request_validator import RequestValidator
 
 from agents.tests.factories import AgentFactory
-from calls.models import Call, TwilioAccount
+from billing.tests.factories import put_on_plan
+from calls.models import Call
 from calls.tests.factories import (
     API_PREFIX, AUTH_TOKEN, CallFactory, PhoneNumberFactory, TwilioAccountFactory, call_resource, call_sid, post_webhook,
     status_params, twilio_api, voice_params, webhook_path,
@@ -113,9 +114,9 @@ def test_a_suspended_tenant_answers_not_in_service_and_hangs_up(client, acme, ac
     assert calls_in(acme) == []
 
 
-def test_a_tenant_out_of_minutes_answers_not_in_service_and_hangs_up(client, acme, acme_line):
+def test_a_tenant_out_of_its_plans_minutes_answers_not_in_service_and_hangs_up(client, acme, acme_line):
+    put_on_plan(acme, monthly_minutes=1)
     with tenant_context(acme):
-        TwilioAccount.objects.update(monthly_minutes_limit=1)
         CallFactory(duration_seconds=61)
     body = post_webhook(client, webhook_path(acme, "voice"), voice_params(call_sid(), to=NUMBER)).content.decode()
     assert "Sorry, this number is not available right now." in body and "<Connect>" not in body

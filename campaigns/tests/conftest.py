@@ -3,9 +3,11 @@ REST API faked at the HTTP boundary, answering each dial with a new call sid."""
 from datetime import time
 
 import pytest
+from django.db import connection
 from django_tenants.utils import tenant_context
 
 from agents.tests.factories import AgentFactory
+from billing.tests.factories import put_on_plan
 from calls.tests.factories import (
     API_PREFIX, PhoneNumberFactory, TwilioAccountFactory, call_resource, call_sid, twilio_api,
 )
@@ -21,8 +23,9 @@ TWILIO_CALLS = f"{API_PREFIX}/Calls.json"
 
 
 def ready_to_dial(max_concurrent_calls=1000):
-    """In the current tenant: an agent that can dial, with a line limit that does not get in the way."""
-    TwilioAccountFactory(max_concurrent_calls=max_concurrent_calls)
+    """In the current tenant: an agent that can dial, on a plan whose line limit does not get in the way."""
+    TwilioAccountFactory()
+    put_on_plan(connection.tenant, max_concurrent_calls=max_concurrent_calls)
     update_settings(calling_window_start=time(0), calling_window_end=time(0), calling_days=WEEKDAYS)
     agent = AgentFactory()
     PhoneNumberFactory(number=CALLER_ID, agent=agent)

@@ -7,9 +7,10 @@ from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from calls.models import Call, PhoneNumber, TwilioAccount
+from billing.tests.factories import put_on_plan
+from calls.models import Call, PhoneNumber
 from calls.services.lifecycle import apply_status
-from calls.tests.factories import post_webhook, status_params, webhook_path
+from calls.tests.factories import CallFactory, post_webhook, status_params, webhook_path
 from campaigns.models import Attempt, Campaign
 from campaigns.services import dispatch
 from campaigns.services.lifecycle import transition
@@ -123,7 +124,8 @@ def test_claims_whose_task_was_lost_are_sent_again_after_the_stale_delay_with_th
 def test_all_lines_busy_puts_the_attempt_back_due_after_retry_after(acme, agent, twilio_api):
     now = timezone.now()
     with tenant_context(acme):
-        TwilioAccount.objects.update(max_concurrent_calls=0)
+        put_on_plan(acme, max_concurrent_calls=1)
+        CallFactory(status="in_progress")
         started(agent, 1, now)
         dial_all(dispatch.tick(now=now), now)
         attempt = Attempt.objects.get()
