@@ -35,6 +35,14 @@ def has_credentials(provider: str) -> bool:
     return ProviderCredential.objects.filter(provider=provider).exists()
 
 
+def build_providers(*wanted: tuple[str, str]) -> list:
+    """Providers `(kind, name)` with one query for all their credentials: a live call builds its STT and TTS
+    at every stream start."""
+    accounts = [registry.account(kind, name) for kind, name in wanted]
+    stored = dict(ProviderCredential.objects.filter(provider__in=set(accounts)).values_list("provider", "credentials"))
+    return [registry.build(kind, name, stored.get(account, {}), {}) for (kind, name), account in zip(wanted, accounts)]
+
+
 def build_provider(kind: str, name: str, options: dict | None = None):
     """A provider instance with this tenant's credentials (run inside the tenant's schema).
     Providers of one account share its credentials (e.g. Whisper uses the "openai" key)."""

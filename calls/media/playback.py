@@ -201,12 +201,15 @@ class Player:
             self._marks = {seq: entry for seq, entry in self._marks.items() if entry[0] is not done}
 
     async def _pump(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
             waited = await self._send_ready()
-            try:
-                await asyncio.wait_for(self._wake.wait(), waited)
-            except asyncio.TimeoutError:
-                pass
+            # A timer that sets the event rather than `wait_for`, which makes a task of every wait (a few a
+            # second per live call).
+            timer = loop.call_later(waited, self._wake.set) if waited is not None else None
+            await self._wake.wait()
+            if timer is not None:
+                timer.cancel()
             self._wake.clear()
 
     async def _send_ready(self) -> float | None:

@@ -15,7 +15,7 @@ from agents.engine import EXAMPLES_LIMIT, AgentConfig, Engine
 from agents.providers import registry
 # A module import: agents.services.conversations imports calls.services, whose webhook imports this.
 from agents.services import conversations
-from agents.services.credentials import build_provider
+from agents.services.credentials import build_providers
 from calls import selectors
 from calls import services as calls
 from calls.models import Call, CallTurn
@@ -70,12 +70,13 @@ def open_stream(call_id, call_sid: str) -> LiveCall:
         status=Call.Status.IN_PROGRESS, started_at=Coalesce("started_at", Value(timezone.now())))
     agent = call.agent
     stt_name = agent.stt_provider or registry.default("stt")
+    stt, tts = build_providers(("stt", stt_name), ("tts", agent.tts_provider))
     return LiveCall(
         call_id=call.pk, schema=connection.schema_name,
         agent=conversations.agent_config(agent, examples=selectors.training_examples(agent, limit=EXAMPLES_LIMIT)),
         flow=call.flow_version.flow if call.flow_version_id else None, state=call.state,
         variables=call_variables(call), engine=conversations.engine_for(agent, source="call"),
-        stt=build_provider("stt", stt_name), tts=build_provider("tts", agent.tts_provider),
+        stt=stt, tts=tts,
         tts_name=agent.tts_provider, voice=agent.voice_id, language=agent.language,
         max_duration_seconds=agent.max_call_seconds or settings.CALL_MAX_DURATION_SECONDS,
         silence_timeout_ms=settings.CALL_SILENCE_TIMEOUT_MS, muted=call.agent_muted,
