@@ -2,7 +2,7 @@
 load against a baseline: a bare `websockets` server doing only the per-frame work (`bench/media_baseline.py`).
 
     .venv/bin/python bench/media_streams.py [--calls 10 50 100 200] [--seconds 20] [--clients 2] [--ramp 2]
-        [--no-pin]
+        [--no-pin] [--no-baseline]
 
 Each call is Twilio's side of a media stream in real time (`calls.simulator`): 50 frames a second each
 way, the caller talking for 0.8 s every few seconds, marks echoed as audio plays. Printed per N and server:
@@ -12,7 +12,8 @@ way, the caller talking for 0.8 s every few seconds, marks echoed as audio plays
   end-of-turn silence the pipeline waits for (`calls.media.vad.END_SILENCE_MS`): queueing, the engine,
   the database writes, the event loop; STT and TTS take no time here;
 - first frame p50/p99: from `start` to the first frame of the greeting;
-- server memory (RSS) at the end of the run; the 1-minute load average when the row was printed (the
+- the server's CPU use over the run (user + system time over wall time, in % of one core) and its memory
+  (RSS) at the end; the 1-minute load average when the row was printed (the
   machine is shared);
 then "ours/base": our figure over the baseline's (late and turn p99 as differences, in frames and ms).
 Goal: 200 calls with no late frames and p99 turn overhead < 20 ms. Uses its own database.
@@ -173,6 +174,13 @@ def rss_mb(pid) -> float:
         return next(int(line.split()[1]) for line in status if line.startswith("VmRSS")) / 1024
 
 
+def cpu_seconds(pid) -> float:
+    """User + system CPU time the process has used so far."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 # -- callers ----------------------------------------------------------------------------------------------------
 
 
@@ -234,9 +242,11 @@ def run(tenant, agent, url, server_pid, count, seconds, clients, cores, ramp) ->
     workers = [multiprocessing.Process(target=caller_process,
                                        args=(url, calls[i::clients], seconds, ramp, queue, cores))
                for i in range(clients)]
+    cpu_before, started = cpu_seconds(server_pid), time.monotonic()
     for worker in workers:
         worker.start()
     summaries = [queue.get() for _ in workers]
+    cpu = (cpu_seconds(server_pid) - cpu_before) / (time.monotonic() - started)
     memory = rss_mb(server_pid)
     for worker in workers:
         worker.join()
@@ -245,14 +255,14 @@ def run(tenant, agent, url, server_pid, count, seconds, clients, cores, ramp) ->
     first = [value for summary in summaries for value in summary["first"]]
     return {"frames": sum(s["frames"] for s in summaries) / elapsed, "late": sum(s["late"] for s in summaries),
             "turn50": percentile(overheads, 0.5), "turn99": percentile(overheads, 0.99),
-            "first50": percentile(first, 0.5), "first99": percentile(first, 0.99), "rss": memory,
+            "first50": percentile(first, 0.5), "first99": percentile(first, 0.99), "rss": memory, "cpu": cpu * 100,
             "errors": sum(s["errors"] for s in summaries), "turns": len(overheads),
             "error": next((s["error"] for s in summaries if s["error"]), "")}
 
 
 def print_row(label, count, row):
     print(f"{label:<9} {count:>5} {row['frames']:>10.0f} {row['late']:>6} {row['turn50']:>9.1f} {row['turn99']:>9.1f}"
-          f" {row['first50']:>9.1f} {row['first99']:>9.1f} {row['rss']:>8.0f} {row['errors']:>7}"
+          f" {row['first50']:>9.1f} {row['first99']:>9.1f} {row['cpu']:>6.0f} {row['rss']:>8.0f} {row['errors']:>7}"
           f" {os.getloadavg()[0]:>6.2f}  ({row['turns']} turns)", flush=True)
     if row["error"]:
         print(f"{'':<9} first error: {row['error']}", flush=True)
@@ -264,7 +274,7 @@ def print_ratios(count, ours, base):
 
     print(f"{'ours/base':<9} {count:>5} {ratio('frames'):>9.2f}x {ours['late'] - base['late']:>+6}"
           f" {ratio('turn50'):>8.2f}x {ratio('turn99'):>8.2f}x {ratio('first50'):>8.2f}x {ratio('first99'):>8.2f}x"
-          f" {ratio('rss'):>7.2f}x   turn p99 {ours['turn99'] - base['turn99']:+.1f} ms", flush=True)
+          f" {ratio('cpu'):>5.2f}x {ratio('rss'):>7.2f}x   turn p99 {ours['turn99'] - base['turn99']:+.1f} ms", flush=True)
 
 
 def main():
@@ -276,24 +286,28 @@ def main():
     parser.add_argument("--port", type=int, default=8765, help="Ours; the baseline listens on the next port.")
     parser.add_argument("--pin", action=argparse.BooleanOptionalAction, default=len(os.sched_getaffinity(0)) >= 2,
                         help="Server on core 0, callers on the others.")
+    parser.add_argument("--baseline", action=argparse.BooleanOptionalAction, default=True,
+                        help="Also run the baseline server (off: only ours, for comparing variants of it).")
     args = parser.parse_args()
 
     tenant, agent = set_up()
     cores = set(sorted(os.sched_getaffinity(0))[1:]) if args.pin else None
     ours = start_server(args.port, [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(args.port),
                                     "bench.media_streams:application"], args.pin)
-    base = start_server(args.port + 1, [sys.executable, "bench/media_baseline.py", str(args.port + 1)], args.pin)
-    servers = [("ours", ours, f"ws://127.0.0.1:{args.port}/ws/twilio/media/{TENANT}/"),
-               ("baseline", base, f"ws://127.0.0.1:{args.port + 1}/")]
+    servers = [("ours", ours, f"ws://127.0.0.1:{args.port}/ws/twilio/media/{TENANT}/")]
+    if args.baseline:
+        base = start_server(args.port + 1, [sys.executable, "bench/media_baseline.py", str(args.port + 1)], args.pin)
+        servers.append(("baseline", base, f"ws://127.0.0.1:{args.port + 1}/"))
     try:
         print(f"{'server':<9} {'calls':>5} {'frames/s':>10} {'late':>6} {'turn p50':>9} {'turn p99':>9} {'1st p50':>9}"
-              f" {'1st p99':>9} {'RSS MB':>8} {'errors':>7} {'load1':>6}   (ms; pinned: {args.pin}; ramp {args.ramp:g} s)")
+              f" {'1st p99':>9} {'CPU %':>6} {'RSS MB':>8} {'errors':>7} {'load1':>6}   (ms; pinned: {args.pin}; ramp {args.ramp:g} s)")
         for count in args.calls:
             rows = {}
             for label, server, url in servers:
                 rows[label] = run(tenant, agent, url, server.pid, count, args.seconds, args.clients, cores, args.ramp)
                 print_row(label, count, rows[label])
-            print_ratios(count, rows["ours"], rows["baseline"])
+            if args.baseline:
+                print_ratios(count, rows["ours"], rows["baseline"])
     finally:
         for _, server, _ in servers:
             server.terminate()
