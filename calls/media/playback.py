@@ -88,6 +88,8 @@ class Player:
         self._acked_total = 0
         self._origin = (0.0, 0)
         self._wake = asyncio.Event()
+        # Held while sending: the pump and `send_now` never interleave their frames.
+        self._sending = asyncio.Lock()
         self._task: asyncio.Task | None = None
         self.frames_sent = 0
         self.aborted = False
@@ -112,6 +114,13 @@ class Player:
 
     def add(self, response: Response, text: str, audio: bytes) -> None:
         response.segments.append(Segment(text, audio))
+        self._wake.set()
+
+    async def send_now(self) -> None:
+        """Sends what is due at once rather than on the pump's next turn of the event loop: an answer's first
+        frame is what the caller is waiting for."""
+        async with self._sending:
+            await self._send_ready()
         self._wake.set()
 
     def complete(self, response: Response) -> None:
@@ -203,7 +212,8 @@ class Player:
     async def _pump(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            waited = await self._send_ready()
+            async with self._sending:
+                waited = await self._send_ready()
             # A timer that sets the event rather than `wait_for`, which makes a task of every wait (a few a
             # second per live call).
             timer = loop.call_later(waited, self._wake.set) if waited is not None else None

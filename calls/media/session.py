@@ -28,7 +28,7 @@ from calls import groups
 from calls.media import services
 from calls.models import Call
 from calls.media.playback import Player, Response
-from calls.media.speech import Speech, offload, offload_in_tenant, submit_in_tenant
+from calls.media.speech import Speech, offload, offload_in_tenant, offload_publishing, submit_in_tenant
 from calls.services import actions as call_actions
 from calls.media.vad import TurnDetector
 
@@ -325,6 +325,7 @@ class CallSession:
                 audio, spent = await offload(self.speech.synthesize, text)
                 synthesis_ms += spent
             self.player.add(response, text, audio)
+            await self.player.send_now()
         self.player.complete(response)
         response.synthesis_ms = synthesis_ms
         return response
@@ -391,7 +392,7 @@ class CallSession:
         self.finished = self.closing = True
         self.detector.reset()
         await self._recorded()
-        final = await offload_in_tenant(self.tenant, services.end_call, self.call.call_id, end_reason=reason,
+        final = await offload_publishing(self.tenant, services.end_call, self.call.call_id, end_reason=reason,
                                         transfer_to=transfer_to, status=status, telephony=not self.caller_gone)
         if final is not None:  # None: staff put the call on hold, which closed the stream
             await self._broadcast({"type": "state", **final})

@@ -16,6 +16,7 @@ import time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import close_old_connections, connection
 from django_tenants.utils import tenant_context
@@ -30,6 +31,7 @@ REDIS_TTL_SECONDS = 7 * 24 * 3600
 
 
 async def offload(func, *args, **kwargs):
+    """`func` on the media pool, back on the event loop as soon as it returns."""
     return await asyncio.get_running_loop().run_in_executor(POOL, functools.partial(func, *args, **kwargs))
 
 
@@ -45,6 +47,14 @@ def _in_schema(tenant, func, *args, **kwargs):
 async def offload_in_tenant(tenant, func, *args, **kwargs):
     """`func` on the pool, inside the tenant's schema (each pool thread has its own connection)."""
     return await offload(_in_schema, tenant, func, *args, **kwargs)
+
+
+async def offload_publishing(tenant, func, *args, **kwargs):
+    """As `offload_in_tenant`, for work that sends to the channel layer (`async_to_sync`: a domain event on
+    commit). Through asgiref, those sends run on this process's event loop and Redis connections rather than
+    on a new loop with a new connection each; it returns one turn of the loop later, so it is not for the
+    turn pipeline."""
+    return await sync_to_async(_in_schema, thread_sensitive=False, executor=POOL)(tenant, func, *args, **kwargs)
 
 
 def submit_in_tenant(tenant, func, *args, **kwargs):

@@ -1,10 +1,15 @@
 """/ws/twilio/media/: a call's audio through the pipeline, with the offline providers, in the right tenant only."""
+import asyncio
+
 import pytest
+from channels.layers import get_channel_layer
 
 from calls.models import Call, CallTurn
 from calls.simulator import HangUp, Press, Say, WaitForAgent
 from calls.tests.media_helpers import caller_says, heard, live_call, run_call, stored_call
+from config import events
 from tenants.consumers import CLOSE_FORBIDDEN
+from tenants.models import Tenant
 
 pytestmark = [pytest.mark.usefixtures("committed_db"), pytest.mark.slow]
 
@@ -37,6 +42,19 @@ async def test_every_agent_turn_stores_its_timings():
     assert greeting.total_ms is not None and greeting.stt_ms is None
     assert answer.stt_ms > 0 and answer.engine_ms >= 0 and answer.llm_ms == 0 and answer.tts_ms >= 0
     assert answer.total_ms >= answer.stt_ms
+
+
+async def test_a_call_ending_on_the_line_reaches_the_tenants_event_stream():
+    layer = get_channel_layer()
+    channel = await layer.new_channel()
+    await layer.group_add(events.group_name(Tenant.schema_name_for("acme")), channel)
+    call = await live_call()
+    await run_call(call, [WaitForAgent(), HangUp()])
+    received = []
+    while not received or received[-1]["type"] != "call.finished":
+        received.append((await asyncio.wait_for(layer.receive(channel), 5))["event"])
+    assert received[-1]["data"]["call_id"] == call["id"]
+    assert received[-1]["data"]["end_reason"] == "caller_hangup"
 
 
 async def test_keypad_digits_reach_the_engine():
