@@ -105,3 +105,8 @@ def mix(first: bytes, second: bytes) -> bytes:
 def rms(pcm: bytes) -> int:
     """Root mean square of 16-bit PCM (0 for silence, up to 32767): a cheap loudness for voice activity."""
     return audioop.rms(pcm, SAMPLE_WIDTH) if pcm else 0
+
+
+def mulaw_rms(mulaw: bytes) -> int:
+    """`rms` of mu-law audio: a live call's every inbound frame."""
+    return audioop.rms(audioop.ulaw2lin(mulaw, SAMPLE_WIDTH), SAMPLE_WIDTH) if mulaw else 0

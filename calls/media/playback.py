@@ -138,7 +138,10 @@ class Player:
     @property
     def active(self) -> bool:
         """The agent is talking: audio is queued, unheard, or still being prepared."""
-        return any(not response.played.is_set() for response in self._queue)
+        for response in self._queue:  # a loop, not any(): this runs for every inbound frame
+            if not response.played.is_set():
+                return True
+        return False
 
     def on_mark(self, name: str) -> None:
         generation, _, rest = name.partition(".")

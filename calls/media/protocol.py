@@ -3,7 +3,7 @@
 Twilio sends `connected`, `start`, `media`, `dtmf`, `mark` and `stop`; we send `media`, `mark` and `clear`.
 Media payloads are base64 8 kHz mu-law, 20 ms (160 bytes) per inbound frame.
 """
-import base64
+import binascii
 
 import orjson
 
@@ -12,7 +12,7 @@ loads = orjson.loads
 
 def media(stream_sid: str, mulaw: bytes) -> str:
     return orjson.dumps({"event": "media", "streamSid": stream_sid,
-                         "media": {"payload": base64.b64encode(mulaw).decode()}}).decode()
+                         "media": {"payload": binascii.b2a_base64(mulaw, newline=False).decode()}}).decode()
 
 
 def mark(stream_sid: str, name: str) -> str:
@@ -24,4 +24,5 @@ def clear(stream_sid: str) -> str:
 
 
 def payload(message: dict) -> bytes:
-    return base64.b64decode(message["media"]["payload"])
+    # binascii rather than base64.b64decode, whose argument checks cost more than the decoding at 50 frames/s.
+    return binascii.a2b_base64(message["media"]["payload"])

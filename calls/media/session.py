@@ -21,7 +21,7 @@ import weakref
 
 from channels.layers import get_channel_layer
 
-from agents.audio import FRAME_MS, mulaw_to_pcm, rms
+from agents.audio import FRAME_MS, mulaw_rms
 from agents.engine import Event
 from agents.providers.base import Expectation, ProviderError
 from calls import groups
@@ -127,9 +127,10 @@ class CallSession:
             return
         self.frames += 1
         if self.muted:
-            self._check_duration()
+            if self.frames >= self.max_frames:
+                self._reach_max_duration()
             return
-        signal = self.detector.push(mulaw, rms(mulaw_to_pcm(mulaw)))
+        signal = self.detector.push(mulaw, mulaw_rms(mulaw))
         agent_talking = self.player.active
         if signal is TurnDetector.SPEECH:
             self.speech_start, self.over_agent = self.detector.frame, agent_talking
@@ -148,13 +149,13 @@ class CallSession:
             self.digit_gap += 1
             if self.digit_gap * FRAME_MS >= DTMF_GAP_MS:
                 self._flush_digits()
-        self._check_duration()
-
-    def _check_duration(self) -> None:
         if self.frames >= self.max_frames:
-            # The agent stops at once, whatever the worker is doing; the goodbye follows in order.
-            self.closing = True
-            self._barge_in = asyncio.ensure_future(self._interrupt(then=("max_duration",)))
+            self._reach_max_duration()
+
+    def _reach_max_duration(self) -> None:
+        # The agent stops at once, whatever the worker is doing; the goodbye follows in order.
+        self.closing = True
+        self._barge_in = asyncio.ensure_future(self._interrupt(then=("max_duration",)))
 
     def _voiced_ms(self) -> int:
         return (self.detector.last_voiced_frame - self.speech_start + self.detector.settings.start_frames) * FRAME_MS
