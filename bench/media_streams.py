@@ -24,8 +24,9 @@ a longer ramp shows the steady state, once the start-up burst is out of the way.
 With two or more cores (and unless `--no-pin`), each server runs pinned to core 0 and the caller processes
 to the other cores, so the figures are the server's own capacity on one core, not a share of it.
 
-The server process is `daphne bench.media_streams:application`: the platform's ASGI application with the
-instant providers registered under the name "instant".
+The server process is `python -m config.asgi_server bench.media_streams:application` (daphne on uvloop, as the
+platform runs it): the platform's ASGI application with the instant providers registered under the name
+"instant".
 """
 import argparse
 import asyncio
@@ -292,7 +293,7 @@ def main():
 
     tenant, agent = set_up()
     cores = set(sorted(os.sched_getaffinity(0))[1:]) if args.pin else None
-    ours = start_server(args.port, [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(args.port),
+    ours = start_server(args.port, [sys.executable, "-m", "config.asgi_server", "-b", "127.0.0.1", "-p", str(args.port),
                                     "bench.media_streams:application"], args.pin)
     servers = [("ours", ours, f"ws://127.0.0.1:{args.port}/ws/twilio/media/{TENANT}/")]
     if args.baseline:
