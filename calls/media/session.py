@@ -28,7 +28,7 @@ from calls import groups
 from calls.media import services
 from calls.models import Call
 from calls.media.playback import Player, Response
-from calls.media.speech import Speech, offload, offload_in_tenant, offload_publishing, submit_in_tenant
+from calls.media.speech import Speech, offload, offload_in_tenant, offload_publishing, start_in_tenant, submit_in_tenant
 from calls.services import actions as call_actions
 from calls.media.vad import TurnDetector
 
@@ -70,6 +70,8 @@ class CallSession:
         self.records: asyncio.Queue = asyncio.Queue()
         # The agent is working out an answer (no audio yet): the caller's silence is not counted meanwhile.
         self.busy = False
+        # The worker waits for an event (see `_utterance`).
+        self.idle = False
         # closing: no more caller input is taken; finished: the call record is (being) finished;
         # caller_gone: the caller hung up, so there is no one to answer and no Twilio call to end.
         self.closing = self.finished = self.caller_gone = False
@@ -142,7 +144,7 @@ class CallSession:
         elif signal is TurnDetector.END:
             audio = self.detector.take_turn()
             if not (self.over_agent and self._voiced_ms() < BARGE_IN_MS):
-                self.events.put_nowait(("utterance", audio, self.last_voiced_at))
+                self._utterance(audio)
             self.over_agent, self._barge_in = False, None
         self._count_silence(agent_talking)
         if self.digits:
@@ -156,6 +158,16 @@ class CallSession:
         # The agent stops at once, whatever the worker is doing; the goodbye follows in order.
         self.closing = True
         self._barge_in = asyncio.ensure_future(self._interrupt(then=("max_duration",)))
+
+    def _utterance(self, mulaw: bytes) -> None:
+        """The caller's turn, for the worker. An idle worker would take a turn of the event loop to pick it up
+        while the caller waits, so then the pool starts hearing it at once (the state is the worker's own);
+        otherwise it is heard once the worker gets to it, with the state as it is then."""
+        if self.idle and self.events.empty():
+            hearing = start_in_tenant(self.tenant, self._hear, mulaw, self.expect, self.state)
+            self.events.put_nowait(("utterance", hearing, self.last_voiced_at))
+        else:
+            self.events.put_nowait(("utterance", mulaw, self.last_voiced_at))
 
     def _voiced_ms(self) -> int:
         return (self.detector.last_voiced_frame - self.speech_start + self.detector.settings.start_frames) * FRAME_MS
@@ -230,8 +242,9 @@ class CallSession:
     # -- the worker ---------------------------------------------------------------------------------------
     async def _work(self) -> None:
         while True:
+            self.idle = True
             event = await self.events.get()
-            self.busy = True
+            self.idle, self.busy = False, True
             try:
                 if await self._handle(*event):
                     return
@@ -275,8 +288,10 @@ class CallSession:
             result = await offload_in_tenant(self.tenant, call.engine.start, call.agent, call.flow, call.variables)
             return await self._respond(result, None, {}, args[0])
         if kind == "utterance":
-            mulaw, stopped_at = args
-            heard, result = await offload_in_tenant(self.tenant, self._hear, mulaw, self.expect, self.state)
+            hearing, stopped_at = args
+            if isinstance(hearing, bytes):
+                hearing = start_in_tenant(self.tenant, self._hear, hearing, self.expect, self.state)
+            heard, result = await hearing
             if result is None:
                 return False
             return await self._respond(result, heard.text, {"stt_ms": round(heard.ms, 3)}, stopped_at)

@@ -44,9 +44,15 @@ def _in_schema(tenant, func, *args, **kwargs):
         connection.set_schema_to_public()
 
 
+def start_in_tenant(tenant, func, *args, **kwargs) -> asyncio.Future:
+    """`func` on the pool, inside the tenant's schema (each pool thread has its own connection), handed to the
+    pool before this returns; await the future for its result."""
+    return asyncio.get_running_loop().run_in_executor(POOL, functools.partial(_in_schema, tenant, func, *args, **kwargs))
+
+
 async def offload_in_tenant(tenant, func, *args, **kwargs):
-    """`func` on the pool, inside the tenant's schema (each pool thread has its own connection)."""
-    return await offload(_in_schema, tenant, func, *args, **kwargs)
+    """`func` on the pool, inside the tenant's schema."""
+    return await start_in_tenant(tenant, func, *args, **kwargs)
 
 
 async def offload_publishing(tenant, func, *args, **kwargs):
