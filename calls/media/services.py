@@ -11,7 +11,7 @@ from django.db.models import Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from agents.engine import EXAMPLES_LIMIT, AgentConfig, Engine
+from agents.engine import EXAMPLES_LIMIT, AgentConfig, Engine, EngineResult
 from agents.providers import registry
 # A module import: agents.services.conversations imports calls.services, whose webhook imports this.
 from agents.services import conversations
@@ -47,6 +47,9 @@ class LiveCall:
     max_duration_seconds: int
     silence_timeout_ms: int
     muted: bool = False
+    # The engine's opening (greeting up to the first question) for a new conversation, worked out with the rest
+    # of the set-up; None when the stream resumes one (it carries on without greeting again).
+    opening: EngineResult | None = None
 
 
 def open_stream(call_id, call_sid: str) -> LiveCall:
@@ -71,11 +74,12 @@ def open_stream(call_id, call_sid: str) -> LiveCall:
     agent = call.agent
     stt_name = agent.stt_provider or registry.default("stt")
     stt, tts = build_providers(("stt", stt_name), ("tts", agent.tts_provider))
+    config = conversations.agent_config(agent, examples=selectors.training_examples(agent, limit=EXAMPLES_LIMIT))
+    flow = call.flow_version.flow if call.flow_version_id else None
+    variables, engine = call_variables(call), conversations.engine_for(agent, source="call")
     return LiveCall(
-        call_id=call.pk, schema=connection.schema_name,
-        agent=conversations.agent_config(agent, examples=selectors.training_examples(agent, limit=EXAMPLES_LIMIT)),
-        flow=call.flow_version.flow if call.flow_version_id else None, state=call.state,
-        variables=call_variables(call), engine=conversations.engine_for(agent, source="call"),
+        call_id=call.pk, schema=connection.schema_name, agent=config, flow=flow, state=call.state,
+        variables=variables, engine=engine, opening=None if call.state else engine.start(config, flow, variables),
         stt=stt, tts=tts,
         tts_name=agent.tts_provider, voice=agent.voice_id, language=agent.language,
         max_duration_seconds=agent.max_call_seconds or settings.CALL_MAX_DURATION_SECONDS,

@@ -285,8 +285,7 @@ class CallSession:
             if self.state:
                 # A reconnected stream resumes the conversation where it was, without greeting again.
                 return False
-            result = await offload_in_tenant(self.tenant, call.engine.start, call.agent, call.flow, call.variables)
-            return await self._respond(result, None, {}, args[0])
+            return await self._respond(call.opening, None, {}, args[0])
         if kind == "utterance":
             hearing, stopped_at = args
             if isinstance(hearing, bytes):
