@@ -55,7 +55,7 @@ class TurnDetector:
 
     def push(self, mulaw: bytes, rms: int) -> str | None:
         self.frame += 1
-        voiced = rms >= max(MIN_RMS, self.noise * NOISE_FACTOR)  # self.threshold(), without a call per frame
+        voiced = rms >= self.threshold()
         if not self.speaking:
             if not voiced:
                 # The noise floor follows the line slowly, and only while nobody speaks.
