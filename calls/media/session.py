@@ -28,7 +28,7 @@ from calls import groups
 from calls.media import services
 from calls.models import Call
 from calls.media.playback import Player, Response
-from calls.media.speech import Speech, offload, offload_in_tenant, offload_publishing, start_in_tenant, submit_in_tenant
+from calls.media.speech import Speech, offload, offload_in_tenant, offload_publishing, start_in_tenant
 from calls.services import actions as call_actions
 from calls.media.vad import TurnDetector
 
@@ -380,7 +380,7 @@ class CallSession:
         """SMS and webhooks the engine decided on go out on the pool: a slow receiver never stalls the call."""
         for position, action in enumerate(actions):
             if action["ok"] and action["name"] in call_actions.PERFORMED:
-                submit_in_tenant(self.tenant, call_actions.perform, self.call.call_id, turn_index, position, action)
+                start_in_tenant(self.tenant, call_actions.perform, self.call.call_id, turn_index, position, action)
 
     async def _interrupted(self, response: Response) -> None:
         if not response.recorded:

@@ -63,11 +63,6 @@ async def offload_publishing(tenant, func, *args, **kwargs):
     return await sync_to_async(_in_schema, thread_sensitive=False, executor=POOL)(tenant, func, *args, **kwargs)
 
 
-def submit_in_tenant(tenant, func, *args, **kwargs):
-    """`func` on the pool, inside the tenant's schema, without waiting for it (its own errors are its business)."""
-    return POOL.submit(_in_schema, tenant, func, *args, **kwargs)
-
-
 class _LocalCache:
     def __init__(self, limit: int):
         self.limit, self.size = limit, 0
