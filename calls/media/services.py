@@ -6,7 +6,7 @@ everything else about a live call (every audio frame) touches no database at all
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -106,26 +106,44 @@ def turn_event(turn: CallTurn) -> dict:
 
 
 def record_exchange(call_id: int, *, caller_text: str | None, agent_text: str, node_id: str, actions: list,
-                    timings: dict, state: dict, interrupted: bool = False, heard_text: str = "") -> list[dict]:
+                    timings: dict, state: dict, interrupted: bool = False, heard_text: str = "",
+                    index: int | None = None) -> list[dict]:
     """The caller's words (if any) and the agent's answer with the turn's timings; returns both as live events.
 
-    As `calls.record_turn` numbers turns (under a lock on the call), but both in one transaction and one
+    Numbered as `calls.record_turn` numbers turns, under a lock on the call, but in one transaction and one
     insert: this runs at every turn of every live call, and its queries share the process with their audio.
+    `index`: where the live session expects the exchange to start (after its last one). Then the state update
+    takes the call's lock and the turns go in at that index, two statements in all; if another writer added
+    a turn meanwhile, the unique (call, index) refuses them and they are numbered by counting instead.
     """
+    turns = []
+    if caller_text is not None:
+        turns.append(CallTurn(call_id=call_id, speaker=CallTurn.Speaker.CALLER, text=caller_text))
+    turns.append(CallTurn(
+        call_id=call_id, speaker=CallTurn.Speaker.AGENT, text=agent_text, node_id=node_id or "",
+        actions=list(actions), interrupted=interrupted, heard_text=heard_text,
+        **{name: timings[name] for name in calls.TIMING_FIELDS if timings.get(name) is not None},
+    ))
+    if index is not None:
+        try:
+            with transaction.atomic():
+                Call.objects.filter(pk=call_id).update(state=state)
+                _insert_from(turns, index)
+            return [turn_event(turn) for turn in turns]
+        except IntegrityError:
+            for turn in turns:
+                turn.pk = None
     with transaction.atomic():
         call = Call.objects.select_for_update().only("pk").get(pk=call_id)
-        index = call.turns.count()
-        turns = []
-        if caller_text is not None:
-            turns.append(CallTurn(call=call, index=index, speaker=CallTurn.Speaker.CALLER, text=caller_text))
-        turns.append(CallTurn(
-            call=call, index=index + len(turns), speaker=CallTurn.Speaker.AGENT, text=agent_text,
-            node_id=node_id or "", actions=list(actions), interrupted=interrupted, heard_text=heard_text,
-            **{name: timings[name] for name in calls.TIMING_FIELDS if timings.get(name) is not None},
-        ))
-        CallTurn.objects.bulk_create(turns)
+        _insert_from(turns, call.turns.count())
         Call.objects.filter(pk=call_id).update(state=state)
     return [turn_event(turn) for turn in turns]
+
+
+def _insert_from(turns: list[CallTurn], index: int) -> None:
+    for offset, turn in enumerate(turns):
+        turn.index = index + offset
+    CallTurn.objects.bulk_create(turns)
 
 
 def record_interruption(turn_id: int, heard_text: str, state: dict) -> dict:

@@ -68,6 +68,8 @@ class CallSession:
         self.events: asyncio.Queue = asyncio.Queue()
         # Database writes and broadcasts of the turns, in the order they happened (see `_record`).
         self.records: asyncio.Queue = asyncio.Queue()
+        # The index the next stored turn should have (unknown until this stream has stored one).
+        self.next_turn: int | None = None
         # The agent is working out an answer (no audio yet): the caller's silence is not counted meanwhile.
         self.busy = False
         # The worker waits for an event (see `_utterance`).
@@ -358,8 +360,9 @@ class CallSession:
             turns = await offload_in_tenant(
                 self.tenant, services.record_exchange, self.call.call_id, caller_text=caller_text,
                 agent_text=response.text, node_id=result.node_id, actions=result.actions, timings=timings,
-                state=result.state,
+                state=result.state, index=self.next_turn,
             )
+            self.next_turn = turns[-1]["index"] + 1
             response.turn_id = turns[-1]["id"]
             self._perform(result.actions, turns[-1]["index"])
             for turn in turns:
