@@ -16,8 +16,9 @@ def control_group(schema: str, call_id: int) -> str:
     return f"call-control.{schema}.{call_id}"
 
 
-async def broadcast(schema: str, call_id: int, event: dict) -> None:
-    await get_channel_layer().group_send(live_group(schema, call_id), {"type": "live.event", "event": event})
+async def broadcast(schema: str, call_id: int, *events: dict) -> None:
+    """The events, in order, to the call's watchers: one channel-layer message, however many events."""
+    await get_channel_layer().group_send(live_group(schema, call_id), {"type": "live.event", "events": list(events)})
 
 
 def on_commit_send(call_id: int, *, live: dict | None = None, control: dict | None = None) -> None:
@@ -30,6 +31,6 @@ def on_commit_send(call_id: int, *, live: dict | None = None, control: dict | No
         if control is not None:
             async_to_sync(layer.group_send)(control_group(schema, call_id), {"type": "call.control", **control})
         if live is not None:
-            async_to_sync(layer.group_send)(live_group(schema, call_id), {"type": "live.event", "event": live})
+            async_to_sync(layer.group_send)(live_group(schema, call_id), {"type": "live.event", "events": [live]})
 
     transaction.on_commit(send)

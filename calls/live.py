@@ -105,7 +105,8 @@ class LiveCallConsumer(TenantMemberConsumer):
                                       "detail": str(detail), "errors": errors or {}}).decode())
 
     async def live_event(self, message):
-        await self.send(orjson.dumps(message["event"]).decode())
+        for event in message["events"]:
+            await self.send(orjson.dumps(event).decode())
 
     async def disconnect(self, code):
         if self.group is not None:

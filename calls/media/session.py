@@ -224,9 +224,9 @@ class CallSession:
             async with _layer_slot():
                 await layer.group_discard(group, channel)
 
-    async def _broadcast(self, event: dict) -> None:
+    async def _broadcast(self, *events: dict) -> None:
         async with _layer_slot():
-            await groups.broadcast(self.call.schema, self.call.call_id, event)
+            await groups.broadcast(self.call.schema, self.call.call_id, *events)
 
     def _flush_digits(self) -> None:
         self.events.put_nowait(("dtmf", self.digits, self._clock()))
@@ -365,8 +365,7 @@ class CallSession:
             self.next_turn = turns[-1]["index"] + 1
             response.turn_id = turns[-1]["id"]
             self._perform(result.actions, turns[-1]["index"])
-            for turn in turns:
-                await self._broadcast({"type": "turn", "turn": turn})
+            await self._broadcast(*({"type": "turn", "turn": turn} for turn in turns))
 
         response.recorded = True
         self.records.put_nowait(store)

@@ -155,8 +155,8 @@ def test_watchers_are_told_about_a_control(api, alice, acme, live, updates, djan
             control(api, alice, acme, live, action="hold")
 
     [message] = messages_to(groups.live_group("t_acme", live.pk), 1, hold)
-    assert message["event"] == {"type": "controls", "action": "hold", "by": "alice@example.com", "on_hold": True,
-                                "agent_muted": False}
+    assert message["events"] == [{"type": "controls", "action": "hold", "by": "alice@example.com", "on_hold": True,
+                                  "agent_muted": False}]
 
 
 def test_a_cold_transfer_dials_the_number_and_ends_the_agents_part(api, alice, acme, live, updates):
