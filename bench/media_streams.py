@@ -16,6 +16,8 @@ way, the caller talking for 0.8 s every few seconds, marks echoed as audio plays
   (RSS) at the end; the 1-minute load average when the row was printed (the
   machine is shared);
 then "ours/base": our figure over the baseline's (late and turn p99 as differences, in frames and ms).
+The first line says how fast this machine runs plain Python on the server's core (a fixed loop, best of
+three): machines here differ by 2-3x from one day to the next, and these figures move with it.
 Goal: 200 calls with no late frames and p99 turn overhead < 20 ms. Uses its own database.
 
 The calls start evenly over `--ramp` seconds: 2 by default, a burst of N calls at once (the goal's case);
@@ -170,6 +172,19 @@ def start_server(port, command, pin):
     raise SystemExit(f"{command} did not start: " + server.stderr.read().decode()[-2000:])
 
 
+def loop_seconds(core) -> float:
+    """Best of three runs of a fixed pure-Python loop, on `core` if given."""
+    if core is not None:
+        os.sched_setaffinity(0, {core})
+    best = float("inf")
+    for _ in range(3):
+        started, total = time.perf_counter(), 0
+        for i in range(5_000_000):
+            total += i
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
 def rss_mb(pid) -> float:
     with open(f"/proc/{pid}/status") as status:
         return next(int(line.split()[1]) for line in status if line.startswith("VmRSS")) / 1024
@@ -291,8 +306,11 @@ def main():
                         help="Also run the baseline server (off: only ours, for comparing variants of it).")
     args = parser.parse_args()
 
-    tenant, agent = set_up()
     cores = set(sorted(os.sched_getaffinity(0))[1:]) if args.pin else None
+    with multiprocessing.Pool(1) as pool:
+        speed = pool.apply(loop_seconds, (SERVER_CORE if args.pin else None,))
+    print(f"machine: a 5M-step Python loop takes {speed * 1000:.0f} ms on the server's core", flush=True)
+    tenant, agent = set_up()
     ours = start_server(args.port, [sys.executable, "-m", "config.asgi_server", "-b", "127.0.0.1", "-p", str(args.port),
                                     "bench.media_streams:application"], args.pin)
     servers = [("ours", ours, f"ws://127.0.0.1:{args.port}/ws/twilio/media/{TENANT}/")]
