@@ -32,6 +32,7 @@ platform runs it): the platform's ASGI application with the instant providers re
 """
 import argparse
 import asyncio
+import functools
 import math
 import multiprocessing
 import os
@@ -67,7 +68,9 @@ FLOW = {"schema_version": 1, "nodes": [
 ]}
 
 
+@functools.cache
 def tone(ms: int, rate: int = 8000, hz: int = 300):
+    """Made once per process: a caller building it per call would stall its other calls for milliseconds."""
     from agents.providers.base import Audio
 
     count = rate * ms // 1000
@@ -221,10 +224,13 @@ def caller_process(url, calls, seconds, spread, queue, cores):
 
     import gc
 
+    import uvloop
+
     if cores:
         os.sched_setaffinity(0, cores)
     gc.freeze()
-    results, elapsed = asyncio.run(run())
+    # uvloop, as the server: the callers share one core, and their own delays would show as the server's.
+    results, elapsed = uvloop.run(run())
     from calls.media.vad import END_SILENCE_MS
 
     summary = {"errors": 0, "error": "", "frames": 0, "late": 0, "first": [], "overheads": [], "elapsed": elapsed}
