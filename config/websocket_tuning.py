@@ -1,6 +1,12 @@
 """What we change in daphne's WebSocket layer (autobahn), and why: every live call's audio passes through it
 50 times a second each way, and these two costs are paid per frame whatever the application does.
 
+The second matters most under load. autobahn unmasks frames with native code called through CFFI, which
+releases the GIL around its calls into C; each release lets a pool thread busy with a turn (the engine, the
+ORM) take the interpreter, and the event loop then waits up to the switch interval to get it back. Beside one
+busy thread on another core, autobahn spent ~500-700 µs per media frame instead of ~25-40
+(`bench/websocket_frames.py`).
+
 Both replace module-level names autobahn looks up at call time; `install()` runs once, from `config.asgi`.
 Revisit them when autobahn is upgraded (its version is pinned in requirements/constraints.txt).
 """
@@ -18,8 +24,8 @@ def _plain(value, *args, **kwargs):
 class SmallFrameMasker:
     """RFC 6455 unmasking as one XOR of two big integers.
 
-    autobahn's native masker builds two CFFI objects per frame, about 4 µs for a 300-byte media frame
-    against 1 µs here. `pointer` is how many bytes were processed, as autobahn's maskers count: a frame's
+    autobahn's native masker builds two CFFI objects and calls into C per frame, giving up the GIL each time
+    (see above); about 4 µs for a 300-byte media frame alone, against 1 µs here, which keeps the GIL. `pointer` is how many bytes were processed, as autobahn's maskers count: a frame's
     payload may come in several pieces, and each piece continues the mask where the last one stopped.
     """
 
