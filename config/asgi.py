@@ -1,4 +1,5 @@
-"""HTTP through Django, WebSockets through Channels with tenant + JWT resolution."""
+"""HTTP through Django; WebSockets through Channels: users' with tenant + JWT resolution, Twilio's media
+streams straight to their consumer (no user, and one trip to the database to find their tenant)."""
 import gc
 import os
 import sys
@@ -11,15 +12,20 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402  (needs Django set up)
 
 from config import websocket_tuning  # noqa: E402
-from config.routing import websocket_urlpatterns  # noqa: E402
+from calls.twilio.twiml import MEDIA_STREAM_PATH  # noqa: E402
+from config.routing import twilio_websocket_urlpatterns, websocket_urlpatterns  # noqa: E402
 from tenants.channels import TenantAuthMiddleware  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        "http": django_asgi_app,
-        "websocket": TenantAuthMiddleware(URLRouter(websocket_urlpatterns)),
-    }
-)
+users_sockets = TenantAuthMiddleware(URLRouter(websocket_urlpatterns))
+twilio_sockets = URLRouter(twilio_websocket_urlpatterns)
+
+
+async def websockets(scope, receive, send):
+    sockets = twilio_sockets if scope["path"].startswith(MEDIA_STREAM_PATH) else users_sockets
+    return await sockets(scope, receive, send)
+
+
+application = ProtocolTypeRouter({"http": django_asgi_app, "websocket": websockets})
 websocket_tuning.install()
 
 # Everything loaded so far lives as long as the process: keep it out of the collector's full passes,

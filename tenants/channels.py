@@ -11,13 +11,13 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
 from django.db import connection
-from django_tenants.utils import remove_www, tenant_context
+from django_tenants.utils import tenant_context
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.models import User
-from tenants.models import Domain, Tenant
-from tenants.selectors import is_public
+from tenants.models import Tenant
+from tenants.selectors import is_public, tenant_for_host
 
 
 def in_tenant(func):
@@ -56,9 +56,7 @@ def _user_from_token(token):
 def _resolve(scope):
     connection.set_schema_to_public()
     query = parse_qs(scope.get("query_string", b"").decode())
-    hostname = remove_www(_header(scope, "host").split(":")[0]).lower()
-    domain = Domain.objects.select_related("tenant").filter(domain=hostname).first()
-    tenant = domain.tenant if domain else None
+    tenant = tenant_for_host(_header(scope, "host"))
     if tenant is not None and is_public(tenant) and query.get("tenant"):
         tenant = Tenant.objects.filter(slug=query["tenant"][0].lower()).exclude(pk=tenant.pk).first()
     scheme, _, token = _header(scope, "authorization").partition(" ")

@@ -10,11 +10,12 @@
 from django.core.exceptions import DisallowedHost
 from django.db import connection
 from django.http import HttpResponseForbidden
-from django_tenants.utils import get_public_schema_name, remove_www
+from django_tenants.utils import get_public_schema_name
 
 from accounts.selectors import api_key_from_authorization
 from config.api.errors import error_response
-from tenants.models import Domain, Tenant
+from tenants.models import Tenant
+from tenants.selectors import hostname_of, tenant_for_host
 
 TENANT_HEADER = "X-Tenant"
 
@@ -39,13 +40,12 @@ class TenantMiddleware:
 
     def _resolve(self, request):
         try:
-            hostname = remove_www(request.get_host().split(":")[0]).lower()
+            hostname = hostname_of(request.get_host())
         except DisallowedHost:
             return error_response(request, 400, "Host header is not allowed.", "invalid_host")
-        domain = Domain.objects.select_related("tenant").filter(domain=hostname).first()
-        if domain is None:
+        tenant = tenant_for_host(hostname)
+        if tenant is None:
             return error_response(request, 404, f"No tenant is served at host '{hostname}'.", "unknown_host")
-        tenant = domain.tenant
         request.tenant_source = "host"
 
         if tenant.schema_name == get_public_schema_name() and _is_api(request):

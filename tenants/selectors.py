@@ -1,6 +1,6 @@
-from django_tenants.utils import get_public_schema_name
+from django_tenants.utils import get_public_schema_name, remove_www
 
-from tenants.models import Tenant
+from tenants.models import Domain, Tenant
 
 
 def is_public(tenant) -> bool:
@@ -9,3 +9,14 @@ def is_public(tenant) -> bool:
 
 def tenants_for_user(user):
     return Tenant.objects.filter(memberships__user=user).order_by("name")
+
+
+def hostname_of(host: str) -> str:
+    """The name a Host header (`www.` and port dropped, lower case) is looked up under."""
+    return remove_www(host.split(":")[0]).lower()
+
+
+def tenant_for_host(host: str) -> Tenant | None:
+    """The tenant served at a Host header's name (the public tenant for the platform's own hosts), if any."""
+    domain = Domain.objects.select_related("tenant").filter(domain=hostname_of(host)).first()
+    return domain.tenant if domain is not None else None

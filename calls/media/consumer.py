@@ -8,7 +8,9 @@ media pool's `offload_in_tenant`).
 
 Twilio signs the WebSocket upgrade request: `X-Twilio-Signature` over the stream's URL (no parameters) with
 the tenant's auth token; with TWILIO_VALIDATE_WEBSOCKET on, a missing or forged one is refused (4403) before
-the socket is accepted. The tenant is the path's (or, on a tenant's own host, the host's).
+the socket is accepted. The tenant is the path's (or, on a tenant's own host, the host's), found with its token
+in one trip to the media pool: the stream carries no user, so it skips `TenantAuthMiddleware` (config/asgi.py),
+and on Channels' single database thread, calls starting together would queue behind each other.
 
 The `start` message names the tenant and call in its custom parameters (`tenant`, `call_id`, set by the
 voice webhook's TwiML); the stream is refused (closed 4403/4404) unless that tenant has that call live
@@ -17,36 +19,19 @@ and Twilio's `callSid` is the call's own, so nobody can attach audio to another 
 import logging
 import time
 
-from channels.db import database_sync_to_async
 from django.conf import settings
 from twilio.request_validator import RequestValidator
 
-from calls import selectors
-
 from calls.media import protocol
-from calls.media.services import StreamRefused, open_stream
+from calls.media.services import StreamRefused, open_stream, stream_tenant
 from calls.media.session import CallSession
-from calls.media.speech import offload_in_tenant
-from tenants.channels import in_tenant
+from calls.media.speech import offload_in_public, offload_in_tenant
 from tenants.consumers import CLOSE_FORBIDDEN, CLOSE_NO_TENANT
-from tenants.models import Tenant
 from tenants.selectors import is_public
 
 log = logging.getLogger(__name__)
 
 MEDIA_FORMAT = {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1}
-
-
-@database_sync_to_async
-def _tenant_by_slug(slug):
-    tenant = Tenant.objects.filter(slug=str(slug).lower()).first()
-    return tenant if tenant is not None and tenant.is_active else None
-
-
-@in_tenant
-def _auth_token(tenant):
-    account = selectors.twilio_account()
-    return account.auth_token if account is not None else ""
 
 
 def _header(scope, name: bytes) -> str:
@@ -85,21 +70,21 @@ class MediaStreamConsumer:
 
     async def signed_by_twilio(self) -> bool:
         slug = self.scope.get("url_route", {}).get("kwargs", {}).get("tenant_slug", "")
-        self.stream_tenant = await self._tenant(slug) if slug else None
-        if slug and self.stream_tenant is None:
+        tenant, auth_token = await offload_in_public(stream_tenant, _header(self.scope, b"host"), slug)
+        if slug and tenant is None:
             log.warning("media stream refused: unknown tenant %r in the path", slug)
             return False
+        self.stream_tenant = None if is_public(tenant) else tenant
         if not settings.TWILIO_VALIDATE_WEBSOCKET:
             return True
-        tenant = self.stream_tenant or (self.scope.get("tenant") if not slug else None)
         signature = _header(self.scope, b"x-twilio-signature")
-        if is_public(tenant) or not signature:
+        if self.stream_tenant is None or not signature:
             log.warning("media stream refused: no tenant or no signature")
             return False
         scheme = "wss" if self.scope.get("scheme") in ("wss", "https") else "ws"
         url = f"{scheme}://{_header(self.scope, b'host')}{self.scope['path']}"
-        if not RequestValidator(await _auth_token(tenant)).validate(url, {}, signature):
-            log.warning("media stream refused for tenant %s: bad signature", tenant.slug)
+        if not RequestValidator(auth_token).validate(url, {}, signature):
+            log.warning("media stream refused for tenant %s: bad signature", self.stream_tenant.slug)
             return False
         return True
 
@@ -170,13 +155,11 @@ class MediaStreamConsumer:
         self.session.begin(started_at)
 
     async def _tenant(self, slug: str):
-        """The tenant of the stream's path or host (if a tenant's), which must be the one the parameters name."""
+        """The tenant of the stream's path or host (if a tenant's), which must be the one the parameters name;
+        on a shared host with no tenant in the path (only with signatures off), the one they name."""
         if self.stream_tenant is not None:
             return self.stream_tenant if not slug or slug.lower() == self.stream_tenant.slug else None
-        host_tenant = self.scope.get("tenant")
-        if not is_public(host_tenant):
-            return host_tenant if not slug or slug.lower() == host_tenant.slug else None
-        return await _tenant_by_slug(slug) if slug else None
+        return (await offload_in_public(stream_tenant, "", slug))[0] if slug else None
 
     async def stopped(self) -> None:
         if self.session is not None:

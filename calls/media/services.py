@@ -10,6 +10,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django_tenants.utils import tenant_context
 
 from agents.engine import EXAMPLES_LIMIT, AgentConfig, Engine, EngineResult
 from agents.providers import registry
@@ -22,6 +23,28 @@ from calls.models import Call, CallTurn
 from calls.twilio import client as twilio
 from calls.twilio import twiml
 from calls.twilio.client import TwilioError
+from tenants.models import Tenant
+from tenants.selectors import is_public, tenant_for_host
+
+
+def stream_tenant(host: str, slug: str) -> tuple[Tenant | None, str]:
+    """The tenant a media stream's URL names and its Twilio auth token ("" if it has no account).
+
+    The path's tenant (`slug`), else the one served at `host`: the public tenant on the platform's own hosts
+    (no token), None for an unknown or suspended tenant.
+    """
+    connection.set_schema_to_public()
+    tenant = Tenant.objects.filter(slug=slug.lower()).first() if slug else tenant_for_host(host)
+    if tenant is None or not tenant.is_active:
+        return None, ""
+    if is_public(tenant):
+        return tenant, ""
+    try:
+        with tenant_context(tenant):
+            account = selectors.twilio_account()
+            return tenant, account.auth_token if account is not None else ""
+    finally:
+        connection.set_schema_to_public()
 
 
 class StreamRefused(Exception):

@@ -14,6 +14,7 @@ import hashlib
 import threading
 import time
 from collections import OrderedDict
+from contextlib import nullcontext
 from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import sync_to_async
@@ -36,9 +37,10 @@ async def offload(func, *args, **kwargs):
 
 
 def _in_schema(tenant, func, *args, **kwargs):
+    """`func` in the tenant's schema, or the public one for None."""
     close_old_connections()
     try:
-        with tenant_context(tenant):
+        with tenant_context(tenant) if tenant is not None else nullcontext():
             return func(*args, **kwargs)
     finally:
         connection.set_schema_to_public()
@@ -53,6 +55,11 @@ def start_in_tenant(tenant, func, *args, **kwargs) -> asyncio.Future:
 async def offload_in_tenant(tenant, func, *args, **kwargs):
     """`func` on the pool, inside the tenant's schema."""
     return await start_in_tenant(tenant, func, *args, **kwargs)
+
+
+async def offload_in_public(func, *args, **kwargs):
+    """`func` on the pool, in the public schema (where tenants and their domains are)."""
+    return await start_in_tenant(None, func, *args, **kwargs)
 
 
 async def offload_publishing(tenant, func, *args, **kwargs):

@@ -2,6 +2,7 @@
 (wss://host/ws/twilio/media/<tenant>/, no parameters) with the tenant's auth token; otherwise it is refused
 (4403) before anything is accepted, unless TWILIO_VALIDATE_WEBSOCKET is off."""
 import pytest
+from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
 from calls.models import Call
@@ -9,6 +10,7 @@ from calls.simulator import HangUp, SimulationError, WaitForAgent, twilio_signat
 from calls.tests.factories import AUTH_TOKEN
 from calls.tests.media_helpers import live_call, run_call, stored_call
 from config.asgi import application
+from tenants.models import Tenant
 
 pytestmark = pytest.mark.usefixtures("committed_db")
 
@@ -74,3 +76,18 @@ async def test_with_validation_off_an_unsigned_stream_is_accepted(settings):
     await live_call()
     connected, _ = await upgrade()
     assert connected
+
+
+async def test_a_suspended_tenants_stream_is_refused_even_when_signed():
+    await live_call()
+    await set_status("acme", Tenant.Status.SUSPENDED)
+    try:
+        signature = twilio_signature(f"ws://api.localhost{PATH}", AUTH_TOKEN)
+        assert await upgrade(signature=signature) == (False, 4403)
+    finally:
+        await set_status("acme", Tenant.Status.ACTIVE)
+
+
+@database_sync_to_async
+def set_status(slug, status):
+    Tenant.objects.filter(slug=slug).update(status=status)
