@@ -11,8 +11,8 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402  (needs Django set up)
 
-from config import websocket_tuning  # noqa: E402
 from calls.twilio.twiml import MEDIA_STREAM_PATH  # noqa: E402
+from config import websocket_tuning  # noqa: E402
 from config.routing import twilio_websocket_urlpatterns, websocket_urlpatterns  # noqa: E402
 from tenants.channels import TenantAuthMiddleware  # noqa: E402
 

@@ -39,12 +39,9 @@ def stream_tenant(host: str, slug: str) -> tuple[Tenant | None, str]:
         return None, ""
     if is_public(tenant):
         return tenant, ""
-    try:
-        with tenant_context(tenant):
-            account = selectors.twilio_account()
-            return tenant, account.auth_token if account is not None else ""
-    finally:
-        connection.set_schema_to_public()
+    with tenant_context(tenant):  # back on the public schema after it
+        account = selectors.twilio_account()
+    return tenant, account.auth_token if account is not None else ""
 
 
 class StreamRefused(Exception):
