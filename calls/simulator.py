@@ -3,8 +3,9 @@ what the agent sends back.
 
 The simulator is Twilio's side of a Media Stream: it sends `connected`, `start` (with the call's
 `customParameters`), one 20 ms `media` frame per tick (the caller's speech, or line silence), `dtmf` and
-`stop`; it plays the agent's `media` frames one per tick, echoes each `mark` once the audio before it
-has played, and on `clear` drops the audio not yet played and echoes the pending marks.
+`stop`; it plays the agent's `media` audio 20 ms per tick (a message may carry several frames), echoes
+each `mark` once the audio before it has played, and on `clear` drops the audio not yet played and echoes
+the pending marks.
 
 Two clocks: `realtime=True` ticks every 20 ms of wall time, as on a real line (benchmarks, the
 `simulate_call` command); otherwise ticks run as fast as possible, and while the caller waits with
@@ -111,6 +112,7 @@ class SimulationResult:
     clears: int = 0
     marks_echoed: int = 0
     frames_sent: int = 0
+    # 20 ms frames of agent audio (a `media` message may carry several).
     frames_received: int = 0
     # Ticks in the middle of an answer with no agent audio to play: gaps the caller heard (real time only).
     late_frames: int = 0
@@ -212,8 +214,10 @@ class _Twilio:
                     if self.last_speech_sent_at is not None:
                         self.result.turn_latencies_ms.append((now - self.last_speech_sent_at) * 1000)
                         self.last_speech_sent_at = None
-                self.buffer.append(base64.b64decode(message["media"]["payload"]))
-                self.result.frames_received += 1
+                # Played 20 ms per tick, however much audio one message carries, as Twilio's buffer plays it.
+                frames = audio.split_frames(base64.b64decode(message["media"]["payload"]), pad=None)
+                self.buffer += frames
+                self.result.frames_received += len(frames)
             elif event == "mark":
                 self.buffer.append(message["mark"]["name"])
             elif event == "clear":

@@ -1,8 +1,9 @@
 """Agent audio out to Twilio: paced ahead of real time, with marks that tell what the caller heard.
 
 Twilio buffers outbound audio and echoes a `mark` once everything sent before it has been played. The
-player sends bursts of `BURST_MS` followed by a mark, and keeps at most `LEAD_MS` of unplayed audio in
-Twilio's buffer. Pacing follows the mark echoes, so a pause on our side (GC, a busy loop) never turns
+player sends bursts of `BURST_MS`, each one `media` message (Twilio plays payloads of any length, and a
+message per 20 ms frame would be ten times the messages to frame, write and send) followed by a mark,
+and keeps at most `LEAD_MS` of unplayed audio in Twilio's buffer. Pacing follows the mark echoes, so a pause on our side (GC, a busy loop) never turns
 into a permanent delay; a wall-clock estimate (lagging by `WALL_SLACK_MS`) keeps audio flowing if marks
 stop coming back. What was heard is decided by mark echoes only. `clear` empties Twilio's buffer; the
 marks it then returns belong to an older generation and are ignored.
@@ -14,7 +15,7 @@ import math
 import time
 from dataclasses import dataclass, field
 
-from agents.audio import MULAW_FRAME_BYTES, MULAW_RATE, split_frames
+from agents.audio import MULAW_FRAME_BYTES, MULAW_RATE
 from calls.media import protocol
 
 # A mark per 200 ms: what the caller heard is known to a fifth of a second (a short word), for half the
@@ -93,7 +94,6 @@ class Player:
         # Held while sending: the pump and `send_now` never interleave their frames.
         self._sending = asyncio.Lock()
         self._task: asyncio.Task | None = None
-        self.frames_sent = 0
         self.aborted = False
 
     # -- what the session calls ---------------------------------------------------------------------------
@@ -246,9 +246,7 @@ class Player:
             if budget < MULAW_FRAME_BYTES:
                 return max(0.02, (MULAW_FRAME_BYTES - budget) / BYTES_PER_MS / 1000)
             chunk = segment.audio[segment.sent:segment.sent + min(burst, budget)]
-            for frame in split_frames(chunk):
-                await self._send(protocol.media(self.stream_sid, frame))
-                self.frames_sent += 1
+            await self._send(protocol.media(self.stream_sid, chunk))
             if response.first_frame_at is None:
                 response.first_frame_at = self._clock()
                 response.started.set()

@@ -1,7 +1,8 @@
 """Twilio Media Streams messages (https://www.twilio.com/docs/voice/media-streams/websocket-messages).
 
 Twilio sends `connected`, `start`, `media`, `dtmf`, `mark` and `stop`; we send `media`, `mark` and `clear`.
-Media payloads are base64 8 kHz mu-law, 20 ms (160 bytes) per inbound frame.
+Media payloads are base64 8 kHz mu-law: 20 ms (160 bytes) per inbound frame; ours carry as much audio as
+the player sends at once (Twilio buffers it and plays it in order).
 """
 import binascii
 
