@@ -1,5 +1,12 @@
 """What we change in daphne's WebSocket layer (autobahn), and why: every live call's audio passes through it
-50 times a second each way, and these two costs are paid per frame whatever the application does.
+50 times a second each way, and these costs are paid per frame whatever the application does.
+
+The largest is autobahn's frame parser: a state machine that runs a dozen hooks per frame (frame begin, data,
+end; message begin, frame, end; the UTF-8 validator's reset and run; an observer event with a Deferred), built
+for fragmented and compressed messages of any size. A media frame is none of those: one small, masked,
+unfragmented text frame, whole in the buffer. `take_whole_small_frames` delivers such a frame in one step,
+with the same checks (masking, minimal length encoding, size limits, UTF-8), and leaves every other case,
+and every frame it would reject, to autobahn's own parser.
 
 The second matters most under load. autobahn unmasks frames with native code called through CFFI, which
 releases the GIL around its calls into C; each release lets a pool thread busy with a turn (the engine, the
@@ -7,7 +14,7 @@ ORM) take the interpreter, and the event loop then waits up to the switch interv
 busy thread on another core, autobahn spent ~500-700 µs per media frame instead of ~25-40
 (`bench/websocket_frames.py`).
 
-Both replace module-level names autobahn looks up at call time; `install()` runs once, from `config.asgi`.
+All three replace names autobahn looks up at call time; `install()` runs once, from `config.asgi`.
 Revisit them when autobahn is upgraded (its version is pinned in requirements/constraints.txt).
 """
 import autobahn.twisted.websocket
@@ -42,11 +49,15 @@ class SmallFrameMasker:
         self._ptr = 0
 
     def process(self, data: bytes) -> bytes:
-        length = len(data)
         shift = self._ptr & 3
-        key = (self._mask[shift:] + self._mask[:shift]) * (length // 4 + 1)
-        self._ptr += length
-        return (int.from_bytes(data, "little") ^ int.from_bytes(key[:length], "little")).to_bytes(length, "little")
+        self._ptr += len(data)
+        return _unmask(self._mask[shift:] + self._mask[:shift], data)
+
+
+def _unmask(mask: bytes, data: bytes) -> bytes:
+    length = len(data)
+    key = mask * (length // 4 + 1)
+    return (int.from_bytes(data, "little") ^ int.from_bytes(key[:length], "little")).to_bytes(length, "little")
 
 
 def _masker_for(native):
@@ -72,6 +83,68 @@ def unmask_small_frames_here() -> None:
         protocol.create_xor_masker = _masker_for(protocol.create_xor_masker)
 
 
+TEXT_FRAME = 0x81  # FIN, no extension bits, opcode 1 (text)
+
+
+def _whole_small_frame(self) -> tuple[int, int] | None:
+    """(header length, payload length) of the masked, unfragmented, uncompressed text frame at the start of the
+    buffer, if it is there whole, small, within the limits, and nothing else is under way; otherwise None."""
+    data = self.data
+    if (len(data) < 6 or data[0] != TEXT_FRAME or not data[1] & 0x80 or self.current_frame is not None
+            or self.inside_message or self.state != self.STATE_OPEN or self.failedByMe or not self.applyMask
+            or self.logFrames or self.trackedTimings or (self._listeners and self._listeners.get("message"))):
+        return None
+    length = data[1] & 0x7F
+    if length == 126:
+        length = int.from_bytes(data[2:4], "big")
+        header = 8
+        if length < 126:  # not the minimal encoding: autobahn's parser fails the connection
+            return None
+    elif length < 126:
+        header = 6
+    else:
+        return None
+    if (length > SMALL_FRAME_BYTES or len(data) < header + length
+            or 0 < self.maxFramePayloadSize < length or 0 < self.maxMessagePayloadSize < length):
+        return None
+    return header, length
+
+
+def _process_data_for(parser):
+    def processData(self) -> bool:
+        frame = _whole_small_frame(self)
+        if frame is None:
+            return parser(self)
+        header, length = frame
+        data = self.data
+        payload = _unmask(data[header - 4:header], data[header:header + length])
+        if self.utf8validateIncoming:
+            try:
+                payload.decode("utf-8")
+            except UnicodeDecodeError:
+                return parser(self)  # which fails the connection as the protocol requires (1007)
+        self.data = data[header + length:]
+        stats = self.trafficStats
+        stats.incomingOctetsWebSocketLevel += length
+        stats.incomingOctetsAppLevel += length
+        stats.incomingWebSocketFrames += 1
+        stats.incomingWebSocketMessages += 1
+        if self.autoPingTimeoutCall and self.autoPingRestartOnAnyTraffic:
+            self._cancelAutoPingTimeoutCall()
+        self._onMessage(payload, False)
+        return len(self.data) > 0
+
+    processData.parser = parser
+    return processData
+
+
+def take_whole_small_frames() -> None:
+    server = autobahn.websocket.protocol.WebSocketServerProtocol
+    if not hasattr(server.processData, "parser"):
+        server.processData = _process_data_for(server.processData)
+
+
 def install() -> None:
     quiet_debug_arguments()
     unmask_small_frames_here()
+    take_whole_small_frames()

@@ -1,8 +1,12 @@
-"""The changes to daphne's WebSocket layer keep its behaviour: frames unmask to the same bytes."""
+"""The changes to daphne's WebSocket layer keep its behaviour: frames unmask to the same bytes, and a frame
+taken in one step reaches the application (or fails the connection) exactly as through autobahn's parser."""
 import os
+import struct
 
 import autobahn.websocket.protocol
 import pytest
+from autobahn.twisted.websocket import WebSocketServerFactory, WebSocketServerProtocol
+from twisted.internet.testing import StringTransport
 
 import config.asgi  # noqa: F401  (installs the tuning, as every server process does)
 from config.websocket_tuning import SMALL_FRAME_BYTES, SmallFrameMasker
@@ -45,3 +49,155 @@ def test_daphne_unmasks_small_frames_here_and_large_ones_natively():
     assert isinstance(create(mask, 330), SmallFrameMasker)
     assert not isinstance(create(mask, SMALL_FRAME_BYTES + 1), SmallFrameMasker)
     assert not isinstance(create(mask), SmallFrameMasker)
+
+
+HANDSHAKE = (b"GET /ws/twilio/media/acme/ HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
+             b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+
+
+class Line(StringTransport):
+    """A connection the server may drop, as it does when it fails one."""
+
+    def unregisterProducer(self):
+        self.producer = None
+
+    def abortConnection(self):
+        self.loseConnection()
+
+
+class Recorder(WebSocketServerProtocol):
+    def onConnect(self, request):
+        self.messages = []
+
+    def onMessage(self, payload, isBinary):
+        self.messages.append((payload, isBinary))
+
+
+class ThroughAutobahnsParser(Recorder):
+    processData = WebSocketServerProtocol.processData.parser
+
+
+def frame(payload: bytes, *, first_byte: int = 0x81, masked: bool = True, length_code: int | None = None) -> bytes:
+    """A client's frame (RFC 6455 5.2): masked unless told otherwise, with the shortest length encoding unless
+    `length_code` forces one (126: 16 bits)."""
+    length = len(payload)
+    code = length_code if length_code is not None else (length if length < 126 else 126 if length < 65536 else 127)
+    header = bytes([first_byte, (0x80 if masked else 0) | code])
+    if code == 126:
+        header += struct.pack("!H", length)
+    elif code == 127:
+        header += struct.pack("!Q", length)
+    if not masked:
+        return header + payload
+    mask = os.urandom(4)
+    return header + mask + bytes(byte ^ mask[i % 4] for i, byte in enumerate(payload))
+
+
+def outcome(protocol_class, *chunks: bytes, **options):
+    """What the application received after the client sent `chunks`, and why the server failed the connection
+    (None if it did not)."""
+    factory = WebSocketServerFactory("ws://localhost")
+    factory.protocol = protocol_class
+    factory.setProtocolOptions(**options)
+    protocol = factory.buildProtocol(None)
+    protocol.makeConnection(Line())
+    protocol.dataReceived(HANDSHAKE)
+    for chunk in chunks:
+        protocol.dataReceived(chunk)
+    return protocol.messages, protocol.wasNotCleanReason if protocol.failedByMe else None
+
+
+def both(*chunks: bytes, **options):
+    """The outcome taken in one step and through autobahn's parser, which must be the same."""
+    fast = outcome(Recorder, *chunks, **options)
+    assert fast == outcome(ThroughAutobahnsParser, *chunks, **options)
+    return fast
+
+
+def json_text(length: int) -> bytes:
+    return b'{"event":"media","p":"' + b"x" * max(0, length - 24) + b'"}'
+
+
+@pytest.mark.parametrize("length", [24, 125, 126, 330, SMALL_FRAME_BYTES, SMALL_FRAME_BYTES + 1, 70000])
+def test_a_text_frame_reaches_the_application_as_autobahns_parser_delivers_it(length):
+    text = json_text(length)
+
+    messages, failure = both(frame(text))
+
+    assert messages == [(text, False)] and failure is None
+
+
+def test_frames_arriving_together_each_reach_the_application_once():
+    texts = [json_text(300 + n) for n in range(3)]
+
+    messages, _ = both(b"".join(frame(text) for text in texts))
+
+    assert messages == [(text, False) for text in texts]
+
+
+def test_a_frame_arriving_in_pieces_reaches_the_application_once_whole():
+    text = json_text(330)
+    data = frame(text)
+
+    messages, _ = both(data[:1], data[1:5], data[5:200], data[200:])
+
+    assert messages == [(text, False)]
+
+
+def test_a_fragmented_message_is_put_together_by_autobahn():
+    messages, _ = both(frame(b'{"event":', first_byte=0x01) + frame(b'"media"}', first_byte=0x80))
+
+    assert messages == [(b'{"event":"media"}', False)]
+
+
+def test_a_binary_frame_reaches_the_application_as_binary():
+    messages, _ = both(frame(b"\x00\xff", first_byte=0x82))
+
+    assert messages == [(b"\x00\xff", True)]
+
+
+def test_invalid_utf8_in_a_text_frame_fails_the_connection():
+    messages, failure = both(frame(b'{"event":"\xff"}'))
+
+    assert messages == [] and "invalid UTF-8" in failure
+
+
+def test_an_unmasked_frame_from_the_client_fails_the_connection():
+    messages, failure = both(frame(b'{"event":"media"}', masked=False))
+
+    assert messages == [] and "unmasked client-to-server frame" in failure
+
+
+def test_a_length_not_in_its_shortest_encoding_fails_the_connection():
+    messages, failure = both(frame(b'{"event":"media"}', length_code=126))
+
+    assert messages == [] and "minimal length encoding" in failure
+
+
+def test_a_frame_over_the_servers_frame_size_limit_fails_the_connection():
+    messages, failure = both(frame(json_text(330)), maxFramePayloadSize=300)
+
+    assert messages == [] and "exceeds payload limit" in failure
+
+
+class CountingHooks(Recorder):
+    def onConnect(self, request):
+        super().onConnect(request)
+        self.hooks = 0
+
+    def onMessageBegin(self, isBinary):
+        self.hooks += 1
+        super().onMessageBegin(isBinary)
+
+
+def test_a_whole_small_text_frame_is_taken_in_one_step_without_autobahns_per_frame_hooks():
+    factory = WebSocketServerFactory("ws://localhost")
+    factory.protocol = CountingHooks
+    protocol = factory.buildProtocol(None)
+    protocol.makeConnection(Line())
+    protocol.dataReceived(HANDSHAKE)
+
+    protocol.dataReceived(frame(json_text(330)))
+    protocol.dataReceived(frame(json_text(SMALL_FRAME_BYTES + 1)))
+
+    assert len(protocol.messages) == 2 and protocol.hooks == 1
