@@ -203,8 +203,8 @@ def end_call(call_id: int, *, end_reason: str, transfer_to: str = "", status=Cal
     call = Call.objects.get(pk=call_id)
     if call.on_hold and not call.is_finished:
         return None
-    account = selectors.twilio_account()
-    if telephony and account is not None and call.twilio_call_sid:
+    account = selectors.twilio_account() if telephony and call.twilio_call_sid else None
+    if account is not None:
         try:
             if transfer_to:
                 twilio.update_call(account, call.twilio_call_sid, twiml=twiml.dial(transfer_to))

@@ -28,7 +28,7 @@ from calls import groups
 from calls.media import services
 from calls.models import Call
 from calls.media.playback import Player, Response
-from calls.media.speech import Speech, offload, offload_in_tenant, offload_publishing, start_in_tenant
+from calls.media.speech import Speech, offload, offload_in_tenant, record_in_tenant, record_publishing, start_in_tenant
 from calls.services import actions as call_actions
 from calls.media.vad import TurnDetector
 
@@ -357,7 +357,7 @@ class CallSession:
             timings["total_ms"] = round((response.first_frame_at - since) * 1000, 3)
 
         async def store():
-            turns = await offload_in_tenant(
+            turns = await record_in_tenant(
                 self.tenant, services.record_exchange, self.call.call_id, caller_text=caller_text,
                 agent_text=response.text, node_id=result.node_id, actions=result.actions, timings=timings,
                 state=result.state, index=self.next_turn,
@@ -396,7 +396,7 @@ class CallSession:
             # Queued after the response's own turn, so its id is known unless storing that turn failed.
             if response.turn_id is None:
                 return
-            turn = await offload_in_tenant(self.tenant, services.record_interruption, response.turn_id, heard,
+            turn = await record_in_tenant(self.tenant, services.record_interruption, response.turn_id, heard,
                                            result.state)
             await self._broadcast({"type": "turn_updated", "turn": turn})
 
@@ -409,7 +409,7 @@ class CallSession:
         self.finished = self.closing = True
         self.detector.reset()
         await self._recorded()
-        final = await offload_publishing(self.tenant, services.end_call, self.call.call_id, end_reason=reason,
+        final = await record_publishing(self.tenant, services.end_call, self.call.call_id, end_reason=reason,
                                         transfer_to=transfer_to, status=status, telephony=not self.caller_gone)
         if final is not None:  # None: staff put the call on hold, which closed the stream
             await self._broadcast({"type": "state", **final})

@@ -27,6 +27,10 @@ from agents.providers.base import Expectation, Transcription
 from config.redis import get_redis
 
 POOL = ThreadPoolExecutor(max_workers=settings.CALL_MEDIA_THREADS, thread_name_prefix="call-media")
+# What is stored about live calls (their turns, their end): nobody waits for it, so a few threads take it in
+# turn. On the media pool, a burst of it (calls ending together) would have every thread running ORM code at
+# once, each taking the GIL from the event loop that plays every call's audio in its turn.
+RECORDS = ThreadPoolExecutor(max_workers=settings.CALL_RECORD_THREADS, thread_name_prefix="call-records")
 LOCAL_CACHE_BYTES = 64 * 1024 * 1024
 REDIS_TTL_SECONDS = 7 * 24 * 3600
 
@@ -62,12 +66,17 @@ async def offload_in_public(func, *args, **kwargs):
     return await start_in_tenant(None, func, *args, **kwargs)
 
 
-async def offload_publishing(tenant, func, *args, **kwargs):
-    """As `offload_in_tenant`, for work that sends to the channel layer (`async_to_sync`: a domain event on
+async def record_in_tenant(tenant, func, *args, **kwargs):
+    """`func` on the records pool, inside the tenant's schema."""
+    return await asyncio.get_running_loop().run_in_executor(
+        RECORDS, functools.partial(_in_schema, tenant, func, *args, **kwargs))
+
+
+async def record_publishing(tenant, func, *args, **kwargs):
+    """As `record_in_tenant`, for work that sends to the channel layer (`async_to_sync`: a domain event on
     commit). Through asgiref, those sends run on this process's event loop and Redis connections rather than
-    on a new loop with a new connection each; it returns one turn of the loop later, so it is not for the
-    turn pipeline."""
-    return await sync_to_async(_in_schema, thread_sensitive=False, executor=POOL)(tenant, func, *args, **kwargs)
+    on a new loop with a new connection each."""
+    return await sync_to_async(_in_schema, thread_sensitive=False, executor=RECORDS)(tenant, func, *args, **kwargs)
 
 
 class _LocalCache:
