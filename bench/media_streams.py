@@ -6,7 +6,8 @@ load against a baseline: a bare `websockets` server doing only the per-frame wor
 
 Each call is Twilio's side of a media stream in real time (`calls.simulator`): 50 frames a second each
 way, the caller talking for 0.8 s every few seconds, marks echoed as audio plays. Printed per N and server:
-- frames/s: media frames handled by the server per second (caller frames in + agent frames out);
+- frames/s: 20 ms frames of audio handled by the server per second (caller frames in + agent audio out; the
+  agent's goes out in bursts of several frames per message, as Twilio allows);
 - late: 20 ms slots in the middle of an agent answer with no audio to play (gaps a caller would hear);
 - turn overhead p50/p99: from the caller's last speech frame to the first frame of the answer, minus the
   end-of-turn silence the pipeline waits for (`calls.media.vad.END_SILENCE_MS`): queueing, the engine,

@@ -8,7 +8,7 @@ unfragmented text frame, whole in the buffer. `take_whole_small_frames` delivers
 with the same checks (masking, minimal length encoding, size limits, UTF-8), and leaves every other case,
 and every frame it would reject, to autobahn's own parser.
 
-The second matters most under load. autobahn unmasks frames with native code called through CFFI, which
+Unmasking matters most under load. autobahn unmasks frames with native code called through CFFI, which
 releases the GIL around its calls into C; each release lets a pool thread busy with a turn (the engine, the
 ORM) take the interpreter, and the event loop then waits up to the switch interval to get it back. Beside one
 busy thread on another core, autobahn spent ~500-700 µs per media frame instead of ~25-40
