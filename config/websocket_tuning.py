@@ -14,11 +14,16 @@ ORM) take the interpreter, and the event loop then waits up to the switch interv
 busy thread on another core, autobahn spent ~500-700 µs per media frame instead of ~25-40
 (`bench/websocket_frames.py`).
 
-All three replace names autobahn looks up at call time; `install()` runs once, from `config.asgi`.
-Revisit them when autobahn is upgraded (its version is pinned in requirements/constraints.txt).
+Before any of it, Twisted's reactor wraps every socket read in `callWithLogger` (a log prefix and a copied
+context dict per call, ~2 µs) for its legacy log, which daphne sends nowhere; `read_without_log_context`
+calls the read directly (the reactor's `_readOrWrite` logs a failed read itself).
+
+All of these replace names autobahn and Twisted look up at call time; `install()` runs once, from `config.asgi`.
+Revisit them when autobahn or Twisted is upgraded (their versions are pinned in requirements/constraints.txt).
 """
 import autobahn.twisted.websocket
 import autobahn.websocket.protocol
+import twisted.internet.asyncioreactor
 
 # Frames up to this size are unmasked here; larger ones by autobahn's own native masker.
 SMALL_FRAME_BYTES = 4096
@@ -144,7 +149,16 @@ def take_whole_small_frames() -> None:
         server.processData = _process_data_for(server.processData)
 
 
+def _call_directly(selectable, func, *args, **kwargs):
+    return func(*args, **kwargs)
+
+
+def read_without_log_context() -> None:
+    twisted.internet.asyncioreactor.callWithLogger = _call_directly
+
+
 def install() -> None:
+    read_without_log_context()
     quiet_debug_arguments()
     unmask_small_frames_here()
     take_whole_small_frames()

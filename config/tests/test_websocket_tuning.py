@@ -201,3 +201,26 @@ def test_a_whole_small_text_frame_is_taken_in_one_step_without_autobahns_per_fra
     protocol.dataReceived(frame(json_text(SMALL_FRAME_BYTES + 1)))
 
     assert len(protocol.messages) == 2 and protocol.hooks == 1
+
+
+def test_the_reactor_hands_a_socket_read_its_result_without_a_log_context():
+    import twisted.internet.asyncioreactor as reactor
+
+    reads = []
+
+    def read(selectable, is_read):
+        reads.append((selectable, is_read))
+        return "connection lost"
+
+    assert reactor.callWithLogger("selectable", read, "selectable", True) == "connection lost"
+    assert reads == [("selectable", True)]
+
+
+def test_an_exception_from_a_socket_read_reaches_the_event_loop_to_be_logged():
+    import twisted.internet.asyncioreactor as reactor
+
+    def read(selectable, is_read):
+        raise ValueError("broken read")
+
+    with pytest.raises(ValueError):
+        reactor.callWithLogger("selectable", read, "selectable", True)
