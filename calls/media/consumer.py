@@ -3,13 +3,13 @@
 A bare ASGI application rather than a Channels consumer: Channels' `AsyncConsumer.dispatch` closes old
 database connections on a helper thread before every message, which at 50 frames a second per call was
 most of the per-frame cost (see NOTES.md, "Media-stream capacity"). This consumer touches the database
-only when the stream starts and at turn boundaries, each time in the tenant's schema (`in_tenant`, or the
-media pool's `offload_in_tenant`).
+only when the stream starts (on the set-up pool, `set_up_in`) and at turn boundaries (the session's pools),
+each time in the tenant's schema.
 
 Twilio signs the WebSocket upgrade request: `X-Twilio-Signature` over the stream's URL (no parameters) with
 the tenant's auth token; with TWILIO_VALIDATE_WEBSOCKET on, a missing or forged one is refused (4403) before
 the socket is accepted. The tenant is the path's (or, on a tenant's own host, the host's), found with its token
-in one trip to the media pool: the stream carries no user, so it skips `TenantAuthMiddleware` (config/asgi.py),
+in one trip to the set-up pool: the stream carries no user, so it skips `TenantAuthMiddleware` (config/asgi.py),
 and on Channels' single database thread, calls starting together would queue behind each other.
 
 The `start` message names the tenant and call in its custom parameters (`tenant`, `call_id`, set by the
@@ -25,7 +25,7 @@ from twilio.request_validator import RequestValidator
 from calls.media import protocol
 from calls.media.services import StreamRefused, open_stream, stream_tenant
 from calls.media.session import CallSession
-from calls.media.speech import offload_in_public, offload_in_tenant
+from calls.media.speech import set_up_in
 from tenants.consumers import CLOSE_FORBIDDEN, CLOSE_NO_TENANT
 from tenants.selectors import is_public
 
@@ -70,7 +70,7 @@ class MediaStreamConsumer:
 
     async def signed_by_twilio(self) -> bool:
         slug = self.scope.get("url_route", {}).get("kwargs", {}).get("tenant_slug", "")
-        tenant, auth_token = await offload_in_public(stream_tenant, _header(self.scope, b"host"), slug)
+        tenant, auth_token = await set_up_in(None, stream_tenant, _header(self.scope, b"host"), slug)
         if slug and tenant is None:
             log.warning("media stream refused: unknown tenant %r in the path", slug)
             return False
@@ -144,8 +144,9 @@ class MediaStreamConsumer:
             await self.close(CLOSE_FORBIDDEN if self.stream_tenant is not None else CLOSE_NO_TENANT)
             return
         try:
-            # On the media pool: on Channels' single database thread, calls starting together would queue.
-            call = await offload_in_tenant(tenant, open_stream, parameters.get("call_id", ""), start.get("callSid", ""))
+            # On the set-up pool: on Channels' single database thread, calls starting together would queue behind
+            # each other's writes; on the media pool, they would take the GIL from the calls under way.
+            call = await set_up_in(tenant, open_stream, parameters.get("call_id", ""), start.get("callSid", ""))
         except StreamRefused as exc:
             log.warning("media stream refused for tenant %s: %s", tenant.slug, exc)
             await self.close(CLOSE_FORBIDDEN)
@@ -159,7 +160,7 @@ class MediaStreamConsumer:
         on a shared host with no tenant in the path (only with signatures off), the one they name."""
         if self.stream_tenant is not None:
             return self.stream_tenant if not slug or slug.lower() == self.stream_tenant.slug else None
-        return (await offload_in_public(stream_tenant, "", slug))[0] if slug else None
+        return (await set_up_in(None, stream_tenant, "", slug))[0] if slug else None
 
     async def stopped(self) -> None:
         if self.session is not None:

@@ -27,9 +27,11 @@ from agents.providers.base import Expectation, Transcription
 from config.redis import get_redis
 
 POOL = ThreadPoolExecutor(max_workers=settings.CALL_MEDIA_THREADS, thread_name_prefix="call-media")
-# What is stored about live calls (their turns, their end): nobody waits for it, so a few threads take it in
-# turn. On the media pool, a burst of it (calls ending together) would have every thread running ORM code at
-# once, each taking the GIL from the event loop that plays every call's audio in its turn.
+# Two small pools for the ORM-heavy work of starting a stream and of storing what happened (turns, the end of
+# the call): a burst of either (calls starting or ending together) on the media pool would have every thread
+# running ORM code at once, each taking the GIL from the event loop that plays every call's audio in its turn.
+# With two threads, such a burst waits its turn instead, and the calls under way keep their audio.
+SET_UP = ThreadPoolExecutor(max_workers=settings.CALL_SET_UP_THREADS, thread_name_prefix="call-set-up")
 RECORDS = ThreadPoolExecutor(max_workers=settings.CALL_RECORD_THREADS, thread_name_prefix="call-records")
 LOCAL_CACHE_BYTES = 64 * 1024 * 1024
 REDIS_TTL_SECONDS = 7 * 24 * 3600
@@ -50,26 +52,30 @@ def _in_schema(tenant, func, *args, **kwargs):
         connection.set_schema_to_public()
 
 
+def _run_in(executor, tenant, func, *args, **kwargs) -> asyncio.Future:
+    return asyncio.get_running_loop().run_in_executor(
+        executor, functools.partial(_in_schema, tenant, func, *args, **kwargs))
+
+
 def start_in_tenant(tenant, func, *args, **kwargs) -> asyncio.Future:
     """`func` on the pool, inside the tenant's schema (each pool thread has its own connection), handed to the
     pool before this returns; await the future for its result."""
-    return asyncio.get_running_loop().run_in_executor(POOL, functools.partial(_in_schema, tenant, func, *args, **kwargs))
+    return _run_in(POOL, tenant, func, *args, **kwargs)
 
 
 async def offload_in_tenant(tenant, func, *args, **kwargs):
     """`func` on the pool, inside the tenant's schema."""
-    return await start_in_tenant(tenant, func, *args, **kwargs)
+    return await _run_in(POOL, tenant, func, *args, **kwargs)
 
 
-async def offload_in_public(func, *args, **kwargs):
-    """`func` on the pool, in the public schema (where tenants and their domains are)."""
-    return await start_in_tenant(None, func, *args, **kwargs)
+async def set_up_in(tenant, func, *args, **kwargs):
+    """`func` on the set-up pool, inside the tenant's schema (None: the public one)."""
+    return await _run_in(SET_UP, tenant, func, *args, **kwargs)
 
 
 async def record_in_tenant(tenant, func, *args, **kwargs):
     """`func` on the records pool, inside the tenant's schema."""
-    return await asyncio.get_running_loop().run_in_executor(
-        RECORDS, functools.partial(_in_schema, tenant, func, *args, **kwargs))
+    return await _run_in(RECORDS, tenant, func, *args, **kwargs)
 
 
 async def record_publishing(tenant, func, *args, **kwargs):

@@ -1,11 +1,11 @@
-"""Where a live call's work runs: provider and engine work on the media pool, stored records on a pool of their
-own, each inside the call's tenant schema."""
+"""Where a live call's work runs: provider and engine work on the media pool, starting the stream and storing
+records on small pools of their own, each inside the call's tenant schema."""
 import threading
 
 import pytest
 from django.db import connection
 
-from calls.media.speech import offload_in_tenant, record_in_tenant
+from calls.media.speech import offload_in_tenant, record_in_tenant, set_up_in
 
 pytestmark = pytest.mark.django_db
 
@@ -24,3 +24,15 @@ async def test_records_are_stored_on_their_own_pool_in_the_tenants_schema(acme):
     thread, schema = await record_in_tenant(acme, where)
 
     assert thread.startswith("call-records") and schema == acme.schema_name
+
+
+async def test_a_stream_is_set_up_on_its_own_pool_in_the_tenants_schema(acme):
+    thread, schema = await set_up_in(acme, where)
+
+    assert thread.startswith("call-set-up") and schema == acme.schema_name
+
+
+async def test_a_streams_tenant_is_looked_up_on_the_set_up_pool_in_the_public_schema():
+    thread, schema = await set_up_in(None, where)
+
+    assert thread.startswith("call-set-up") and schema == "public"
