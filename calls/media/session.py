@@ -410,7 +410,8 @@ class CallSession:
         self.detector.reset()
         await self._recorded()
         final = await record_publishing(self.tenant, services.end_call, self.call.call_id, end_reason=reason,
-                                        transfer_to=transfer_to, status=status, telephony=not self.caller_gone)
+                                        transfer_to=transfer_to, status=status, telephony=not self.caller_gone,
+                                        waits_on_network=not self.caller_gone)
         if final is not None:  # None: staff put the call on hold, which closed the stream
             await self._broadcast({"type": "state", **final})
         if not self.caller_gone:

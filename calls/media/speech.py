@@ -78,11 +78,14 @@ async def record_in_tenant(tenant, func, *args, **kwargs):
     return await _run_in(RECORDS, tenant, func, *args, **kwargs)
 
 
-async def record_publishing(tenant, func, *args, **kwargs):
+async def record_publishing(tenant, func, *args, waits_on_network: bool = False, **kwargs):
     """As `record_in_tenant`, for work that sends to the channel layer (`async_to_sync`: a domain event on
     commit). Through asgiref, those sends run on this process's event loop and Redis connections rather than
-    on a new loop with a new connection each."""
-    return await sync_to_async(_in_schema, thread_sensitive=False, executor=RECORDS)(tenant, func, *args, **kwargs)
+    on a new loop with a new connection each. Work that `waits_on_network` (a provider's API, which may take
+    seconds) goes to the media pool instead: on the records pool's two threads it would hold up the records
+    of every other call meanwhile, and waiting takes no GIL."""
+    executor = POOL if waits_on_network else RECORDS
+    return await sync_to_async(_in_schema, thread_sensitive=False, executor=executor)(tenant, func, *args, **kwargs)
 
 
 class _LocalCache:

@@ -5,7 +5,7 @@ import threading
 import pytest
 from django.db import connection
 
-from calls.media.speech import offload_in_tenant, record_in_tenant, set_up_in
+from calls.media.speech import offload_in_tenant, record_in_tenant, record_publishing, set_up_in
 
 pytestmark = pytest.mark.django_db
 
@@ -36,3 +36,15 @@ async def test_a_streams_tenant_is_looked_up_on_the_set_up_pool_in_the_public_sc
     thread, schema = await set_up_in(None, where)
 
     assert thread.startswith("call-set-up") and schema == "public"
+
+
+async def test_ending_a_call_the_caller_left_is_stored_on_the_records_pool(acme):
+    thread, schema = await record_publishing(acme, where)
+
+    assert thread.startswith("call-records") and schema == acme.schema_name
+
+
+async def test_ending_a_call_that_waits_on_twilio_runs_on_the_media_pool_to_keep_the_records_moving(acme):
+    thread, schema = await record_publishing(acme, where, waits_on_network=True)
+
+    assert thread.startswith("call-media") and schema == acme.schema_name
