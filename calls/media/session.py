@@ -397,7 +397,7 @@ class CallSession:
             if response.turn_id is None:
                 return
             turn = await record_in_tenant(self.tenant, services.record_interruption, response.turn_id, heard,
-                                           result.state)
+                                          result.state)
             await self._broadcast({"type": "turn_updated", "turn": turn})
 
         self.records.put_nowait(store)
