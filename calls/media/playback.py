@@ -4,9 +4,10 @@ Twilio buffers outbound audio and echoes a `mark` once everything sent before it
 player sends bursts of `BURST_MS`, each one `media` message (Twilio plays payloads of any length, and a
 message per 20 ms frame would be ten times the messages to frame, write and send) followed by a mark,
 and keeps at most `LEAD_MS` of unplayed audio in Twilio's buffer. Pacing follows the mark echoes, so a
-pause on our side (GC, a busy loop) never turns into a permanent delay; a wall-clock estimate (lagging by `WALL_SLACK_MS`) keeps audio flowing if marks
-stop coming back. What was heard is decided by mark echoes only. `clear` empties Twilio's buffer; the
-marks it then returns belong to an older generation and are ignored.
+pause on our side (GC, a busy loop) never turns into a permanent delay; a wall-clock estimate (lagging by
+`WALL_SLACK_MS`) keeps audio flowing if marks stop coming back. What was heard is decided by mark echoes
+only. `clear` empties Twilio's buffer; the marks it then returns belong to an older generation and are
+ignored.
 
 Mark names are `<generation>.<sequence>`, and `<generation>.<sequence>.end` after a response's last frame.
 """
