@@ -37,8 +37,9 @@ class SmallFrameMasker:
     """RFC 6455 unmasking as one XOR of two big integers.
 
     autobahn's native masker builds two CFFI objects and calls into C per frame, giving up the GIL each time
-    (see above); about 4 µs for a 300-byte media frame alone, against 1 µs here, which keeps the GIL. `pointer` is how many bytes were processed, as autobahn's maskers count: a frame's
-    payload may come in several pieces, and each piece continues the mask where the last one stopped.
+    (see above); about 4 µs for a 300-byte media frame alone, against 1 µs here, which keeps the GIL.
+    `pointer` is how many bytes were processed, as autobahn's maskers count: a frame's payload may come in
+    several pieces, and each piece continues the mask where the last one stopped.
     """
 
     __slots__ = ("_mask", "_ptr")
