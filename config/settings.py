@@ -195,7 +195,7 @@ CALL_MAX_DURATION_SECONDS = int(os.environ.get("CALL_MAX_DURATION_SECONDS", 30 *
 CALL_SILENCE_TIMEOUT_MS = int(os.environ.get("CALL_SILENCE_TIMEOUT_MS", 6000))
 CALL_MEDIA_THREADS = int(os.environ.get("CALL_MEDIA_THREADS", 16))
 CALL_SET_UP_THREADS = int(os.environ.get("CALL_SET_UP_THREADS", 4))
-CALL_RECORD_THREADS = int(os.environ.get("CALL_RECORD_THREADS", 2))
+CALL_RECORD_THREADS = int(os.environ.get("CALL_RECORD_THREADS", 1))
 # A flow's `webhook` action waits this long for the receiver (seconds), off the call's audio loop.
 CALL_ACTION_WEBHOOK_TIMEOUT = float(os.environ.get("CALL_ACTION_WEBHOOK_TIMEOUT", 5))
 
