@@ -9,13 +9,18 @@ way, the caller talking for 0.8 s every few seconds, marks echoed as audio plays
 - frames/s: 20 ms frames of audio handled by the server per second (caller frames in + agent audio out; the
   agent's goes out in bursts of several frames per message, as Twilio allows);
 - late: 20 ms slots in the middle of an agent answer with no audio to play (gaps a caller would hear);
-- turn overhead p50/p99: from the caller's last speech frame to the first frame of the answer, minus the
-  end-of-turn silence the pipeline waits for (`calls.media.vad.END_SILENCE_MS`): queueing, the engine,
-  the database writes, the event loop; STT and TTS take no time here;
+- turn overhead p50/p99: from the moment the caller has sent the end-of-turn silence the pipeline waits for
+  (`calls.media.vad.END_SILENCE_MS` after its last speech frame) to the first frame of the answer: queueing,
+  the engine, the database writes, the event loop; STT and TTS take no time here. Counted from that frame
+  being sent, not from the last speech frame plus END_SILENCE_MS: a caller process that falls behind sends
+  the silence late, and that delay is the caller's, not the server's (`SimulationResult.turn_overheads_ms`);
 - first frame p50/p99: from `start` to the first frame of the greeting;
 - the server's CPU use over the run (user + system time over wall time, in % of one core) and its memory
   (RSS) at the end; the 1-minute load average when the row was printed (the
   machine is shared);
+- caller lag p99: how late the callers' own event loops ran (a 5 ms timer, sampled all through the run).
+  The callers measure every figure above, so their lag is in them too: where it nears the goal, the row says
+  more about the machine than about the server;
 then "ours/base": our figure over the baseline's (late and turn p99 as differences, in frames and ms).
 The first line says how fast this machine runs plain Python on the server's core (a fixed loop, best of
 three): machines here differ by 2-3x from one day to the next, and these figures move with it.
@@ -204,6 +209,14 @@ def cpu_seconds(pid) -> float:
 # -- callers ----------------------------------------------------------------------------------------------------
 
 
+async def watch_lag(lags: list, every: float = 0.005):
+    """How late this process's event loop wakes a timer, in ms, appended to `lags` until cancelled."""
+    while True:
+        asked = time.monotonic()
+        await asyncio.sleep(every)
+        lags.append((time.monotonic() - asked - every) * 1000)
+
+
 async def one_call(url, call_id, call_sid, seconds, delay):
     from calls.simulator import HangUp, Pause, Say, WaitForAgent, simulate, websocket_transport
 
@@ -217,10 +230,14 @@ async def one_call(url, call_id, call_sid, seconds, delay):
 
 
 def caller_process(url, calls, seconds, spread, queue, cores):
+    lags = []
+
     async def run():
         started = time.monotonic()
+        watcher = asyncio.ensure_future(watch_lag(lags))
         results = await asyncio.gather(*(one_call(url, call_id, sid, seconds, spread * i / max(1, len(calls)))
                                          for i, (call_id, sid) in enumerate(calls)), return_exceptions=True)
+        watcher.cancel()
         return results, time.monotonic() - started
 
     import gc
@@ -232,9 +249,8 @@ def caller_process(url, calls, seconds, spread, queue, cores):
     gc.freeze()
     # uvloop, as the server: the callers share one core, and their own delays would show as the server's.
     results, elapsed = uvloop.run(run())
-    from calls.media.vad import END_SILENCE_MS
-
-    summary = {"errors": 0, "error": "", "frames": 0, "late": 0, "first": [], "overheads": [], "elapsed": elapsed}
+    summary = {"errors": 0, "error": "", "frames": 0, "late": 0, "first": [], "overheads": [], "elapsed": elapsed,
+               "lags": lags}
     for result in results:
         if isinstance(result, BaseException):
             summary["errors"] += 1
@@ -244,7 +260,7 @@ def caller_process(url, calls, seconds, spread, queue, cores):
         summary["late"] += result.late_frames
         if result.first_frame_ms is not None:
             summary["first"].append(result.first_frame_ms)
-        summary["overheads"] += [latency - END_SILENCE_MS for latency in result.turn_latencies_ms]
+        summary["overheads"] += result.turn_overheads_ms
     queue.put(summary)
 
 
@@ -279,13 +295,15 @@ def run(tenant, agent, url, server_pid, count, seconds, clients, cores, ramp) ->
     return {"frames": sum(s["frames"] for s in summaries) / elapsed, "late": sum(s["late"] for s in summaries),
             "turn50": percentile(overheads, 0.5), "turn99": percentile(overheads, 0.99),
             "first50": percentile(first, 0.5), "first99": percentile(first, 0.99), "rss": memory, "cpu": cpu * 100,
+            "lag99": percentile([lag for summary in summaries for lag in summary["lags"]], 0.99),
             "errors": sum(s["errors"] for s in summaries), "turns": len(overheads),
             "error": next((s["error"] for s in summaries if s["error"]), "")}
 
 
 def print_row(label, count, row):
     print(f"{label:<9} {count:>5} {row['frames']:>10.0f} {row['late']:>6} {row['turn50']:>9.1f} {row['turn99']:>9.1f}"
-          f" {row['first50']:>9.1f} {row['first99']:>9.1f} {row['cpu']:>6.0f} {row['rss']:>8.0f} {row['errors']:>7}"
+          f" {row['first50']:>9.1f} {row['first99']:>9.1f} {row['cpu']:>6.0f} {row['rss']:>8.0f} {row['lag99']:>11.1f}"
+          f" {row['errors']:>7}"
           f" {os.getloadavg()[0]:>6.2f}  ({row['turns']} turns)", flush=True)
     if row["error"]:
         print(f"{'':<9} first error: {row['error']}", flush=True)
@@ -297,7 +315,7 @@ def print_ratios(count, ours, base):
 
     print(f"{'ours/base':<9} {count:>5} {ratio('frames'):>9.2f}x {ours['late'] - base['late']:>+6}"
           f" {ratio('turn50'):>8.2f}x {ratio('turn99'):>8.2f}x {ratio('first50'):>8.2f}x {ratio('first99'):>8.2f}x"
-          f" {ratio('cpu'):>5.2f}x {ratio('rss'):>7.2f}x   turn p99 {ours['turn99'] - base['turn99']:+.1f} ms", flush=True)
+          f" {ratio('cpu'):>5.2f}x {ratio('rss'):>7.2f}x {'':>11}   turn p99 {ours['turn99'] - base['turn99']:+.1f} ms", flush=True)
 
 
 def main():
@@ -326,7 +344,7 @@ def main():
         servers.append(("baseline", base, f"ws://127.0.0.1:{args.port + 1}/"))
     try:
         print(f"{'server':<9} {'calls':>5} {'frames/s':>10} {'late':>6} {'turn p50':>9} {'turn p99':>9} {'1st p50':>9}"
-              f" {'1st p99':>9} {'CPU %':>6} {'RSS MB':>8} {'errors':>7} {'load1':>6}   (ms; pinned: {args.pin}; ramp {args.ramp:g} s)")
+              f" {'1st p99':>9} {'CPU %':>6} {'RSS MB':>8} {'caller lag':>11} {'errors':>7} {'load1':>6}   (ms; pinned: {args.pin}; ramp {args.ramp:g} s)")
         for count in args.calls:
             rows = {}
             for label, server, url in servers:

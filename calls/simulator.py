@@ -33,6 +33,7 @@ from twilio.request_validator import RequestValidator
 
 from agents import audio
 from agents.providers.base import Audio
+from calls.media.vad import END_SILENCE_MS
 
 FRAME_SECONDS = audio.FRAME_MS / 1000
 SILENCE_FRAME = audio.MULAW_SILENCE * audio.MULAW_FRAME_BYTES
@@ -121,6 +122,10 @@ class SimulationResult:
     first_frame_at: float | None = None
     # For each caller turn: wall time from its last speech frame sent to the first frame of the answer.
     turn_latencies_ms: list[float] = field(default_factory=list)
+    # For each spoken turn: from the moment the caller had sent the silence that ends a turn (`END_SILENCE_MS`
+    # after its last speech frame) to the first frame of the answer. What the agent took, without the
+    # simulator's own delays: a busy simulator sends that silence late, and it is not the agent's doing.
+    turn_overheads_ms: list[float] = field(default_factory=list)
 
     @property
     def first_frame_ms(self) -> float | None:
@@ -151,6 +156,9 @@ class _Twilio:
         self.arrived = asyncio.Event()
         self.next_tick = 0.0
         self.last_speech_sent_at: float | None = None
+        # Silent frames sent since the last speech frame (None: not counting), and when they made a turn's end.
+        self.silent_frames: int | None = None
+        self.turn_ended_at: float | None = None
 
     # -- sending --------------------------------------------------------------------------------------------
     async def send(self, message: dict) -> None:
@@ -167,7 +175,11 @@ class _Twilio:
         })
         self.result.frames_sent += 1
         if speech:
-            self.last_speech_sent_at = time.monotonic()
+            self.last_speech_sent_at, self.silent_frames, self.turn_ended_at = time.monotonic(), 0, None
+        elif self.silent_frames is not None:
+            self.silent_frames += 1
+            if self.silent_frames == END_SILENCE_MS // audio.FRAME_MS:
+                self.turn_ended_at = time.monotonic()
         await self.play_one()
         if self.realtime:
             self.next_tick = max(self.next_tick + FRAME_SECONDS, time.monotonic() - 0.1)
@@ -213,7 +225,9 @@ class _Twilio:
                 if (self.answer is None or self.answer.finished) and not any(isinstance(x, bytes) for x in self.buffer):
                     if self.last_speech_sent_at is not None:
                         self.result.turn_latencies_ms.append((now - self.last_speech_sent_at) * 1000)
-                        self.last_speech_sent_at = None
+                    if self.turn_ended_at is not None:
+                        self.result.turn_overheads_ms.append((now - self.turn_ended_at) * 1000)
+                    self.last_speech_sent_at = self.silent_frames = self.turn_ended_at = None
                 # Played 20 ms per tick, however much audio one message carries, as Twilio's buffer plays it.
                 frames = audio.split_frames(base64.b64decode(message["media"]["payload"]), pad=None)
                 self.buffer += frames
@@ -287,7 +301,7 @@ class _Twilio:
             for digit in step.digits:
                 await self.send({"event": "dtmf", "sequenceNumber": str(next(self.sequence)),
                                  "streamSid": self.stream_sid, "dtmf": {"track": "inbound_track", "digit": digit}})
-                self.last_speech_sent_at = time.monotonic()
+                self.last_speech_sent_at, self.silent_frames, self.turn_ended_at = time.monotonic(), None, None
                 await self.tick()
         elif isinstance(step, Do):
             await step.action()
