@@ -7,7 +7,7 @@ from channels.db import database_sync_to_async
 from django.db import connection
 from django_tenants.utils import schema_context, tenant_context
 
-from agents.models import Agent
+from agents.models import Agent, CallTemplate
 from agents.services.credentials import build_provider
 from calls.media import greetings
 from calls.media.speech import Speech
@@ -35,6 +35,35 @@ def prepare_greeting(call_id):
         return Speech(schema=connection.schema_name, stt=None, tts=build_provider("tts", agent.tts_provider),
                       tts_name=agent.tts_provider, voice=agent.voice_id, language=agent.language), \
             greetings.greeting_text(call)
+
+
+@database_sync_to_async
+def greeting_from_template(call, message: str) -> str:
+    """The call's agent has no greeting of its own: it opens with its template's initial message."""
+    with schema_context("t_acme"):
+        agent = Agent.objects.select_related("template").get(pk=call["agent_id"])
+        previous = agent.greeting
+        Agent.objects.filter(pk=agent.pk).update(greeting="")
+        CallTemplate.objects.filter(pk=agent.template_id).update(initial_message=message)
+        return previous
+
+
+@database_sync_to_async
+def restore_greeting(call, greeting: str) -> None:
+    with schema_context("t_acme"):
+        Agent.objects.filter(pk=call["agent_id"]).update(greeting=greeting)
+
+
+async def test_an_agent_without_a_greeting_opens_with_its_templates_initial_message():
+    call = await live_call()
+    message = f"Welcome to test line {uuid.uuid4().hex[:8]}."
+    previous = await greeting_from_template(call, message)
+    try:
+        await run_call(call, [WaitForAgent(), HangUp()])
+    finally:
+        await restore_greeting(call, previous)
+    _, turns = await stored_call("acme", call["id"])
+    assert turns[0].text.startswith(message)
 
 
 async def test_a_prepared_greeting_is_played_from_the_cache_right_after_start():

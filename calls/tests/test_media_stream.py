@@ -89,3 +89,15 @@ async def test_a_finished_call_cannot_be_streamed_again():
     call = await live_call(status=Call.Status.COMPLETED)
     _, code = await run_call(call, [WaitForAgent()])
     assert code == CLOSE_FORBIDDEN
+
+
+async def test_a_call_with_no_agent_cannot_be_streamed():
+    call = await live_call(agent=None)
+    _, code = await run_call(call, [WaitForAgent()])
+    assert code == CLOSE_FORBIDDEN
+
+
+async def test_a_call_id_unknown_to_the_tenant_is_refused():
+    call = await live_call()
+    _, code = await run_call({**call, "id": call["id"] + 1_000_000}, [WaitForAgent()])
+    assert code == CLOSE_FORBIDDEN
