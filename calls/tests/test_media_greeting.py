@@ -38,20 +38,23 @@ def prepare_greeting(call_id):
 
 
 @database_sync_to_async
-def greeting_from_template(call, message: str) -> str:
-    """The call's agent has no greeting of its own: it opens with its template's initial message."""
+def greeting_from_template(call, message: str) -> tuple[str, str]:
+    """The call's agent has no greeting of its own: it opens with its template's initial message. Returns
+    what they said before, for `restore_greetings`."""
     with schema_context("t_acme"):
         agent = Agent.objects.select_related("template").get(pk=call["agent_id"])
-        previous = agent.greeting
+        previous = agent.greeting, agent.template.initial_message
         Agent.objects.filter(pk=agent.pk).update(greeting="")
         CallTemplate.objects.filter(pk=agent.template_id).update(initial_message=message)
         return previous
 
 
 @database_sync_to_async
-def restore_greeting(call, greeting: str) -> None:
+def restore_greetings(call, greeting: str, initial_message: str) -> None:
     with schema_context("t_acme"):
-        Agent.objects.filter(pk=call["agent_id"]).update(greeting=greeting)
+        agent = Agent.objects.get(pk=call["agent_id"])
+        Agent.objects.filter(pk=agent.pk).update(greeting=greeting)
+        CallTemplate.objects.filter(pk=agent.template_id).update(initial_message=initial_message)
 
 
 async def test_an_agent_without_a_greeting_opens_with_its_templates_initial_message():
@@ -61,7 +64,7 @@ async def test_an_agent_without_a_greeting_opens_with_its_templates_initial_mess
     try:
         await run_call(call, [WaitForAgent(), HangUp()])
     finally:
-        await restore_greeting(call, previous)
+        await restore_greetings(call, *previous)
     _, turns = await stored_call("acme", call["id"])
     assert turns[0].text.startswith(message)
 
