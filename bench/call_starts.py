@@ -18,7 +18,6 @@ Uses the database of `bench/media_streams.py`.
 import argparse
 import asyncio
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -123,13 +122,7 @@ def main():
                       f" {row['missing']:>12}", flush=True)
             print(f"{number:<6} {'ours/base':<9} {rows['ours']['cpu'] / rows['baseline']['cpu']:>11.1f}x", flush=True)
     finally:
-        for server in (ours, base):
-            server.terminate()
-        for server in (ours, base):
-            try:
-                server.wait(10)
-            except subprocess.TimeoutExpired:
-                server.kill()
+        streams.stop_servers((ours, base))
 
 
 if __name__ == "__main__":

@@ -181,6 +181,17 @@ def start_server(port, command, pin):
     raise SystemExit(f"{command} did not start: " + server.stderr.read().decode()[-2000:])
 
 
+def stop_servers(servers) -> None:
+    servers = list(servers)
+    for server in servers:
+        server.terminate()
+    for server in servers:
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
 def loop_seconds(core) -> float:
     """Best of three runs of a fixed pure-Python loop, on `core` if given."""
     if core is not None:
@@ -353,13 +364,7 @@ def main():
             if args.baseline:
                 print_ratios(count, rows["ours"], rows["baseline"])
     finally:
-        for _, server, _ in servers:
-            server.terminate()
-        for _, server, _ in servers:
-            try:
-                server.wait(10)
-            except subprocess.TimeoutExpired:
-                server.kill()
+        stop_servers(server for _, server, _ in servers)
 
 
 if __name__ == "__main__":
