@@ -5,6 +5,7 @@ Every error names the node it is about ("" for the flow as a whole), so an edito
 import re
 from dataclasses import dataclass
 
+import orjson
 from jsonschema import Draft202012Validator
 
 from .schema import FLOW_SCHEMA, SCHEMA_VERSION, TERMINAL_ACTIONS
@@ -61,7 +62,7 @@ def validate(flow: dict, known_variables: set[str] | None = None, actions=None) 
     if "schema_version" in flow and flow["schema_version"] != SCHEMA_VERSION:
         return [FlowError("", "unsupported_version",
                           f"Schema version {flow['schema_version']!r} is not supported (expected {SCHEMA_VERSION}).")]
-    errors = _structure(flow)
+    errors = list(_structure(flow))
     if errors:
         return errors
     if actions is None:
@@ -85,7 +86,30 @@ def validate(flow: dict, known_variables: set[str] | None = None, actions=None) 
     return errors
 
 
-def _structure(flow: dict) -> list[FlowError]:
+def _structure(flow: dict) -> tuple[FlowError, ...]:
+    """The JSON Schema errors, remembered by content: every call start validates its flow again (the variables
+    it checks differ per call), and this part, a pure function of the flow, was most of that time (1.8 ms
+    against 2 µs for the key). orjson refuses what is not JSON (keys that are not strings, sets, ...) and writes
+    NaN as null: a flow with either is not remembered, so two different flows never share a key."""
+    try:
+        content = orjson.dumps(flow)
+    except TypeError:
+        return _schema_errors(flow)
+    if b"null" in content:
+        return _schema_errors(flow)
+    errors = _REMEMBERED.get(content)
+    if errors is None:
+        if len(_REMEMBERED) >= _REMEMBER_AT_MOST:
+            _REMEMBERED.clear()
+        errors = _REMEMBERED[content] = _schema_errors(flow)
+    return errors
+
+
+_REMEMBER_AT_MOST = 256
+_REMEMBERED: dict[bytes, tuple[FlowError, ...]] = {}
+
+
+def _schema_errors(flow: dict) -> tuple[FlowError, ...]:
     errors = []
     nodes = flow.get("nodes") if isinstance(flow.get("nodes"), list) else []
     for error in sorted(_STRUCTURE.iter_errors(flow), key=lambda e: list(map(str, e.absolute_path))):
@@ -97,7 +121,7 @@ def _structure(flow: dict) -> list[FlowError]:
             path = path[2:]
         where = ".".join(map(str, path))
         errors.append(FlowError(node_id, "invalid", f"{where}: {error.message}" if where else error.message))
-    return errors
+    return tuple(errors)
 
 
 def _start(nodes: list[dict]) -> list[FlowError]:

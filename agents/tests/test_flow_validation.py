@@ -28,6 +28,17 @@ def test_a_minimal_flow_is_valid():
     assert validate(flow(ask("name", start=True), BYE)) == []
 
 
+def test_the_same_flow_checked_again_gets_the_same_errors():
+    broken = flow({"id": "name", "type": "question", "start": True}, BYE)
+    first = validate(broken)
+    assert first and validate(broken) == first
+    assert validate(flow(ask("name", start=True), BYE)) == []
+
+
+def test_a_flow_that_is_not_json_is_still_checked():
+    assert validate({"schema_version": SCHEMA_VERSION, "nodes": [{1: "one"}]})
+
+
 def test_a_flow_without_start_node_is_rejected():
     assert codes(validate(flow(ask("name"), BYE))) == {("", "no_start")}
 
