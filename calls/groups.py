@@ -1,7 +1,8 @@
 """Channel-layer groups of a live call, named by schema so tenants never share one.
 
 - the live group: staff watching `/ws/calls/{id}/live/` (turns, state, staff controls);
-- the control group: the call's media session, in whichever process holds its stream (mute, unmute).
+- the control group: the call's media session, in whichever process holds its stream (mute, unmute); its
+  messages name the call, for the process's one listener.
 """
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -21,6 +22,12 @@ async def broadcast(schema: str, call_id: int, *events: dict) -> None:
     await get_channel_layer().group_send(live_group(schema, call_id), {"type": "live.event", "events": list(events)})
 
 
+def control_message(schema: str, call_id: int, **control) -> dict:
+    """A `call.control` message. It names its call: one listener takes the controls of every call its process
+    holds (`calls.media.layer`)."""
+    return {"type": "call.control", "schema": schema, "call_id": call_id, **control}
+
+
 def on_commit_send(call_id: int, *, live: dict | None = None, control: dict | None = None) -> None:
     """From sync code in the call's tenant schema: once committed, tell the watchers (`live`) and the media
     session (`control`, a `call.control` message)."""
@@ -29,7 +36,7 @@ def on_commit_send(call_id: int, *, live: dict | None = None, control: dict | No
     def send():
         layer = get_channel_layer()
         if control is not None:
-            async_to_sync(layer.group_send)(control_group(schema, call_id), {"type": "call.control", **control})
+            async_to_sync(layer.group_send)(control_group(schema, call_id), control_message(schema, call_id, **control))
         if live is not None:
             async_to_sync(layer.group_send)(live_group(schema, call_id), {"type": "live.event", "events": [live]})
 

@@ -17,15 +17,13 @@ first frame of the answer sent to Twilio.
 import asyncio
 import logging
 import time
-import weakref
-
-from channels.layers import get_channel_layer
 
 from agents.audio import FRAME_MS, mulaw_rms
 from agents.engine import Event
 from agents.providers.base import Expectation, ProviderError
 from calls import groups
 from calls.media import services
+from calls.media.layer import control_listener, layer_slot
 from calls.models import Call
 from calls.media.playback import Player, Response
 from calls.media.speech import Speech, offload, offload_in_tenant, record_in_tenant, record_publishing, start_in_tenant
@@ -40,22 +38,6 @@ BARGE_IN_MS = 240
 DTMF_GAP_MS = 1200
 # After a hang-up, the turn under way still gets recorded if it takes no longer than this.
 DRAIN_SECONDS = 10
-# Channel-layer requests of the process's calls under way at once: the layer's Redis pool refuses more
-# than 100 connections at a time (redis-py's default), and hundreds of calls starting or answering
-# together would otherwise fail their broadcasts and control-group joins instead of waiting a moment.
-LAYER_REQUESTS = 32
-_layer_slots: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _layer_slot() -> asyncio.Semaphore:
-    """The running event loop's semaphore (one per loop: an asyncio semaphore belongs to one)."""
-    loop = asyncio.get_running_loop()
-    slot = _layer_slots.get(loop)
-    if slot is None:
-        slot = _layer_slots[loop] = asyncio.Semaphore(LAYER_REQUESTS)
-    return slot
-
-
 class CallSession:
     def __init__(self, *, tenant, call: services.LiveCall, stream_sid: str, send, close, clock=time.monotonic):
         self.tenant, self.call = tenant, call
@@ -68,8 +50,10 @@ class CallSession:
         self.events: asyncio.Queue = asyncio.Queue()
         # Database writes and broadcasts of the turns, in the order they happened (see `_record`).
         self.records: asyncio.Queue = asyncio.Queue()
-        # The index the next stored turn should have (unknown until this stream has stored one).
-        self.next_turn: int | None = None
+        # The index the next stored turn should have: 0 for a new conversation's greeting, else unknown until this
+        # stream has stored one. A wrong guess costs nothing: the unique (call, index) refuses it, and the turns
+        # are numbered by counting (`services.record_exchange`).
+        self.next_turn: int | None = 0 if call.opening is not None else None
         # The agent is working out an answer (no audio yet): the caller's silence is not counted meanwhile.
         self.busy = False
         # The worker waits for an event (see `_utterance`).
@@ -97,7 +81,8 @@ class CallSession:
         self.player.start()
         self._worker = asyncio.ensure_future(self._work())
         self._recorder = asyncio.ensure_future(self._record())
-        self._controls = asyncio.ensure_future(self._listen())
+        self._controls = asyncio.ensure_future(
+            control_listener().join(self.call.schema, self.call.call_id, self.on_control))
         self.events.put_nowait(("start", started_at))
 
     async def stop(self) -> None:
@@ -106,6 +91,7 @@ class CallSession:
             if task is not None and task is not asyncio.current_task():
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
+        await control_listener().leave(self.call.schema, self.call.call_id, self.on_control)
         await self.player.stop()
 
     async def hung_up(self, reason: str) -> None:
@@ -209,23 +195,8 @@ class CallSession:
             self.detector.reset()
             self.quiet = 0
 
-    async def _listen(self) -> None:
-        """Staff controls through the call's control group: the API or live view may be in another process."""
-        layer = get_channel_layer()
-        channel = await layer.new_channel()
-        group = groups.control_group(self.call.schema, self.call.call_id)
-        async with _layer_slot():
-            await layer.group_add(group, channel)
-        try:
-            while True:
-                message = await layer.receive(channel)
-                self.on_control(message.get("action", ""))
-        finally:
-            async with _layer_slot():
-                await layer.group_discard(group, channel)
-
     async def _broadcast(self, *events: dict) -> None:
-        async with _layer_slot():
+        async with layer_slot():
             await groups.broadcast(self.call.schema, self.call.call_id, *events)
 
     def _flush_digits(self) -> None:

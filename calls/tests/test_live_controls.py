@@ -139,7 +139,8 @@ def test_mute_and_unmute_reach_the_media_session_through_the_control_group(
             assert control(api, alice, acme, live, action="unmute").json()["agent_muted"] is False
 
     assert messages_to(groups.control_group("t_acme", live.pk), 2, mute_and_unmute) == [
-        {"type": "call.control", "action": "mute"}, {"type": "call.control", "action": "unmute"}]
+        {"type": "call.control", "schema": "t_acme", "call_id": live.pk, "action": "mute"},
+        {"type": "call.control", "schema": "t_acme", "call_id": live.pk, "action": "unmute"}]
     assert updates() == []  # muting is ours: Twilio is not involved
     assert [action for action, *_ in audit(acme)] == ["call.mute", "call.unmute"]
 

@@ -2,8 +2,11 @@
 import asyncio
 
 import pytest
+from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
+from django_tenants.utils import schema_context
 
+from calls import services
 from calls.models import Call, CallTurn
 from calls.simulator import HangUp, Press, Say, WaitForAgent
 from calls.tests.media_helpers import caller_says, heard, live_call, run_call, stored_call
@@ -32,6 +35,21 @@ async def test_the_caller_hears_the_greeting_and_the_agent_answers_what_was_said
     ]
     assert turns[1].text == "book an appointment"
     assert (stored.status, stored.end_reason) == (Call.Status.COMPLETED, "caller_hangup")
+
+
+@database_sync_to_async
+def store_a_turn(call: dict, text: str) -> None:
+    with schema_context(Tenant.schema_name_for(call["tenant"])):
+        services.record_turn(Call.objects.get(pk=call["id"]), speaker=CallTurn.Speaker.AGENT, text=text)
+
+
+async def test_a_new_conversations_greeting_follows_turns_stored_before_the_stream():
+    call = await live_call()
+    await store_a_turn(call, "A note before the stream.")
+    await run_call(call, [WaitForAgent(), HangUp()])
+    _, turns = await stored_call("acme", call["id"])
+    assert [turn.index for turn in turns] == [0, 1]
+    assert turns[0].text == "A note before the stream." and turns[1].node_id == "reason"
 
 
 async def test_every_agent_turn_stores_its_timings():

@@ -1,0 +1,89 @@
+"""calls.media.layer.ControlListener: one listener per process hands each staff control to its own call's
+session, through the real Redis channel layer."""
+import asyncio
+
+from channels.layers import get_channel_layer
+
+from calls import groups
+from calls.media.layer import control_listener
+
+# A control crosses Redis and the listener's task before it reaches a session.
+DELIVERY_SECONDS = 5
+
+
+class Session:
+    """A media session as the listener sees it: a handler of control actions."""
+
+    def __init__(self):
+        self.actions: list[str] = []
+        self.arrived = asyncio.Event()
+
+    def on_control(self, action: str) -> None:
+        self.actions.append(action)
+        self.arrived.set()
+
+    async def next_action(self) -> str:
+        await asyncio.wait_for(self.arrived.wait(), DELIVERY_SECONDS)
+        self.arrived.clear()
+        return self.actions[-1]
+
+
+async def send(schema: str, call_id: int, action: str) -> None:
+    await get_channel_layer().group_send(groups.control_group(schema, call_id),
+                                         groups.control_message(schema, call_id, action=action))
+
+
+async def test_a_control_reaches_the_session_of_its_own_call_only():
+    listener, first, second = control_listener(), Session(), Session()
+    await listener.join("t_acme", 1, first.on_control)
+    await listener.join("t_acme", 2, second.on_control)
+    await send("t_acme", 2, "mute")
+    assert await second.next_action() == "mute"
+    await send("t_acme", 1, "unmute")
+    assert await first.next_action() == "unmute"
+    assert (first.actions, second.actions) == (["unmute"], ["mute"])
+    await listener.leave("t_acme", 1, first.on_control)
+    await listener.leave("t_acme", 2, second.on_control)
+
+
+async def test_the_same_call_id_in_another_tenant_is_another_call():
+    listener, acme, globex = control_listener(), Session(), Session()
+    await listener.join("t_acme", 7, acme.on_control)
+    await listener.join("t_globex", 7, globex.on_control)
+    await send("t_globex", 7, "mute")
+    assert await globex.next_action() == "mute"
+    await send("t_acme", 7, "unmute")
+    assert await acme.next_action() == "unmute"
+    assert acme.actions == ["unmute"]
+    await listener.leave("t_acme", 7, acme.on_control)
+    await listener.leave("t_globex", 7, globex.on_control)
+
+
+async def test_a_reconnected_streams_session_keeps_the_controls_when_the_old_one_leaves():
+    listener, old, new = control_listener(), Session(), Session()
+    await listener.join("t_acme", 3, old.on_control)
+    await listener.join("t_acme", 3, new.on_control)
+    await listener.leave("t_acme", 3, old.on_control)
+    await send("t_acme", 3, "mute")
+    assert await new.next_action() == "mute"
+    assert old.actions == []
+    await listener.leave("t_acme", 3, new.on_control)
+
+
+async def test_the_listener_stops_once_no_call_is_left_and_starts_again_for_the_next():
+    listener, first, later = control_listener(), Session(), Session()
+    await listener.join("t_acme", 4, first.on_control)
+    await listener.leave("t_acme", 4, first.on_control)
+    assert listener.channel is None and listener.handlers == {}
+    await listener.join("t_acme", 5, later.on_control)
+    await send("t_acme", 5, "mute")
+    assert await later.next_action() == "mute"
+    await listener.leave("t_acme", 5, later.on_control)
+
+
+async def test_leaving_twice_is_harmless():
+    listener, session = control_listener(), Session()
+    await listener.join("t_acme", 6, session.on_control)
+    await listener.leave("t_acme", 6, session.on_control)
+    await listener.leave("t_acme", 6, session.on_control)
+    assert listener.channel is None
