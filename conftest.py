@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Membership, User
 from accounts.tests.factories import PASSWORD, UserFactory, access_token
+from calls.groups import watched_key
 from config.redis import get_redis
 from tenants.models import Tenant
 
@@ -164,6 +165,10 @@ def committed_db(django_db_setup, django_db_blocker):
             if tables:
                 cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
         connection.set_schema_to_public()
+        # Ids start again, so what Redis keeps by call id goes with the calls.
+        for schema in schemas:
+            for key in get_redis().scan_iter(match=watched_key(schema, "*")):
+                get_redis().delete(key)
 
 
 @pytest.fixture

@@ -7,6 +7,9 @@
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import connection, transaction
+from redis import RedisError
+
+from config.redis import get_redis
 
 
 def live_group(schema: str, call_id: int) -> str:
@@ -15,6 +18,30 @@ def live_group(schema: str, call_id: int) -> str:
 
 def control_group(schema: str, call_id: int) -> str:
     return f"call-control.{schema}.{call_id}"
+
+
+# How long a call counts as watched once someone opened its live view: longer than any call lasts.
+WATCHED_SECONDS = 24 * 3600
+
+
+def watched_key(schema: str, call_id: int) -> str:
+    return f"call-watched.{schema}.{call_id}"
+
+
+def mark_watched(schema: str, call_id: int) -> None:
+    """Someone opens the call's live view: from now on its media session broadcasts. Call it after joining the
+    live group and before reading what the view starts from, so nothing stored in between is missed."""
+    get_redis().set(watched_key(schema, call_id), 1, ex=WATCHED_SECONDS)
+
+
+def is_watched(schema: str, call_id: int) -> bool:
+    """Whether anyone opened the call's live view. Asked after a write is committed: a watcher who came earlier
+    is sent it, one who came later read it. Most calls are never watched, and a broadcast costs two Redis
+    requests on the event loop that plays every call's audio; this is one, on the thread that wrote."""
+    try:
+        return bool(get_redis().exists(watched_key(schema, call_id)))
+    except RedisError:
+        return True  # unknown: broadcast, as to a watched call
 
 
 async def broadcast(schema: str, call_id: int, *events: dict) -> None:

@@ -17,7 +17,7 @@ from rest_framework.exceptions import ValidationError
 
 from accounts.roles import role_has
 from calls.api.serializers import CallControlSerializer
-from calls.groups import live_group
+from calls.groups import live_group, mark_watched
 from calls.media.speech import offload_in_tenant
 from calls.media.services import turn_event
 from calls.models import Call
@@ -29,6 +29,7 @@ from tenants.consumers import CLOSE_FORBIDDEN, CLOSE_NO_TENANT, TenantMemberCons
 
 @in_tenant
 def _snapshot(tenant, call_id):
+    mark_watched(tenant.schema_name, call_id)
     call = Call.objects.filter(pk=call_id).first()
     if call is None:
         return None

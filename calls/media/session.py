@@ -69,6 +69,8 @@ class CallSession:
         self.over_agent = False
         self.last_voiced_at = 0.0
         self.digits, self.digit_gap = "", 0
+        # Someone opened the call's live view (`groups.is_watched`): only then do its turns and state go out.
+        self.watched = False
         # Staff muted the agent: no agent audio goes out and the caller's turns are not taken.
         self.muted = call.muted
         self._worker: asyncio.Task | None = None
@@ -195,7 +197,20 @@ class CallSession:
             self.detector.reset()
             self.quiet = 0
 
+    def _then_watched(self, func):
+        """`func` for the records thread, which then asks whether anyone watches the call live, once `func`'s
+        writes are committed (see `groups.is_watched`). A watched call stays so."""
+        def run(*args, **kwargs):
+            result = func(*args, **kwargs)
+            if not self.watched:
+                self.watched = groups.is_watched(self.call.schema, self.call.call_id)
+            return result
+
+        return run
+
     async def _broadcast(self, *events: dict) -> None:
+        if not self.watched:
+            return
         async with layer_slot():
             await groups.broadcast(self.call.schema, self.call.call_id, *events)
 
@@ -329,9 +344,9 @@ class CallSession:
 
         async def store():
             turns = await record_in_tenant(
-                self.tenant, services.record_exchange, self.call.call_id, caller_text=caller_text,
-                agent_text=response.text, node_id=result.node_id, actions=result.actions, timings=timings,
-                state=result.state, index=self.next_turn,
+                self.tenant, self._then_watched(services.record_exchange), self.call.call_id,
+                caller_text=caller_text, agent_text=response.text, node_id=result.node_id, actions=result.actions,
+                timings=timings, state=result.state, index=self.next_turn,
             )
             self.next_turn = turns[-1]["index"] + 1
             response.turn_id = turns[-1]["id"]
@@ -367,8 +382,8 @@ class CallSession:
             # Queued after the response's own turn, so its id is known unless storing that turn failed.
             if response.turn_id is None:
                 return
-            turn = await record_in_tenant(self.tenant, services.record_interruption, response.turn_id, heard,
-                                          result.state)
+            turn = await record_in_tenant(self.tenant, self._then_watched(services.record_interruption),
+                                          response.turn_id, heard, result.state)
             await self._broadcast({"type": "turn_updated", "turn": turn})
 
         self.records.put_nowait(store)
@@ -380,9 +395,9 @@ class CallSession:
         self.finished = self.closing = True
         self.detector.reset()
         await self._recorded()
-        final = await record_publishing(self.tenant, services.end_call, self.call.call_id, end_reason=reason,
-                                        transfer_to=transfer_to, status=status, telephony=not self.caller_gone,
-                                        waits_on_network=not self.caller_gone)
+        final = await record_publishing(self.tenant, self._then_watched(services.end_call), self.call.call_id,
+                                        end_reason=reason, transfer_to=transfer_to, status=status,
+                                        telephony=not self.caller_gone, waits_on_network=not self.caller_gone)
         if final is not None:  # None: staff put the call on hold, which closed the stream
             await self._broadcast({"type": "state", **final})
         if not self.caller_gone:

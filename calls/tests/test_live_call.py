@@ -1,16 +1,20 @@
 """/ws/calls/{id}/live/: staff of the call's tenant follow its transcript and state as they happen."""
+import asyncio
 import json
 
 import pytest
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 
 from accounts.models import User
 from accounts.tests.factories import access_token
-from calls.simulator import HangUp, Say, WaitForAgent
-from calls.tests.media_helpers import caller_says, live_call, run_call
+from calls.groups import live_group
+from calls.simulator import Do, HangUp, Say, WaitForAgent
+from calls.tests.media_helpers import caller_says, live_call, run_call, stored_call
 from config.asgi import application
 from tenants.consumers import CLOSE_FORBIDDEN, CLOSE_NO_TENANT, CLOSE_UNAUTHENTICATED
+from tenants.models import Tenant
 
 pytestmark = pytest.mark.usefixtures("committed_db")
 
@@ -59,6 +63,40 @@ async def test_joining_late_gets_the_turns_so_far():
     assert connected and snapshot["call"]["status"] == "completed"
     assert [turn["node_id"] for turn in snapshot["turns"]] == ["reason"]
     await ws.disconnect()
+
+
+async def test_opening_the_view_mid_call_gets_the_turns_so_far_then_the_rest_as_they_happen():
+    call = await live_call()
+    opened = {}
+
+    async def open_view():
+        opened["ws"], _ = await watch(call["id"], "mike")
+
+    await run_call(call, [WaitForAgent(), Do(open_view), Say(caller_says("book an appointment")), WaitForAgent(),
+                          HangUp()])
+    ws = opened["ws"]
+    snapshot = json.loads(await ws.receive_from())
+    events = await messages_until_closed_call(ws)
+    assert [turn["node_id"] for turn in snapshot["turns"]] == ["reason"]
+    assert [event["turn"]["index"] for event in events if event["type"] == "turn"] == [1, 2]
+    assert events[-1] == {"type": "state", "status": "completed", "end_reason": "caller_hangup"}
+    await ws.disconnect()
+
+
+async def test_a_call_nobody_watches_sends_nothing_to_its_live_group():
+    call = await live_call()
+    layer = get_channel_layer()
+    channel = await layer.new_channel()
+    group = live_group(Tenant.schema_name_for("acme"), call["id"])
+    await layer.group_add(group, channel)
+    try:
+        await run_call(call, [WaitForAgent(), Say(caller_says("book an appointment")), WaitForAgent(), HangUp()])
+        while (await stored_call("acme", call["id"]))[0].status != "completed":
+            await asyncio.sleep(0.05)
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(layer.receive(channel), 0.5)
+    finally:
+        await layer.group_discard(group, channel)
 
 
 async def test_bobs_token_cannot_subscribe_to_alices_call():
