@@ -2,6 +2,7 @@
 session, through the real Redis channel layer."""
 import asyncio
 
+import pytest
 from channels.layers import get_channel_layer
 
 from calls import groups
@@ -33,30 +34,21 @@ async def send(schema: str, call_id: int, action: str) -> None:
                                          groups.control_message(schema, call_id, action=action))
 
 
-async def test_a_control_reaches_the_session_of_its_own_call_only():
+@pytest.mark.parametrize("first_call, second_call", [
+    (("t_acme", 1), ("t_acme", 2)),
+    (("t_acme", 7), ("t_globex", 7)),
+], ids=["another call of the tenant", "the same call id in another tenant"])
+async def test_a_control_reaches_the_session_of_its_own_call_only(first_call, second_call):
     listener, first, second = control_listener(), Session(), Session()
-    await listener.join("t_acme", 1, first.on_control)
-    await listener.join("t_acme", 2, second.on_control)
-    await send("t_acme", 2, "mute")
+    await listener.join(*first_call, first.on_control)
+    await listener.join(*second_call, second.on_control)
+    await send(*second_call, "mute")
     assert await second.next_action() == "mute"
-    await send("t_acme", 1, "unmute")
+    await send(*first_call, "unmute")
     assert await first.next_action() == "unmute"
     assert (first.actions, second.actions) == (["unmute"], ["mute"])
-    await listener.leave("t_acme", 1, first.on_control)
-    await listener.leave("t_acme", 2, second.on_control)
-
-
-async def test_the_same_call_id_in_another_tenant_is_another_call():
-    listener, acme, globex = control_listener(), Session(), Session()
-    await listener.join("t_acme", 7, acme.on_control)
-    await listener.join("t_globex", 7, globex.on_control)
-    await send("t_globex", 7, "mute")
-    assert await globex.next_action() == "mute"
-    await send("t_acme", 7, "unmute")
-    assert await acme.next_action() == "unmute"
-    assert acme.actions == ["unmute"]
-    await listener.leave("t_acme", 7, acme.on_control)
-    await listener.leave("t_globex", 7, globex.on_control)
+    await listener.leave(*first_call, first.on_control)
+    await listener.leave(*second_call, second.on_control)
 
 
 async def test_a_reconnected_streams_session_keeps_the_controls_when_the_old_one_leaves():
