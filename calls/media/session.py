@@ -38,6 +38,8 @@ BARGE_IN_MS = 240
 DTMF_GAP_MS = 1200
 # After a hang-up, the turn under way still gets recorded if it takes no longer than this.
 DRAIN_SECONDS = 10
+
+
 class CallSession:
     def __init__(self, *, tenant, call: services.LiveCall, stream_sid: str, send, close, clock=time.monotonic):
         self.tenant, self.call = tenant, call
