@@ -1,17 +1,21 @@
-"""calls.media.services.record_exchange: a live call's caller turn and agent answer, stored together."""
+"""calls.media.services.record_exchange: a live call's caller turn and agent answer, stored together.
+
+Committed, as on a live call's records thread: no transaction around it unless the caller has one."""
 import pytest
+from django.db import transaction
 from django_tenants.utils import tenant_context
 
 from calls import services
 from calls.media.services import record_exchange
 from calls.models import Call
+from tenants.models import Tenant
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.usefixtures("committed_db")
 
 
 @pytest.fixture
-def live(acme):
-    with tenant_context(acme):
+def live():
+    with tenant_context(Tenant.objects.get(slug="acme")):
         yield services.start_call(direction="inbound")
 
 
@@ -45,3 +49,12 @@ def test_an_index_another_writer_took_meanwhile_is_numbered_after_its_turn(live)
     assert [event["index"] for event in events] == [2, 3]
     assert stored(live)[1:] == [(1, "agent", "A staff note."), (2, "caller", "book"), (3, "agent", "Sure.")]
     assert all(event["id"] for event in events)
+
+
+def test_inside_a_callers_transaction_a_taken_index_leaves_that_transaction_usable(live):
+    services.record_turn(live, speaker="agent", text="Hello.")
+    with transaction.atomic():
+        events = exchange(live, index=0)
+        services.record_turn(live, speaker="agent", text="Still in the same transaction.")
+    assert [event["index"] for event in events] == [1, 2]
+    assert stored(live)[-1] == (3, "agent", "Still in the same transaction.")
