@@ -39,7 +39,11 @@ def build_providers(*wanted: tuple[str, str]) -> list:
     """Providers `(kind, name)` with one query for all their credentials: a live call builds its STT and TTS
     at every stream start."""
     accounts = [registry.account(kind, name) for kind, name in wanted]
-    stored = dict(ProviderCredential.objects.filter(provider__in=set(accounts)).values_list("provider", "credentials"))
+    # Providers that take no credentials (the offline ones, the platform's defaults) need no query at all.
+    taking = {account for (kind, name), account in zip(wanted, accounts)
+              if registry.required_credentials(kind, name) or registry.optional_credentials(kind, name)}
+    stored = dict(ProviderCredential.objects.filter(provider__in=taking).values_list("provider", "credentials")) \
+        if taking else {}
     return [registry.build(kind, name, stored.get(account, {}), {}) for (kind, name), account in zip(wanted, accounts)]
 
 
