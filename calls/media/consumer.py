@@ -26,6 +26,7 @@ from calls.media import protocol
 from calls.media.services import StreamRefused, open_stream, stream_tenant
 from calls.media.session import CallSession
 from calls.media.speech import set_up_in
+from config.websocket_tuning import receive_directly
 from tenants.consumers import CLOSE_FORBIDDEN, CLOSE_NO_TENANT
 from tenants.selectors import is_public
 
@@ -44,27 +45,36 @@ class MediaStreamConsumer:
         self.session: CallSession | None = None
         self.stream_tenant = None
         self.closed = False
+        # Waiting for its next message, with nothing queued before it (see `receive_now`).
+        self.waiting = False
 
     @classmethod
     def as_asgi(cls):
         async def app(scope, receive, send):
             consumer = cls(scope, send)
-            while True:
-                message = await receive()
-                kind = message["type"]
-                if kind == "websocket.receive":
-                    pending = consumer.receive(message.get("text") or message.get("bytes") or b"")
-                    if pending is not None:
-                        await pending
-                elif kind == "websocket.connect":
-                    if await consumer.signed_by_twilio():
-                        await send({"type": "websocket.accept"})
-                    else:
-                        await send({"type": "websocket.close", "code": CLOSE_FORBIDDEN})
+            # Under daphne, frames handled without awaiting skip its queue (`config.websocket_tuning`).
+            receive_directly(send, consumer.receive_now)
+            try:
+                while True:
+                    consumer.waiting = True
+                    message = await receive()
+                    consumer.waiting = False
+                    kind = message["type"]
+                    if kind == "websocket.receive":
+                        pending = consumer.receive(message.get("text") or message.get("bytes") or b"")
+                        if pending is not None:
+                            await pending
+                    elif kind == "websocket.connect":
+                        if await consumer.signed_by_twilio():
+                            await send({"type": "websocket.accept"})
+                        else:
+                            await send({"type": "websocket.close", "code": CLOSE_FORBIDDEN})
+                            return
+                    elif kind == "websocket.disconnect":
+                        await consumer.disconnected()
                         return
-                elif kind == "websocket.disconnect":
-                    await consumer.disconnected()
-                    return
+            finally:
+                receive_directly(send, None)
 
         return app
 
@@ -97,12 +107,32 @@ class MediaStreamConsumer:
             self.closed = True
             await self._send({"type": "websocket.close", "code": code})
 
-    def receive(self, data):
-        """Handles one message; returns what is left to await (`start`, `stop`), if anything.
-
-        Not a coroutine: media frames, 50 a second per call, are handled without creating one."""
+    def receive_now(self, data: bytes) -> bool:
+        """A text frame straight from daphne, handled here if this consumer is waiting for its next message and
+        the frame needs no awaiting (audio, marks, keypad digits); False leaves it to the queue."""
+        if not self.waiting:
+            return False
         try:
             message = protocol.loads(data)
+            if message["event"] not in ("media", "mark", "dtmf"):
+                return False
+        except (ValueError, KeyError, TypeError):
+            return False  # the queue's way says what is wrong with it
+        self.handle(message)
+        return True
+
+    def receive(self, data):
+        """Handles one message; returns what is left to await (`start`, `stop`), if anything."""
+        try:
+            message = protocol.loads(data)
+        except ValueError:
+            log.warning("media stream: ignored a malformed message")
+            return None
+        return self.handle(message)
+
+    def handle(self, message):
+        """Not a coroutine: media frames, 50 a second per call, are handled without creating one."""
+        try:
             event = message["event"]
             if event == "media":
                 if self.session is not None and message["media"].get("track", "inbound") == "inbound":

@@ -1,15 +1,19 @@
-"""The changes to daphne's WebSocket layer keep its behaviour: frames unmask to the same bytes, and a frame
-taken in one step reaches the application (or fails the connection) exactly as through autobahn's parser."""
+"""The changes to daphne's WebSocket layer keep its behaviour: frames unmask to the same bytes, a frame
+taken in one step reaches the application (or fails the connection) exactly as through autobahn's parser, and
+a frame the application takes directly skips daphne's queue only when nothing waits in it."""
+import asyncio
 import os
 import struct
+from functools import partial
 
 import autobahn.websocket.protocol
 import pytest
 from autobahn.twisted.websocket import WebSocketServerFactory, WebSocketServerProtocol
+from daphne.ws_protocol import WebSocketProtocol
 from twisted.internet.testing import StringTransport
 
 import config.asgi  # noqa: F401  (installs the tuning, as every server process does)
-from config.websocket_tuning import SMALL_FRAME_BYTES, SmallFrameMasker
+from config.websocket_tuning import SMALL_FRAME_BYTES, SmallFrameMasker, receive_directly
 
 native = autobahn.websocket.protocol.create_xor_masker.native
 
@@ -224,3 +228,76 @@ def test_an_exception_from_a_socket_read_reaches_the_event_loop_to_be_logged():
 
     with pytest.raises(ValueError):
         reactor.callWithLogger("selectable", read, "selectable", True)
+
+
+class DirectReceiver:
+    """An application taking frames straight from daphne: media it handles, anything else it leaves."""
+
+    def __init__(self):
+        self.taken = []
+
+    def __call__(self, payload: bytes) -> bool:
+        if b'"media"' not in payload:
+            return False
+        self.taken.append(payload)
+        return True
+
+
+def daphne_connection(receiver):
+    """daphne's protocol for one WebSocket, as far as a received message concerns it."""
+    connection = WebSocketProtocol.__new__(WebSocketProtocol)
+    connection.muted, connection.client_addr, connection.last_ping = False, ["127.0.0.1", 1], 0.0
+    connection.application_queue = asyncio.Queue()
+    receive_directly(partial(object, connection), receiver)
+    return connection
+
+
+def queued(connection) -> list:
+    return [connection.application_queue.get_nowait() for _ in range(connection.application_queue.qsize())]
+
+
+MEDIA = b'{"event":"media","media":{"payload":""}}'
+START = b'{"event":"start","start":{}}'
+
+
+def test_a_frame_the_application_takes_directly_skips_daphnes_queue():
+    receiver = DirectReceiver()
+    connection = daphne_connection(receiver)
+    connection.onMessage(MEDIA, False)
+    assert receiver.taken == [MEDIA] and queued(connection) == []
+    assert connection.last_ping > 0
+
+
+def test_a_frame_the_application_leaves_goes_through_daphnes_queue():
+    connection = daphne_connection(DirectReceiver())
+    connection.onMessage(START, False)
+    assert queued(connection) == [{"type": "websocket.receive", "text": START.decode()}]
+
+
+def test_frames_behind_a_queued_message_wait_behind_it_in_the_queue():
+    receiver = DirectReceiver()
+    connection = daphne_connection(receiver)
+    connection.onMessage(START, False)
+    connection.onMessage(MEDIA, False)
+    assert receiver.taken == []
+    assert [message["text"] for message in queued(connection)] == [START.decode(), MEDIA.decode()]
+
+
+def test_binary_frames_always_go_through_daphnes_queue():
+    receiver = DirectReceiver()
+    connection = daphne_connection(receiver)
+    connection.onMessage(MEDIA, True)
+    assert receiver.taken == [] and queued(connection) == [{"type": "websocket.receive", "bytes": MEDIA}]
+
+
+def test_without_a_direct_receiver_every_frame_goes_through_daphnes_queue():
+    connection = daphne_connection(None)
+    connection.onMessage(MEDIA, False)
+    assert len(queued(connection)) == 1
+
+
+def test_a_send_that_is_not_daphnes_is_left_alone():
+    async def send(message):
+        return None
+
+    receive_directly(send, DirectReceiver())  # Channels' test communicator: nothing to hook, no error
