@@ -26,7 +26,8 @@ message and nothing is queued before this one: the same order, without the queue
 
 All of these replace names autobahn, Twisted and daphne look up at call time; `install()` runs once, from
 `config.asgi`.
-Revisit them when autobahn or Twisted is upgraded (their versions are pinned in requirements/constraints.txt).
+Revisit them when autobahn, Twisted or daphne is upgraded (their versions are pinned in
+requirements/constraints.txt).
 """
 import functools
 import time

@@ -101,4 +101,7 @@ class ControlListener:
                 continue
             group = groups.control_group(message.get("schema", ""), message.get("call_id", ""))
             for handler in list(self.handlers.get(group, ())):
-                handler(message.get("action", ""))
+                try:
+                    handler(message.get("action", ""))
+                except Exception:  # one session's failure must not stop the controls of every other call
+                    log.exception("staff controls: %s failed", group)

@@ -79,3 +79,18 @@ async def test_leaving_twice_is_harmless():
     await listener.leave("t_acme", 6, session.on_control)
     await listener.leave("t_acme", 6, session.on_control)
     assert listener.channel is None
+
+
+async def test_a_session_whose_handler_fails_does_not_stop_the_controls_of_the_others():
+    listener, healthy = control_listener(), Session()
+
+    def failing(action):
+        raise RuntimeError("broken session")
+
+    await listener.join("t_acme", 8, failing)
+    await listener.join("t_acme", 9, healthy.on_control)
+    await send("t_acme", 8, "mute")
+    await send("t_acme", 9, "mute")
+    assert await healthy.next_action() == "mute"
+    await listener.leave("t_acme", 8, failing)
+    await listener.leave("t_acme", 9, healthy.on_control)
