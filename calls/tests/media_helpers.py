@@ -1,5 +1,6 @@
 """Shared set-up of the live-audio tests: a live inbound call of the demo receptionist, a caller's voice,
 and what the offline STT hears in the agent's audio."""
+import asyncio
 import uuid
 
 from channels.db import database_sync_to_async
@@ -76,6 +77,17 @@ def stored_call(slug: str, call_id: int) -> tuple[Call, list]:
     with schema_context(Tenant.schema_name_for(slug)):
         call = Call.objects.get(pk=call_id)
         return call, list(call.turns.order_by("index"))
+
+
+async def finished_call(slug: str, call_id: int, seconds: float = 10) -> tuple[Call, list]:
+    """`stored_call` once the call's record is finished: it is, after the stream closes, on the server's side."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while True:
+        call, turns = await stored_call(slug, call_id)
+        if call.is_finished:
+            return call, turns
+        assert asyncio.get_running_loop().time() < deadline, f"call {call_id} is still {call.status}"
+        await asyncio.sleep(0.05)
 
 
 async def run_call(call: dict, script, *, tenant=None, call_sid=None, auth_token=AUTH_TOKEN, **options):

@@ -11,7 +11,7 @@ from accounts.models import User
 from accounts.tests.factories import access_token
 from calls.groups import live_group
 from calls.simulator import Do, HangUp, Say, WaitForAgent
-from calls.tests.media_helpers import caller_says, live_call, run_call, stored_call
+from calls.tests.media_helpers import caller_says, finished_call, live_call, run_call
 from config.asgi import application
 from tenants.consumers import CLOSE_FORBIDDEN, CLOSE_NO_TENANT, CLOSE_UNAUTHENTICATED
 from tenants.models import Tenant
@@ -91,8 +91,7 @@ async def test_a_call_nobody_watches_sends_nothing_to_its_live_group():
     await layer.group_add(group, channel)
     try:
         await run_call(call, [WaitForAgent(), Say(caller_says("book an appointment")), WaitForAgent(), HangUp()])
-        while (await stored_call("acme", call["id"]))[0].status != "completed":
-            await asyncio.sleep(0.05)
+        await finished_call("acme", call["id"])
         with pytest.raises(asyncio.TimeoutError):
             await asyncio.wait_for(layer.receive(channel), 0.5)
     finally:
