@@ -24,6 +24,12 @@ application that handles a frame without awaiting anything (the media stream's a
 digits) can take text frames straight from daphne instead (`receive_directly`), while it waits for its next
 message and nothing is queued before this one: the same order, without the queue.
 
+What goes out waits too: Twisted buffers every write until the reactor's next pass finds the socket writable,
+so each message sent costs registering the socket for writing and unregistering it (two `epoll_ctl` calls and a
+callback), and reaches the caller one pass of the event loop later; under load, a pass of every call's frames.
+`write_through` sends a write at once when nothing is buffered before it (as asyncio's own transports do) and
+buffers only what the socket does not take. TCP_NODELAY is on (autobahn sets it), so small writes are not held.
+
 All of these replace names autobahn, Twisted and daphne look up at call time; `install()` runs once, from
 `config.asgi`.
 Revisit them when autobahn, Twisted or daphne is upgraded (their versions are pinned in
@@ -35,6 +41,7 @@ import time
 import autobahn.twisted.websocket
 import autobahn.websocket.protocol
 import twisted.internet.asyncioreactor
+import twisted.internet.tcp
 from daphne.ws_protocol import WebSocketProtocol
 
 # Frames up to this size are unmasked here; larger ones by autobahn's own native masker.
@@ -198,8 +205,29 @@ def deliver_directly() -> None:
         WebSocketProtocol.onMessage = _on_message_for(WebSocketProtocol.onMessage)
 
 
+def _write_through_for(buffered):
+    def write(self, data):
+        if (type(data) is bytes and data and not self.TLS and self.connected and not self.disconnecting
+                and not self._writeDisconnected and not self._tempDataBuffer and self.offset == len(self.dataBuffer)):
+            sent = self.writeSomeData(data)
+            # Not an int: the connection is lost, which the reactor finds out when it writes what is buffered.
+            if type(sent) is int:
+                data = data[sent:]
+        buffered(self, data)  # what is left, if anything, into Twisted's buffer
+
+    write.buffered = buffered
+    return write
+
+
+def write_through() -> None:
+    server = twisted.internet.tcp.Server
+    if not hasattr(server.write, "buffered"):
+        server.write = _write_through_for(server.write)
+
+
 def install() -> None:
     read_without_log_context()
+    write_through()
     quiet_debug_arguments()
     unmask_small_frames_here()
     take_whole_small_frames()

@@ -1,15 +1,19 @@
 """The changes to daphne's WebSocket layer keep its behaviour: frames unmask to the same bytes, a frame
 taken in one step reaches the application (or fails the connection) exactly as through autobahn's parser, and
-a frame the application takes directly skips daphne's queue only when nothing waits in it."""
+a frame the application takes directly skips daphne's queue only when nothing waits in it, and a write goes
+out at once only when nothing waits to go before it."""
 import asyncio
 import os
+import socket
 import struct
 from functools import partial
 
 import autobahn.websocket.protocol
 import pytest
+import twisted.internet.tcp
 from autobahn.twisted.websocket import WebSocketServerFactory, WebSocketServerProtocol
 from daphne.ws_protocol import WebSocketProtocol
+from twisted.internet.protocol import Protocol
 from twisted.internet.testing import StringTransport
 
 import config.asgi  # noqa: F401  (installs the tuning, as every server process does)
@@ -301,3 +305,73 @@ def test_a_send_that_is_not_daphnes_is_left_alone():
         return None
 
     receive_directly(send, DirectReceiver())  # Channels' test communicator: nothing to hook, no error
+
+
+class Reactor:
+    """What a TCP connection asks of the reactor: here, only whether it wants to be told when it may write."""
+
+    def __init__(self):
+        self.writers = set()
+
+    def addReader(self, reader):
+        pass
+
+    def addWriter(self, writer):
+        self.writers.add(writer)
+
+    def removeWriter(self, writer):
+        self.writers.discard(writer)
+
+
+@pytest.fixture
+def tcp_connection():
+    """A server-side Twisted TCP connection over a real socket pair, and the socket of its peer."""
+    ours, peer = socket.socketpair()
+    reactor = Reactor()
+    connection = twisted.internet.tcp.Server(ours, Protocol(), ("127.0.0.1", 1), None, 1, reactor)
+    peer.setblocking(False)
+    yield connection, peer, reactor
+    ours.close()
+    peer.close()
+
+
+def test_a_write_with_nothing_buffered_goes_out_at_once(tcp_connection):
+    connection, peer, reactor = tcp_connection
+    connection.write(b"first frame")
+    assert peer.recv(100) == b"first frame"
+    assert reactor.writers == set() and connection._tempDataBuffer == []
+
+
+def test_a_write_behind_buffered_data_waits_behind_it(tcp_connection):
+    connection, peer, reactor = tcp_connection
+    connection._tempDataBuffer.append(b"earlier")
+    connection._tempDataLen = len(b"earlier")
+    connection.write(b"later")
+    with pytest.raises(BlockingIOError):
+        peer.recv(100)
+    assert connection._tempDataBuffer == [b"earlier", b"later"] and reactor.writers == {connection}
+
+
+def test_what_the_socket_does_not_take_is_buffered_for_the_reactor(tcp_connection):
+    connection, peer, reactor = tcp_connection
+    data = os.urandom(8 * 1024 * 1024)
+    connection.write(data)
+    buffered = b"".join(connection._tempDataBuffer)
+    assert 0 < len(buffered) < len(data) and data.endswith(buffered)
+    assert reactor.writers == {connection}
+
+
+def test_a_write_to_a_lost_connection_is_left_for_the_reactor_to_find_out(tcp_connection):
+    connection, peer, reactor = tcp_connection
+    peer.close()
+    connection.write(b"nobody listens")
+    assert connection._tempDataBuffer == [b"nobody listens"] and reactor.writers == {connection}
+
+
+def test_after_the_connection_is_closed_nothing_is_written(tcp_connection):
+    connection, peer, reactor = tcp_connection
+    connection.connected = False
+    connection.write(b"too late")
+    with pytest.raises(BlockingIOError):
+        peer.recv(100)
+    assert connection._tempDataBuffer == []
