@@ -34,6 +34,15 @@ def speak(player: Player, audio: bytes, utterances: int = 1) -> None:
     player.complete(response)
 
 
+def sender(websocket):
+    """The player's way out: a text frame written at once, as websockets' own `send` does without its coroutine."""
+    def send(text: str) -> None:
+        websocket.protocol.send_text(text.encode())
+        websocket.send_data()
+
+    return send
+
+
 async def stream(websocket, answer: bytes) -> None:
     player = detector = None
     try:
@@ -50,7 +59,7 @@ async def stream(websocket, answer: bytes) -> None:
             elif event == "mark":
                 player.on_mark(message["mark"]["name"])
             elif event == "start":
-                player, detector = Player(websocket.send, message["start"]["streamSid"]), TurnDetector()
+                player, detector = Player(sender(websocket), message["start"]["streamSid"]), TurnDetector()
                 player.start()
                 speak(player, answer, GREETING_UTTERANCES)
             elif event == "stop":

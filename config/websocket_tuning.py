@@ -22,7 +22,8 @@ Last, daphne hands every message to the application through an asyncio queue: `p
 and resumed, a new future for the next `receive()`; about 13% of the server's CPU at 200 live calls. An
 application that handles a frame without awaiting anything (the media stream's audio, marks and keypad
 digits) can take text frames straight from daphne instead (`receive_directly`), while it waits for its next
-message and nothing is queued before this one: the same order, without the queue.
+message and nothing is queued before this one: the same order, without the queue. The way out has the same
+detour, a coroutine per message sent (`handle_reply`), which `send_directly` skips.
 
 What goes out waits too: Twisted buffers every write until the reactor's next pass finds the socket writable,
 so each message sent costs registering the socket for writing and unregistering it (two `epoll_ctl` calls and a
@@ -184,6 +185,25 @@ def receive_directly(send, receiver) -> None:
     this does nothing and every message comes through `receive()`."""
     if isinstance(send, functools.partial) and send.args and isinstance(send.args[0], WebSocketProtocol):
         send.args[0].direct_receiver = receiver
+
+
+def send_directly(send):
+    """A plain function `(text) -> None` that sends a text frame at once through the daphne connection behind `send`
+    (as daphne's own `handle_reply` does, without a coroutine per message), or None elsewhere than under daphne.
+    Nothing goes out once the connection is gone."""
+    if not (isinstance(send, functools.partial) and send.args and isinstance(send.args[0], WebSocketProtocol)):
+        return None
+    server, connection = getattr(send.func, "__self__", None), send.args[0]
+    connections = getattr(server, "connections", None)
+    if connections is None:
+        return None
+
+    def send_text(text: str) -> None:
+        state = connections.get(connection)
+        if state is not None and not state.get("disconnected"):
+            connection.sendMessage(text.encode(), False)
+
+    return send_text
 
 
 def _on_message_for(queued):

@@ -16,8 +16,10 @@ The `start` message names the tenant and call in its custom parameters (`tenant`
 voice webhook's TwiML); the stream is refused (closed 4403/4404) unless that tenant has that call live
 and Twilio's `callSid` is the call's own, so nobody can attach audio to another tenant's call.
 """
+import asyncio
 import logging
 import time
+from collections import deque
 
 from django.conf import settings
 from twilio.request_validator import RequestValidator
@@ -26,7 +28,7 @@ from calls.media import protocol
 from calls.media.services import StreamRefused, open_stream, stream_tenant
 from calls.media.session import CallSession
 from calls.media.speech import set_up_in
-from config.websocket_tuning import receive_directly
+from config.websocket_tuning import receive_directly, send_directly
 from tenants.consumers import CLOSE_FORBIDDEN, CLOSE_NO_TENANT
 from tenants.selectors import is_public
 
@@ -39,9 +41,42 @@ def _header(scope, name: bytes) -> str:
     return next((value.decode("latin1") for key, value in scope.get("headers", []) if key.lower() == name), "")
 
 
+class Outbox:
+    """Text frames out, in order, through an ASGI `send` that must be awaited: the way out elsewhere than under
+    daphne (Channels' test communicator, other servers), so that sending never has to be awaited by the caller."""
+
+    def __init__(self, send):
+        self._send = send
+        self._pending: deque[str] = deque()
+        self._draining: asyncio.Task | None = None
+
+    def __call__(self, text: str) -> None:
+        self._pending.append(text)
+        if self._draining is None:
+            self._draining = asyncio.ensure_future(self._drain())
+
+    async def _drain(self) -> None:
+        try:
+            while self._pending:
+                await self._send({"type": "websocket.send", "text": self._pending.popleft()})
+        except Exception:
+            log.warning("media stream: sending failed, %d messages dropped", len(self._pending), exc_info=True)
+            self._pending.clear()
+        finally:
+            self._draining = None
+
+    async def flushed(self) -> None:
+        """Once everything sent so far is out."""
+        while self._draining is not None:
+            await asyncio.shield(self._draining)
+
+
 class MediaStreamConsumer:
     def __init__(self, scope, send):
         self.scope, self._send = scope, send
+        # Under daphne, each message goes out at once; elsewhere, through the outbox.
+        self._outbox = None if (direct := send_directly(send)) is not None else Outbox(send)
+        self._send_text = direct or self._outbox
         self.session: CallSession | None = None
         self.stream_tenant = None
         self.closed = False
@@ -98,13 +133,16 @@ class MediaStreamConsumer:
             return False
         return True
 
-    async def send(self, text: str) -> None:
+    def send(self, text: str) -> None:
+        """Sends one message to Twilio without waiting (the player's way out)."""
         if not self.closed:
-            await self._send({"type": "websocket.send", "text": text})
+            self._send_text(text)
 
     async def close(self, code: int = 1000) -> None:
         if not self.closed:
             self.closed = True
+            if self._outbox is not None:
+                await self._outbox.flushed()
             await self._send({"type": "websocket.close", "code": code})
 
     def receive_now(self, data: bytes) -> bool:

@@ -79,6 +79,9 @@ class Response:
 
 
 class Player:
+    """`send(text)` sends one message to Twilio without waiting (see `consumer.MediaStreamConsumer.send`): nothing
+    here awaits, so an answer's first frame goes out in the same step that has its audio."""
+
     def __init__(self, send, stream_sid: str, *, clock=time.monotonic):
         self._send = send
         self.stream_sid = stream_sid
@@ -92,8 +95,6 @@ class Player:
         self._acked_total = 0
         self._origin = (0.0, 0)
         self._wake = asyncio.Event()
-        # Held while sending: the pump and `send_now` never interleave their frames.
-        self._sending = asyncio.Lock()
         self._task: asyncio.Task | None = None
         self.aborted = False
 
@@ -119,11 +120,10 @@ class Player:
         response.segments.append(Segment(text, audio))
         self._wake.set()
 
-    async def send_now(self) -> None:
+    def send_now(self) -> None:
         """Sends what is due at once rather than on the pump's next turn of the event loop: an answer's first
         frame is what the caller is waiting for."""
-        async with self._sending:
-            await self._send_ready()
+        self._send_ready()
         self._wake.set()
 
     def complete(self, response: Response) -> None:
@@ -171,12 +171,12 @@ class Player:
             self._finish_played(response)
         self._wake.set()
 
-    async def clear(self) -> list[Response]:
+    def clear(self) -> list[Response]:
         """Barge-in: empty Twilio's buffer and ours; the interrupted responses, with what was heard of them."""
         interrupted = [response for response in self._queue if not response.played.is_set()]
         if not interrupted:
             return []
-        await self._send(protocol.clear(self.stream_sid))
+        self._send(protocol.clear(self.stream_sid))
         self._generation += 1
         self._marks.clear()
         for response in interrupted:
@@ -218,8 +218,7 @@ class Player:
     async def _pump(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            async with self._sending:
-                waited = await self._send_ready()
+            waited = self._send_ready()
             # A timer that sets the event rather than `wait_for`, which makes a task of every wait (a few a
             # second per live call).
             timer = loop.call_later(waited, self._wake.set) if waited is not None else None
@@ -228,7 +227,7 @@ class Player:
                 timer.cancel()
             self._wake.clear()
 
-    async def _send_ready(self) -> float | None:
+    def _send_ready(self) -> float | None:
         """Sends what the lead allows; returns how long to wait before more may go (None: until woken)."""
         burst = BURST_MS * BYTES_PER_MS
         while True:
@@ -242,18 +241,18 @@ class Player:
                 return None
             response, segment = found
             if segment is None:
-                await self._send_mark(response, response.segments[-1] if response.segments else None, end=True)
+                self._send_mark(response, response.segments[-1] if response.segments else None, end=True)
                 continue
             if budget < MULAW_FRAME_BYTES:
                 return max(0.02, (MULAW_FRAME_BYTES - budget) / BYTES_PER_MS / 1000)
             chunk = segment.audio[segment.sent:segment.sent + min(burst, budget)]
-            await self._send(protocol.media(self.stream_sid, chunk))
+            self._send(protocol.media(self.stream_sid, chunk))
             if response.first_frame_at is None:
                 response.first_frame_at = self._clock()
                 response.started.set()
             segment.sent += len(chunk)
             self._sent_total += len(chunk)
-            await self._send_mark(response, segment)
+            self._send_mark(response, segment)
 
     def _next_unsent(self):
         """(response, segment with audio to send), (response, None) when its end mark is due, or None."""
@@ -269,7 +268,7 @@ class Player:
                 return response, None
         return None
 
-    async def _send_mark(self, response: Response, segment: Segment | None, *, end: bool = False) -> None:
+    def _send_mark(self, response: Response, segment: Segment | None, *, end: bool = False) -> None:
         if end:
             response.end_sent = True
             if segment is None:
@@ -279,4 +278,4 @@ class Player:
         self._sequence += 1
         self._marks[self._sequence] = (response, segment, segment.sent)
         suffix = ".end" if end else ""
-        await self._send(protocol.mark(self.stream_sid, f"{self._generation}.{self._sequence}{suffix}"))
+        self._send(protocol.mark(self.stream_sid, f"{self._generation}.{self._sequence}{suffix}"))

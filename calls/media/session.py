@@ -15,6 +15,7 @@ and `total_ms`, from the caller's last voiced frame (or the `start` message, for
 first frame of the answer sent to Twilio.
 """
 import asyncio
+import functools
 import logging
 import time
 
@@ -26,7 +27,9 @@ from calls.media import services
 from calls.media.layer import control_listener, layer_slot
 from calls.models import Call
 from calls.media.playback import Player, Response
-from calls.media.speech import Speech, offload, offload_in_tenant, record_in_tenant, record_publishing, start_in_tenant
+from calls.media.speech import (
+    Speech, offload, offload_in_tenant, record_in_tenant, record_publishing, start_in_tenant, start_in_tenant_then,
+)
 from calls.services import actions as call_actions
 from calls.media.vad import TurnDetector
 
@@ -156,10 +159,32 @@ class CallSession:
         while the caller waits, so then the pool starts hearing it at once (the state is the worker's own);
         otherwise it is heard once the worker gets to it, with the state as it is then."""
         if self.idle and self.events.empty():
-            hearing = start_in_tenant(self.tenant, self._hear, mulaw, self.expect, self.state)
-            self.events.put_nowait(("utterance", hearing, self.last_voiced_at))
+            self.events.put_nowait(("utterance", self._start_hearing(mulaw), self.last_voiced_at))
         else:
             self.events.put_nowait(("utterance", mulaw, self.last_voiced_at))
+
+    def _start_hearing(self, mulaw: bytes) -> asyncio.Future:
+        """(what was heard, the engine's answer, the answer's response if already playing), once the pool has them.
+        The worker handles this utterance next, so its state is the one to hear it with."""
+        hearing = asyncio.get_running_loop().create_future()
+        start_in_tenant_then(self.tenant, functools.partial(self._heard, hearing), self._hear, mulaw, self.expect,
+                             self.state)
+        return hearing
+
+    def _heard(self, hearing: asyncio.Future, done) -> None:
+        """On the event loop as soon as the pool has heard the caller: an answer whose audio is all at hand starts
+        playing here and now, a pass of the event loop before the worker could start it."""
+        if hearing.cancelled():
+            return
+        try:
+            heard, result = done.result()
+        except Exception as exc:
+            hearing.set_exception(exc)
+            return
+        playing = None
+        if result is not None and not (self.closing or self.muted):
+            playing = self._speak_at_once(result.utterances)
+        hearing.set_result((heard, result, playing))
 
     def _voiced_ms(self) -> int:
         return (self.detector.last_voiced_frame - self.speech_start + self.detector.settings.start_frames) * FRAME_MS
@@ -221,7 +246,7 @@ class CallSession:
         self.digits, self.digit_gap = "", 0
 
     async def _interrupt(self, reset: bool = False, then: tuple | None = None) -> None:
-        interrupted = await self.player.clear()
+        interrupted = self.player.clear()
         for response in interrupted:
             self.events.put_nowait(("interruption", response))
         if then is not None:
@@ -267,6 +292,8 @@ class CallSession:
         if kind == "end":
             await self._end(args[0])
             return True
+        if kind == "utterance":
+            return await self._answer(*args)
         if self.caller_gone and kind != "interruption":
             return False
         if self.muted and kind in ("utterance", "dtmf", "silence"):
@@ -276,14 +303,6 @@ class CallSession:
                 # A reconnected stream resumes the conversation where it was, without greeting again.
                 return False
             return await self._respond(call.opening, None, {}, args[0])
-        if kind == "utterance":
-            hearing, stopped_at = args
-            if isinstance(hearing, bytes):
-                hearing = start_in_tenant(self.tenant, self._hear, hearing, self.expect, self.state)
-            heard, result = await hearing
-            if result is None:
-                return False
-            return await self._respond(result, heard.text, {"stt_ms": round(heard.ms, 3)}, stopped_at)
         if kind == "dtmf":
             digits, pressed_at = args
             return await self._engine(Event.dtmf(digits), f"(keypad {digits})", {}, pressed_at)
@@ -293,12 +312,24 @@ class CallSession:
             await self._interrupted(args[0])
             return False
         # "max_duration": the call has lasted as long as the agent allows; say goodbye over whatever was playing.
-        for response in await self.player.clear():
+        for response in self.player.clear():
             await self._interrupted(response)
         goodbye = await self._speak([call.agent.goodbye_message])
         await goodbye.played.wait()
         await self._end("max_duration")
         return True
+
+    async def _answer(self, hearing, stopped_at: float) -> bool:
+        """The caller's turn: heard on the pool (started already if the worker was idle), then answered. An answer
+        already playing is recorded whatever happened meanwhile: the caller hears it."""
+        if isinstance(hearing, bytes):
+            if self.caller_gone or self.muted:
+                return False
+            hearing = self._start_hearing(hearing)
+        heard, result, playing = await hearing
+        if result is None or (playing is None and (self.caller_gone or self.muted)):
+            return False
+        return await self._respond(result, heard.text, {"stt_ms": round(heard.ms, 3)}, stopped_at, playing=playing)
 
     def _hear(self, mulaw: bytes, expect: Expectation, state: dict):
         """On the pool: the caller's words and the engine's answer to them (None if nothing was understood).
@@ -318,6 +349,18 @@ class CallSession:
                                          self.state, event)
         return await self._respond(result, caller_text, timings, since)
 
+    def _speak_at_once(self, utterances) -> Response | None:
+        """The response, already sending, if all its audio is cached; None leaves it to `_speak`."""
+        audio = [self.speech.cached(text) for text in utterances]
+        if None in audio:
+            return None
+        response = self.player.new_response()
+        for text, clip in zip(utterances, audio):
+            self.player.add(response, text, clip)
+        self.player.send_now()
+        self.player.complete(response)
+        return response
+
     async def _speak(self, utterances) -> Response:
         response = self.player.new_response()
         synthesis_ms = 0.0
@@ -330,14 +373,14 @@ class CallSession:
                 audio, spent = await offload(self.speech.synthesize, text)
                 synthesis_ms += spent
             self.player.add(response, text, audio)
-            await self.player.send_now()
+            self.player.send_now()
         self.player.complete(response)
         response.synthesis_ms = synthesis_ms
         return response
 
-    async def _respond(self, result, caller_text, timings: dict, since: float) -> bool:
+    async def _respond(self, result, caller_text, timings: dict, since: float, playing: Response | None = None) -> bool:
         self.state, self.expect = result.state, result.expect
-        response = await self._speak(result.utterances)
+        response = playing if playing is not None else await self._speak(result.utterances)
         await response.started.wait()
         self.busy = False
         timings = {**timings, **result.timings, "tts_ms": round(response.synthesis_ms, 3)}

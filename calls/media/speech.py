@@ -66,6 +66,19 @@ def start_in_tenant(tenant, func, *args, **kwargs) -> asyncio.Future:
     return _run_in(POOL, tenant, func, *args, **kwargs)
 
 
+def start_in_tenant_then(tenant, then, func, *args) -> None:
+    """`func` on the pool, inside the tenant's schema; `then(done)` on the event loop as soon as it has finished
+    (`done`: its concurrent future). An asyncio future would wake whoever awaits it one pass of the event loop
+    later, and under load a pass is every live call's frames."""
+    loop = asyncio.get_running_loop()
+
+    def finished(done):
+        if not loop.is_closed():
+            loop.call_soon_threadsafe(then, done)
+
+    POOL.submit(_in_schema, tenant, func, *args).add_done_callback(finished)
+
+
 async def offload_in_tenant(tenant, func, *args, **kwargs):
     """`func` on the pool, inside the tenant's schema."""
     return await _run_in(POOL, tenant, func, *args, **kwargs)

@@ -15,7 +15,7 @@ class Line:
     def __init__(self):
         self.messages = []
 
-    async def send(self, text: str) -> None:
+    def send(self, text: str) -> None:
         self.messages.append(orjson.loads(text))
 
     def audio_ms(self) -> list[int]:
@@ -33,7 +33,7 @@ async def test_each_burst_is_one_media_message_followed_by_a_mark():
     line = Line()
     player = Player(line.send, "MZ1", clock=lambda: 0.0)
     answer(player, 1000)
-    await player.send_now()
+    player.send_now()
     events = [message["event"] for message in line.messages]
     assert events[:2] == ["media", "mark"]
     assert line.audio_ms()[0] == BURST_MS
@@ -43,7 +43,7 @@ async def test_no_more_than_the_lead_is_sent_before_twilio_plays_any_of_it():
     line = Line()
     player = Player(line.send, "MZ1", clock=lambda: 0.0)
     answer(player, 3000)
-    await player.send_now()
+    player.send_now()
     assert sum(line.audio_ms()) == LEAD_MS
     assert line.messages[-1]["event"] == "mark"
 
@@ -52,7 +52,7 @@ async def test_a_short_answer_goes_out_whole_in_one_message_without_padding():
     line = Line()
     player = Player(line.send, "MZ1", clock=lambda: 0.0)
     answer(player, 130)
-    await player.send_now()
+    player.send_now()
     assert line.audio_ms() == [130]
     assert [message["event"] for message in line.messages] == ["media", "mark", "mark"]
     assert line.messages[-1]["mark"]["name"].endswith(".end")

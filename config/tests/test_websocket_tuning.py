@@ -17,7 +17,7 @@ from twisted.internet.protocol import Protocol
 from twisted.internet.testing import StringTransport
 
 import config.asgi  # noqa: F401  (installs the tuning, as every server process does)
-from config.websocket_tuning import SMALL_FRAME_BYTES, SmallFrameMasker, receive_directly
+from config.websocket_tuning import SMALL_FRAME_BYTES, SmallFrameMasker, receive_directly, send_directly
 
 native = autobahn.websocket.protocol.create_xor_masker.native
 
@@ -375,3 +375,46 @@ def test_after_the_connection_is_closed_nothing_is_written(tcp_connection):
     with pytest.raises(BlockingIOError):
         peer.recv(100)
     assert connection._tempDataBuffer == []
+
+
+class DaphneServer:
+    """daphne's server, as far as a reply concerns it: its connections and the `send` it gives applications."""
+
+    def __init__(self):
+        self.connections = {}
+
+    async def handle_reply(self, protocol, message):
+        raise AssertionError("a direct send does not go through the coroutine")
+
+
+class SentConnection(WebSocketProtocol):
+    def __init__(self):
+        self.sent = []
+
+    def sendMessage(self, payload, isBinary=False, *args, **kwargs):
+        self.sent.append((payload, isBinary))
+
+
+def test_a_message_sent_directly_goes_out_at_once_as_a_text_frame():
+    server, connection = DaphneServer(), SentConnection()
+    server.connections[connection] = {}
+    send_text = send_directly(partial(server.handle_reply, connection))
+    send_text('{"event":"mark"}')
+    assert connection.sent == [(b'{"event":"mark"}', False)]
+
+
+def test_nothing_is_sent_directly_once_daphne_has_let_the_connection_go():
+    server, connection = DaphneServer(), SentConnection()
+    send_text = send_directly(partial(server.handle_reply, connection))
+    server.connections[connection] = {"disconnected": 1.0}
+    send_text("late")
+    del server.connections[connection]
+    send_text("later")
+    assert connection.sent == []
+
+
+def test_there_is_no_direct_way_out_elsewhere_than_under_daphne():
+    async def send(message):
+        return None
+
+    assert send_directly(send) is None
