@@ -53,6 +53,16 @@ def _plain(value, *args, **kwargs):
     return value
 
 
+def _replace_once(owner, name: str, replacement_for) -> None:
+    """`owner.name` becomes `replacement_for(original)`, which keeps the original as `replaced`; installing twice
+    changes nothing."""
+    original = getattr(owner, name)
+    if not hasattr(original, "replaced"):
+        replacement = replacement_for(original)
+        replacement.replaced = original
+        setattr(owner, name, replacement)
+
+
 class SmallFrameMasker:
     """RFC 6455 unmasking as one XOR of two big integers.
 
@@ -92,7 +102,6 @@ def _masker_for(native):
             return SmallFrameMasker(mask)
         return native(mask, length)
 
-    create_xor_masker.native = native
     return create_xor_masker
 
 
@@ -104,9 +113,7 @@ def quiet_debug_arguments() -> None:
 
 
 def unmask_small_frames_here() -> None:
-    protocol = autobahn.websocket.protocol
-    if not hasattr(protocol.create_xor_masker, "native"):
-        protocol.create_xor_masker = _masker_for(protocol.create_xor_masker)
+    _replace_once(autobahn.websocket.protocol, "create_xor_masker", _masker_for)
 
 
 TEXT_FRAME = 0x81  # FIN, no extension bits, opcode 1 (text)
@@ -160,14 +167,11 @@ def _process_data_for(parser):
         self._onMessage(payload, False)
         return len(self.data) > 0
 
-    processData.parser = parser
     return processData
 
 
 def take_whole_small_frames() -> None:
-    server = autobahn.websocket.protocol.WebSocketServerProtocol
-    if not hasattr(server.processData, "parser"):
-        server.processData = _process_data_for(server.processData)
+    _replace_once(autobahn.websocket.protocol.WebSocketServerProtocol, "processData", _process_data_for)
 
 
 def _call_directly(selectable, func, *args, **kwargs):
@@ -215,14 +219,12 @@ def _on_message_for(queued):
             return
         queued(self, payload, isBinary)
 
-    onMessage.queued = queued
     return onMessage
 
 
 def deliver_directly() -> None:
-    if not hasattr(WebSocketProtocol.onMessage, "queued"):
-        WebSocketProtocol.direct_receiver = None
-        WebSocketProtocol.onMessage = _on_message_for(WebSocketProtocol.onMessage)
+    WebSocketProtocol.direct_receiver = None
+    _replace_once(WebSocketProtocol, "onMessage", _on_message_for)
 
 
 def _write_through_for(buffered):
@@ -235,14 +237,11 @@ def _write_through_for(buffered):
                 data = data[sent:]
         buffered(self, data)  # what is left, if anything, into Twisted's buffer
 
-    write.buffered = buffered
     return write
 
 
 def write_through() -> None:
-    server = twisted.internet.tcp.Server
-    if not hasattr(server.write, "buffered"):
-        server.write = _write_through_for(server.write)
+    _replace_once(twisted.internet.tcp.Server, "write", _write_through_for)
 
 
 def install() -> None:

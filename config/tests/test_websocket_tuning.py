@@ -19,7 +19,7 @@ from twisted.internet.testing import StringTransport
 import config.asgi  # noqa: F401  (installs the tuning, as every server process does)
 from config.websocket_tuning import SMALL_FRAME_BYTES, SmallFrameMasker, receive_directly, send_directly
 
-native = autobahn.websocket.protocol.create_xor_masker.native
+native = autobahn.websocket.protocol.create_xor_masker.replaced
 
 
 @pytest.mark.parametrize("length", [0, 1, 3, 4, 5, 127, 128, 330, SMALL_FRAME_BYTES])
@@ -82,7 +82,7 @@ class Recorder(WebSocketServerProtocol):
 
 
 class ThroughAutobahnsParser(Recorder):
-    processData = WebSocketServerProtocol.processData.parser
+    processData = WebSocketServerProtocol.processData.replaced
 
 
 def frame(payload: bytes, *, first_byte: int = 0x81, masked: bool = True, length_code: int | None = None) -> bytes:
