@@ -159,21 +159,22 @@ class CallSession:
         while the caller waits, so then the pool starts hearing it at once (the state is the worker's own);
         otherwise it is heard once the worker gets to it, with the state as it is then."""
         if self.idle and self.events.empty():
-            self.events.put_nowait(("utterance", self._start_hearing(mulaw), self.last_voiced_at))
+            self.events.put_nowait(("utterance", self._start_answer(self._hear, mulaw), self.last_voiced_at))
         else:
             self.events.put_nowait(("utterance", mulaw, self.last_voiced_at))
 
-    def _start_hearing(self, mulaw: bytes) -> asyncio.Future:
-        """(what was heard, the engine's answer, the answer's response if already playing), once the pool has them.
-        The worker handles this utterance next, so its state is the one to hear it with."""
+    def _start_answer(self, work, arg) -> asyncio.Future:
+        """`work(arg, expect, state)` on the pool: (what was heard, the engine's answer); the future gives those and
+        the answer's response if already playing. The worker handles this event next, so its state is the one to
+        answer it with."""
         hearing = asyncio.get_running_loop().create_future()
-        start_in_tenant_then(self.tenant, functools.partial(self._heard, hearing), self._hear, mulaw, self.expect,
-                             self.state)
+        start_in_tenant_then(self.tenant, functools.partial(self._heard, hearing), work, arg, self.expect, self.state)
         return hearing
 
     def _heard(self, hearing: asyncio.Future, done) -> None:
-        """On the event loop as soon as the pool has heard the caller: an answer whose audio is all at hand starts
-        playing here and now, a pass of the event loop before the worker could start it."""
+        """On the event loop as soon as the pool has the engine's answer (to the caller's words, keypad or silence):
+        an answer whose audio is all at hand starts playing here and now, a pass of the event loop before the worker
+        could start it."""
         if hearing.cancelled():
             return
         try:
@@ -325,7 +326,7 @@ class CallSession:
         if isinstance(hearing, bytes):
             if self.caller_gone or self.muted:
                 return False
-            hearing = self._start_hearing(hearing)
+            hearing = self._start_answer(self._hear, hearing)
         heard, result, playing = await hearing
         if result is None or (playing is None and (self.caller_gone or self.muted)):
             return False
@@ -344,10 +345,13 @@ class CallSession:
             return heard, None
         return heard, self.call.engine.handle(self.call.agent, self.call.flow, state, Event.utterance(heard.text))
 
+    def _handle_event(self, event: Event, expect: Expectation, state: dict):
+        """On the pool: the engine's answer to a keypad entry or a silence (nothing to hear first)."""
+        return None, self.call.engine.handle(self.call.agent, self.call.flow, state, event)
+
     async def _engine(self, event: Event, caller_text, timings: dict, since: float) -> bool:
-        result = await offload_in_tenant(self.tenant, self.call.engine.handle, self.call.agent, self.call.flow,
-                                         self.state, event)
-        return await self._respond(result, caller_text, timings, since)
+        _, result, playing = await self._start_answer(self._handle_event, event)
+        return await self._respond(result, caller_text, timings, since, playing=playing)
 
     def _speak_at_once(self, utterances) -> Response | None:
         """The response, already sending, if all its audio is cached; None leaves it to `_speak`."""
