@@ -18,6 +18,10 @@ way, the caller talking for 0.8 s every few seconds, marks echoed as audio plays
 - the server's CPU use over the run (user + system time over wall time, in % of one core) and its memory
   (RSS) at the end; the 1-minute load average when the row was printed (the
   machine is shared);
+- server p50/p99 (ours only): the same turn overhead as the server itself timed and stored it (each agent turn's
+  `total_ms`, from the caller's last voiced frame to the first frame of the answer, less the END_SILENCE_MS it
+  waits for): the server's own part, without the callers' delays in sending and reading (but with any unevenness in
+  when the caller's frames between those two arrived); "nan" for the baseline, which stores nothing;
 - caller lag p99: how late the callers' own event loops ran (a 5 ms timer, sampled all through the run).
   The callers measure every figure above, so their lag is in them too: where it nears the goal, the row says
   more about the machine than about the server;
@@ -282,7 +286,23 @@ def percentile(values, fraction):
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def run(tenant, agent, url, server_pid, count, seconds, clients, cores, ramp) -> dict:
+def stored_overheads(tenant, call_ids) -> list[float]:
+    """The turn overheads our server stored (see the module's docstring), once its calls are finished (up to 10 s)."""
+    from django_tenants.utils import tenant_context
+
+    from calls.media.vad import END_SILENCE_MS
+    from calls.models import Call, CallTurn
+
+    deadline = time.monotonic() + 10
+    with tenant_context(tenant):
+        while Call.objects.filter(pk__in=call_ids, ended_at__isnull=True).exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        totals = CallTurn.objects.filter(call_id__in=call_ids, speaker=CallTurn.Speaker.AGENT, stt_ms__isnull=False,
+                                         total_ms__isnull=False).values_list("total_ms", flat=True)
+        return [total - END_SILENCE_MS for total in totals]
+
+
+def run(tenant, agent, url, server_pid, count, seconds, clients, cores, ramp, stored: bool) -> dict:
     from django.db import connections
 
     calls = new_calls(tenant, agent, count)
@@ -303,7 +323,8 @@ def run(tenant, agent, url, server_pid, count, seconds, clients, cores, ramp) ->
     elapsed = max(summary["elapsed"] for summary in summaries)
     overheads = [value for summary in summaries for value in summary["overheads"]]
     first = [value for summary in summaries for value in summary["first"]]
-    return {"frames": sum(s["frames"] for s in summaries) / elapsed, "late": sum(s["late"] for s in summaries),
+    server = stored_overheads(tenant, [call_id for call_id, _ in calls]) if stored else []
+    return {"server50": percentile(server, 0.5), "server99": percentile(server, 0.99),"frames": sum(s["frames"] for s in summaries) / elapsed, "late": sum(s["late"] for s in summaries),
             "turn50": percentile(overheads, 0.5), "turn99": percentile(overheads, 0.99),
             "first50": percentile(first, 0.5), "first99": percentile(first, 0.99), "rss": memory, "cpu": cpu * 100,
             "lag99": percentile([lag for summary in summaries for lag in summary["lags"]], 0.99),
@@ -313,7 +334,8 @@ def run(tenant, agent, url, server_pid, count, seconds, clients, cores, ramp) ->
 
 def print_row(label, count, row):
     print(f"{label:<9} {count:>5} {row['frames']:>10.0f} {row['late']:>6} {row['turn50']:>9.1f} {row['turn99']:>9.1f}"
-          f" {row['first50']:>9.1f} {row['first99']:>9.1f} {row['cpu']:>6.0f} {row['rss']:>8.0f} {row['lag99']:>11.1f}"
+          f" {row['first50']:>9.1f} {row['first99']:>9.1f} {row['server50']:>10.1f} {row['server99']:>10.1f}"
+          f" {row['cpu']:>6.0f} {row['rss']:>8.0f} {row['lag99']:>11.1f}"
           f" {row['errors']:>7}"
           f" {os.getloadavg()[0]:>6.2f}  ({row['turns']} turns)", flush=True)
     if row["error"]:
@@ -326,6 +348,7 @@ def print_ratios(count, ours, base):
 
     print(f"{'ours/base':<9} {count:>5} {ratio('frames'):>9.2f}x {ours['late'] - base['late']:>+6}"
           f" {ratio('turn50'):>8.2f}x {ratio('turn99'):>8.2f}x {ratio('first50'):>8.2f}x {ratio('first99'):>8.2f}x"
+          f" {'':>10} {'':>10}"
           f" {ratio('cpu'):>5.2f}x {ratio('rss'):>7.2f}x {'':>11}   turn p99 {ours['turn99'] - base['turn99']:+.1f} ms", flush=True)
 
 
@@ -355,11 +378,12 @@ def main():
         servers.append(("baseline", base, f"ws://127.0.0.1:{args.port + 1}/"))
     try:
         print(f"{'server':<9} {'calls':>5} {'frames/s':>10} {'late':>6} {'turn p50':>9} {'turn p99':>9} {'1st p50':>9}"
-              f" {'1st p99':>9} {'CPU %':>6} {'RSS MB':>8} {'caller lag':>11} {'errors':>7} {'load1':>6}   (ms; pinned: {args.pin}; ramp {args.ramp:g} s)")
+              f" {'1st p99':>9} {'server p50':>10} {'server p99':>10} {'CPU %':>6} {'RSS MB':>8} {'caller lag':>11} {'errors':>7} {'load1':>6}   (ms; pinned: {args.pin}; ramp {args.ramp:g} s)")
         for count in args.calls:
             rows = {}
             for label, server, url in servers:
-                rows[label] = run(tenant, agent, url, server.pid, count, args.seconds, args.clients, cores, args.ramp)
+                rows[label] = run(tenant, agent, url, server.pid, count, args.seconds, args.clients, cores, args.ramp,
+                                  stored=label == "ours")
                 print_row(label, count, rows[label])
             if args.baseline:
                 print_ratios(count, rows["ours"], rows["baseline"])
