@@ -6,6 +6,9 @@ with providers, the engine and the database work (`services`, explicit and rare)
 media thread pool (`speech`), each thread with its own connection: Channels' single database thread
 would queue every call of the process behind each other's writes.
 
+When the engine's answer comes back from the pool with all its audio cached (as an agent's usual phrases are),
+it starts playing in that same step on the event loop (`_answer_ready`), before the worker resumes to follow it up.
+
 The answer goes out first; storing the turns and the engine state, the actions they trigger and the live
 view's broadcast follow on a second task per call (`_record`), in order: none of it delays the caller's
 audio, and the call is finished only once all of it is stored.
@@ -168,10 +171,10 @@ class CallSession:
         the answer's response if already playing. The worker handles this event next, so its state is the one to
         answer it with."""
         hearing = asyncio.get_running_loop().create_future()
-        start_in_tenant_then(self.tenant, functools.partial(self._heard, hearing), work, arg, self.expect, self.state)
+        start_in_tenant_then(self.tenant, functools.partial(self._answer_ready, hearing), work, arg, self.expect, self.state)
         return hearing
 
-    def _heard(self, hearing: asyncio.Future, done) -> None:
+    def _answer_ready(self, hearing: asyncio.Future, done) -> None:
         """On the event loop as soon as the pool has the engine's answer (to the caller's words, keypad or silence):
         an answer whose audio is all at hand starts playing here and now, a pass of the event loop before the worker
         could start it."""
@@ -294,7 +297,7 @@ class CallSession:
             await self._end(args[0])
             return True
         if kind == "utterance":
-            return await self._answer(*args)
+            return await self._answer_caller(*args)
         if self.caller_gone and kind != "interruption":
             return False
         if self.muted and kind in ("utterance", "dtmf", "silence"):
@@ -320,7 +323,7 @@ class CallSession:
         await self._end("max_duration")
         return True
 
-    async def _answer(self, hearing, stopped_at: float) -> bool:
+    async def _answer_caller(self, hearing, stopped_at: float) -> bool:
         """The caller's turn: heard on the pool (started already if the worker was idle), then answered. An answer
         already playing is recorded whatever happened meanwhile: the caller hears it."""
         if isinstance(hearing, bytes):

@@ -38,7 +38,7 @@ async def test_an_answer_whose_audio_is_cached_plays_as_soon_as_the_caller_is_he
     _LOCAL.put(call.speech._key(ANSWER), b"\xff" * 1600)
     hearing = asyncio.get_running_loop().create_future()
 
-    call._heard(hearing, hearing_done())
+    call._answer_ready(hearing, hearing_done())
 
     heard, result, playing = hearing.result()
     assert playing is not None and playing.first_frame_at is not None
@@ -50,7 +50,7 @@ async def test_an_answer_still_to_synthesize_is_left_to_the_worker():
     call = session(sent, schema="answer_not_cached")
     hearing = asyncio.get_running_loop().create_future()
 
-    call._heard(hearing, hearing_done())
+    call._answer_ready(hearing, hearing_done())
 
     assert hearing.result()[2] is None and sent == []
 
@@ -61,7 +61,7 @@ async def test_a_muted_agent_does_not_start_an_answer():
     _LOCAL.put(call.speech._key(ANSWER), b"\xff" * 1600)
     hearing = asyncio.get_running_loop().create_future()
 
-    call._heard(hearing, hearing_done())
+    call._answer_ready(hearing, hearing_done())
 
     assert hearing.result()[2] is None and sent == []
 
@@ -73,7 +73,7 @@ async def test_a_hearing_nobody_waits_for_any_more_starts_nothing():
     hearing = asyncio.get_running_loop().create_future()
     hearing.cancel()
 
-    call._heard(hearing, hearing_done())
+    call._answer_ready(hearing, hearing_done())
 
     assert sent == []
 
@@ -84,7 +84,7 @@ async def test_a_failed_hearing_reaches_the_worker_as_its_error():
     done = Future()
     done.set_exception(RuntimeError("engine failed"))
 
-    call._heard(hearing, done)
+    call._answer_ready(hearing, done)
 
     assert isinstance(hearing.exception(), RuntimeError)
 
