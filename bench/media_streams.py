@@ -324,7 +324,8 @@ def run(tenant, agent, url, server_pid, count, seconds, clients, cores, ramp, st
     overheads = [value for summary in summaries for value in summary["overheads"]]
     first = [value for summary in summaries for value in summary["first"]]
     server = stored_overheads(tenant, [call_id for call_id, _ in calls]) if stored else []
-    return {"server50": percentile(server, 0.5), "server99": percentile(server, 0.99),"frames": sum(s["frames"] for s in summaries) / elapsed, "late": sum(s["late"] for s in summaries),
+    return {"frames": sum(s["frames"] for s in summaries) / elapsed, "late": sum(s["late"] for s in summaries),
+            "server50": percentile(server, 0.5), "server99": percentile(server, 0.99),
             "turn50": percentile(overheads, 0.5), "turn99": percentile(overheads, 0.99),
             "first50": percentile(first, 0.5), "first99": percentile(first, 0.99), "rss": memory, "cpu": cpu * 100,
             "lag99": percentile([lag for summary in summaries for lag in summary["lags"]], 0.99),
