@@ -9,7 +9,8 @@ frame, sends `stop` and closes; `--at-once` calls are under way at any time. Pri
   the round lasts until every call's record is finished (the end of a call is stored after its stream
   closes), so this is the whole fixed cost of a call: the WebSocket handshake, the stream's set-up (tenant,
   token, call, agent, providers, engine), the greeting's turn, the end of the call and its broadcasts;
-- first frame p50/p99: from `start` to the first frame of the greeting, in ms;
+- first frame p50/p99: from `start` to the first frame of the greeting, in ms (the calls name their prepared
+  greeting as the voice webhook does: see `bench/media_streams.py`);
 then "ours/base" (CPU per call as a ratio). A burst of calls starting together costs this many times over
 at once (`bench/media_streams.py`, whose calls start within 2 s), so it is what to cut for the 200-call goal.
 CPU time per call moves far less between runs than the latency percentiles of a shared machine.
@@ -31,7 +32,7 @@ from bench import media_streams as streams  # noqa: E402  (sets the database and
 PORT = 8775
 
 
-async def one_call(url, call_id, call_sid, auth_token) -> float | None:
+async def one_call(url, call_id, call_sid, greeting, auth_token) -> float | None:
     """ms from `start` to the greeting's first frame (None if none came)."""
     from calls.simulator import twilio_start, websocket_transport
 
@@ -40,7 +41,7 @@ async def one_call(url, call_id, call_sid, auth_token) -> float | None:
         await transport.send(orjson.dumps({"event": "connected", "protocol": "Call", "version": "1.0.0"}).decode())
         started = time.monotonic()
         await transport.send(orjson.dumps(twilio_start(call_id=call_id, tenant=streams.TENANT, call_sid=call_sid,
-                                                       stream_sid=stream_sid)).decode())
+                                                       stream_sid=stream_sid, greeting=greeting)).decode())
         first = None
         while first is None:
             text = await transport.receive()
@@ -57,11 +58,11 @@ async def one_call(url, call_id, call_sid, auth_token) -> float | None:
 async def all_calls(url, calls, at_once, auth_token) -> list:
     slots = asyncio.Semaphore(at_once)
 
-    async def limited(call_id, call_sid):
+    async def limited(call):
         async with slots:
-            return await one_call(url, call_id, call_sid, auth_token)
+            return await one_call(url, *call, auth_token)
 
-    return await asyncio.gather(*(limited(call_id, call_sid) for call_id, call_sid in calls))
+    return await asyncio.gather(*(limited(call) for call in calls))
 
 
 def wait_until_finished(tenant, call_ids, timeout=60.0) -> None:
@@ -87,7 +88,7 @@ def one_round(label, server, url, tenant, agent, count, at_once) -> dict:
     cpu_before = streams.cpu_seconds(server.pid)
     firsts = asyncio.run(all_calls(url, calls, at_once, streams.AUTH_TOKEN if label == "ours" else ""))
     if label == "ours":
-        wait_until_finished(tenant, [call_id for call_id, _ in calls])
+        wait_until_finished(tenant, [call_id for call_id, *_ in calls])
     cpu_ms = (streams.cpu_seconds(server.pid) - cpu_before) * 1000 / count
     received = [first for first in firsts if first is not None]
     return {"cpu": cpu_ms, "first50": streams.percentile(received, 0.5), "first99": streams.percentile(received, 0.99),

@@ -14,7 +14,9 @@ way, the caller talking for 0.8 s every few seconds, marks echoed as audio plays
   the engine, the database writes, the event loop; STT and TTS take no time here. Counted from that frame
   being sent, not from the last speech frame plus END_SILENCE_MS: a caller process that falls behind sends
   the silence late, and that delay is the caller's, not the server's (`SimulationResult.turn_overheads_ms`);
-- first frame p50/p99: from `start` to the first frame of the greeting;
+- first frame p50/p99: from `start` to the first frame of the greeting. The calls are made as the voice webhook
+  leaves them: the greeting synthesized and named in the stream's `greeting` parameter (`calls.media.greetings`),
+  so it plays while the server sets the call up;
 - the server's CPU use over the run (user + system time over wall time, in % of one core) and its memory
   (RSS) at the end; the 1-minute load average when the row was printed (the
   machine is shared);
@@ -136,6 +138,7 @@ def set_up():
 
     recreate_database()
     django.setup()
+    register_instant_providers()  # here too: new calls have their greeting synthesized, as the voice webhook does
     from django.core.management import call_command
     from django_tenants.utils import tenant_context
 
@@ -155,16 +158,24 @@ def set_up():
 
 
 def new_calls(tenant, agent, count):
+    """(id, CallSid, greeting) of `count` new inbound calls, as the voice webhook leaves them: the greeting is the
+    stream's parameter of that name, the cache key of the greeting's audio it had synthesized."""
     from django_tenants.utils import tenant_context
 
     from calls import services as calls
+    from calls.media import greetings
+    from calls.media.speech import stored_audio
     from calls.models import Call
 
     with tenant_context(tenant):
-        return [(call.pk, call.twilio_call_sid) for call in (
+        made = [(call.pk, call.twilio_call_sid, greetings.prepare(call)) for call in (
             calls.start_call(direction=Call.Direction.INBOUND, agent=agent, flow_version=agent.template.latest_version,
                              twilio_call_sid="CA" + uuid.uuid4().hex, status=Call.Status.RINGING)
             for _ in range(count))]
+    # Synthesized (on a pool) before the callers fork and the calls ring: Twilio opens a stream a moment after.
+    while not all(stored_audio(greeting) for *_, greeting in made):
+        time.sleep(0.01)
+    return made
 
 
 SERVER_CORE = 0
@@ -232,7 +243,7 @@ async def watch_lag(lags: list, every: float = 0.005):
         lags.append((time.monotonic() - asked - every) * 1000)
 
 
-async def one_call(url, call_id, call_sid, seconds, delay):
+async def one_call(url, call_id, call_sid, greeting, seconds, delay):
     from calls.simulator import HangUp, Pause, Say, WaitForAgent, simulate, websocket_transport
 
     await asyncio.sleep(delay)
@@ -241,7 +252,8 @@ async def one_call(url, call_id, call_sid, seconds, delay):
         script += [Pause(400), Say(tone(SPEECH_MS)), WaitForAgent()]
     script.append(HangUp())
     async with websocket_transport(url, auth_token=AUTH_TOKEN if "/ws/twilio/media/" in url else "") as transport:
-        return await simulate(transport, script, call_id=call_id, tenant=TENANT, call_sid=call_sid, realtime=True)
+        return await simulate(transport, script, call_id=call_id, tenant=TENANT, call_sid=call_sid, realtime=True,
+                              greeting=greeting)
 
 
 def caller_process(url, calls, seconds, spread, queue, cores):
@@ -250,8 +262,8 @@ def caller_process(url, calls, seconds, spread, queue, cores):
     async def run():
         started = time.monotonic()
         watcher = asyncio.ensure_future(watch_lag(lags))
-        results = await asyncio.gather(*(one_call(url, call_id, sid, seconds, spread * i / max(1, len(calls)))
-                                         for i, (call_id, sid) in enumerate(calls)), return_exceptions=True)
+        results = await asyncio.gather(*(one_call(url, *call, seconds, spread * i / max(1, len(calls)))
+                                         for i, call in enumerate(calls)), return_exceptions=True)
         watcher.cancel()
         return results, time.monotonic() - started
 
@@ -323,7 +335,7 @@ def run(tenant, agent, url, server_pid, count, seconds, clients, cores, ramp, st
     elapsed = max(summary["elapsed"] for summary in summaries)
     overheads = [value for summary in summaries for value in summary["overheads"]]
     first = [value for summary in summaries for value in summary["first"]]
-    server = stored_overheads(tenant, [call_id for call_id, _ in calls]) if stored else []
+    server = stored_overheads(tenant, [call_id for call_id, *_ in calls]) if stored else []
     return {"frames": sum(s["frames"] for s in summaries) / elapsed, "late": sum(s["late"] for s in summaries),
             "server50": percentile(server, 0.5), "server99": percentile(server, 0.99),
             "turn50": percentile(overheads, 0.5), "turn99": percentile(overheads, 0.99),

@@ -132,13 +132,16 @@ class SimulationResult:
         return None if self.first_frame_at is None else (self.first_frame_at - self.start_sent_at) * 1000
 
 
-def twilio_start(*, call_id, tenant: str, call_sid: str, stream_sid: str, account_sid: str = "AC" + "0" * 32) -> dict:
+def twilio_start(*, call_id, tenant: str, call_sid: str, stream_sid: str, account_sid: str = "AC" + "0" * 32,
+                 greeting: str = "") -> dict:
+    """The `start` message, with the custom parameters of the voice webhook's TwiML (`twiml.connect_stream`)."""
+    parameters = {"call_id": str(call_id), "tenant": tenant, **({"greeting": greeting} if greeting else {})}
     return {
         "event": "start", "sequenceNumber": "1", "streamSid": stream_sid,
         "start": {
             "accountSid": account_sid, "streamSid": stream_sid, "callSid": call_sid, "tracks": ["inbound"],
             "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1},
-            "customParameters": {"call_id": str(call_id), "tenant": tenant},
+            "customParameters": parameters,
         },
     }
 
@@ -312,16 +315,18 @@ class _Twilio:
 
 
 async def simulate(transport, script, *, call_id, tenant: str, call_sid: str, realtime: bool = False,
-                   stream_sid: str = "MZ" + "0" * 32, linger_ms: int = 0) -> SimulationResult:
+                   stream_sid: str = "MZ" + "0" * 32, linger_ms: int = 0, greeting: str = "") -> SimulationResult:
     """Runs `script` as the caller of `call_id`; after it, plays out what the agent still sends for up to
-    `linger_ms` (or until the agent hangs up), then returns what happened."""
+    `linger_ms` (or until the agent hangs up), then returns what happened. `greeting`: the stream's parameter
+    of that name, as the voice webhook set it (the cache key of the prepared greeting's audio)."""
     twilio = _Twilio(transport, realtime=realtime, stream_sid=stream_sid, call_sid=call_sid)
     reader = asyncio.ensure_future(twilio.read())
     try:
         await twilio.send({"event": "connected", "protocol": "Call", "version": "1.0.0"})
         twilio.result.start_sent_at = time.monotonic()
         twilio.next_tick = time.monotonic()
-        await twilio.send(twilio_start(call_id=call_id, tenant=tenant, call_sid=call_sid, stream_sid=stream_sid))
+        await twilio.send(twilio_start(call_id=call_id, tenant=tenant, call_sid=call_sid, stream_sid=stream_sid,
+                                          greeting=greeting))
         for step in script:
             if twilio.result.closed:
                 break

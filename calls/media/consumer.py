@@ -14,7 +14,9 @@ and on Channels' single database thread, calls starting together would queue beh
 
 The `start` message names the tenant and call in its custom parameters (`tenant`, `call_id`, set by the
 voice webhook's TwiML); the stream is refused (closed 4403/4404) unless that tenant has that call live
-and Twilio's `callSid` is the call's own, so nobody can attach audio to another tenant's call.
+and Twilio's `callSid` is the call's own, so nobody can attach audio to another tenant's call. For a new
+conversation they also name the greeting's audio (`greeting`, its key in the speech cache, which holds nothing
+else), and it plays while the call is being set up.
 """
 import asyncio
 import logging
@@ -26,8 +28,8 @@ from twilio.request_validator import RequestValidator
 
 from calls.media import protocol
 from calls.media.services import StreamRefused, open_stream, stream_tenant
-from calls.media.session import CallSession
-from calls.media.speech import set_up_in
+from calls.media.session import CallSession, greet
+from calls.media.speech import set_up_in, start_set_up
 from config.websocket_tuning import receive_directly, send_directly
 from tenants.consumers import CLOSE_FORBIDDEN, CLOSE_NO_TENANT
 from tenants.selectors import is_public
@@ -211,16 +213,25 @@ class MediaStreamConsumer:
             # On a tenant's stream URL, naming any other tenant is forbidden; elsewhere, no tenant was found.
             await self.close(CLOSE_FORBIDDEN if self.stream_tenant is not None else CLOSE_NO_TENANT)
             return
+        stream_sid = start.get("streamSid") or message["streamSid"]
+        # On the set-up pool: on Channels' single database thread, calls starting together would queue behind
+        # each other's writes; on the media pool, they would take the GIL from the calls under way. Meanwhile the
+        # greeting the voice webhook prepared starts playing: with many calls starting at once, the set-up waits
+        # its turn, and the caller would wait with it.
+        setting_up = start_set_up(tenant, open_stream, parameters.get("call_id", ""), start.get("callSid", ""))
+        greeting = await greet(str(parameters.get("greeting", "")), self.send, stream_sid)
         try:
-            # On the set-up pool: on Channels' single database thread, calls starting together would queue behind
-            # each other's writes; on the media pool, they would take the GIL from the calls under way.
-            call = await set_up_in(tenant, open_stream, parameters.get("call_id", ""), start.get("callSid", ""))
-        except StreamRefused as exc:
+            call = await setting_up
+        except BaseException as exc:
+            if greeting is not None:
+                await greeting.cut_off()
+            if not isinstance(exc, StreamRefused):
+                raise
             log.warning("media stream refused for tenant %s: %s", tenant.slug, exc)
             await self.close(CLOSE_FORBIDDEN)
             return
-        stream_sid = start.get("streamSid") or message["streamSid"]
-        self.session = CallSession(tenant=tenant, call=call, stream_sid=stream_sid, send=self.send, close=self.close)
+        self.session = CallSession(tenant=tenant, call=call, stream_sid=stream_sid, send=self.send, close=self.close,
+                                   greeting=greeting)
         self.session.begin(started_at)
 
     async def _tenant(self, slug: str):

@@ -100,7 +100,8 @@ class Player:
 
     # -- what the session calls ---------------------------------------------------------------------------
     def start(self) -> None:
-        self._task = asyncio.ensure_future(self._pump())
+        if self._task is None:
+            self._task = asyncio.ensure_future(self._pump())
 
     async def stop(self) -> None:
         if self._task is not None:

@@ -6,6 +6,9 @@ with providers, the engine and the database work (`services`, explicit and rare)
 media thread pool (`speech`), each thread with its own connection: Channels' single database thread
 would queue every call of the process behind each other's writes.
 
+The greeting the voice webhook prepared may be playing already when the session begins (`greet`, from `start`, while
+the call was being set up): the session takes over its player and carries on with the rest of the opening.
+
 When the engine's answer comes back from the pool with all its audio cached (as an agent's usual phrases are),
 it starts playing in that same step on the event loop (`_answer_ready`), before the worker resumes to follow it up.
 
@@ -21,6 +24,9 @@ import asyncio
 import functools
 import logging
 import time
+from dataclasses import dataclass
+
+from redis import RedisError
 
 from agents.audio import FRAME_MS, mulaw_rms
 from agents.engine import Event
@@ -31,7 +37,8 @@ from calls.media.layer import control_listener, layer_slot
 from calls.models import Call
 from calls.media.playback import Player, Response
 from calls.media.speech import (
-    Speech, offload, offload_in_tenant, record_in_tenant, record_publishing, start_in_tenant, start_in_tenant_then,
+    Speech, cached_audio, offload, offload_in_tenant, record_in_tenant, record_publishing, start_in_tenant,
+    start_in_tenant_then, stored_audio,
 )
 from calls.services import actions as call_actions
 from calls.media.vad import TurnDetector
@@ -46,12 +53,48 @@ DTMF_GAP_MS = 1200
 DRAIN_SECONDS = 10
 
 
+@dataclass
+class Greeting:
+    """The greeting the voice webhook prepared (`greetings`), playing since `start`: the call's set-up is
+    not done yet, so its words are known only by their audio's cache key."""
+
+    key: str
+    player: Player
+    response: Response
+
+    async def cut_off(self) -> None:
+        """The stream will have no session: stop the greeting where it is."""
+        self.player.clear()
+        await self.player.stop()
+
+
+async def greet(key: str, send, stream_sid: str, *, clock=time.monotonic) -> Greeting | None:
+    """Starts playing the audio cached under `key` (a stream's `greeting` parameter) on a player of its own,
+    which the call's session takes over; None if there is no such audio (the session then greets as usual)."""
+    audio = cached_audio(key) if key else None
+    if audio is None and key:
+        try:
+            audio = await offload(stored_audio, key)
+        except RedisError:
+            log.warning("media stream: could not read the prepared greeting", exc_info=True)
+    if audio is None:
+        return None
+    player = Player(send, stream_sid, clock=clock)
+    player.start()
+    response = player.new_response()
+    player.add(response, "", audio)
+    player.send_now()
+    return Greeting(key, player, response)
+
+
 class CallSession:
-    def __init__(self, *, tenant, call: services.LiveCall, stream_sid: str, send, close, clock=time.monotonic):
+    def __init__(self, *, tenant, call: services.LiveCall, stream_sid: str, send, close, clock=time.monotonic,
+                 greeting: Greeting | None = None):
         self.tenant, self.call = tenant, call
         self.speech = Speech(schema=call.schema, stt=call.stt, tts=call.tts, tts_name=call.tts_name,
                              voice=call.voice, language=call.language)
-        self.player = Player(send, stream_sid, clock=clock)
+        self.player = greeting.player if greeting is not None else Player(send, stream_sid, clock=clock)
+        self._greeting = greeting
         self.detector = TurnDetector()
         self._close, self._clock = close, clock
         self.state, self.expect = call.state, Expectation()
@@ -303,10 +346,14 @@ class CallSession:
         if self.muted and kind in ("utterance", "dtmf", "silence"):
             return False
         if kind == "start":
+            greeting, self._greeting = self._greeting, None
             if self.state:
                 # A reconnected stream resumes the conversation where it was, without greeting again.
+                if greeting is not None:
+                    self.player.clear()
                 return False
-            return await self._respond(call.opening, None, {}, args[0])
+            playing = await self._after_greeting(greeting, call.opening.utterances) if greeting is not None else None
+            return await self._respond(call.opening, None, {}, args[0], playing=playing)
         if kind == "dtmf":
             digits, pressed_at = args
             return await self._engine(Event.dtmf(digits), f"(keypad {digits})", {}, pressed_at)
@@ -368,8 +415,19 @@ class CallSession:
         self.player.complete(response)
         return response
 
-    async def _speak(self, utterances) -> Response:
-        response = self.player.new_response()
+    async def _after_greeting(self, greeting: Greeting, utterances) -> Response | None:
+        """The opening, carrying on from its greeting already playing. None if that greeting is cut off: staff muted
+        the agent, or it is not the opening's (the agent's greeting changed since the webhook prepared it)."""
+        if self.muted or not utterances or self.speech.key(utterances[0]) != greeting.key:
+            self.player.clear()
+            return None
+        greeting.response.segments[0].text = utterances[0]
+        return await self._speak(utterances[1:], response=greeting.response)
+
+    async def _speak(self, utterances, response: Response | None = None) -> Response:
+        """Says `utterances`, as a new response or (`response`) carrying on with one already playing."""
+        if response is None:
+            response = self.player.new_response()
         synthesis_ms = 0.0
         for text in utterances:
             if response.interrupted or self.muted:

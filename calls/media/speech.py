@@ -11,6 +11,7 @@ so what an agent always says (its greeting, its questions) is ready before the c
 import asyncio
 import functools
 import hashlib
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -37,6 +38,7 @@ POOL = ThreadPoolExecutor(max_workers=settings.CALL_MEDIA_THREADS, thread_name_p
 SET_UP = ThreadPoolExecutor(max_workers=settings.CALL_SET_UP_THREADS, thread_name_prefix="call-set-up")
 RECORDS = ThreadPoolExecutor(max_workers=settings.CALL_RECORD_THREADS, thread_name_prefix="call-records")
 LOCAL_CACHE_BYTES = 64 * 1024 * 1024
+SPEECH_KEY = re.compile(r"tts:[0-9a-f]{64}")
 REDIS_TTL_SECONDS = 7 * 24 * 3600
 
 
@@ -84,9 +86,15 @@ async def offload_in_tenant(tenant, func, *args, **kwargs):
     return await _run_in(POOL, tenant, func, *args, **kwargs)
 
 
+def start_set_up(tenant, func, *args, **kwargs) -> asyncio.Future:
+    """`func` on the set-up pool, inside the tenant's schema (None: the public one), handed to the pool before this
+    returns; await the future for its result."""
+    return _run_in(SET_UP, tenant, func, *args, **kwargs)
+
+
 async def set_up_in(tenant, func, *args, **kwargs):
     """`func` on the set-up pool, inside the tenant's schema (None: the public one)."""
-    return await _run_in(SET_UP, tenant, func, *args, **kwargs)
+    return await start_set_up(tenant, func, *args, **kwargs)
 
 
 async def record_in_tenant(tenant, func, *args, **kwargs):
@@ -141,17 +149,14 @@ class Speech:
     def transcribe(self, mulaw: bytes, expect: Expectation | None) -> Transcription:
         return self.stt.transcribe(audio.from_telephony(mulaw), language=self.language, expect=expect)
 
-    def _key(self, text: str) -> str:
+    def key(self, text: str) -> str:
+        """Where the audio of `text` in this voice is cached (opaque; unique to the tenant, provider and voice)."""
         return "tts:" + hashlib.sha256((self._prefix + text).encode()).hexdigest()
 
     def synthesize(self, text: str) -> tuple[bytes, float]:
         """(mu-law audio, milliseconds spent synthesizing: 0 when cached)."""
-        key = self._key(text)
-        cached = _LOCAL.get(key)
-        if cached is None:
-            cached = get_redis().get(key)
-            if cached is not None:
-                _LOCAL.put(key, cached)
+        key = self.key(text)
+        cached = stored_audio(key)
         if cached is not None:
             return cached, 0.0
         started = time.perf_counter()
@@ -163,7 +168,25 @@ class Speech:
 
     def cached(self, text: str) -> bytes | None:
         """The audio if this process has it (no I/O: safe on the event loop)."""
-        return _LOCAL.get(self._key(text))
+        return cached_audio(self.key(text))
 
     def is_cached(self, text: str) -> bool:
-        return _LOCAL.get(self._key(text)) is not None or bool(get_redis().exists(self._key(text)))
+        return _LOCAL.get(self.key(text)) is not None or bool(get_redis().exists(self.key(text)))
+
+
+def cached_audio(key: str) -> bytes | None:
+    """The audio cached under `key` (`Speech.key`) if this process has it (no I/O: safe on the event loop)."""
+    return _LOCAL.get(key) if SPEECH_KEY.fullmatch(key) else None
+
+
+def stored_audio(key: str) -> bytes | None:
+    """The audio cached under `key` in this process or in Redis (blocking: on a pool). A key from outside
+    (a stream's parameters) reads nothing but synthesized speech."""
+    if not SPEECH_KEY.fullmatch(key):
+        return None
+    audio = _LOCAL.get(key)
+    if audio is None:
+        audio = get_redis().get(key)
+        if audio is not None:
+            _LOCAL.put(key, audio)
+    return audio

@@ -151,8 +151,10 @@ def answer_voice(tenant, params, *, call_id, public_url, waiting_since=None) -> 
 
 
 def _connect(tenant, call, public_url) -> str:
-    greetings.prepare(call)
-    return twiml.connect_stream(twiml.media_stream_url(public_url, tenant.slug), call_id=call.pk, tenant_slug=tenant.slug)
+    # A conversation under way (Twilio retried the webhook after the stream began) goes on without a greeting.
+    greeting = greetings.prepare(call) if not call.state else ""
+    return twiml.connect_stream(twiml.media_stream_url(public_url, tenant.slug), call_id=call.pk,
+                                tenant_slug=tenant.slug, greeting=greeting)
 
 
 def _answer_inbound(tenant, params, public_url, waiting_since=None) -> str:

@@ -61,7 +61,7 @@ async def test_an_inbound_call_from_webhook_to_hang_up(twilio_api):
     async with channels_transport(application, host=stream.hostname, path=stream.path, auth_token=AUTH_TOKEN) as transport:
         result = await simulate(transport, [WaitForAgent(), Say(caller_says("speak to someone")), WaitForAgent()],
                                 call_id=parameters["call_id"], tenant=parameters["tenant"], call_sid=sid,
-                                linger_ms=5000)
+                                greeting=parameters["greeting"], linger_ms=5000)
 
     greeting, transfer = result.answers
     assert heard(greeting, "thank you for calling acme dental", "let me put you through to the front desk")[0] == \

@@ -35,7 +35,7 @@ def hearing_done(text: str = "I want to book") -> Future:
 async def test_an_answer_whose_audio_is_cached_plays_as_soon_as_the_caller_is_heard():
     sent = []
     call = session(sent)
-    _LOCAL.put(call.speech._key(ANSWER), b"\xff" * 1600)
+    _LOCAL.put(call.speech.key(ANSWER), b"\xff" * 1600)
     hearing = asyncio.get_running_loop().create_future()
 
     call._answer_ready(hearing, hearing_done())
@@ -58,7 +58,7 @@ async def test_an_answer_still_to_synthesize_is_left_to_the_worker():
 async def test_a_muted_agent_does_not_start_an_answer():
     sent = []
     call = session(sent, muted=True)
-    _LOCAL.put(call.speech._key(ANSWER), b"\xff" * 1600)
+    _LOCAL.put(call.speech.key(ANSWER), b"\xff" * 1600)
     hearing = asyncio.get_running_loop().create_future()
 
     call._answer_ready(hearing, hearing_done())
@@ -69,7 +69,7 @@ async def test_a_muted_agent_does_not_start_an_answer():
 async def test_a_hearing_nobody_waits_for_any_more_starts_nothing():
     sent = []
     call = session(sent)
-    _LOCAL.put(call.speech._key(ANSWER), b"\xff" * 1600)
+    _LOCAL.put(call.speech.key(ANSWER), b"\xff" * 1600)
     hearing = asyncio.get_running_loop().create_future()
     hearing.cancel()
 

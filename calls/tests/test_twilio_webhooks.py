@@ -13,6 +13,8 @@ from twilio.request_validator import RequestValidator
 
 from agents.tests.factories import AgentFactory
 from billing.tests.factories import put_on_plan
+from calls.media import greetings
+from calls.media.speech import Speech
 from calls.models import Call
 from calls.tests.factories import (
     API_PREFIX, AUTH_TOKEN, CallFactory, PhoneNumberFactory, TwilioAccountFactory, call_resource, call_sid, post_webhook,
@@ -46,10 +48,19 @@ def stream_parameters(body: str) -> dict:
     return dict(re.findall(r'<Parameter name="(\w+)" value="([^"]*)" />', body))
 
 
+def greeting_key(tenant, call) -> str:
+    """Where the call's greeting, as its agent says it, is cached."""
+    with tenant_context(tenant):
+        agent = call.agent
+        speech = Speech(schema=tenant.schema_name, stt=None, tts=None, tts_name=agent.tts_provider,
+                        voice=agent.voice_id, language=agent.language)
+        return speech.key(greetings.greeting_text(call))
+
+
 # Voice webhook: inbound calls -----------------------------------------------------------------
 
 
-def test_inbound_call_is_bridged_to_the_media_stream_with_call_id_and_tenant(client, acme, acme_line):
+def test_inbound_call_is_bridged_to_the_media_stream_with_call_id_tenant_and_greeting(client, acme, acme_line):
     sid = call_sid()
     response = post_webhook(client, webhook_path(acme, "voice"), voice_params(sid, to=NUMBER))
     assert response.status_code == 200
@@ -57,7 +68,7 @@ def test_inbound_call_is_bridged_to_the_media_stream_with_call_id_and_tenant(cli
     body = response.content.decode()
     [call] = calls_in(acme)
     assert f'<Connect><Stream url="ws://{django_settings.API_HOST}/ws/twilio/media/acme/">' in body
-    assert stream_parameters(body) == {"call_id": str(call.pk), "tenant": "acme"}
+    assert stream_parameters(body) == {"call_id": str(call.pk), "tenant": "acme", "greeting": greeting_key(acme, call)}
     assert (call.direction, call.status, call.agent_id, call.from_number, call.to_number, call.twilio_call_sid) == (
         "inbound", "in_progress", acme_line.pk, "+14155550123", NUMBER, sid)
 
@@ -88,6 +99,15 @@ def test_the_same_call_sid_twice_makes_one_call_and_the_same_twiml(client, acme,
     second = post_webhook(client, webhook_path(acme, "voice"), params)
     assert first.content == second.content
     assert len(calls_in(acme)) == 1
+
+
+def test_a_retried_webhook_for_a_conversation_under_way_connects_without_a_greeting(client, acme, acme_line):
+    params = voice_params(call_sid(), to=NUMBER)
+    post_webhook(client, webhook_path(acme, "voice"), params)
+    with tenant_context(acme):
+        Call.objects.update(state={"node": "ask"})
+    again = post_webhook(client, webhook_path(acme, "voice"), params).content.decode()
+    assert set(stream_parameters(again)) == {"call_id", "tenant"}
 
 
 def test_a_number_without_an_agent_says_sorry_and_hangs_up_without_a_call(client, acme):
@@ -274,7 +294,8 @@ def test_an_answered_outbound_call_is_bridged_to_the_media_stream(client, acme, 
     params = voice_params(outbound_call.twilio_call_sid, to="+14155550123", from_=NUMBER, direction="outbound-api",
                           status="in-progress")
     response = post_webhook(client, webhook_path(acme, "voice", call_id=outbound_call.pk), params)
-    assert stream_parameters(response.content.decode()) == {"call_id": str(outbound_call.pk), "tenant": "acme"}
+    assert stream_parameters(response.content.decode()) == {
+        "call_id": str(outbound_call.pk), "tenant": "acme", "greeting": greeting_key(acme, outbound_call)}
     assert calls_in(acme)[0].status == "in_progress"
 
 

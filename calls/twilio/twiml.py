@@ -14,13 +14,16 @@ def media_stream_url(public_url: str, tenant_slug: str) -> str:
     return f"{'ws' if scheme == 'http' else 'wss'}://{host}{MEDIA_STREAM_PATH}{tenant_slug}/"
 
 
-def connect_stream(stream_url: str, *, call_id: int, tenant_slug: str) -> str:
-    """Bridge the call to our media-stream consumer, which finds the call and tenant in the custom parameters."""
+def connect_stream(stream_url: str, *, call_id: int, tenant_slug: str, greeting: str = "") -> str:
+    """Bridge the call to our media-stream consumer, which finds the call and tenant in the custom parameters
+    and, for a new conversation, the cache key of its greeting's audio (`calls.media.greetings`)."""
     response = VoiceResponse()
     connect = Connect()
     stream = connect.stream(url=stream_url)
     stream.parameter(name="call_id", value=str(call_id))
     stream.parameter(name="tenant", value=tenant_slug)
+    if greeting:
+        stream.parameter(name="greeting", value=greeting)
     response.append(connect)
     return str(response)
 

@@ -20,6 +20,7 @@ from agents.management.commands._tenant import agent_in_tenant, tenant_named
 from agents.providers.espeak import EspeakTTS
 from calls import selectors
 from calls import services as calls
+from calls.media import greetings
 from calls.models import Call
 from calls.simulator import HangUp, Say, WaitForAgent, channels_transport, simulate, websocket_transport
 from config.asgi import application
@@ -53,11 +54,13 @@ class Command(BaseCommand):
                 from_number="+15550100000", to_number="+15550100001", twilio_call_sid="CA" + uuid.uuid4().hex,
                 status=Call.Status.RINGING,
             )
+            # As the voice webhook does: its greeting's audio, named in the stream's parameters.
+            greeting = greetings.prepare(call)
         script = [WaitForAgent()]
         for speech in speeches:
             script += [Say(speech), WaitForAgent()]
         script.append(HangUp())
-        result = asyncio.run(self._run(options, script, call, tenant))
+        result = asyncio.run(self._run(options, script, call, tenant, greeting))
         with tenant_context(tenant):
             call.refresh_from_db()
             self._print(call, result)
@@ -68,7 +71,7 @@ class Command(BaseCommand):
         except (OSError, ValueError) as exc:
             raise CommandError(f"Cannot read {path}: {exc}") from exc
 
-    async def _run(self, options, script, call, tenant):
+    async def _run(self, options, script, call, tenant, greeting):
         token = options["auth_token"]
         if options["url"]:
             transport = websocket_transport(options["url"], auth_token=token)
@@ -77,7 +80,8 @@ class Command(BaseCommand):
         with override_settings(TWILIO_VALIDATE_WEBSOCKET=bool(token or options["url"])):
             async with transport:
                 return await simulate(transport, script, call_id=call.pk, tenant=tenant.slug,
-                                      call_sid=call.twilio_call_sid, realtime=options["realtime"], linger_ms=3000)
+                                      call_sid=call.twilio_call_sid, realtime=options["realtime"], linger_ms=3000,
+                                      greeting=greeting)
 
     def _print(self, call, result):
         names = {"agent": call.agent.name if call.agent else "Agent", "caller": "Caller", "system": "System"}
