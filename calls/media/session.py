@@ -125,7 +125,8 @@ class CallSession:
         # Staff muted the agent: no agent audio goes out and the caller's turns are not taken.
         self.muted = call.muted
         self._worker: asyncio.Task | None = None
-        self._barge_in: asyncio.Task | None = None
+        # The caller's speech in progress has interrupted the agent already (reset when that speech ends).
+        self.barged_in = False
         self._controls: asyncio.Task | None = None
         self._recorder: asyncio.Task | None = None
 
@@ -140,7 +141,7 @@ class CallSession:
 
     async def stop(self) -> None:
         self.closing = True
-        for task in (self._worker, self._barge_in, self._controls, self._recorder):
+        for task in (self._worker, self._controls, self._recorder):
             if task is not None and task is not asyncio.current_task():
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
@@ -180,13 +181,14 @@ class CallSession:
         if self.detector.speaking:
             if self.detector.last_voiced_frame == self.detector.frame:
                 self.last_voiced_at = self._clock()
-            if self.over_agent and agent_talking and self._voiced_ms() >= BARGE_IN_MS and self._barge_in is None:
-                self._barge_in = asyncio.ensure_future(self._interrupt())
+            if self.over_agent and agent_talking and self._voiced_ms() >= BARGE_IN_MS and not self.barged_in:
+                self.barged_in = True
+                self._interrupt()
         elif signal is TurnDetector.END:
             audio = self.detector.take_turn()
             if not (self.over_agent and self._voiced_ms() < BARGE_IN_MS):
                 self._utterance(audio)
-            self.over_agent, self._barge_in = False, None
+            self.over_agent = self.barged_in = False
         self._count_silence(agent_talking)
         if self.digits:
             self.digit_gap += 1
@@ -198,7 +200,7 @@ class CallSession:
     def _reach_max_duration(self) -> None:
         # The agent stops at once, whatever the worker is doing; the goodbye follows in order.
         self.closing = True
-        self._barge_in = asyncio.ensure_future(self._interrupt(then=("max_duration",)))
+        self._interrupt(then=("max_duration",))
 
     def _utterance(self, mulaw: bytes) -> None:
         """The caller's turn, for the worker. An idle worker would take a turn of the event loop to pick it up
@@ -248,8 +250,8 @@ class CallSession:
     def on_dtmf(self, digit: str) -> None:
         if self.closing or self.muted:
             return
-        if self.player.active and self._barge_in is None:
-            self._barge_in = asyncio.ensure_future(self._interrupt(reset=True))
+        if self.player.active:
+            self._interrupt()
         self.digits += digit
         self.digit_gap = 0
         if digit == "#":
@@ -264,8 +266,8 @@ class CallSession:
             self.muted = True
             self.detector.reset()
             self.digits, self.digit_gap = "", 0
-            if self.player.active and self._barge_in is None:
-                self._barge_in = asyncio.ensure_future(self._interrupt(reset=True))
+            if self.player.active:
+                self._interrupt()
         elif action == "unmute" and self.muted:
             self.muted = False
             self.detector.reset()
@@ -292,14 +294,12 @@ class CallSession:
         self.events.put_nowait(("dtmf", self.digits, self._clock()))
         self.digits, self.digit_gap = "", 0
 
-    async def _interrupt(self, reset: bool = False, then: tuple | None = None) -> None:
-        interrupted = self.player.clear()
-        for response in interrupted:
+    def _interrupt(self, then: tuple | None = None) -> None:
+        """Stops the agent at once (`clear`); recording what was cut off, and `then`, are the worker's to do."""
+        for response in self.player.clear():
             self.events.put_nowait(("interruption", response))
         if then is not None:
             self.events.put_nowait(then)
-        if reset:
-            self._barge_in = None
 
     # -- the worker ---------------------------------------------------------------------------------------
     async def _work(self) -> None:
