@@ -168,10 +168,7 @@ class Speech:
 
     def cached(self, text: str) -> bytes | None:
         """The audio if this process has it (no I/O: safe on the event loop)."""
-        return cached_audio(self.key(text))
-
-    def is_cached(self, text: str) -> bool:
-        return _LOCAL.get(self.key(text)) is not None or bool(get_redis().exists(self.key(text)))
+        return _LOCAL.get(self.key(text))
 
 
 def cached_audio(key: str) -> bytes | None:
@@ -184,9 +181,9 @@ def stored_audio(key: str) -> bytes | None:
     (a stream's parameters) reads nothing but synthesized speech."""
     if not SPEECH_KEY.fullmatch(key):
         return None
-    audio = _LOCAL.get(key)
-    if audio is None:
-        audio = get_redis().get(key)
-        if audio is not None:
-            _LOCAL.put(key, audio)
-    return audio
+    found = _LOCAL.get(key)
+    if found is None:
+        found = get_redis().get(key)
+        if found is not None:
+            _LOCAL.put(key, found)
+    return found
