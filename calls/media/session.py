@@ -68,18 +68,21 @@ class Greeting:
         await self.player.stop()
 
 
-async def greet(key: str, send, stream_sid: str, *, clock=time.monotonic) -> Greeting | None:
+async def greet(key: str, send, stream_sid: str) -> Greeting | None:
     """Starts playing the audio cached under `key` (a stream's `greeting` parameter) on a player of its own,
     which the call's session takes over; None if there is no such audio (the session then greets as usual)."""
-    audio = cached_audio(key) if key else None
-    if audio is None and key:
+    if not key:
+        return None
+    audio = cached_audio(key)
+    if audio is None:
         try:
             audio = await offload(stored_audio, key)
         except RedisError:
             log.warning("media stream: could not read the prepared greeting", exc_info=True)
+            return None
     if audio is None:
         return None
-    player = Player(send, stream_sid, clock=clock)
+    player = Player(send, stream_sid)
     player.start()
     response = player.new_response()
     player.add(response, "", audio)

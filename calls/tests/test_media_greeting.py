@@ -7,9 +7,10 @@ import uuid
 import pytest
 from channels.db import database_sync_to_async
 from django_tenants.utils import schema_context, tenant_context
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from agents.models import Agent, CallTemplate
-from calls.media import consumer, greetings
+from calls.media import consumer, greetings, session
 from calls.media.services import open_stream
 from calls.media.speech import cached_audio, stored_audio
 from calls.models import Call
@@ -113,6 +114,20 @@ async def test_a_stream_naming_a_greeting_that_is_not_cached_greets_as_usual():
     result, _ = await run_call(call, [WaitForAgent(), HangUp()], greeting="tts:" + "0" * 64)
     _, turns = await stored_call("acme", call["id"])
     assert turns[0].text.startswith(text) and result.first_frame_at is not None
+
+
+async def test_when_redis_cannot_be_read_the_stream_greets_as_usual(monkeypatch):
+    call = await live_call()
+    await with_new_greeting(call)
+    _, text = await prepare_greeting(call["id"])
+
+    def redis_down(key):
+        raise RedisConnectionError("Connection refused")
+
+    monkeypatch.setattr(session, "stored_audio", redis_down)
+    await run_call(call, [WaitForAgent(), HangUp()], greeting="tts:" + "1" * 64)
+    _, turns = await stored_call("acme", call["id"])
+    assert turns[0].text.startswith(text)
 
 
 async def test_a_prepared_greeting_the_agent_has_changed_since_is_cut_off_for_the_new_one():
