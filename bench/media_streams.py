@@ -173,7 +173,10 @@ def new_calls(tenant, agent, count):
                              twilio_call_sid="CA" + uuid.uuid4().hex, status=Call.Status.RINGING)
             for _ in range(count))]
     # Synthesized (on a pool) before the callers fork and the calls ring: Twilio opens a stream a moment after.
-    while not all(stored_audio(greeting) for *_, greeting in made):
+    deadline = time.monotonic() + 10
+    while not all(greeting and stored_audio(greeting) for *_, greeting in made):
+        if time.monotonic() > deadline:
+            raise SystemExit("the calls' greeting was not synthesized within 10 s (see the log above)")
         time.sleep(0.01)
     return made
 
