@@ -4,6 +4,7 @@ Personas (after healthchecks.io): Alice owns tenant "acme", where Amy is an admi
 Bob owns tenant "globex"; Charlie belongs to no tenant. Nobody has access to another tenant's stuff.
 """
 import pytest
+from channels.layers import channel_layers
 from django.conf import settings
 from django.db import connection
 from rest_framework.test import APIClient
@@ -64,6 +65,16 @@ def _public_schema_and_clean_redis():
         client.delete(key)
     yield
     connection.set_schema_to_public()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_channel_layer():
+    """Every test gets a channel layer of its own. Each async test runs on an event loop of its own, and the Redis
+    layer keeps loop-bound state between calls (the lock a receive's clean-up holds until its task ends): a lock an
+    earlier test's loop left held would stop every receive of the next test on that channel, as a staff control
+    never reaching its call."""
+    channel_layers.backends.pop("default", None)
+    yield
 
 
 def _persona(name):

@@ -126,6 +126,7 @@ def messages_to(group: str, count: int, action) -> list[dict]:
             return [await asyncio.wait_for(layer.receive(channel), 5) for _ in range(count)]
         finally:
             await layer.group_discard(group, channel)
+            await layer.wait_received()  # the receives' clean-up tasks end before this loop does
 
     return async_to_sync(probe)()
 

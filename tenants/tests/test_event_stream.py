@@ -124,12 +124,9 @@ async def test_a_socket_open_longer_than_the_layers_group_expiry_keeps_receiving
         **settings.CHANNEL_LAYERS["default"]["CONFIG"], "group_expiry": 1}}}
     channel_layers.backends.pop("default", None)  # built again from the settings above
     monkeypatch.setattr(EventStreamConsumer, "rejoin_seconds", 0.3)
-    try:
-        ws, (connected, _) = await stream("mike")
-        assert connected
-        await asyncio.sleep(1.6)  # past the expiry of the first join
-        await committed("t_acme", "campaign.started", {"campaign_id": 7})
-        assert (await next_event(ws))["data"] == {"campaign_id": 7}
-        await ws.disconnect()
-    finally:
-        channel_layers.backends.pop("default", None)
+    ws, (connected, _) = await stream("mike")
+    assert connected
+    await asyncio.sleep(1.6)  # past the expiry of the first join
+    await committed("t_acme", "campaign.started", {"campaign_id": 7})
+    assert (await next_event(ws))["data"] == {"campaign_id": 7}
+    await ws.disconnect()
