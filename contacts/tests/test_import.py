@@ -1,5 +1,4 @@
 """CSV import (service level): normalisation, de-duplication, custom fields and the per-row report."""
-import time
 
 import pytest
 from django.db import connection
@@ -156,11 +155,8 @@ def test_ten_thousand_leads_import_in_a_few_set_based_queries(acme):
     content = "\n".join(lines).encode()
     with tenant_context(acme):
         leads = ContactListFactory()
-        started = time.monotonic()
         with CaptureQueriesContext(connection) as queries:
             report = services.import_contacts(content, contact_list=leads)
-        elapsed = time.monotonic() - started
         assert (report["created"], report["errors"]) == (10_000, [])
         assert leads.contacts.count() == 10_000
         assert len(queries) < 25
-        assert elapsed < 10
