@@ -284,7 +284,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # The twilio SDK logs every API request at INFO, a dozen lines each (URL with the call's SID, query
+        # parameters, headers): a dozen lines at every call's end, and phone numbers in the logs.
+        "twilio.http_client": {"level": "WARNING"},
+    },
 }
 
 # Campaigns: the dialer's beat tick (every tenant), how long a claimed attempt may wait for its dial task before

@@ -184,6 +184,14 @@ def test_searching_available_numbers_asks_twilio_with_the_filters(api, alice, ac
     assert twilio_api.requests[0].query["AreaCode"] == ["415"]
 
 
+def test_the_twilio_sdk_does_not_log_the_requests_it_makes(api, alice, acme, connected, twilio_api, caplog):
+    uri = f"{API_PREFIX}/AvailablePhoneNumbers/US/Local.json"
+    twilio_api.add("GET", uri, json=page("available_phone_numbers", [], uri))
+    caplog.set_level("INFO")
+    assert api(alice, acme).get(f"{NUMBERS}/available?country=us&contains=5550177").status_code == 200
+    assert [record for record in caplog.records if record.name.startswith("twilio")] == []
+
+
 def test_a_bad_search_filter_is_400_naming_it(api, alice, acme, connected):
     response = api(alice, acme).get(f"{NUMBERS}/available?country=USA")
     assert response.status_code == 400
