@@ -18,8 +18,9 @@ way, the caller talking for 0.8 s every few seconds, marks echoed as audio plays
   leaves them: the greeting synthesized and named in the stream's `greeting` parameter (`calls.media.greetings`),
   so it plays while the server sets the call up;
 - the server's CPU use over the run (user + system time over wall time, in % of one core) and its memory
-  (RSS) at the end; the 1-minute load average when the row was printed (the
-  machine is shared);
+  (RSS) at the end; the 1-minute load average when the row was printed, and "steal": the share of this
+  machine's CPU time over the run that its host gave to other machines (the machine is shared: at a few
+  percent, every process here runs slower at moments nobody here chose);
 - server p50/p99 (ours only): the same turn overhead as the server itself timed and stored it (each agent turn's
   `total_ms`, from the caller's last voiced frame to the first frame of the answer, less the END_SILENCE_MS it
   waits for): the server's own part, without the callers' delays in sending and reading (but with any unevenness in
@@ -228,6 +229,13 @@ def rss_mb(pid) -> float:
         return next(int(line.split()[1]) for line in status if line.startswith("VmRSS")) / 1024
 
 
+def machine_ticks() -> tuple[int, int]:
+    """(CPU time stolen by the host, all CPU time) of this machine so far, in ticks (/proc/stat)."""
+    with open("/proc/stat") as stat:
+        fields = [int(value) for value in stat.readline().split()[1:]]
+    return fields[7], sum(fields[:8])
+
+
 def cpu_seconds(pid) -> float:
     """User + system CPU time the process has used so far."""
     with open(f"/proc/{pid}/stat") as stat:
@@ -327,11 +335,12 @@ def run(tenant, agent, url, server_pid, count, seconds, clients, cores, ramp, st
     workers = [multiprocessing.Process(target=caller_process,
                                        args=(url, calls[i::clients], seconds, ramp, queue, cores))
                for i in range(clients)]
-    cpu_before, started = cpu_seconds(server_pid), time.monotonic()
+    cpu_before, started, ticks_before = cpu_seconds(server_pid), time.monotonic(), machine_ticks()
     for worker in workers:
         worker.start()
     summaries = [queue.get() for _ in workers]
     cpu = (cpu_seconds(server_pid) - cpu_before) / (time.monotonic() - started)
+    stolen, total = (after - before for after, before in zip(machine_ticks(), ticks_before))
     memory = rss_mb(server_pid)
     for worker in workers:
         worker.join()
@@ -345,6 +354,7 @@ def run(tenant, agent, url, server_pid, count, seconds, clients, cores, ramp, st
             "first50": percentile(first, 0.5), "first99": percentile(first, 0.99), "rss": memory, "cpu": cpu * 100,
             "lag99": percentile([lag for summary in summaries for lag in summary["lags"]], 0.99),
             "errors": sum(s["errors"] for s in summaries), "turns": len(overheads),
+            "steal": 100 * stolen / total if total else 0.0,
             "error": next((s["error"] for s in summaries if s["error"]), "")}
 
 
@@ -353,7 +363,7 @@ def print_row(label, count, row):
           f" {row['first50']:>9.1f} {row['first99']:>9.1f} {row['server50']:>10.1f} {row['server99']:>10.1f}"
           f" {row['cpu']:>6.0f} {row['rss']:>8.0f} {row['lag99']:>11.1f}"
           f" {row['errors']:>7}"
-          f" {os.getloadavg()[0]:>6.2f}  ({row['turns']} turns)", flush=True)
+          f" {os.getloadavg()[0]:>6.2f} {row['steal']:>6.1f}  ({row['turns']} turns)", flush=True)
     if row["error"]:
         print(f"{'':<9} first error: {row['error']}", flush=True)
 
@@ -394,7 +404,7 @@ def main():
         servers.append(("baseline", base, f"ws://127.0.0.1:{args.port + 1}/"))
     try:
         print(f"{'server':<9} {'calls':>5} {'frames/s':>10} {'late':>6} {'turn p50':>9} {'turn p99':>9} {'1st p50':>9}"
-              f" {'1st p99':>9} {'server p50':>10} {'server p99':>10} {'CPU %':>6} {'RSS MB':>8} {'caller lag':>11} {'errors':>7} {'load1':>6}   (ms; pinned: {args.pin}; ramp {args.ramp:g} s)")
+              f" {'1st p99':>9} {'server p50':>10} {'server p99':>10} {'CPU %':>6} {'RSS MB':>8} {'caller lag':>11} {'errors':>7} {'load1':>6} {'steal%':>6}   (ms; pinned: {args.pin}; ramp {args.ramp:g} s)")
         for count in args.calls:
             rows = {}
             for label, server, url in servers:
