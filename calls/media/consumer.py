@@ -3,7 +3,7 @@
 A bare ASGI application rather than a Channels consumer: Channels' `AsyncConsumer.dispatch` closes old
 database connections on a helper thread before every message, which at 50 frames a second per call was
 most of the per-frame cost (see NOTES.md, "Media-stream capacity"). This consumer touches the database
-only when the stream starts (on the set-up pool, `set_up_in`) and at turn boundaries (the session's pools),
+only when the stream starts (on the set-up pool, `start_set_up`) and at turn boundaries (the session's pools),
 each time in the tenant's schema.
 
 Twilio signs the WebSocket upgrade request: `X-Twilio-Signature` over the stream's URL (no parameters) with
@@ -29,7 +29,7 @@ from twilio.request_validator import RequestValidator
 from calls.media import protocol
 from calls.media.services import StreamRefused, open_stream, stream_tenant
 from calls.media.session import CallSession, greet
-from calls.media.speech import set_up_in, start_set_up
+from calls.media.speech import start_set_up
 from config.websocket_tuning import receive_directly, send_directly
 from tenants.consumers import CLOSE_FORBIDDEN, CLOSE_NO_TENANT
 from tenants.selectors import is_public
@@ -117,7 +117,7 @@ class MediaStreamConsumer:
 
     async def signed_by_twilio(self) -> bool:
         slug = self.scope.get("url_route", {}).get("kwargs", {}).get("tenant_slug", "")
-        tenant, auth_token = await set_up_in(None, stream_tenant, _header(self.scope, b"host"), slug)
+        tenant, auth_token = await start_set_up(None, stream_tenant, _header(self.scope, b"host"), slug)
         if slug and tenant is None:
             log.warning("media stream refused: unknown tenant %r in the path", slug)
             return False
@@ -239,7 +239,7 @@ class MediaStreamConsumer:
         on a shared host with no tenant in the path (only with signatures off), the one they name."""
         if self.stream_tenant is not None:
             return self.stream_tenant if not slug or slug.lower() == self.stream_tenant.slug else None
-        return (await set_up_in(None, stream_tenant, "", slug))[0] if slug else None
+        return (await start_set_up(None, stream_tenant, "", slug))[0] if slug else None
 
     async def stopped(self) -> None:
         if self.session is not None:

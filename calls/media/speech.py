@@ -92,11 +92,6 @@ def start_set_up(tenant, func, *args, **kwargs) -> asyncio.Future:
     return _run_in(SET_UP, tenant, func, *args, **kwargs)
 
 
-async def set_up_in(tenant, func, *args, **kwargs):
-    """`func` on the set-up pool, inside the tenant's schema (None: the public one)."""
-    return await start_set_up(tenant, func, *args, **kwargs)
-
-
 async def record_in_tenant(tenant, func, *args, **kwargs):
     """`func` on the records pool, inside the tenant's schema."""
     return await _run_in(RECORDS, tenant, func, *args, **kwargs)
@@ -168,7 +163,7 @@ class Speech:
 
     def cached(self, text: str) -> bytes | None:
         """The audio if this process has it (no I/O: safe on the event loop)."""
-        return _LOCAL.get(self.key(text))
+        return cached_audio(self.key(text))
 
 
 def cached_audio(key: str) -> bytes | None:

@@ -5,7 +5,7 @@ import threading
 import pytest
 from django.db import connection
 
-from calls.media.speech import offload_in_tenant, record_in_tenant, record_publishing, set_up_in
+from calls.media.speech import offload_in_tenant, record_in_tenant, record_publishing, start_set_up
 
 pytestmark = pytest.mark.django_db
 
@@ -27,13 +27,13 @@ async def test_records_are_stored_on_their_own_pool_in_the_tenants_schema(acme):
 
 
 async def test_a_stream_is_set_up_on_its_own_pool_in_the_tenants_schema(acme):
-    thread, schema = await set_up_in(acme, where)
+    thread, schema = await start_set_up(acme, where)
 
     assert thread.startswith("call-set-up") and schema == acme.schema_name
 
 
 async def test_a_streams_tenant_is_looked_up_on_the_set_up_pool_in_the_public_schema():
-    thread, schema = await set_up_in(None, where)
+    thread, schema = await start_set_up(None, where)
 
     assert thread.startswith("call-set-up") and schema == "public"
 
