@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 from accounts.models import Membership, User
 from accounts.tests.factories import PASSWORD, UserFactory, access_token
 from calls.groups import watched_key
-from config.redis import get_redis
+from config.redis import get_redis, redis_key
 from tenants.models import Tenant
 
 PERSONA_TENANTS = {"acme": "Acme Dental", "globex": "Globex Realty"}
@@ -54,6 +54,12 @@ def django_db_setup(django_db_setup, django_db_blocker):
     if created is not None:
         with django_db_blocker.unblock():
             teardown_databases(created, verbosity=0)
+    # What the run left in Redis: its keys, and its Celery queue's and channel layer's.
+    client = get_redis()
+    for pattern in (redis_key("*"), f"*{settings.CELERY_TASK_DEFAULT_QUEUE}*",
+                    f"{settings.CHANNEL_LAYERS['default']['CONFIG']['prefix']}*"):
+        for key in client.scan_iter(pattern):
+            client.delete(key)
 
 
 @pytest.fixture(autouse=True)
@@ -61,7 +67,7 @@ def _public_schema_and_clean_redis():
     """Every test starts on the public schema with no login-throttle counters left over."""
     connection.set_schema_to_public()
     client = get_redis()
-    for key in client.scan_iter("login-fail:*"):
+    for key in client.scan_iter(redis_key("login-fail:*")):
         client.delete(key)
     yield
     connection.set_schema_to_public()

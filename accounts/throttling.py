@@ -4,7 +4,7 @@ import hashlib
 from django.conf import settings
 
 from config.api.errors import DomainError
-from config.redis import get_redis
+from config.redis import get_redis, redis_key
 
 
 class TooManyAttempts(DomainError):
@@ -19,7 +19,7 @@ class TooManyAttempts(DomainError):
 
 def _keys(ip, email):
     account = hashlib.sha256(email.encode()).hexdigest()[:32]
-    return [f"login-fail:ip:{ip}", f"login-fail:acct:{account}"]
+    return [redis_key(f"login-fail:ip:{ip}"), redis_key(f"login-fail:acct:{account}")]
 
 
 def check_login_allowed(*, ip, email):

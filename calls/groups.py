@@ -9,7 +9,7 @@ from channels.layers import get_channel_layer
 from django.db import connection, transaction
 from redis import RedisError
 
-from config.redis import get_redis
+from config.redis import get_redis, redis_key
 
 
 def live_group(schema: str, call_id: int) -> str:
@@ -25,7 +25,7 @@ WATCHED_SECONDS = 24 * 3600
 
 
 def watched_key(schema: str, call_id: int) -> str:
-    return f"call-watched.{schema}.{call_id}"
+    return redis_key(f"call-watched.{schema}.{call_id}")
 
 
 def mark_watched(schema: str, call_id: int) -> None:

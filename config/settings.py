@@ -114,12 +114,16 @@ DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+# Every key the platform writes to Redis starts with this (config.redis.redis_key, the cache's KEY_PREFIX), so
+# several deployments can share one server.
+REDIS_KEY_PREFIX = os.environ.get("REDIS_KEY_PREFIX", "")
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
         # Cache keys carry the schema so one tenant never reads another's cached value.
         "KEY_FUNCTION": "django_tenants.cache.make_key",
+        "KEY_PREFIX": REDIS_KEY_PREFIX,
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
     }
 }

@@ -1,4 +1,5 @@
 """Settings for the test suite: the real PostgreSQL and Redis, with fast password hashing."""
+import hashlib
 import os
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
@@ -9,8 +10,14 @@ from config.settings import *  # noqa: E402,F401,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-# Keep parallel test runs (several checkouts on one machine) from reading each other's messages.
-CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"test-{os.getpid()}"  # noqa: F405
-CELERY_TASK_DEFAULT_QUEUE = f"test-{os.getpid()}"
+# Several checkouts on one machine share its PostgreSQL and Redis: each gets a test database and a Redis key
+# prefix of its own, so one run never drops or reads another's.
+CHECKOUT_ID = hashlib.sha256(str(BASE_DIR).encode()).hexdigest()[:8]  # noqa: F405
+DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{CHECKOUT_ID}"}  # noqa: F405
+REDIS_KEY_PREFIX = f"test-{CHECKOUT_ID}:"
+CACHES["default"]["KEY_PREFIX"] = REDIS_KEY_PREFIX  # noqa: F405
+# Keep parallel test runs from reading each other's messages and tasks.
+CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"test-{CHECKOUT_ID}-{os.getpid()}"  # noqa: F405
+CELERY_TASK_DEFAULT_QUEUE = f"test-{CHECKOUT_ID}-{os.getpid()}"
 # The fake provider servers of the tests listen on the loopback interface.
 OUTBOUND_PRIVATE_HOSTS = ["127.0.0.1", "localhost"]

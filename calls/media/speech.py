@@ -25,7 +25,7 @@ from django_tenants.utils import tenant_context
 
 from agents import audio
 from agents.providers.base import Expectation, Transcription
-from config.redis import get_redis
+from config.redis import get_redis, redis_key
 
 POOL = ThreadPoolExecutor(max_workers=settings.CALL_MEDIA_THREADS, thread_name_prefix="call-media")
 # Two small pools for the ORM-heavy work of starting a stream and of storing what happened (turns, the end of
@@ -158,7 +158,7 @@ class Speech:
         mulaw = audio.to_telephony(self.tts.synthesize(text, voice=self.voice, language=self.language))
         elapsed = (time.perf_counter() - started) * 1000
         _LOCAL.put(key, mulaw)
-        get_redis().set(key, mulaw, ex=REDIS_TTL_SECONDS)
+        get_redis().set(redis_key(key), mulaw, ex=REDIS_TTL_SECONDS)
         return mulaw, elapsed
 
     def cached(self, text: str) -> bytes | None:
@@ -178,7 +178,7 @@ def stored_audio(key: str) -> bytes | None:
         return None
     found = _LOCAL.get(key)
     if found is None:
-        found = get_redis().get(key)
+        found = get_redis().get(redis_key(key))
         if found is not None:
             _LOCAL.put(key, found)
     return found

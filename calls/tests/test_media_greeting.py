@@ -16,7 +16,7 @@ from calls.media.speech import cached_audio, stored_audio
 from calls.models import Call
 from calls.simulator import HangUp, WaitForAgent
 from calls.tests.media_helpers import live_call, run_call, stored_call
-from config.redis import get_redis
+from config.redis import get_redis, redis_key
 from tenants.consumers import CLOSE_FORBIDDEN
 from tenants.models import Tenant
 
@@ -150,11 +150,11 @@ async def test_a_refused_stream_stops_the_greeting_it_began():
 
 
 def test_a_greeting_parameter_reads_nothing_but_synthesized_speech():
-    get_redis().set("calls:not-speech", b"\xff" * 160)
+    get_redis().set(redis_key("calls:not-speech"), b"\xff" * 160)
     try:
         assert stored_audio("calls:not-speech") is None and cached_audio("calls:not-speech") is None
     finally:
-        get_redis().delete("calls:not-speech")
+        get_redis().delete(redis_key("calls:not-speech"))
 
 
 async def test_without_preparation_the_greeting_is_synthesized_when_the_stream_starts():
