@@ -23,12 +23,11 @@ import asyncio
 import base64
 import itertools
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable
 
 import orjson
 import websockets
-
 from twilio.request_validator import RequestValidator
 
 from agents import audio
@@ -252,7 +251,7 @@ class _Twilio:
         """Fast clock: time stands still until the agent sends something (or hangs up) after `arrived` was cleared."""
         try:
             await asyncio.wait_for(self.arrived.wait(), WAIT_SECONDS)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise SimulationError("the agent sent nothing for 30 seconds") from None
 
     # -- steps ----------------------------------------------------------------------------------------------
@@ -338,7 +337,7 @@ async def simulate(transport, script, *, call_id, tenant: str, call_sid: str, re
             else:
                 await asyncio.wait_for(twilio.arrived.wait(), max(0.001, deadline - time.monotonic()))
                 twilio.arrived.clear()
-    except asyncio.TimeoutError:
+    except TimeoutError:
         pass
     finally:
         reader.cancel()

@@ -8,9 +8,11 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-from django.db import connection  # noqa: E402
+from django.db import (
+    connection,  # noqa: E402
+    transaction,  # noqa: E402
+)
 from tenant_schemas_celery.app import CeleryApp  # noqa: E402
-from django.db import transaction  # noqa: E402
 from tenant_schemas_celery.task import TenantTask, headers_with_schema  # noqa: E402
 
 

@@ -13,8 +13,8 @@ from accounts import services
 from accounts.api import serializers as s
 from accounts.models import ApiKey, Invitation
 from accounts.roles import matrix
-from config.api.validation import validated
 from accounts.selectors import invitations_of, members_of, membership_of, memberships_of
+from config.api.validation import validated
 from tenants.selectors import is_public
 from tenants.services import tenant_hostname
 

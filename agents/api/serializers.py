@@ -5,7 +5,14 @@ from rest_framework import serializers
 
 from agents.engine import actions
 from agents.models import (
-    Agent, AgentTest, AgentTestRun, CallTemplate, FlowVersion, KnowledgeFile, KnowledgeQuery, ProviderCredential,
+    Agent,
+    AgentTest,
+    AgentTestRun,
+    CallTemplate,
+    FlowVersion,
+    KnowledgeFile,
+    KnowledgeQuery,
+    ProviderCredential,
 )
 from agents.providers import registry
 from agents.services.agent_tests import EXPECTATION_TYPES

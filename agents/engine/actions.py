@@ -8,8 +8,8 @@ until then they are unavailable and the engine tells the caller so.
 """
 import copy
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Callable
 
 from jsonschema import Draft202012Validator
 

@@ -1,6 +1,6 @@
 """Values exchanged with the conversation engine."""
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from agents.providers.base import Expectation
 

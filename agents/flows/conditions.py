@@ -5,7 +5,7 @@ from functools import lru_cache
 from .schema import NUMBER_OPS
 
 _NON_WORD = re.compile(r"[^a-z0-9%$.']+")
-_STOPWORDS = frozenset("a an the i i'm im to for of and or is it my me please um uh like just would want".split())
+_STOPWORDS = frozenset(["a", "an", "the", "i", "i'm", "im", "to", "for", "of", "and", "or", "is", "it", "my", "me", "please", "um", "uh", "like", "just", "would", "want"])
 
 # The first polar word in an answer decides it: "sure, why not" is a yes, "not really" a no.
 _YES = ("yes", "yeah", "yep", "yup", "sure", "correct", "right", "absolutely", "definitely", "ok", "okay",
@@ -13,9 +13,8 @@ _YES = ("yes", "yeah", "yep", "yup", "sure", "correct", "right", "absolutely", "
 _NO = ("no", "nope", "nah", "not", "don't", "dont", "never", "negative", "no thanks", "wrong", "incorrect")
 
 _UNITS = {w: i for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen".split())}
-_TENS = {w: 10 * i for i, w in enumerate("_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()) if i > 1}
+    ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"])}
+_TENS = {w: 10 * i for i, w in enumerate(["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]) if i > 1}
 _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
 _SUFFIX = {"k": 1_000, "m": 1_000_000, "mm": 1_000_000, "thousand": 1_000, "million": 1_000_000,
            "billion": 1_000_000_000}

@@ -5,7 +5,15 @@ from rest_framework import serializers
 
 from agents.models import Agent
 from calls.models import (
-    AnalysisProfile, Call, CallFeedback, CallNote, CallTurn, PhoneNumber, ShareLink, TurnCorrection, TwilioAccount,
+    AnalysisProfile,
+    Call,
+    CallFeedback,
+    CallNote,
+    CallTurn,
+    PhoneNumber,
+    ShareLink,
+    TurnCorrection,
+    TwilioAccount,
 )
 from calls.numbers import to_e164
 from calls.services.controls import ACTIONS as CONTROL_ACTIONS

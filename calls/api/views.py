@@ -7,21 +7,19 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import renderers
-from rest_framework import generics, permissions, status
+from rest_framework import generics, permissions, renderers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from billing.selectors import limits
-from calls import reports, selectors
-from calls.api import serializers as s
-from calls import services
 from agents.selectors import get_agent
+from billing.selectors import limits
+from calls import reports, selectors, services
+from calls.api import serializers as s
 from calls.services import postcall, review, telephony
 from calls.twilio import client as twilio
 from config.api.errors import NotFound
-from tenants.models import Tenant
 from config.api.validation import validated
+from tenants.models import Tenant
 
 # Twilio account and phone numbers -----------------------------------------------------------
 

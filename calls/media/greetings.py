@@ -12,6 +12,7 @@ import logging
 from django.db import connection
 
 from agents.flows.variables import flatten, render
+
 # A module import: agents.services.conversations imports calls.services, whose webhook imports this.
 from agents.services import conversations
 from agents.services.credentials import build_provider

@@ -142,7 +142,7 @@ class Player:
     @property
     def active(self) -> bool:
         """The agent is talking: audio is queued, unheard, or still being prepared."""
-        for response in self._queue:  # a loop, not any(): this runs for every inbound frame
+        for response in self._queue:  # noqa: SIM110 (a loop, not any(): this runs for every inbound frame)
             if not response.played.is_set():
                 return True
         return False

@@ -15,6 +15,7 @@ from django_tenants.utils import tenant_context
 
 from agents.engine import EXAMPLES_LIMIT, AgentConfig, Engine, EngineResult
 from agents.providers import registry
+
 # A module import: agents.services.conversations imports calls.services, whose webhook imports this.
 from agents.services import conversations
 from agents.services.credentials import build_providers

@@ -34,14 +34,21 @@ from agents.providers.base import Expectation, ProviderError
 from calls import groups
 from calls.media import services
 from calls.media.layer import control_listener, layer_slot
-from calls.models import Call
 from calls.media.playback import Player, Response
 from calls.media.speech import (
-    Speech, cached_audio, offload, offload_in_tenant, record_in_tenant, record_publishing, start_in_tenant,
-    start_in_tenant_then, stored_audio,
+    Speech,
+    cached_audio,
+    offload,
+    offload_in_tenant,
+    record_in_tenant,
+    record_publishing,
+    start_in_tenant,
+    start_in_tenant_then,
+    stored_audio,
 )
-from calls.services import actions as call_actions
 from calls.media.vad import TurnDetector
+from calls.models import Call
+from calls.services import actions as call_actions
 
 log = logging.getLogger(__name__)
 
@@ -163,7 +170,7 @@ class CallSession:
             self.events.put_nowait(("end", reason))
             try:
                 await asyncio.wait_for(asyncio.shield(self._worker), DRAIN_SECONDS)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 log.warning("call %s: gave up waiting for the pipeline after the caller hung up", self.call.call_id)
         await self.stop()
         await self._end(reason)

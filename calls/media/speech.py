@@ -15,8 +15,8 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from contextlib import nullcontext
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 
 from asgiref.sync import sync_to_async
 from django.conf import settings

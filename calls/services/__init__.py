@@ -6,7 +6,16 @@
 - `postcall`: the analysis and billable usage of a finished call.
 - `review`: notes, tags, feedback and training corrections, share links, ingesting external calls.
 """
+# lifecycle first: what dialing imports needs its names here already.
 from calls.services.lifecycle import (  # noqa: F401
-    TIMING_FIELDS, TWILIO_STATUSES, apply_status, finish_call, record_turn, schedule_analysis, start_call,
+    TIMING_FIELDS,
+    TWILIO_STATUSES,
+    apply_status,
+    finish_call,
+    record_turn,
+    schedule_analysis,
+    start_call,
 )
+
+# isort: split
 from calls.services.dialing import end_call, place_call, predial_check  # noqa: F401,E402

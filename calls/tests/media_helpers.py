@@ -13,8 +13,8 @@ from agents.providers.espeak import EspeakTTS
 from agents.providers.sphinx import PocketsphinxSTT
 from calls import services as calls
 from calls.models import Call
-from calls.tests.factories import AUTH_TOKEN, TwilioAccountFactory
 from calls.simulator import channels_transport, simulate
+from calls.tests.factories import AUTH_TOKEN, TwilioAccountFactory
 from config.asgi import application
 from tenants.models import Tenant
 

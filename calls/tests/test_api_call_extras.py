@@ -11,7 +11,11 @@ from agents.tests.factories import AgentFactory
 from calls.models import Call, ShareLink
 from calls.services.review import SHARE_SALT
 from calls.tests.factories import (
-    API_PREFIX, CallFactory, CallTurnFactory, TwilioAccountFactory, twilio_api,
+    API_PREFIX,
+    CallFactory,
+    CallTurnFactory,
+    TwilioAccountFactory,
+    twilio_api,
 )
 from tenants.services import set_status
 

@@ -10,7 +10,13 @@ from billing.tests.factories import put_on_plan
 from calls.models import Call
 from calls.services import predial_check
 from calls.tests.factories import (
-    API_PREFIX, CallFactory, PhoneNumberFactory, TwilioAccountFactory, call_resource, call_sid, twilio_api,
+    API_PREFIX,
+    CallFactory,
+    PhoneNumberFactory,
+    TwilioAccountFactory,
+    call_resource,
+    call_sid,
+    twilio_api,
     twilio_error,
 )
 from config.api.errors import DomainError

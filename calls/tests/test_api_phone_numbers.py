@@ -9,8 +9,17 @@ from django_tenants.utils import tenant_context
 from agents.tests.factories import AgentFactory
 from calls.models import PhoneNumber, TwilioAccount
 from calls.tests.factories import (
-    ACCOUNT_SID, API_PREFIX, AUTH_TOKEN, PhoneNumberFactory, TwilioAccountFactory, account_resource,
-    available_number, incoming_number_resource, page, twilio_api, twilio_error,
+    ACCOUNT_SID,
+    API_PREFIX,
+    AUTH_TOKEN,
+    PhoneNumberFactory,
+    TwilioAccountFactory,
+    account_resource,
+    available_number,
+    incoming_number_resource,
+    page,
+    twilio_api,
+    twilio_error,
 )
 
 pytestmark = pytest.mark.django_db

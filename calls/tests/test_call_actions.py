@@ -17,7 +17,7 @@ from agents.models import FlowVersion
 from calls.models import Call
 from calls.services import actions
 from calls.simulator import HangUp, WaitForAgent
-from calls.tests.factories import API_PREFIX, ACCOUNT_SID, CallFactory, TwilioAccountFactory, twilio_api, twilio_error
+from calls.tests.factories import ACCOUNT_SID, API_PREFIX, CallFactory, TwilioAccountFactory, twilio_api, twilio_error
 from calls.tests.media_helpers import live_call, run_call
 from scheduling.tests.fakes import twilio_message
 from tenants.models import Tenant

@@ -12,7 +12,13 @@ from calls.models import Call
 from calls.services import place_call
 from calls.services.dialing import lost_dial_cutoff
 from calls.tests.factories import (
-    API_PREFIX, PhoneNumberFactory, TwilioAccountFactory, call_resource, call_sid, script_call_list, twilio_api,
+    API_PREFIX,
+    PhoneNumberFactory,
+    TwilioAccountFactory,
+    call_resource,
+    call_sid,
+    script_call_list,
+    twilio_api,
 )
 from compliance.services import opt_out
 from config.api.errors import DomainError

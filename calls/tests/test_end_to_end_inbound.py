@@ -15,8 +15,16 @@ from calls.models import Call, CallTurn
 from calls.services.postcall import analyse_call
 from calls.simulator import Say, WaitForAgent, channels_transport, simulate
 from calls.tests.factories import (
-    API_PREFIX, AUTH_TOKEN, PhoneNumberFactory, TwilioAccountFactory, call_resource, call_sid, post_webhook, twilio_api,
-    voice_params, webhook_path,
+    API_PREFIX,
+    AUTH_TOKEN,
+    PhoneNumberFactory,
+    TwilioAccountFactory,
+    call_resource,
+    call_sid,
+    post_webhook,
+    twilio_api,
+    voice_params,
+    webhook_path,
 )
 from calls.tests.media_helpers import caller_says, heard, stored_call
 from config.asgi import application

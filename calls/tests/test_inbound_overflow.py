@@ -13,7 +13,13 @@ from agents.tests.factories import AgentFactory
 from billing.tests.factories import put_on_plan
 from calls.models import Call, TwilioAccount
 from calls.tests.factories import (
-    API_PREFIX, CallFactory, PhoneNumberFactory, TwilioAccountFactory, call_sid, post_webhook, voice_params,
+    API_PREFIX,
+    CallFactory,
+    PhoneNumberFactory,
+    TwilioAccountFactory,
+    call_sid,
+    post_webhook,
+    voice_params,
     webhook_path,
 )
 

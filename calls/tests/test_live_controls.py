@@ -10,14 +10,20 @@ from channels.layers import get_channel_layer
 from django.db import connection
 from django_tenants.utils import tenant_context
 
+from agents.tests.factories import AgentFactory
 from calls import groups
 from calls.models import Call
 from calls.tests.factories import (
-    API_PREFIX, CallFactory, TwilioAccountFactory, call_resource, post_webhook, twilio_api, twilio_error,
+    API_PREFIX,
+    CallFactory,
+    TwilioAccountFactory,
+    call_resource,
+    post_webhook,
+    twilio_api,
+    twilio_error,
     webhook_path,
 )
 from compliance.models import AuditEvent
-from agents.tests.factories import AgentFactory
 
 pytestmark = pytest.mark.django_db
 __all__ = ["twilio_api"]

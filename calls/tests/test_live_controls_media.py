@@ -3,11 +3,11 @@ stops talking and takes no turn; on hold, the stream Twilio closes does not end 
 stream carries on the conversation without greeting again."""
 import asyncio
 import json
+from urllib.parse import parse_qs
 
 import pytest
 from channels.db import database_sync_to_async
 from django_tenants.utils import schema_context
-from urllib.parse import parse_qs
 
 from calls.models import Call, CallTurn
 from calls.services import controls

@@ -5,7 +5,6 @@ import struct
 import pytest
 
 from agents.providers.base import Audio
-
 from calls.models import CallTurn
 from calls.simulator import HangUp, Interrupt, WaitForAgent
 from calls.tests.media_helpers import caller_says, heard, live_call, run_call, stored_call

@@ -3,12 +3,23 @@ removing it frees it, and Twilio's webhooks for a number are refused on another 
 import pytest
 from django_tenants.utils import tenant_context
 
+from agents.tests.factories import AgentFactory
 from calls.models import Call, PhoneNumber
 from calls.tests.factories import (
-    API_PREFIX, CallFactory, PhoneNumberFactory, TwilioAccountFactory, call_sid, incoming_number_resource, page,
-    post_webhook, status_params, twilio_api, twilio_error, voice_params, webhook_path,
+    API_PREFIX,
+    CallFactory,
+    PhoneNumberFactory,
+    TwilioAccountFactory,
+    call_sid,
+    incoming_number_resource,
+    page,
+    post_webhook,
+    status_params,
+    twilio_api,
+    twilio_error,
+    voice_params,
+    webhook_path,
 )
-from agents.tests.factories import AgentFactory
 from tenants.models import PhoneNumberClaim
 
 pytestmark = pytest.mark.django_db

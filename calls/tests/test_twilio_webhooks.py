@@ -17,8 +17,18 @@ from calls.media import greetings
 from calls.media.speech import Speech
 from calls.models import Call
 from calls.tests.factories import (
-    API_PREFIX, AUTH_TOKEN, CallFactory, PhoneNumberFactory, TwilioAccountFactory, call_resource, call_sid, post_webhook,
-    status_params, twilio_api, voice_params, webhook_path,
+    API_PREFIX,
+    AUTH_TOKEN,
+    CallFactory,
+    PhoneNumberFactory,
+    TwilioAccountFactory,
+    call_resource,
+    call_sid,
+    post_webhook,
+    status_params,
+    twilio_api,
+    voice_params,
+    webhook_path,
 )
 from config.redis import get_redis
 from tenants.services import set_status

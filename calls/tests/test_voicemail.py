@@ -11,7 +11,13 @@ from django_tenants.utils import tenant_context
 from agents.tests.factories import AgentFactory
 from calls.models import Call
 from calls.tests.factories import (
-    API_PREFIX, CallFactory, PhoneNumberFactory, TwilioAccountFactory, call_resource, post_webhook, twilio_api,
+    API_PREFIX,
+    CallFactory,
+    PhoneNumberFactory,
+    TwilioAccountFactory,
+    call_resource,
+    post_webhook,
+    twilio_api,
     webhook_path,
 )
 

@@ -6,9 +6,9 @@ so views never answer 500 because a provider failed.
 from contextlib import contextmanager
 from urllib.parse import urlencode
 
+import requests
 from django.conf import settings
 from django.urls import reverse
-import requests
 from requests import RequestException
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient

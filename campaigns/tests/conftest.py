@@ -9,7 +9,12 @@ from django_tenants.utils import tenant_context
 from agents.tests.factories import AgentFactory
 from billing.tests.factories import put_on_plan
 from calls.tests.factories import (
-    API_PREFIX, PhoneNumberFactory, TwilioAccountFactory, call_resource, call_sid, twilio_api,
+    API_PREFIX,
+    PhoneNumberFactory,
+    TwilioAccountFactory,
+    call_resource,
+    call_sid,
+    twilio_api,
 )
 from campaigns.tests.factories import CampaignFactory
 from compliance.services import update_settings

@@ -10,7 +10,12 @@ from django_tenants.utils import tenant_context
 from agents.tests.factories import AgentFactory
 from calls.models import Call
 from calls.tests.factories import (
-    API_PREFIX, PhoneNumberFactory, TwilioAccountFactory, call_resource, call_sid, twilio_api,
+    API_PREFIX,
+    PhoneNumberFactory,
+    TwilioAccountFactory,
+    call_resource,
+    call_sid,
+    twilio_api,
 )
 from compliance.models import ComplianceSettings, DncEntry
 from compliance.tests.factories import DncEntryFactory, allow_calling_all_day

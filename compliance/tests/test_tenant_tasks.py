@@ -57,9 +57,8 @@ def test_task_queued_on_commit_keeps_the_schema_of_the_moment_it_was_queued(db, 
     acme = Tenant.objects.get(slug="acme")
     sent = []
     monkeypatch.setattr(record_audit_event, "apply_async", lambda args, kwargs, **options: sent.append(options["headers"]))
-    with django_capture_on_commit_callbacks() as callbacks:
-        with tenant_context(acme):
-            record_audit_event.delay_on_commit("later")
+    with django_capture_on_commit_callbacks() as callbacks, tenant_context(acme):
+        record_audit_event.delay_on_commit("later")
     # The callbacks run after the tenant context has ended, as after a request.
     for callback in callbacks:
         callback()

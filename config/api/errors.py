@@ -6,7 +6,8 @@ mapped to codes here; anything else is a 500 that never leaks internals.
 """
 import logging
 
-from django.core.exceptions import PermissionDenied, ValidationError as DjangoValidationError
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -73,10 +74,7 @@ def flatten_errors(data):
         return flat
     flat = {}
     for field, value in data.items():
-        if isinstance(value, dict):
-            for key, messages in flatten_errors(value).items():
-                flat[f"{field}.{key}"] = messages
-        elif isinstance(value, list) and value and isinstance(value[0], (dict, list)):
+        if isinstance(value, dict) or isinstance(value, list) and value and isinstance(value[0], (dict, list)):
             for key, messages in flatten_errors(value).items():
                 flat[f"{field}.{key}"] = messages
         else:

@@ -36,9 +36,8 @@ def test_a_rolled_back_change_publishes_nothing(committed_db, subscribe):
 
 def test_the_tenant_is_the_one_of_the_publishing_call_even_if_the_commit_happens_elsewhere(committed_db, subscribe):
     acme, globex = subscribe(ACME), subscribe(GLOBEX)
-    with transaction.atomic():
-        with schema_context(ACME):
-            publish("campaign.started", {"campaign_id": 7})
+    with transaction.atomic(), schema_context(ACME):
+        publish("campaign.started", {"campaign_id": 7})
         # The commit below runs on the public schema, as at the end of a request.
     assert [event["data"] for event in acme.events()] == [{"campaign_id": 7}]
     assert globex.events() == []

@@ -17,7 +17,6 @@ from urllib.parse import urljoin
 from xml.etree import ElementTree
 
 from config.api.errors import DomainError
-
 from scheduling.ics import document, escape, utc
 
 from .base import HTTP, CalendarAPIError, EventData

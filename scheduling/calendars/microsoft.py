@@ -4,7 +4,7 @@ authorization code flow, v2.0 endpoints).
 https://learn.microsoft.com/graph/api/calendar-getschedule, https://learn.microsoft.com/graph/api/user-post-events,
 https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow.
 """
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import quote, urlencode
 
 from django.conf import settings
@@ -37,14 +37,14 @@ def refresh(refresh_token: str) -> dict:
 
 def _graph_time(moment: datetime) -> dict:
     """Graph's dateTimeTimeZone: a wall-clock time and the zone it is in (we always send UTC)."""
-    return {"dateTime": moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"}
+    return {"dateTime": moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"}
 
 
 def _parse_graph_time(value: dict) -> datetime:
     if value.get("timeZone", "UTC") != "UTC":
         raise CalendarAPIError(f"{NAME} answered in time zone {value.get('timeZone')!r} instead of UTC.")
     # Graph writes seven fractional digits ("2026-12-01T09:00:00.0000000"), more than Python reads.
-    return datetime.fromisoformat(value["dateTime"][:19]).replace(tzinfo=timezone.utc)
+    return datetime.fromisoformat(value["dateTime"][:19]).replace(tzinfo=UTC)
 
 
 def _body(event: EventData) -> dict:

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
-
 from tenant_schemas_celery.task import headers_with_schema
 
 from config.api.errors import Conflict, DomainError

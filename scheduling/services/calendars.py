@@ -7,6 +7,7 @@ from config.api.errors import Conflict, DomainError
 from config.weekly_hours import weekly_hours_problems
 from scheduling.models import Calendar, new_feed_key
 
+
 def check_timezone(name: str) -> str:
     try:
         ZoneInfo(name)

@@ -13,8 +13,8 @@ from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.utils import timezone
 
-from calls.selectors import twilio_account
 from calls.models import PhoneNumber
+from calls.selectors import twilio_account
 from calls.twilio.client import client_for, twilio_errors
 from config.api.errors import DomainError
 from scheduling.models import Appointment, Reminder

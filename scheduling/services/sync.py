@@ -54,10 +54,10 @@ def push(appointment: Appointment) -> None:
         try:
             if appointment.status == Appointment.Status.CANCELLED:
                 if existing:
-                    integrations.using(integration, lambda client: client.delete_event(existing.external_id))
+                    integrations.using(integration, lambda client: client.delete_event(existing.external_id))  # noqa: B023 (called at once)
                     existing.delete()
             elif existing:
-                integrations.using(integration, lambda client: client.update_event(existing.external_id, data))
+                integrations.using(integration, lambda client: client.update_event(existing.external_id, data))  # noqa: B023 (called at once)
                 existing.save(update_fields=["synced_at"])
             else:
                 external_id = integrations.using(integration, lambda client: client.create_event(data))
@@ -73,4 +73,4 @@ def delete_events(events: list[tuple[int, str]]) -> None:
     for integration in CalendarIntegration.objects.filter(pk__in={integration_id for integration_id, _ in events}):
         for integration_id, external_id in events:
             if integration_id == integration.pk:
-                integrations.using(integration, lambda client: client.delete_event(external_id))
+                integrations.using(integration, lambda client: client.delete_event(external_id))  # noqa: B023 (called at once)

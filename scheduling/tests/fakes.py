@@ -2,7 +2,7 @@
 Microsoft identity platform, CalDAV and Calendly API v2, for scripting the `fake_http` server."""
 import hashlib
 import hmac
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 GOOGLE_CALENDAR_PATH = "/calendar/v3"
 GOOGLE_TOKEN_PATH = "/token"
@@ -36,7 +36,7 @@ def google_calendar(email="alice@acme.example"):
 
 def google_freebusy(time_min: datetime, time_max: datetime, busy=(), calendar_id="primary"):
     def rfc3339(moment):
-        return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return {"kind": "calendar#freeBusy", "timeMin": rfc3339(time_min), "timeMax": rfc3339(time_max),
             "calendars": {calendar_id: {"busy": [{"start": rfc3339(s), "end": rfc3339(e)} for s, e in busy]}}}
 
@@ -60,7 +60,7 @@ def graph_me(mail="alice@acme.onmicrosoft.com"):
 
 def graph_schedule(mail, busy=()):
     def graph_time(moment):
-        return {"dateTime": moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.0000000"), "timeZone": "UTC"}
+        return {"dateTime": moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.0000000"), "timeZone": "UTC"}
     return {"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#Collection(microsoft.graph.scheduleInformation)",
             "value": [{"scheduleId": mail, "availabilityView": "0020",
                        "scheduleItems": [{"isPrivate": False, "status": "busy", "subject": "Busy",
@@ -191,7 +191,7 @@ def calendly_invitee_delivery(event: str, *, invitee_uri: str, start: datetime, 
                               email="ann@example.com", reason="") -> dict:
     """A webhook delivery (invitee.created / invitee.canceled) with its invitee payload."""
     def stamp(moment):
-        return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000000Z")
+        return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000000Z")
     event_uri = invitee_uri.split("/invitees/")[0]
     canceled = event == "invitee.canceled"
     return {"created_at": "2026-11-23T18:00:00.000000Z", "created_by": CALENDLY_USER, "event": event, "payload": {

@@ -11,9 +11,17 @@ from django_tenants.utils import tenant_context
 from scheduling.models import Appointment, CalendarIntegration
 
 from .conftest import at
-from .fakes import (CALENDLY_ORGANIZATION, CALENDLY_USER, calendly_event_type, calendly_invitee_delivery,
-                    calendly_page, calendly_scheduling_link, calendly_signature, calendly_user,
-                    calendly_webhook_subscription)
+from .fakes import (
+    CALENDLY_ORGANIZATION,
+    CALENDLY_USER,
+    calendly_event_type,
+    calendly_invitee_delivery,
+    calendly_page,
+    calendly_scheduling_link,
+    calendly_signature,
+    calendly_user,
+    calendly_webhook_subscription,
+)
 
 pytestmark = pytest.mark.django_db
 TOKEN = "eyJraWQiOiIxY2UxZTEzNjE3ZGNmNzY2YjNjZWJjY2Y4ZGM1YmFmYThhNjVlNjg0MDIzZjdjMzJiZTgzNDliMjM4MDEzNWI0"

@@ -1,5 +1,5 @@
 """ICS feeds: a signed URL per calendar that any calendar app can subscribe to, and that opens nothing else."""
-from datetime import timezone
+from datetime import UTC
 
 import pytest
 from django_tenants.utils import tenant_context
@@ -38,7 +38,7 @@ def test_the_feed_is_an_icalendar_with_one_event_per_live_appointment(api, alice
 
 def test_times_are_in_utc(api, alice, acme, calendar, booked, monday):
     text = api(None, acme).get(feed_path(api(alice, acme), calendar)).content.decode()
-    start, end = at(monday, 10).astimezone(timezone.utc), at(monday, 10, 30).astimezone(timezone.utc)
+    start, end = at(monday, 10).astimezone(UTC), at(monday, 10, 30).astimezone(UTC)
     assert f"DTSTART:{start:%Y%m%dT%H%M%SZ}\r\nDTEND:{end:%Y%m%dT%H%M%SZ}\r\n" in text
 
 

@@ -15,8 +15,16 @@ from scheduling.services import appointments, sync
 from scheduling.services.availability import free_slots
 
 from .conftest import NEW_YORK, at
-from .fakes import (GOOGLE_CALENDAR_PATH, GOOGLE_TOKEN_PATH, google_calendar, google_error, google_event,
-                    google_freebusy, oauth_token, use_fake_providers)
+from .fakes import (
+    GOOGLE_CALENDAR_PATH,
+    GOOGLE_TOKEN_PATH,
+    google_calendar,
+    google_error,
+    google_event,
+    google_freebusy,
+    oauth_token,
+    use_fake_providers,
+)
 
 pytestmark = pytest.mark.django_db
 

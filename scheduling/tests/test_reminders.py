@@ -9,7 +9,7 @@ from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from calls.tests.factories import API_PREFIX, ACCOUNT_SID, PhoneNumberFactory, TwilioAccountFactory, twilio_api  # noqa: F401
+from calls.tests.factories import ACCOUNT_SID, API_PREFIX, PhoneNumberFactory, TwilioAccountFactory, twilio_api  # noqa: F401
 from scheduling.models import Reminder
 from scheduling.services import appointments, reminders
 from scheduling.tasks import send_due_reminders

@@ -6,9 +6,9 @@ from django.db import transaction
 from django_tenants.utils import tenant_context
 
 from accounts.models import User
+from accounts.services import add_membership
 from agents.services.demo import seed_demo_agent
 from campaigns.services.demo import seed_demo_campaign
-from accounts.services import add_membership
 from tenants.models import Tenant
 from tenants.services import create_tenant, tenant_hostname
 
