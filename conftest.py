@@ -3,6 +3,7 @@
 Personas (after healthchecks.io): Alice owns tenant "acme", where Amy is an admin and Mike a member;
 Bob owns tenant "globex"; Charlie belongs to no tenant. Nobody has access to another tenant's stuff.
 """
+
 import pytest
 from channels.layers import channel_layers
 from django.conf import settings
@@ -56,8 +57,11 @@ def django_db_setup(django_db_setup, django_db_blocker):
             teardown_databases(created, verbosity=0)
     # What the run left in Redis: its keys, and its Celery queue's and channel layer's.
     client = get_redis()
-    for pattern in (redis_key("*"), f"*{settings.CELERY_TASK_DEFAULT_QUEUE}*",
-                    f"{settings.CHANNEL_LAYERS['default']['CONFIG']['prefix']}*"):
+    for pattern in (
+        redis_key("*"),
+        f"*{settings.CELERY_TASK_DEFAULT_QUEUE}*",
+        f"{settings.CHANNEL_LAYERS['default']['CONFIG']['prefix']}*",
+    ):
         for key in client.scan_iter(pattern):
             client.delete(key)
 

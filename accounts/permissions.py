@@ -5,6 +5,7 @@ header or API key), an authenticated member of that tenant, an API key of that s
 the right scope, and the role permission the view names in `required_permission` — either one
 string, or a dict by HTTP method / viewset action.
 """
+
 from rest_framework import permissions
 
 from accounts.models import ApiKey

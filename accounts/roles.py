@@ -2,6 +2,7 @@
 
 Views name the permission they need (`required_permission`); `TenantPermission` looks it up here.
 """
+
 OWNER, ADMIN, MEMBER = "owner", "admin", "member"
 ROLES = (OWNER, ADMIN, MEMBER)
 ROLE_CHOICES = [(OWNER, "Owner"), (ADMIN, "Admin"), (MEMBER, "Member")]

@@ -1,4 +1,5 @@
 """Business rules of users, memberships, invitations, API keys and logins."""
+
 import secrets
 from dataclasses import dataclass
 
@@ -53,7 +54,9 @@ def register(*, email, password, name, company, slug, timezone_name="UTC"):
 
     email = email.strip().lower()
     if User.objects.filter(email=email).exists():
-        raise Conflict("This email is already registered.", error_code="email_taken", errors={"email": ["Already registered."]})
+        raise Conflict(
+            "This email is already registered.", error_code="email_taken", errors={"email": ["Already registered."]}
+        )
     user = User(email=email, name=name)
     _password_errors(password, user)
     user.set_password(password)
@@ -107,7 +110,9 @@ def request_password_reset(email: str) -> None:
 
 
 def confirm_password_reset(*, uid, token, new_password) -> User:
-    invalid = DomainError("Reset link is invalid or expired.", error_code="invalid_reset_token", errors={"token": ["Invalid or expired."]})
+    invalid = DomainError(
+        "Reset link is invalid or expired.", error_code="invalid_reset_token", errors={"token": ["Invalid or expired."]}
+    )
     try:
         user = User.objects.get(pk=force_str(urlsafe_base64_decode(uid)), is_active=True)
     except (User.DoesNotExist, ValueError, TypeError, OverflowError):
@@ -124,7 +129,9 @@ def confirm_password_reset(*, uid, token, new_password) -> User:
 
 def change_password(user, *, current_password, new_password) -> None:
     if not user.check_password(current_password):
-        raise DomainError("Current password is incorrect.", error_code="wrong_password", errors={"current_password": ["Incorrect."]})
+        raise DomainError(
+            "Current password is incorrect.", error_code="wrong_password", errors={"current_password": ["Incorrect."]}
+        )
     _password_errors(new_password, user, field="new_password")
     user.set_password(new_password)
     user.save(update_fields=["password"])
@@ -151,19 +158,27 @@ def invite(*, tenant, invited_by: Membership, email, role) -> tuple[Invitation, 
         _require(invited_by, "team.manage_owners", "Only owners can invite owners.")
     email = email.strip().lower()
     if Membership.objects.filter(tenant=tenant, user__email=email).exists():
-        raise Conflict(f"{email} is already a member.", error_code="already_member", errors={"email": ["Already a member."]})
+        raise Conflict(
+            f"{email} is already a member.", error_code="already_member", errors={"email": ["Already a member."]}
+        )
     token = secrets.token_urlsafe(32)
     invitation = Invitation.objects.create(
-        tenant=tenant, email=email, role=role, token_hash=hash_secret(token), invited_by=invited_by.user,
+        tenant=tenant,
+        email=email,
+        role=role,
+        token_hash=hash_secret(token),
+        invited_by=invited_by.user,
         expires_at=timezone.now() + settings.INVITATION_TTL,
     )
-    transaction.on_commit(lambda: send_mail(
-        f"You are invited to {tenant.name}",
-        f"{invited_by.user.email} invited you to join {tenant.name} as {role}.\n"
-        f"Accept within 7 days: {settings.FRONTEND_URL}/invitations/{token}\n",
-        settings.DEFAULT_FROM_EMAIL,
-        [email],
-    ))
+    transaction.on_commit(
+        lambda: send_mail(
+            f"You are invited to {tenant.name}",
+            f"{invited_by.user.email} invited you to join {tenant.name} as {role}.\n"
+            f"Accept within 7 days: {settings.FRONTEND_URL}/invitations/{token}\n",
+            settings.DEFAULT_FROM_EMAIL,
+            [email],
+        )
+    )
     return invitation, token
 
 
@@ -179,11 +194,15 @@ def accept_invitation(*, token, user=None, name="", password="") -> Acceptance:
     if invitation is None:
         raise NotFound("Invitation not found.", error_code="invitation_not_found")
     if invitation.status != "pending":
-        raise DomainError(f"Invitation is {invitation.status}.", error_code=f"invitation_{invitation.status}", status_code=410)
+        raise DomainError(
+            f"Invitation is {invitation.status}.", error_code=f"invitation_{invitation.status}", status_code=410
+        )
     tokens = None
     if user is not None and user.is_authenticated:
         if user.email != invitation.email:
-            raise Forbidden("This invitation was sent to another email address.", error_code="invitation_email_mismatch")
+            raise Forbidden(
+                "This invitation was sent to another email address.", error_code="invitation_email_mismatch"
+            )
     else:
         if User.objects.filter(email=invitation.email).exists():
             raise AuthenticationError(
@@ -203,7 +222,9 @@ def accept_invitation(*, token, user=None, name="", password="") -> Acceptance:
 
 
 def _target_membership(tenant, user_id) -> Membership:
-    target = Membership.objects.select_for_update().select_related("user").filter(tenant=tenant, user_id=user_id).first()
+    target = (
+        Membership.objects.select_for_update().select_related("user").filter(tenant=tenant, user_id=user_id).first()
+    )
     if target is None:
         raise NotFound("No such member in this tenant.", error_code="member_not_found")
     return target
@@ -240,13 +261,17 @@ def remove_member(*, tenant, actor: Membership, user_id) -> None:
             _require(actor, "team.manage_owners", "Only owners can remove an owner.")
         if owner_count(tenant) == 1:
             raise Conflict("The last owner cannot be removed.", error_code="last_owner")
-    ApiKey.objects.filter(tenant=tenant, created_by_id=target.user_id, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    ApiKey.objects.filter(tenant=tenant, created_by_id=target.user_id, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
     target.delete()
 
 
 def revoke_invitation(*, tenant, actor: Membership, invitation_id) -> None:
     _require(actor, "team.invite", "Only owners and admins can revoke invitations.")
-    updated = Invitation.objects.filter(tenant=tenant, pk=invitation_id, accepted_at__isnull=True, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    updated = Invitation.objects.filter(
+        tenant=tenant, pk=invitation_id, accepted_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now())
     if not updated:
         raise NotFound("No pending invitation with this id.", error_code="invitation_not_found")
 
@@ -264,8 +289,13 @@ def create_api_key(*, tenant, created_by, name, scopes, expires_at=None) -> tupl
         try:
             with transaction.atomic():
                 key = ApiKey.objects.create(
-                    tenant=tenant, name=name, prefix=f"{ApiKey.PREFIX}{prefix}", key_hash=hash_secret(secret),
-                    scopes=sorted(set(scopes)), created_by=created_by, expires_at=expires_at,
+                    tenant=tenant,
+                    name=name,
+                    prefix=f"{ApiKey.PREFIX}{prefix}",
+                    key_hash=hash_secret(secret),
+                    scopes=sorted(set(scopes)),
+                    created_by=created_by,
+                    expires_at=expires_at,
                 )
             return key, secret
         except IntegrityError:
@@ -284,5 +314,3 @@ def require_membership(user, tenant) -> Membership:
     if membership is None:
         raise Forbidden(f"You are not a member of tenant '{tenant.slug}'.", error_code="not_a_member")
     return membership
-
-

@@ -1,4 +1,5 @@
 """Failed-login limits per IP and per account, in Redis (shared by every process and host)."""
+
 import hashlib
 
 from django.conf import settings

@@ -37,8 +37,19 @@ class KnowledgeFileAdmin(TenantSchemaAdmin):
     list_filter = ["status", "kind", "is_current"]
     search_fields = ["name"]
     exclude = ["content"]
-    readonly_fields = ["name", "kind", "size", "sha256", "version", "is_current", "status", "failure_reason",
-                       "chunk_count", "uploaded_by_id", "indexed_at"]
+    readonly_fields = [
+        "name",
+        "kind",
+        "size",
+        "sha256",
+        "version",
+        "is_current",
+        "status",
+        "failure_reason",
+        "chunk_count",
+        "uploaded_by_id",
+        "indexed_at",
+    ]
 
 
 @admin.register(KnowledgeQuery)

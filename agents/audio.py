@@ -4,6 +4,7 @@ Inside the app audio is 16-bit signed little-endian mono PCM (`Audio`); Twilio M
 8 kHz mu-law in 20 ms frames of 160 bytes. `audioop` is in the stdlib up to 3.12 (deprecated) and
 comes from the `audioop-lts` package on 3.13+, under the same name.
 """
+
 import io
 import warnings
 import wave
@@ -81,13 +82,15 @@ def from_wav(data: bytes) -> Audio:
     return Audio(frames, rate)
 
 
-def split_frames(data: bytes, frame_bytes: int = MULAW_FRAME_BYTES, *, pad: bytes | None = MULAW_SILENCE) -> list[bytes]:
+def split_frames(
+    data: bytes, frame_bytes: int = MULAW_FRAME_BYTES, *, pad: bytes | None = MULAW_SILENCE
+) -> list[bytes]:
     """Cut `data` into frames of `frame_bytes` (default: 20 ms of 8 kHz mu-law).
 
     The last, short frame is filled with `pad` (a one-byte silence value: `MULAW_SILENCE`, or
     `b"\\x00"` for PCM), or kept short when `pad` is None.
     """
-    frames = [data[start:start + frame_bytes] for start in range(0, len(data), frame_bytes)]
+    frames = [data[start : start + frame_bytes] for start in range(0, len(data), frame_bytes)]
     if frames and pad is not None and len(frames[-1]) < frame_bytes:
         frames[-1] = frames[-1] + pad * (frame_bytes - len(frames[-1]))
     return frames

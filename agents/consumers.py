@@ -4,6 +4,7 @@ Client → `{"type": "start", "variables": {...}}` or `{"type": "say", "text": "
 server → `{"type": "reply", ...}` (the same body as the sandbox API) or `{"type": "error", ...}`.
 Every DB call runs through `in_tenant`, with the agent looked up again each time.
 """
+
 import json
 
 from accounts.roles import role_has
@@ -62,15 +63,19 @@ class SandboxConsumer(TenantMemberConsumer):
             if kind == "start":
                 variables = message.get("variables") or {}
                 if not isinstance(variables, dict):
-                    await self.send(_error("validation_error", "variables must be an object.",
-                                           {"variables": ["Expected an object."]}))
+                    await self.send(
+                        _error(
+                            "validation_error", "variables must be an object.", {"variables": ["Expected an object."]}
+                        )
+                    )
                     return
                 reply = await _start(self.tenant, self.agent_id, variables)
             elif kind == "say":
                 text = message.get("text")
                 if not isinstance(text, str) or not text.strip():
-                    await self.send(_error("validation_error", "Say something: send `text`.",
-                                           {"text": ["This field is required."]}))
+                    await self.send(
+                        _error("validation_error", "Say something: send `text`.", {"text": ["This field is required."]})
+                    )
                     return
                 if self.session_id is None:
                     await self.send(_error("no_session", 'Send {"type": "start"} first.'))

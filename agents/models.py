@@ -88,7 +88,8 @@ class Agent(models.Model):
     voicemail_message = models.TextField(blank=True)
     # No runaway calls: a live call ends (with the goodbye message) once it has lasted this long.
     max_call_seconds = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Longest a phone call may last; blank: the platform's default.")
+        null=True, blank=True, help_text="Longest a phone call may last; blank: the platform's default."
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

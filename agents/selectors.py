@@ -1,4 +1,5 @@
 """Shared reads of the agents app; every query runs in the current tenant's schema."""
+
 from django.db.models import Prefetch
 
 from agents.models import Agent, AgentTest, CallTemplate, FlowVersion, KnowledgeFile, KnowledgeQuery, ProviderCredential

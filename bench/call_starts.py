@@ -16,6 +16,7 @@ at once (`bench/media_streams.py`, whose calls start within 2 s), so it is what 
 CPU time per call moves far less between runs than the latency percentiles of a shared machine.
 Uses the database of `bench/media_streams.py`.
 """
+
 import argparse
 import asyncio
 import os
@@ -40,8 +41,13 @@ async def one_call(url, call_id, call_sid, greeting, auth_token) -> float | None
     async with websocket_transport(url, auth_token=auth_token) as transport:
         await transport.send(orjson.dumps({"event": "connected", "protocol": "Call", "version": "1.0.0"}).decode())
         started = time.monotonic()
-        await transport.send(orjson.dumps(twilio_start(call_id=call_id, tenant=streams.TENANT, call_sid=call_sid,
-                                                       stream_sid=stream_sid, greeting=greeting)).decode())
+        await transport.send(
+            orjson.dumps(
+                twilio_start(
+                    call_id=call_id, tenant=streams.TENANT, call_sid=call_sid, stream_sid=stream_sid, greeting=greeting
+                )
+            ).decode()
+        )
         first = None
         while first is None:
             text = await transport.receive()
@@ -91,8 +97,12 @@ def one_round(label, server, url, tenant, agent, count, at_once) -> dict:
         wait_until_finished(tenant, [call_id for call_id, *_ in calls])
     cpu_ms = (streams.cpu_seconds(server.pid) - cpu_before) * 1000 / count
     received = [first for first in firsts if first is not None]
-    return {"cpu": cpu_ms, "first50": streams.percentile(received, 0.5), "first99": streams.percentile(received, 0.99),
-            "missing": count - len(received)}
+    return {
+        "cpu": cpu_ms,
+        "first50": streams.percentile(received, 0.5),
+        "first99": streams.percentile(received, 0.99),
+        "missing": count - len(received),
+    }
 
 
 def main():
@@ -100,18 +110,36 @@ def main():
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--at-once", type=int, default=5, help="Calls under way at any time.")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--pin", action=argparse.BooleanOptionalAction, default=len(os.sched_getaffinity(0)) >= 2,
-                        help="Servers on core 0, the callers on the others.")
+    parser.add_argument(
+        "--pin",
+        action=argparse.BooleanOptionalAction,
+        default=len(os.sched_getaffinity(0)) >= 2,
+        help="Servers on core 0, the callers on the others.",
+    )
     args = parser.parse_args()
 
     tenant, agent = streams.set_up()
-    ours = streams.start_server(PORT, [sys.executable, "-m", "config.asgi_server", "-b", "127.0.0.1", "-p", str(PORT),
-                                       "bench.media_streams:application"], args.pin)
+    ours = streams.start_server(
+        PORT,
+        [
+            sys.executable,
+            "-m",
+            "config.asgi_server",
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(PORT),
+            "bench.media_streams:application",
+        ],
+        args.pin,
+    )
     base = streams.start_server(PORT + 1, [sys.executable, "bench/media_baseline.py", str(PORT + 1)], args.pin)
     if args.pin:
         os.sched_setaffinity(0, set(sorted(os.sched_getaffinity(0))[1:]))
-    servers = [("ours", ours, f"ws://127.0.0.1:{PORT}/ws/twilio/media/{streams.TENANT}/"),
-               ("baseline", base, f"ws://127.0.0.1:{PORT + 1}/")]
+    servers = [
+        ("ours", ours, f"ws://127.0.0.1:{PORT}/ws/twilio/media/{streams.TENANT}/"),
+        ("baseline", base, f"ws://127.0.0.1:{PORT + 1}/"),
+    ]
     try:
         print(f"{args.calls} calls per round, {args.at_once} at once; pinned: {args.pin}")
         print(f"{'round':<6} {'server':<9} {'CPU ms/call':>12} {'1st p50':>9} {'1st p99':>9} {'no greeting':>12}")
@@ -119,8 +147,11 @@ def main():
             rows = {}
             for label, server, url in servers:
                 rows[label] = row = one_round(label, server, url, tenant, agent, args.calls, args.at_once)
-                print(f"{number:<6} {label:<9} {row['cpu']:>12.1f} {row['first50']:>9.1f} {row['first99']:>9.1f}"
-                      f" {row['missing']:>12}", flush=True)
+                print(
+                    f"{number:<6} {label:<9} {row['cpu']:>12.1f} {row['first50']:>9.1f} {row['first99']:>9.1f}"
+                    f" {row['missing']:>12}",
+                    flush=True,
+                )
             print(f"{number:<6} {'ours/base':<9} {rows['ours']['cpu'] / rows['baseline']['cpu']:>11.1f}x", flush=True)
     finally:
         streams.stop_servers((ours, base))

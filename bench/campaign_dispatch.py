@@ -9,6 +9,7 @@ Uses its own throwaway database.
 
     .venv/bin/python bench/campaign_dispatch.py [--contacts 100000] [--dnc 10000 100000 1000000] [--repeat 3]
 """
+
 import argparse
 import os
 import statistics
@@ -61,7 +62,8 @@ def main():
         contacts = Contact.objects.bulk_create([Contact(phone=phone) for phone in phones], batch_size=10_000)
         contact_list = ContactList.objects.create(name="Bench list")
         ContactListMembership.objects.bulk_create(
-            [ContactListMembership(contact_list=contact_list, contact=c) for c in contacts], batch_size=10_000)
+            [ContactListMembership(contact_list=contact_list, contact=c) for c in contacts], batch_size=10_000
+        )
         listed = phones[::100]
         DncEntry.objects.bulk_create([DncEntry(number=phone) for phone in listed])
 
@@ -72,14 +74,17 @@ def main():
                     cursor.execute(
                         f"INSERT INTO {DncEntry._meta.db_table} (number, source, reason, created_at) "
                         "SELECT '+1212' || (2000000 + n)::text, 'import', '', now() "
-                        "FROM generate_series(%s, %s) AS n", [others, size - len(listed) - 1])
+                        "FROM generate_series(%s, %s) AS n",
+                        [others, size - len(listed) - 1],
+                    )
                     cursor.execute(f"VACUUM ANALYZE {DncEntry._meta.db_table}")
             return DncEntry.objects.count()
 
         def fresh_campaign():
             Attempt.objects.all().delete()
-            return Campaign.objects.create(name="Bench", agent=agent, contact_list=contact_list,
-                                           calls_per_minute=100, max_concurrent_calls=10)
+            return Campaign.objects.create(
+                name="Bench", agent=agent, contact_list=contact_list, calls_per_minute=100, max_concurrent_calls=10
+            )
 
         def ours():
             campaign = fresh_campaign()
@@ -94,32 +99,50 @@ def main():
             started = time.perf_counter()
             for contact in contacts[:SAMPLE]:
                 skipped = bool(blocked_numbers([contact.phone]))
-                Attempt.objects.create(campaign=campaign, contact=contact, number=contact.phone, due_at=now,
-                                       status="skipped_dnc" if skipped else "pending",
-                                       idempotency_key=idempotency_key(campaign.pk, contact.pk, 1))
+                Attempt.objects.create(
+                    campaign=campaign,
+                    contact=contact,
+                    number=contact.phone,
+                    due_at=now,
+                    status="skipped_dnc" if skipped else "pending",
+                    idempotency_key=idempotency_key(campaign.pk, contact.pk, 1),
+                )
             return SAMPLE / (time.perf_counter() - started)
 
         def python_set():
             campaign, now = fresh_campaign(), timezone.now()
             started = time.perf_counter()
             dnc = set(DncEntry.objects.values_list("number", flat=True).iterator(chunk_size=50_000))
-            Attempt.objects.bulk_create([
-                Attempt(campaign=campaign, contact=contact, number=contact.phone, due_at=now,
+            Attempt.objects.bulk_create(
+                [
+                    Attempt(
+                        campaign=campaign,
+                        contact=contact,
+                        number=contact.phone,
+                        due_at=now,
                         status="skipped_dnc" if contact.phone in dnc else "pending",
-                        idempotency_key=idempotency_key(campaign.pk, contact.pk, 1))
-                for contact in contacts], batch_size=10_000)
+                        idempotency_key=idempotency_key(campaign.pk, contact.pk, 1),
+                    )
+                    for contact in contacts
+                ],
+                batch_size=10_000,
+            )
             return args.contacts / (time.perf_counter() - started)
 
-        print(f"{args.contacts:,} contacts, {len(listed):,} of them on the DNC list; contacts scrubbed-and-enqueued per "
-              f"second (median of {args.repeat})")
+        print(
+            f"{args.contacts:,} contacts, {len(listed):,} of them on the DNC list; contacts scrubbed-and-enqueued per "
+            f"second (median of {args.repeat})"
+        )
         print(f"{'DNC numbers':>12} {'ours':>12} {'per-contact loop':>26} {'Python set + bulk_create':>30}")
         for size in sorted(args.dnc):
             actual = grow_dnc(size)
             mine = statistics.median(ours() for _ in range(args.repeat))
             naive = statistics.median(per_contact() for _ in range(args.repeat))
             in_python = statistics.median(python_set() for _ in range(args.repeat))
-            print(f"{actual:>12,} {mine:>10,.0f}/s {naive:>10,.0f}/s ({mine / naive:>5.0f}x slower)"
-                  f" {in_python:>10,.0f}/s ({mine / in_python:>4.1f}x slower)")
+            print(
+                f"{actual:>12,} {mine:>10,.0f}/s {naive:>10,.0f}/s ({mine / naive:>5.0f}x slower)"
+                f" {in_python:>10,.0f}/s ({mine / in_python:>4.1f}x slower)"
+            )
         print(f"per-contact loop timed on {SAMPLE:,} contacts; ratios are ours ÷ baseline")
 
 

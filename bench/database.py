@@ -1,4 +1,5 @@
 """Benchmarks run in a throwaway database of their own, named by DATABASE_URL."""
+
 import os
 
 

@@ -4,6 +4,7 @@
 
 Goal: p99 < 5 ms. The figure is `timings["engine_ms"]`, which excludes time spent inside providers and actions.
 """
+
 import argparse
 import statistics
 import sys
@@ -15,11 +16,26 @@ from agents.engine import ActionResult, AgentConfig, Engine, Event, registry  # 
 from agents.library import template  # noqa: E402
 from agents.providers.base import ChatResult, ToolCall  # noqa: E402
 
-AGENT = AgentConfig(name="Ava", company="Acme", greeting="Hi, this is Ava.", system_prompt="You are Ava.",
-                    tools_enabled=("book_appointment", "lookup_knowledge", "end_call"), transfer_number="+15550100")
-SCRIPT = [Event.utterance("book an appointment"), Event.utterance("Ann Lee"), Event.utterance("a check-up"),
-          Event.utterance("Tuesday"), Event.utterance("11am"), Event.utterance("yes"), Event.dtmf("2"),
-          Event.utterance("Do you take Aetna?"), Event.silence(), Event.utterance("no")]
+AGENT = AgentConfig(
+    name="Ava",
+    company="Acme",
+    greeting="Hi, this is Ava.",
+    system_prompt="You are Ava.",
+    tools_enabled=("book_appointment", "lookup_knowledge", "end_call"),
+    transfer_number="+15550100",
+)
+SCRIPT = [
+    Event.utterance("book an appointment"),
+    Event.utterance("Ann Lee"),
+    Event.utterance("a check-up"),
+    Event.utterance("Tuesday"),
+    Event.utterance("11am"),
+    Event.utterance("yes"),
+    Event.dtmf("2"),
+    Event.utterance("Do you take Aetna?"),
+    Event.silence(),
+    Event.utterance("no"),
+]
 
 
 class InstantLLM:
@@ -37,10 +53,12 @@ class InstantLLM:
 
 def actions():
     bench_actions = registry.copy()
-    bench_actions.register("check_availability", lambda ctx, p: ActionResult(True, data={"available_slots": "9am"}),
-                           owner="bench")
-    bench_actions.register("book_appointment", lambda ctx, p: ActionResult(True, data={"appointment": "ok"}),
-                           owner="bench")
+    bench_actions.register(
+        "check_availability", lambda ctx, p: ActionResult(True, data={"available_slots": "9am"}), owner="bench"
+    )
+    bench_actions.register(
+        "book_appointment", lambda ctx, p: ActionResult(True, data={"appointment": "ok"}), owner="bench"
+    )
     return bench_actions
 
 
@@ -77,8 +95,10 @@ def report(mode: str, timings: list[float]):
     ordered = sorted(timings)
     p50 = statistics.median(ordered)
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    print(f"{mode:5} turns={len(ordered):6d}  p50={p50:.3f} ms  p99={p99:.3f} ms  max={ordered[-1]:.3f} ms  "
-          f"{'OK' if p99 < 5 else 'OVER'} (goal p99 < 5 ms)")
+    print(
+        f"{mode:5} turns={len(ordered):6d}  p50={p50:.3f} ms  p99={p99:.3f} ms  max={ordered[-1]:.3f} ms  "
+        f"{'OK' if p99 < 5 else 'OVER'} (goal p99 < 5 ms)"
+    )
 
 
 def main():

@@ -9,6 +9,7 @@ show what the platform adds on top of the work itself.
 
     .venv/bin/python bench/media_baseline.py PORT
 """
+
 import asyncio
 import base64
 import gc
@@ -36,6 +37,7 @@ def speak(player: Player, audio: bytes, utterances: int = 1) -> None:
 
 def sender(websocket):
     """The player's way out: a text frame written at once, as websockets' own `send` does without its coroutine."""
+
     def send(text: str) -> None:
         websocket.protocol.send_text(text.encode())
         websocket.send_data()

@@ -43,6 +43,7 @@ The server process is `python -m config.asgi_server bench.media_streams:applicat
 platform runs it): the platform's ASGI application with the instant providers registered under the name
 "instant".
 """
+
 import argparse
 import asyncio
 import functools
@@ -74,11 +75,22 @@ TENANT = "bench"
 AUTH_TOKEN = "b" * 32
 SPEECH_MS = 800
 ANSWER_MS = 1200
-FLOW = {"schema_version": 1, "nodes": [
-    {"id": "ask", "type": "question", "start": True, "text": "Go on.", "variable": "said", "next": "ask",
-     "max_visits": 100, "on_max_visits": "bye"},
-    {"id": "bye", "type": "action", "action": "end_call", "text": "Goodbye."},
-]}
+FLOW = {
+    "schema_version": 1,
+    "nodes": [
+        {
+            "id": "ask",
+            "type": "question",
+            "start": True,
+            "text": "Go on.",
+            "variable": "said",
+            "next": "ask",
+            "max_visits": 100,
+            "on_max_visits": "bye",
+        },
+        {"id": "bye", "type": "action", "action": "end_call", "text": "Goodbye."},
+    ],
+}
 
 
 @functools.cache
@@ -87,8 +99,9 @@ def tone(ms: int, rate: int = 8000, hz: int = 300):
     from agents.providers.base import Audio
 
     count = rate * ms // 1000
-    return Audio(struct.pack(f"<{count}h", *(int(9000 * math.sin(2 * math.pi * hz * i / rate)) for i in range(count))),
-                 rate)
+    return Audio(
+        struct.pack(f"<{count}h", *(int(9000 * math.sin(2 * math.pi * hz * i / rate)) for i in range(count))), rate
+    )
 
 
 class InstantSTT:
@@ -153,8 +166,9 @@ def set_up():
     with tenant_context(tenant):
         TwilioAccount.objects.create(pk=1, account_sid="AC" + "0" * 32, auth_token=AUTH_TOKEN)
         template = create_template(flow=FLOW, name="Echo")
-        agent = Agent.objects.create(name="Bench", greeting="Hi.", template=template, stt_provider="instant",
-                                     tts_provider="instant")
+        agent = Agent.objects.create(
+            name="Bench", greeting="Hi.", template=template, stt_provider="instant", tts_provider="instant"
+        )
     return tenant, agent
 
 
@@ -169,10 +183,19 @@ def new_calls(tenant, agent, count):
     from calls.models import Call
 
     with tenant_context(tenant):
-        made = [(call.pk, call.twilio_call_sid, greetings.prepare(call)) for call in (
-            calls.start_call(direction=Call.Direction.INBOUND, agent=agent, flow_version=agent.template.latest_version,
-                             twilio_call_sid="CA" + uuid.uuid4().hex, status=Call.Status.RINGING)
-            for _ in range(count))]
+        made = [
+            (call.pk, call.twilio_call_sid, greetings.prepare(call))
+            for call in (
+                calls.start_call(
+                    direction=Call.Direction.INBOUND,
+                    agent=agent,
+                    flow_version=agent.template.latest_version,
+                    twilio_call_sid="CA" + uuid.uuid4().hex,
+                    status=Call.Status.RINGING,
+                )
+                for _ in range(count)
+            )
+        ]
     # Synthesized (on a pool) before the callers fork and the calls ring: Twilio opens a stream a moment after.
     deadline = time.monotonic() + 10
     while not all(greeting and stored_audio(greeting) for *_, greeting in made):
@@ -263,8 +286,9 @@ async def one_call(url, call_id, call_sid, greeting, seconds, delay):
         script += [Pause(400), Say(tone(SPEECH_MS)), WaitForAgent()]
     script.append(HangUp())
     async with websocket_transport(url, auth_token=AUTH_TOKEN if "/ws/twilio/media/" in url else "") as transport:
-        return await simulate(transport, script, call_id=call_id, tenant=TENANT, call_sid=call_sid, realtime=True,
-                              greeting=greeting)
+        return await simulate(
+            transport, script, call_id=call_id, tenant=TENANT, call_sid=call_sid, realtime=True, greeting=greeting
+        )
 
 
 def caller_process(url, calls, seconds, spread, queue, cores):
@@ -273,8 +297,10 @@ def caller_process(url, calls, seconds, spread, queue, cores):
     async def run():
         started = time.monotonic()
         watcher = asyncio.ensure_future(watch_lag(lags))
-        results = await asyncio.gather(*(one_call(url, *call, seconds, spread * i / max(1, len(calls)))
-                                         for i, call in enumerate(calls)), return_exceptions=True)
+        results = await asyncio.gather(
+            *(one_call(url, *call, seconds, spread * i / max(1, len(calls))) for i, call in enumerate(calls)),
+            return_exceptions=True,
+        )
         watcher.cancel()
         return results, time.monotonic() - started
 
@@ -287,8 +313,16 @@ def caller_process(url, calls, seconds, spread, queue, cores):
     gc.freeze()
     # uvloop, as the server: the callers share one core, and their own delays would show as the server's.
     results, elapsed = uvloop.run(run())
-    summary = {"errors": 0, "error": "", "frames": 0, "late": 0, "first": [], "overheads": [], "elapsed": elapsed,
-               "lags": lags}
+    summary = {
+        "errors": 0,
+        "error": "",
+        "frames": 0,
+        "late": 0,
+        "first": [],
+        "overheads": [],
+        "elapsed": elapsed,
+        "lags": lags,
+    }
     for result in results:
         if isinstance(result, BaseException):
             summary["errors"] += 1
@@ -320,8 +354,9 @@ def stored_overheads(tenant, call_ids) -> list[float]:
     with tenant_context(tenant):
         while Call.objects.filter(pk__in=call_ids, ended_at__isnull=True).exists() and time.monotonic() < deadline:
             time.sleep(0.2)
-        totals = CallTurn.objects.filter(call_id__in=call_ids, speaker=CallTurn.Speaker.AGENT, stt_ms__isnull=False,
-                                         total_ms__isnull=False).values_list("total_ms", flat=True)
+        totals = CallTurn.objects.filter(
+            call_id__in=call_ids, speaker=CallTurn.Speaker.AGENT, stt_ms__isnull=False, total_ms__isnull=False
+        ).values_list("total_ms", flat=True)
         return [total - END_SILENCE_MS for total in totals]
 
 
@@ -332,9 +367,10 @@ def run(tenant, agent, url, server_pid, count, seconds, clients, cores, ramp, st
     # Forked callers must not share (and on exit close) this process's database connection.
     connections.close_all()
     queue = multiprocessing.Queue()
-    workers = [multiprocessing.Process(target=caller_process,
-                                       args=(url, calls[i::clients], seconds, ramp, queue, cores))
-               for i in range(clients)]
+    workers = [
+        multiprocessing.Process(target=caller_process, args=(url, calls[i::clients], seconds, ramp, queue, cores))
+        for i in range(clients)
+    ]
     cpu_before, started, ticks_before = cpu_seconds(server_pid), time.monotonic(), machine_ticks()
     for worker in workers:
         worker.start()
@@ -348,22 +384,34 @@ def run(tenant, agent, url, server_pid, count, seconds, clients, cores, ramp, st
     overheads = [value for summary in summaries for value in summary["overheads"]]
     first = [value for summary in summaries for value in summary["first"]]
     server = stored_overheads(tenant, [call_id for call_id, *_ in calls]) if stored else []
-    return {"frames": sum(s["frames"] for s in summaries) / elapsed, "late": sum(s["late"] for s in summaries),
-            "server50": percentile(server, 0.5), "server99": percentile(server, 0.99),
-            "turn50": percentile(overheads, 0.5), "turn99": percentile(overheads, 0.99),
-            "first50": percentile(first, 0.5), "first99": percentile(first, 0.99), "rss": memory, "cpu": cpu * 100,
-            "lag99": percentile([lag for summary in summaries for lag in summary["lags"]], 0.99),
-            "errors": sum(s["errors"] for s in summaries), "turns": len(overheads),
-            "steal": 100 * stolen / total if total else 0.0,
-            "error": next((s["error"] for s in summaries if s["error"]), "")}
+    return {
+        "frames": sum(s["frames"] for s in summaries) / elapsed,
+        "late": sum(s["late"] for s in summaries),
+        "server50": percentile(server, 0.5),
+        "server99": percentile(server, 0.99),
+        "turn50": percentile(overheads, 0.5),
+        "turn99": percentile(overheads, 0.99),
+        "first50": percentile(first, 0.5),
+        "first99": percentile(first, 0.99),
+        "rss": memory,
+        "cpu": cpu * 100,
+        "lag99": percentile([lag for summary in summaries for lag in summary["lags"]], 0.99),
+        "errors": sum(s["errors"] for s in summaries),
+        "turns": len(overheads),
+        "steal": 100 * stolen / total if total else 0.0,
+        "error": next((s["error"] for s in summaries if s["error"]), ""),
+    }
 
 
 def print_row(label, count, row):
-    print(f"{label:<9} {count:>5} {row['frames']:>10.0f} {row['late']:>6} {row['turn50']:>9.1f} {row['turn99']:>9.1f}"
-          f" {row['first50']:>9.1f} {row['first99']:>9.1f} {row['server50']:>10.1f} {row['server99']:>10.1f}"
-          f" {row['cpu']:>6.0f} {row['rss']:>8.0f} {row['lag99']:>11.1f}"
-          f" {row['errors']:>7}"
-          f" {os.getloadavg()[0]:>6.2f} {row['steal']:>6.1f}  ({row['turns']} turns)", flush=True)
+    print(
+        f"{label:<9} {count:>5} {row['frames']:>10.0f} {row['late']:>6} {row['turn50']:>9.1f} {row['turn99']:>9.1f}"
+        f" {row['first50']:>9.1f} {row['first99']:>9.1f} {row['server50']:>10.1f} {row['server99']:>10.1f}"
+        f" {row['cpu']:>6.0f} {row['rss']:>8.0f} {row['lag99']:>11.1f}"
+        f" {row['errors']:>7}"
+        f" {os.getloadavg()[0]:>6.2f} {row['steal']:>6.1f}  ({row['turns']} turns)",
+        flush=True,
+    )
     if row["error"]:
         print(f"{'':<9} first error: {row['error']}", flush=True)
 
@@ -372,10 +420,13 @@ def print_ratios(count, ours, base):
     def ratio(key):
         return ours[key] / base[key] if base[key] else float("nan")
 
-    print(f"{'ours/base':<9} {count:>5} {ratio('frames'):>9.2f}x {ours['late'] - base['late']:>+6}"
-          f" {ratio('turn50'):>8.2f}x {ratio('turn99'):>8.2f}x {ratio('first50'):>8.2f}x {ratio('first99'):>8.2f}x"
-          f" {'':>10} {'':>10}"
-          f" {ratio('cpu'):>5.2f}x {ratio('rss'):>7.2f}x {'':>11}   turn p99 {ours['turn99'] - base['turn99']:+.1f} ms", flush=True)
+    print(
+        f"{'ours/base':<9} {count:>5} {ratio('frames'):>9.2f}x {ours['late'] - base['late']:>+6}"
+        f" {ratio('turn50'):>8.2f}x {ratio('turn99'):>8.2f}x {ratio('first50'):>8.2f}x {ratio('first99'):>8.2f}x"
+        f" {'':>10} {'':>10}"
+        f" {ratio('cpu'):>5.2f}x {ratio('rss'):>7.2f}x {'':>11}   turn p99 {ours['turn99'] - base['turn99']:+.1f} ms",
+        flush=True,
+    )
 
 
 def main():
@@ -385,10 +436,18 @@ def main():
     parser.add_argument("--ramp", type=float, default=2.0, help="Seconds over which the calls start.")
     parser.add_argument("--clients", type=int, default=2, help="Processes playing the callers.")
     parser.add_argument("--port", type=int, default=8765, help="Ours; the baseline listens on the next port.")
-    parser.add_argument("--pin", action=argparse.BooleanOptionalAction, default=len(os.sched_getaffinity(0)) >= 2,
-                        help="Server on core 0, callers on the others.")
-    parser.add_argument("--baseline", action=argparse.BooleanOptionalAction, default=True,
-                        help="Also run the baseline server (off: only ours, for comparing variants of it).")
+    parser.add_argument(
+        "--pin",
+        action=argparse.BooleanOptionalAction,
+        default=len(os.sched_getaffinity(0)) >= 2,
+        help="Server on core 0, callers on the others.",
+    )
+    parser.add_argument(
+        "--baseline",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="Also run the baseline server (off: only ours, for comparing variants of it).",
+    )
     args = parser.parse_args()
 
     cores = set(sorted(os.sched_getaffinity(0))[1:]) if args.pin else None
@@ -396,20 +455,44 @@ def main():
         speed = pool.apply(loop_seconds, (SERVER_CORE if args.pin else None,))
     print(f"machine: a 5M-step Python loop takes {speed * 1000:.0f} ms on the server's core", flush=True)
     tenant, agent = set_up()
-    ours = start_server(args.port, [sys.executable, "-m", "config.asgi_server", "-b", "127.0.0.1", "-p", str(args.port),
-                                    "bench.media_streams:application"], args.pin)
+    ours = start_server(
+        args.port,
+        [
+            sys.executable,
+            "-m",
+            "config.asgi_server",
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(args.port),
+            "bench.media_streams:application",
+        ],
+        args.pin,
+    )
     servers = [("ours", ours, f"ws://127.0.0.1:{args.port}/ws/twilio/media/{TENANT}/")]
     if args.baseline:
         base = start_server(args.port + 1, [sys.executable, "bench/media_baseline.py", str(args.port + 1)], args.pin)
         servers.append(("baseline", base, f"ws://127.0.0.1:{args.port + 1}/"))
     try:
-        print(f"{'server':<9} {'calls':>5} {'frames/s':>10} {'late':>6} {'turn p50':>9} {'turn p99':>9} {'1st p50':>9}"
-              f" {'1st p99':>9} {'server p50':>10} {'server p99':>10} {'CPU %':>6} {'RSS MB':>8} {'caller lag':>11} {'errors':>7} {'load1':>6} {'steal%':>6}   (ms; pinned: {args.pin}; ramp {args.ramp:g} s)")
+        print(
+            f"{'server':<9} {'calls':>5} {'frames/s':>10} {'late':>6} {'turn p50':>9} {'turn p99':>9} {'1st p50':>9}"
+            f" {'1st p99':>9} {'server p50':>10} {'server p99':>10} {'CPU %':>6} {'RSS MB':>8} {'caller lag':>11} {'errors':>7} {'load1':>6} {'steal%':>6}   (ms; pinned: {args.pin}; ramp {args.ramp:g} s)"
+        )
         for count in args.calls:
             rows = {}
             for label, server, url in servers:
-                rows[label] = run(tenant, agent, url, server.pid, count, args.seconds, args.clients, cores, args.ramp,
-                                  stored=label == "ours")
+                rows[label] = run(
+                    tenant,
+                    agent,
+                    url,
+                    server.pid,
+                    count,
+                    args.seconds,
+                    args.clients,
+                    cores,
+                    args.ramp,
+                    stored=label == "ours",
+                )
                 print_row(label, count, rows[label])
             if args.baseline:
                 print_ratios(count, rows["ours"], rows["baseline"])

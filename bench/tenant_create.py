@@ -6,6 +6,7 @@ running every migration for the new schema. Uses its own throwaway database.
 
     .venv/bin/python bench/tenant_create.py [--existing 1 50] [--repeat 5]
 """
+
 import argparse
 import os
 import statistics
@@ -74,13 +75,17 @@ def main():
             existing = target
         built = statistics.median(create(args.repeat))
         cloned = statistics.median(clone(args.repeat))
-        migrated = statistics.median(create(args.repeat, TENANT_CREATION_FAKES_MIGRATIONS=False, TENANT_BASE_SCHEMA=None))
+        migrated = statistics.median(
+            create(args.repeat, TENANT_CREATION_FAKES_MIGRATIONS=False, TENANT_BASE_SCHEMA=None)
+        )
         existing += 2 * args.repeat
         print(
             f"{target:>16} {built * 1000:>10.0f} ms {cloned * 1000:>10.0f} ms {migrated * 1000:>7.0f} ms"
             f"   clone {cloned / built:.1f}x, migrate {migrated / built:.1f}x"
         )
-    print("medians of", args.repeat, "creations; build = whole create_tenant (schema, domain, owner); clone = schema only")
+    print(
+        "medians of", args.repeat, "creations; build = whole create_tenant (schema, domain, owner); clone = schema only"
+    )
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ the ORM). Beside it, every release of the GIL (a call into C through CFFI) costs
 when the two threads run on different cores, as a server's do (run it under `taskset -c 0` to see one core's
 case, where the thread only takes its share of the core).
 """
+
 import argparse
 import base64
 import os
@@ -27,15 +28,27 @@ from twisted.internet.testing import StringTransport
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from config import websocket_tuning  # noqa: E402
 
-HANDSHAKE = (b"GET /ws/twilio/media/bench/ HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
-             b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+HANDSHAKE = (
+    b"GET /ws/twilio/media/bench/ HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
+    b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+)
 
 
 def media_frame(sequence: int) -> bytes:
     """One client-to-server text frame, masked as a client must (RFC 6455 5.3)."""
-    payload = orjson.dumps({"event": "media", "sequenceNumber": str(sequence), "streamSid": "MZ" + "0" * 32,
-                            "media": {"track": "inbound", "chunk": str(sequence), "timestamp": str(sequence * 20),
-                                      "payload": base64.b64encode(os.urandom(160)).decode()}})
+    payload = orjson.dumps(
+        {
+            "event": "media",
+            "sequenceNumber": str(sequence),
+            "streamSid": "MZ" + "0" * 32,
+            "media": {
+                "track": "inbound",
+                "chunk": str(sequence),
+                "timestamp": str(sequence * 20),
+                "payload": base64.b64encode(os.urandom(160)).decode(),
+            },
+        }
+    )
     mask = os.urandom(4)
     masked = bytes(byte ^ mask[i % 4] for i, byte in enumerate(payload))
     return struct.pack("!BBH", 0x81, 0x80 | 126, len(payload)) + mask + masked
@@ -85,9 +98,12 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--frames", type=int, default=10000)
     frames = [media_frame(i) for i in range(parser.parse_args().frames)]
-    steps = [("autobahn as installed", None), ("+ unstyled debug arguments", websocket_tuning.quiet_debug_arguments),
-             ("+ small frames unmasked here", websocket_tuning.unmask_small_frames_here),
-             ("+ whole small frames in one step", websocket_tuning.take_whole_small_frames)]
+    steps = [
+        ("autobahn as installed", None),
+        ("+ unstyled debug arguments", websocket_tuning.quiet_debug_arguments),
+        ("+ small frames unmasked here", websocket_tuning.unmask_small_frames_here),
+        ("+ whole small frames in one step", websocket_tuning.take_whole_small_frames),
+    ]
     # As config/asgi.py sets it for the server.
     sys.setswitchinterval(0.001)
     print(f"{'µs per inbound media frame':<34} {'alone':>14} {'beside a busy thread':>22}")

@@ -1,4 +1,5 @@
 """Billing lives in the public schema: one table for every tenant, each row naming its tenant."""
+
 from django.core.validators import MinValueValidator
 from django.db import models
 
@@ -20,8 +21,9 @@ class Plan(models.Model):
         ordering = ["name"]
         constraints = [
             # At most one default; `billing.services.make_default_plan` moves the flag, so there is never none.
-            models.UniqueConstraint(name="one_default_plan", fields=["is_default"],
-                                    condition=models.Q(is_default=True)),
+            models.UniqueConstraint(
+                name="one_default_plan", fields=["is_default"], condition=models.Q(is_default=True)
+            ),
             models.CheckConstraint(name="plan_has_a_line", condition=models.Q(max_concurrent_calls__gte=1)),
         ]
 

@@ -1,4 +1,5 @@
 """Shared reads of billing (public schema): always filtered by tenant."""
+
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
@@ -31,15 +32,27 @@ def usage_summary(tenant, *, date_from, date_to, tz) -> dict:
     """Call seconds of the tenant per calendar day of `tz` in [date_from, date_to] (every day listed), and totals."""
     start = timezone.make_aware(datetime.combine(date_from, time.min), tz)
     end = timezone.make_aware(datetime.combine(date_to + timedelta(days=1), time.min), tz)
-    records = UsageRecord.objects.filter(tenant=tenant, kind=UsageRecord.Kind.CALL_SECONDS, occurred_at__gte=start,
-                                         occurred_at__lt=end, quantity__gt=0)
-    days = {row["day"]: row for row in records.order_by().annotate(day=TruncDate("occurred_at", tzinfo=tz))
-            .values("day").annotate(seconds=Sum("quantity"), calls=Count("id"))}
+    records = UsageRecord.objects.filter(
+        tenant=tenant, kind=UsageRecord.Kind.CALL_SECONDS, occurred_at__gte=start, occurred_at__lt=end, quantity__gt=0
+    )
+    days = {
+        row["day"]: row
+        for row in records.order_by()
+        .annotate(day=TruncDate("occurred_at", tzinfo=tz))
+        .values("day")
+        .annotate(seconds=Sum("quantity"), calls=Count("id"))
+    }
     per_day = []
     for offset in range((date_to - date_from).days + 1):
         day = date_from + timedelta(days=offset)
         row = days.get(day, {"seconds": 0, "calls": 0})
         per_day.append({"date": day.isoformat(), "seconds": row["seconds"], "calls": row["calls"]})
     seconds = sum(row["seconds"] for row in per_day)
-    return {"date_from": date_from.isoformat(), "date_to": date_to.isoformat(), "call_seconds": seconds,
-            "call_minutes": round(seconds / 60, 2), "calls": sum(row["calls"] for row in per_day), "per_day": per_day}
+    return {
+        "date_from": date_from.isoformat(),
+        "date_to": date_to.isoformat(),
+        "call_seconds": seconds,
+        "call_minutes": round(seconds / 60, 2),
+        "calls": sum(row["calls"] for row in per_day),
+        "per_day": per_day,
+    }

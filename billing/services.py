@@ -1,4 +1,5 @@
 """Billing's writers: plans and which plan a tenant is on; usage metering (the only writer of `UsageRecord`)."""
+
 from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import tenant_context
@@ -28,8 +29,12 @@ def assign_plan(tenant, plan: Plan, *, actor=None) -> Subscription:
     previous = selectors.plan_of(tenant)
     subscription, _ = Subscription.objects.update_or_create(tenant=tenant, defaults={"plan": plan})
     with tenant_context(tenant):
-        record_audit_event(action="billing.plan_changed", actor=actor, target=f"plan:{plan.slug}",
-                           data={"from": previous.slug, "to": plan.slug})
+        record_audit_event(
+            action="billing.plan_changed",
+            actor=actor,
+            target=f"plan:{plan.slug}",
+            data={"from": previous.slug, "to": plan.slug},
+        )
     return subscription
 
 
@@ -49,8 +54,18 @@ def record_call_usage(tenant, call) -> UsageRecord | None:
     if quantity == 0:
         UsageRecord.objects.filter(idempotency_key=key).update(quantity=0, updated_at=timezone.now())
         return None
-    record = UsageRecord(tenant=tenant, kind=UsageRecord.Kind.CALL_SECONDS, quantity=quantity, call_id=call.pk,
-                         idempotency_key=key, occurred_at=call.started_at or call.created_at)
-    UsageRecord.objects.bulk_create([record], update_conflicts=True, unique_fields=["idempotency_key"],
-                                    update_fields=["quantity", "occurred_at", "updated_at"])
+    record = UsageRecord(
+        tenant=tenant,
+        kind=UsageRecord.Kind.CALL_SECONDS,
+        quantity=quantity,
+        call_id=call.pk,
+        idempotency_key=key,
+        occurred_at=call.started_at or call.created_at,
+    )
+    UsageRecord.objects.bulk_create(
+        [record],
+        update_conflicts=True,
+        unique_fields=["idempotency_key"],
+        update_fields=["quantity", "occurred_at", "updated_at"],
+    )
     return record

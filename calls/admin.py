@@ -44,17 +44,49 @@ class CallNoteInline(admin.TabularInline):
 
 @admin.register(Call)
 class CallAdmin(TenantSchemaAdmin):
-    list_display = ["id", "direction", "status", "agent", "from_number", "to_number", "duration_seconds", "sentiment",
-                    "created_at"]
+    list_display = [
+        "id",
+        "direction",
+        "status",
+        "agent",
+        "from_number",
+        "to_number",
+        "duration_seconds",
+        "sentiment",
+        "created_at",
+    ]
     list_filter = ["direction", "status", "sentiment", "is_test"]
     search_fields = ["from_number", "to_number", "twilio_call_sid", "external_id"]
     date_hierarchy = "created_at"
     exclude = ["search_vector", "state"]
-    readonly_fields = ["direction", "status", "agent", "flow_version", "from_number", "to_number", "twilio_call_sid",
-                       "idempotency_key", "external_id", "started_at", "ended_at", "duration_seconds",
-                       "billable_seconds", "end_reason", "answered_by", "recording_sid", "recording_url",
-                       "recording_duration", "transcript", "summary", "sentiment", "extraction", "success",
-                       "analysed_at", "contact_variables", "is_test"]
+    readonly_fields = [
+        "direction",
+        "status",
+        "agent",
+        "flow_version",
+        "from_number",
+        "to_number",
+        "twilio_call_sid",
+        "idempotency_key",
+        "external_id",
+        "started_at",
+        "ended_at",
+        "duration_seconds",
+        "billable_seconds",
+        "end_reason",
+        "answered_by",
+        "recording_sid",
+        "recording_url",
+        "recording_duration",
+        "transcript",
+        "summary",
+        "sentiment",
+        "extraction",
+        "success",
+        "analysed_at",
+        "contact_variables",
+        "is_test",
+    ]
     inlines = [CallTurnInline, CallNoteInline]
 
 

@@ -1,6 +1,7 @@
 """Post-call analysis: the transcript, a summary, the caller's sentiment, the fields the agent's analysis
 profile asks for, and whether the call succeeded — from the agent's LLM when it has one, otherwise from
 offline heuristics over what was said. Pure computation: `calls.services.postcall` stores the result."""
+
 import json
 import logging
 import re
@@ -15,12 +16,44 @@ logger = logging.getLogger(__name__)
 
 SENTIMENTS = ("positive", "neutral", "negative")
 POSITIVE = {
-    "thank", "thanks", "great", "perfect", "wonderful", "excellent", "happy", "love", "awesome", "helpful",
-    "appreciate", "good", "fantastic", "brilliant", "lovely", "nice", "glad",
+    "thank",
+    "thanks",
+    "great",
+    "perfect",
+    "wonderful",
+    "excellent",
+    "happy",
+    "love",
+    "awesome",
+    "helpful",
+    "appreciate",
+    "good",
+    "fantastic",
+    "brilliant",
+    "lovely",
+    "nice",
+    "glad",
 }
 NEGATIVE = {
-    "angry", "terrible", "awful", "wrong", "bad", "useless", "frustrated", "frustrating", "upset", "complaint",
-    "worst", "ridiculous", "unacceptable", "disappointed", "annoyed", "hate", "horrible", "rude", "problem",
+    "angry",
+    "terrible",
+    "awful",
+    "wrong",
+    "bad",
+    "useless",
+    "frustrated",
+    "frustrating",
+    "upset",
+    "complaint",
+    "worst",
+    "ridiculous",
+    "unacceptable",
+    "disappointed",
+    "annoyed",
+    "hate",
+    "horrible",
+    "rude",
+    "problem",
 }
 NEGATIONS = {"not", "no", "never", "isn't", "wasn't", "don't", "didn't", "hardly"}
 WORD = re.compile(r"[a-z']+")
@@ -28,7 +61,9 @@ NAME = re.compile(r"\b(?:my name is|this is|i am|i'm|it's)\s+([A-Z][a-z]+(?:\s+[
 TIME = re.compile(
     r"\b(?:(?:today|tomorrow|tonight|(?:next\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))"
     r"(?:\s+(?:morning|afternoon|evening))?(?:\s+(?:at\s+)?\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)?)?"
-    r"|\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)|\d{1,2}:\d{2})", re.IGNORECASE)
+    r"|\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)|\d{1,2}:\d{2})",
+    re.IGNORECASE,
+)
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 PHONE = re.compile(r"\+?\d[\d\s().-]{7,}\d")
 
@@ -60,8 +95,9 @@ def sentiment_of(caller_texts: list[str]) -> str:
         words = WORD.findall(text.lower())
         for position, word in enumerate(words):
             polarity = (word in POSITIVE) - (word in NEGATIVE) or (word.rstrip("s") in POSITIVE) - (
-                word.rstrip("s") in NEGATIVE)
-            if polarity and NEGATIONS.intersection(words[max(0, position - 2):position]):
+                word.rstrip("s") in NEGATIVE
+            )
+            if polarity and NEGATIONS.intersection(words[max(0, position - 2) : position]):
                 polarity = -polarity
             score += polarity
     return "positive" if score > 0 else "negative" if score < 0 else "neutral"
@@ -70,7 +106,9 @@ def sentiment_of(caller_texts: list[str]) -> str:
 def _heuristic_field(name: str, caller_texts: list[str]):
     key = name.lower()
     patterns = (
-        (("name",), NAME, 1), (("time", "date", "when", "callback"), TIME, 0), (("email",), EMAIL, 0),
+        (("name",), NAME, 1),
+        (("time", "date", "when", "callback"), TIME, 0),
+        (("email",), EMAIL, 0),
         (("phone", "number"), PHONE, 0),
     )
     for hints, pattern, group in patterns:
@@ -99,8 +137,10 @@ def extract(fields: list[dict], call: Call, caller_texts: list[str]) -> dict:
 def _summary(call: Call, turns, extraction: dict) -> str:
     caller = [turn.text.strip() for turn in turns if turn.speaker == CallTurn.Speaker.CALLER and turn.text.strip()]
     agent = [turn.text.strip() for turn in turns if turn.speaker == CallTurn.Speaker.AGENT and turn.text.strip()]
-    parts = [f"{call.get_direction_display()} call, {call.get_status_display().lower()}"
-             + (f" after {call.duration_seconds} s." if call.duration_seconds else ".")]
+    parts = [
+        f"{call.get_direction_display()} call, {call.get_status_display().lower()}"
+        + (f" after {call.duration_seconds} s." if call.duration_seconds else ".")
+    ]
     if caller:
         parts.append(f'The caller said: "{caller[0]}"')
     if agent and len(agent) > 1:
@@ -116,10 +156,18 @@ def _summary(call: Call, turns, extraction: dict) -> str:
 def heuristic(call: Call, turns, fields: list[dict]) -> Analysis:
     caller_texts = [turn.text for turn in turns if turn.speaker == CallTurn.Speaker.CALLER and turn.text.strip()]
     extraction = extract(fields, call, caller_texts)
-    success = (call.status == Call.Status.COMPLETED and bool(caller_texts)
-               and all(value not in (None, "") for value in extraction.values()))
-    return Analysis(transcript=transcript_of(turns), summary=_summary(call, turns, extraction),
-                    sentiment=sentiment_of(caller_texts), extraction=extraction, success=success)
+    success = (
+        call.status == Call.Status.COMPLETED
+        and bool(caller_texts)
+        and all(value not in (None, "") for value in extraction.values())
+    )
+    return Analysis(
+        transcript=transcript_of(turns),
+        summary=_summary(call, turns, extraction),
+        sentiment=sentiment_of(caller_texts),
+        extraction=extraction,
+        success=success,
+    )
 
 
 LLM_INSTRUCTIONS = """You analyse a finished phone call between an AI agent and a caller.
@@ -139,22 +187,33 @@ def with_llm(call: Call, turns, fields: list[dict], success_criteria: str) -> An
     try:
         llm = build_provider("llm", agent.llm_provider)
         reply = llm.chat(
-            [{"role": "system", "content": LLM_INSTRUCTIONS.format(fields=described, criteria=criteria)},
-             {"role": "user", "content": transcript or "(no words were exchanged)"}],
-            model=agent.llm_model, temperature=0.0, max_tokens=600,
+            [
+                {"role": "system", "content": LLM_INSTRUCTIONS.format(fields=described, criteria=criteria)},
+                {"role": "user", "content": transcript or "(no words were exchanged)"},
+            ],
+            model=agent.llm_model,
+            temperature=0.0,
+            max_tokens=600,
         )
         data = json.loads(re.sub(r"^```(?:json)?|```$", "", reply.text.strip()).strip())
     except (ProviderError, DomainError, ValueError) as exc:
         logger.warning("LLM analysis of call %s failed, using the offline heuristic: %s", call.pk, exc)
         return None
-    if not isinstance(data, dict) or data.get("sentiment") not in SENTIMENTS or not isinstance(data.get("summary"), str):
+    if (
+        not isinstance(data, dict)
+        or data.get("sentiment") not in SENTIMENTS
+        or not isinstance(data.get("summary"), str)
+    ):
         logger.warning("LLM analysis of call %s was off-format, using the offline heuristic", call.pk)
         return None
     extraction = data.get("extraction") if isinstance(data.get("extraction"), dict) else {}
     return Analysis(
-        transcript=transcript, summary=data["summary"].strip(), sentiment=data["sentiment"],
+        transcript=transcript,
+        summary=data["summary"].strip(),
+        sentiment=data["sentiment"],
         extraction={spec["name"]: extraction.get(spec["name"]) for spec in fields},
-        success=data["success"] if isinstance(data.get("success"), bool) else None, method="llm",
+        success=data["success"] if isinstance(data.get("success"), bool) else None,
+        method="llm",
     )
 
 

@@ -4,6 +4,7 @@
 - the control group: the call's media session, in whichever process holds its stream (mute, unmute); its
   messages name the call, for the process's one listener.
 """
+
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import connection, transaction

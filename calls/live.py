@@ -11,6 +11,7 @@ body of `POST /api/calls/{id}/control`) is answered `{"type": "ack", "action", "
 `{"type": "error", "action", "error_code", "detail", "errors"}`; the change itself reaches every watcher.
 The media pipeline publishes with `calls.groups.broadcast`; groups are named by schema, so tenants never share one.
 """
+
 import orjson
 from django.db import connection
 from rest_framework.exceptions import ValidationError
@@ -45,8 +46,13 @@ def _control(call_id, user, data) -> dict:
     if call is None:
         raise DomainError("No such call.", error_code="not_found", status_code=404)
     call = controls.control_call(connection.tenant, call, actor=user, **data)
-    return {"id": call.pk, "status": call.status, "end_reason": call.end_reason, "on_hold": call.on_hold,
-            "agent_muted": call.agent_muted}
+    return {
+        "id": call.pk,
+        "status": call.status,
+        "end_reason": call.end_reason,
+        "on_hold": call.on_hold,
+        "agent_muted": call.agent_muted,
+    }
 
 
 class LiveCallConsumer(TenantMemberConsumer):
@@ -82,8 +88,9 @@ class LiveCallConsumer(TenantMemberConsumer):
             return
         action = message.get("action")
         if not role_has(self.membership.role, "calls.manage"):
-            await self._error(action, "role_forbidden",
-                              f"Your role '{self.membership.role}' does not allow 'calls.manage'.")
+            await self._error(
+                action, "role_forbidden", f"Your role '{self.membership.role}' does not allow 'calls.manage'."
+            )
             return
         serializer = CallControlSerializer(data={key: value for key, value in message.items() if key != "type"})
         try:
@@ -102,8 +109,17 @@ class LiveCallConsumer(TenantMemberConsumer):
         await self.send(orjson.dumps({"type": "ack", "action": action, "call": call}).decode())
 
     async def _error(self, action, error_code, detail, errors=None):
-        await self.send(orjson.dumps({"type": "error", "action": action, "error_code": error_code,
-                                      "detail": str(detail), "errors": errors or {}}).decode())
+        await self.send(
+            orjson.dumps(
+                {
+                    "type": "error",
+                    "action": action,
+                    "error_code": error_code,
+                    "detail": str(detail),
+                    "errors": errors or {},
+                }
+            ).decode()
+        )
 
     async def live_event(self, message):
         for event in message["events"]:

@@ -56,8 +56,9 @@ class Call(models.Model):
     # Telephony: recorded before Twilio is asked to dial, so a retried request never dials twice.
     idempotency_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
     contact_variables = models.JSONField(default=dict, blank=True)
-    contact = models.ForeignKey("contacts.Contact", null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="calls")
+    contact = models.ForeignKey(
+        "contacts.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="calls"
+    )
     # When answering machine detection says a machine picked up an outbound call. Blank: leave the
     # agent's voicemail message if it has one, else hang up.
     voicemail_action = models.CharField(max_length=16, choices=VoicemailAction.choices, blank=True)
@@ -84,7 +85,8 @@ class Call(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["agent", "created_at"]), models.Index(fields=["status"]),
+            models.Index(fields=["agent", "created_at"]),
+            models.Index(fields=["status"]),
             GinIndex(fields=["search_vector"], name="call_transcript_search"),
         ]
 
@@ -135,6 +137,7 @@ class TwilioAccount(models.Model):
 
     account_sid = models.CharField(max_length=34)
     auth_token = EncryptedTextField()
+
     class Overflow(models.TextChoices):
         QUEUE = "queue"
         VOICEMAIL = "voicemail"
@@ -176,8 +179,9 @@ class PhoneNumber(models.Model):
     twilio_sid = models.CharField(max_length=34, blank=True)
     friendly_name = models.CharField(max_length=64, blank=True)
     source = models.CharField(max_length=16, choices=Source.choices)
-    agent = models.ForeignKey("agents.Agent", null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="phone_numbers")
+    agent = models.ForeignKey(
+        "agents.Agent", null=True, blank=True, on_delete=models.SET_NULL, related_name="phone_numbers"
+    )
     inbound_enabled = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -1,4 +1,5 @@
 """Phone numbers in E.164, validated with phonenumbers (metadata of real numbering plans)."""
+
 import phonenumbers
 
 INVALID_NUMBER = "Enter a valid phone number in international format, e.g. +14155550123."

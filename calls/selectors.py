@@ -1,4 +1,5 @@
 """Shared reads of the calls app; every query runs in the current tenant's schema."""
+
 from datetime import datetime, time, timedelta
 
 from django.contrib.postgres.search import SearchQuery
@@ -49,7 +50,8 @@ def get_call(call_id, *, include_tests=True) -> Call:
 
 def call_detail(call_id) -> Call:
     queryset = calls(include_tests=True).prefetch_related(
-        "turns", "notes", Prefetch("feedback", queryset=CallFeedback.objects.prefetch_related("corrections__turn")))
+        "turns", "notes", Prefetch("feedback", queryset=CallFeedback.objects.prefetch_related("corrections__turn"))
+    )
     found = queryset.filter(pk=call_id).first()
     if found is None:
         raise NotFound("No such call.")
@@ -72,8 +74,20 @@ def in_period(queryset, *, date_from=None, date_to=None, tz=None):
     return queryset
 
 
-def filter_calls(*, status=None, direction=None, agent=None, sentiment=None, date_from=None, date_to=None,
-                 phone=None, q=None, tag=None, include_tests=False, tz=None):
+def filter_calls(
+    *,
+    status=None,
+    direction=None,
+    agent=None,
+    sentiment=None,
+    date_from=None,
+    date_to=None,
+    phone=None,
+    q=None,
+    tag=None,
+    include_tests=False,
+    tz=None,
+):
     queryset = in_period(calls(include_tests=include_tests), date_from=date_from, date_to=date_to, tz=tz)
     exact = {"status": status, "direction": direction, "agent_id": agent, "sentiment": sentiment}
     queryset = queryset.filter(**{field: value for field, value in exact.items() if value is not None})
@@ -123,18 +137,23 @@ def call_for_webhook(call_sid: str, call_id) -> Call | None:
         if found is not None:
             return found
     if call_id and str(call_id).isdigit():
-        return Call.objects.filter(pk=int(call_id)).filter(Q(twilio_call_sid__isnull=True) | Q(twilio_call_sid="")).first()
+        return (
+            Call.objects.filter(pk=int(call_id)).filter(Q(twilio_call_sid__isnull=True) | Q(twilio_call_sid="")).first()
+        )
     return None
 
 
 def live_call_count() -> int:
-    return Call.objects.filter(is_test=False, status__in=LIVE_STATUSES).exclude(direction=Call.Direction.SANDBOX).count()
+    return (
+        Call.objects.filter(is_test=False, status__in=LIVE_STATUSES).exclude(direction=Call.Direction.SANDBOX).count()
+    )
 
 
 def minutes_used_this_month() -> float:
     start = timezone.now().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     used = Call.objects.filter(is_test=False, created_at__gte=start).aggregate(
-        seconds=Sum(Coalesce("billable_seconds", "duration_seconds", 0)))["seconds"]
+        seconds=Sum(Coalesce("billable_seconds", "duration_seconds", 0))
+    )["seconds"]
     return (used or 0) / 60
 
 
@@ -165,13 +184,19 @@ def analysis_profile(agent) -> AnalysisProfile:
 def calls_per_day(queryset, *, date_from, date_to, tz) -> list[dict]:
     """One row per calendar day of the tenant (days without calls included), oldest first."""
     rows = {
-        row["day"]: row for row in queryset.order_by().annotate(day=TruncDate("created_at", tzinfo=tz)).values("day")
-        .annotate(total=Count("id"), answered=Count("id", filter=Q(started_at__isnull=False)),
-                  inbound=Count("id", filter=Q(direction=Call.Direction.INBOUND)),
-                  outbound=Count("id", filter=Q(direction=Call.Direction.OUTBOUND)),
-                  positive=Count("id", filter=Q(sentiment="positive")),
-                  neutral=Count("id", filter=Q(sentiment="neutral")),
-                  negative=Count("id", filter=Q(sentiment="negative")))
+        row["day"]: row
+        for row in queryset.order_by()
+        .annotate(day=TruncDate("created_at", tzinfo=tz))
+        .values("day")
+        .annotate(
+            total=Count("id"),
+            answered=Count("id", filter=Q(started_at__isnull=False)),
+            inbound=Count("id", filter=Q(direction=Call.Direction.INBOUND)),
+            outbound=Count("id", filter=Q(direction=Call.Direction.OUTBOUND)),
+            positive=Count("id", filter=Q(sentiment="positive")),
+            neutral=Count("id", filter=Q(sentiment="neutral")),
+            negative=Count("id", filter=Q(sentiment="negative")),
+        )
     }
     empty = {"total": 0, "answered": 0, "inbound": 0, "outbound": 0, "positive": 0, "neutral": 0, "negative": 0}
     days = (date_to - date_from).days + 1
@@ -185,20 +210,32 @@ def calls_per_day(queryset, *, date_from, date_to, tz) -> list[dict]:
 
 def per_agent_stats(queryset) -> list[dict]:
     rows = (
-        queryset.filter(agent__isnull=False).order_by().values("agent", "agent__name")
-        .annotate(total=Count("id"), answered=Count("id", filter=Q(started_at__isnull=False)),
-                  successful=Count("id", filter=Q(success=True)), judged=Count("id", filter=Q(success__isnull=False)),
-                  average_duration=Avg("duration_seconds", filter=Q(started_at__isnull=False)),
-                  billable=Sum(Coalesce("billable_seconds", "duration_seconds", 0)),
-                  positive=Count("id", filter=Q(sentiment="positive")),
-                  negative=Count("id", filter=Q(sentiment="negative")))
+        queryset.filter(agent__isnull=False)
+        .order_by()
+        .values("agent", "agent__name")
+        .annotate(
+            total=Count("id"),
+            answered=Count("id", filter=Q(started_at__isnull=False)),
+            successful=Count("id", filter=Q(success=True)),
+            judged=Count("id", filter=Q(success__isnull=False)),
+            average_duration=Avg("duration_seconds", filter=Q(started_at__isnull=False)),
+            billable=Sum(Coalesce("billable_seconds", "duration_seconds", 0)),
+            positive=Count("id", filter=Q(sentiment="positive")),
+            negative=Count("id", filter=Q(sentiment="negative")),
+        )
         .order_by("-total", "agent__name")
     )
     return [
-        {"agent": row["agent"], "agent_name": row["agent__name"], "total": row["total"], "answered": row["answered"],
-         "success_rate": round(row["successful"] / row["judged"], 4) if row["judged"] else None,
-         "average_duration_seconds": round(row["average_duration"], 1) if row["average_duration"] else None,
-         "billable_minutes": round((row["billable"] or 0) / 60, 2),
-         "positive": row["positive"], "negative": row["negative"]}
+        {
+            "agent": row["agent"],
+            "agent_name": row["agent__name"],
+            "total": row["total"],
+            "answered": row["answered"],
+            "success_rate": round(row["successful"] / row["judged"], 4) if row["judged"] else None,
+            "average_duration_seconds": round(row["average_duration"], 1) if row["average_duration"] else None,
+            "billable_minutes": round((row["billable"] or 0) / 60, 2),
+            "positive": row["positive"],
+            "negative": row["negative"],
+        }
         for row in rows
     ]

@@ -1,4 +1,5 @@
 """What other apps may follow about calls without importing calls' internals."""
+
 from django.dispatch import Signal
 
 # Sent inside the transaction that finishes a call, once, with `call` (its final status set). Receivers

@@ -19,6 +19,7 @@ The script is a list of steps: `Say` (caller speech, then the silence that ends 
 `websocket_transport` for a running server. Given the tenant's auth token, both sign the WebSocket upgrade
 request as Twilio does (`X-Twilio-Signature` over the stream URL).
 """
+
 import asyncio
 import base64
 import itertools
@@ -131,14 +132,20 @@ class SimulationResult:
         return None if self.first_frame_at is None else (self.first_frame_at - self.start_sent_at) * 1000
 
 
-def twilio_start(*, call_id, tenant: str, call_sid: str, stream_sid: str, account_sid: str = "AC" + "0" * 32,
-                 greeting: str = "") -> dict:
+def twilio_start(
+    *, call_id, tenant: str, call_sid: str, stream_sid: str, account_sid: str = "AC" + "0" * 32, greeting: str = ""
+) -> dict:
     """The `start` message, with the custom parameters of the voice webhook's TwiML (`twiml.connect_stream`)."""
     parameters = {"call_id": str(call_id), "tenant": tenant, **({"greeting": greeting} if greeting else {})}
     return {
-        "event": "start", "sequenceNumber": "1", "streamSid": stream_sid,
+        "event": "start",
+        "sequenceNumber": "1",
+        "streamSid": stream_sid,
         "start": {
-            "accountSid": account_sid, "streamSid": stream_sid, "callSid": call_sid, "tracks": ["inbound"],
+            "accountSid": account_sid,
+            "streamSid": stream_sid,
+            "callSid": call_sid,
+            "tracks": ["inbound"],
             "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1},
             "customParameters": parameters,
         },
@@ -170,11 +177,19 @@ class _Twilio:
     async def tick(self, frame: bytes = SILENCE_FRAME, *, speech: bool = False) -> None:
         """One 20 ms slot: a caller frame goes out and one agent frame is played."""
         self.chunk += 1
-        await self.send({
-            "event": "media", "sequenceNumber": str(next(self.sequence)), "streamSid": self.stream_sid,
-            "media": {"track": "inbound", "chunk": str(self.chunk), "timestamp": str(self.chunk * 20),
-                      "payload": base64.b64encode(frame).decode()},
-        })
+        await self.send(
+            {
+                "event": "media",
+                "sequenceNumber": str(next(self.sequence)),
+                "streamSid": self.stream_sid,
+                "media": {
+                    "track": "inbound",
+                    "chunk": str(self.chunk),
+                    "timestamp": str(self.chunk * 20),
+                    "payload": base64.b64encode(frame).decode(),
+                },
+            }
+        )
         self.result.frames_sent += 1
         if speech:
             self.last_speech_sent_at, self.silent_frames, self.turn_ended_at = time.monotonic(), 0, None
@@ -204,8 +219,14 @@ class _Twilio:
     async def echo_marks(self) -> None:
         while self.buffer and isinstance(self.buffer[0], str):
             name = self.buffer.pop(0)
-            await self.send({"event": "mark", "sequenceNumber": str(next(self.sequence)),
-                             "streamSid": self.stream_sid, "mark": {"name": name}})
+            await self.send(
+                {
+                    "event": "mark",
+                    "sequenceNumber": str(next(self.sequence)),
+                    "streamSid": self.stream_sid,
+                    "mark": {"name": name},
+                }
+            )
             self.result.marks_echoed += 1
             if name.endswith(".end") and self.answer is not None:
                 self.answer.finished = True
@@ -301,20 +322,41 @@ class _Twilio:
             await self.pause(step.ms)
         elif isinstance(step, Press):
             for digit in step.digits:
-                await self.send({"event": "dtmf", "sequenceNumber": str(next(self.sequence)),
-                                 "streamSid": self.stream_sid, "dtmf": {"track": "inbound_track", "digit": digit}})
+                await self.send(
+                    {
+                        "event": "dtmf",
+                        "sequenceNumber": str(next(self.sequence)),
+                        "streamSid": self.stream_sid,
+                        "dtmf": {"track": "inbound_track", "digit": digit},
+                    }
+                )
                 self.last_speech_sent_at, self.silent_frames, self.turn_ended_at = time.monotonic(), None, None
                 await self.tick()
         elif isinstance(step, Do):
             await step.action()
         elif isinstance(step, HangUp):
-            await self.send({"event": "stop", "sequenceNumber": str(next(self.sequence)),
-                             "streamSid": self.stream_sid,
-                             "stop": {"accountSid": "AC" + "0" * 32, "callSid": self.call_sid}})
+            await self.send(
+                {
+                    "event": "stop",
+                    "sequenceNumber": str(next(self.sequence)),
+                    "streamSid": self.stream_sid,
+                    "stop": {"accountSid": "AC" + "0" * 32, "callSid": self.call_sid},
+                }
+            )
 
 
-async def simulate(transport, script, *, call_id, tenant: str, call_sid: str, realtime: bool = False,
-                   stream_sid: str = "MZ" + "0" * 32, linger_ms: int = 0, greeting: str = "") -> SimulationResult:
+async def simulate(
+    transport,
+    script,
+    *,
+    call_id,
+    tenant: str,
+    call_sid: str,
+    realtime: bool = False,
+    stream_sid: str = "MZ" + "0" * 32,
+    linger_ms: int = 0,
+    greeting: str = "",
+) -> SimulationResult:
     """Runs `script` as the caller of `call_id`; after it, plays out what the agent still sends for up to
     `linger_ms` (or until the agent hangs up), then returns what happened. `greeting`: the stream's parameter
     of that name, as the voice webhook set it (the cache key of the prepared greeting's audio)."""
@@ -324,8 +366,9 @@ async def simulate(transport, script, *, call_id, tenant: str, call_sid: str, re
         await twilio.send({"event": "connected", "protocol": "Call", "version": "1.0.0"})
         twilio.result.start_sent_at = time.monotonic()
         twilio.next_tick = time.monotonic()
-        await twilio.send(twilio_start(call_id=call_id, tenant=tenant, call_sid=call_sid, stream_sid=stream_sid,
-                                          greeting=greeting))
+        await twilio.send(
+            twilio_start(call_id=call_id, tenant=tenant, call_sid=call_sid, stream_sid=stream_sid, greeting=greeting)
+        )
         for step in script:
             if twilio.result.closed:
                 break
@@ -353,8 +396,9 @@ def twilio_signature(url: str, auth_token: str) -> str:
 class channels_transport:
     """In process, through the ASGI application (tests): `async with channels_transport(app, host, path) as t:`."""
 
-    def __init__(self, application, host: str = "api.localhost", path: str = "/ws/twilio/media/", *,
-                 auth_token: str = ""):
+    def __init__(
+        self, application, host: str = "api.localhost", path: str = "/ws/twilio/media/", *, auth_token: str = ""
+    ):
         from channels.testing import WebsocketCommunicator
 
         headers = [(b"host", host.encode())]
@@ -393,8 +437,9 @@ class websocket_transport:
         self.close_code = None
 
     async def __aenter__(self):
-        self.socket = await websockets.connect(self.url, max_size=None, compression=None,
-                                               additional_headers=self.headers)
+        self.socket = await websockets.connect(
+            self.url, max_size=None, compression=None, additional_headers=self.headers
+        )
         return self
 
     async def __aexit__(self, *exc):

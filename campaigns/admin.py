@@ -6,8 +6,16 @@ from config.admin import TenantSchemaAdmin
 
 @admin.register(Campaign)
 class CampaignAdmin(TenantSchemaAdmin):
-    list_display = ["name", "kind", "agent", "status", "calls_per_minute", "max_concurrent_calls", "started_at",
-                    "completed_at"]
+    list_display = [
+        "name",
+        "kind",
+        "agent",
+        "status",
+        "calls_per_minute",
+        "max_concurrent_calls",
+        "started_at",
+        "completed_at",
+    ]
     list_filter = ["status", "kind"]
     search_fields = ["name"]
 

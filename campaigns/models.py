@@ -33,8 +33,9 @@ class Campaign(models.Model):
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.CAMPAIGN)
     agent = models.ForeignKey("agents.Agent", on_delete=models.PROTECT, related_name="campaigns")
-    contact_list = models.ForeignKey("contacts.ContactList", null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="campaigns")
+    contact_list = models.ForeignKey(
+        "contacts.ContactList", null=True, blank=True, on_delete=models.PROTECT, related_name="campaigns"
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
     # Why the dialer paused the campaign by itself (e.g. `minutes_exhausted`); blank when paused by staff.
     paused_reason = models.CharField(max_length=64, blank=True)
@@ -49,8 +50,7 @@ class Campaign(models.Model):
     max_concurrent_calls = models.PositiveIntegerField(default=5)
     max_attempts = models.PositiveSmallIntegerField(default=1)
     retry_delay_minutes = models.PositiveIntegerField(default=60)
-    retry_on = ArrayField(models.CharField(max_length=16, choices=RetryOutcome.choices),
-                          default=list, blank=True)
+    retry_on = ArrayField(models.CharField(max_length=16, choices=RetryOutcome.choices), default=list, blank=True)
     voicemail_action = models.CharField(max_length=16, choices=Call.VoicemailAction.choices, blank=True)
     # Merged under each contact's own variables.
     variables = models.JSONField(default=dict, blank=True)
@@ -86,8 +86,9 @@ class Attempt(models.Model):
     OPEN_STATUSES = (Status.PENDING, Status.CLAIMED, Status.DIALING, Status.IN_PROGRESS)
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="attempts")
-    contact = models.ForeignKey("contacts.Contact", null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="campaign_attempts")
+    contact = models.ForeignKey(
+        "contacts.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="campaign_attempts"
+    )
     number = models.CharField(max_length=16)
     attempt_no = models.PositiveSmallIntegerField(default=1)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
@@ -109,8 +110,11 @@ class Attempt(models.Model):
         # small, and enqueueing 100,000 attempts writes only the pending index besides the unique ones.
         indexes = [
             models.Index(fields=["campaign", "due_at"], name="attempt_due", condition=Q(status="pending")),
-            models.Index(fields=["campaign", "status"], name="attempt_in_flight",
-                         condition=Q(status__in=["claimed", "dialing", "in_progress"])),
+            models.Index(
+                fields=["campaign", "status"],
+                name="attempt_in_flight",
+                condition=Q(status__in=["claimed", "dialing", "in_progress"]),
+            ),
             models.Index(fields=["campaign", "dialed_at"], name="attempt_dialed", condition=Q(dialed_at__isnull=False)),
         ]
 

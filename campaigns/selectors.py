@@ -1,4 +1,5 @@
 """Reads of campaigns and their attempts."""
+
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
@@ -33,8 +34,12 @@ def campaign_stats(campaign: Campaign) -> dict:
     minutes (as Twilio bills outbound calls) × settings.CAMPAIGN_COST_PER_MINUTE."""
     rows = campaign.attempts.values("status").annotate(n=Count("pk"))
     by_status = {status: 0 for status in Attempt.Status.values} | {row["status"]: row["n"] for row in rows}
-    outcomes = dict(campaign.attempts.filter(status=Attempt.Status.DONE).values_list("outcome")
-                    .annotate(n=Count("pk")).values_list("outcome", "n"))
+    outcomes = dict(
+        campaign.attempts.filter(status=Attempt.Status.DONE)
+        .values_list("outcome")
+        .annotate(n=Count("pk"))
+        .values_list("outcome", "n")
+    )
     ended = sum(outcomes.values())
     answered = outcomes.get(Call.Status.COMPLETED, 0)
     calls = Call.objects.filter(campaign_attempt__campaign=campaign)
@@ -44,8 +49,11 @@ def campaign_stats(campaign: Campaign) -> dict:
     )
     rate = Decimal(settings.CAMPAIGN_COST_PER_MINUTE)
     cost = (Decimal(billing["minutes"]) * rate).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    bookings = Appointment.objects.filter(call__campaign_attempt__campaign=campaign).filter(
-        ~Q(status=Appointment.Status.CANCELLED)).count()
+    bookings = (
+        Appointment.objects.filter(call__campaign_attempt__campaign=campaign)
+        .filter(~Q(status=Appointment.Status.CANCELLED))
+        .count()
+    )
     return {
         "contacts": campaign.attempts.filter(attempt_no=1).count(),
         "attempts": by_status,

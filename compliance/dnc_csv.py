@@ -1,4 +1,5 @@
 """Reading a DNC upload: CSV rows (with or without a header) as (row number, number, reason)."""
+
 import csv
 import io
 from collections.abc import Iterator
@@ -35,5 +36,6 @@ def read_rows(file) -> Iterator[tuple[int, str, str]]:
     except UnicodeDecodeError as exc:
         raise MalformedCsv("The file is not UTF-8 text.", errors={"file": ["Save the CSV as UTF-8."]}) from exc
     except csv.Error as exc:
-        raise MalformedCsv(f"Malformed CSV at line {reader.line_num}: {exc}.",
-                           errors={"file": [f"Line {reader.line_num}: {exc}."]}) from exc
+        raise MalformedCsv(
+            f"Malformed CSV at line {reader.line_num}: {exc}.", errors={"file": [f"Line {reader.line_num}: {exc}."]}
+        ) from exc

@@ -1,5 +1,6 @@
 """Calling hours in the recipient's local time: the zones a number may be in, and the earliest instant that
 is inside the calling window in every one of them (a number spanning zones must be callable in all)."""
+
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
@@ -36,8 +37,7 @@ def recipient_zones(number: str, *, timezone_hint: str = "", fallback: str = "UT
     if timezone_hint and zone(timezone_hint) is not None:
         return (timezone_hint,)
     zones = tuple(
-        name for name in number_timezones.time_zones_for_number(phonenumbers.parse(number))
-        if zone(name) is not None
+        name for name in number_timezones.time_zones_for_number(phonenumbers.parse(number)) if zone(name) is not None
     )
     return zones or (fallback,)
 

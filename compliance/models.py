@@ -9,7 +9,9 @@ from config.weekly_hours import WEEKDAYS
 class AuditEvent(models.Model):
     """Append-only record of an access or change inside a tenant."""
 
-    actor_id = models.BigIntegerField(null=True, blank=True, help_text="accounts.User id; users live in the public schema.")
+    actor_id = models.BigIntegerField(
+        null=True, blank=True, help_text="accounts.User id; users live in the public schema."
+    )
     actor_label = models.CharField(max_length=254, blank=True)
     action = models.CharField(max_length=100)
     target = models.CharField(max_length=200, blank=True)

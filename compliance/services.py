@@ -1,5 +1,6 @@
 """Compliance rules every dial goes through: Do-Not-Call lists (the tenant's own and its agency's), calling
 hours in the recipient's time zone, opt-outs; and the audit log."""
+
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -60,8 +61,9 @@ def add_dnc_entry(number: str, *, source=DncEntry.Source.MANUAL, reason="", acto
     with transaction.atomic():
         entry, created = DncEntry.objects.get_or_create(number=number, defaults={"source": source, "reason": reason})
         if created:
-            record_audit_event(action="dnc.added", actor=actor, target=number,
-                               data={"source": source, "reason": reason})
+            record_audit_event(
+                action="dnc.added", actor=actor, target=number, data={"source": source, "reason": reason}
+            )
     return entry, created
 
 
@@ -77,8 +79,12 @@ def opt_out(number: str, *, source, reason="", actor=None) -> DncEntry:
 def remove_dnc_entry(entry: DncEntry, *, actor=None) -> None:
     with transaction.atomic():
         entry.delete()
-        record_audit_event(action="dnc.removed", actor=actor, target=entry.number,
-                           data={"source": entry.source, "reason": entry.reason})
+        record_audit_event(
+            action="dnc.removed",
+            actor=actor,
+            target=entry.number,
+            data={"source": entry.source, "reason": entry.reason},
+        )
 
 
 # Calling hours ------------------------------------------------------------------------------
@@ -94,7 +100,8 @@ def next_allowed_dial_time(number: str, *, at: datetime, timezone_hint: str = ""
         raise Forbidden(
             f"{number} may be in time zones ({', '.join(zones)}) that share no calling hours; "
             "give the contact a time zone.",
-            error_code="no_calling_window", errors={"timezone": ["Needed to find this number's calling hours."]},
+            error_code="no_calling_window",
+            errors={"timezone": ["Needed to find this number's calling hours."]},
         )
     return allowed
 
@@ -112,7 +119,8 @@ def check_dial(number: str, *, tenant=None, at: datetime | None = None, timezone
         retry_at = allowed.isoformat()
         raise OutsideCallingHours(
             f"It is outside calling hours for {number}; calling is allowed from {retry_at}.",
-            retry_at=allowed, errors={"to": ["Outside calling hours."], "retry_at": [retry_at]},
+            retry_at=allowed,
+            errors={"to": ["Outside calling hours."], "retry_at": [retry_at]},
             headers={"Retry-After": str(max(1, int((allowed - at).total_seconds())))},
         )
 
@@ -124,10 +132,16 @@ def update_settings(*, calling_window_start, calling_window_end, calling_days, a
         settings.calling_window_end = calling_window_end
         settings.calling_days = list(calling_days)
         settings.save()
-        record_audit_event(action="compliance.settings_updated", actor=actor, target="calling_window", data={
-            "calling_window_start": f"{calling_window_start:%H:%M}",
-            "calling_window_end": f"{calling_window_end:%H:%M}", "calling_days": settings.calling_days,
-        })
+        record_audit_event(
+            action="compliance.settings_updated",
+            actor=actor,
+            target="calling_window",
+            data={
+                "calling_window_start": f"{calling_window_start:%H:%M}",
+                "calling_window_end": f"{calling_window_end:%H:%M}",
+                "calling_days": settings.calling_days,
+            },
+        )
     return settings
 
 
@@ -169,8 +183,10 @@ def import_dnc(rows: Iterable[tuple[int, str, str]], *, source=DncEntry.Source.I
             for row, value, reason in rows:
                 report.rows += 1
                 if report.rows > MAX_IMPORT_ROWS:
-                    raise ImportTooLarge(f"At most {MAX_IMPORT_ROWS:,} rows per import.",
-                                         errors={"file": [f"More than {MAX_IMPORT_ROWS:,} rows."]})
+                    raise ImportTooLarge(
+                        f"At most {MAX_IMPORT_ROWS:,} rows per import.",
+                        errors={"file": [f"More than {MAX_IMPORT_ROWS:,} rows."]},
+                    )
                 number, problem = _import_row(value, reason)
                 if problem:
                     report.invalid += 1
@@ -180,15 +196,24 @@ def import_dnc(rows: Iterable[tuple[int, str, str]], *, source=DncEntry.Source.I
                     copy.write_row((number, reason))
         cursor.execute(
             f"INSERT INTO {table} (number, source, reason, created_at) SELECT number, %s, reason, now() "
-            "FROM dnc_import ON CONFLICT (number) DO NOTHING", [source])
+            "FROM dnc_import ON CONFLICT (number) DO NOTHING",
+            [source],
+        )
         report.added = cursor.rowcount
         # Dropped now rather than at commit, in case the caller's transaction goes on to import again.
         cursor.execute("DROP TABLE dnc_import")
         report.already_listed = report.rows - report.invalid - report.added
-        record_audit_event(action="dnc.imported", actor=actor, target=source, data={
-            "rows": report.rows, "added": report.added, "already_listed": report.already_listed,
-            "invalid": report.invalid,
-        })
+        record_audit_event(
+            action="dnc.imported",
+            actor=actor,
+            target=source,
+            data={
+                "rows": report.rows,
+                "added": report.added,
+                "already_listed": report.already_listed,
+                "invalid": report.invalid,
+            },
+        )
     return report
 
 

@@ -3,6 +3,7 @@
 Models declare where they live with `PublicSchemaAdmin` or `TenantSchemaAdmin`, so a tenant host
 never shows platform tables and the public host never touches a tenant schema.
 """
+
 from django.contrib import admin
 from django_tenants.utils import get_public_schema_name
 

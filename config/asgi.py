@@ -1,5 +1,6 @@
 """HTTP through Django; WebSockets through Channels: users' with tenant + JWT resolution, Twilio's media
 streams straight to their consumer (no user, and one trip to the database to find their tenant)."""
+
 import gc
 import os
 import sys

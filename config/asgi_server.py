@@ -6,6 +6,7 @@ place first, that loop is uvloop's. Every live call's audio is 50 socket events 
 handles them for less: in `bench/media_streams.py` at 200 calls, about 5 points less CPU and half the p99 turn
 overhead of the standard loop. Everything else is daphne's command line, unchanged.
 """
+
 import asyncio
 
 import uvloop

@@ -4,6 +4,7 @@ tenant-schemas-celery stamps the current schema into every message's headers and
 in the worker before the task runs; `TenantScopedTask` refuses to run on the public schema, so a
 task queued outside a tenant fails instead of reading shared tables.
 """
+
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")

@@ -4,6 +4,7 @@
 by prepending a new one and re-saving rows (`rotate`). Without keys (development), one is derived
 from SECRET_KEY so the platform still runs; production must set FERNET_KEYS.
 """
+
 import base64
 import hashlib
 import json

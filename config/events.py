@@ -6,6 +6,7 @@ group `events.<schema>`, which the live dashboard's `/ws/events/` sockets join
 (`tenants.consumers.EventStreamConsumer`); a change that rolls back publishes nothing. Outgoing webhooks are
 to consume the same events, so `data` is plain JSON and the set of types is closed: `EVENT_TYPES`.
 """
+
 import json
 import uuid
 
@@ -20,18 +21,18 @@ from config.celery import TenantRequired
 
 EVENT_TYPES = {
     "call.started": "A real call (not a sandbox or agent test) began: an inbound call was answered or an outbound "
-                    "dial was queued. data: call_id, direction, status, agent_id, from_number, to_number.",
+    "dial was queued. data: call_id, direction, status, agent_id, from_number, to_number.",
     "call.finished": "A real call ended. data: as call.started, with end_reason and duration_seconds.",
     "campaign.scheduled": "A campaign will start at starts_at. data: campaign_id, name, status, starts_at.",
     "campaign.started": "A campaign began dialing its list. data: campaign_id, name, status.",
     "campaign.paused": "Staff paused a campaign, or the dialer did because it cannot go on (reason, e.g. "
-                       "minutes_exhausted; blank when staff paused it). data: campaign_id, name, status, reason.",
+    "minutes_exhausted; blank when staff paused it). data: campaign_id, name, status, reason.",
     "campaign.resumed": "A paused campaign dials again. data: campaign_id, name, status.",
     "campaign.cancelled": "A campaign was cancelled; its undialed attempts are dropped. data: campaign_id, name, status.",
     "campaign.completed": "A campaign has no attempt left to dial. data: campaign_id, name, status, stats (attempts "
-                          "by status, call outcomes, answer rate, bookings, cost, as GET …/stats).",
+    "by status, call outcomes, answer rate, bookings, cost, as GET …/stats).",
     "appointment.booked": "An appointment was booked (staff, agent or Calendly). data: appointment_id, calendar_id, "
-                          "title, start, end, status, source, call_id, contact_name.",
+    "title, start, end, status, source, call_id, contact_name.",
     "appointment.cancelled": "An appointment was cancelled. data: as appointment.booked, with reason.",
 }
 

@@ -38,4 +38,6 @@ class HealthView(APIView):
             except Exception as exc:  # any failure of a dependency is reported, not raised
                 checks[name] = f"error: {type(exc).__name__}"
         healthy = all(value == "ok" for value in checks.values())
-        return Response({"status": "healthy" if healthy else "unhealthy", "checks": checks}, status=200 if healthy else 503)
+        return Response(
+            {"status": "healthy" if healthy else "unhealthy", "checks": checks}, status=200 if healthy else 503
+        )

@@ -1,4 +1,5 @@
 """Request-wide conventions: a request id on every response, and a cap on body size."""
+
 import re
 import uuid
 

@@ -2,6 +2,7 @@
 server): they must not reach the platform's own network — loopback, private ranges, link-local (cloud metadata
 at 169.254.169.254) and other non-public addresses — or a tenant could read internal services through us.
 Operators who run, say, their own LLM on a private network allow its host in OUTBOUND_PRIVATE_HOSTS."""
+
 import ipaddress
 import socket
 from urllib.parse import urlsplit

@@ -1,4 +1,5 @@
 """Settings, all from the environment (see `.env.example`)."""
+
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -209,7 +210,9 @@ CALENDAR_OAUTH_REDIRECT_URI = os.environ.get("CALENDAR_OAUTH_REDIRECT_URI", f"{F
 CALENDAR_HTTP_TIMEOUT = float(os.environ.get("CALENDAR_HTTP_TIMEOUT", 10))
 GOOGLE_OAUTH_CLIENT_ID = os.environ.get("GOOGLE_OAUTH_CLIENT_ID", "")
 GOOGLE_OAUTH_CLIENT_SECRET = os.environ.get("GOOGLE_OAUTH_CLIENT_SECRET", "")
-GOOGLE_OAUTH_AUTHORIZE_URL = os.environ.get("GOOGLE_OAUTH_AUTHORIZE_URL", "https://accounts.google.com/o/oauth2/v2/auth")
+GOOGLE_OAUTH_AUTHORIZE_URL = os.environ.get(
+    "GOOGLE_OAUTH_AUTHORIZE_URL", "https://accounts.google.com/o/oauth2/v2/auth"
+)
 GOOGLE_OAUTH_TOKEN_URL = os.environ.get("GOOGLE_OAUTH_TOKEN_URL", "https://oauth2.googleapis.com/token")
 GOOGLE_CALENDAR_API_BASE_URL = os.environ.get("GOOGLE_CALENDAR_API_BASE_URL", "https://www.googleapis.com/calendar/v3")
 MICROSOFT_OAUTH_CLIENT_ID = os.environ.get("MICROSOFT_OAUTH_CLIENT_ID", "")
@@ -222,7 +225,8 @@ CALDAV_ALLOW_HTTP = env_bool("CALDAV_ALLOW_HTTP")
 CALENDLY_API_BASE_URL = os.environ.get("CALENDLY_API_BASE_URL", "https://api.calendly.com")
 CALENDLY_WEBHOOK_BASE_URL = os.environ.get("CALENDLY_WEBHOOK_BASE_URL", f"https://{API_HOST}")
 CELERY_BEAT_SCHEDULE["scheduling-reminders"] = {
-    "task": "scheduling.send_due_reminders", "schedule": 60.0,  # no tenant_schemas: every tenant
+    "task": "scheduling.send_due_reminders",
+    "schedule": 60.0,  # no tenant_schemas: every tenant
 }
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY") else None
@@ -235,7 +239,13 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
 CORS_ALLOW_HEADERS = (
-    "accept", "authorization", "content-type", "origin", "x-requested-with", "x-tenant", "x-request-id",
+    "accept",
+    "authorization",
+    "content-type",
+    "origin",
+    "x-requested-with",
+    "x-tenant",
+    "x-request-id",
 )
 CORS_EXPOSE_HEADERS = ["X-Request-ID"]
 
@@ -299,7 +309,9 @@ LOGGING = {
 # Campaigns: the dialer's beat tick (every tenant), how long a claimed attempt may wait for its dial task before
 # it is sent again, and the per-minute rate campaign stats price calls at (Twilio US outbound list price).
 CELERY_BEAT_SCHEDULE["campaigns-dispatch"] = {
-    "task": "campaigns.dispatch", "schedule": 5.0, "options": {"expires": 10},  # no tenant_schemas: every tenant
+    "task": "campaigns.dispatch",
+    "schedule": 5.0,
+    "options": {"expires": 10},  # no tenant_schemas: every tenant
 }
 CAMPAIGN_STALE_CLAIM_SECONDS = int(os.environ.get("CAMPAIGN_STALE_CLAIM_SECONDS", 300))
 CAMPAIGN_COST_PER_MINUTE = os.environ.get("CAMPAIGN_COST_PER_MINUTE", "0.014")

@@ -1,4 +1,5 @@
 """Settings for the test suite: the real PostgreSQL and Redis, with fast password hashing."""
+
 import hashlib
 import os
 

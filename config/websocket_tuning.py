@@ -36,6 +36,7 @@ All of these replace names autobahn, Twisted and daphne look up at call time; `i
 Revisit them when autobahn, Twisted or daphne is upgraded (their versions are pinned in
 requirements/constraints.txt).
 """
+
 import functools
 import time
 
@@ -123,9 +124,19 @@ def _whole_small_frame(self) -> tuple[int, int] | None:
     """(header length, payload length) of the masked, unfragmented, uncompressed text frame at the start of the
     buffer, if it is there whole, small, within the limits, and nothing else is under way; otherwise None."""
     data = self.data
-    if (len(data) < 6 or data[0] != TEXT_FRAME or not data[1] & 0x80 or self.current_frame is not None
-            or self.inside_message or self.state != self.STATE_OPEN or self.failedByMe or not self.applyMask
-            or self.logFrames or self.trackedTimings or (self._listeners and self._listeners.get("message"))):
+    if (
+        len(data) < 6
+        or data[0] != TEXT_FRAME
+        or not data[1] & 0x80
+        or self.current_frame is not None
+        or self.inside_message
+        or self.state != self.STATE_OPEN
+        or self.failedByMe
+        or not self.applyMask
+        or self.logFrames
+        or self.trackedTimings
+        or (self._listeners and self._listeners.get("message"))
+    ):
         return None
     length = data[1] & 0x7F
     if length == 126:
@@ -137,8 +148,12 @@ def _whole_small_frame(self) -> tuple[int, int] | None:
         header = 6
     else:
         return None
-    if (length > SMALL_FRAME_BYTES or len(data) < header + length
-            or 0 < self.maxFramePayloadSize < length or 0 < self.maxMessagePayloadSize < length):
+    if (
+        length > SMALL_FRAME_BYTES
+        or len(data) < header + length
+        or 0 < self.maxFramePayloadSize < length
+        or 0 < self.maxMessagePayloadSize < length
+    ):
         return None
     return header, length
 
@@ -150,13 +165,13 @@ def _process_data_for(parser):
             return parser(self)
         header, length = frame
         data = self.data
-        payload = _unmask(data[header - 4:header], data[header:header + length])
+        payload = _unmask(data[header - 4 : header], data[header : header + length])
         if self.utf8validateIncoming:
             try:
                 payload.decode("utf-8")
             except UnicodeDecodeError:
                 return parser(self)  # which fails the connection as the protocol requires (1007)
-        self.data = data[header + length:]
+        self.data = data[header + length :]
         stats = self.trafficStats
         stats.incomingOctetsWebSocketLevel += length
         stats.incomingOctetsAppLevel += length
@@ -213,8 +228,13 @@ def send_directly(send):
 def _on_message_for(queued):
     def onMessage(self, payload, isBinary):
         receiver = self.direct_receiver
-        if (receiver is not None and not isBinary and not self.muted and self.application_queue.empty()
-                and receiver(payload)):
+        if (
+            receiver is not None
+            and not isBinary
+            and not self.muted
+            and self.application_queue.empty()
+            and receiver(payload)
+        ):
             self.last_ping = time.time()  # as daphne's own onMessage: the connection is alive
             return
         queued(self, payload, isBinary)
@@ -229,8 +249,16 @@ def deliver_directly() -> None:
 
 def _write_through_for(buffered):
     def write(self, data):
-        if (type(data) is bytes and data and not self.TLS and self.connected and not self.disconnecting
-                and not self._writeDisconnected and not self._tempDataBuffer and self.offset == len(self.dataBuffer)):
+        if (
+            type(data) is bytes
+            and data
+            and not self.TLS
+            and self.connected
+            and not self.disconnecting
+            and not self._writeDisconnected
+            and not self._tempDataBuffer
+            and self.offset == len(self.dataBuffer)
+        ):
             sent = self.writeSomeData(data)
             # Not an int: the connection is lost, which the reactor finds out when it writes what is buffered.
             if type(sent) is int:

@@ -1,5 +1,6 @@
 """Weekly opening hours, shared by agents (business hours) and scheduling (calendars):
 `{"mon": [["09:00", "12:00"], ["13:00", "17:00"]], ...}`, days mon…sun, HH:MM clock times."""
+
 import re
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -19,8 +20,10 @@ def weekly_hours_problems(hours) -> list[str]:
             problems.append(f"{day}: expected a list of [open, close] pairs.")
             continue
         for pair in ranges:
-            if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(v, str) and _CLOCK.match(v) for v in pair)):
-                problems.append(f"{day}: {pair!r} is not an [\"HH:MM\", \"HH:MM\"] pair.")
+            if not (
+                isinstance(pair, list) and len(pair) == 2 and all(isinstance(v, str) and _CLOCK.match(v) for v in pair)
+            ):
+                problems.append(f'{day}: {pair!r} is not an ["HH:MM", "HH:MM"] pair.')
             elif pair[0] >= pair[1]:
                 problems.append(f"{day}: {pair[0]}–{pair[1]} closes before it opens.")
     return problems

@@ -49,5 +49,17 @@ class ContactImportAdmin(ReadOnlyAdminMixin, TenantSchemaAdmin):
     """Imports are records of what happened: readable, never edited."""
 
     list_display = ["file_name", "contact_list", "total_rows", "created", "updated", "skipped", "created_at"]
-    readonly_fields = ["file_name", "contact_list", "default_region", "update_existing", "total_rows", "created",
-                       "updated", "skipped", "duplicates_in_file", "errors", "created_by_id", "created_at"]
+    readonly_fields = [
+        "file_name",
+        "contact_list",
+        "default_region",
+        "update_existing",
+        "total_rows",
+        "created",
+        "updated",
+        "skipped",
+        "duplicates_in_file",
+        "errors",
+        "created_by_id",
+        "created_at",
+    ]

@@ -42,8 +42,13 @@ class Contact(models.Model):
     def variables(self) -> dict:
         """The `{contact.x}` variables of a call to this contact: custom fields, then the standard ones."""
         return {
-            **self.fields, "first_name": self.first_name, "last_name": self.last_name, "name": self.name,
-            "phone": self.phone, "email": self.email, "company": self.company,
+            **self.fields,
+            "first_name": self.first_name,
+            "last_name": self.last_name,
+            "name": self.name,
+            "phone": self.phone,
+            "email": self.email,
+            "company": self.company,
         }
 
 
@@ -73,8 +78,9 @@ class ContactImport(models.Model):
     """One CSV upload and its report, kept so the per-row errors can be fetched again."""
 
     file_name = models.CharField(max_length=255)
-    contact_list = models.ForeignKey(ContactList, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="imports")
+    contact_list = models.ForeignKey(
+        ContactList, null=True, blank=True, on_delete=models.SET_NULL, related_name="imports"
+    )
     default_region = models.CharField(max_length=2, blank=True)
     update_existing = models.BooleanField(default=True)
     total_rows = models.PositiveIntegerField(default=0)
@@ -94,6 +100,11 @@ class ContactImport(models.Model):
 
     def report(self) -> dict:
         return {
-            "id": self.pk, "total_rows": self.total_rows, "created": self.created, "updated": self.updated,
-            "skipped": self.skipped, "duplicates_in_file": self.duplicates_in_file, "errors": self.errors,
+            "id": self.pk,
+            "total_rows": self.total_rows,
+            "created": self.created,
+            "updated": self.updated,
+            "skipped": self.skipped,
+            "duplicates_in_file": self.duplicates_in_file,
+            "errors": self.errors,
         }

@@ -1,4 +1,5 @@
 """Shared reads of the contacts app; every query runs in the current tenant's schema."""
+
 import re
 
 from django.db.models import Count, Q, Value
@@ -20,7 +21,7 @@ def filter_contacts(*, contact_list_id=None, tag=None, search=None):
     if tag:
         queryset = queryset.filter(tags__contains=[tag])
     if search := (search or "").strip():
-        match = (Q(full_name__icontains=search) | Q(email__icontains=search) | Q(company__icontains=search))
+        match = Q(full_name__icontains=search) | Q(email__icontains=search) | Q(company__icontains=search)
         digits = re.sub(r"\D", "", search)
         if len(digits) >= 3:  # "(415) 555" finds +1415555…
             match |= Q(phone__contains=digits)

@@ -5,6 +5,7 @@ Imports are set-based: rows are parsed and checked in Python, then written with 
 10,000-lead file costs a handful of queries. A bad row is reported (row, field, reason) and skipped;
 it never blocks the good ones. Only a file that cannot be read as a table at all is refused (400/413).
 """
+
 import csv
 import io
 import json
@@ -63,6 +64,7 @@ def _text(name):
         if len(text) > TEXT_LIMITS[name]:
             raise ValueError(f"Longer than {TEXT_LIMITS[name]} characters.")
         return text
+
     return clean
 
 
@@ -96,16 +98,24 @@ def _fields(value, region):
         raise ValueError("Must be an object of custom fields.")
     for key, item in value.items():
         if not FIELD_KEY.match(key) or key in RESERVED_FIELDS:
-            raise ValueError(f"'{key}' cannot be a custom field name: use lowercase letters, digits and '_', "
-                             f"and none of {', '.join(sorted(RESERVED_FIELDS))}.")
+            raise ValueError(
+                f"'{key}' cannot be a custom field name: use lowercase letters, digits and '_', "
+                f"and none of {', '.join(sorted(RESERVED_FIELDS))}."
+            )
         if isinstance(item, (dict, list)):
             raise ValueError(f"'{key}' must be a text, number or boolean value.")
     return value
 
 
 CLEANERS = {
-    "phone": _phone, "first_name": _text("first_name"), "last_name": _text("last_name"), "email": _email,
-    "company": _text("company"), "timezone": _timezone, "tags": _tags, "fields": _fields,
+    "phone": _phone,
+    "first_name": _text("first_name"),
+    "last_name": _text("last_name"),
+    "email": _email,
+    "company": _text("company"),
+    "timezone": _timezone,
+    "tags": _tags,
+    "fields": _fields,
 }
 
 
@@ -124,14 +134,20 @@ def _cleaned_or_400(values: dict) -> dict:
     cleaned, errors = _clean(values)
     if errors:
         field, reason = next(iter(errors.items()))
-        raise DomainError(f"{field}: {reason}", error_code="validation_error",
-                          errors={name: [message] for name, message in errors.items()})
+        raise DomainError(
+            f"{field}: {reason}",
+            error_code="validation_error",
+            errors={name: [message] for name, message in errors.items()},
+        )
     return cleaned
 
 
 def _phone_taken(phone):
-    return Conflict(f"phone: a contact with {phone} exists already.", error_code="contact_exists",
-                    errors={"phone": ["A contact with this number exists already."]})
+    return Conflict(
+        f"phone: a contact with {phone} exists already.",
+        error_code="contact_exists",
+        errors={"phone": ["A contact with this number exists already."]},
+    )
 
 
 # Contacts ---------------------------------------------------------------------------------------
@@ -183,8 +199,9 @@ def upsert_contacts_for_numbers(numbers: list[str], *, source=Contact.Source.API
         field, [message] = next(iter(errors.items()))
         raise DomainError(f"{field}: {message}", error_code="validation_error", errors=errors)
     unique = list(dict.fromkeys(phones))
-    Contact.objects.bulk_create([Contact(phone=phone, source=source) for phone in unique], ignore_conflicts=True,
-                                batch_size=UPSERT_CHUNK)
+    Contact.objects.bulk_create(
+        [Contact(phone=phone, source=source) for phone in unique], ignore_conflicts=True, batch_size=UPSERT_CHUNK
+    )
     by_phone = Contact.objects.in_bulk(unique, field_name="phone")
     return [by_phone[phone] for phone in unique]
 
@@ -193,8 +210,11 @@ def upsert_contacts_for_numbers(numbers: list[str], *, source=Contact.Source.API
 
 
 def _name_taken(name):
-    return Conflict(f"name: a list named '{name}' exists already.", error_code="list_exists",
-                    errors={"name": ["A list with this name exists already."]})
+    return Conflict(
+        f"name: a list named '{name}' exists already.",
+        error_code="list_exists",
+        errors={"name": ["A list with this name exists already."]},
+    )
 
 
 def create_contact_list(*, name, description="") -> ContactList:
@@ -238,12 +258,16 @@ def add_to_list(contact_list: ContactList, contact_ids) -> int:
     ids = set(contact_ids)
     found = set(Contact.objects.filter(pk__in=ids).values_list("pk", flat=True))
     if missing := sorted(ids - found):
-        raise DomainError(f"contacts: no contacts with ids {missing}.", error_code="validation_error",
-                          errors={"contacts": [f"Unknown contact ids: {missing}."]})
+        raise DomainError(
+            f"contacts: no contacts with ids {missing}.",
+            error_code="validation_error",
+            errors={"contacts": [f"Unknown contact ids: {missing}."]},
+        )
     members = set(contact_list.memberships.filter(contact_id__in=found).values_list("contact_id", flat=True))
     ContactListMembership.objects.bulk_create(
         [ContactListMembership(contact_list=contact_list, contact_id=pk) for pk in found - members],
-        ignore_conflicts=True, batch_size=UPSERT_CHUNK,
+        ignore_conflicts=True,
+        batch_size=UPSERT_CHUNK,
     )
     return len(found - members)
 
@@ -294,8 +318,9 @@ def _records(file_or_rows) -> list[list[str]]:
     raw = file_or_rows.read(MAX_IMPORT_BYTES + 1) if hasattr(file_or_rows, "read") else file_or_rows
     if isinstance(raw, bytes):
         if len(raw) > MAX_IMPORT_BYTES:
-            raise _refuse(f"The file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB.", "file_too_large",
-                          status_code=413)
+            raise _refuse(
+                f"The file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB.", "file_too_large", status_code=413
+            )
         raw = _decode(raw)
     if "\x00" in raw:
         raise _refuse("This is not a CSV text file.", "not_csv")
@@ -344,11 +369,15 @@ def _upsert_sql(update_existing: bool) -> str:
     table = connection.ops.quote_name(Contact._meta.db_table)
     if update_existing:
         # Blank cells keep what the contact has; custom fields and tags are merged into the existing ones.
-        keep = ", ".join(f"{name} = COALESCE(NULLIF(EXCLUDED.{name}, ''), c.{name})"
-                         for name in ("first_name", "last_name", "email", "company", "timezone"))
-        action = (f"UPDATE SET {keep}, fields = c.fields || EXCLUDED.fields, "
-                  "tags = ARRAY(SELECT t FROM unnest(c.tags || EXCLUDED.tags) WITH ORDINALITY AS u(t, n) "
-                  "GROUP BY t ORDER BY min(n)), updated_at = now()")
+        keep = ", ".join(
+            f"{name} = COALESCE(NULLIF(EXCLUDED.{name}, ''), c.{name})"
+            for name in ("first_name", "last_name", "email", "company", "timezone")
+        )
+        action = (
+            f"UPDATE SET {keep}, fields = c.fields || EXCLUDED.fields, "
+            "tags = ARRAY(SELECT t FROM unnest(c.tags || EXCLUDED.tags) WITH ORDINALITY AS u(t, n) "
+            "GROUP BY t ORDER BY min(n)), updated_at = now()"
+        )
     else:
         action = "NOTHING"
     return f"""
@@ -369,8 +398,10 @@ def _write(rows: list[dict], *, update_existing: bool) -> tuple[list[int], int, 
     ids, created, updated = [], 0, 0
     with connection.cursor() as cursor:
         for start in range(0, len(rows), UPSERT_CHUNK):
-            chunk = [{"first_name": "", "last_name": "", "email": "", "company": "", "timezone": "", "tags": [],
-                      **row} for row in rows[start:start + UPSERT_CHUNK]]
+            chunk = [
+                {"first_name": "", "last_name": "", "email": "", "company": "", "timezone": "", "tags": [], **row}
+                for row in rows[start : start + UPSERT_CHUNK]
+            ]
             cursor.execute(sql, [Contact.Source.IMPORT, json.dumps(chunk)])
             for contact_id, inserted in cursor.fetchall():
                 ids.append(contact_id)
@@ -379,8 +410,15 @@ def _write(rows: list[dict], *, update_existing: bool) -> tuple[list[int], int, 
     return ids, created, updated
 
 
-def import_contacts(file_or_rows, *, contact_list: ContactList | None = None, default_region: str | None = None,
-                    update_existing: bool = True, file_name: str = "", created_by=None) -> dict:
+def import_contacts(
+    file_or_rows,
+    *,
+    contact_list: ContactList | None = None,
+    default_region: str | None = None,
+    update_existing: bool = True,
+    file_name: str = "",
+    created_by=None,
+) -> dict:
     """Imports a CSV (file, bytes or text) or a list of dicts, and returns the report:
     {id, total_rows, created, updated, skipped, duplicates_in_file, errors: [{row, field, reason}]}.
 
@@ -392,8 +430,11 @@ def import_contacts(file_or_rows, *, contact_list: ContactList | None = None, de
     """
     region = (default_region or settings.CONTACTS_DEFAULT_REGION).upper()
     if region not in phonenumbers.SUPPORTED_REGIONS:
-        raise DomainError(f"default_region: '{region}' is not a country code such as US or GB.",
-                          error_code="validation_error", errors={"default_region": ["Unknown country code."]})
+        raise DomainError(
+            f"default_region: '{region}' is not a country code such as US or GB.",
+            error_code="validation_error",
+            errors={"default_region": ["Unknown country code."]},
+        )
     records = _records(file_or_rows)
     if not records or not any(cell.strip() for cell in records[0]):
         raise _refuse("The file is empty.", "empty_file")
@@ -407,8 +448,13 @@ def import_contacts(file_or_rows, *, contact_list: ContactList | None = None, de
             continue
         total += 1
         if any(cell.strip() for cell in cells[width:]):
-            errors.append({"row": row_number, "field": "row",
-                           "reason": f"{len(cells)} cells, but the header has {width} columns."})
+            errors.append(
+                {
+                    "row": row_number,
+                    "field": "row",
+                    "reason": f"{len(cells)} cells, but the header has {width} columns.",
+                }
+            )
             continue
         cleaned, row_errors = _clean(_row_values(cells, standard, custom), region)
         if row_errors:
@@ -417,8 +463,13 @@ def import_contacts(file_or_rows, *, contact_list: ContactList | None = None, de
         phone = cleaned["phone"]
         if phone in first_row_of:
             duplicates += 1
-            errors.append({"row": row_number, "field": "phone",
-                           "reason": f"{phone} is already in row {first_row_of[phone]}; that row was imported."})
+            errors.append(
+                {
+                    "row": row_number,
+                    "field": "phone",
+                    "reason": f"{phone} is already in row {first_row_of[phone]}; that row was imported.",
+                }
+            )
             continue
         first_row_of[phone] = row_number
         rows.append(cleaned)
@@ -432,12 +483,20 @@ def import_contacts(file_or_rows, *, contact_list: ContactList | None = None, de
                 ids = list(Contact.objects.filter(phone__in=list(first_row_of)).values_list("pk", flat=True))
             ContactListMembership.objects.bulk_create(
                 [ContactListMembership(contact_list=contact_list, contact_id=pk) for pk in ids],
-                ignore_conflicts=True, batch_size=UPSERT_CHUNK,
+                ignore_conflicts=True,
+                batch_size=UPSERT_CHUNK,
             )
         record = ContactImport.objects.create(
-            file_name=file_name[:255], contact_list=contact_list, default_region=region,
-            update_existing=update_existing, total_rows=total, created=created, updated=updated,
-            skipped=len(rows) - created - updated, duplicates_in_file=duplicates, errors=errors,
+            file_name=file_name[:255],
+            contact_list=contact_list,
+            default_region=region,
+            update_existing=update_existing,
+            total_rows=total,
+            created=created,
+            updated=updated,
+            skipped=len(rows) - created - updated,
+            duplicates_in_file=duplicates,
+            errors=errors,
             created_by_id=getattr(created_by, "pk", None),
         )
     return record.report()

@@ -29,8 +29,18 @@ class AppointmentAdmin(TenantSchemaAdmin):
     list_filter = ["status", "source", "calendar"]
     search_fields = ["title", "contact_name", "contact_phone", "contact_email"]
     # Times change through the API (reschedule), which keeps the blocked range and external calendars in step.
-    readonly_fields = ["calendar", "start", "end", "blocked", "call", "contact", "source", "external_uri", "created_at",
-                       "updated_at"]
+    readonly_fields = [
+        "calendar",
+        "start",
+        "end",
+        "blocked",
+        "call",
+        "contact",
+        "source",
+        "external_uri",
+        "created_at",
+        "updated_at",
+    ]
     inlines = [ReminderInline]
 
 

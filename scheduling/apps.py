@@ -11,6 +11,10 @@ class SchedulingConfig(AppConfig):
         from scheduling.services import agent_actions
 
         # Besides the slots, the day as the agent says it, and the slots themselves for "the first one".
-        registry.register("check_availability", agent_actions.check_availability, owner="scheduling",
-                          provides=lambda params: ("available_slots", "available_day", "offered_slots"))
+        registry.register(
+            "check_availability",
+            agent_actions.check_availability,
+            owner="scheduling",
+            provides=lambda params: ("available_slots", "available_day", "offered_slots"),
+        )
         registry.register("book_appointment", agent_actions.book_appointment, owner="scheduling")

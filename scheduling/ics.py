@@ -1,10 +1,12 @@
 """iCalendar (RFC 5545) text: escaping, line folding and UTC times, for the ICS feeds and CalDAV events."""
+
 from datetime import UTC, datetime
 
 
 def escape(text: str) -> str:
-    return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n"))
+    return (
+        text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\r\n", "\\n").replace("\n", "\\n")
+    )
 
 
 def fold(line: str) -> str:

@@ -1,4 +1,5 @@
 """Calendars (business hours per tenant or agent), appointments, external calendar integrations, reminders."""
+
 import secrets
 
 from django.contrib.postgres.constraints import ExclusionConstraint
@@ -27,8 +28,9 @@ class Calendar(models.Model):
     """Where appointments are booked: the tenant's default calendar (no agent) or one agent's own."""
 
     name = models.CharField(max_length=200)
-    agent = models.OneToOneField("agents.Agent", null=True, blank=True, on_delete=models.CASCADE,
-                                 related_name="calendar")
+    agent = models.OneToOneField(
+        "agents.Agent", null=True, blank=True, on_delete=models.CASCADE, related_name="calendar"
+    )
     timezone = models.CharField(max_length=64, default="UTC")
     # {"mon": [["09:00", "12:00"], ["13:00", "17:00"]], ...} in the calendar's time zone; a missing day is closed.
     weekly_hours = models.JSONField(default=default_weekly_hours)
@@ -81,11 +83,13 @@ class Appointment(models.Model):
     contact_email = models.EmailField(blank=True)
     # Further attendees: [{"name", "email", "phone"}].
     attendees = models.JSONField(default=list, blank=True)
-    call = models.ForeignKey("calls.Call", null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="appointments")
+    call = models.ForeignKey(
+        "calls.Call", null=True, blank=True, on_delete=models.SET_NULL, related_name="appointments"
+    )
     # Who the appointment is with, when known (the contact_* fields keep what was said or typed at booking).
-    contact = models.ForeignKey("contacts.Contact", null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="appointments")
+    contact = models.ForeignKey(
+        "contacts.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="appointments"
+    )
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.API)
     # The booking's URI at the service it came from (Calendly: the invitee), so a delivery seen twice books once.
     external_uri = models.CharField(max_length=500, blank=True)
@@ -104,8 +108,9 @@ class Appointment(models.Model):
                 expressions=[("calendar", RangeOperators.EQUAL), ("blocked", RangeOperators.OVERLAPS)],
                 condition=~Q(status="cancelled"),
             ),
-            models.UniqueConstraint(fields=["external_uri"], condition=~Q(external_uri=""),
-                                    name="one_appointment_per_external_uri"),
+            models.UniqueConstraint(
+                fields=["external_uri"], condition=~Q(external_uri=""), name="one_appointment_per_external_uri"
+            ),
         ]
 
     def __str__(self):
@@ -139,8 +144,9 @@ class CalendarIntegration(models.Model):
 
     class Meta:
         ordering = ["id"]
-        constraints = [models.UniqueConstraint(fields=["calendar", "provider", "account"],
-                                               name="one_integration_per_account")]
+        constraints = [
+            models.UniqueConstraint(fields=["calendar", "provider", "account"], name="one_integration_per_account")
+        ]
 
     def __str__(self):
         return f"{self.get_provider_display()} {self.account}"
@@ -178,4 +184,6 @@ class Reminder(models.Model):
     class Meta:
         ordering = ["send_at", "id"]
         indexes = [models.Index(fields=["status", "send_at"])]
-        constraints = [models.UniqueConstraint(fields=["appointment", "channel", "send_at"], name="one_reminder_per_time")]
+        constraints = [
+            models.UniqueConstraint(fields=["appointment", "channel", "send_at"], name="one_reminder_per_time")
+        ]

@@ -1,4 +1,5 @@
 """Shared reads of the scheduling app; every query runs in the current tenant's schema."""
+
 from datetime import datetime, timedelta
 
 from django.db.models import Count, Q
@@ -23,8 +24,14 @@ def get_calendar(calendar_id) -> Calendar:
     return _get(calendars(), calendar_id, "calendar")
 
 
-def appointments(*, calendar_id=None, contact_id=None, status=None, start_from: datetime | None = None,
-                 start_to: datetime | None = None):
+def appointments(
+    *,
+    calendar_id=None,
+    contact_id=None,
+    status=None,
+    start_from: datetime | None = None,
+    start_to: datetime | None = None,
+):
     found = Appointment.objects.select_related("calendar")
     if calendar_id is not None:
         found = found.filter(calendar_id=calendar_id)
@@ -46,7 +53,8 @@ def get_appointment(appointment_id) -> Appointment:
 def busy_appointments(calendar: Calendar, start: datetime, end: datetime):
     """Live appointments whose blocked time (buffers included) overlaps [start, end)."""
     return Appointment.objects.filter(calendar=calendar, blocked__overlap=(start, end)).exclude(
-        status=Appointment.Status.CANCELLED)
+        status=Appointment.Status.CANCELLED
+    )
 
 
 def feed_appointments(calendar: Calendar, *, days_back: int = 30):
@@ -62,15 +70,15 @@ def get_integration(integration_id) -> CalendarIntegration:
     return _get(integrations(), integration_id, "calendar integration")
 
 
-def stats(*, start_from: datetime | None = None, start_to: datetime | None = None,
-          now: datetime | None = None) -> dict:
+def stats(*, start_from: datetime | None = None, start_to: datetime | None = None, now: datetime | None = None) -> dict:
     """Counts over the appointments starting in [start_from, start_to) (default: all of them)."""
     now = now or timezone.now()
     counts = appointments(start_from=start_from, start_to=start_to).aggregate(
         total=Count("id"),
         upcoming=Count("id", filter=Q(status=Appointment.Status.SCHEDULED, start__gte=now)),
-        next_7_days=Count("id", filter=Q(status=Appointment.Status.SCHEDULED, start__gte=now,
-                                         start__lt=now + timedelta(days=7))),
+        next_7_days=Count(
+            "id", filter=Q(status=Appointment.Status.SCHEDULED, start__gte=now, start__lt=now + timedelta(days=7))
+        ),
         **{f"status_{status}": Count("id", filter=Q(status=status)) for status in Appointment.Status.values},
         **{f"source_{source}": Count("id", filter=Q(source=source)) for source in Appointment.Source.values},
     )

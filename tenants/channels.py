@@ -5,6 +5,7 @@ connection, so a schema set by one call would persist into the next one — poss
 tenant's. Consumers therefore never rely on the connection's schema: `in_tenant` sets it for the
 duration of one call and puts the connection back on the public schema afterwards.
 """
+
 from functools import wraps
 from urllib.parse import parse_qs
 

@@ -52,7 +52,9 @@ class PingConsumer(TenantMemberConsumer):
             await self.send(json.dumps({"type": "error", "error_code": "malformed_json", "detail": "Send JSON."}))
             return
         if not isinstance(message, dict) or message.get("type") != "ping":
-            await self.send(json.dumps({"type": "error", "error_code": "unknown_type", "detail": "Expected type 'ping'."}))
+            await self.send(
+                json.dumps({"type": "error", "error_code": "unknown_type", "detail": "Expected type 'ping'."})
+            )
             return
         pings = await _record_ping(self.tenant, self.user)
         await self.send(json.dumps({"type": "pong", "tenant": self.tenant.slug, "pings": pings}))

@@ -7,6 +7,7 @@
 - Suspended tenants get 403. The connection goes back to the public schema after every request so
   that nothing run later on this thread inherits the tenant.
 """
+
 from django.core.exceptions import DisallowedHost
 from django.db import connection
 from django.http import HttpResponseForbidden

@@ -33,7 +33,11 @@ class Tenant(TenantMixin):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.DIRECT)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="clients",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="clients",
         help_text="The agency that manages this client tenant.",
     )
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])

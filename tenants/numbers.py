@@ -3,6 +3,7 @@
 The calls app claims a number in the same transaction that imports or buys it, and releases it when the
 number is removed; Twilio's webhooks check the claim, so a number is only ever answered for its tenant.
 """
+
 from django.db import IntegrityError, transaction
 
 from config.api.errors import Conflict
@@ -17,8 +18,11 @@ def claim(tenant, number: str) -> PhoneNumberClaim:
     except IntegrityError:  # claimed concurrently
         claimed = PhoneNumberClaim.objects.get(number=number)
     if claimed.tenant_id != tenant.pk:
-        raise Conflict(f"{number} is used by another account on this platform.", error_code="number_taken",
-                       errors={"number": ["Used by another account."]})
+        raise Conflict(
+            f"{number} is used by another account on this platform.",
+            error_code="number_taken",
+            errors={"number": ["Used by another account."]},
+        )
     return claimed
 
 

@@ -6,6 +6,7 @@ from the current models with Django's schema editor, as migrations leave them (a
 result with the migrated template schema), and the template's rows (applied migrations, content
 types, anything a data migration seeded) are copied over.
 """
+
 from django.apps import apps
 from django.conf import settings
 from django.db import connection, router
@@ -63,6 +64,6 @@ def _copy_template_rows(template, schema_name):
             if table in filled:
                 qualified = f'"{schema_name}"."{table}"'
                 cursor.execute(
-                    f"SELECT setval(pg_get_serial_sequence(%s, %s), (SELECT max(\"{column}\") FROM {qualified}))",
+                    f'SELECT setval(pg_get_serial_sequence(%s, %s), (SELECT max("{column}") FROM {qualified}))',
                     [qualified, column],
                 )

@@ -1,4 +1,5 @@
 """Creating tenants and their domains; the only writers of Tenant and Domain."""
+
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, transaction
@@ -18,7 +19,9 @@ def ensure_public_tenant() -> Tenant:
         schema_name=get_public_schema_name(), defaults={"name": "Platform", "slug": "public"}
     )
     for host in {settings.BASE_DOMAIN, settings.API_HOST, "127.0.0.1"}:
-        Domain.objects.get_or_create(domain=host, defaults={"tenant": public, "is_primary": host == settings.BASE_DOMAIN})
+        Domain.objects.get_or_create(
+            domain=host, defaults={"tenant": public, "is_primary": host == settings.BASE_DOMAIN}
+        )
     return public
 
 
@@ -38,14 +41,21 @@ def create_tenant(*, name, slug, kind=Tenant.Kind.DIRECT, parent=None, owner=Non
 
     slug = slug.lower()
     if slug in RESERVED_SLUGS:
-        raise DomainError(f"'{slug}' is reserved.", error_code="slug_reserved", errors={"slug": ["This name is reserved."]})
+        raise DomainError(
+            f"'{slug}' is reserved.", error_code="slug_reserved", errors={"slug": ["This name is reserved."]}
+        )
     if Tenant.objects.filter(slug=slug).exists():
         raise Conflict(f"Tenant '{slug}' already exists.", error_code="slug_taken", errors={"slug": ["Already taken."]})
     if kind == Tenant.Kind.CLIENT and (parent is None or parent.kind != Tenant.Kind.AGENCY):
         raise DomainError("A client tenant needs an agency parent.", errors={"parent": ["Must be an agency tenant."]})
     tenant = Tenant(
-        name=name, slug=slug, schema_name=Tenant.schema_name_for(slug), kind=kind, parent=parent,
-        timezone=timezone, **branding,
+        name=name,
+        slug=slug,
+        schema_name=Tenant.schema_name_for(slug),
+        kind=kind,
+        parent=parent,
+        timezone=timezone,
+        **branding,
     )
     tenant.full_clean(exclude=["schema_name"])
     with schema_context(get_public_schema_name()):  # django-tenants creates schemas only from public
@@ -62,7 +72,9 @@ def add_custom_domain(tenant: Tenant, domain: str) -> Domain:
     if tenant.kind == Tenant.Kind.DIRECT:
         raise DomainError("Custom domains are for agencies and their clients.", error_code="custom_domain_not_allowed")
     if domain == settings.BASE_DOMAIN or domain.endswith("." + settings.BASE_DOMAIN):
-        raise DomainError(f"Use a domain outside {settings.BASE_DOMAIN}.", errors={"domain": ["Reserved for the platform."]})
+        raise DomainError(
+            f"Use a domain outside {settings.BASE_DOMAIN}.", errors={"domain": ["Reserved for the platform."]}
+        )
     if Domain.objects.filter(domain=domain).exists():
         raise Conflict(f"Domain '{domain}' is already in use.", errors={"domain": ["Already in use."]})
     return Domain.objects.create(domain=domain, tenant=tenant, is_primary=False)
@@ -81,4 +93,3 @@ def set_status(tenant: Tenant, status: str, reason: str = "") -> Tenant:
     tenant.suspended_reason = reason if status == Tenant.Status.SUSPENDED else ""
     tenant.save(update_fields=["status", "suspended_reason"])
     return tenant
-

@@ -34,10 +34,19 @@ class RegisterView(APIView):
     def post(self, request):
         data = validated(s.RegisterSerializer, request)
         user, tenant = services.register(
-            email=data["email"], password=data["password"], name=data["name"], company=data["company"],
-            slug=data["slug"], timezone_name=data["timezone"],
+            email=data["email"],
+            password=data["password"],
+            name=data["name"],
+            company=data["company"],
+            slug=data["slug"],
+            timezone_name=data["timezone"],
         )
-        body = {"user": user, "tenant": tenant, "host": tenant_hostname(tenant.slug), "tokens": services.issue_tokens(user)}
+        body = {
+            "user": user,
+            "tenant": tenant,
+            "host": tenant_hostname(tenant.slug),
+            "tokens": services.issue_tokens(user),
+        }
         return Response(s.RegisterResponseSerializer(body).data, status=status.HTTP_201_CREATED)
 
 
@@ -92,7 +101,9 @@ class PasswordResetView(APIView):
     @extend_schema(request=s.PasswordResetSerializer, responses={202: None})
     def post(self, request):
         services.request_password_reset(validated(s.PasswordResetSerializer, request)["email"])
-        return Response({"detail": "If the address is registered, a reset link is on its way."}, status=status.HTTP_202_ACCEPTED)
+        return Response(
+            {"detail": "If the address is registered, a reset link is on its way."}, status=status.HTTP_202_ACCEPTED
+        )
 
 
 class PasswordResetConfirmView(APIView):
@@ -129,7 +140,9 @@ class PasswordChangeView(APIView):
 class PermissionsView(APIView):
     required_permission = "team.view"
 
-    @extend_schema(responses={200: {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}}})
+    @extend_schema(
+        responses={200: {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}}}
+    )
     def get(self, request):
         return Response({"role": request.membership.role, "matrix": matrix()})
 

@@ -1,4 +1,5 @@
 """API keys: shown once, stored hashed, scoped, tenant-bound, revocable."""
+
 from datetime import timedelta
 
 import pytest

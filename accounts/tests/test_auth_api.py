@@ -1,4 +1,5 @@
 """Registration, login, tokens, password reset and profile."""
+
 import re
 
 import pytest
@@ -14,7 +15,13 @@ STRONG = "Sup3rSecret!"
 
 
 def register(api, **overrides):
-    body = {"email": "dana@example.com", "password": STRONG, "name": "Dana", "company": "Dana Plumbing", "slug": "dana-plumbing"}
+    body = {
+        "email": "dana@example.com",
+        "password": STRONG,
+        "name": "Dana",
+        "company": "Dana Plumbing",
+        "slug": "dana-plumbing",
+    }
     body.update(overrides)
     return api().post("/api/auth/register", body, format="json")
 
@@ -37,7 +44,9 @@ def test_register_creates_user_tenant_schema_domain_and_owner(api):
 
 def test_registered_owner_can_use_the_new_tenant_at_once(api):
     tokens = register(api).json()["tokens"]
-    response = api(host="dana-plumbing.localhost", headers={"Authorization": f"Bearer {tokens['access']}"}).get("/api/team/members")
+    response = api(host="dana-plumbing.localhost", headers={"Authorization": f"Bearer {tokens['access']}"}).get(
+        "/api/team/members"
+    )
     assert response.status_code == 200
     assert [m["role"] for m in response.json()["results"]] == ["owner"]
 
@@ -151,7 +160,11 @@ def _reset_link_parts():
 def test_password_reset_sends_email_and_token_sets_new_password(api, alice):
     assert api().post("/api/auth/password-reset", {"email": "alice@example.com"}, format="json").status_code == 202
     uid, token = _reset_link_parts()
-    response = api().post("/api/auth/password-reset/confirm", {"uid": uid, "token": token, "new_password": "Brand-New-Pass1"}, format="json")
+    response = api().post(
+        "/api/auth/password-reset/confirm",
+        {"uid": uid, "token": token, "new_password": "Brand-New-Pass1"},
+        format="json",
+    )
     assert response.status_code == 204
     assert login(api, "alice@example.com", "Brand-New-Pass1").status_code == 200
 
@@ -175,7 +188,9 @@ def test_password_reset_for_unknown_email_looks_the_same_and_sends_nothing(api):
 def test_password_reset_confirm_rejects_weak_password(api, alice):
     api().post("/api/auth/password-reset", {"email": "alice@example.com"}, format="json")
     uid, token = _reset_link_parts()
-    response = api().post("/api/auth/password-reset/confirm", {"uid": uid, "token": token, "new_password": "weak"}, format="json")
+    response = api().post(
+        "/api/auth/password-reset/confirm", {"uid": uid, "token": token, "new_password": "weak"}, format="json"
+    )
     assert response.status_code == 400
     assert "new_password" in response.json()["errors"]
 

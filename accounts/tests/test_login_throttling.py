@@ -1,4 +1,5 @@
 """At most 5 failed logins per minute per IP and per account, counted in Redis."""
+
 import pytest
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,5 @@
 """Team: members, invitations, roles; the last owner is protected."""
+
 from datetime import timedelta
 
 import pytest
@@ -18,7 +19,9 @@ def test_members_are_listed_with_roles(api, mike, acme):
     response = api(mike, acme).get("/api/team/members")
     assert response.status_code == 200
     assert {(m["email"], m["role"]) for m in response.json()["results"]} == {
-        ("alice@example.com", "owner"), ("amy@example.com", "admin"), ("mike@example.com", "member"),
+        ("alice@example.com", "owner"),
+        ("amy@example.com", "admin"),
+        ("mike@example.com", "member"),
     }
 
 
@@ -64,7 +67,9 @@ def test_inviting_an_existing_member_is_409(api, alice, acme):
 
 def test_new_user_accepts_invitation_and_gets_tokens(api, alice, acme):
     token = invite(api, alice, acme).json()["token"]
-    response = api().post(f"/api/team/invitations/{token}/accept", {"name": "Newbie", "password": "Fresh-Pass-1"}, format="json")
+    response = api().post(
+        f"/api/team/invitations/{token}/accept", {"name": "Newbie", "password": "Fresh-Pass-1"}, format="json"
+    )
     assert response.status_code == 200
     assert response.json()["tenant"]["slug"] == "acme" and response.json()["tokens"]["access"]
     assert Membership.objects.get(user__email="newbie@example.com", tenant=acme).role == "member"
@@ -123,7 +128,9 @@ def test_invitations_are_listed_with_status(api, alice, acme):
 def test_revoked_invitation_cannot_be_accepted(api, alice, acme):
     created = invite(api, alice, acme).json()
     assert api(alice, acme).delete(f"/api/team/invitations/{created['id']}").status_code == 204
-    response = api().post(f"/api/team/invitations/{created['token']}/accept", {"password": "Fresh-Pass-1"}, format="json")
+    response = api().post(
+        f"/api/team/invitations/{created['token']}/accept", {"password": "Fresh-Pass-1"}, format="json"
+    )
     assert response.status_code == 410
 
 

@@ -22,8 +22,20 @@ from config.weekly_hours import weekly_hours_problems
 class KnowledgeFileSerializer(serializers.ModelSerializer):
     class Meta:
         model = KnowledgeFile
-        fields = ["id", "name", "kind", "size", "sha256", "version", "is_current", "status", "failure_reason",
-                  "chunk_count", "created_at", "indexed_at"]
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "size",
+            "sha256",
+            "version",
+            "is_current",
+            "status",
+            "failure_reason",
+            "chunk_count",
+            "created_at",
+            "indexed_at",
+        ]
 
 
 class KnowledgeSearchSerializer(serializers.Serializer):
@@ -74,8 +86,12 @@ def _phone_number(value):
 
 class AgentSerializer(serializers.ModelSerializer):
     template = serializers.PrimaryKeyRelatedField(queryset=CallTemplate.objects.all(), allow_null=True, required=False)
-    language = serializers.RegexField(r"^[a-z]{2,3}(-[A-Z]{2})?$", max_length=16, default="en-US",
-                                      error_messages={"invalid": "Use a language tag such as en-US or fr."})
+    language = serializers.RegexField(
+        r"^[a-z]{2,3}(-[A-Z]{2})?$",
+        max_length=16,
+        default="en-US",
+        error_messages={"invalid": "Use a language tag such as en-US or fr."},
+    )
     temperature = serializers.FloatField(min_value=0, max_value=2, default=0.3)
     max_tokens = serializers.IntegerField(min_value=1, max_value=4096, default=300)
     tools_enabled = serializers.ListField(child=serializers.CharField(), default=list)
@@ -88,17 +104,38 @@ class AgentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Agent
-        fields = ["id", "name", "greeting", "system_prompt", "language", "llm_provider", "llm_model", "temperature",
-                  "max_tokens", "stt_provider", "tts_provider", "voice_id", "embeddings_provider", "tools_enabled",
-                  "template", "business_hours", "transfer_number", "voicemail_message", "max_call_seconds", "is_active",
-                  "created_at", "updated_at"]
+        fields = [
+            "id",
+            "name",
+            "greeting",
+            "system_prompt",
+            "language",
+            "llm_provider",
+            "llm_model",
+            "temperature",
+            "max_tokens",
+            "stt_provider",
+            "tts_provider",
+            "voice_id",
+            "embeddings_provider",
+            "tools_enabled",
+            "template",
+            "business_hours",
+            "transfer_number",
+            "voicemail_message",
+            "max_call_seconds",
+            "is_active",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["id", "created_at", "updated_at"]
 
     def validate_tools_enabled(self, value):
         unknown = sorted(set(value) - set(actions.registry.names()))
         if unknown:
-            raise serializers.ValidationError(f"Unknown tools: {', '.join(unknown)}; available: "
-                                              f"{', '.join(actions.registry.names())}.")
+            raise serializers.ValidationError(
+                f"Unknown tools: {', '.join(unknown)}; available: {', '.join(actions.registry.names())}."
+            )
         return list(dict.fromkeys(value))
 
     def validate_business_hours(self, value):
@@ -139,8 +176,18 @@ class CallTemplateSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CallTemplate
-        fields = ["id", "name", "description", "industry", "initial_message", "library_key", "version", "flow",
-                  "created_at", "updated_at"]
+        fields = [
+            "id",
+            "name",
+            "description",
+            "industry",
+            "initial_message",
+            "library_key",
+            "version",
+            "flow",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["id", "library_key", "created_at", "updated_at"]
 
     @staticmethod
@@ -175,8 +222,9 @@ class LibraryTemplateSerializer(serializers.Serializer):
 class SandboxTurnSerializer(serializers.Serializer):
     session_id = serializers.IntegerField(required=False, help_text="Omit to start a new conversation.")
     text = serializers.CharField(required=False, max_length=2000, help_text="What the caller says.")
-    variables = serializers.DictField(required=False, default=dict,
-                                      help_text='Context for a new conversation, e.g. {"contact": {"name": "Ann"}}.')
+    variables = serializers.DictField(
+        required=False, default=dict, help_text='Context for a new conversation, e.g. {"contact": {"name": "Ann"}}.'
+    )
 
 
 class SandboxReplySerializer(serializers.Serializer):
@@ -212,8 +260,9 @@ class AgentTestSerializer(serializers.ModelSerializer):
 
 
 class AgentTestRunRequestSerializer(serializers.Serializer):
-    test_ids = serializers.ListField(child=serializers.IntegerField(), required=False,
-                                     help_text="Default: every test of the agent.")
+    test_ids = serializers.ListField(
+        child=serializers.IntegerField(), required=False, help_text="Default: every test of the agent."
+    )
 
 
 class AgentTestRunSerializer(serializers.ModelSerializer):

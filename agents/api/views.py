@@ -27,8 +27,12 @@ class KnowledgeUploadView(APIView):
     parser_classes = [MultiPartParser]
 
     @extend_schema(
-        request={"multipart/form-data": {"type": "object", "properties": {
-            "files": {"type": "array", "items": {"type": "string", "format": "binary"}}}}},
+        request={
+            "multipart/form-data": {
+                "type": "object",
+                "properties": {"files": {"type": "array", "items": {"type": "string", "format": "binary"}}},
+            }
+        },
         responses={201: s.KnowledgeFileSerializer(many=True)},
     )
     def post(self, request):
@@ -136,9 +140,13 @@ class ProvidersView(APIView):
         configured = set(selectors.configured_providers().values_list("provider", flat=True))
         catalog = {
             kind: [
-                {"name": name, "offline": registry.info(kind, name).offline, "default": name == registry.default(kind),
-                 "required_credentials": list(registry.required_credentials(kind, name)),
-                 "configured": name in configured}
+                {
+                    "name": name,
+                    "offline": registry.info(kind, name).offline,
+                    "default": name == registry.default(kind),
+                    "required_credentials": list(registry.required_credentials(kind, name)),
+                    "configured": name in configured,
+                }
                 for name in registry.names(kind)
             ]
             for kind in registry.KINDS
@@ -185,7 +193,9 @@ class TemplatesView(generics.ListAPIView):
     def post(self, request):
         data = validated(s.CallTemplateSerializer, request)
         template = template_services.create_template(user=request.user, **data)
-        return Response(s.CallTemplateSerializer(selectors.get_template(template.id)).data, status=status.HTTP_201_CREATED)
+        return Response(
+            s.CallTemplateSerializer(selectors.get_template(template.id)).data, status=status.HTTP_201_CREATED
+        )
 
 
 class TemplateView(APIView):
@@ -256,8 +266,10 @@ class LibraryInstallView(APIView):
     @extend_schema(request=None, responses={201: s.CallTemplateSerializer, 200: s.CallTemplateSerializer})
     def post(self, request, key):
         template, created = template_services.install_library_template(key, user=request.user)
-        return Response(s.CallTemplateSerializer(selectors.get_template(template.id)).data,
-                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return Response(
+            s.CallTemplateSerializer(selectors.get_template(template.id)).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
 
 
 # Sandbox ------------------------------------------------------------------------------------
@@ -340,9 +352,12 @@ class AgentTestsRunView(APIView):
             tests = tests.filter(pk__in=data["test_ids"])
             missing = sorted(set(data["test_ids"]) - set(tests.values_list("pk", flat=True)))
             if missing:
-                raise DomainError(f"No such tests for this agent: {missing}.", errors={"test_ids": [f"Unknown: {missing}."]})
+                raise DomainError(
+                    f"No such tests for this agent: {missing}.", errors={"test_ids": [f"Unknown: {missing}."]}
+                )
         if not tests.exists():
             raise DomainError("This agent has no tests to run.", error_code="no_tests")
         runs = agent_test_services.run_tests(tests)
-        return Response({"passed": all(run.passed for run in runs),
-                         "results": s.AgentTestRunSerializer(runs, many=True).data})
+        return Response(
+            {"passed": all(run.passed for run in runs), "results": s.AgentTestRunSerializer(runs, many=True).data}
+        )

@@ -6,6 +6,7 @@ check and complete the parameters, and telephony performs them from `EngineResul
 which registers their handlers at start-up (`registry.register("book_appointment", handler, owner="scheduling")`);
 until then they are unavailable and the engine tells the caller so.
 """
+
 import copy
 import logging
 from collections.abc import Callable
@@ -50,8 +51,7 @@ class ActionSpec:
 
     def check_params(self, params: dict) -> list[str]:
         """Problems a flow's params have at save time; values may still be {placeholders}, so no type checks."""
-        problems = [f"missing parameter {name!r}" for name in self.parameters.get("required", ())
-                    if name not in params]
+        problems = [f"missing parameter {name!r}" for name in self.parameters.get("required", ()) if name not in params]
         if self.parameters.get("additionalProperties") is False:
             allowed = self.parameters.get("properties", {})
             problems += [f"unknown parameter {name!r}" for name in params if name not in allowed]
@@ -117,8 +117,9 @@ def _end_call(ctx: ActionContext, params: dict) -> ActionResult:
 def _transfer(ctx: ActionContext, params: dict) -> ActionResult:
     to = params.get("to") or ctx.agent.transfer_number
     if not to:
-        return ActionResult(ok=False, say="I'm sorry, I can't transfer your call right now.",
-                            data={"error": "no_transfer_number"})
+        return ActionResult(
+            ok=False, say="I'm sorry, I can't transfer your call right now.", data={"error": "no_transfer_number"}
+        )
     return ActionResult(ok=True, transfer_to=to, data={"to": to, "reason": params.get("reason", "")})
 
 
@@ -126,8 +127,11 @@ def _send_sms(ctx: ActionContext, params: dict) -> ActionResult:
     to = params.get("to") or ctx.variables.get("contact.phone") or ctx.variables.get("call.from")
     body = (params.get("body") or "").strip()
     if not to or not body:
-        return ActionResult(ok=False, say="I'm sorry, I couldn't send that text message.",
-                            data={"error": "no_recipient" if not to else "empty_body"})
+        return ActionResult(
+            ok=False,
+            say="I'm sorry, I couldn't send that text message.",
+            data={"error": "no_recipient" if not to else "empty_body"},
+        )
     return ActionResult(ok=True, data={"to": to, "body": body})
 
 
@@ -153,8 +157,18 @@ def default_specs() -> list[ActionSpec]:
         ActionSpec(
             "book_appointment",
             "Book an appointment for the caller once they have agreed to a date and time.",
-            _schema({"date": _TEXT, "time": _TEXT, "name": _TEXT, "phone": _TEXT, "email": _TEXT,
-                     "reason": _TEXT, "notes": _TEXT}, ("date", "time")),
+            _schema(
+                {
+                    "date": _TEXT,
+                    "time": _TEXT,
+                    "name": _TEXT,
+                    "phone": _TEXT,
+                    "email": _TEXT,
+                    "reason": _TEXT,
+                    "notes": _TEXT,
+                },
+                ("date", "time"),
+            ),
             owner="scheduling",
             provides=lambda params: ("appointment",),
             unavailable_message="I'm sorry, I can't book appointments on this line right now.",
@@ -167,26 +181,60 @@ def default_specs() -> list[ActionSpec]:
             provides=lambda params: ("available_slots",),
             unavailable_message="I'm sorry, I can't check the calendar on this line right now.",
         ),
-        ActionSpec("transfer", "Transfer the caller to a person.",
-                   _schema({"to": _TEXT, "reason": _TEXT}), owner="calls", handler=_transfer, external=True,
-                   llm_parameters=_schema({"reason": _TEXT})),
-        ActionSpec("end_call", "End the call after saying goodbye.", _schema({"reason": _TEXT}),
-                   owner="calls", handler=_end_call, external=True),
-        ActionSpec("send_sms", "Send the caller a text message.", _schema({"to": _TEXT, "body": _TEXT}, ("body",)),
-                   owner="calls", handler=_send_sms, external=True, llm_parameters=_schema({"body": _TEXT}, ("body",))),
-        ActionSpec("webhook", "POST the call's data to a URL.",
-                   _schema({"url": {"type": "string", "pattern": "^https?://"}, "payload": {"type": "object"}},
-                           ("url",)),
-                   owner="calls", handler=_webhook, external=True, llm_callable=False),
-        ActionSpec("set_variable", "Remember a value for later in the call.",
-                   _schema({"name": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,63}$"}, "value": _TEXT},
-                           ("name", "value")),
-                   owner="agents", handler=_set_variable, provides=lambda params: (params["name"],)),
-        ActionSpec("lookup_knowledge", "Search the business's knowledge base to answer a question.",
-                   _schema({"query": _TEXT, "store": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,63}$"}},
-                           ("query",)),
-                   owner="agents", handler=_lookup_knowledge, provides=lambda params: (params.get("store") or "knowledge",),
-                   llm_parameters=_schema({"query": _TEXT}, ("query",))),
+        ActionSpec(
+            "transfer",
+            "Transfer the caller to a person.",
+            _schema({"to": _TEXT, "reason": _TEXT}),
+            owner="calls",
+            handler=_transfer,
+            external=True,
+            llm_parameters=_schema({"reason": _TEXT}),
+        ),
+        ActionSpec(
+            "end_call",
+            "End the call after saying goodbye.",
+            _schema({"reason": _TEXT}),
+            owner="calls",
+            handler=_end_call,
+            external=True,
+        ),
+        ActionSpec(
+            "send_sms",
+            "Send the caller a text message.",
+            _schema({"to": _TEXT, "body": _TEXT}, ("body",)),
+            owner="calls",
+            handler=_send_sms,
+            external=True,
+            llm_parameters=_schema({"body": _TEXT}, ("body",)),
+        ),
+        ActionSpec(
+            "webhook",
+            "POST the call's data to a URL.",
+            _schema({"url": {"type": "string", "pattern": "^https?://"}, "payload": {"type": "object"}}, ("url",)),
+            owner="calls",
+            handler=_webhook,
+            external=True,
+            llm_callable=False,
+        ),
+        ActionSpec(
+            "set_variable",
+            "Remember a value for later in the call.",
+            _schema(
+                {"name": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,63}$"}, "value": _TEXT}, ("name", "value")
+            ),
+            owner="agents",
+            handler=_set_variable,
+            provides=lambda params: (params["name"],),
+        ),
+        ActionSpec(
+            "lookup_knowledge",
+            "Search the business's knowledge base to answer a question.",
+            _schema({"query": _TEXT, "store": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,63}$"}}, ("query",)),
+            owner="agents",
+            handler=_lookup_knowledge,
+            provides=lambda params: (params.get("store") or "knowledge",),
+            llm_parameters=_schema({"query": _TEXT}, ("query",)),
+        ),
     ]
 
 

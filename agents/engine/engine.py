@@ -4,6 +4,7 @@
 interfaces (LLM, knowledge retrieval) and action handlers: the state they return is all they need next turn,
 so a call can move between processes. Flow nodes are deterministic; `llm` nodes use tool calling.
 """
+
 import json
 import logging
 import time
@@ -34,8 +35,12 @@ MAX_STEPS_PER_TURN = 500
 COMPLETE_GOAL = ToolSpec(
     "complete_goal",
     "Call this once the goal of this part of the conversation is reached, with a one-line summary of the outcome.",
-    {"type": "object", "properties": {"summary": {"type": "string"}}, "required": ["summary"],
-     "additionalProperties": False},
+    {
+        "type": "object",
+        "properties": {"summary": {"type": "string"}},
+        "required": ["summary"],
+        "additionalProperties": False,
+    },
 )
 EXPECT_CLASSES = {"yes_no", "digits", "number", "date", "time", "name"}
 
@@ -49,11 +54,19 @@ SAY_CALL_BACK = "Please call back a little later. Goodbye!"
 
 def implicit_flow(agent: AgentConfig) -> dict:
     """The flow of an agent without a call template: one free conversation towards its system prompt's goal."""
-    return {"schema_version": 1, "nodes": [{
-        "id": "conversation", "type": "llm", "start": True,
-        "goal": "Help the caller as described in your instructions; end the call when they are done.",
-        "tools": list(agent.tools_enabled), "max_turns": 50,
-    }]}
+    return {
+        "schema_version": 1,
+        "nodes": [
+            {
+                "id": "conversation",
+                "type": "llm",
+                "start": True,
+                "goal": "Help the caller as described in your instructions; end the call when they are done.",
+                "tools": list(agent.tools_enabled),
+                "max_turns": 50,
+            }
+        ],
+    }
 
 
 class _Turn:
@@ -109,8 +122,10 @@ class _Turn:
                 history.pop(0)
         total = (time.perf_counter() - self.started) * 1000
         external = self.timings["llm_ms"] + self.timings["actions_ms"] + self.timings["knowledge_ms"]
-        timings = {"engine_ms": round(max(total - external, 0.0), 3),
-                   **{k: round(v, 3) for k, v in self.timings.items()}}
+        timings = {
+            "engine_ms": round(max(total - external, 0.0), 3),
+            **{k: round(v, 3) for k, v in self.timings.items()},
+        }
         node = self.nodes.get(self.state["node"])
         return EngineResult(
             utterances=self.utterances,
@@ -164,9 +179,19 @@ class Engine:
         context.setdefault("agent.name", agent.name)
         context.setdefault("company", agent.company)
         state = {
-            "v": STATE_VERSION, "node": "", "context": context, "answers": {}, "last_answer": "", "visits": {},
-            "silence": 0, "llm_turns": 0, "history": [], "interruptions": [], "turn": 0,
-            "ended": False, "end_reason": "",
+            "v": STATE_VERSION,
+            "node": "",
+            "context": context,
+            "answers": {},
+            "last_answer": "",
+            "visits": {},
+            "silence": 0,
+            "llm_turns": 0,
+            "history": [],
+            "interruptions": [],
+            "turn": 0,
+            "ended": False,
+            "end_reason": "",
         }
         try:
             require_valid(flow, known_variables=set(context), actions=self.actions)
@@ -222,15 +247,19 @@ class Engine:
             turn.end("silence", SAY_SILENCE_GOODBYE)
         elif node["type"] == "question":
             question = render(node["text"], turn.values())
-            turn.say(render(node["reprompt"], turn.values()) if node.get("reprompt")
-                     else SAY_REPROMPT.format(question=question))
+            turn.say(
+                render(node["reprompt"], turn.values())
+                if node.get("reprompt")
+                else SAY_REPROMPT.format(question=question)
+            )
         else:
             turn.say(SAY_STILL_THERE)
 
     def _interrupted(self, turn: _Turn, heard: str):
         """Keeps what the caller actually heard, so the record and the LLM's memory match the call."""
-        turn.state["interruptions"] = (turn.state["interruptions"] + [
-            {"turn": turn.state["turn"], "node": turn.state["node"], "heard": heard}])[-INTERRUPTIONS_LIMIT:]
+        turn.state["interruptions"] = (
+            turn.state["interruptions"] + [{"turn": turn.state["turn"], "node": turn.state["node"], "heard": heard}]
+        )[-INTERRUPTIONS_LIMIT:]
         history = turn.state["history"]
         for i in range(len(history) - 1, -1, -1):
             if history[i]["role"] == "assistant" and history[i].get("content"):
@@ -307,7 +336,9 @@ class Engine:
 
     def _perform(self, turn: _Turn, name: str, params: dict, node_id: str) -> ActionResult:
         """Runs an action, stores what it provides into answers, and records it for the caller of the engine."""
-        ctx = ActionContext(agent=turn.agent, node_id=node_id, variables=turn.values(), knowledge=self._timed_knowledge(turn))
+        ctx = ActionContext(
+            agent=turn.agent, node_id=node_id, variables=turn.values(), knowledge=self._timed_knowledge(turn)
+        )
         started = time.perf_counter()
         result = self.actions.run(name, ctx, params)
         turn.timings["actions_ms"] += (time.perf_counter() - started) * 1000
@@ -316,8 +347,15 @@ class Engine:
             for variable in spec.provides(params):
                 if variable in result.data:
                     turn.state["answers"][variable] = _spoken(result.data[variable])
-        turn.actions.append({"name": name, "params": params, "ok": result.ok, "data": result.data,
-                             "external": bool(spec and spec.external and result.ok)})
+        turn.actions.append(
+            {
+                "name": name,
+                "params": params,
+                "ok": result.ok,
+                "data": result.data,
+                "external": bool(spec and spec.external and result.ok),
+            }
+        )
         return result
 
     def _timed_knowledge(self, turn: _Turn):
@@ -333,14 +371,19 @@ class Engine:
                 return []
             finally:
                 turn.timings["knowledge_ms"] += (time.perf_counter() - started) * 1000
+
         return retrieve
 
     def _compose_answer(self, turn: _Turn, query: str, chunks: list[str], fallback: str) -> str:
         """A short spoken answer to the caller's question from retrieved chunks (the best chunk if the LLM fails)."""
         messages = [
-            {"role": "system", "content": (
-                f"You are {turn.agent.name}, a phone assistant for {turn.agent.company}. Answer the caller's question "
-                "in one or two short spoken sentences, using only these notes:\n" + _notes(chunks))},
+            {
+                "role": "system",
+                "content": (
+                    f"You are {turn.agent.name}, a phone assistant for {turn.agent.company}. Answer the caller's question "
+                    "in one or two short spoken sentences, using only these notes:\n" + _notes(chunks)
+                ),
+            },
             {"role": "user", "content": query},
         ]
         chat = self._chat(turn, messages, [])
@@ -374,10 +417,20 @@ class Engine:
                 turn.say(chat.text or SAY_TROUBLE)
                 return
             turn.say(chat.text, record=False)
-            history.append({"role": "assistant", "content": chat.text or None, "tool_calls": [
-                {"id": call.id, "type": "function",
-                 "function": {"name": call.name, "arguments": json.dumps(call.arguments, sort_keys=True)}}
-                for call in chat.tool_calls]})
+            history.append(
+                {
+                    "role": "assistant",
+                    "content": chat.text or None,
+                    "tool_calls": [
+                        {
+                            "id": call.id,
+                            "type": "function",
+                            "function": {"name": call.name, "arguments": json.dumps(call.arguments, sort_keys=True)},
+                        }
+                        for call in chat.tool_calls
+                    ],
+                }
+            )
             goal_summary = None
             for call in chat.tool_calls:
                 reply = self._tool_call(turn, node, call, tools)
@@ -417,17 +470,20 @@ class Engine:
         """(tools offered to the LLM, tools it would have but whose handler is missing)."""
         wanted = node.get("tools", agent.tools_enabled)
         names = [n for n in wanted if n in self.actions and self.actions.spec(n).llm_callable]
-        return ([n for n in names if self.actions.spec(n).available],
-                [n for n in names if not self.actions.spec(n).available])
+        return (
+            [n for n in names if self.actions.spec(n).available],
+            [n for n in names if not self.actions.spec(n).available],
+        )
 
     def _system_prompt(self, turn: _Turn, node: dict, chunks: list[str], unavailable: list[str]) -> str:
         values = turn.values()
         agent = turn.agent
-        parts = [render(agent.system_prompt, values) or
-                 f"You are {agent.name}, a phone assistant for {agent.company}.",
-                 "You are speaking on the phone: answer in short, natural spoken sentences.",
-                 f"Goal of this part of the call: {render(node['goal'], values)}",
-                 f"When the goal is reached, call {COMPLETE_GOAL.name}."]
+        parts = [
+            render(agent.system_prompt, values) or f"You are {agent.name}, a phone assistant for {agent.company}.",
+            "You are speaking on the phone: answer in short, natural spoken sentences.",
+            f"Goal of this part of the call: {render(node['goal'], values)}",
+            f"When the goal is reached, call {COMPLETE_GOAL.name}.",
+        ]
         if node.get("instructions"):
             parts.append(render(node["instructions"], values))
         known = {k: v for k, v in values.items() if k.startswith(("contact.", "answers."))}
@@ -436,8 +492,9 @@ class Engine:
         for name in unavailable:
             parts.append(f"You cannot {name.replace('_', ' ')} on this call; if asked, say so honestly.")
         if chunks:
-            parts.append("Relevant facts from the business's knowledge base (use them; do not invent others):\n"
-                         + _notes(chunks))
+            parts.append(
+                "Relevant facts from the business's knowledge base (use them; do not invent others):\n" + _notes(chunks)
+            )
         if agent.examples:
             parts.append(_examples(agent.examples))
         return "\n".join(parts)
@@ -445,8 +502,13 @@ class Engine:
     def _chat(self, turn: _Turn, messages: list[dict], tools: list[ToolSpec]):
         started = time.perf_counter()
         try:
-            return self.llm.chat(messages, tools=tools, model=turn.agent.llm_model,
-                                 temperature=turn.agent.temperature, max_tokens=turn.agent.max_tokens)
+            return self.llm.chat(
+                messages,
+                tools=tools,
+                model=turn.agent.llm_model,
+                temperature=turn.agent.temperature,
+                max_tokens=turn.agent.max_tokens,
+            )
         except Exception:
             log.exception("LLM call failed")
             return None
@@ -464,8 +526,15 @@ class Engine:
         turn.say(SAY_TROUBLE)
         if turn.agent.transfer_number:
             turn.say(SAY_TRANSFERRING)
-            turn.actions.append({"name": "transfer", "params": {"to": turn.agent.transfer_number}, "ok": True,
-                                 "data": {"to": turn.agent.transfer_number, "reason": reason}, "external": True})
+            turn.actions.append(
+                {
+                    "name": "transfer",
+                    "params": {"to": turn.agent.transfer_number},
+                    "ok": True,
+                    "data": {"to": turn.agent.transfer_number, "reason": reason},
+                    "external": True,
+                }
+            )
             turn.end(reason)
         else:
             turn.end(reason, SAY_CALL_BACK)
@@ -474,19 +543,24 @@ class Engine:
 def _examples(examples) -> str:
     lines, size = [], 0
     for caller, reply in examples[:EXAMPLES_LIMIT]:
-        line = (f'- Caller: "{_shorten(caller)}" -> You: "{_shorten(reply)}"' if caller.strip()
-                else f'- Opening the conversation -> You: "{_shorten(reply)}"')
+        line = (
+            f'- Caller: "{_shorten(caller)}" -> You: "{_shorten(reply)}"'
+            if caller.strip()
+            else f'- Opening the conversation -> You: "{_shorten(reply)}"'
+        )
         if size + len(line) > EXAMPLES_CHARS:
             break
         lines.append(line)
         size += len(line)
-    return ("Replies the business prefers, corrected on past calls (answer similar requests the same way):\n"
-            + "\n".join(lines))
+    return (
+        "Replies the business prefers, corrected on past calls (answer similar requests the same way):\n"
+        + "\n".join(lines)
+    )
 
 
 def _shorten(text: str) -> str:
     text = " ".join(text.split())
-    return text if len(text) <= EXAMPLE_TEXT_CHARS else text[:EXAMPLE_TEXT_CHARS - 1] + "…"
+    return text if len(text) <= EXAMPLE_TEXT_CHARS else text[: EXAMPLE_TEXT_CHARS - 1] + "…"
 
 
 def _notes(chunks: list[str]) -> str:

@@ -1,4 +1,5 @@
 """Values exchanged with the conversation engine."""
+
 from collections.abc import Callable
 from dataclasses import dataclass, field
 

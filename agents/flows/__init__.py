@@ -1,7 +1,15 @@
 """Call-template flows: the versioned schema and save-time validation. See docs/flows.md."""
+
 from .schema import FLOW_SCHEMA, SCHEMA_VERSION
 from .validation import FlowError, FlowValidationError, require_valid, validate
 from .variables import DEFAULT_VARIABLES
 
-__all__ = ["FLOW_SCHEMA", "SCHEMA_VERSION", "DEFAULT_VARIABLES", "FlowError", "FlowValidationError",
-           "require_valid", "validate"]
+__all__ = [
+    "FLOW_SCHEMA",
+    "SCHEMA_VERSION",
+    "DEFAULT_VARIABLES",
+    "FlowError",
+    "FlowValidationError",
+    "require_valid",
+    "validate",
+]

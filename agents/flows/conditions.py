@@ -1,23 +1,102 @@
 """Deterministic matching of a caller's answer against a condition: no model, no I/O, same answer → same branch."""
+
 import re
 from functools import lru_cache
 
 from .schema import NUMBER_OPS
 
 _NON_WORD = re.compile(r"[^a-z0-9%$.']+")
-_STOPWORDS = frozenset(["a", "an", "the", "i", "i'm", "im", "to", "for", "of", "and", "or", "is", "it", "my", "me", "please", "um", "uh", "like", "just", "would", "want"])
+_STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "i",
+        "i'm",
+        "im",
+        "to",
+        "for",
+        "of",
+        "and",
+        "or",
+        "is",
+        "it",
+        "my",
+        "me",
+        "please",
+        "um",
+        "uh",
+        "like",
+        "just",
+        "would",
+        "want",
+    ]
+)
 
 # The first polar word in an answer decides it: "sure, why not" is a yes, "not really" a no.
-_YES = ("yes", "yeah", "yep", "yup", "sure", "correct", "right", "absolutely", "definitely", "ok", "okay",
-        "affirmative", "certainly", "of course", "please do", "that's right", "go ahead", "sounds good")
+_YES = (
+    "yes",
+    "yeah",
+    "yep",
+    "yup",
+    "sure",
+    "correct",
+    "right",
+    "absolutely",
+    "definitely",
+    "ok",
+    "okay",
+    "affirmative",
+    "certainly",
+    "of course",
+    "please do",
+    "that's right",
+    "go ahead",
+    "sounds good",
+)
 _NO = ("no", "nope", "nah", "not", "don't", "dont", "never", "negative", "no thanks", "wrong", "incorrect")
 
-_UNITS = {w: i for i, w in enumerate(
-    ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"])}
-_TENS = {w: 10 * i for i, w in enumerate(["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]) if i > 1}
+_UNITS = {
+    w: i
+    for i, w in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+        ]
+    )
+}
+_TENS = {
+    w: 10 * i
+    for i, w in enumerate(["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"])
+    if i > 1
+}
 _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
-_SUFFIX = {"k": 1_000, "m": 1_000_000, "mm": 1_000_000, "thousand": 1_000, "million": 1_000_000,
-           "billion": 1_000_000_000}
+_SUFFIX = {
+    "k": 1_000,
+    "m": 1_000_000,
+    "mm": 1_000_000,
+    "thousand": 1_000,
+    "million": 1_000_000,
+    "billion": 1_000_000_000,
+}
 _DIGITS = re.compile(r"(-?\d[\d,]*(?:\.\d+)?)\s*(k|mm|m|thousand|million|billion)?\b")
 
 
@@ -58,8 +137,11 @@ def parse_number(text: str) -> float | None:
 
 
 def _first_number_word(text: str) -> int:
-    positions = [m.start() for m in re.finditer(r"[a-z]+", text)
-                 if m.group() in _UNITS or m.group() in _TENS or m.group() in _SCALES]
+    positions = [
+        m.start()
+        for m in re.finditer(r"[a-z]+", text)
+        if m.group() in _UNITS or m.group() in _TENS or m.group() in _SCALES
+    ]
     return min(positions) if positions else len(text)
 
 
@@ -145,10 +227,19 @@ def matches(condition: dict, subject, intent: str | None = None) -> bool:
     if op in ("yes", "no"):
         return yes_no(text) is (op == "yes")
     if op in NUMBER_OPS:
-        number = subject if isinstance(subject, (int, float)) and not isinstance(subject, bool) else parse_number(str(subject or ""))
+        number = (
+            subject
+            if isinstance(subject, (int, float)) and not isinstance(subject, bool)
+            else parse_number(str(subject or ""))
+        )
         if number is None:
             return False
         value = condition["value"]
-        return {"eq": number == value, "lt": number < value, "lte": number <= value,
-                "gt": number > value, "gte": number >= value}[op]
+        return {
+            "eq": number == value,
+            "lt": number < value,
+            "lte": number <= value,
+            "gt": number > value,
+            "gte": number >= value,
+        }[op]
     raise ValueError(f"unknown condition op {op!r}")

@@ -17,7 +17,12 @@ TERMINAL_ACTIONS = ("end_call", "transfer")
 _ID = {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9_-]{0,63}$"}
 _VAR = {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,63}$"}
 _TEXT = {"type": "string", "minLength": 1, "maxLength": 2000}
-_STRINGS = {"oneOf": [{"type": "string", "minLength": 1}, {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}}]}
+_STRINGS = {
+    "oneOf": [
+        {"type": "string", "minLength": 1},
+        {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}},
+    ]
+}
 
 CONDITION = {
     "type": "object",
@@ -28,12 +33,18 @@ CONDITION = {
         "examples": {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}},
     },
     "allOf": [
-        {"if": {"properties": {"op": {"enum": list(TEXT_OPS)}}},
-         "then": {"required": ["value"], "properties": {"value": _STRINGS}}},
-        {"if": {"properties": {"op": {"enum": list(NUMBER_OPS)}}},
-         "then": {"required": ["value"], "properties": {"value": {"type": "number"}}}},
-        {"if": {"properties": {"op": {"const": "intent"}}},
-         "then": {"required": ["value", "examples"], "properties": {"value": {"type": "string", "minLength": 1}}}},
+        {
+            "if": {"properties": {"op": {"enum": list(TEXT_OPS)}}},
+            "then": {"required": ["value"], "properties": {"value": _STRINGS}},
+        },
+        {
+            "if": {"properties": {"op": {"enum": list(NUMBER_OPS)}}},
+            "then": {"required": ["value"], "properties": {"value": {"type": "number"}}},
+        },
+        {
+            "if": {"properties": {"op": {"const": "intent"}}},
+            "then": {"required": ["value", "examples"], "properties": {"value": {"type": "string", "minLength": 1}}},
+        },
     ],
 }
 
@@ -80,54 +91,79 @@ FLOW_SCHEMA = {
                 "dependentRequired": {"max_visits": ["on_max_visits"], "on_max_visits": ["max_visits"]},
                 "allOf": [
                     _node("message", ["text"], {"text": _TEXT, "next": _ID}),
-                    _node("question", ["text", "variable"], {
-                        "text": _TEXT,
-                        "variable": _VAR,
-                        "reprompt": _TEXT,
-                        "expect": {
-                            "type": "object",
-                            "required": ["type"],
-                            "additionalProperties": False,
-                            "properties": {
-                                "type": {"enum": list(EXPECT_TYPES)},
-                                "options": {"type": "array", "minItems": 1,
-                                            "items": {"type": "string", "minLength": 1}},
+                    _node(
+                        "question",
+                        ["text", "variable"],
+                        {
+                            "text": _TEXT,
+                            "variable": _VAR,
+                            "reprompt": _TEXT,
+                            "expect": {
+                                "type": "object",
+                                "required": ["type"],
+                                "additionalProperties": False,
+                                "properties": {
+                                    "type": {"enum": list(EXPECT_TYPES)},
+                                    "options": {
+                                        "type": "array",
+                                        "minItems": 1,
+                                        "items": {"type": "string", "minLength": 1},
+                                    },
+                                },
+                                "if": {"properties": {"type": {"const": "options"}}},
+                                "then": {"required": ["options"]},
                             },
-                            "if": {"properties": {"type": {"const": "options"}}},
-                            "then": {"required": ["options"]},
+                            "dtmf": {
+                                "type": "object",
+                                "propertyNames": {"pattern": "^[0-9*#]{1,8}$"},
+                                "additionalProperties": {"type": "string", "minLength": 1},
+                            },
+                            "next": _ID,
                         },
-                        "dtmf": {"type": "object", "propertyNames": {"pattern": "^[0-9*#]{1,8}$"},
-                                 "additionalProperties": {"type": "string", "minLength": 1}},
-                        "next": _ID,
-                    }),
-                    _node("condition", ["branches"], {
-                        "subject": {"type": "string", "minLength": 1},
-                        "branches": {
-                            "type": "array",
-                            "minItems": 1,
-                            "items": {**CONDITION, "required": ["op", "next"],
-                                      "properties": {**CONDITION["properties"], "next": _ID},
-                                      "additionalProperties": False},
+                    ),
+                    _node(
+                        "condition",
+                        ["branches"],
+                        {
+                            "subject": {"type": "string", "minLength": 1},
+                            "branches": {
+                                "type": "array",
+                                "minItems": 1,
+                                "items": {
+                                    **CONDITION,
+                                    "required": ["op", "next"],
+                                    "properties": {**CONDITION["properties"], "next": _ID},
+                                    "additionalProperties": False,
+                                },
+                            },
+                            "else": _ID,
                         },
-                        "else": _ID,
-                    }),
-                    _node("action", ["action"], {
-                        "action": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,63}$"},
-                        "params": {"type": "object"},
-                        "text": _TEXT,
-                        "next": _ID,
-                        "on_failure": _ID,
-                    }),
-                    _node("llm", ["goal"], {
-                        "goal": _TEXT,
-                        "instructions": {"type": "string", "maxLength": 8000},
-                        "text": _TEXT,
-                        "tools": {"type": "array", "items": {"type": "string"}, "uniqueItems": True},
-                        "max_turns": {"type": "integer", "minimum": 1, "maximum": 100},
-                        "exit_when": {**CONDITION, "additionalProperties": False},
-                        "store": _VAR,
-                        "next": _ID,
-                    }),
+                    ),
+                    _node(
+                        "action",
+                        ["action"],
+                        {
+                            "action": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,63}$"},
+                            "params": {"type": "object"},
+                            "text": _TEXT,
+                            "next": _ID,
+                            "on_failure": _ID,
+                        },
+                    ),
+                    _node(
+                        "llm",
+                        ["goal"],
+                        {
+                            "goal": _TEXT,
+                            "instructions": {"type": "string", "maxLength": 8000},
+                            "text": _TEXT,
+                            "tools": {"type": "array", "items": {"type": "string"}, "uniqueItems": True},
+                            "max_turns": {"type": "integer", "minimum": 1, "maximum": 100},
+                            "exit_when": {**CONDITION, "additionalProperties": False},
+                            "store": _VAR,
+                            "next": _ID,
+                        },
+                    ),
                 ],
             },
         },

@@ -2,6 +2,7 @@
 
 Every error names the node it is about ("" for the flow as a whole), so an editor can point at it.
 """
+
 import re
 from dataclasses import dataclass
 
@@ -60,8 +61,13 @@ def validate(flow: dict, known_variables: set[str] | None = None, actions=None) 
     if not isinstance(flow, dict):
         return [FlowError("", "invalid", "A flow must be a JSON object.")]
     if "schema_version" in flow and flow["schema_version"] != SCHEMA_VERSION:
-        return [FlowError("", "unsupported_version",
-                          f"Schema version {flow['schema_version']!r} is not supported (expected {SCHEMA_VERSION}).")]
+        return [
+            FlowError(
+                "",
+                "unsupported_version",
+                f"Schema version {flow['schema_version']!r} is not supported (expected {SCHEMA_VERSION}).",
+            )
+        ]
     errors = list(_structure(flow))
     if errors:
         return errors
@@ -127,16 +133,22 @@ def _schema_errors(flow: dict) -> tuple[FlowError, ...]:
 def _start(nodes: list[dict]) -> list[FlowError]:
     starts = [n["id"] for n in nodes if n.get("start")]
     if not starts:
-        return [FlowError("", "no_start", "Mark exactly one node with \"start\": true.")]
+        return [FlowError("", "no_start", 'Mark exactly one node with "start": true.')]
     if len(starts) > 1:
-        return [FlowError(node_id, "multiple_starts", f"Only one start node is allowed ({', '.join(starts)}).")
-                for node_id in starts]
+        return [
+            FlowError(node_id, "multiple_starts", f"Only one start node is allowed ({', '.join(starts)}).")
+            for node_id in starts
+        ]
     return []
 
 
 def _dangling(nodes: list[dict], by_id: dict) -> list[FlowError]:
-    return [FlowError(n["id"], "dangling_edge", f"{field} points to {target!r}, which is not a node of this flow.")
-            for n in nodes for field, target in edges(n) if target not in by_id]
+    return [
+        FlowError(n["id"], "dangling_edge", f"{field} points to {target!r}, which is not a node of this flow.")
+        for n in nodes
+        for field, target in edges(n)
+        if target not in by_id
+    ]
 
 
 def _actions(nodes: list[dict], actions) -> list[FlowError]:
@@ -166,11 +178,19 @@ def _conditions(nodes: list[dict]) -> list[FlowError]:
                     try:
                         re.compile(pattern)
                     except re.error as exc:
-                        errors.append(FlowError(node["id"], "invalid_condition",
-                                                f"Regular expression {pattern!r} is invalid: {exc}."))
+                        errors.append(
+                            FlowError(
+                                node["id"], "invalid_condition", f"Regular expression {pattern!r} is invalid: {exc}."
+                            )
+                        )
         if node["type"] == "condition" and node.get("subject", "").startswith("{"):
-            errors.append(FlowError(node["id"], "invalid_condition",
-                                    "subject is a variable name such as answers.budget, without braces."))
+            errors.append(
+                FlowError(
+                    node["id"],
+                    "invalid_condition",
+                    "subject is a variable name such as answers.budget, without braces.",
+                )
+            )
     return errors
 
 
@@ -182,8 +202,11 @@ def _unreachable(nodes: list[dict], by_id: dict) -> list[FlowError]:
             if target not in seen:
                 seen.add(target)
                 stack.append(target)
-    return [FlowError(n["id"], "unreachable", "No path from the start node leads here.")
-            for n in nodes if n["id"] not in seen]
+    return [
+        FlowError(n["id"], "unreachable", "No path from the start node leads here.")
+        for n in nodes
+        if n["id"] not in seen
+    ]
 
 
 def _dead_ends(nodes: list[dict]) -> list[FlowError]:
@@ -191,9 +214,11 @@ def _dead_ends(nodes: list[dict]) -> list[FlowError]:
     errors = []
     for node in nodes:
         if node["type"] == "condition" and not node.get("else"):
-            errors.append(FlowError(node["id"], "dead_end", "A condition needs an \"else\" node for unmatched answers."))
+            errors.append(FlowError(node["id"], "dead_end", 'A condition needs an "else" node for unmatched answers.'))
         elif not is_terminal(node) and node["type"] != "condition" and not node.get("next"):
-            errors.append(FlowError(node["id"], "dead_end", "This node does not end the call, so it needs a \"next\" node."))
+            errors.append(
+                FlowError(node["id"], "dead_end", 'This node does not end the call, so it needs a "next" node.')
+            )
     return errors
 
 
@@ -203,6 +228,7 @@ def _unbounded_loops(nodes: list[dict], by_id: dict) -> list[FlowError]:
     Beyond its bound such a node follows on_max_visits instead of its other edges, so only those escape edges
     of bounded nodes (and every edge of unbounded ones) can be taken forever: they must form no cycle.
     """
+
     def unbounded_edges(node):
         if "max_visits" in node:
             return [node["on_max_visits"]]
@@ -221,9 +247,12 @@ def _unbounded_loops(nodes: list[dict], by_id: dict) -> list[FlowError]:
                 state[path.pop()] = 2
                 stack.pop()
             elif state.get(target) == 1:
-                loop = path[path.index(target):]
-                errors.append(FlowError(target, "unbounded_loop",
-                                        f"Loop {' → '.join(loop + [target])} has no node with max_visits."))
+                loop = path[path.index(target) :]
+                errors.append(
+                    FlowError(
+                        target, "unbounded_loop", f"Loop {' → '.join(loop + [target])} has no node with max_visits."
+                    )
+                )
             elif target not in state:
                 state[target] = 1
                 path.append(target)

@@ -3,22 +3,25 @@
 Names are dotted: `{company}`, `{agent.name}`, `{contact.name}`, `{answers.budget}`. `{contact.name|there}` gives a
 fallback for a value that is empty at call time.
 """
+
 import re
 
 PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*(?:\.[a-z0-9_]+)*)(?:\|([^{}]*))?\}")
 
 # Context variables a flow may use without defining them; callers of `validate` may add more.
-DEFAULT_VARIABLES = frozenset({
-    "company",
-    "agent.name",
-    "contact.name",
-    "contact.first_name",
-    "contact.last_name",
-    "contact.phone",
-    "contact.email",
-    "call.from",
-    "call.to",
-})
+DEFAULT_VARIABLES = frozenset(
+    {
+        "company",
+        "agent.name",
+        "contact.name",
+        "contact.first_name",
+        "contact.last_name",
+        "contact.phone",
+        "contact.email",
+        "call.from",
+        "call.to",
+    }
+)
 
 
 def names_in(value) -> set[str]:

@@ -1,4 +1,5 @@
 """Splitting extracted text into retrieval-sized chunks that keep paragraphs and sentences whole."""
+
 import re
 
 CHUNK_CHARS = 800
@@ -22,7 +23,7 @@ def chunk_text(text: str, limit: int = CHUNK_CHARS) -> list[str]:
     paragraphs = [re.sub(r"[ \t]+", " ", p).strip() for p in re.split(r"\n\s*\n|\n(?=\S)", text)]
     chunks, current = [], ""
     for paragraph in filter(None, paragraphs):
-        for piece in ([paragraph] if len(paragraph) <= limit else _pieces(paragraph, limit)):
+        for piece in [paragraph] if len(paragraph) <= limit else _pieces(paragraph, limit):
             if current and len(current) + 1 + len(piece) > limit:
                 chunks.append(current)
                 current = piece

@@ -1,4 +1,5 @@
 """What an uploaded file really is (by its bytes, not its name) and the text inside it."""
+
 import csv
 import io
 import json
@@ -39,12 +40,17 @@ def detect_kind(name: str, content: bytes) -> str:
     """The file's kind, when its extension is supported and its content matches it."""
     extension = PurePath(name).suffix.lower().lstrip(".")
     if extension not in KINDS:
-        raise RejectedFile(f"Unsupported file type '.{extension}'; use one of: {', '.join(KINDS)}." if extension
-                           else f"File has no extension; use one of: {', '.join(KINDS)}.")
+        raise RejectedFile(
+            f"Unsupported file type '.{extension}'; use one of: {', '.join(KINDS)}."
+            if extension
+            else f"File has no extension; use one of: {', '.join(KINDS)}."
+        )
     if not content:
         raise RejectedFile("File is empty.")
     if len(content) > MAX_FILE_BYTES:
-        raise RejectedFile(f"File is {len(content) / 1024 / 1024:.1f} MB; the limit is {MAX_FILE_BYTES // 1024 // 1024} MB.")
+        raise RejectedFile(
+            f"File is {len(content) / 1024 / 1024:.1f} MB; the limit is {MAX_FILE_BYTES // 1024 // 1024} MB."
+        )
     if extension == "pdf":
         if not content.startswith(b"%PDF-"):
             raise RejectedFile("Content is not a PDF document.")

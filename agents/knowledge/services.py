@@ -3,6 +3,7 @@
 Retrieval is PostgreSQL full-text search unless the agent names an embeddings provider; chunk
 embeddings are computed at indexing time for the providers agents use, and lazily for others.
 """
+
 import hashlib
 import logging
 import math
@@ -40,7 +41,8 @@ def store_files(uploads, *, uploaded_by=None) -> list[KnowledgeFile]:
     if problems:
         raise DomainError(
             f"{len(problems)} of {len(uploads)} files rejected; nothing was stored.",
-            error_code="file_rejected", errors={"files": problems},
+            error_code="file_rejected",
+            errors={"files": problems},
         )
     stored = []
     with transaction.atomic():
@@ -48,16 +50,25 @@ def store_files(uploads, *, uploaded_by=None) -> list[KnowledgeFile]:
             earlier = KnowledgeFile.objects.select_for_update().filter(name=name)
             last = earlier.aggregate(last=Max("version"))["last"] or 0
             earlier.filter(is_current=True).update(is_current=False)
-            stored.append(KnowledgeFile.objects.create(
-                name=name, kind=kind, size=len(content), sha256=hashlib.sha256(content).hexdigest(),
-                content=content, version=last + 1, uploaded_by_id=getattr(uploaded_by, "pk", None),
-            ))
+            stored.append(
+                KnowledgeFile.objects.create(
+                    name=name,
+                    kind=kind,
+                    size=len(content),
+                    sha256=hashlib.sha256(content).hexdigest(),
+                    content=content,
+                    version=last + 1,
+                    uploaded_by_id=getattr(uploaded_by, "pk", None),
+                )
+            )
     return stored
 
 
 def _embeddings_providers_in_use():
     return set(
-        Agent.objects.filter(is_active=True).exclude(embeddings_provider="").values_list("embeddings_provider", flat=True)
+        Agent.objects.filter(is_active=True)
+        .exclude(embeddings_provider="")
+        .values_list("embeddings_provider", flat=True)
     )
 
 
@@ -127,7 +138,7 @@ def _embed_missing(chunks, provider_name):
         return
     embedder = _embedder(provider_name)
     for start in range(0, len(missing), EMBED_BATCH):
-        batch = missing[start:start + EMBED_BATCH]
+        batch = missing[start : start + EMBED_BATCH]
         for chunk, vector in zip(batch, embedder.embed([chunk.text for chunk in batch])):
             chunk.embedding, chunk.embedding_provider = vector, provider_name
         KnowledgeChunk.objects.bulk_update(batch, ["embedding", "embedding_provider"])
@@ -147,8 +158,11 @@ def _full_text(query, limit):
     search = SearchQuery(" | ".join(words), search_type="raw", config=SEARCH_CONFIG)
     rank = SearchRank(F("search_vector"), search, normalization=32)
     chunks = (
-        _searchable_chunks().filter(search_vector=search).annotate(score=rank)
-        .select_related("file").order_by("-score", "id")[:limit]
+        _searchable_chunks()
+        .filter(search_vector=search)
+        .annotate(score=rank)
+        .select_related("file")
+        .order_by("-score", "id")[:limit]
     )
     return [(chunk, float(chunk.score)) for chunk in chunks]
 
@@ -171,12 +185,21 @@ def search(query: str, *, agent: Agent | None = None, limit: int = 5, source: st
         logger.warning("Embeddings search with %s failed, using full-text search: %s", provider_name, exc)
         method, hits = "fulltext", _full_text(query, limit)
     results = [
-        {"chunk_id": chunk.id, "file_id": chunk.file_id, "file_name": chunk.file.name, "index": chunk.index,
-         "text": chunk.text, "score": round(score, 4)}
+        {
+            "chunk_id": chunk.id,
+            "file_id": chunk.file_id,
+            "file_name": chunk.file.name,
+            "index": chunk.index,
+            "text": chunk.text,
+            "score": round(score, 4),
+        }
         for chunk, score in hits
     ]
     KnowledgeQuery.objects.create(
-        agent=agent, query=query, method=method, source=source,
+        agent=agent,
+        query=query,
+        method=method,
+        source=source,
         results=[{key: hit[key] for key in ("chunk_id", "file_name", "score")} for hit in results],
     )
     return results

@@ -1,18 +1,26 @@
 """The seeded library of call templates, one JSON file each in `templates/`."""
+
 import copy
 import json
 from functools import lru_cache
 from pathlib import Path
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
-ORDER = ("medical-receptionist", "real-estate-lead-qualification", "sales-appointment-setting",
-         "restaurant-reservations", "after-hours-answering")
+ORDER = (
+    "medical-receptionist",
+    "real-estate-lead-qualification",
+    "sales-appointment-setting",
+    "restaurant-reservations",
+    "after-hours-answering",
+)
 
 
 @lru_cache(maxsize=1)
 def _load() -> tuple[dict, ...]:
     entries = [json.loads(path.read_text()) for path in TEMPLATES_DIR.glob("*.json")]
-    return tuple(sorted(entries, key=lambda entry: ORDER.index(entry["slug"]) if entry["slug"] in ORDER else len(ORDER)))
+    return tuple(
+        sorted(entries, key=lambda entry: ORDER.index(entry["slug"]) if entry["slug"] in ORDER else len(ORDER))
+    )
 
 
 def templates() -> list[dict]:

@@ -3,6 +3,7 @@
 Audio between components is 16-bit signed little-endian mono PCM (`Audio.pcm`) with its sample rate;
 telephony converts to and from 8 kHz mu-law at the edge.
 """
+
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -68,23 +69,29 @@ class ChatResult:
 
 
 class LLMProvider(Protocol):
-    def chat(self, messages: list[dict], *, tools: list[ToolSpec] = (), model: str = "", temperature: float = 0.2,
-             max_tokens: int = 300) -> ChatResult:
+    def chat(
+        self,
+        messages: list[dict],
+        *,
+        tools: list[ToolSpec] = (),
+        model: str = "",
+        temperature: float = 0.2,
+        max_tokens: int = 300,
+    ) -> ChatResult:
         """`messages` are OpenAI chat messages (role/content, plus tool_calls / tool_call_id)."""
 
 
 class STTProvider(Protocol):
-    def transcribe(self, audio: Audio, *, language: str = "en-US", expect: Expectation | None = None) -> Transcription:
-        ...
+    def transcribe(
+        self, audio: Audio, *, language: str = "en-US", expect: Expectation | None = None
+    ) -> Transcription: ...
 
 
 class TTSProvider(Protocol):
-    def synthesize(self, text: str, *, voice: str = "", language: str = "en-US") -> Audio:
-        ...
+    def synthesize(self, text: str, *, voice: str = "", language: str = "en-US") -> Audio: ...
 
 
 class EmbeddingsProvider(Protocol):
     dimensions: int
 
-    def embed(self, texts: list[str]) -> list[list[float]]:
-        ...
+    def embed(self, texts: list[str]) -> list[list[float]]: ...

@@ -3,6 +3,7 @@
 POST {base_url}/v1/text-to-speech/{voice_id}?output_format=pcm_16000 with the `xi-api-key` header
 and JSON {"text", "model_id"}; the answer is raw 16-bit mono PCM at 16 kHz.
 """
+
 import re
 
 import httpx2
@@ -21,11 +22,22 @@ class ElevenLabsTTS:
     Options: `voice` (a voice id), `model` (default eleven_flash_v2_5, the low-latency one),
     `sample_rate` of the result, `timeout` in seconds."""
 
-    def __init__(self, *, api_key: str, base_url: str = API_URL, voice: str = DEFAULT_VOICE,
-                 model: str = "eleven_flash_v2_5", sample_rate: int = PCM_RATE, timeout: float = 15.0):
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        base_url: str = API_URL,
+        voice: str = DEFAULT_VOICE,
+        model: str = "eleven_flash_v2_5",
+        sample_rate: int = PCM_RATE,
+        timeout: float = 15.0,
+    ):
         self.voice, self.model, self.sample_rate = voice, model, int(sample_rate)
-        self.client = httpx2.Client(base_url=base_url.rstrip("/"), timeout=float(timeout),
-                                    headers={"xi-api-key": api_key, "Accept": "audio/pcm"})
+        self.client = httpx2.Client(
+            base_url=base_url.rstrip("/"),
+            timeout=float(timeout),
+            headers={"xi-api-key": api_key, "Accept": "audio/pcm"},
+        )
 
     @staticmethod
     def voices_for(language: str = "") -> list[str]:
@@ -43,8 +55,11 @@ class ElevenLabsTTS:
         if not self.is_valid_voice(voice):
             raise ProviderError(f"{voice!r} is not an ElevenLabs voice id.")
         try:
-            response = self.client.post(f"/v1/text-to-speech/{voice}", params={"output_format": f"pcm_{PCM_RATE}"},
-                                        json={"text": text, "model_id": self.model})
+            response = self.client.post(
+                f"/v1/text-to-speech/{voice}",
+                params={"output_format": f"pcm_{PCM_RATE}"},
+                json={"text": text, "model_id": self.model},
+            )
         except httpx2.TimeoutException:
             raise ProviderError("ElevenLabs timed out.") from None
         except httpx2.HTTPError:
@@ -58,4 +73,4 @@ class ElevenLabsTTS:
         if response.headers.get("content-type", "").startswith("application/json"):
             raise ProviderError("ElevenLabs answered with JSON instead of audio.")
         pcm = response.content
-        return resample(Audio(pcm[:len(pcm) - len(pcm) % 2], PCM_RATE), self.sample_rate)
+        return resample(Audio(pcm[: len(pcm) - len(pcm) % 2], PCM_RATE), self.sample_rate)

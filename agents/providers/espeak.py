@@ -3,6 +3,7 @@
 A voice id is an espeak-ng language (`en-us`, `en-gb`, `fr`) optionally followed by `+variant`
 (`en-us+f3` for a female variant); both lists come from the installed espeak-ng.
 """
+
 import functools
 import shutil
 import subprocess
@@ -20,8 +21,13 @@ TIMEOUT_SECONDS = 20
 def _list(kind: str) -> list[str]:
     if shutil.which(ESPEAK) is None:
         return []
-    listing = subprocess.run([ESPEAK, f"--voices={kind}" if kind else "--voices"], capture_output=True, text=True,
-                             timeout=TIMEOUT_SECONDS, check=False).stdout
+    listing = subprocess.run(
+        [ESPEAK, f"--voices={kind}" if kind else "--voices"],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_SECONDS,
+        check=False,
+    ).stdout
     rows = [line.split() for line in listing.splitlines()[1:]]
     if kind == "variant":
         # Variant names are the file names ("!v/f3"); some have spaces and cannot be named in a voice id.
@@ -53,7 +59,7 @@ def voices(language: str = "") -> list[str]:
 
 
 def voice_for_language(language: str) -> str:
-    """"en-US" → "en-us"; "es-MX" → "es" when espeak-ng has no Mexican Spanish."""
+    """ "en-US" → "en-us"; "es-MX" → "es" when espeak-ng has no Mexican Spanish."""
     tag = language.lower()
     for candidate in (tag, tag.split("-")[0]):
         if candidate in installed_languages():
@@ -80,8 +86,13 @@ class EspeakTTS:
             return Audio(b"", self.sample_rate)
         # The text goes through stdin so that nothing in it can be taken for a command-line option.
         try:
-            result = subprocess.run([ESPEAK, "-v", voice, "-s", str(self.speed), "--stdout"], input=text.encode(),
-                                    capture_output=True, timeout=TIMEOUT_SECONDS, check=False)
+            result = subprocess.run(
+                [ESPEAK, "-v", voice, "-s", str(self.speed), "--stdout"],
+                input=text.encode(),
+                capture_output=True,
+                timeout=TIMEOUT_SECONDS,
+                check=False,
+            )
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise ProviderError("espeak-ng could not be run.") from exc
         if result.returncode != 0 or not result.stdout:

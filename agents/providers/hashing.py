@@ -5,6 +5,7 @@ It is lexical, not semantic: texts score as similar when they share words and wo
 "call off"). Good enough to rank knowledge-base chunks that reuse the caller's words, with no
 model download; use an `openai` embeddings provider for meaning.
 """
+
 import hashlib
 import math
 import re

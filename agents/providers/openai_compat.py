@@ -5,6 +5,7 @@ Every SDK failure becomes a `ProviderError` whose message names what failed and 
 terms (timeout, rejected key, HTTP status); the provider's own message is left out, as it may
 echo request details.
 """
+
 import json
 import time
 from contextlib import contextmanager
@@ -15,8 +16,21 @@ from agents.audio import resample, to_wav
 from agents.providers.base import Audio, ChatResult, Expectation, ProviderError, ToolCall, ToolSpec, Transcription
 
 PCM_RATE = 24000  # response_format="pcm" is raw 16-bit mono at 24 kHz
-VOICES = ("alloy", "ash", "ballad", "coral", "echo", "fable", "onyx", "nova", "sage", "shimmer", "verse", "marin",
-          "cedar")
+VOICES = (
+    "alloy",
+    "ash",
+    "ballad",
+    "coral",
+    "echo",
+    "fable",
+    "onyx",
+    "nova",
+    "sage",
+    "shimmer",
+    "verse",
+    "marin",
+    "cedar",
+)
 EMBEDDING_SIZES = {"text-embedding-3-small": 1536, "text-embedding-3-large": 3072, "text-embedding-ada-002": 1536}
 
 
@@ -46,8 +60,12 @@ class _OpenAIClient:
 
     def __init__(self, *, api_key: str = "", base_url: str = "", timeout: float = 30.0, max_retries: int = 2):
         # Local servers take no key, but the SDK insists on one.
-        self.client = openai.OpenAI(api_key=api_key or "not-needed", base_url=base_url or None,
-                                    timeout=float(timeout), max_retries=int(max_retries))
+        self.client = openai.OpenAI(
+            api_key=api_key or "not-needed",
+            base_url=base_url or None,
+            timeout=float(timeout),
+            max_retries=int(max_retries),
+        )
 
 
 def _parse_arguments(raw: str | None) -> dict:
@@ -68,15 +86,28 @@ class OpenAIChat(_OpenAIClient):
         super().__init__(**client_options)
         self.model = model
 
-    def chat(self, messages: list[dict], *, tools: list[ToolSpec] = (), model: str = "", temperature: float = 0.2,
-             max_tokens: int = 300) -> ChatResult:
+    def chat(
+        self,
+        messages: list[dict],
+        *,
+        tools: list[ToolSpec] = (),
+        model: str = "",
+        temperature: float = 0.2,
+        max_tokens: int = 300,
+    ) -> ChatResult:
         started = time.perf_counter()
-        request = {"model": model or self.model, "messages": messages, "temperature": temperature,
-                   self.token_limit: max_tokens}
+        request = {
+            "model": model or self.model,
+            "messages": messages,
+            "temperature": temperature,
+            self.token_limit: max_tokens,
+        }
         if tools:
             request["tools"] = [
-                {"type": "function",
-                 "function": {"name": tool.name, "description": tool.description, "parameters": tool.parameters}}
+                {
+                    "type": "function",
+                    "function": {"name": tool.name, "description": tool.description, "parameters": tool.parameters},
+                }
                 for tool in tools
             ]
         with _errors(self.service):
@@ -84,7 +115,8 @@ class OpenAIChat(_OpenAIClient):
             message = completion.choices[0].message
             calls = [
                 ToolCall(call.id, call.function.name, _parse_arguments(call.function.arguments))
-                for call in message.tool_calls or () if call.type == "function"
+                for call in message.tool_calls or ()
+                if call.type == "function"
             ]
         return ChatResult(text=message.content or "", tool_calls=calls, ms=(time.perf_counter() - started) * 1000)
 
@@ -132,8 +164,9 @@ class OpenAITTS(_OpenAIClient):
 
     service = "The speech service"
 
-    def __init__(self, *, model: str = "gpt-4o-mini-tts", voice: str = "alloy", sample_rate: int = PCM_RATE,
-                 **client_options):
+    def __init__(
+        self, *, model: str = "gpt-4o-mini-tts", voice: str = "alloy", sample_rate: int = PCM_RATE, **client_options
+    ):
         super().__init__(**client_options)
         self.model, self.voice, self.sample_rate = model, voice, int(sample_rate)
 
@@ -152,11 +185,13 @@ class OpenAITTS(_OpenAIClient):
         voice = voice or self.voice
         with _errors(self.service):
             pcm = self.client.audio.speech.create(
-                model=self.model, voice={"id": voice} if voice.startswith("voice_") else voice, input=text,
+                model=self.model,
+                voice={"id": voice} if voice.startswith("voice_") else voice,
+                input=text,
                 response_format="pcm",
             ).content
         # A stray odd byte would shift every later sample; drop it.
-        return resample(Audio(pcm[:len(pcm) - len(pcm) % 2], PCM_RATE), self.sample_rate)
+        return resample(Audio(pcm[: len(pcm) - len(pcm) % 2], PCM_RATE), self.sample_rate)
 
 
 class OpenAIEmbeddings(_OpenAIClient):

@@ -7,6 +7,7 @@ settings (model, sample rate, voice...). Every problem is a `ProviderConfigError
 
 Implementations are imported on first use, so that importing the registry stays cheap.
 """
+
 import importlib
 from dataclasses import dataclass
 
@@ -79,23 +80,65 @@ class ProviderInfo:
 _CLIENT = (("timeout", _float), ("max_retries", _retries))
 _OPENAI = "agents.providers.openai_compat"
 _PROVIDERS = [
-    ProviderInfo("llm", "openai", f"{_OPENAI}:OpenAIChat", ("api_key",), ("base_url",),
-                 options=(("model", _str), *_CLIENT)),
-    ProviderInfo("llm", "openai_compatible", f"{_OPENAI}:OpenAICompatibleChat", ("base_url",), ("api_key",),
-                 options=(("model", _str), *_CLIENT)),
+    ProviderInfo(
+        "llm", "openai", f"{_OPENAI}:OpenAIChat", ("api_key",), ("base_url",), options=(("model", _str), *_CLIENT)
+    ),
+    ProviderInfo(
+        "llm",
+        "openai_compatible",
+        f"{_OPENAI}:OpenAICompatibleChat",
+        ("base_url",),
+        ("api_key",),
+        options=(("model", _str), *_CLIENT),
+    ),
     ProviderInfo("stt", "pocketsphinx", "agents.providers.sphinx:PocketsphinxSTT", offline=True),
-    ProviderInfo("stt", "openai_whisper", f"{_OPENAI}:OpenAIWhisperSTT", ("api_key",), ("base_url",),
-                 options=(("model", _str), *_CLIENT), account="openai"),
-    ProviderInfo("tts", "espeak", "agents.providers.espeak:EspeakTTS",
-                 options=(("sample_rate", _sample_rate), ("speed", _int), ("voice", _str)), offline=True),
-    ProviderInfo("tts", "openai", f"{_OPENAI}:OpenAITTS", ("api_key",), ("base_url",),
-                 options=(("model", _str), ("voice", _str), ("sample_rate", _sample_rate), *_CLIENT)),
-    ProviderInfo("tts", "elevenlabs", "agents.providers.elevenlabs:ElevenLabsTTS", ("api_key",), ("base_url",),
-                 options=(("model", _str), ("voice", _str), ("sample_rate", _sample_rate), ("timeout", _float))),
-    ProviderInfo("embeddings", "hashing", "agents.providers.hashing:HashingEmbeddings",
-                 options=(("dimensions", _int),), offline=True),
-    ProviderInfo("embeddings", "openai", f"{_OPENAI}:OpenAIEmbeddings", ("api_key",), ("base_url",),
-                 options=(("model", _str), ("dimensions", _int), *_CLIENT)),
+    ProviderInfo(
+        "stt",
+        "openai_whisper",
+        f"{_OPENAI}:OpenAIWhisperSTT",
+        ("api_key",),
+        ("base_url",),
+        options=(("model", _str), *_CLIENT),
+        account="openai",
+    ),
+    ProviderInfo(
+        "tts",
+        "espeak",
+        "agents.providers.espeak:EspeakTTS",
+        options=(("sample_rate", _sample_rate), ("speed", _int), ("voice", _str)),
+        offline=True,
+    ),
+    ProviderInfo(
+        "tts",
+        "openai",
+        f"{_OPENAI}:OpenAITTS",
+        ("api_key",),
+        ("base_url",),
+        options=(("model", _str), ("voice", _str), ("sample_rate", _sample_rate), *_CLIENT),
+    ),
+    ProviderInfo(
+        "tts",
+        "elevenlabs",
+        "agents.providers.elevenlabs:ElevenLabsTTS",
+        ("api_key",),
+        ("base_url",),
+        options=(("model", _str), ("voice", _str), ("sample_rate", _sample_rate), ("timeout", _float)),
+    ),
+    ProviderInfo(
+        "embeddings",
+        "hashing",
+        "agents.providers.hashing:HashingEmbeddings",
+        options=(("dimensions", _int),),
+        offline=True,
+    ),
+    ProviderInfo(
+        "embeddings",
+        "openai",
+        f"{_OPENAI}:OpenAIEmbeddings",
+        ("api_key",),
+        ("base_url",),
+        options=(("model", _str), ("dimensions", _int), *_CLIENT),
+    ),
 ]
 _BY_KEY = {(info.kind, info.name): info for info in _PROVIDERS}
 DEFAULTS = {"stt": "pocketsphinx", "tts": "espeak", "embeddings": "hashing"}

@@ -8,6 +8,7 @@ Decoders hold ~100 MB and take ~0.3 s to load, and are not thread-safe: a proces
 each transcription its own decoder (at most `POOL_SIZE`, created on demand, callers wait beyond
 that), and each decoder keeps the grammars it has compiled.
 """
+
 import functools
 import os
 import queue
@@ -42,7 +43,7 @@ def _prepare(speech: Audio) -> bytes:
     pad = audio.silence(PAD_MS, RATE).pcm
     pcm = pad + audio.resample(speech, RATE).pcm + pad
     noise = _noise() * (len(pcm) // len(_noise()) + 1)
-    return audio.mix(pcm, noise[:len(pcm)])
+    return audio.mix(pcm, noise[: len(pcm)])
 
 
 @functools.cache

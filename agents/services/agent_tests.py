@@ -6,11 +6,16 @@ Expectation types (value needed unless noted):
 - `says` / `never_says`: some / no agent utterance contains this text (case-insensitive);
 - `ends_call`: the call ended, with this end reason when a value is given.
 """
+
 from agents.models import Agent, AgentTest, AgentTestRun
 from agents.services import conversations
 
 EXPECTATION_TYPES = {
-    "reaches_node": True, "performs_action": True, "books_appointment": False, "says": True, "never_says": True,
+    "reaches_node": True,
+    "performs_action": True,
+    "books_appointment": False,
+    "says": True,
+    "never_says": True,
     "ends_call": False,
 }
 
@@ -65,14 +70,18 @@ def run_test(test: AgentTest) -> AgentTestRun:
         turn = conversations.say(agent, turn.call, text, source="test")
         results.append(turn.result)
     transcript = {
-        "nodes": list(dict.fromkeys(list(turn.result.state.get("visits", {})) + [r.node_id for r in results if r.node_id])),
+        "nodes": list(
+            dict.fromkeys(list(turn.result.state.get("visits", {})) + [r.node_id for r in results if r.node_id])
+        ),
         "utterances": [u for r in results for u in r.utterances],
         "actions": [a for r in results for a in r.actions],
         "ended": turn.result.ended,
         "end_reason": turn.result.end_reason,
     }
     report = [_check(expectation, transcript) for expectation in test.expectations]
-    return AgentTestRun.objects.create(test=test, call=turn.call, passed=all(r["passed"] for r in report), report=report)
+    return AgentTestRun.objects.create(
+        test=test, call=turn.call, passed=all(r["passed"] for r in report), report=report
+    )
 
 
 def run_tests(tests) -> list[AgentTestRun]:

@@ -1,4 +1,5 @@
 """Creating, changing and deleting agents, with their provider choices checked against the registry."""
+
 from django.conf import settings
 from django.db import transaction
 
@@ -9,7 +10,12 @@ from agents.services.credentials import has_credentials
 from config.api.errors import Conflict, DomainError
 
 # Agent field → provider kind it names.
-PROVIDER_FIELDS = {"llm_provider": "llm", "stt_provider": "stt", "tts_provider": "tts", "embeddings_provider": "embeddings"}
+PROVIDER_FIELDS = {
+    "llm_provider": "llm",
+    "stt_provider": "stt",
+    "tts_provider": "tts",
+    "embeddings_provider": "embeddings",
+}
 
 
 def _check_providers(agent: Agent) -> None:
@@ -24,7 +30,9 @@ def _check_providers(agent: Agent) -> None:
             errors[field] = [exc.detail]
             continue
         if registry.required_credentials(kind, name) and not has_credentials(registry.account(kind, name)):
-            errors[field] = [f"Add this tenant's credentials for '{name}' first (PUT /api/provider-credentials/{name})."]
+            errors[field] = [
+                f"Add this tenant's credentials for '{name}' first (PUT /api/provider-credentials/{name})."
+            ]
     if "tts_provider" not in errors:
         try:
             registry.validate_voice(agent.tts_provider, agent.voice_id)

@@ -1,5 +1,6 @@
 """Text conversations with an agent through the engine (sandbox, agent tests, `manage.py talk`),
 stored as test calls so they can be reviewed like real ones."""
+
 import time
 from dataclasses import dataclass
 
@@ -35,9 +36,16 @@ def agent_config(agent: Agent, *, examples=None) -> AgentConfig:
         examples = call_selectors.training_examples(agent, limit=EXAMPLES_LIMIT)
     greeting = agent.greeting or (agent.template.initial_message if agent.template_id else "")
     return AgentConfig(
-        name=agent.name, company=connection.tenant.name, greeting=greeting, system_prompt=agent.system_prompt,
-        language=agent.language, llm_model=agent.llm_model, temperature=agent.temperature, max_tokens=agent.max_tokens,
-        tools_enabled=tuple(agent.tools_enabled), transfer_number=agent.transfer_number,
+        name=agent.name,
+        company=connection.tenant.name,
+        greeting=greeting,
+        system_prompt=agent.system_prompt,
+        language=agent.language,
+        llm_model=agent.llm_model,
+        temperature=agent.temperature,
+        max_tokens=agent.max_tokens,
+        tools_enabled=tuple(agent.tools_enabled),
+        transfer_number=agent.transfer_number,
         voicemail_message=agent.voicemail_message,
         examples=tuple((example["caller"], example["reply"]) for example in examples[:EXAMPLES_LIMIT]),
     )
@@ -57,8 +65,15 @@ def _record(call: Call, result: EngineResult, started: float, caller_text: str |
     if caller_text is not None:
         calls.record_turn(call, speaker=CallTurn.Speaker.CALLER, text=caller_text)
     timings = {**result.timings, "total_ms": round((time.perf_counter() - started) * 1000, 3)}
-    calls.record_turn(call, speaker=CallTurn.Speaker.AGENT, text=" ".join(result.utterances), node_id=result.node_id,
-                      actions=result.actions, timings=timings, state=result.state)
+    calls.record_turn(
+        call,
+        speaker=CallTurn.Speaker.AGENT,
+        text=" ".join(result.utterances),
+        node_id=result.node_id,
+        actions=result.actions,
+        timings=timings,
+        state=result.state,
+    )
     if result.ended:
         call = calls.finish_call(call, end_reason=result.end_reason)
     return Turn(call=call, result=result)

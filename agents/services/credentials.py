@@ -2,6 +2,7 @@
 
 One record per provider name: an "openai" key serves its LLM, STT, TTS and embeddings alike.
 """
+
 from agents.models import ProviderCredential
 from agents.providers import registry
 from config.api.errors import DomainError
@@ -14,8 +15,11 @@ def kinds_of(provider: str) -> list[str]:
 def set_credentials(provider: str, credentials: dict) -> ProviderCredential:
     kinds = kinds_of(provider)
     if not kinds:
-        raise DomainError(f"Unknown provider '{provider}'.", error_code="unknown_provider",
-                          errors={"provider": [f"Unknown provider '{provider}'."]})
+        raise DomainError(
+            f"Unknown provider '{provider}'.",
+            error_code="unknown_provider",
+            errors={"provider": [f"Unknown provider '{provider}'."]},
+        )
     for kind in kinds:
         credentials = registry.validate_credentials(kind, provider, credentials)
     record, _ = ProviderCredential.objects.update_or_create(provider=provider, defaults={"credentials": credentials})
@@ -40,10 +44,16 @@ def build_providers(*wanted: tuple[str, str]) -> list:
     at every stream start."""
     accounts = [registry.account(kind, name) for kind, name in wanted]
     # Providers that take no credentials (the offline ones, the platform's defaults) need no query at all.
-    taking = {account for (kind, name), account in zip(wanted, accounts)
-              if registry.required_credentials(kind, name) or registry.optional_credentials(kind, name)}
-    stored = dict(ProviderCredential.objects.filter(provider__in=taking).values_list("provider", "credentials")) \
-        if taking else {}
+    taking = {
+        account
+        for (kind, name), account in zip(wanted, accounts)
+        if registry.required_credentials(kind, name) or registry.optional_credentials(kind, name)
+    }
+    stored = (
+        dict(ProviderCredential.objects.filter(provider__in=taking).values_list("provider", "credentials"))
+        if taking
+        else {}
+    )
     return [registry.build(kind, name, stored.get(account, {}), {}) for (kind, name), account in zip(wanted, accounts)]
 
 

@@ -1,4 +1,5 @@
 """The demo tenant's receptionist, so a fresh install has an agent to talk to."""
+
 from agents import library
 from agents.models import Agent
 from agents.services import agents as agent_services
@@ -20,7 +21,10 @@ def seed_demo_agent(tenant) -> Agent:
     if agent is not None:
         return agent
     return agent_services.create_agent(
-        name=DEMO_AGENT_NAME, template=template, tts_provider="espeak", voice_id="en-us+f3",
+        name=DEMO_AGENT_NAME,
+        template=template,
+        tts_provider="espeak",
+        voice_id="en-us+f3",
         system_prompt=f"You are {DEMO_AGENT_NAME}, the friendly receptionist of {tenant.name}. Be brief and warm.",
         tools_enabled=["transfer", "end_call", "lookup_knowledge"],
         voicemail_message=f"You've reached {tenant.name}. Please leave your name and number after the tone.",

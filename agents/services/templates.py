@@ -1,4 +1,5 @@
 """Call templates and their immutable flow versions; installing templates from the library."""
+
 from django.db import transaction
 
 from agents import flows
@@ -19,7 +20,10 @@ def _require_valid_flow(flow) -> None:
 def _add_version(template, flow, user) -> FlowVersion:
     last = template.versions.order_by("-number").values_list("number", flat=True).first() or 0
     return FlowVersion.objects.create(
-        template=template, number=last + 1, flow=flow, schema_version=flow["schema_version"],
+        template=template,
+        number=last + 1,
+        flow=flow,
+        schema_version=flow["schema_version"],
         created_by_id=getattr(user, "pk", None),
     )
 
@@ -60,8 +64,10 @@ def delete_template(template: CallTemplate) -> None:
     if template.agents.exists():
         raise Conflict("Agents use this template; move them to another template first.", error_code="template_in_use")
     if Call.objects.filter(flow_version__template=template).exists():
-        raise Conflict("Calls were made with this template; its versions are kept for their history.",
-                       error_code="template_has_calls")
+        raise Conflict(
+            "Calls were made with this template; its versions are kept for their history.",
+            error_code="template_has_calls",
+        )
     template.delete()
 
 

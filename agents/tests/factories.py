@@ -1,4 +1,5 @@
 """Test data made inside a tenant's schema (call within `tenant_context`) and test files made by hand."""
+
 import io
 
 import docx

@@ -10,6 +10,7 @@ Responses are scripted per method and path (query strings ignored for matching):
 the same route are served in order and the last one keeps being served. Unscripted requests get a
 404 and are recorded like every other request.
 """
+
 import json as jsonlib
 import threading
 import time
@@ -58,8 +59,17 @@ class FakeHTTP:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def add(self, method: str, path: str, *, json=None, body: bytes = b"", status: int = 200,
-            headers: dict | None = None, delay: float = 0.0) -> None:
+    def add(
+        self,
+        method: str,
+        path: str,
+        *,
+        json=None,
+        body: bytes = b"",
+        status: int = 200,
+        headers: dict | None = None,
+        delay: float = 0.0,
+    ) -> None:
         """Script one response; `json` is serialised with a JSON content type, `body` is sent as is."""
         headers = dict(headers or {})
         if json is not None:
@@ -84,8 +94,11 @@ class FakeHTTP:
         with self._lock:
             queue = self._routes.get((method, path))
             if not queue:
-                return Scripted(404, jsonlib.dumps({"error": f"no scripted response for {method} {path}"}).encode(),
-                                {"Content-Type": "application/json"})
+                return Scripted(
+                    404,
+                    jsonlib.dumps({"error": f"no scripted response for {method} {path}"}).encode(),
+                    {"Content-Type": "application/json"},
+                )
             return queue.pop(0) if len(queue) > 1 else queue[0]
 
     def _handler_class(self):
@@ -99,10 +112,15 @@ class FakeHTTP:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 with fake._lock:
-                    fake.requests.append(Recorded(
-                        self.command, parts.path, parse_qs(parts.query),
-                        {name.lower(): value for name, value in self.headers.items()}, body,
-                    ))
+                    fake.requests.append(
+                        Recorded(
+                            self.command,
+                            parts.path,
+                            parse_qs(parts.query),
+                            {name.lower(): value for name, value in self.headers.items()},
+                            body,
+                        )
+                    )
                 response = fake._next(self.command, parts.path)
                 if response.delay:
                     time.sleep(response.delay)
@@ -125,12 +143,16 @@ class FakeHTTP:
         return Handler
 
 
-def openai_chat_completion(content: str | None = None, *, tool_calls: list[tuple[str, dict]] = (),
-                           model: str = "gpt-4o-mini-2024-07-18") -> dict:
+def openai_chat_completion(
+    content: str | None = None, *, tool_calls: list[tuple[str, dict]] = (), model: str = "gpt-4o-mini-2024-07-18"
+) -> dict:
     """A `chat.completion` object as the OpenAI API returns it; `tool_calls` are (name, arguments) pairs."""
     calls = [
-        {"id": f"call_{uuid.uuid4().hex[:24]}", "type": "function",
-         "function": {"name": name, "arguments": jsonlib.dumps(arguments)}}
+        {
+            "id": f"call_{uuid.uuid4().hex[:24]}",
+            "type": "function",
+            "function": {"name": name, "arguments": jsonlib.dumps(arguments)},
+        }
         for name, arguments in tool_calls
     ]
     message = {"role": "assistant", "content": content, "refusal": None, "annotations": []}
@@ -141,12 +163,21 @@ def openai_chat_completion(content: str | None = None, *, tool_calls: list[tuple
         "object": "chat.completion",
         "created": int(time.time()),
         "model": model,
-        "choices": [{"index": 0, "message": message, "logprobs": None,
-                     "finish_reason": "tool_calls" if calls else "stop"}],
-        "usage": {"prompt_tokens": 42, "completion_tokens": 12, "total_tokens": 54,
-                  "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
-                  "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0,
-                                                "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0}},
+        "choices": [
+            {"index": 0, "message": message, "logprobs": None, "finish_reason": "tool_calls" if calls else "stop"}
+        ],
+        "usage": {
+            "prompt_tokens": 42,
+            "completion_tokens": 12,
+            "total_tokens": 54,
+            "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+            "completion_tokens_details": {
+                "reasoning_tokens": 0,
+                "audio_tokens": 0,
+                "accepted_prediction_tokens": 0,
+                "rejected_prediction_tokens": 0,
+            },
+        },
         "service_tier": "default",
         "system_fingerprint": "fp_0123456789",
     }

@@ -1,4 +1,5 @@
 """Agent tests: saved scripts of caller turns with expectations, run by API and management command."""
+
 import io
 
 import pytest
@@ -25,10 +26,14 @@ def agent(acme):
 def scheduling(monkeypatch):
     """Booking handlers standing in for the scheduling app's, registered the way it registers its own."""
     monkeypatch.setattr(registry, "_specs", dict(registry._specs))
-    registry.register("check_availability", lambda ctx, params: ActionResult(
-        ok=True, data={"available_slots": "9 am or 10 am"}), owner="tests")
-    registry.register("book_appointment", lambda ctx, params: ActionResult(
-        ok=True, data={"appointment_id": 1}), owner="tests")
+    registry.register(
+        "check_availability",
+        lambda ctx, params: ActionResult(ok=True, data={"available_slots": "9 am or 10 am"}),
+        owner="tests",
+    )
+    registry.register(
+        "book_appointment", lambda ctx, params: ActionResult(ok=True, data={"appointment_id": 1}), owner="tests"
+    )
 
 
 def suite_url(agent):
@@ -36,9 +41,16 @@ def suite_url(agent):
 
 
 def save(client, agent, **fields):
-    body = {"name": "Books a cleaning", "caller_turns": BOOKING_TURNS,
-            "expectations": [{"type": "reaches_node", "value": "book"}, {"type": "books_appointment"},
-                             {"type": "never_says", "value": "911"}], **fields}
+    body = {
+        "name": "Books a cleaning",
+        "caller_turns": BOOKING_TURNS,
+        "expectations": [
+            {"type": "reaches_node", "value": "book"},
+            {"type": "books_appointment"},
+            {"type": "never_says", "value": "911"},
+        ],
+        **fields,
+    }
     return client.post(suite_url(agent), body, format="json")
 
 
@@ -48,12 +60,15 @@ def test_admin_saves_a_test(api, amy, acme, agent):
     assert (response.json()["agent"], response.json()["caller_turns"]) == (agent.id, BOOKING_TURNS)
 
 
-@pytest.mark.parametrize("field, value", [
-    ("caller_turns", []),
-    ("expectations", []),
-    ("expectations", [{"type": "reads_minds"}]),
-    ("expectations", [{"type": "reaches_node"}]),
-])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("caller_turns", []),
+        ("expectations", []),
+        ("expectations", [{"type": "reads_minds"}]),
+        ("expectations", [{"type": "reaches_node"}]),
+    ],
+)
 def test_bad_tests_are_rejected_naming_the_field(api, alice, acme, agent, field, value):
     response = save(api(alice, acme), agent, **{field: value})
     assert response.status_code == 400
@@ -66,7 +81,10 @@ def test_a_passing_test_reports_each_expectation(api, alice, acme, agent, schedu
     body = client.post(f"{suite_url(agent)}/run", {}, format="json").json()
     assert body["passed"] is True
     assert [(r["type"], r["passed"]) for r in body["results"][0]["report"]] == [
-        ("reaches_node", True), ("books_appointment", True), ("never_says", True)]
+        ("reaches_node", True),
+        ("books_appointment", True),
+        ("never_says", True),
+    ]
 
 
 def test_a_failing_expectation_fails_the_test_with_what_happened(api, alice, acme, agent, no_scheduling):
@@ -81,8 +99,12 @@ def test_a_failing_expectation_fails_the_test_with_what_happened(api, alice, acm
 
 def test_never_says_fails_when_the_agent_says_it(api, alice, acme, agent):
     client = api(alice, acme)
-    save(client, agent, caller_turns=["it's an emergency"],
-         expectations=[{"type": "never_says", "value": "911"}, {"type": "ends_call", "value": "emergency"}])
+    save(
+        client,
+        agent,
+        caller_turns=["it's an emergency"],
+        expectations=[{"type": "never_says", "value": "911"}, {"type": "ends_call", "value": "emergency"}],
+    )
     [result] = client.post(f"{suite_url(agent)}/run", {}, format="json").json()["results"]
     assert [(r["type"], r["passed"]) for r in result["report"]] == [("never_says", False), ("ends_call", True)]
     assert "dial 911" in result["report"][0]["detail"]
@@ -126,7 +148,9 @@ def test_members_can_run_but_not_change_tests(api, alice, mike, acme, agent):
 def test_tests_are_updated_and_deleted(api, alice, acme, agent):
     client = api(alice, acme)
     test = save(client, agent).json()
-    assert client.patch(f"{suite_url(agent)}/{test['id']}", {"name": "Renamed"}, format="json").json()["name"] == "Renamed"
+    assert (
+        client.patch(f"{suite_url(agent)}/{test['id']}", {"name": "Renamed"}, format="json").json()["name"] == "Renamed"
+    )
     assert client.delete(f"{suite_url(agent)}/{test['id']}").status_code == 204
     assert client.get(suite_url(agent)).json()["count"] == 0
 

@@ -1,4 +1,5 @@
 """/api/agents: CRUD with validation, roles and tenant isolation."""
+
 import pytest
 from django.test import override_settings
 from django_tenants.utils import tenant_context
@@ -26,18 +27,33 @@ def test_admin_creates_an_agent_with_offline_defaults(api, amy, acme):
     assert response.status_code == 201
     body = response.json()
     assert (body["name"], body["tts_provider"], body["voice_id"], body["language"], body["temperature"]) == (
-        "Reception", "espeak", "en-us+f3", "en-GB", 0.5)
+        "Reception",
+        "espeak",
+        "en-us+f3",
+        "en-GB",
+        0.5,
+    )
     assert (body["embeddings_provider"], body["is_active"], body["template"]) == ("", True, None)
 
 
 def test_agent_settings_are_stored(api, alice, acme):
-    response = create(api(alice, acme), system_prompt="Be kind.", max_tokens=200, tools_enabled=["transfer", "end_call"],
-                      transfer_number="+1 415 555 0123", voicemail_message="Leave a message.",
-                      business_hours={"timezone": "America/New_York", "weekly": {"mon": [["09:00", "17:00"]]}})
+    response = create(
+        api(alice, acme),
+        system_prompt="Be kind.",
+        max_tokens=200,
+        tools_enabled=["transfer", "end_call"],
+        transfer_number="+1 415 555 0123",
+        voicemail_message="Leave a message.",
+        business_hours={"timezone": "America/New_York", "weekly": {"mon": [["09:00", "17:00"]]}},
+    )
     with tenant_context(acme):
         agent = Agent.objects.get(pk=response.json()["id"])
     assert (agent.system_prompt, agent.max_tokens, agent.tools_enabled, agent.transfer_number) == (
-        "Be kind.", 200, ["transfer", "end_call"], "+14155550123")
+        "Be kind.",
+        200,
+        ["transfer", "end_call"],
+        "+14155550123",
+    )
     assert agent.business_hours["weekly"] == {"mon": [["09:00", "17:00"]]}
 
 
@@ -71,17 +87,20 @@ def test_unknown_tool_is_rejected(api, alice, acme):
     assert "launch_rockets" in response.json()["errors"]["tools_enabled"][0]
 
 
-@pytest.mark.parametrize("field, value", [
-    ("name", ""),
-    ("temperature", 3),
-    ("max_tokens", 0),
-    ("language", "english"),
-    ("transfer_number", "12"),
-    ("business_hours", {"timezone": "Mars/Olympus", "weekly": {}}),
-    ("business_hours", {"timezone": "UTC", "weekly": {"mon": [["17:00", "09:00"]]}}),
-    ("business_hours", {"timezone": "UTC", "weekly": {"someday": []}}),
-    ("template", 999999),
-])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("name", ""),
+        ("temperature", 3),
+        ("max_tokens", 0),
+        ("language", "english"),
+        ("transfer_number", "12"),
+        ("business_hours", {"timezone": "Mars/Olympus", "weekly": {}}),
+        ("business_hours", {"timezone": "UTC", "weekly": {"mon": [["17:00", "09:00"]]}}),
+        ("business_hours", {"timezone": "UTC", "weekly": {"someday": []}}),
+        ("template", 999999),
+    ],
+)
 def test_bad_values_are_rejected_naming_the_field(api, alice, acme, field, value):
     response = create(api(alice, acme), **{field: value})
     assert response.status_code == 400
@@ -108,7 +127,9 @@ def test_patch_changes_only_the_given_fields(api, alice, acme, alices_agent):
 
 
 def test_patch_with_a_bad_voice_keeps_the_agent_unchanged(api, alice, acme, alices_agent):
-    response = api(alice, acme).patch(f"{AGENTS}/{alices_agent.id}", {"voice_id": "nope+nope", "name": "X"}, format="json")
+    response = api(alice, acme).patch(
+        f"{AGENTS}/{alices_agent.id}", {"voice_id": "nope+nope", "name": "X"}, format="json"
+    )
     assert response.status_code == 400
     with tenant_context(acme):
         assert Agent.objects.get(pk=alices_agent.pk).name == "Alice's receptionist"
@@ -157,4 +178,10 @@ def test_bob_cannot_read_update_or_delete_alices_agent(api, bob, acme, globex, a
 
 def test_provider_catalog_lists_offline_defaults(api, mike, acme):
     catalog = api(mike, acme).get("/api/providers").json()
-    assert {"name": "espeak", "offline": True, "default": True, "required_credentials": [], "configured": False} in catalog["tts"]
+    assert {
+        "name": "espeak",
+        "offline": True,
+        "default": True,
+        "required_credentials": [],
+        "configured": False,
+    } in catalog["tts"]

@@ -1,4 +1,5 @@
 """Provider credentials: per tenant, encrypted at rest, never in any API response."""
+
 import pytest
 from django.db import connection
 from django_tenants.utils import tenant_context
@@ -16,8 +17,13 @@ URL = "/api/provider-credentials"
 @pytest.fixture(autouse=True)
 def keyed_provider(monkeypatch):
     """A hosted LLM that needs an API key, registered the way the registry lists its providers."""
-    info = ProviderInfo("llm", "keyed-llm", "agents.providers.hashing:HashingEmbeddings",
-                        required_credentials=("api_key",), optional_credentials=("base_url",))
+    info = ProviderInfo(
+        "llm",
+        "keyed-llm",
+        "agents.providers.hashing:HashingEmbeddings",
+        required_credentials=("api_key",),
+        optional_credentials=("base_url",),
+    )
     monkeypatch.setattr(registry, "_PROVIDERS", [*registry._PROVIDERS, info])
     monkeypatch.setitem(registry._BY_KEY, ("llm", "keyed-llm"), info)
 
@@ -47,8 +53,13 @@ def test_no_response_of_the_agents_api_shows_the_secret(api, alice, acme):
     client = api(alice, acme)
     put(client, {"api_key": SECRET})
     agent = client.post("/api/agents", {"name": "R", "llm_provider": "keyed-llm"}, format="json")
-    responses = [agent, client.get(URL), client.get("/api/providers"), client.get("/api/agents"),
-                 client.get(f"/api/agents/{agent.json()['id']}")]
+    responses = [
+        agent,
+        client.get(URL),
+        client.get("/api/providers"),
+        client.get("/api/agents"),
+        client.get(f"/api/agents/{agent.json()['id']}"),
+    ]
     assert all(r.status_code in (200, 201) for r in responses)
     assert not [r for r in responses if SECRET in r.content.decode()]
 

@@ -1,4 +1,5 @@
 """The template library: listing, installing into a tenant, and the demo agent seeded from it."""
+
 import pytest
 from django_tenants.utils import tenant_context
 

@@ -1,4 +1,5 @@
 """/api/templates: CRUD, immutable flow versions, validation, duplication; roles and isolation."""
+
 import copy
 
 import pytest
@@ -16,10 +17,21 @@ FLOW = {
     "schema_version": 1,
     "nodes": [
         {"id": "hello", "type": "message", "start": True, "text": "Hi, this is {company}.", "next": "ask"},
-        {"id": "ask", "type": "question", "text": "Would you like to book a visit?", "variable": "wants",
-         "expect": {"type": "yes_no"}, "next": "route"},
-        {"id": "route", "type": "condition", "subject": "answers.wants", "branches": [{"op": "yes", "next": "bye"}],
-         "else": "bye"},
+        {
+            "id": "ask",
+            "type": "question",
+            "text": "Would you like to book a visit?",
+            "variable": "wants",
+            "expect": {"type": "yes_no"},
+            "next": "route",
+        },
+        {
+            "id": "route",
+            "type": "condition",
+            "subject": "answers.wants",
+            "branches": [{"op": "yes", "next": "bye"}],
+            "else": "bye",
+        },
         {"id": "bye", "type": "action", "action": "end_call"},
     ],
 }
@@ -68,7 +80,9 @@ def test_editing_the_flow_adds_a_version_and_keeps_the_old_one(api, alice, acme,
     assert (response.json()["version"], response.json()["flow"]) == (2, changed_flow())
     versions = client.get(f"{TEMPLATES}/{template['id']}/versions").json()["results"]
     assert [(v["number"], v["flow"]["nodes"][0]["text"]) for v in versions] == [
-        (2, "Hello from {company}!"), (1, "Hi, this is {company}.")]
+        (2, "Hello from {company}!"),
+        (1, "Hi, this is {company}."),
+    ]
 
 
 def test_saving_the_same_flow_adds_no_version(api, alice, acme, template):
@@ -86,7 +100,9 @@ def test_an_invalid_edit_changes_nothing(api, alice, acme, template):
 
 def test_a_call_keeps_the_flow_version_it_started_with(api, alice, acme, template):
     with tenant_context(acme):
-        call = Call.objects.create(direction="sandbox", flow_version=FlowVersion.objects.get(template_id=template["id"]))
+        call = Call.objects.create(
+            direction="sandbox", flow_version=FlowVersion.objects.get(template_id=template["id"])
+        )
     api(alice, acme).patch(f"{TEMPLATES}/{template['id']}", {"flow": changed_flow()}, format="json")
     with tenant_context(acme):
         call.refresh_from_db()
@@ -111,7 +127,8 @@ def test_validate_checks_a_draft_flow_without_saving_it(api, alice, acme, templa
     response = client.post(f"{TEMPLATES}/{template['id']}/validate", {"flow": BROKEN_FLOW}, format="json")
     assert response.json()["valid"] is False
     assert {"node_id": "a", "code": "dangling_edge"}.items() <= next(
-        e for e in response.json()["errors"] if e["node_id"] == "a").items()
+        e for e in response.json()["errors"] if e["node_id"] == "a"
+    ).items()
     assert client.get(f"{TEMPLATES}/{template['id']}").json()["version"] == 1
 
 
@@ -121,7 +138,12 @@ def test_duplicate_copies_the_current_flow_as_a_new_template(api, alice, acme, t
     response = client.post(f"{TEMPLATES}/{template['id']}/duplicate")
     assert response.status_code == 201
     body = response.json()
-    assert (body["name"], body["industry"], body["version"], body["flow"]) == ("Booking (copy)", "dental", 1, changed_flow())
+    assert (body["name"], body["industry"], body["version"], body["flow"]) == (
+        "Booking (copy)",
+        "dental",
+        1,
+        changed_flow(),
+    )
     assert body["id"] != template["id"]
 
 
@@ -140,8 +162,11 @@ def test_a_template_used_by_an_agent_cannot_be_deleted(api, alice, acme, templat
 
 def test_a_template_with_calls_cannot_be_deleted(api, alice, acme, template):
     with tenant_context(acme):
-        Call.objects.create(direction="sandbox", started_at=timezone.now(),
-                            flow_version=FlowVersion.objects.get(template_id=template["id"]))
+        Call.objects.create(
+            direction="sandbox",
+            started_at=timezone.now(),
+            flow_version=FlowVersion.objects.get(template_id=template["id"]),
+        )
     response = api(alice, acme).delete(f"{TEMPLATES}/{template['id']}")
     assert (response.status_code, response.json()["error_code"]) == (409, "template_has_calls")
 

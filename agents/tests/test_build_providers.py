@@ -1,4 +1,5 @@
 """agents.services.credentials.build_providers: a live call's STT and TTS, built at every stream start."""
+
 import pytest
 from django_tenants.utils import tenant_context
 

@@ -1,4 +1,5 @@
 """The engine walking flow nodes: greeting, questions, events, actions, variables, state and timings."""
+
 import json
 
 import pytest
@@ -9,21 +10,55 @@ from agents.providers.base import Expectation
 # The engine is specified here on its own: booking is unavailable unless a test registers it.
 pytestmark = pytest.mark.usefixtures("no_scheduling")
 
-AGENT = AgentConfig(name="Ava", company="Acme Dental", greeting="Hello, this is {agent.name} at {company}.",
-                    max_silence_prompts=2, transfer_number="+15550100")
+AGENT = AgentConfig(
+    name="Ava",
+    company="Acme Dental",
+    greeting="Hello, this is {agent.name} at {company}.",
+    max_silence_prompts=2,
+    transfer_number="+15550100",
+)
 
-FLOW = {"schema_version": 1, "nodes": [
-    {"id": "visit", "type": "question", "start": True, "text": "{contact.first_name|Hi}, is this your first visit?",
-     "variable": "first_visit", "expect": {"type": "yes_no"}, "next": "service"},
-    {"id": "service", "type": "question", "text": "Cleaning, filling or whitening?", "variable": "service",
-     "expect": {"type": "options", "options": ["cleaning", "filling", "whitening"]}, "dtmf": {"9": "emergency"},
-     "next": "account"},
-    {"id": "account", "type": "question", "text": "Your account number?", "variable": "account",
-     "expect": {"type": "digits"}, "reprompt": "Please type your account number.", "next": "sms"},
-    {"id": "sms", "type": "action", "action": "send_sms", "text": "Noted: {answers.service}.",
-     "params": {"body": "{answers.service} for account {answers.account}"}, "next": "bye"},
-    {"id": "bye", "type": "action", "action": "end_call", "text": "Goodbye {contact.first_name|}!"},
-]}
+FLOW = {
+    "schema_version": 1,
+    "nodes": [
+        {
+            "id": "visit",
+            "type": "question",
+            "start": True,
+            "text": "{contact.first_name|Hi}, is this your first visit?",
+            "variable": "first_visit",
+            "expect": {"type": "yes_no"},
+            "next": "service",
+        },
+        {
+            "id": "service",
+            "type": "question",
+            "text": "Cleaning, filling or whitening?",
+            "variable": "service",
+            "expect": {"type": "options", "options": ["cleaning", "filling", "whitening"]},
+            "dtmf": {"9": "emergency"},
+            "next": "account",
+        },
+        {
+            "id": "account",
+            "type": "question",
+            "text": "Your account number?",
+            "variable": "account",
+            "expect": {"type": "digits"},
+            "reprompt": "Please type your account number.",
+            "next": "sms",
+        },
+        {
+            "id": "sms",
+            "type": "action",
+            "action": "send_sms",
+            "text": "Noted: {answers.service}.",
+            "params": {"body": "{answers.service} for account {answers.account}"},
+            "next": "bye",
+        },
+        {"id": "bye", "type": "action", "action": "end_call", "text": "Goodbye {contact.first_name|}!"},
+    ],
+}
 CONTACT = {"contact": {"first_name": "Ann", "phone": "+15550123"}}
 
 
@@ -124,8 +159,13 @@ def test_external_actions_are_returned_for_telephony_to_perform():
     result = engine.handle(AGENT, FLOW, result.state, Event.utterance("4471"))
     assert result.utterances == ["Noted: whitening.", "Goodbye Ann!"]
     assert result.actions == [
-        {"name": "send_sms", "params": {"body": "whitening for account 4471"}, "ok": True,
-         "data": {"to": "+15550123", "body": "whitening for account 4471"}, "external": True},
+        {
+            "name": "send_sms",
+            "params": {"body": "whitening for account 4471"},
+            "ok": True,
+            "data": {"to": "+15550123", "body": "whitening for account 4471"},
+            "external": True,
+        },
         {"name": "end_call", "params": {}, "ok": True, "data": {"reason": "completed"}, "external": True},
     ]
     assert result.ended and result.end_reason == "completed"
@@ -140,22 +180,38 @@ def test_an_ended_call_ignores_further_events():
 
 
 def booking_flow():
-    return {"schema_version": 1, "nodes": [
-        {"id": "when", "type": "question", "start": True, "text": "When?", "variable": "when", "next": "book"},
-        {"id": "book", "type": "action", "action": "book_appointment",
-         "params": {"date": "{answers.when}", "time": "9am"}, "next": "booked", "on_failure": "human"},
-        {"id": "booked", "type": "action", "action": "end_call", "text": "Booked for {answers.appointment}."},
-        {"id": "human", "type": "action", "action": "transfer", "text": "Let me get a colleague."},
-    ]}
+    return {
+        "schema_version": 1,
+        "nodes": [
+            {"id": "when", "type": "question", "start": True, "text": "When?", "variable": "when", "next": "book"},
+            {
+                "id": "book",
+                "type": "action",
+                "action": "book_appointment",
+                "params": {"date": "{answers.when}", "time": "9am"},
+                "next": "booked",
+                "on_failure": "human",
+            },
+            {"id": "booked", "type": "action", "action": "end_call", "text": "Booked for {answers.appointment}."},
+            {"id": "human", "type": "action", "action": "transfer", "text": "Let me get a colleague."},
+        ],
+    }
 
 
 def test_an_unavailable_booking_is_said_honestly_and_takes_the_failure_path():
     engine, result = started(flow=booking_flow())
     result = engine.handle(AGENT, booking_flow(), result.state, Event.utterance("Monday"))
-    assert result.utterances == ["I'm sorry, I can't book appointments on this line right now.",
-                                 "Let me get a colleague."]
-    assert result.actions[0] == {"name": "book_appointment", "params": {"date": "Monday", "time": "9am"},
-                                 "ok": False, "data": {"error": "unavailable"}, "external": False}
+    assert result.utterances == [
+        "I'm sorry, I can't book appointments on this line right now.",
+        "Let me get a colleague.",
+    ]
+    assert result.actions[0] == {
+        "name": "book_appointment",
+        "params": {"date": "Monday", "time": "9am"},
+        "ok": False,
+        "data": {"error": "unavailable"},
+        "external": False,
+    }
     assert result.actions[1]["name"] == "transfer" and result.actions[1]["data"]["to"] == "+15550100"
     assert result.ended and result.end_reason == "transfer"
 
@@ -193,32 +249,63 @@ def test_a_failing_handler_is_an_apology_not_a_crash():
 
 def test_a_transfer_without_any_number_says_so_and_ends_politely():
     no_number = AgentConfig(name="Ava", company="Acme Dental")
-    flow = {"schema_version": 1, "nodes": [
-        {"id": "human", "type": "action", "action": "transfer", "start": True, "text": "One moment."}]}
+    flow = {
+        "schema_version": 1,
+        "nodes": [{"id": "human", "type": "action", "action": "transfer", "start": True, "text": "One moment."}],
+    }
     result = Engine().start(no_number, flow, {})
-    assert result.utterances == ["One moment.", "I'm sorry, I can't transfer your call right now.",
-                                 "Thank you for calling. Goodbye!"]
+    assert result.utterances == [
+        "One moment.",
+        "I'm sorry, I can't transfer your call right now.",
+        "Thank you for calling. Goodbye!",
+    ]
     assert result.ended and result.end_reason == "action_failed"
 
 
 def test_set_variable_completes_inside_the_engine():
-    flow = {"schema_version": 1, "nodes": [
-        {"id": "tag", "type": "action", "action": "set_variable", "start": True,
-         "params": {"name": "tier", "value": "gold for {contact.first_name}"}, "next": "say"},
-        {"id": "say", "type": "action", "action": "end_call", "text": "You are {answers.tier}."}]}
+    flow = {
+        "schema_version": 1,
+        "nodes": [
+            {
+                "id": "tag",
+                "type": "action",
+                "action": "set_variable",
+                "start": True,
+                "params": {"name": "tier", "value": "gold for {contact.first_name}"},
+                "next": "say",
+            },
+            {"id": "say", "type": "action", "action": "end_call", "text": "You are {answers.tier}."},
+        ],
+    }
     result = Engine().start(AGENT, flow, CONTACT)
     assert result.utterances[-1] == "You are gold for Ann."
     assert result.actions[0]["external"] is False
 
 
 def test_a_node_past_its_max_visits_follows_its_escape_edge():
-    flow = {"schema_version": 1, "nodes": [
-        {"id": "pin", "type": "question", "start": True, "text": "Your PIN?", "variable": "pin",
-         "max_visits": 2, "on_max_visits": "locked", "next": "check"},
-        {"id": "check", "type": "condition", "branches": [{"op": "equals", "value": "1234", "next": "ok"}],
-         "else": "pin"},
-        {"id": "ok", "type": "action", "action": "end_call", "text": "Welcome."},
-        {"id": "locked", "type": "action", "action": "end_call", "text": "Too many tries."}]}
+    flow = {
+        "schema_version": 1,
+        "nodes": [
+            {
+                "id": "pin",
+                "type": "question",
+                "start": True,
+                "text": "Your PIN?",
+                "variable": "pin",
+                "max_visits": 2,
+                "on_max_visits": "locked",
+                "next": "check",
+            },
+            {
+                "id": "check",
+                "type": "condition",
+                "branches": [{"op": "equals", "value": "1234", "next": "ok"}],
+                "else": "pin",
+            },
+            {"id": "ok", "type": "action", "action": "end_call", "text": "Welcome."},
+            {"id": "locked", "type": "action", "action": "end_call", "text": "Too many tries."},
+        ],
+    }
     engine = Engine()
     result = engine.start(AGENT, flow, {})
     result = engine.handle(AGENT, flow, result.state, Event.utterance("1111"))

@@ -1,5 +1,6 @@
 """Training examples (replies staff corrected) reach the LLM's prompt, most recent first and bounded,
 through the real OpenAI-compatible provider against a fake chat-completions server."""
+
 import pytest
 
 from agents.engine import AgentConfig, Engine, Event

@@ -1,4 +1,5 @@
 """Save-time validation of flows: each rule rejects the flow and names the node at fault."""
+
 import json
 from pathlib import Path
 
@@ -124,22 +125,43 @@ def test_an_answer_no_node_sets_is_an_unknown_variable():
 
 
 def test_an_unknown_variable_in_action_params_is_rejected():
-    sms = {"id": "sms", "type": "action", "action": "send_sms", "params": {"body": "Hi {contact.nmae}"},
-           "next": "bye", "start": True}
+    sms = {
+        "id": "sms",
+        "type": "action",
+        "action": "send_sms",
+        "params": {"body": "Hi {contact.nmae}"},
+        "next": "bye",
+        "start": True,
+    }
     assert codes(validate(flow(sms, BYE))) == {("sms", "unknown_variable")}
 
 
 def test_a_condition_on_an_unknown_variable_is_rejected():
-    route = {"id": "route", "type": "condition", "subject": "answers.ghost", "start": True,
-             "branches": [{"op": "yes", "next": "bye"}], "else": "bye"}
+    route = {
+        "id": "route",
+        "type": "condition",
+        "subject": "answers.ghost",
+        "start": True,
+        "branches": [{"op": "yes", "next": "bye"}],
+        "else": "bye",
+    }
     assert codes(validate(flow(route, BYE))) == {("route", "unknown_variable")}
 
 
 def test_answers_set_by_questions_and_actions_and_context_variables_are_known():
-    remember = {"id": "remember", "type": "action", "action": "set_variable",
-                "params": {"name": "tier", "value": "gold"}, "next": "say"}
-    say = {"id": "say", "type": "message", "next": "bye",
-           "text": "{contact.name|Friend} of {company}, {agent.name} noted {answers.budget} and {answers.tier}."}
+    remember = {
+        "id": "remember",
+        "type": "action",
+        "action": "set_variable",
+        "params": {"name": "tier", "value": "gold"},
+        "next": "say",
+    }
+    say = {
+        "id": "say",
+        "type": "message",
+        "next": "bye",
+        "text": "{contact.name|Friend} of {company}, {agent.name} noted {answers.budget} and {answers.tier}.",
+    }
     assert validate(flow(ask("budget", next_="remember", start=True), remember, say, BYE)) == []
 
 
@@ -163,15 +185,24 @@ def test_missing_action_params_are_rejected():
 
 def test_an_action_registered_by_an_app_becomes_valid():
     actions = ActionRegistry([registry.spec("end_call")])
-    actions.register("create_ticket", lambda ctx, params: None, owner="helpdesk", description="Open a ticket.",
-                     parameters={"type": "object", "properties": {}})
+    actions.register(
+        "create_ticket",
+        lambda ctx, params: None,
+        owner="helpdesk",
+        description="Open a ticket.",
+        parameters={"type": "object", "properties": {}},
+    )
     ticket = {"id": "ticket", "type": "action", "action": "create_ticket", "next": "bye", "start": True}
     assert validate(flow(ticket, BYE), actions=actions) == []
 
 
 def test_an_invalid_regex_is_rejected():
-    route = {"id": "route", "type": "condition", "branches": [{"op": "regex", "value": "([a-z", "next": "bye"}],
-             "else": "bye"}
+    route = {
+        "id": "route",
+        "type": "condition",
+        "branches": [{"op": "regex", "value": "([a-z", "next": "bye"}],
+        "else": "bye",
+    }
     assert codes(validate(flow(ask("q", next_="route", start=True), route, BYE))) == {("route", "invalid_condition")}
 
 

@@ -1,4 +1,5 @@
 """Retrieval: indexed PDF and DOCX facts are found, ranked, scoped to current files and logged."""
+
 import io
 
 import openpyxl
@@ -21,8 +22,11 @@ def acme_agent(acme):
 
 
 def upload_and_index(client, tenant, *files):
-    stored = client.post("/api/agents/knowledge-base/upload",
-                         {"files": [SimpleUploadedFile(name, content) for name, content in files]}, format="multipart")
+    stored = client.post(
+        "/api/agents/knowledge-base/upload",
+        {"files": [SimpleUploadedFile(name, content) for name, content in files]},
+        format="multipart",
+    )
     assert stored.status_code == 201, stored.json()
     with tenant_context(tenant):
         for item in stored.json():
@@ -36,9 +40,13 @@ def search(client, agent, query, **extra):
 def test_facts_from_an_uploaded_pdf_and_docx_are_retrieved(api, alice, acme, acme_agent):
     client = api(alice, acme)
     upload_and_index(
-        client, acme,
+        client,
+        acme,
         ("hours.pdf", pdf_bytes("Opening hours: Monday to Friday from 8am to 6pm.", "Saturdays we open 9am to noon.")),
-        ("insurance.docx", docx_bytes("We accept Delta Dental and Cigna insurance plans.", "A cleaning costs 90 dollars.")),
+        (
+            "insurance.docx",
+            docx_bytes("We accept Delta Dental and Cigna insurance plans.", "A cleaning costs 90 dollars."),
+        ),
     )
     hours = search(client, acme_agent, "What are your opening hours on Saturday?").json()["results"]
     insurance = search(client, acme_agent, "Do you take Cigna insurance?").json()["results"]
@@ -49,8 +57,13 @@ def test_facts_from_an_uploaded_pdf_and_docx_are_retrieved(api, alice, acme, acm
 
 def test_results_are_ranked_best_first_and_limited(api, alice, acme, acme_agent):
     client = api(alice, acme)
-    upload_and_index(client, acme, ("a.txt", b"Parking is free."), ("b.txt", b"Parking is free behind the parking garage."),
-                     ("c.txt", b"Nothing relevant here."))
+    upload_and_index(
+        client,
+        acme,
+        ("a.txt", b"Parking is free."),
+        ("b.txt", b"Parking is free behind the parking garage."),
+        ("c.txt", b"Nothing relevant here."),
+    )
     results = search(client, acme_agent, "parking", limit=1).json()["results"]
     assert [r["file_name"] for r in results] == ["b.txt"]
 
@@ -71,8 +84,11 @@ def test_only_the_current_version_of_a_file_is_searched(api, alice, acme, acme_a
 
 def test_pending_files_are_not_searched(api, alice, acme, acme_agent):
     client = api(alice, acme)
-    client.post("/api/agents/knowledge-base/upload", {"files": [SimpleUploadedFile("a.txt", b"Parking is free.")]},
-                format="multipart")
+    client.post(
+        "/api/agents/knowledge-base/upload",
+        {"files": [SimpleUploadedFile("a.txt", b"Parking is free.")]},
+        format="multipart",
+    )
     assert search(client, acme_agent, "parking").json()["results"] == []
 
 
@@ -80,8 +96,12 @@ def test_embeddings_search_when_the_agent_has_an_embeddings_provider(api, alice,
     with tenant_context(acme):
         agent = AgentFactory(embeddings_provider="hashing")
     client = api(alice, acme)
-    upload_and_index(client, acme, ("a.txt", b"Book an appointment by calling the front desk."),
-                     ("b.txt", b"Our dentists studied in Lyon."))
+    upload_and_index(
+        client,
+        acme,
+        ("a.txt", b"Book an appointment by calling the front desk."),
+        ("b.txt", b"Our dentists studied in Lyon."),
+    )
     results = search(client, agent, "how do I book an appointment").json()["results"]
     assert results[0]["file_name"] == "a.txt"
     with tenant_context(acme):
@@ -105,7 +125,10 @@ def test_empty_query_is_rejected_naming_the_field(api, alice, acme, acme_agent):
 
 
 def test_search_with_an_unknown_agent_is_404(api, alice, acme):
-    assert api(alice, acme).post("/api/agents/999999/knowledge-base/search", {"query": "x"}, format="json").status_code == 404
+    assert (
+        api(alice, acme).post("/api/agents/999999/knowledge-base/search", {"query": "x"}, format="json").status_code
+        == 404
+    )
 
 
 def test_bob_cannot_search_alices_knowledge_base(api, alice, bob, acme, globex, acme_agent):

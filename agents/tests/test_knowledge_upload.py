@@ -1,4 +1,5 @@
 """Knowledge-base uploads: checked by content, stored as versions, indexed, listed and deleted."""
+
 import base64
 import io
 import json
@@ -22,8 +23,9 @@ FILES = "/api/agents/knowledge-base/files"
 
 
 def upload(client, *files):
-    return client.post(UPLOAD, {"files": [SimpleUploadedFile(name, content) for name, content in files]},
-                       format="multipart")
+    return client.post(
+        UPLOAD, {"files": [SimpleUploadedFile(name, content) for name, content in files]}, format="multipart"
+    )
 
 
 def index_all(tenant):
@@ -36,7 +38,9 @@ def test_admin_uploads_several_files_and_each_starts_pending(api, amy, acme):
     response = upload(api(amy, acme), ("hours.pdf", pdf_bytes("Open 8am to 6pm.")), ("notes.md", b"# Parking\nFree."))
     assert response.status_code == 201
     assert [(f["name"], f["kind"], f["status"], f["version"]) for f in response.json()] == [
-        ("hours.pdf", "pdf", "pending", 1), ("notes.md", "md", "pending", 1)]
+        ("hours.pdf", "pdf", "pending", 1),
+        ("notes.md", "md", "pending", 1),
+    ]
 
 
 def test_upload_queues_indexing_in_the_tenant_schema(api, alice, acme, django_capture_on_commit_callbacks):
@@ -47,7 +51,8 @@ def test_upload_queues_indexing_in_the_tenant_schema(api, alice, acme, django_ca
     messages = [json.loads(raw) for raw in redis.lrange(queue, 0, -1)]
     redis.delete(queue)
     assert [(m["headers"]["task"], m["headers"]["_schema_name"]) for m in messages] == [
-        ("agents.index_knowledge_file", "t_acme")]
+        ("agents.index_knowledge_file", "t_acme")
+    ]
     assert json.loads(base64.b64decode(messages[0]["body"]))[0] == [response.json()[0]["id"]]
 
 
@@ -110,7 +115,9 @@ def test_invalid_json_is_rejected_with_its_position(api, alice, acme):
 def test_one_rejected_file_stores_none_and_reports_each_rejection(api, alice, acme):
     response = upload(api(alice, acme), ("ok.txt", b"fine"), ("empty.txt", b""), ("fake.pdf", b"hello"))
     assert response.status_code == 400
-    assert response.json()["errors"] == {"files": ["empty.txt: File is empty.", "fake.pdf: Content is not a PDF document."]}
+    assert response.json()["errors"] == {
+        "files": ["empty.txt: File is empty.", "fake.pdf: Content is not a PDF document."]
+    }
     assert api(alice, acme).get(FILES).json()["count"] == 0
 
 

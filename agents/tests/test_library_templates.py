@@ -1,4 +1,5 @@
 """The seeded library: every template is valid and a scripted, offline conversation drives it to its goal."""
+
 import pytest
 
 from agents.engine import ActionResult, AgentConfig, Engine, Event, registry
@@ -6,8 +7,13 @@ from agents.flows import validate
 from agents.flows.variables import DEFAULT_VARIABLES, names_in
 from agents.library import template, templates
 
-SLUGS = ["medical-receptionist", "real-estate-lead-qualification", "sales-appointment-setting",
-         "restaurant-reservations", "after-hours-answering"]
+SLUGS = [
+    "medical-receptionist",
+    "real-estate-lead-qualification",
+    "sales-appointment-setting",
+    "restaurant-reservations",
+    "after-hours-answering",
+]
 CONTACT = {"contact": {"name": "Ann Lee", "first_name": "Ann", "phone": "+15550123", "email": "ann@example.com"}}
 
 
@@ -30,8 +36,9 @@ def scheduling_actions(calls):
 
 def call(slug, *events, engine=None, agent=None):
     entry = template(slug)
-    agent = agent or AgentConfig(name="Ava", company="Acme", greeting=entry["initial_message"],
-                                 transfer_number="+15550100")
+    agent = agent or AgentConfig(
+        name="Ava", company="Acme", greeting=entry["initial_message"], transfer_number="+15550100"
+    )
     engine = engine or Engine()
     result = engine.start(agent, entry["flow"], CONTACT)
     said, actions = list(result.utterances), list(result.actions)
@@ -65,13 +72,20 @@ def test_medical_receptionist_books_an_appointment():
     calls = []
     result, said, _ = call(
         "medical-receptionist",
-        Event.utterance("I'd like to book an appointment"), Event.utterance("Ann Lee"),
-        Event.utterance("a check-up"), Event.utterance("Tuesday"), Event.utterance("11am"), Event.utterance("no"),
-        engine=Engine(actions=scheduling_actions(calls)))
+        Event.utterance("I'd like to book an appointment"),
+        Event.utterance("Ann Lee"),
+        Event.utterance("a check-up"),
+        Event.utterance("Tuesday"),
+        Event.utterance("11am"),
+        Event.utterance("no"),
+        engine=Engine(actions=scheduling_actions(calls)),
+    )
     assert calls == [
         ("check_availability", {"date": "Tuesday", "reason": "a check-up"}),
-        ("book_appointment", {"name": "Ann Lee", "date": "Tuesday", "time": "11am", "reason": "a check-up",
-                              "phone": "+15550123"}),
+        (
+            "book_appointment",
+            {"name": "Ann Lee", "date": "Tuesday", "time": "11am", "reason": "a check-up", "phone": "+15550123"},
+        ),
     ]
     assert "On Tuesday we have 9am, 11am. Which time would you like?" in said
     assert "You're booked for Tuesday at 11am. Please arrive ten minutes early." in said
@@ -80,8 +94,13 @@ def test_medical_receptionist_books_an_appointment():
 
 def test_medical_receptionist_answers_a_question_from_the_knowledge_base():
     engine = Engine(knowledge=lambda query: ["Yes, we accept Delta Dental and Aetna."])
-    result, said, _ = call("medical-receptionist", Event.dtmf("2"), Event.utterance("Do you take Aetna?"),
-                           Event.utterance("no thanks"), engine=engine)
+    result, said, _ = call(
+        "medical-receptionist",
+        Event.dtmf("2"),
+        Event.utterance("Do you take Aetna?"),
+        Event.utterance("no thanks"),
+        engine=engine,
+    )
     assert "Yes, we accept Delta Dental and Aetna." in said and result.ended
 
 
@@ -92,8 +111,13 @@ def test_medical_receptionist_sends_emergencies_to_911():
 
 
 def test_medical_receptionist_without_scheduling_says_so_and_transfers(no_scheduling):
-    result, said, _ = call("medical-receptionist", Event.utterance("book an appointment"), Event.utterance("Ann"),
-                           Event.utterance("a filling"), Event.utterance("Friday"))
+    result, said, _ = call(
+        "medical-receptionist",
+        Event.utterance("book an appointment"),
+        Event.utterance("Ann"),
+        Event.utterance("a filling"),
+        Event.utterance("Friday"),
+    )
     assert "I'm sorry, I can't check the calendar on this line right now." in said
     assert result.end_reason == "transfer"
 
@@ -101,18 +125,29 @@ def test_medical_receptionist_without_scheduling_says_so_and_transfers(no_schedu
 def test_real_estate_qualifies_a_hot_lead_and_texts_them():
     result, said, actions = call(
         "real-estate-lead-qualification",
-        Event.dtmf("1"), Event.utterance("Maple Heights"), Event.utterance("around four hundred thousand"),
-        Event.utterance("within three months"), Event.utterance("yes please"))
+        Event.dtmf("1"),
+        Event.utterance("Maple Heights"),
+        Event.utterance("around four hundred thousand"),
+        Event.utterance("within three months"),
+        Event.utterance("yes please"),
+    )
     assert result.state["answers"]["lead_status"] == "hot"
     sms = next(a for a in actions if a["name"] == "send_sms")
-    assert sms["data"] == {"to": "+15550123",
-                           "body": "Thanks for talking to Acme! An agent will call you today about Maple Heights."}
+    assert sms["data"] == {
+        "to": "+15550123",
+        "body": "Thanks for talking to Acme! An agent will call you today about Maple Heights.",
+    }
     assert result.ended
 
 
 def test_real_estate_nurtures_a_low_budget_buyer():
-    result, said, _ = call("real-estate-lead-qualification", Event.utterance("buy"), Event.utterance("Downtown"),
-                           Event.utterance("$90,000"), Event.utterance("within three months"))
+    result, said, _ = call(
+        "real-estate-lead-qualification",
+        Event.utterance("buy"),
+        Event.utterance("Downtown"),
+        Event.utterance("$90,000"),
+        Event.utterance("within three months"),
+    )
     assert result.state["answers"]["lead_status"] == "nurture" and result.ended
 
 
@@ -120,9 +155,14 @@ def test_sales_books_a_demo_after_handling_a_price_objection():
     calls = []
     result, said, actions = call(
         "sales-appointment-setting",
-        Event.utterance("yes, go ahead"), Event.utterance("no"), Event.utterance("it's too expensive"),
-        Event.utterance("okay then"), Event.utterance("Thursday"), Event.utterance("2pm"),
-        engine=Engine(actions=scheduling_actions(calls)))
+        Event.utterance("yes, go ahead"),
+        Event.utterance("no"),
+        Event.utterance("it's too expensive"),
+        Event.utterance("okay then"),
+        Event.utterance("Thursday"),
+        Event.utterance("2pm"),
+        engine=Engine(actions=scheduling_actions(calls)),
+    )
     assert "That's fair. The demo is free, and most customers recover the cost within two months." in said
     assert calls[0][1]["date"] == "Thursday" and calls[0][1]["email"] == "ann@example.com"
     assert result.state["answers"]["outcome"] == "demo booked"
@@ -130,8 +170,14 @@ def test_sales_books_a_demo_after_handling_a_price_objection():
 
 
 def test_sales_stops_after_two_refusals():
-    result, said, _ = call("sales-appointment-setting", Event.utterance("sure"), Event.utterance("no"),
-                           Event.utterance("too busy"), Event.utterance("no"), Event.utterance("nothing really"))
+    result, said, _ = call(
+        "sales-appointment-setting",
+        Event.utterance("sure"),
+        Event.utterance("no"),
+        Event.utterance("too busy"),
+        Event.utterance("no"),
+        Event.utterance("nothing really"),
+    )
     assert result.state["answers"]["outcome"] == "not interested" and result.ended
 
 
@@ -145,9 +191,13 @@ def test_restaurant_reserves_a_table():
     calls = []
     result, said, _ = call(
         "restaurant-reservations",
-        Event.utterance("I'd like to book a table"), Event.utterance("four of us"), Event.utterance("Saturday"),
-        Event.utterance("7pm"), Event.utterance("Lee"),
-        engine=Engine(actions=scheduling_actions(calls)))
+        Event.utterance("I'd like to book a table"),
+        Event.utterance("four of us"),
+        Event.utterance("Saturday"),
+        Event.utterance("7pm"),
+        Event.utterance("Lee"),
+        engine=Engine(actions=scheduling_actions(calls)),
+    )
     assert [name for name, _ in calls] == ["check_availability", "book_appointment"]
     assert calls[1][1]["reason"] == "Table for four of us"
     assert "Wonderful, Lee: a table for four of us on Saturday at 7pm. See you then!" in said
@@ -162,11 +212,17 @@ def test_restaurant_hands_large_parties_to_the_manager():
 def test_after_hours_takes_a_message_with_a_typed_callback_number():
     result, said, actions = call(
         "after-hours-answering",
-        Event.utterance("no, it can wait"), Event.utterance("Ann Lee"), Event.dtmf("5550199#"),
-        Event.utterance("Please call me about my invoice"))
+        Event.utterance("no, it can wait"),
+        Event.utterance("Ann Lee"),
+        Event.dtmf("5550199#"),
+        Event.utterance("Please call me about my invoice"),
+    )
     answers = result.state["answers"]
     assert (answers["caller_name"], answers["callback_number"], answers["message"]) == (
-        "Ann Lee", "5550199", "Please call me about my invoice")
+        "Ann Lee",
+        "5550199",
+        "Please call me about my invoice",
+    )
     assert answers["outcome"] == "message taken"
     assert actions[-2]["data"]["body"] == "Acme received your message and will call you back on 5550199."
     assert result.ended

@@ -1,4 +1,5 @@
 """ElevenLabs TTS against a fake of its documented HTTP API."""
+
 import math
 import struct
 
@@ -25,7 +26,7 @@ def test_posts_text_and_model_with_the_api_key_header_asking_for_16khz_pcm(fake_
 
     elevenlabs(fake_http).synthesize("Your appointment is confirmed.", voice=VOICE)
 
-    request, = fake_http.requests
+    (request,) = fake_http.requests
     assert request.query == {"output_format": ["pcm_16000"]}
     assert request.headers["xi-api-key"] == "xi-secret"
     assert request.json == {"text": "Your appointment is confirmed.", "model_id": "eleven_flash_v2_5"}
@@ -48,11 +49,17 @@ def test_uses_the_default_voice_when_none_is_configured(fake_http):
     assert fake_http.requests[0].path == f"/v1/text-to-speech/{DEFAULT_VOICE}"
 
 
-@pytest.mark.parametrize(("status", "message"), [(401, "rejected the API key"), (429, "too many requests"),
-                                                 (422, "HTTP 422"), (500, "HTTP 500")])
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [(401, "rejected the API key"), (429, "too many requests"), (422, "HTTP 422"), (500, "HTTP 500")],
+)
 def test_http_errors_are_provider_errors(fake_http, status, message):
-    fake_http.add("POST", f"/v1/text-to-speech/{VOICE}", status=status,
-                  json={"detail": {"status": "error", "message": "Something about xi-secret"}})
+    fake_http.add(
+        "POST",
+        f"/v1/text-to-speech/{VOICE}",
+        status=status,
+        json={"detail": {"status": "error", "message": "Something about xi-secret"}},
+    )
 
     with pytest.raises(ProviderError, match=message) as error:
         elevenlabs(fake_http).synthesize("Hello.", voice=VOICE)

@@ -1,4 +1,5 @@
 """The fake HTTP server other tests use to stand in for external APIs."""
+
 import httpx2
 
 from agents.tests.fake_http import FakeHTTP, openai_chat_completion
@@ -10,7 +11,7 @@ def test_serves_scripted_json_and_records_the_request(fake_http):
     response = httpx2.post(fake_http.url + "/v1/things?page=2", json={"name": "x"}, headers={"X-Key": "k"})
 
     assert (response.status_code, response.json()) == (201, {"ok": True})
-    request, = fake_http.requests
+    (request,) = fake_http.requests
     assert (request.method, request.path, request.query) == ("POST", "/v1/things", {"page": ["2"]})
     assert request.headers["x-key"] == "k"
     assert request.json == {"name": "x"}

@@ -13,10 +13,18 @@ def test_normalise_lowercases_drops_punctuation_and_spells_numbers():
     assert normalise("It's 10:30 A.M.") == "it's ten thirty a m"
 
 
-@pytest.mark.parametrize(("number", "words"), [
-    (0, "zero"), (13, "thirteen"), (40, "forty"), (205, "two hundred and five"), (1999, "one thousand nine hundred "
-     "and ninety nine"), (3005, "three thousand and five"), (12345678, "one two three four five six seven eight"),
-])
+@pytest.mark.parametrize(
+    ("number", "words"),
+    [
+        (0, "zero"),
+        (13, "thirteen"),
+        (40, "forty"),
+        (205, "two hundred and five"),
+        (1999, "one thousand nine hundred and ninety nine"),
+        (3005, "three thousand and five"),
+        (12345678, "one two three four five six seven eight"),
+    ],
+)
 def test_number_words_spells_numbers_as_spoken(number, words):
     assert number_words(number) == words
 

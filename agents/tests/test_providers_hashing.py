@@ -9,8 +9,11 @@ def cosine(a, b):
 
 def test_similar_texts_score_higher_than_unrelated_ones():
     query, related, unrelated = HashingEmbeddings().embed(
-        ["What are your opening hours on Saturday?", "Our opening hours on Saturday are 9 to 1.",
-         "We accept all major dental insurance plans."]
+        [
+            "What are your opening hours on Saturday?",
+            "Our opening hours on Saturday are 9 to 1.",
+            "We accept all major dental insurance plans.",
+        ]
     )
 
     assert cosine(query, related) > cosine(query, unrelated) + 0.2
@@ -23,7 +26,7 @@ def test_word_order_counts_through_bigrams():
 
 
 def test_vectors_have_the_configured_size_and_unit_length():
-    vector, = HashingEmbeddings(dimensions=64).embed(["book an appointment"])
+    (vector,) = HashingEmbeddings(dimensions=64).embed(["book an appointment"])
 
     assert len(vector) == 64
     assert math.isclose(sum(v * v for v in vector), 1.0)

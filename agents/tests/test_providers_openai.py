@@ -1,4 +1,5 @@
 """OpenAI-compatible providers against a fake OpenAI API speaking the documented wire format."""
+
 import math
 import struct
 
@@ -12,16 +13,22 @@ from agents.tests.fake_http import openai_chat_completion, openai_embeddings, op
 BOOK = ToolSpec(
     name="book_appointment",
     description="Book an appointment for the caller.",
-    parameters={"type": "object", "properties": {"day": {"type": "string"}, "time": {"type": "string"}},
-                "required": ["day", "time"]},
+    parameters={
+        "type": "object",
+        "properties": {"day": {"type": "string"}, "time": {"type": "string"}},
+        "required": ["day", "time"],
+    },
 )
-MESSAGES = [{"role": "system", "content": "You book dental appointments."},
-            {"role": "user", "content": "Monday at ten, please."}]
+MESSAGES = [
+    {"role": "system", "content": "You book dental appointments."},
+    {"role": "user", "content": "Monday at ten, please."},
+]
 
 
 def build(kind, name, fake_http, **options):
-    return registry.build(kind, name, {"api_key": "sk-test", "base_url": fake_http.url + "/v1"},
-                          {"max_retries": 0, **options})
+    return registry.build(
+        kind, name, {"api_key": "sk-test", "base_url": fake_http.url + "/v1"}, {"max_retries": 0, **options}
+    )
 
 
 def pcm_tone(sample_rate, ms):
@@ -34,13 +41,17 @@ def test_chat_sends_messages_and_tools_in_the_openai_shape(fake_http):
 
     build("llm", "openai", fake_http, model="gpt-4o-mini").chat(MESSAGES, tools=[BOOK], max_tokens=150)
 
-    request, = fake_http.requests_to("POST", "/v1/chat/completions")
+    (request,) = fake_http.requests_to("POST", "/v1/chat/completions")
     assert request.headers["authorization"] == "Bearer sk-test"
     assert request.json["model"] == "gpt-4o-mini"
     assert request.json["messages"] == MESSAGES
     assert request.json["max_completion_tokens"] == 150
-    assert request.json["tools"] == [{"type": "function", "function": {
-        "name": "book_appointment", "description": BOOK.description, "parameters": BOOK.parameters}}]
+    assert request.json["tools"] == [
+        {
+            "type": "function",
+            "function": {"name": "book_appointment", "description": BOOK.description, "parameters": BOOK.parameters},
+        }
+    ]
 
 
 def test_chat_parses_tool_calls_with_their_arguments(fake_http):
@@ -49,7 +60,7 @@ def test_chat_parses_tool_calls_with_their_arguments(fake_http):
 
     result = build("llm", "openai", fake_http).chat(MESSAGES, tools=[BOOK])
 
-    call, = result.tool_calls
+    (call,) = result.tool_calls
     assert call.id == completion["choices"][0]["message"]["tool_calls"][0]["id"]
     assert (call.name, call.arguments) == ("book_appointment", {"day": "monday", "time": "10:00"})
     assert result.text == ""
@@ -75,8 +86,9 @@ def test_a_call_without_tools_sends_no_tools_key(fake_http):
 
 def test_openai_compatible_servers_get_max_tokens_and_need_no_key(fake_http):
     fake_http.add("POST", "/v1/chat/completions", json=openai_chat_completion("Hi."))
-    llm = registry.build("llm", "openai_compatible", {"base_url": fake_http.url + "/v1"},
-                         {"model": "llama3.1:8b", "max_retries": 0})
+    llm = registry.build(
+        "llm", "openai_compatible", {"base_url": fake_http.url + "/v1"}, {"model": "llama3.1:8b", "max_retries": 0}
+    )
 
     llm.chat(MESSAGES, max_tokens=99)
 
@@ -101,8 +113,12 @@ def test_malformed_tool_arguments_are_a_provider_error(fake_http):
 
 
 def test_a_rejected_api_key_is_a_provider_error_without_the_providers_message(fake_http):
-    fake_http.add("POST", "/v1/chat/completions", status=401,
-                  json=openai_error("Incorrect API key provided: sk-te***st.", code="invalid_api_key"))
+    fake_http.add(
+        "POST",
+        "/v1/chat/completions",
+        status=401,
+        json=openai_error("Incorrect API key provided: sk-te***st.", code="invalid_api_key"),
+    )
 
     with pytest.raises(ProviderError, match="rejected the API key") as error:
         build("llm", "openai", fake_http).chat(MESSAGES)
@@ -133,8 +149,9 @@ def test_a_slow_server_is_a_timeout_provider_error(fake_http):
 
 
 def test_an_unreachable_server_is_a_provider_error():
-    llm = registry.build("llm", "openai", {"api_key": "sk-test", "base_url": "http://127.0.0.1:9/v1"},
-                         {"max_retries": 0})
+    llm = registry.build(
+        "llm", "openai", {"api_key": "sk-test", "base_url": "http://127.0.0.1:9/v1"}, {"max_retries": 0}
+    )
 
     with pytest.raises(ProviderError, match="could not be reached"):
         llm.chat(MESSAGES)
@@ -145,9 +162,10 @@ def test_whisper_uploads_wav_and_returns_the_text(fake_http):
     speech = Audio(pcm_tone(8000, 200), 8000)
 
     result = build("stt", "openai_whisper", fake_http).transcribe(
-        speech, language="en-GB", expect=Expectation(phrases=("Monday", "Tuesday")))
+        speech, language="en-GB", expect=Expectation(phrases=("Monday", "Tuesday"))
+    )
 
-    request, = fake_http.requests
+    (request,) = fake_http.requests
     assert result.text == "Yes, Monday works."
     assert request.headers["content-type"].startswith("multipart/form-data")
     assert audio.to_wav(speech) in request.body
@@ -167,8 +185,12 @@ def test_openai_tts_asks_for_pcm_and_resamples_to_the_requested_rate(fake_http):
 
     speech = build("tts", "openai", fake_http, sample_rate=8000, voice="coral").synthesize("Hello there.")
 
-    assert fake_http.requests[0].json == {"model": "gpt-4o-mini-tts", "voice": "coral", "input": "Hello there.",
-                                          "response_format": "pcm"}
+    assert fake_http.requests[0].json == {
+        "model": "gpt-4o-mini-tts",
+        "voice": "coral",
+        "input": "Hello there.",
+        "response_format": "pcm",
+    }
     assert speech.sample_rate == 8000
     assert speech.duration_ms == pytest.approx(500, abs=1)
 
@@ -196,8 +218,12 @@ def test_openai_embeddings_return_vectors_in_input_order(fake_http):
     vectors = build("embeddings", "openai", fake_http, dimensions=2).embed(["first", "second"])
 
     assert vectors == [[0.0, 1.0], [1.0, 0.0]]
-    assert fake_http.requests[0].json == {"model": "text-embedding-3-small", "input": ["first", "second"],
-                                          "encoding_format": "float", "dimensions": 2}
+    assert fake_http.requests[0].json == {
+        "model": "text-embedding-3-small",
+        "input": ["first", "second"],
+        "encoding_format": "float",
+        "dimensions": 2,
+    }
 
 
 def test_openai_embeddings_of_the_wrong_size_are_a_provider_error(fake_http):

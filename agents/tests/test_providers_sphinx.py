@@ -1,4 +1,5 @@
 """Round trips through the telephone line: espeak-ng speech → 8 kHz mu-law and back → pocketsphinx."""
+
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -73,8 +74,12 @@ def test_transcriptions_from_several_threads_at_once_do_not_interfere():
     stt = PocketsphinxSTT()
 
     with ThreadPoolExecutor(max_workers=6) as pool:
-        results = list(pool.map(lambda job: stt.transcribe(job[1], expect=Expectation(
-            phrases=MENU.phrases, classes=("yes_no",))).text, jobs))
+        results = list(
+            pool.map(
+                lambda job: stt.transcribe(job[1], expect=Expectation(phrases=MENU.phrases, classes=("yes_no",))).text,
+                jobs,
+            )
+        )
 
     assert results == [expected for expected, _ in jobs]
 

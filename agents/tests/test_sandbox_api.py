@@ -1,4 +1,5 @@
 """POST /api/agents/{id}/sandbox: a text conversation turn by turn, stored as a test call."""
+
 import pytest
 from django_tenants.utils import tenant_context
 
@@ -33,8 +34,10 @@ def test_a_new_session_opens_with_the_greeting_and_first_question(api, mike, acm
 def test_caller_turns_move_through_the_flow(api, alice, acme, receptionist):
     client = api(alice, acme)
     session = sandbox(client, receptionist).json()["session_id"]
-    assert sandbox(client, receptionist, session_id=session, text="I'd like to book an appointment").json()[
-        "node_id"] == "patient_name"
+    assert (
+        sandbox(client, receptionist, session_id=session, text="I'd like to book an appointment").json()["node_id"]
+        == "patient_name"
+    )
     reply = sandbox(client, receptionist, session_id=session, text="Ann Smith").json()
     assert (reply["node_id"], reply["reply"]) == ("visit_reason", "Thank you, Ann Smith. What is the visit for?")
     assert reply["state"]["answers"]["patient_name"] == "Ann Smith"
@@ -53,7 +56,12 @@ def test_the_conversation_is_stored_as_a_test_call_with_its_turns(api, alice, ac
     with tenant_context(acme):
         call = Call.objects.get(pk=session)
         turns = list(call.turns.values_list("index", "speaker", "node_id"))
-        assert (call.direction, call.is_test, call.status, call.agent_id) == ("sandbox", True, "in_progress", receptionist.id)
+        assert (call.direction, call.is_test, call.status, call.agent_id) == (
+            "sandbox",
+            True,
+            "in_progress",
+            receptionist.id,
+        )
         assert call.flow_version == receptionist.template.latest_version
         assert turns == [(0, "agent", "reason"), (1, "caller", ""), (2, "agent", "patient_name")]
         assert call.turns.get(index=2).total_ms > 0
@@ -85,7 +93,9 @@ def test_a_call_keeps_its_flow_version_when_the_template_changes(api, alice, acm
     session = sandbox(client, receptionist).json()["session_id"]
     flow = client.get(f"/api/templates/{receptionist.template_id}").json()["flow"]
     flow["nodes"][3]["text"] = "Right. Your name please?"
-    assert client.patch(f"/api/templates/{receptionist.template_id}", {"flow": flow}, format="json").json()["version"] == 2
+    assert (
+        client.patch(f"/api/templates/{receptionist.template_id}", {"flow": flow}, format="json").json()["version"] == 2
+    )
     old = sandbox(client, receptionist, session_id=session, text="book an appointment").json()["reply"]
     new = sandbox(client, receptionist, text="book an appointment").json()["utterances"][-1]
     assert (old, new) == ("Sure. May I have the patient's full name?", "Right. Your name please?")

@@ -1,4 +1,5 @@
 """`manage.py talk`: a text conversation with a tenant's agent from the command line."""
+
 import io
 
 import pytest

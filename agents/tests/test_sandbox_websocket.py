@@ -1,4 +1,5 @@
 """/ws/agents/{id}/sandbox/: the sandbox conversation over a WebSocket, in the right tenant only."""
+
 import json
 
 import pytest

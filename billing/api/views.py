@@ -33,8 +33,15 @@ class PlanView(APIView):
     @extend_schema(responses={200: TenantPlanSerializer})
     def get(self, request):
         plan = selectors.plan_of(request.tenant)
-        return Response(TenantPlanSerializer({
-            "name": plan.name, "slug": plan.slug, "max_concurrent_calls": plan.max_concurrent_calls,
-            "monthly_minutes": plan.monthly_minutes, "lines_in_use": calls.live_call_count(),
-            "minutes_used_this_month": round(calls.minutes_used_this_month(), 2),
-        }).data)
+        return Response(
+            TenantPlanSerializer(
+                {
+                    "name": plan.name,
+                    "slug": plan.slug,
+                    "max_concurrent_calls": plan.max_concurrent_calls,
+                    "monthly_minutes": plan.monthly_minutes,
+                    "lines_in_use": calls.live_call_count(),
+                    "minutes_used_this_month": round(calls.minutes_used_this_month(), 2),
+                }
+            ).data
+        )

@@ -1,4 +1,5 @@
 """Plans for tests (public schema: made and assigned inside the test's transaction, rolled back with it)."""
+
 import factory
 
 from billing.models import Plan

@@ -1,6 +1,7 @@
 """Plans own each tenant's telephony limits (lines, monthly minutes): a tenant without a subscription is on the one
 default plan; a plan change applies at once and is audited in the tenant's log; GET /api/billing/plan shows the
 plan with what is in use; platform operators manage plans and subscriptions in the public admin."""
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
@@ -57,8 +58,11 @@ def test_a_plan_change_is_recorded_in_the_tenants_audit_log_with_who_did_it(acme
     services.assign_plan(acme, gold, actor=operator)
     with tenant_context(acme):
         event = AuditEvent.objects.get(action="billing.plan_changed")
-    assert (event.actor_label, event.target, event.data) == ("ops@example.com", "plan:gold",
-                                                             {"from": "starter", "to": "gold"})
+    assert (event.actor_label, event.target, event.data) == (
+        "ops@example.com",
+        "plan:gold",
+        {"from": "starter", "to": "gold"},
+    )
     with tenant_context(globex):
         assert not AuditEvent.objects.filter(action="billing.plan_changed").exists()
 
@@ -98,8 +102,14 @@ def test_a_member_sees_the_plan_its_limits_and_what_is_in_use(api, mike, acme):
         CallFactory(duration_seconds=90)
     response = api(mike, acme).get(PLAN)
     assert response.status_code == 200
-    assert response.json() == {"name": "Clinic", "slug": "clinic", "max_concurrent_calls": 3, "monthly_minutes": 600,
-                               "lines_in_use": 1, "minutes_used_this_month": 1.5}
+    assert response.json() == {
+        "name": "Clinic",
+        "slug": "clinic",
+        "max_concurrent_calls": 3,
+        "monthly_minutes": 600,
+        "lines_in_use": 1,
+        "minutes_used_this_month": 1.5,
+    }
 
 
 def test_a_tenant_without_a_subscription_sees_the_default_plan(api, bob, globex):
@@ -135,22 +145,27 @@ def operator_browser(db):
 
 
 def test_operators_create_plans_in_the_admin(operator_browser):
-    response = operator_browser.post("/admin/billing/plan/add/", {
-        "name": "Growth", "slug": "growth", "max_concurrent_calls": 20, "monthly_minutes": 5000})
+    response = operator_browser.post(
+        "/admin/billing/plan/add/",
+        {"name": "Growth", "slug": "growth", "max_concurrent_calls": 20, "monthly_minutes": 5000},
+    )
     assert response.status_code == 302
     assert Plan.objects.filter(slug="growth", max_concurrent_calls=20, monthly_minutes=5000, is_default=False).exists()
 
 
 def test_the_admin_refuses_a_plan_without_a_line_naming_the_field(operator_browser):
-    response = operator_browser.post("/admin/billing/plan/add/", {"name": "None", "slug": "none",
-                                                                   "max_concurrent_calls": 0})
+    response = operator_browser.post(
+        "/admin/billing/plan/add/", {"name": "None", "slug": "none", "max_concurrent_calls": 0}
+    )
     assert response.status_code == 200 and "max_concurrent_calls" in response.context["adminform"].form.errors
     assert not Plan.objects.filter(slug="none").exists()
 
 
 def test_the_admin_action_makes_the_chosen_plan_the_default(operator_browser):
     growth = PlanFactory(slug="growth")
-    response = operator_browser.post("/admin/billing/plan/", {"action": "make_default", "_selected_action": [growth.pk]})
+    response = operator_browser.post(
+        "/admin/billing/plan/", {"action": "make_default", "_selected_action": [growth.pk]}
+    )
     assert response.status_code == 302
     assert default_plan() == growth
 

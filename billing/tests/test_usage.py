@@ -1,5 +1,6 @@
 """Usage metering: a finished call's billable seconds become one UsageRecord of its tenant (public schema),
 idempotent across repeated analyses and Twilio's later duration, summed per day by GET /api/billing/usage."""
+
 from datetime import datetime, time, timedelta
 
 import pytest
@@ -19,8 +20,12 @@ TODAY = timezone.localdate()
 
 
 def answered_call(duration=75, started_at=None, **fields):
-    return CallFactory(status="completed", duration_seconds=duration,
-                       started_at=started_at or timezone.now() - timedelta(seconds=duration), **fields)
+    return CallFactory(
+        status="completed",
+        duration_seconds=duration,
+        started_at=started_at or timezone.now() - timedelta(seconds=duration),
+        **fields,
+    )
 
 
 def test_analysing_a_call_twice_records_its_usage_once(acme):
@@ -84,11 +89,14 @@ def test_usage_defaults_to_the_current_month(api, amy, acme, usage):
     assert (body["date_from"], body["date_to"]) == (TODAY.replace(day=1).isoformat(), TODAY.isoformat())
 
 
-@pytest.mark.parametrize("query, field", [
-    ("date_from=2026-13-01", "date_from"),
-    ("date_from=2026-02-01&date_to=2026-01-01", "date_to"),
-    ("date_from=2020-01-01&date_to=2026-01-01", "date_from"),
-])
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("date_from=2026-13-01", "date_from"),
+        ("date_from=2026-02-01&date_to=2026-01-01", "date_to"),
+        ("date_from=2020-01-01&date_to=2026-01-01", "date_from"),
+    ],
+)
 def test_a_bad_period_is_400_naming_the_field(api, alice, acme, query, field):
     response = api(alice, acme).get(f"/api/billing/usage?{query}")
     assert response.status_code == 400 and field in response.json()["errors"]

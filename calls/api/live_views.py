@@ -1,5 +1,6 @@
 """Staff controls of a live call over HTTP (the live WebSocket, `calls.live`, takes the same controls), and the
 secret that signs what live calls send to webhooks."""
+
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,8 +21,9 @@ class CallControlView(APIView):
     @extend_schema(request=s.CallControlSerializer, responses={200: s.CallSerializer})
     def post(self, request, call_id):
         call = selectors.get_call(call_id)
-        call = controls.control_call(request.tenant, call, actor=request.user,
-                                     **validated(s.CallControlSerializer, request))
+        call = controls.control_call(
+            request.tenant, call, actor=request.user, **validated(s.CallControlSerializer, request)
+        )
         return Response(s.CallSerializer(call).data)
 
 

@@ -39,13 +39,16 @@ class PlanLimitsAreNotHere:
         sent = [name for name in self.PLAN_LIMITS if name in self.initial_data]
         if sent:
             raise serializers.ValidationError(
-                {name: ["Set by the tenant's billing plan (GET /api/billing/plan)."] for name in sent})
+                {name: ["Set by the tenant's billing plan (GET /api/billing/plan)."] for name in sent}
+            )
         return data
 
 
 class TwilioAccountSerializer(PlanLimitsAreNotHere, serializers.ModelSerializer):
-    account_sid = serializers.RegexField(r"^AC[0-9a-fA-F]{32}$", error_messages={
-        "invalid": "A Twilio Account SID is AC followed by 32 hexadecimal characters."})
+    account_sid = serializers.RegexField(
+        r"^AC[0-9a-fA-F]{32}$",
+        error_messages={"invalid": "A Twilio Account SID is AC followed by 32 hexadecimal characters."},
+    )
     auth_token = serializers.CharField(write_only=True, min_length=32, max_length=64)
 
     class Meta:
@@ -80,8 +83,9 @@ class PhoneNumberUpdateSerializer(serializers.ModelSerializer):
 
 
 class NumberSearchSerializer(serializers.Serializer):
-    country = serializers.RegexField(r"^[A-Za-z]{2}$", default="US", error_messages={
-        "invalid": "Use a two-letter ISO country code, e.g. US."})
+    country = serializers.RegexField(
+        r"^[A-Za-z]{2}$", default="US", error_messages={"invalid": "Use a two-letter ISO country code, e.g. US."}
+    )
     area_code = serializers.RegexField(r"^\d{2,5}$", required=False)
     contains = serializers.RegexField(re.compile(r"^[0-9A-Za-z*]{1,16}$"), required=False)
 
@@ -113,16 +117,50 @@ class CallSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Call
-        fields = ["id", "direction", "status", "agent", "agent_name", "from_number", "to_number", "twilio_call_sid",
-                  "started_at", "ended_at", "duration_seconds", "end_reason", "answered_by", "sentiment", "success",
-                  "summary", "tags", "is_test", "external_id", "on_hold", "agent_muted", "created_at"]
+        fields = [
+            "id",
+            "direction",
+            "status",
+            "agent",
+            "agent_name",
+            "from_number",
+            "to_number",
+            "twilio_call_sid",
+            "started_at",
+            "ended_at",
+            "duration_seconds",
+            "end_reason",
+            "answered_by",
+            "sentiment",
+            "success",
+            "summary",
+            "tags",
+            "is_test",
+            "external_id",
+            "on_hold",
+            "agent_muted",
+            "created_at",
+        ]
 
 
 class CallTurnSerializer(serializers.ModelSerializer):
     class Meta:
         model = CallTurn
-        fields = ["index", "speaker", "text", "node_id", "actions", "interrupted", "heard_text",
-                  "stt_ms", "llm_ms", "tts_ms", "engine_ms", "total_ms", "created_at"]
+        fields = [
+            "index",
+            "speaker",
+            "text",
+            "node_id",
+            "actions",
+            "interrupted",
+            "heard_text",
+            "stt_ms",
+            "llm_ms",
+            "tts_ms",
+            "engine_ms",
+            "total_ms",
+            "created_at",
+        ]
 
 
 class CallNoteSerializer(serializers.ModelSerializer):
@@ -156,9 +194,18 @@ class CallDetailSerializer(CallSerializer):
     has_recording = serializers.SerializerMethodField()
 
     class Meta(CallSerializer.Meta):
-        fields = CallSerializer.Meta.fields + ["contact_variables", "extraction", "transcript", "billable_seconds",
-                                               "analysed_at", "recording_duration", "has_recording", "turns",
-                                               "notes", "feedback"]
+        fields = CallSerializer.Meta.fields + [
+            "contact_variables",
+            "extraction",
+            "transcript",
+            "billable_seconds",
+            "analysed_at",
+            "recording_duration",
+            "has_recording",
+            "turns",
+            "notes",
+            "feedback",
+        ]
 
     def get_has_recording(self, call) -> bool:
         return bool(call.recording_url)
@@ -231,8 +278,18 @@ class SharedCallSerializer(CallSerializer):
     turns = CallTurnSerializer(many=True, read_only=True)
 
     class Meta(CallSerializer.Meta):
-        fields = ["id", "direction", "status", "agent_name", "started_at", "ended_at", "duration_seconds",
-                  "sentiment", "summary", "turns"]
+        fields = [
+            "id",
+            "direction",
+            "status",
+            "agent_name",
+            "started_at",
+            "ended_at",
+            "duration_seconds",
+            "sentiment",
+            "summary",
+            "turns",
+        ]
 
 
 class IngestTurnSerializer(serializers.Serializer):
@@ -267,8 +324,10 @@ class IngestCallSerializer(serializers.Serializer):
 
 
 class ExtractionFieldSerializer(serializers.Serializer):
-    name = serializers.RegexField(r"^[a-z][a-z0-9_]{0,49}$", error_messages={
-        "invalid": "Use lowercase letters, digits and underscores, starting with a letter."})
+    name = serializers.RegexField(
+        r"^[a-z][a-z0-9_]{0,49}$",
+        error_messages={"invalid": "Use lowercase letters, digits and underscores, starting with a letter."},
+    )
     description = serializers.CharField(max_length=300, allow_blank=True, default="")
 
 

@@ -78,8 +78,9 @@ class AvailableNumbersView(APIView):
     def get(self, request):
         query = s.NumberSearchSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        return Response({"results": s.AvailableNumberSerializer(telephony.search_numbers(**query.validated_data),
-                                                                many=True).data})
+        return Response(
+            {"results": s.AvailableNumberSerializer(telephony.search_numbers(**query.validated_data), many=True).data}
+        )
 
 
 class BuyNumberView(APIView):
@@ -143,13 +144,20 @@ class CallsView(generics.ListAPIView):
             return selectors.calls().none()
         return selectors.filter_calls(**query(s.CallFilterSerializer, self.request), tz=tenant_zone(self.request))
 
-    @extend_schema(request=s.PlaceCallSerializer, responses={201: s.CallSerializer, 200: s.CallSerializer},
-                   parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)])
+    @extend_schema(
+        request=s.PlaceCallSerializer,
+        responses={201: s.CallSerializer, 200: s.CallSerializer},
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
+    )
     def post(self, request):
         data = validated(s.PlaceCallSerializer, request)
         call, created = services.place_call(
-            request.tenant, agent=data["agent"], to_number=data["to"], variables=data["variables"],
-            record=data["record"], idempotency_key=request.headers.get("Idempotency-Key", "").strip()[:100] or None,
+            request.tenant,
+            agent=data["agent"],
+            to_number=data["to"],
+            variables=data["variables"],
+            record=data["record"],
+            idempotency_key=request.headers.get("Idempotency-Key", "").strip()[:100] or None,
         )
         return Response(s.CallSerializer(call).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
@@ -243,10 +251,14 @@ class AnalyticsView(APIView):
     def period(self, request):
         """(validated query, calls of the period, tenant time zone)."""
         tz = tenant_zone(request)
-        serializer = s.AnalyticsQuerySerializer(data=request.query_params, context={"today": timezone.localdate(timezone=tz)})
+        serializer = s.AnalyticsQuerySerializer(
+            data=request.query_params, context={"today": timezone.localdate(timezone=tz)}
+        )
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        calls = selectors.filter_calls(date_from=data["date_from"], date_to=data["date_to"], agent=data.get("agent"), tz=tz)
+        calls = selectors.filter_calls(
+            date_from=data["date_from"], date_to=data["date_to"], agent=data.get("agent"), tz=tz
+        )
         return data, calls, tz
 
 
@@ -254,12 +266,16 @@ class DashboardView(AnalyticsView):
     @extend_schema(parameters=[s.AnalyticsQuerySerializer], responses={200: {"type": "object"}})
     def get(self, request):
         data, calls, _ = self.period(request)
-        return Response({
-            "date_from": data["date_from"], "date_to": data["date_to"], **selectors.call_stats(calls),
-            "live_calls": selectors.live_call_count(),
-            "minutes_used_this_month": round(selectors.minutes_used_this_month(), 2),
-            "monthly_minutes_limit": limits(request.tenant).monthly_minutes,
-        })
+        return Response(
+            {
+                "date_from": data["date_from"],
+                "date_to": data["date_to"],
+                **selectors.call_stats(calls),
+                "live_calls": selectors.live_call_count(),
+                "minutes_used_this_month": round(selectors.minutes_used_this_month(), 2),
+                "monthly_minutes_limit": limits(request.tenant).monthly_minutes,
+            }
+        )
 
 
 class CallsPerDayView(AnalyticsView):
@@ -267,8 +283,13 @@ class CallsPerDayView(AnalyticsView):
     def get(self, request):
         data, calls, tz = self.period(request)
         series = selectors.calls_per_day(calls, date_from=data["date_from"], date_to=data["date_to"], tz=tz)
-        return Response({"results": [{key: row[key] for key in ("date", "total", "answered", "inbound", "outbound")}
-                                     for row in series]})
+        return Response(
+            {
+                "results": [
+                    {key: row[key] for key in ("date", "total", "answered", "inbound", "outbound")} for row in series
+                ]
+            }
+        )
 
 
 class SentimentView(AnalyticsView):
@@ -277,9 +298,13 @@ class SentimentView(AnalyticsView):
         data, calls, tz = self.period(request)
         series = selectors.calls_per_day(calls, date_from=data["date_from"], date_to=data["date_to"], tz=tz)
         totals = {sentiment: sum(row[sentiment] for row in series) for sentiment in ("positive", "neutral", "negative")}
-        return Response({**totals, "unanalysed": sum(row["total"] for row in series) - sum(totals.values()),
-                         "per_day": [{key: row[key] for key in ("date", "positive", "neutral", "negative")}
-                                     for row in series]})
+        return Response(
+            {
+                **totals,
+                "unanalysed": sum(row["total"] for row in series) - sum(totals.values()),
+                "per_day": [{key: row[key] for key in ("date", "positive", "neutral", "negative")} for row in series],
+            }
+        )
 
 
 class AgentStatsView(AnalyticsView):
@@ -294,9 +319,26 @@ class _Echo:
         return value
 
 
-EXPORT_COLUMNS = ["id", "created_at", "direction", "status", "agent", "from_number", "to_number", "started_at",
-                  "ended_at", "duration_seconds", "billable_seconds", "end_reason", "answered_by", "sentiment",
-                  "success", "summary", "tags", "extraction"]
+EXPORT_COLUMNS = [
+    "id",
+    "created_at",
+    "direction",
+    "status",
+    "agent",
+    "from_number",
+    "to_number",
+    "started_at",
+    "ended_at",
+    "duration_seconds",
+    "billable_seconds",
+    "end_reason",
+    "answered_by",
+    "sentiment",
+    "success",
+    "summary",
+    "tags",
+    "extraction",
+]
 
 
 class ExportView(APIView):
@@ -311,8 +353,9 @@ class ExportView(APIView):
         """`format` is this view's own parameter (validated below), not DRF's renderer switch; errors are JSON."""
         return renderers.JSONRenderer(), renderers.JSONRenderer.media_type
 
-    @extend_schema(parameters=[s.ExportQuerySerializer],
-                   responses={(200, "text/csv"): str, (200, "application/pdf"): bytes})
+    @extend_schema(
+        parameters=[s.ExportQuerySerializer], responses={(200, "text/csv"): str, (200, "application/pdf"): bytes}
+    )
     def get(self, request):
         filters = query(s.ExportQuerySerializer, request)
         if filters.pop("format") == "pdf":
@@ -336,8 +379,13 @@ def _pdf_export(request, filters):
     period = s.AnalyticsQuerySerializer(data=request.query_params, context={"today": timezone.localdate(timezone=tz)})
     period.is_valid(raise_exception=True)
     filters.update(date_from=period.validated_data["date_from"], date_to=period.validated_data["date_to"])
-    pdf = reports.period_report(selectors.filter_calls(**filters, tz=tz), title=f"Calls of {tenant.name}",
-                                date_from=filters["date_from"], date_to=filters["date_to"], tz=tz)
+    pdf = reports.period_report(
+        selectors.filter_calls(**filters, tz=tz),
+        title=f"Calls of {tenant.name}",
+        date_from=filters["date_from"],
+        date_to=filters["date_to"],
+        tz=tz,
+    )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="calls-{tenant.slug}.pdf"'
     return response
@@ -349,14 +397,28 @@ def _text(value: str) -> str:
 
 
 def _export_row(writer, call):
-    return writer.writerow([
-        call.pk, call.created_at.isoformat(), call.direction, call.status, _text(call.agent.name if call.agent else ""),
-        call.from_number, call.to_number, call.started_at.isoformat() if call.started_at else "",
-        call.ended_at.isoformat() if call.ended_at else "", call.duration_seconds, call.billable_seconds,
-        call.end_reason, call.answered_by, call.sentiment,
-        "" if call.success is None else str(call.success).lower(), _text(call.summary), " ".join(call.tags),
-        _text(json.dumps(call.extraction)) if call.extraction else "",
-    ])
+    return writer.writerow(
+        [
+            call.pk,
+            call.created_at.isoformat(),
+            call.direction,
+            call.status,
+            _text(call.agent.name if call.agent else ""),
+            call.from_number,
+            call.to_number,
+            call.started_at.isoformat() if call.started_at else "",
+            call.ended_at.isoformat() if call.ended_at else "",
+            call.duration_seconds,
+            call.billable_seconds,
+            call.end_reason,
+            call.answered_by,
+            call.sentiment,
+            "" if call.success is None else str(call.success).lower(),
+            _text(call.summary),
+            " ".join(call.tags),
+            _text(json.dumps(call.extraction)) if call.extraction else "",
+        ]
+    )
 
 
 # Recordings, share links, external calls, training -------------------------------------------
@@ -450,8 +512,10 @@ class CallLogView(APIView):
     @extend_schema(request=s.IngestCallSerializer, responses={201: s.CallDetailSerializer})
     def post(self, request):
         call, created = review.ingest_call(**validated(s.IngestCallSerializer, request))
-        return Response(s.CallDetailSerializer(selectors.call_detail(call.pk)).data,
-                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return Response(
+            s.CallDetailSerializer(selectors.call_detail(call.pk)).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
 
 
 class TrainingFeedbackView(generics.ListAPIView):

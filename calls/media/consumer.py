@@ -18,6 +18,7 @@ and Twilio's `callSid` is the call's own, so nobody can attach audio to another 
 conversation they also name the greeting's audio (`greeting`, its key in the speech cache, which holds nothing
 else), and it plays while the call is being set up.
 """
+
 import asyncio
 import logging
 import time
@@ -230,8 +231,9 @@ class MediaStreamConsumer:
             log.warning("media stream refused for tenant %s: %s", tenant.slug, exc)
             await self.close(CLOSE_FORBIDDEN)
             return
-        self.session = CallSession(tenant=tenant, call=call, stream_sid=stream_sid, send=self.send, close=self.close,
-                                   greeting=greeting)
+        self.session = CallSession(
+            tenant=tenant, call=call, stream_sid=stream_sid, send=self.send, close=self.close, greeting=greeting
+        )
         self.session.begin(started_at)
 
     async def _tenant(self, slug: str):

@@ -7,6 +7,7 @@ set-up is still under way (`consumer.MediaStreamConsumer.start`), so the caller 
 `start` however many calls start at once. Only the greeting, rendered as `Engine.start` renders it: running
 the engine here could perform the flow's first actions twice.
 """
+
 import logging
 
 from django.db import connection
@@ -37,8 +38,14 @@ def prepare(call: Call) -> str:
         text = greeting_text(call) if agent is not None else ""
         if not text:
             return ""
-        speech = Speech(schema=connection.schema_name, stt=None, tts=build_provider("tts", agent.tts_provider),
-                        tts_name=agent.tts_provider, voice=agent.voice_id, language=agent.language)
+        speech = Speech(
+            schema=connection.schema_name,
+            stt=None,
+            tts=build_provider("tts", agent.tts_provider),
+            tts_name=agent.tts_provider,
+            voice=agent.voice_id,
+            language=agent.language,
+        )
     except Exception:
         log.exception("call %s: could not prepare the greeting", call.pk)
         return ""

@@ -6,6 +6,7 @@ read (BZPOPMIN) for its whole life, and cancelling that read when the call ends 
 connection, so the next request opens a new one (connect, health check): a third of the channel-layer time a
 call cost on the event loop that plays every call's audio.
 """
+
 import asyncio
 import logging
 import weakref

@@ -11,6 +11,7 @@ ignored.
 
 Mark names are `<generation>.<sequence>`, and `<generation>.<sequence>.end` after a response's last frame.
 """
+
 import asyncio
 import math
 import time
@@ -246,7 +247,7 @@ class Player:
                 continue
             if budget < MULAW_FRAME_BYTES:
                 return max(0.02, (MULAW_FRAME_BYTES - budget) / BYTES_PER_MS / 1000)
-            chunk = segment.audio[segment.sent:segment.sent + min(burst, budget)]
+            chunk = segment.audio[segment.sent : segment.sent + min(burst, budget)]
             self._send(protocol.media(self.stream_sid, chunk))
             if response.first_frame_at is None:
                 response.first_frame_at = self._clock()

@@ -4,6 +4,7 @@ Twilio sends `connected`, `start`, `media`, `dtmf`, `mark` and `stop`; we send `
 Media payloads are base64 8 kHz mu-law: 20 ms (160 bytes) per inbound frame; ours carry as much audio as
 the player sends at once (Twilio buffers it and plays it in order).
 """
+
 import binascii
 
 import orjson
@@ -12,8 +13,13 @@ loads = orjson.loads
 
 
 def media(stream_sid: str, mulaw: bytes) -> str:
-    return orjson.dumps({"event": "media", "streamSid": stream_sid,
-                         "media": {"payload": binascii.b2a_base64(mulaw, newline=False).decode()}}).decode()
+    return orjson.dumps(
+        {
+            "event": "media",
+            "streamSid": stream_sid,
+            "media": {"payload": binascii.b2a_base64(mulaw, newline=False).decode()},
+        }
+    ).decode()
 
 
 def mark(stream_sid: str, name: str) -> str:

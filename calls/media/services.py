@@ -3,6 +3,7 @@
 The consumer calls these through `tenants.channels.in_tenant`, so each runs in the call's tenant schema;
 everything else about a live call (every audio frame) touches no database at all.
 """
+
 from contextlib import nullcontext
 from dataclasses import dataclass
 
@@ -95,7 +96,8 @@ def open_stream(call_id, call_sid: str) -> LiveCall:
         raise StreamRefused("the stream's CallSid is not this call's")
     # One conditional statement rather than a locked read and a save: it runs at every stream's start.
     Call.objects.filter(pk=call.pk).exclude(status=Call.Status.IN_PROGRESS).update(
-        status=Call.Status.IN_PROGRESS, started_at=Coalesce("started_at", Value(timezone.now())))
+        status=Call.Status.IN_PROGRESS, started_at=Coalesce("started_at", Value(timezone.now()))
+    )
     agent = call.agent
     stt_name = agent.stt_provider or registry.default("stt")
     stt, tts = build_providers(("stt", stt_name), ("tts", agent.tts_provider))
@@ -103,12 +105,22 @@ def open_stream(call_id, call_sid: str) -> LiveCall:
     flow = call.flow_version.flow if call.flow_version_id else None
     variables, engine = call_variables(call), conversations.engine_for(agent, source="call")
     return LiveCall(
-        call_id=call.pk, schema=connection.schema_name, agent=config, flow=flow, state=call.state,
-        variables=variables, engine=engine, opening=None if call.state else engine.start(config, flow, variables),
-        stt=stt, tts=tts,
-        tts_name=agent.tts_provider, voice=agent.voice_id, language=agent.language,
+        call_id=call.pk,
+        schema=connection.schema_name,
+        agent=config,
+        flow=flow,
+        state=call.state,
+        variables=variables,
+        engine=engine,
+        opening=None if call.state else engine.start(config, flow, variables),
+        stt=stt,
+        tts=tts,
+        tts_name=agent.tts_provider,
+        voice=agent.voice_id,
+        language=agent.language,
         max_duration_seconds=agent.max_call_seconds or settings.CALL_MAX_DURATION_SECONDS,
-        silence_timeout_ms=settings.CALL_SILENCE_TIMEOUT_MS, muted=call.agent_muted,
+        silence_timeout_ms=settings.CALL_SILENCE_TIMEOUT_MS,
+        muted=call.agent_muted,
     )
 
 
@@ -124,15 +136,30 @@ def call_variables(call: Call) -> dict:
 def turn_event(turn: CallTurn) -> dict:
     """A turn as the live view shows it."""
     return {
-        "id": turn.pk, "index": turn.index, "speaker": turn.speaker, "text": turn.text, "node_id": turn.node_id,
-        "interrupted": turn.interrupted, "heard_text": turn.heard_text,
+        "id": turn.pk,
+        "index": turn.index,
+        "speaker": turn.speaker,
+        "text": turn.text,
+        "node_id": turn.node_id,
+        "interrupted": turn.interrupted,
+        "heard_text": turn.heard_text,
         "timings": {name: getattr(turn, name) for name in calls.TIMING_FIELDS},
     }
 
 
-def record_exchange(call_id: int, *, caller_text: str | None, agent_text: str, node_id: str, actions: list,
-                    timings: dict, state: dict, interrupted: bool = False, heard_text: str = "",
-                    index: int | None = None) -> list[dict]:
+def record_exchange(
+    call_id: int,
+    *,
+    caller_text: str | None,
+    agent_text: str,
+    node_id: str,
+    actions: list,
+    timings: dict,
+    state: dict,
+    interrupted: bool = False,
+    heard_text: str = "",
+    index: int | None = None,
+) -> list[dict]:
     """The caller's words (if any) and the agent's answer with the turn's timings; returns both as live events.
 
     Numbered as `calls.record_turn` numbers turns, under a lock on the call, but in one statement: this runs at
@@ -144,11 +171,18 @@ def record_exchange(call_id: int, *, caller_text: str | None, agent_text: str, n
     turns = []
     if caller_text is not None:
         turns.append(CallTurn(call_id=call_id, speaker=CallTurn.Speaker.CALLER, text=caller_text))
-    turns.append(CallTurn(
-        call_id=call_id, speaker=CallTurn.Speaker.AGENT, text=agent_text, node_id=node_id or "",
-        actions=list(actions), interrupted=interrupted, heard_text=heard_text,
-        **{name: timings[name] for name in calls.TIMING_FIELDS if timings.get(name) is not None},
-    ))
+    turns.append(
+        CallTurn(
+            call_id=call_id,
+            speaker=CallTurn.Speaker.AGENT,
+            text=agent_text,
+            node_id=node_id or "",
+            actions=list(actions),
+            interrupted=interrupted,
+            heard_text=heard_text,
+            **{name: timings[name] for name in calls.TIMING_FIELDS if timings.get(name) is not None},
+        )
+    )
     if index is not None:
         try:
             # One statement is atomic on its own: no BEGIN and COMMIT around it (two more trips to the database
@@ -165,8 +199,17 @@ def record_exchange(call_id: int, *, caller_text: str | None, agent_text: str, n
 
 
 # The columns `_insert_exchange` writes; `created_at` is the statement's time.
-_TURN_FIELDS = ("call", "index", "speaker", "text", "node_id", "actions", "interrupted", "heard_text",
-                *calls.TIMING_FIELDS)
+_TURN_FIELDS = (
+    "call",
+    "index",
+    "speaker",
+    "text",
+    "node_id",
+    "actions",
+    "interrupted",
+    "heard_text",
+    *calls.TIMING_FIELDS,
+)
 
 
 def _insert_exchange(call_id: int, state: dict, turns: list[CallTurn], index: int) -> None:
@@ -183,7 +226,9 @@ def _insert_exchange(call_id: int, state: dict, turns: list[CallTurn], index: in
         cursor.execute(
             f"WITH state AS (UPDATE {Call._meta.db_table} SET state = %s WHERE id = %s) "
             f"INSERT INTO {CallTurn._meta.db_table} ({columns}, created_at) VALUES {', '.join([row] * len(turns))} "
-            "RETURNING id", params)
+            "RETURNING id",
+            params,
+        )
         for turn, (turn_id,) in zip(turns, cursor.fetchall()):
             turn.pk = turn_id
 
@@ -198,8 +243,9 @@ def record_interruption(turn_id: int, heard_text: str, state: dict) -> dict:
     return turn_event(turn)
 
 
-def end_call(call_id: int, *, end_reason: str, transfer_to: str = "", status=Call.Status.COMPLETED,
-             telephony: bool = True) -> dict | None:
+def end_call(
+    call_id: int, *, end_reason: str, transfer_to: str = "", status=Call.Status.COMPLETED, telephony: bool = True
+) -> dict | None:
     """Finishes the call record and, with `telephony`, ends the Twilio call for real (or hands it to `transfer_to`).
 
     Returns the call's final `{"status", "end_reason"}` (the first outcome, if staff already ended or handed

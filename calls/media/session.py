@@ -20,6 +20,7 @@ Timings of an agent turn: `stt_ms`, `llm_ms`, `engine_ms`, `tts_ms` (synthesis n
 and `total_ms`, from the caller's last voiced frame (or the `start` message, for the greeting) to the
 first frame of the answer sent to Twilio.
 """
+
 import asyncio
 import functools
 import logging
@@ -98,11 +99,26 @@ async def greet(key: str, send, stream_sid: str) -> Greeting | None:
 
 
 class CallSession:
-    def __init__(self, *, tenant, call: services.LiveCall, stream_sid: str, send, close, clock=time.monotonic,
-                 greeting: Greeting | None = None):
+    def __init__(
+        self,
+        *,
+        tenant,
+        call: services.LiveCall,
+        stream_sid: str,
+        send,
+        close,
+        clock=time.monotonic,
+        greeting: Greeting | None = None,
+    ):
         self.tenant, self.call = tenant, call
-        self.speech = Speech(schema=call.schema, stt=call.stt, tts=call.tts, tts_name=call.tts_name,
-                             voice=call.voice, language=call.language)
+        self.speech = Speech(
+            schema=call.schema,
+            stt=call.stt,
+            tts=call.tts,
+            tts_name=call.tts_name,
+            voice=call.voice,
+            language=call.language,
+        )
         self.player = greeting.player if greeting is not None else Player(send, stream_sid, clock=clock)
         self._greeting = greeting
         self.detector = TurnDetector()
@@ -146,7 +162,8 @@ class CallSession:
         self._worker = asyncio.ensure_future(self._work())
         self._recorder = asyncio.ensure_future(self._record())
         self._controls = asyncio.ensure_future(
-            control_listener().join(self.call.schema, self.call.call_id, self.on_control))
+            control_listener().join(self.call.schema, self.call.call_id, self.on_control)
+        )
         self.events.put_nowait(("start", started_at))
 
     async def stop(self) -> None:
@@ -226,7 +243,9 @@ class CallSession:
         the answer's response if already playing. The worker handles this event next, so its state is the one to
         answer it with."""
         hearing = asyncio.get_running_loop().create_future()
-        start_in_tenant_then(self.tenant, functools.partial(self._answer_ready, hearing), work, arg, self.expect, self.state)
+        start_in_tenant_then(
+            self.tenant, functools.partial(self._answer_ready, hearing), work, arg, self.expect, self.state
+        )
         return hearing
 
     def _answer_ready(self, hearing: asyncio.Future, done) -> None:
@@ -286,6 +305,7 @@ class CallSession:
     def _then_watched(self, func):
         """`func` for the records thread, which then asks whether anyone watches the call live, once `func`'s
         writes are committed (see `groups.is_watched`). A watched call stays so."""
+
         def run(*args, **kwargs):
             result = func(*args, **kwargs)
             if not self.watched:
@@ -464,9 +484,16 @@ class CallSession:
 
         async def store():
             turns = await record_in_tenant(
-                self.tenant, self._then_watched(services.record_exchange), self.call.call_id,
-                caller_text=caller_text, agent_text=response.text, node_id=result.node_id, actions=result.actions,
-                timings=timings, state=result.state, index=self.next_turn,
+                self.tenant,
+                self._then_watched(services.record_exchange),
+                self.call.call_id,
+                caller_text=caller_text,
+                agent_text=response.text,
+                node_id=result.node_id,
+                actions=result.actions,
+                timings=timings,
+                state=result.state,
+                index=self.next_turn,
             )
             self.next_turn = turns[-1]["index"] + 1
             response.turn_id = turns[-1]["id"]
@@ -479,8 +506,14 @@ class CallSession:
             return False
         self.closing = True
         await response.played.wait()
-        transfer = next((action["data"].get("to", "") for action in result.actions
-                         if action["name"] == "transfer" and action["ok"]), "")
+        transfer = next(
+            (
+                action["data"].get("to", "")
+                for action in result.actions
+                if action["name"] == "transfer" and action["ok"]
+            ),
+            "",
+        )
         await self._end(result.end_reason or "completed", transfer_to=transfer)
         return True
 
@@ -494,16 +527,18 @@ class CallSession:
         if not response.recorded:
             return
         heard = response.heard_snapshot
-        result = await offload_in_tenant(self.tenant, self.call.engine.handle, self.call.agent, self.call.flow,
-                                         self.state, Event.interruption(heard))
+        result = await offload_in_tenant(
+            self.tenant, self.call.engine.handle, self.call.agent, self.call.flow, self.state, Event.interruption(heard)
+        )
         self.state = result.state
 
         async def store():
             # Queued after the response's own turn, so its id is known unless storing that turn failed.
             if response.turn_id is None:
                 return
-            turn = await record_in_tenant(self.tenant, self._then_watched(services.record_interruption),
-                                          response.turn_id, heard, result.state)
+            turn = await record_in_tenant(
+                self.tenant, self._then_watched(services.record_interruption), response.turn_id, heard, result.state
+            )
             await self._broadcast({"type": "turn_updated", "turn": turn})
 
         self.records.put_nowait(store)
@@ -515,9 +550,16 @@ class CallSession:
         self.finished = self.closing = True
         self.detector.reset()
         await self._recorded()
-        final = await record_publishing(self.tenant, self._then_watched(services.end_call), self.call.call_id,
-                                        end_reason=reason, transfer_to=transfer_to, status=status,
-                                        telephony=not self.caller_gone, waits_on_network=not self.caller_gone)
+        final = await record_publishing(
+            self.tenant,
+            self._then_watched(services.end_call),
+            self.call.call_id,
+            end_reason=reason,
+            transfer_to=transfer_to,
+            status=status,
+            telephony=not self.caller_gone,
+            waits_on_network=not self.caller_gone,
+        )
         if final is not None:  # None: staff put the call on hold, which closed the stream
             await self._broadcast({"type": "state", **final})
         if not self.caller_gone:

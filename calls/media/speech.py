@@ -8,6 +8,7 @@ database thread (the one `tenants.channels.in_tenant` uses) for every call of th
 Synthesized audio is cached by tenant, provider, voice, language and text, in this process and in Redis,
 so what an agent always says (its greeting, its questions) is ready before the caller needs it.
 """
+
 import asyncio
 import functools
 import hashlib
@@ -59,7 +60,8 @@ def _in_schema(tenant, func, *args, **kwargs):
 
 def _run_in(executor, tenant, func, *args, **kwargs) -> asyncio.Future:
     return asyncio.get_running_loop().run_in_executor(
-        executor, functools.partial(_in_schema, tenant, func, *args, **kwargs))
+        executor, functools.partial(_in_schema, tenant, func, *args, **kwargs)
+    )
 
 
 def start_in_tenant(tenant, func, *args, **kwargs) -> asyncio.Future:

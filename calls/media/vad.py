@@ -6,6 +6,7 @@ breath is not a turn) and the turn ends after `END_SILENCE_MS` without voice, lo
 pauses between a caller's sentences. Everything counts frames, not wall time: Twilio streams inbound
 audio continuously, so frames are the caller's clock, and a simulator can run faster than real time.
 """
+
 from collections import deque
 from dataclasses import dataclass
 

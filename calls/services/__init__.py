@@ -6,6 +6,7 @@
 - `postcall`: the analysis and billable usage of a finished call.
 - `review`: notes, tags, feedback and training corrections, share links, ingesting external calls.
 """
+
 # lifecycle first: what dialing imports needs its names here already.
 from calls.services.lifecycle import (  # noqa: F401
     TIMING_FIELDS,

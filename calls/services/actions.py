@@ -7,6 +7,7 @@ A webhook request carries `X-Signature` (hex HMAC-SHA256 of the body with the te
 and `Idempotency-Key` (`call-<id>-turn-<index>-<n>`, n counting the turn's actions), so a receiver can check
 where it comes from and drop a repeat.
 """
+
 import hashlib
 import hmac
 import json
@@ -71,15 +72,24 @@ def _send_sms(call: Call, data: dict) -> dict:
 
 
 def _post_webhook(call: Call, turn_index: int, position: int, data: dict) -> dict:
-    body = json.dumps({
-        "event": "call.action.webhook",
-        "call": {"id": call.pk, "direction": call.direction, "from": call.from_number, "to": call.to_number,
-                 "agent_id": call.agent_id},
-        "turn": turn_index,
-        "payload": data.get("payload") or {},
-    }, separators=(",", ":")).encode()
+    body = json.dumps(
+        {
+            "event": "call.action.webhook",
+            "call": {
+                "id": call.pk,
+                "direction": call.direction,
+                "from": call.from_number,
+                "to": call.to_number,
+                "agent_id": call.agent_id,
+            },
+            "turn": turn_index,
+            "payload": data.get("payload") or {},
+        },
+        separators=(",", ":"),
+    ).encode()
     headers = {
-        "Content-Type": "application/json", "User-Agent": "voiceagents-webhook/1",
+        "Content-Type": "application/json",
+        "User-Agent": "voiceagents-webhook/1",
         "X-Signature": sign(body, webhook_secret()),
         "Idempotency-Key": f"call-{call.pk}-turn-{turn_index}-{position}",
     }
@@ -88,8 +98,9 @@ def _post_webhook(call: Call, turn_index: int, position: int, data: dict) -> dic
     except UnsafeURL as exc:
         raise ActionFailed(f"{data['url']} {exc}") from exc
     try:
-        response = requests.post(data["url"], data=body, headers=headers, timeout=settings.CALL_ACTION_WEBHOOK_TIMEOUT,
-                                 allow_redirects=False)
+        response = requests.post(
+            data["url"], data=body, headers=headers, timeout=settings.CALL_ACTION_WEBHOOK_TIMEOUT, allow_redirects=False
+        )
     except requests.RequestException as exc:
         raise ActionFailed(f"{data['url']} could not be reached: {type(exc).__name__}") from exc
     if not 200 <= response.status_code < 300:

@@ -7,6 +7,7 @@ take-over `<Dial>` a number (the agent's part of the call is then over); end han
 Twilio: the media session, in whichever process holds the stream, learns it through the call's control
 group and stops sending agent audio. Every control is audited, and the live view is told what changed.
 """
+
 from django.conf import settings
 from django.db import transaction
 
@@ -29,16 +30,22 @@ class InvalidTransition(Conflict):
 
 
 def controls_event(call: Call, action: str, actor) -> dict:
-    return {"type": "controls", "action": action, "by": getattr(actor, "email", ""),
-            "on_hold": call.on_hold, "agent_muted": call.agent_muted}
+    return {
+        "type": "controls",
+        "action": action,
+        "by": getattr(actor, "email", ""),
+        "on_hold": call.on_hold,
+        "agent_muted": call.agent_muted,
+    }
 
 
 def state_event(call: Call) -> dict:
     return {"type": "state", "status": call.status, "end_reason": call.end_reason}
 
 
-def control_call(tenant, call: Call, action: str, *, actor, to: str = "", mode: str = "cold", phone: str = "",
-                 note: str = "") -> Call:
+def control_call(
+    tenant, call: Call, action: str, *, actor, to: str = "", mode: str = "cold", phone: str = "", note: str = ""
+) -> Call:
     """Applies one control; 409 `call_finished` on an ended call, `invalid_transition` when the call is not
     in a state the control applies to (not answered yet, not a phone call, already on hold...)."""
     if call.is_finished:
@@ -47,21 +54,31 @@ def control_call(tenant, call: Call, action: str, *, actor, to: str = "", mode: 
         call = dialing.end_call(call)
     else:
         if call.status != Call.Status.IN_PROGRESS or not call.twilio_call_sid:
-            raise InvalidTransition("Only an answered phone call can be controlled.",
-                                    errors={"action": [f"The call is {call.status}."]})
+            raise InvalidTransition(
+                "Only an answered phone call can be controlled.", errors={"action": [f"The call is {call.status}."]}
+            )
         call = _CONTROLS[action](tenant, call, to=to, mode=mode, phone=phone, note=note)
-    data = {key: value for key, value in {"to": to, "mode": mode if action == "transfer" else "", "phone": phone,
-                                          "note": note}.items() if value}
+    data = {
+        key: value
+        for key, value in {"to": to, "mode": mode if action == "transfer" else "", "phone": phone, "note": note}.items()
+        if value
+    }
     record_audit_event(action=f"call.{action}", actor=actor, target=f"call:{call.pk}", data=data)
-    groups.on_commit_send(call.pk, live=state_event(call) if call.is_finished else controls_event(call, action, actor),
-                          control={"action": action} if action in ("mute", "unmute") else None)
+    groups.on_commit_send(
+        call.pk,
+        live=state_event(call) if call.is_finished else controls_event(call, action, actor),
+        control={"action": action} if action in ("mute", "unmute") else None,
+    )
     return call
 
 
 def _flip(call: Call, field: str, value: bool, refusal: str) -> Call:
     """Sets the flag only if it was the other way, in one statement, so two staff members cannot both win."""
-    if not Call.objects.filter(pk=call.pk, **{field: not value}).exclude(status__in=Call.FINAL_STATUSES).update(
-            **{field: value}):
+    if (
+        not Call.objects.filter(pk=call.pk, **{field: not value})
+        .exclude(status__in=Call.FINAL_STATUSES)
+        .update(**{field: value})
+    ):
         raise InvalidTransition(refusal, errors={"action": [refusal]})
     setattr(call, field, value)
     return call
@@ -85,8 +102,9 @@ def _hold(tenant, call, **params):
 
 def _resume(tenant, call, **params):
     _flip(call, "on_hold", False, "The call is not on hold.")
-    document = twiml.connect_stream(twiml.media_stream_url(settings.TWILIO_WEBHOOK_BASE_URL, tenant.slug), call_id=call.pk,
-                                    tenant_slug=tenant.slug)
+    document = twiml.connect_stream(
+        twiml.media_stream_url(settings.TWILIO_WEBHOOK_BASE_URL, tenant.slug), call_id=call.pk, tenant_slug=tenant.slug
+    )
     _replace_twiml(call, document, undo={"on_hold": True})
     return call
 
@@ -111,8 +129,9 @@ def _transfer(tenant, call, *, to, mode, note, **params):
 
 def _takeover(tenant, call, *, phone, note, **params):
     language = call.agent.language if call.agent else "en-US"
-    _replace_twiml(call, twiml.dial(phone, say=TAKEOVER_GREETING, whisper_url=_whisper_url(tenant, call, note),
-                                    language=language))
+    _replace_twiml(
+        call, twiml.dial(phone, say=TAKEOVER_GREETING, whisper_url=_whisper_url(tenant, call, note), language=language)
+    )
     return _hand_over(call, "taken_over_by_staff")
 
 
@@ -123,8 +142,14 @@ def _hand_over(call, reason: str) -> Call:
     return finish_call(call, end_reason=reason)
 
 
-_CONTROLS = {"hold": _hold, "resume": _resume, "mute": _mute, "unmute": _unmute, "transfer": _transfer,
-             "takeover": _takeover}
+_CONTROLS = {
+    "hold": _hold,
+    "resume": _resume,
+    "mute": _mute,
+    "unmute": _unmute,
+    "transfer": _transfer,
+    "takeover": _takeover,
+}
 
 
 def whisper(call_id, *, note: str = "") -> str:

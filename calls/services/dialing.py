@@ -1,4 +1,5 @@
 """Outbound dialing: one pre-dial check every dial path goes through, placing a call, ending one."""
+
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -42,23 +43,32 @@ def predial_check(*, agent, to_number: str, tenant=None, timezone_hint: str = ""
         raise DomainError("The agent is not active.", error_code="agent_inactive", errors={"agent": ["Not active."]})
     caller_id = selectors.caller_id_of(agent)
     if caller_id is None:
-        raise DomainError("The agent has no phone number to call from.", error_code="no_caller_id",
-                          errors={"agent": ["Assign a phone number to this agent to use as caller id."]})
+        raise DomainError(
+            "The agent has no phone number to call from.",
+            error_code="no_caller_id",
+            errors={"agent": ["Assign a phone number to this agent to use as caller id."]},
+        )
     account = selectors.twilio_account()
     if account is None:
         raise NoTwilioAccount()
     plan = limits(tenant)
     if selectors.live_call_count() >= plan.max_concurrent_calls:
-        raise DomainError(f"All {plan.max_concurrent_calls} lines of the plan are busy; try again shortly.",
-                          error_code="concurrency_limit", status_code=429, headers={"Retry-After": "30"})
+        raise DomainError(
+            f"All {plan.max_concurrent_calls} lines of the plan are busy; try again shortly.",
+            error_code="concurrency_limit",
+            status_code=429,
+            headers={"Retry-After": "30"},
+        )
     if plan.monthly_minutes is not None and selectors.minutes_used_this_month() >= plan.monthly_minutes:
-        raise Forbidden(f"This month's {plan.monthly_minutes} call minutes of the plan are used up.",
-                        error_code="minutes_exhausted")
+        raise Forbidden(
+            f"This month's {plan.monthly_minutes} call minutes of the plan are used up.", error_code="minutes_exhausted"
+        )
     return Dialable(to_number=number, caller_id=caller_id.number, account=account)
 
 
-def place_call(tenant, *, agent, to_number, variables=None, idempotency_key=None, record=False, contact=None,
-               voicemail_action="") -> tuple[Call, bool]:
+def place_call(
+    tenant, *, agent, to_number, variables=None, idempotency_key=None, record=False, contact=None, voicemail_action=""
+) -> tuple[Call, bool]:
     """Dial through Twilio. The call row (with its idempotency key) is committed before Twilio is asked,
     so a retried request returns the same call instead of dialing twice. Returns (call, created)."""
     key = idempotency_key or uuid.uuid4().hex
@@ -69,13 +79,20 @@ def place_call(tenant, *, agent, to_number, variables=None, idempotency_key=None
         with transaction.atomic():
             # One dial at a time per tenant, so two requests cannot both take the last free line.
             TwilioAccount.objects.select_for_update().first()
-            dialable = predial_check(agent=agent, to_number=to_number, tenant=tenant,
-                                     timezone_hint=getattr(contact, "timezone", ""))
+            dialable = predial_check(
+                agent=agent, to_number=to_number, tenant=tenant, timezone_hint=getattr(contact, "timezone", "")
+            )
             call = Call.objects.create(
-                direction=Call.Direction.OUTBOUND, status=Call.Status.QUEUED, agent=agent,
+                direction=Call.Direction.OUTBOUND,
+                status=Call.Status.QUEUED,
+                agent=agent,
                 flow_version=agent.template.latest_version if agent.template_id else None,
-                from_number=dialable.caller_id, to_number=dialable.to_number, idempotency_key=key,
-                contact_variables=variables or {}, contact=contact, voicemail_action=voicemail_action,
+                from_number=dialable.caller_id,
+                to_number=dialable.to_number,
+                idempotency_key=key,
+                contact_variables=variables or {},
+                contact=contact,
+                voicemail_action=voicemail_action,
             )
             publish_call_event("call.started", call)
     except IntegrityError:  # the same key, concurrently
@@ -110,23 +127,31 @@ def _recover_lost_dial(call: Call, tenant, *, record: bool) -> Call:
     if call.twilio_call_sid or call.status != Call.Status.QUEUED or call.created_at > lost_dial_cutoff():
         return call
     with transaction.atomic():
-        lost = Call.objects.select_for_update(skip_locked=True).filter(
-            pk=call.pk, twilio_call_sid__isnull=True, status=Call.Status.QUEUED).first()
+        lost = (
+            Call.objects.select_for_update(skip_locked=True)
+            .filter(pk=call.pk, twilio_call_sid__isnull=True, status=Call.Status.QUEUED)
+            .first()
+        )
         if lost is None:  # recovered meanwhile, or being recovered by another replay
             call.refresh_from_db()
             return call
         account = selectors.twilio_account()
         if account is None:
             raise NoTwilioAccount()
-        known = Call.objects.filter(to_number=lost.to_number, created_at__gte=lost.created_at,
-                                    twilio_call_sid__isnull=False).values_list("twilio_call_sid", flat=True)
-        sid = twilio.find_outbound_call(account, to=lost.to_number, from_=lost.from_number,
-                                        since=lost.created_at - timedelta(seconds=5), exclude=set(known))
+        known = Call.objects.filter(
+            to_number=lost.to_number, created_at__gte=lost.created_at, twilio_call_sid__isnull=False
+        ).values_list("twilio_call_sid", flat=True)
+        sid = twilio.find_outbound_call(
+            account,
+            to=lost.to_number,
+            from_=lost.from_number,
+            since=lost.created_at - timedelta(seconds=5),
+            exclude=set(known),
+        )
         if sid is not None:
             return _adopt_sid(lost, sid)
         try:  # refusals are recorded (the call fails) before the error goes up, so they commit
-            check_dial(lost.to_number, tenant=tenant,
-                       timezone_hint=lost.contact.timezone if lost.contact_id else "")
+            check_dial(lost.to_number, tenant=tenant, timezone_hint=lost.contact.timezone if lost.contact_id else "")
         except DomainError as exc:
             finish_call(lost, status=Call.Status.FAILED, end_reason=exc.error_code)
             refused = exc
@@ -147,8 +172,11 @@ def _replay(key, agent, to_number) -> Call | None:
     except ValueError:
         same_number = False
     if existing.agent_id != getattr(agent, "pk", None) or not same_number:
-        raise Conflict("This Idempotency-Key was used for another call.", error_code="idempotency_key_reused",
-                       errors={"Idempotency-Key": ["Already used for a different request."]})
+        raise Conflict(
+            "This Idempotency-Key was used for another call.",
+            error_code="idempotency_key_reused",
+            errors={"Idempotency-Key": ["Already used for a different request."]},
+        )
     return existing
 
 

@@ -2,6 +2,7 @@
 
 Telephony and the sandbox share these, so a sandbox conversation is stored exactly like a call.
 """
+
 from django.db import transaction
 from django.utils import timezone
 from tenant_schemas_celery.task import headers_with_schema
@@ -17,12 +18,27 @@ ANALYSE_TASK = "calls.analyse_call"
 TIMING_FIELDS = ("stt_ms", "llm_ms", "tts_ms", "engine_ms", "total_ms")
 
 
-def start_call(*, direction, agent=None, flow_version=None, is_test=False, from_number="", to_number="",
-               twilio_call_sid=None, status=Call.Status.IN_PROGRESS) -> Call:
+def start_call(
+    *,
+    direction,
+    agent=None,
+    flow_version=None,
+    is_test=False,
+    from_number="",
+    to_number="",
+    twilio_call_sid=None,
+    status=Call.Status.IN_PROGRESS,
+) -> Call:
     answered = status == Call.Status.IN_PROGRESS
     call = Call.objects.create(
-        direction=direction, agent=agent, flow_version=flow_version, is_test=is_test, from_number=from_number,
-        to_number=to_number, twilio_call_sid=twilio_call_sid, status=status,
+        direction=direction,
+        agent=agent,
+        flow_version=flow_version,
+        is_test=is_test,
+        from_number=from_number,
+        to_number=to_number,
+        twilio_call_sid=twilio_call_sid,
+        status=status,
         started_at=timezone.now() if answered else None,
     )
     if not is_test:
@@ -32,24 +48,37 @@ def start_call(*, direction, agent=None, flow_version=None, is_test=False, from_
 
 def publish_call_event(event_type: str, call: Call) -> None:
     """`call.started` / `call.finished` (config.events) of a real call, sent once the transaction commits."""
-    data = {"call_id": call.pk, "direction": call.direction, "status": call.status, "agent_id": call.agent_id,
-            "from_number": call.from_number, "to_number": call.to_number}
+    data = {
+        "call_id": call.pk,
+        "direction": call.direction,
+        "status": call.status,
+        "agent_id": call.agent_id,
+        "from_number": call.from_number,
+        "to_number": call.to_number,
+    }
     if event_type == "call.finished":
         data |= {"end_reason": call.end_reason, "duration_seconds": call.duration_seconds}
     publish(event_type, data)
 
 
 @transaction.atomic
-def record_turn(call: Call, *, speaker, text="", node_id="", actions=(), interrupted=False, heard_text="",
-                timings=None, state=None) -> CallTurn:
+def record_turn(
+    call: Call, *, speaker, text="", node_id="", actions=(), interrupted=False, heard_text="", timings=None, state=None
+) -> CallTurn:
     """Appends a turn (numbered under a lock on the call, so concurrent writers never collide) and,
     when given, the engine state the call resumes from."""
     locked = Call.objects.select_for_update().get(pk=call.pk)
     index = locked.turns.count()
     timings = timings or {}
     turn = CallTurn.objects.create(
-        call=locked, index=index, speaker=speaker, text=text, node_id=node_id or "", actions=list(actions),
-        interrupted=interrupted, heard_text=heard_text,
+        call=locked,
+        index=index,
+        speaker=speaker,
+        text=text,
+        node_id=node_id or "",
+        actions=list(actions),
+        interrupted=interrupted,
+        heard_text=heard_text,
         **{name: timings[name] for name in TIMING_FIELDS if timings.get(name) is not None},
     )
     if state is not None:
@@ -87,11 +116,18 @@ def schedule_analysis(call: Call) -> None:
     call_id, headers = call.pk, headers_with_schema(None)
     transaction.on_commit(lambda: app.send_task(ANALYSE_TASK, args=(call_id,), headers=headers))
 
+
 # Twilio's call statuses, and how far along each is: a status never moves a call backwards.
 TWILIO_STATUSES = {
-    "queued": Call.Status.QUEUED, "initiated": Call.Status.QUEUED, "ringing": Call.Status.RINGING,
-    "in-progress": Call.Status.IN_PROGRESS, "completed": Call.Status.COMPLETED, "busy": Call.Status.BUSY,
-    "no-answer": Call.Status.NO_ANSWER, "failed": Call.Status.FAILED, "canceled": Call.Status.CANCELED,
+    "queued": Call.Status.QUEUED,
+    "initiated": Call.Status.QUEUED,
+    "ringing": Call.Status.RINGING,
+    "in-progress": Call.Status.IN_PROGRESS,
+    "completed": Call.Status.COMPLETED,
+    "busy": Call.Status.BUSY,
+    "no-answer": Call.Status.NO_ANSWER,
+    "failed": Call.Status.FAILED,
+    "canceled": Call.Status.CANCELED,
 }
 _PROGRESS = {Call.Status.QUEUED: 0, Call.Status.RINGING: 1, Call.Status.IN_PROGRESS: 2}
 
@@ -106,7 +142,11 @@ def apply_status(call: Call, status: str, *, duration_seconds=None) -> Call:
     and late reports change nothing. Twilio's duration of a finished call is kept as the billing truth."""
     locked = Call.objects.select_for_update().get(pk=call.pk)
     if locked.is_finished:
-        if status in Call.FINAL_STATUSES and duration_seconds is not None and locked.duration_seconds != duration_seconds:
+        if (
+            status in Call.FINAL_STATUSES
+            and duration_seconds is not None
+            and locked.duration_seconds != duration_seconds
+        ):
             locked.duration_seconds = duration_seconds
             if locked.billable_seconds is not None:
                 locked.billable_seconds = duration_seconds

@@ -1,4 +1,5 @@
 """After a call: store its analysis and its billable usage (run by the `calls.analyse_call` task)."""
+
 import logging
 
 from django.contrib.postgres.search import SearchVector
@@ -35,8 +36,12 @@ def analyse_call(call_id: int) -> Call | None:
         return None
     profile = selectors.analysis_profile(call.agent) if call.agent_id else None
     turns = list(call.turns.order_by("index"))
-    result = analysis.analyse(call, turns, fields=profile.fields if profile else [],
-                              success_criteria=profile.success_criteria if profile else "")
+    result = analysis.analyse(
+        call,
+        turns,
+        fields=profile.fields if profile else [],
+        success_criteria=profile.success_criteria if profile else "",
+    )
     keep_given = call.external_id is not None
     with transaction.atomic():
         locked = Call.objects.select_for_update().get(pk=call.pk)
@@ -47,8 +52,17 @@ def analyse_call(call_id: int) -> Call | None:
         locked.success = result.success
         locked.billable_seconds = billable_seconds(locked)
         locked.analysed_at = timezone.now()
-        locked.save(update_fields=["transcript", "summary", "sentiment", "extraction", "success", "billable_seconds",
-                                   "analysed_at"])
+        locked.save(
+            update_fields=[
+                "transcript",
+                "summary",
+                "sentiment",
+                "extraction",
+                "success",
+                "billable_seconds",
+                "analysed_at",
+            ]
+        )
         record_usage(locked)
         # A second statement: an UPDATE computes the vector from the row as it was before it.
         Call.objects.filter(pk=call.pk).update(search_vector=SearchVector("transcript", config="english"))
@@ -57,5 +71,6 @@ def analyse_call(call_id: int) -> Call | None:
 
 def set_analysis_profile(agent, *, fields, success_criteria="") -> AnalysisProfile:
     profile, _ = AnalysisProfile.objects.update_or_create(
-        agent=agent, defaults={"fields": [dict(spec) for spec in fields], "success_criteria": success_criteria})
+        agent=agent, defaults={"fields": [dict(spec) for spec in fields], "success_criteria": success_criteria}
+    )
     return profile

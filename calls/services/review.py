@@ -1,5 +1,6 @@
 """What staff add to calls after the fact: notes, tags, feedback with per-turn corrections (which become
 training examples of the agent once applied), share links, and calls ingested from external voice bots."""
+
 from datetime import timedelta
 
 from django.core import signing
@@ -14,8 +15,9 @@ SHARE_SALT = "calls.share-link"
 
 
 def add_note(call: Call, *, text: str, author=None) -> CallNote:
-    return CallNote.objects.create(call=call, text=text, author_id=getattr(author, "pk", None),
-                                   author_label=getattr(author, "email", "") or "")
+    return CallNote.objects.create(
+        call=call, text=text, author_id=getattr(author, "pk", None), author_label=getattr(author, "email", "") or ""
+    )
 
 
 def set_tags(call: Call, tags: list[str]) -> Call:
@@ -31,15 +33,21 @@ def give_feedback(call: Call, *, rating=None, comment="", corrections=(), author
     for position, correction in enumerate(corrections):
         turn = turns.get(correction["turn"])
         if turn is None or turn.speaker != CallTurn.Speaker.AGENT:
-            raise DomainError("Corrections apply to the agent's turns of this call.",
-                              errors={f"corrections.{position}.turn": ["Not an agent turn of this call."]})
-    feedback = CallFeedback.objects.create(call=call, rating=rating, comment=comment,
-                                           author_id=getattr(author, "pk", None))
+            raise DomainError(
+                "Corrections apply to the agent's turns of this call.",
+                errors={f"corrections.{position}.turn": ["Not an agent turn of this call."]},
+            )
+    feedback = CallFeedback.objects.create(
+        call=call, rating=rating, comment=comment, author_id=getattr(author, "pk", None)
+    )
     for correction in corrections:
         turn = turns[correction["turn"]]
         caller = turns.get(turn.index - 1)
         TurnCorrection.objects.create(
-            feedback=feedback, turn=turn, agent_id=call.agent_id, original=turn.text,
+            feedback=feedback,
+            turn=turn,
+            agent_id=call.agent_id,
+            original=turn.text,
             suggested=correction["suggested"],
             caller_text=caller.text if caller is not None and caller.speaker == CallTurn.Speaker.CALLER else "",
         )
@@ -67,8 +75,9 @@ def withdraw_correction(correction: TurnCorrection) -> TurnCorrection:
 
 def create_share_link(call: Call, tenant, *, hours: int, author=None) -> tuple[ShareLink, str]:
     """A signed token naming the tenant and the link; the link row makes it revocable."""
-    link = ShareLink.objects.create(call=call, expires_at=timezone.now() + timedelta(hours=hours),
-                                    created_by_id=getattr(author, "pk", None))
+    link = ShareLink.objects.create(
+        call=call, expires_at=timezone.now() + timedelta(hours=hours), created_by_id=getattr(author, "pk", None)
+    )
     token = signing.dumps({"t": tenant.slug, "l": link.pk}, salt=SHARE_SALT, compress=True)
     return link, token
 
@@ -109,11 +118,18 @@ def ingest_call(*, external_id, turns=(), recording_url="", **fields) -> tuple[C
     try:
         with transaction.atomic():  # the call, its turns and its event together, or nothing
             call = Call.objects.create(external_id=external_id, recording_url=recording_url, **fields)
-            CallTurn.objects.bulk_create([
-                CallTurn(call=call, index=index, speaker=turn["speaker"], text=turn["text"],
-                         **{name: turn[name] for name in TIMING_FIELDS if turn.get(name) is not None})
-                for index, turn in enumerate(turns)
-            ])
+            CallTurn.objects.bulk_create(
+                [
+                    CallTurn(
+                        call=call,
+                        index=index,
+                        speaker=turn["speaker"],
+                        text=turn["text"],
+                        **{name: turn[name] for name in TIMING_FIELDS if turn.get(name) is not None},
+                    )
+                    for index, turn in enumerate(turns)
+                ]
+            )
             if call.is_finished:
                 publish_call_event("call.finished", call)
             schedule_analysis(call)

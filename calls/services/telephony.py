@@ -1,4 +1,5 @@
 """The tenant's Twilio account and phone numbers, and what Twilio's webhooks do to calls."""
+
 import logging
 import time
 
@@ -33,8 +34,10 @@ class NoTwilioAccount(DomainError):
     error_code = "twilio_account_missing"
 
     def __init__(self):
-        super().__init__("Connect the tenant's Twilio account first (PUT /api/twilio-account).",
-                         errors={"twilio_account": ["Not connected."]})
+        super().__init__(
+            "Connect the tenant's Twilio account first (PUT /api/twilio-account).",
+            errors={"twilio_account": ["Not connected."]},
+        )
 
 
 def require_account() -> TwilioAccount:
@@ -51,7 +54,8 @@ def connect_twilio_account(*, account_sid, auth_token, **overflow) -> TwilioAcco
     """Checks the credentials against Twilio before storing them (the token encrypted)."""
     twilio.verify_account(account_sid, auth_token)
     account, _ = TwilioAccount.objects.update_or_create(
-        pk=1, defaults={"account_sid": account_sid, "auth_token": auth_token, **overflow})
+        pk=1, defaults={"account_sid": account_sid, "auth_token": auth_token, **overflow}
+    )
     return account
 
 
@@ -94,18 +98,33 @@ def import_number(tenant, *, number, agent=None, inbound_enabled=True) -> PhoneN
     numbers.claim(tenant, number)
     owned = twilio.find_incoming_number(account, number)
     if owned is None:
-        raise DomainError(f"{number} is not a number of Twilio account {account.account_sid}.",
-                          error_code="number_not_owned", errors={"number": ["Not in your Twilio account."]})
+        raise DomainError(
+            f"{number} is not a number of Twilio account {account.account_sid}.",
+            error_code="number_not_owned",
+            errors={"number": ["Not in your Twilio account."]},
+        )
     twilio.route_number_to_us(account, tenant, owned.sid)
-    return _save_number(number=number, twilio_sid=owned.sid, friendly_name=owned.friendly_name or "",
-                        source=PhoneNumber.Source.IMPORTED, agent=agent, inbound_enabled=inbound_enabled)
+    return _save_number(
+        number=number,
+        twilio_sid=owned.sid,
+        friendly_name=owned.friendly_name or "",
+        source=PhoneNumber.Source.IMPORTED,
+        agent=agent,
+        inbound_enabled=inbound_enabled,
+    )
 
 
 def search_numbers(*, country, area_code=None, contains=None) -> list[dict]:
     found = twilio.search_available(require_account(), country=country, area_code=area_code, contains=contains)
     return [
-        {"number": item.phone_number, "friendly_name": item.friendly_name, "locality": item.locality or "",
-         "region": item.region or "", "country": item.iso_country, "capabilities": item.capabilities or {}}
+        {
+            "number": item.phone_number,
+            "friendly_name": item.friendly_name,
+            "locality": item.locality or "",
+            "region": item.region or "",
+            "country": item.iso_country,
+            "capabilities": item.capabilities or {},
+        }
         for item in found
     ]
 
@@ -116,8 +135,14 @@ def buy_number(tenant, *, number, agent=None, inbound_enabled=True) -> PhoneNumb
     _refuse_known(number)
     numbers.claim(tenant, number)
     bought = twilio.buy_number(account, tenant, number)
-    return _save_number(number=number, twilio_sid=bought.sid, friendly_name=bought.friendly_name or "",
-                        source=PhoneNumber.Source.PURCHASED, agent=agent, inbound_enabled=inbound_enabled)
+    return _save_number(
+        number=number,
+        twilio_sid=bought.sid,
+        friendly_name=bought.friendly_name or "",
+        source=PhoneNumber.Source.PURCHASED,
+        agent=agent,
+        inbound_enabled=inbound_enabled,
+    )
 
 
 def update_number(phone: PhoneNumber, **fields) -> PhoneNumber:
@@ -153,8 +178,9 @@ def answer_voice(tenant, params, *, call_id, public_url, waiting_since=None) -> 
 def _connect(tenant, call, public_url) -> str:
     # A conversation under way (Twilio retried the webhook after the stream began) goes on without a greeting.
     greeting = greetings.prepare(call) if not call.state else ""
-    return twiml.connect_stream(twiml.media_stream_url(public_url, tenant.slug), call_id=call.pk,
-                                tenant_slug=tenant.slug, greeting=greeting)
+    return twiml.connect_stream(
+        twiml.media_stream_url(public_url, tenant.slug), call_id=call.pk, tenant_slug=tenant.slug, greeting=greeting
+    )
 
 
 def _answer_inbound(tenant, params, public_url, waiting_since=None) -> str:
@@ -178,9 +204,12 @@ def _answer_inbound(tenant, params, public_url, waiting_since=None) -> str:
             if account is not None and selectors.live_call_count() >= plan.max_concurrent_calls:
                 return _overflow(tenant, account, agent, phone, params, waiting_since)
             call = start_call(
-                direction=Call.Direction.INBOUND, agent=agent,
+                direction=Call.Direction.INBOUND,
+                agent=agent,
                 flow_version=agent.template.latest_version if agent.template_id else None,
-                from_number=params.get("From", ""), to_number=phone.number, twilio_call_sid=call_sid or None,
+                from_number=params.get("From", ""),
+                to_number=phone.number,
+                twilio_call_sid=call_sid or None,
             )
     except IntegrityError:  # the same webhook, concurrently
         call = Call.objects.get(twilio_call_sid=call_sid)
@@ -192,17 +221,28 @@ def _overflow(tenant, account, agent, phone, params, waiting_since) -> str:
     now = int(time.time())
     since = int(waiting_since) if str(waiting_since or "").isdigit() else now
     if account.overflow_action == TwilioAccount.Overflow.QUEUE and now - since < account.max_queue_wait_seconds:
-        return twiml.wait_for_a_line(LINES_BUSY if since == now else STILL_BUSY,
-                                     twilio.webhook_url(tenant, "voice", waiting_since=since),
-                                     pause_seconds=QUEUE_RECHECK_SECONDS, language=agent.language)
+        return twiml.wait_for_a_line(
+            LINES_BUSY if since == now else STILL_BUSY,
+            twilio.webhook_url(tenant, "voice", waiting_since=since),
+            pause_seconds=QUEUE_RECHECK_SECONDS,
+            language=agent.language,
+        )
     # A voicemail is a call of its own that no agent takes: finished now, its recording attached when ready.
-    call = start_call(direction=Call.Direction.INBOUND, agent=agent, from_number=params.get("From", ""),
-                      to_number=phone.number, twilio_call_sid=params.get("CallSid") or None)
+    call = start_call(
+        direction=Call.Direction.INBOUND,
+        agent=agent,
+        from_number=params.get("From", ""),
+        to_number=phone.number,
+        twilio_call_sid=params.get("CallSid") or None,
+    )
     finish_call(call, end_reason="voicemail")
     return twiml.record_voicemail(
-        agent.voicemail_message or VOICEMAIL_GREETING, done_url=twilio.webhook_url(tenant, "voicemail"),
-        recording_url=twilio.webhook_url(tenant, "recording", call_id=call.pk), max_seconds=VOICEMAIL_MAX_SECONDS,
-        language=agent.language)
+        agent.voicemail_message or VOICEMAIL_GREETING,
+        done_url=twilio.webhook_url(tenant, "voicemail"),
+        recording_url=twilio.webhook_url(tenant, "recording", call_id=call.pk),
+        max_seconds=VOICEMAIL_MAX_SECONDS,
+        language=agent.language,
+    )
 
 
 def voicemail_done() -> str:
@@ -272,8 +312,11 @@ def record_machine_detection(params, *, call_id) -> Call | None:
     if answered_by in MACHINE_RESULTS and not call.is_finished and call.twilio_call_sid:
         message = _voicemail_message(call, answered_by)
         if message:
-            twilio.update_call(require_account(), call.twilio_call_sid,
-                               twiml=twiml.say_and_hang_up(message, language=call.agent.language))
+            twilio.update_call(
+                require_account(),
+                call.twilio_call_sid,
+                twiml=twiml.say_and_hang_up(message, language=call.agent.language),
+            )
         else:
             twilio.update_call(require_account(), call.twilio_call_sid, status="completed")
         call = finish_call(call, end_reason="voicemail_left" if message else "answering_machine")

@@ -1,5 +1,6 @@
 """Shared set-up of the live-audio tests: a live inbound call of the demo receptionist, a caller's voice,
 and what the offline STT hears in the agent's audio."""
+
 import asyncio
 import uuid
 
@@ -62,8 +63,12 @@ def live_call(slug: str = "acme", **fields) -> dict:
         TwilioAccountFactory()
         agent = agent_services.seed_demo_agent(tenant)
         call = calls.start_call(
-            direction=Call.Direction.INBOUND, agent=agent, flow_version=agent.template.latest_version,
-            from_number="+15550001111", to_number="+15550002222", twilio_call_sid="CA" + uuid.uuid4().hex,
+            direction=Call.Direction.INBOUND,
+            agent=agent,
+            flow_version=agent.template.latest_version,
+            from_number="+15550001111",
+            to_number="+15550002222",
+            twilio_call_sid="CA" + uuid.uuid4().hex,
             status=Call.Status.RINGING,
         )
         for name, value in fields.items():
@@ -95,6 +100,12 @@ async def run_call(call: dict, script, *, tenant=None, call_sid=None, auth_token
     `call_sid` override what the `start` message says."""
     path = f"/ws/twilio/media/{call['tenant']}/"
     async with channels_transport(application, path=path, auth_token=auth_token) as transport:
-        result = await simulate(transport, script, call_id=call["id"], tenant=tenant or call["tenant"],
-                                call_sid=call_sid or call["sid"], **options)
+        result = await simulate(
+            transport,
+            script,
+            call_id=call["id"],
+            tenant=tenant or call["tenant"],
+            call_sid=call_sid or call["sid"],
+            **options,
+        )
     return result, transport.close_code

@@ -1,5 +1,6 @@
 """After a call: the finalised transcript, summary, sentiment, per-agent extraction, success and billable
 usage — from the agent's LLM (a fake OpenAI-compatible server) or, without one, offline heuristics."""
+
 from datetime import timedelta
 
 import pytest
@@ -18,9 +19,11 @@ from calls.tests.factories import CallFactory, CallTurnFactory
 
 pytestmark = pytest.mark.django_db
 
-PROFILE = [{"name": "name", "description": "The caller's name"},
-           {"name": "reason", "description": "Why they called"},
-           {"name": "callback_time", "description": "When to call back"}]
+PROFILE = [
+    {"name": "name", "description": "The caller's name"},
+    {"name": "reason", "description": "Why they called"},
+    {"name": "callback_time", "description": "When to call back"},
+]
 
 
 @pytest.fixture
@@ -30,20 +33,27 @@ def in_acme(acme):
 
 
 def finished_call(agent=None, *lines, status="completed", duration=75, **fields):
-    call = CallFactory(agent=agent, status=status, duration_seconds=duration,
-                       started_at=timezone.now() - timedelta(seconds=duration) if status == "completed" else None,
-                       **fields)
+    call = CallFactory(
+        agent=agent,
+        status=status,
+        duration_seconds=duration,
+        started_at=timezone.now() - timedelta(seconds=duration) if status == "completed" else None,
+        **fields,
+    )
     for index, text in enumerate(lines):
         CallTurnFactory(call=call, index=index, speaker="agent" if index % 2 == 0 else "caller", text=text)
     return call
 
 
-@pytest.mark.parametrize("said, expected", [
-    (["Thanks so much, that's great"], "positive"),
-    (["This is terrible, my invoice is wrong"], "negative"),
-    (["That is not good at all"], "negative"),
-    (["I'd like to book an appointment on Tuesday"], "neutral"),
-])
+@pytest.mark.parametrize(
+    "said, expected",
+    [
+        (["Thanks so much, that's great"], "positive"),
+        (["This is terrible, my invoice is wrong"], "negative"),
+        (["That is not good at all"], "negative"),
+        (["I'd like to book an appointment on Tuesday"], "neutral"),
+    ],
+)
 def test_offline_sentiment_reads_the_callers_words(said, expected):
     assert sentiment_of(said) == expected
 
@@ -51,13 +61,20 @@ def test_offline_sentiment_reads_the_callers_words(said, expected):
 def test_the_offline_analysis_extracts_the_profiles_fields_from_what_was_said(in_acme):
     agent = AgentFactory()
     AnalysisProfile.objects.create(agent=agent, fields=PROFILE)
-    call = finished_call(agent, "Acme Dental, how can I help?",
-                         "Hi, my name is Dana Scully and my crown came loose",
-                         "Sorry to hear that. When can we call you back?", "Tomorrow at 3 pm works, thanks",
-                         "Great, we will call you tomorrow at 3 pm.")
+    call = finished_call(
+        agent,
+        "Acme Dental, how can I help?",
+        "Hi, my name is Dana Scully and my crown came loose",
+        "Sorry to hear that. When can we call you back?",
+        "Tomorrow at 3 pm works, thanks",
+        "Great, we will call you tomorrow at 3 pm.",
+    )
     analysed = postcall.analyse_call(call.pk)
-    assert analysed.extraction == {"name": "Dana Scully", "reason": "Hi, my name is Dana Scully and my crown came loose",
-                                   "callback_time": "Tomorrow at 3 pm"}
+    assert analysed.extraction == {
+        "name": "Dana Scully",
+        "reason": "Hi, my name is Dana Scully and my crown came loose",
+        "callback_time": "Tomorrow at 3 pm",
+    }
     assert (analysed.sentiment, analysed.success) == ("positive", True)
     assert 'The caller said: "Hi, my name is Dana Scully' in analysed.summary
     assert "callback_time = Tomorrow at 3 pm" in analysed.summary
@@ -80,8 +97,14 @@ def test_a_call_missing_a_wanted_field_is_not_a_success(in_acme):
 
 def test_the_transcript_is_finalised_with_what_the_caller_heard(in_acme):
     call = finished_call(None)
-    CallTurnFactory(call=call, index=0, speaker="agent", text="Our hours are nine to five every weekday.",
-                    interrupted=True, heard_text="Our hours are")
+    CallTurnFactory(
+        call=call,
+        index=0,
+        speaker="agent",
+        text="Our hours are nine to five every weekday.",
+        interrupted=True,
+        heard_text="Our hours are",
+    )
     CallTurnFactory(call=call, index=1, speaker="caller", text="Are you open Saturday?")
     assert postcall.analyse_call(call.pk).transcript == "Agent: Our hours are\nCaller: Are you open Saturday?"
 
@@ -105,7 +128,10 @@ def test_analysing_twice_changes_nothing(in_acme):
     first = postcall.analyse_call(call.pk)
     second = postcall.analyse_call(call.pk)
     assert (second.billable_seconds, second.summary, second.sentiment) == (
-        first.billable_seconds, first.summary, first.sentiment)
+        first.billable_seconds,
+        first.summary,
+        first.sentiment,
+    )
 
 
 def test_a_live_call_is_not_analysed(in_acme):
@@ -118,13 +144,22 @@ def test_the_agents_llm_analyses_the_call_when_it_has_one(in_acme, fake_http):
     set_credentials("openai_compatible", {"base_url": fake_http.url + "/v1"})
     agent = AgentFactory(llm_provider="openai_compatible", llm_model="llama3.1:8b")
     AnalysisProfile.objects.create(agent=agent, fields=PROFILE[:1], success_criteria="An appointment was booked.")
-    fake_http.add("POST", "/v1/chat/completions", json=openai_chat_completion(
-        '{"summary": "Dana booked a cleaning for Tuesday.", "sentiment": "positive", '
-        '"extraction": {"name": "Dana"}, "success": true}'))
+    fake_http.add(
+        "POST",
+        "/v1/chat/completions",
+        json=openai_chat_completion(
+            '{"summary": "Dana booked a cleaning for Tuesday.", "sentiment": "positive", '
+            '"extraction": {"name": "Dana"}, "success": true}'
+        ),
+    )
     call = finished_call(agent, "How can I help?", "Book me a cleaning on Tuesday, I'm Dana")
     analysed = postcall.analyse_call(call.pk)
     assert (analysed.summary, analysed.sentiment, analysed.extraction, analysed.success) == (
-        "Dana booked a cleaning for Tuesday.", "positive", {"name": "Dana"}, True)
+        "Dana booked a cleaning for Tuesday.",
+        "positive",
+        {"name": "Dana"},
+        True,
+    )
     [request] = fake_http.requests_to("POST", "/v1/chat/completions")
     system, user = request.json["messages"]
     assert '"name" (The caller\'s name)' in system["content"] and "An appointment was booked." in system["content"]
@@ -164,10 +199,13 @@ def test_an_admin_sets_what_is_extracted_for_an_agent(api, amy, acme):
     assert api(amy, acme).get(url).json()["fields"] == PROFILE
 
 
-@pytest.mark.parametrize("fields, error", [
-    ([{"name": "Caller Name"}], "fields.0.name"),
-    ([{"name": "a"}, {"name": "a"}], "fields"),
-])
+@pytest.mark.parametrize(
+    "fields, error",
+    [
+        ([{"name": "Caller Name"}], "fields.0.name"),
+        ([{"name": "a"}, {"name": "a"}], "fields"),
+    ],
+)
 def test_bad_extraction_fields_are_400_naming_them(api, amy, acme, fields, error):
     with tenant_context(acme):
         agent = AgentFactory()

@@ -1,5 +1,6 @@
 """/api/analytics/*: dashboard, calls per day, sentiment, per-agent stats and the CSV and PDF exports, over the
 tenant's calendar days and only its own calls."""
+
 import csv
 import io
 from datetime import datetime, time, timedelta
@@ -37,9 +38,16 @@ def history(acme):
             (sales, TODAY - timedelta(days=2), "completed", 30, "neutral", True),
         ]
         for agent, day, status, duration, sentiment, success in made:
-            call = CallFactory(agent=agent, status=status, duration_seconds=duration, sentiment=sentiment,
-                               success=success, started_at=at(day) if duration else None,
-                               billable_seconds=duration or 0, summary="=HYPERLINK(\"http://x\")")
+            call = CallFactory(
+                agent=agent,
+                status=status,
+                duration_seconds=duration,
+                sentiment=sentiment,
+                success=success,
+                started_at=at(day) if duration else None,
+                billable_seconds=duration or 0,
+                summary='=HYPERLINK("http://x")',
+            )
             Call.objects.filter(pk=call.pk).update(created_at=at(day))
         return {"reception": reception, "sales": sales}
 
@@ -64,15 +72,21 @@ def test_the_dashboard_defaults_to_the_last_30_days(api, alice, acme, history):
 def test_calls_per_day_has_every_day_of_the_range(api, alice, acme, history):
     body = api(alice, acme).get(f"/api/analytics/calls-per-day?date_from={TODAY - timedelta(days=3)}").json()
     assert [(row["date"], row["total"], row["answered"]) for row in body["results"]] == [
-        ((TODAY - timedelta(days=3)).isoformat(), 0, 0), ((TODAY - timedelta(days=2)).isoformat(), 1, 1),
-        ((TODAY - timedelta(days=1)).isoformat(), 1, 0), (TODAY.isoformat(), 2, 2)]
+        ((TODAY - timedelta(days=3)).isoformat(), 0, 0),
+        ((TODAY - timedelta(days=2)).isoformat(), 1, 1),
+        ((TODAY - timedelta(days=1)).isoformat(), 1, 0),
+        (TODAY.isoformat(), 2, 2),
+    ]
 
 
 def test_days_are_the_tenants_calendar_days(api, alice, acme, history):
     update_tenant(acme, timezone="Pacific/Auckland")  # UTC+12/+13: noon UTC is already the next day there
     tomorrow = TODAY + timedelta(days=1)
     body = api(alice, acme).get(f"/api/analytics/calls-per-day?date_from={TODAY}&date_to={tomorrow}").json()
-    assert [(row["date"], row["total"]) for row in body["results"]] == [(TODAY.isoformat(), 1), (tomorrow.isoformat(), 2)]
+    assert [(row["date"], row["total"]) for row in body["results"]] == [
+        (TODAY.isoformat(), 1),
+        (tomorrow.isoformat(), 2),
+    ]
 
 
 def test_sentiment_counts_the_period_and_the_unanalysed(api, alice, acme, history):
@@ -84,7 +98,10 @@ def test_sentiment_counts_the_period_and_the_unanalysed(api, alice, acme, histor
 def test_per_agent_stats(api, alice, acme, history):
     rows = {row["agent_name"]: row for row in api(alice, acme).get("/api/analytics/agents").json()["results"]}
     assert (rows["Reception"]["total"], rows["Reception"]["success_rate"], rows["Reception"]["billable_minutes"]) == (
-        2, 0.5, 3.0)
+        2,
+        0.5,
+        3.0,
+    )
     assert (rows["Sales"]["total"], rows["Sales"]["answered"]) == (2, 1)
 
 
@@ -93,12 +110,15 @@ def test_analytics_filter_by_agent(api, alice, acme, history):
     assert body["total"] == 2
 
 
-@pytest.mark.parametrize("query, field", [
-    ("date_from=2026-13-01", "date_from"),
-    ("date_from=2026-02-01&date_to=2026-01-01", "date_to"),
-    ("date_from=2020-01-01&date_to=2026-01-01", "date_from"),
-    ("agent=x", "agent"),
-])
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("date_from=2026-13-01", "date_from"),
+        ("date_from=2026-02-01&date_to=2026-01-01", "date_to"),
+        ("date_from=2020-01-01&date_to=2026-01-01", "date_from"),
+        ("agent=x", "agent"),
+    ],
+)
 def test_bad_periods_are_400_naming_the_field(api, alice, acme, query, field):
     response = api(alice, acme).get(f"/api/analytics/calls-per-day?{query}")
     assert response.status_code == 400 and field in response.json()["errors"]
@@ -114,8 +134,11 @@ def test_the_csv_export_has_one_row_per_call_oldest_first(api, alice, acme, hist
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     assert 'filename="calls-acme.csv"' in response["Content-Disposition"]
     assert [(row["agent"], row["status"], row["sentiment"]) for row in rows] == [
-        ("Sales", "completed", "neutral"), ("Sales", "no_answer", ""), ("Reception", "completed", "positive"),
-        ("Reception", "completed", "negative")]
+        ("Sales", "completed", "neutral"),
+        ("Sales", "no_answer", ""),
+        ("Reception", "completed", "positive"),
+        ("Reception", "completed", "negative"),
+    ]
 
 
 def test_the_csv_export_takes_the_call_filters(api, alice, acme, history):
@@ -125,7 +148,7 @@ def test_the_csv_export_takes_the_call_filters(api, alice, acme, history):
 
 def test_free_text_in_the_csv_cannot_run_as_a_formula(api, alice, acme, history):
     _, rows = export(api(alice, acme))
-    assert rows[0]["summary"] == "'=HYPERLINK(\"http://x\")"
+    assert rows[0]["summary"] == '\'=HYPERLINK("http://x")'
 
 
 def test_an_unsupported_export_format_is_400_naming_it(api, alice, acme):

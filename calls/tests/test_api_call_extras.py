@@ -1,5 +1,6 @@
 """Recordings (streamed from Twilio to authorised users), share links (signed, expiring, revocable),
 calls ingested from external voice bots, and training feedback applied to agents."""
+
 from datetime import timedelta
 
 import pytest
@@ -92,7 +93,10 @@ def test_a_share_link_shows_the_conversation_to_anyone_holding_it(api, alice, ac
     assert created["url"].endswith(f"/api/shared/calls/{created['token']}")
     body = client.get(f"/api/shared/calls/{created['token']}", HTTP_HOST="api.localhost").json()
     assert (body["id"], body["summary"], [t["text"] for t in body["turns"]][1]) == (
-        conversation.pk, "Asked about parking.", "Is there parking?")
+        conversation.pk,
+        "Asked about parking.",
+        "Is there parking?",
+    )
     assert "notes" not in body and "feedback" not in body
 
 
@@ -140,23 +144,36 @@ def test_members_and_bob_cannot_share_alices_call(api, mike, bob, acme, globex, 
 
 
 LOGGED = {
-    "external_id": "vapi-123", "direction": "inbound", "from_number": "+1 415 555 0123", "to_number": "+14155550100",
-    "started_at": "2026-11-20T10:00:00Z", "ended_at": "2026-11-20T10:02:05Z", "sentiment": "positive",
+    "external_id": "vapi-123",
+    "direction": "inbound",
+    "from_number": "+1 415 555 0123",
+    "to_number": "+14155550100",
+    "started_at": "2026-11-20T10:00:00Z",
+    "ended_at": "2026-11-20T10:02:05Z",
+    "sentiment": "positive",
     "recording_url": "https://bot.example.com/rec/123.mp3",
     "turns": [{"speaker": "agent", "text": "Hi!", "total_ms": 420}, {"speaker": "caller", "text": "Book me in"}],
 }
 
 
-def test_an_external_call_is_stored_like_ours_and_queued_for_analysis(api, alice, acme,
-                                                                       django_capture_on_commit_callbacks):
+def test_an_external_call_is_stored_like_ours_and_queued_for_analysis(
+    api, alice, acme, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks() as callbacks:
         response = api(alice, acme).post(f"{CALLS}/log", LOGGED, format="json")
     assert response.status_code == 201
     body = response.json()
     assert (body["external_id"], body["status"], body["duration_seconds"], body["from_number"], body["sentiment"]) == (
-        "vapi-123", "completed", 125, "+14155550123", "positive")
+        "vapi-123",
+        "completed",
+        125,
+        "+14155550123",
+        "positive",
+    )
     assert [(t["speaker"], t["text"], t["total_ms"]) for t in body["turns"]] == [
-        ("agent", "Hi!", 420.0), ("caller", "Book me in", None)]
+        ("agent", "Hi!", 420.0),
+        ("caller", "Book me in", None),
+    ]
     assert body["has_recording"] is True and len(callbacks) == 2  # its call.finished event and its analysis
     assert body["id"] in [c["id"] for c in api(alice, acme).get(CALLS).json()["results"]]
 
@@ -169,13 +186,16 @@ def test_logging_the_same_external_call_twice_stores_it_once(api, alice, acme):
         assert Call.objects.filter(external_id="vapi-123").count() == 1
 
 
-@pytest.mark.parametrize("change, field", [
-    ({"from_number": "12"}, "from_number"),
-    ({"ended_at": "2026-11-20T09:00:00Z"}, "ended_at"),
-    ({"direction": "sandbox"}, "direction"),
-    ({"turns": [{"speaker": "robot", "text": "x"}]}, "turns.0.speaker"),
-    ({"external_id": ""}, "external_id"),
-])
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"from_number": "12"}, "from_number"),
+        ({"ended_at": "2026-11-20T09:00:00Z"}, "ended_at"),
+        ({"direction": "sandbox"}, "direction"),
+        ({"turns": [{"speaker": "robot", "text": "x"}]}, "turns.0.speaker"),
+        ({"external_id": ""}, "external_id"),
+    ],
+)
 def test_a_bad_external_call_is_400_naming_the_field(api, alice, acme, change, field):
     response = api(alice, acme).post(f"{CALLS}/log", {**LOGGED, **change}, format="json")
     assert response.status_code == 400 and field in response.json()["errors"]
@@ -187,9 +207,11 @@ def test_a_bad_external_call_is_400_naming_the_field(api, alice, acme, change, f
 
 
 def correct(client, call):
-    return client.post(f"{CALLS}/{call.pk}/feedback", {
-        "rating": 2, "corrections": [{"turn": 2, "suggested": "Yes, free parking is behind the building."}]},
-        format="json").json()["corrections"][0]
+    return client.post(
+        f"{CALLS}/{call.pk}/feedback",
+        {"rating": 2, "corrections": [{"turn": 2, "suggested": "Yes, free parking is behind the building."}]},
+        format="json",
+    ).json()["corrections"][0]
 
 
 def test_an_applied_correction_becomes_an_example_of_the_agent(api, alice, acme, conversation):

@@ -1,5 +1,6 @@
 """GET /api/calls (filters, transcript search), /api/calls/{id} (turns with timings), notes, tags, feedback
 with per-turn corrections, and /api/calls/stats/summary — each only inside the caller's tenant."""
+
 from datetime import timedelta
 
 import pytest
@@ -19,8 +20,14 @@ CALLS = "/api/calls"
 def with_transcript(call, *lines):
     """Turns alternating caller/agent, and the finalised, searchable transcript the analysis would store."""
     for index, text in enumerate(lines):
-        CallTurnFactory(call=call, index=index, speaker="caller" if index % 2 == 0 else "agent", text=text,
-                        stt_ms=40.0 if index % 2 == 0 else None, total_ms=300.0)
+        CallTurnFactory(
+            call=call,
+            index=index,
+            speaker="caller" if index % 2 == 0 else "agent",
+            text=text,
+            stt_ms=40.0 if index % 2 == 0 else None,
+            total_ms=300.0,
+        )
     Call.objects.filter(pk=call.pk).update(transcript="\n".join(lines))
     Call.objects.filter(pk=call.pk).update(search_vector=SearchVector("transcript", config="english"))
     return call
@@ -32,15 +39,36 @@ def acme_calls(acme):
         agent, other = AgentFactory(name="Reception"), AgentFactory(name="Sales")
         return {
             "booked": with_transcript(
-                CallFactory(agent=agent, sentiment="positive", from_number="+14155550123", duration_seconds=60,
-                            started_at=timezone.now(), success=True),
-                "I would like to book a cleaning", "Sure, what day suits you?"),
+                CallFactory(
+                    agent=agent,
+                    sentiment="positive",
+                    from_number="+14155550123",
+                    duration_seconds=60,
+                    started_at=timezone.now(),
+                    success=True,
+                ),
+                "I would like to book a cleaning",
+                "Sure, what day suits you?",
+            ),
             "angry": with_transcript(
-                CallFactory(agent=agent, sentiment="negative", from_number="+14155550188", duration_seconds=30,
-                            started_at=timezone.now(), success=False),
-                "My invoice is wrong", "I am sorry to hear that."),
-            "missed": CallFactory(agent=other, direction="outbound", status="no_answer", to_number="+12125550199",
-                                  from_number="+14155550100"),
+                CallFactory(
+                    agent=agent,
+                    sentiment="negative",
+                    from_number="+14155550188",
+                    duration_seconds=30,
+                    started_at=timezone.now(),
+                    success=False,
+                ),
+                "My invoice is wrong",
+                "I am sorry to hear that.",
+            ),
+            "missed": CallFactory(
+                agent=other,
+                direction="outbound",
+                status="no_answer",
+                to_number="+12125550199",
+                from_number="+14155550100",
+            ),
             "sandbox": CallFactory(agent=agent, direction="sandbox", is_test=True, twilio_call_sid=None),
         }
 
@@ -53,7 +81,10 @@ def test_the_list_shows_real_calls_newest_first_without_sandbox_sessions(api, al
     response = api(alice, acme).get(CALLS)
     assert response.status_code == 200
     assert [c["id"] for c in response.json()["results"]] == [
-        acme_calls["missed"].pk, acme_calls["angry"].pk, acme_calls["booked"].pk]
+        acme_calls["missed"].pk,
+        acme_calls["angry"].pk,
+        acme_calls["booked"].pk,
+    ]
     assert response.json()["results"][0]["agent_name"] == "Sales"
 
 
@@ -61,15 +92,18 @@ def test_sandbox_sessions_are_listed_on_request(api, alice, acme, acme_calls):
     assert acme_calls["sandbox"].pk in ids(api(alice, acme).get(f"{CALLS}?include_tests=true"))
 
 
-@pytest.mark.parametrize("query, expected", [
-    ("status=no_answer", ["missed"]),
-    ("direction=outbound", ["missed"]),
-    ("sentiment=negative", ["angry"]),
-    ("phone=415-555-0123", ["booked"]),
-    ("phone=2125550199", ["missed"]),
-    ("q=cleaning", ["booked"]),
-    ("q=invoices", ["angry"]),
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("status=no_answer", ["missed"]),
+        ("direction=outbound", ["missed"]),
+        ("sentiment=negative", ["angry"]),
+        ("phone=415-555-0123", ["booked"]),
+        ("phone=2125550199", ["missed"]),
+        ("q=cleaning", ["booked"]),
+        ("q=invoices", ["angry"]),
+    ],
+)
 def test_calls_are_filtered(api, alice, acme, acme_calls, query, expected):
     assert ids(api(alice, acme).get(f"{CALLS}?{query}")) == sorted(acme_calls[name].pk for name in expected)
 
@@ -88,10 +122,17 @@ def test_calls_are_filtered_by_date_range_in_the_tenants_days(api, alice, acme, 
     assert old == [acme_calls["angry"].pk]
 
 
-@pytest.mark.parametrize("query, field", [
-    ("status=exploded", "status"), ("date_from=yesterday", "date_from"), ("agent=abc", "agent"),
-    ("sentiment=meh", "sentiment"), ("phone=x", "phone"), ("date_from=2026-02-01&date_to=2026-01-01", "date_to"),
-])
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("status=exploded", "status"),
+        ("date_from=yesterday", "date_from"),
+        ("agent=abc", "agent"),
+        ("sentiment=meh", "sentiment"),
+        ("phone=x", "phone"),
+        ("date_from=2026-02-01&date_to=2026-01-01", "date_to"),
+    ],
+)
 def test_bad_filters_are_400_naming_the_field(api, alice, acme, query, field):
     response = api(alice, acme).get(f"{CALLS}?{query}")
     assert response.status_code == 400
@@ -106,7 +147,9 @@ def test_the_list_is_paginated(api, alice, acme, acme_calls):
 def test_the_detail_has_the_transcript_turns_with_timings(api, alice, acme, acme_calls):
     body = api(alice, acme).get(f"{CALLS}/{acme_calls['booked'].pk}").json()
     assert [(t["index"], t["speaker"], t["text"]) for t in body["turns"]] == [
-        (0, "caller", "I would like to book a cleaning"), (1, "agent", "Sure, what day suits you?")]
+        (0, "caller", "I would like to book a cleaning"),
+        (1, "agent", "Sure, what day suits you?"),
+    ]
     assert (body["turns"][0]["stt_ms"], body["turns"][0]["total_ms"]) == (40.0, 300.0)
     assert (body["has_recording"], body["notes"], body["feedback"]) == (False, [], [])
 
@@ -133,37 +176,52 @@ def test_an_empty_note_is_400_naming_text(api, alice, acme, acme_calls):
 
 def test_tags_replace_the_calls_tags_and_filter_the_list(api, alice, acme, acme_calls):
     call = acme_calls["angry"]
-    response = api(alice, acme).put(f"{CALLS}/{call.pk}/tags", {"tags": ["Billing", "refund", "billing"]}, format="json")
+    response = api(alice, acme).put(
+        f"{CALLS}/{call.pk}/tags", {"tags": ["Billing", "refund", "billing"]}, format="json"
+    )
     assert response.json()["tags"] == ["billing", "refund"]
     assert ids(api(alice, acme).get(f"{CALLS}?tag=billing")) == [call.pk]
 
 
 def test_a_bad_tag_is_400_naming_it(api, alice, acme, acme_calls):
-    response = api(alice, acme).put(f"{CALLS}/{acme_calls['angry'].pk}/tags", {"tags": ["no spaces please"]},
-                                    format="json")
+    response = api(alice, acme).put(
+        f"{CALLS}/{acme_calls['angry'].pk}/tags", {"tags": ["no spaces please"]}, format="json"
+    )
     assert response.status_code == 400 and "tags.0" in response.json()["errors"]
 
 
 def test_feedback_keeps_the_rating_and_the_corrected_agent_turn(api, alice, acme, acme_calls):
     call = acme_calls["angry"]
-    response = api(alice, acme).post(f"{CALLS}/{call.pk}/feedback", {
-        "rating": 2, "comment": "Should offer a refund.",
-        "corrections": [{"turn": 1, "suggested": "I am sorry. I can refund the difference today."}],
-    }, format="json")
+    response = api(alice, acme).post(
+        f"{CALLS}/{call.pk}/feedback",
+        {
+            "rating": 2,
+            "comment": "Should offer a refund.",
+            "corrections": [{"turn": 1, "suggested": "I am sorry. I can refund the difference today."}],
+        },
+        format="json",
+    )
     assert response.status_code == 201
     [correction] = response.json()["corrections"]
     assert (correction["turn"], correction["caller_text"], correction["original"], correction["suggested"]) == (
-        1, "My invoice is wrong", "I am sorry to hear that.", "I am sorry. I can refund the difference today.")
+        1,
+        "My invoice is wrong",
+        "I am sorry to hear that.",
+        "I am sorry. I can refund the difference today.",
+    )
     assert api(alice, acme).get(f"{CALLS}/{call.pk}").json()["feedback"][0]["rating"] == 2
 
 
-@pytest.mark.parametrize("payload, field", [
-    ({"rating": 6}, "rating"),
-    ({"corrections": [{"turn": 0, "suggested": "x"}]}, "corrections.0.turn"),
-    ({"corrections": [{"turn": 9, "suggested": "x"}]}, "corrections.0.turn"),
-    ({"corrections": [{"turn": 1}]}, "corrections.0.suggested"),
-    ({}, "non_field_errors"),
-])
+@pytest.mark.parametrize(
+    "payload, field",
+    [
+        ({"rating": 6}, "rating"),
+        ({"corrections": [{"turn": 0, "suggested": "x"}]}, "corrections.0.turn"),
+        ({"corrections": [{"turn": 9, "suggested": "x"}]}, "corrections.0.turn"),
+        ({"corrections": [{"turn": 1}]}, "corrections.0.suggested"),
+        ({}, "non_field_errors"),
+    ],
+)
 def test_bad_feedback_is_400_naming_the_field_and_stores_nothing(api, alice, acme, acme_calls, payload, field):
     call = acme_calls["angry"]
     response = api(alice, acme).post(f"{CALLS}/{call.pk}/feedback", payload, format="json")

@@ -1,5 +1,6 @@
 """POST /api/calls and /api/calls/{id}/end: outbound calls through the pre-dial check and the twilio SDK,
 idempotent on the Idempotency-Key recorded before Twilio is asked."""
+
 from urllib.parse import parse_qs
 
 import pytest
@@ -66,7 +67,12 @@ def test_dialing_creates_the_call_at_twilio_with_callbacks_and_machine_detection
     assert response.status_code == 201
     [call] = calls_in(acme)
     assert (call.direction, call.status, call.twilio_call_sid, call.from_number, call.to_number) == (
-        "outbound", "queued", sid, CALLER_ID, CONTACT)
+        "outbound",
+        "queued",
+        sid,
+        CALLER_ID,
+        CONTACT,
+    )
     assert call.contact_variables == {"first_name": "Dana"} and call.idempotency_key
     form = sent(twilio_api.requests_to("POST", TWILIO_CALLS)[0])
     assert (form["To"], form["From"]) == ([CONTACT], [CALLER_ID])
@@ -94,9 +100,15 @@ def test_an_idempotency_key_reused_for_another_number_is_409(api, alice, acme, a
     assert "Idempotency-Key" in response.json()["errors"]
 
 
-def test_a_call_twilio_refuses_is_recorded_as_failed_and_a_retry_does_not_dial_again(api, alice, acme, agent, twilio_api):
-    twilio_api.add("POST", TWILIO_CALLS, status=400,
-                   json=twilio_error(400, 21215, "Geographic Permission configuration is not permitting call"))
+def test_a_call_twilio_refuses_is_recorded_as_failed_and_a_retry_does_not_dial_again(
+    api, alice, acme, agent, twilio_api
+):
+    twilio_api.add(
+        "POST",
+        TWILIO_CALLS,
+        status=400,
+        json=twilio_error(400, 21215, "Geographic Permission configuration is not permitting call"),
+    )
     response = dial(api(alice, acme), agent, key="k1")
     assert response.status_code == 400
     assert "to" in response.json()["errors"]
@@ -198,7 +210,9 @@ def test_ending_a_live_call_hangs_up_through_twilio(api, alice, acme, agent, twi
     with tenant_context(acme):
         call = CallFactory(direction="outbound", status="in_progress", agent=agent)
     path = f"{API_PREFIX}/Calls/{call.twilio_call_sid}.json"
-    twilio_api.add("POST", path, json=call_resource(call.twilio_call_sid, to=CONTACT, from_=CALLER_ID, status="completed"))
+    twilio_api.add(
+        "POST", path, json=call_resource(call.twilio_call_sid, to=CONTACT, from_=CALLER_ID, status="completed")
+    )
     response = api(alice, acme).post(f"{CALLS}/{call.pk}/end")
     assert response.status_code == 200
     assert (response.json()["status"], response.json()["end_reason"]) == ("completed", "ended_by_staff")
@@ -209,7 +223,9 @@ def test_ending_a_ringing_call_cancels_it(api, alice, acme, agent, twilio_api):
     with tenant_context(acme):
         call = CallFactory(direction="outbound", status="ringing", agent=agent)
     path = f"{API_PREFIX}/Calls/{call.twilio_call_sid}.json"
-    twilio_api.add("POST", path, json=call_resource(call.twilio_call_sid, to=CONTACT, from_=CALLER_ID, status="canceled"))
+    twilio_api.add(
+        "POST", path, json=call_resource(call.twilio_call_sid, to=CONTACT, from_=CALLER_ID, status="canceled")
+    )
     assert api(alice, acme).post(f"{CALLS}/{call.pk}/end").json()["status"] == "canceled"
     assert sent(twilio_api.requests[0])["Status"] == ["canceled"]
 

@@ -1,5 +1,6 @@
 """/api/twilio-account and /api/phone-numbers: the tenant's Twilio credentials (checked, encrypted, never shown)
 and its numbers, imported or bought through the twilio SDK against a fake api.twilio.com."""
+
 from urllib.parse import parse_qs
 
 import pytest
@@ -99,8 +100,9 @@ def test_overflow_preferences_are_changed_without_resending_credentials(api, ali
 
 
 def test_the_plans_limits_cannot_be_set_on_the_account_400_naming_them(api, alice, acme, connected):
-    response = api(alice, acme).patch(ACCOUNT, {"max_concurrent_calls": 50, "monthly_minutes_limit": None},
-                                      format="json")
+    response = api(alice, acme).patch(
+        ACCOUNT, {"max_concurrent_calls": 50, "monthly_minutes_limit": None}, format="json"
+    )
     assert response.status_code == 400
     assert sorted(response.json()["errors"]) == ["max_concurrent_calls", "monthly_minutes_limit"]
     assert "max_concurrent_calls" not in api(alice, acme).get(ACCOUNT).json()
@@ -108,8 +110,10 @@ def test_the_plans_limits_cannot_be_set_on_the_account_400_naming_them(api, alic
 
 def test_a_member_cannot_see_or_change_the_twilio_account(api, mike, acme, connected):
     assert api(mike, acme).get(ACCOUNT).status_code == 403
-    assert api(mike, acme).put(ACCOUNT, {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN},
-                               format="json").status_code == 403
+    assert (
+        api(mike, acme).put(ACCOUNT, {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN}, format="json").status_code
+        == 403
+    )
 
 
 def test_bob_sees_no_twilio_account_of_alice(api, bob, globex, connected):
@@ -124,11 +128,16 @@ def test_disconnecting_removes_the_account(api, alice, acme, connected):
 # Importing, searching and buying numbers ------------------------------------------------------
 
 
-def test_importing_an_owned_number_points_its_voice_webhook_at_the_tenant(api, alice, acme, connected, twilio_api, settings):
+def test_importing_an_owned_number_points_its_voice_webhook_at_the_tenant(
+    api, alice, acme, connected, twilio_api, settings
+):
     settings.TWILIO_WEBHOOK_BASE_URL = "https://voice.example.com"
     owned = incoming_number_resource(NUMBER)
-    twilio_api.add("GET", f"{API_PREFIX}/IncomingPhoneNumbers.json",
-                   json=page("incoming_phone_numbers", [owned], f"{API_PREFIX}/IncomingPhoneNumbers.json"))
+    twilio_api.add(
+        "GET",
+        f"{API_PREFIX}/IncomingPhoneNumbers.json",
+        json=page("incoming_phone_numbers", [owned], f"{API_PREFIX}/IncomingPhoneNumbers.json"),
+    )
     twilio_api.add("POST", f"{API_PREFIX}/IncomingPhoneNumbers/{owned['sid']}.json", json=owned)
     with tenant_context(acme):
         agent = AgentFactory()
@@ -136,7 +145,12 @@ def test_importing_an_owned_number_points_its_voice_webhook_at_the_tenant(api, a
     assert response.status_code == 201
     body = response.json()
     assert (body["number"], body["twilio_sid"], body["source"], body["agent"], body["inbound_enabled"]) == (
-        NUMBER, owned["sid"], "imported", agent.pk, True)
+        NUMBER,
+        owned["sid"],
+        "imported",
+        agent.pk,
+        True,
+    )
     [lookup] = twilio_api.requests_to("GET", f"{API_PREFIX}/IncomingPhoneNumbers.json")
     assert lookup.query["PhoneNumber"] == [NUMBER]
     [update] = twilio_api.requests_to("POST", f"{API_PREFIX}/IncomingPhoneNumbers/{owned['sid']}.json")
@@ -145,8 +159,11 @@ def test_importing_an_owned_number_points_its_voice_webhook_at_the_tenant(api, a
 
 
 def test_a_number_not_in_the_twilio_account_is_400_naming_the_number(api, alice, acme, connected, twilio_api):
-    twilio_api.add("GET", f"{API_PREFIX}/IncomingPhoneNumbers.json",
-                   json=page("incoming_phone_numbers", [], f"{API_PREFIX}/IncomingPhoneNumbers.json"))
+    twilio_api.add(
+        "GET",
+        f"{API_PREFIX}/IncomingPhoneNumbers.json",
+        json=page("incoming_phone_numbers", [], f"{API_PREFIX}/IncomingPhoneNumbers.json"),
+    )
     response = api(alice, acme).post(NUMBERS, {"number": NUMBER}, format="json")
     assert response.status_code == 400
     assert response.json()["errors"] == {"number": ["Not in your Twilio account."]}
@@ -189,7 +206,11 @@ def test_searching_available_numbers_asks_twilio_with_the_filters(api, alice, ac
     assert response.status_code == 200
     [found] = response.json()["results"]
     assert (found["number"], found["locality"], found["region"], found["country"]) == (
-        "+14155550177", "San Francisco", "CA", "US")
+        "+14155550177",
+        "San Francisco",
+        "CA",
+        "US",
+    )
     assert twilio_api.requests[0].query["AreaCode"] == ["415"]
 
 
@@ -219,8 +240,12 @@ def test_buying_a_number_creates_it_at_twilio_routed_to_the_tenant(api, alice, a
 
 
 def test_buying_a_number_twilio_no_longer_offers_is_400_naming_it(api, alice, acme, connected, twilio_api):
-    twilio_api.add("POST", f"{API_PREFIX}/IncomingPhoneNumbers.json", status=400,
-                   json=twilio_error(400, 21422, "PhoneNumber requested is not available"))
+    twilio_api.add(
+        "POST",
+        f"{API_PREFIX}/IncomingPhoneNumbers.json",
+        status=400,
+        json=twilio_error(400, 21422, "PhoneNumber requested is not available"),
+    )
     response = api(alice, acme).post(f"{NUMBERS}/buy", {"number": "+14155550177"}, format="json")
     assert response.status_code == 400
     assert "number" in response.json()["errors"]
@@ -232,16 +257,19 @@ def test_buying_a_number_twilio_no_longer_offers_is_400_naming_it(api, alice, ac
 def test_a_number_is_assigned_to_an_agent_and_inbound_switched_off(api, alice, acme, acme_number):
     with tenant_context(acme):
         agent = AgentFactory()
-    response = api(alice, acme).patch(f"{NUMBERS}/{acme_number.pk}", {"agent": agent.pk, "inbound_enabled": False},
-                                      format="json")
+    response = api(alice, acme).patch(
+        f"{NUMBERS}/{acme_number.pk}", {"agent": agent.pk, "inbound_enabled": False}, format="json"
+    )
     assert (response.json()["agent"], response.json()["inbound_enabled"]) == (agent.pk, False)
 
 
 def test_a_member_lists_numbers_but_cannot_import_or_change_them(api, mike, acme, acme_number):
     assert [n["number"] for n in api(mike, acme).get(NUMBERS).json()["results"]] == [NUMBER]
     assert api(mike, acme).post(NUMBERS, {"number": "+14155550101"}, format="json").status_code == 403
-    assert api(mike, acme).patch(f"{NUMBERS}/{acme_number.pk}", {"inbound_enabled": False},
-                                 format="json").status_code == 403
+    assert (
+        api(mike, acme).patch(f"{NUMBERS}/{acme_number.pk}", {"inbound_enabled": False}, format="json").status_code
+        == 403
+    )
 
 
 def test_removing_a_number_stops_using_it(api, alice, acme, acme_number):

@@ -1,6 +1,7 @@
 """The engine's `send_sms` and `webhook` actions on live calls: SMS through Twilio's Messages API from the
 agent's number, webhooks as signed JSON POSTs with an idempotency key; off the media loop, logged on the call,
 failures never raised."""
+
 import asyncio
 import hashlib
 import hmac
@@ -57,15 +58,27 @@ def action_log(tenant, call):
 
 @pytest.mark.django_db
 def test_an_sms_goes_out_from_the_number_the_caller_dialled(acme, call, twilio_api):
-    twilio_api.add("POST", MESSAGES, status=201, json=twilio_message(to=CALLER, from_=OUR_NUMBER,
-                                                                     body="Acme Dental, 1 Main Street",
-                                                                     account_sid=ACCOUNT_SID))
+    twilio_api.add(
+        "POST",
+        MESSAGES,
+        status=201,
+        json=twilio_message(to=CALLER, from_=OUR_NUMBER, body="Acme Dental, 1 Main Street", account_sid=ACCOUNT_SID),
+    )
     perform(acme, call, sms())
     [request] = twilio_api.requests_to("POST", MESSAGES)
-    assert parse_qs(request.body.decode()) == {"To": [CALLER], "From": [OUR_NUMBER], "Body": ["Acme Dental, 1 Main Street"]}
+    assert parse_qs(request.body.decode()) == {
+        "To": [CALLER],
+        "From": [OUR_NUMBER],
+        "Body": ["Acme Dental, 1 Main Street"],
+    }
     [entry] = action_log(acme, call)
     assert (entry["action"], entry["turn"], entry["ok"], entry["to"], entry["sid"]) == (
-        "send_sms", 2, True, CALLER, "SM" + "a" * 32)
+        "send_sms",
+        2,
+        True,
+        CALLER,
+        "SM" + "a" * 32,
+    )
 
 
 @pytest.mark.django_db
@@ -73,16 +86,24 @@ def test_an_outbound_call_texts_from_the_number_it_called_from(acme, twilio_api)
     with tenant_context(acme):
         TwilioAccountFactory()
         outbound = CallFactory(direction=Call.Direction.OUTBOUND, from_number=OUR_NUMBER, to_number=CALLER)
-    twilio_api.add("POST", MESSAGES, status=201, json=twilio_message(to=CALLER, from_=OUR_NUMBER, body="x",
-                                                                     account_sid=ACCOUNT_SID))
+    twilio_api.add(
+        "POST",
+        MESSAGES,
+        status=201,
+        json=twilio_message(to=CALLER, from_=OUR_NUMBER, body="x", account_sid=ACCOUNT_SID),
+    )
     perform(acme, outbound, sms(body="x"))
     assert parse_qs(twilio_api.requests_to("POST", MESSAGES)[0].body.decode())["From"] == [OUR_NUMBER]
 
 
 @pytest.mark.django_db
 def test_an_sms_twilio_refuses_is_logged_on_the_call_not_raised(acme, call, twilio_api):
-    twilio_api.add("POST", MESSAGES, status=400,
-                   json=twilio_error(400, 21211, "The 'To' number +1555 is not a valid phone number."))
+    twilio_api.add(
+        "POST",
+        MESSAGES,
+        status=400,
+        json=twilio_error(400, 21211, "The 'To' number +1555 is not a valid phone number."),
+    )
     entry = perform(acme, call, sms(to="+1555"))
     assert entry["ok"] is False and "not a valid phone number" in entry["error"]
     assert action_log(acme, call) == [entry]
@@ -98,9 +119,12 @@ def test_a_webhook_is_signed_with_the_tenants_secret_and_keyed_per_call_and_turn
     assert request.headers["x-signature"] == hmac.new(secret.encode(), request.body, hashlib.sha256).hexdigest()
     assert request.headers["idempotency-key"] == f"call-{call.pk}-turn-4-1"
     assert request.headers["content-type"] == "application/json"
-    assert request.json == {"event": "call.action.webhook", "turn": 4, "payload": {"lead": "hot"},
-                            "call": {"id": call.pk, "direction": "inbound", "from": CALLER, "to": OUR_NUMBER,
-                                     "agent_id": None}}
+    assert request.json == {
+        "event": "call.action.webhook",
+        "turn": 4,
+        "payload": {"lead": "hot"},
+        "call": {"id": call.pk, "direction": "inbound", "from": CALLER, "to": OUR_NUMBER, "agent_id": None},
+    }
     [entry] = action_log(acme, call)
     assert (entry["action"], entry["ok"], entry["status"]) == ("webhook", True, 200)
 
@@ -171,14 +195,29 @@ def with_flow(call, url):
     with schema_context(Tenant.schema_name_for(call["tenant"])):
         TwilioAccountFactory()
         template = agent_services.seed_demo_agent(Tenant.objects.get(slug=call["tenant"])).template
-        flow = {"schema_version": 1, "nodes": [
-            {"id": "sms", "type": "action", "start": True, "action": "send_sms", "text": "Texting you our address.",
-             "params": {"body": "Acme Dental, 1 Main Street"}, "next": "hook"},
-            {"id": "hook", "type": "action", "action": "webhook",
-             "params": {"url": url, "payload": {"caller": "{contact.phone}"}}, "next": "ask"},
-            {"id": "ask", "type": "question", "text": "Anything else?", "variable": "more", "next": "bye"},
-            {"id": "bye", "type": "action", "action": "end_call", "text": "Goodbye."},
-        ]}
+        flow = {
+            "schema_version": 1,
+            "nodes": [
+                {
+                    "id": "sms",
+                    "type": "action",
+                    "start": True,
+                    "action": "send_sms",
+                    "text": "Texting you our address.",
+                    "params": {"body": "Acme Dental, 1 Main Street"},
+                    "next": "hook",
+                },
+                {
+                    "id": "hook",
+                    "type": "action",
+                    "action": "webhook",
+                    "params": {"url": url, "payload": {"caller": "{contact.phone}"}},
+                    "next": "ask",
+                },
+                {"id": "ask", "type": "question", "text": "Anything else?", "variable": "more", "next": "bye"},
+                {"id": "bye", "type": "action", "action": "end_call", "text": "Goodbye."},
+            ],
+        }
         version = FlowVersion.objects.create(template=template, number=99, flow=flow, schema_version=1)
         Call.objects.filter(pk=call["id"]).update(flow_version=version)
 
@@ -194,8 +233,14 @@ def logged(call):
 async def test_a_live_call_performs_its_sms_and_webhook_once_without_waiting_for_them(twilio_api):
     call = await live_call()
     await with_flow(call, twilio_api.url + HOOK)
-    twilio_api.add("POST", MESSAGES, status=201, json=twilio_message(
-        to="+15550001111", from_="+15550002222", body="Acme Dental, 1 Main Street", account_sid=ACCOUNT_SID))
+    twilio_api.add(
+        "POST",
+        MESSAGES,
+        status=201,
+        json=twilio_message(
+            to="+15550001111", from_="+15550002222", body="Acme Dental, 1 Main Street", account_sid=ACCOUNT_SID
+        ),
+    )
     twilio_api.add("POST", HOOK, json={}, delay=1.5)  # a slow receiver
     result, _ = await run_call(call, [WaitForAgent(), HangUp()])
     assert result.first_frame_ms < 1000  # the greeting did not wait for the webhook
@@ -205,7 +250,9 @@ async def test_a_live_call_performs_its_sms_and_webhook_once_without_waiting_for
             break
         await asyncio.sleep(0.05)
     assert sorted((entry["action"], entry["turn"], entry["ok"]) for entry in entries) == [
-        ("send_sms", 0, True), ("webhook", 0, True)]
+        ("send_sms", 0, True),
+        ("webhook", 0, True),
+    ]
     [text] = twilio_api.requests_to("POST", MESSAGES)
     assert parse_qs(text.body.decode())["From"] == ["+15550002222"]
     [request] = twilio_api.requests_to("POST", HOOK)

@@ -1,4 +1,5 @@
 """calls.services: starting a call, recording its turns, finishing it (shared by sandbox and telephony)."""
+
 from datetime import timedelta
 
 import pytest
@@ -43,8 +44,9 @@ def test_recording_a_turn_saves_the_engine_state(in_acme):
 
 def test_an_interrupted_turn_keeps_what_was_heard(in_acme):
     call = services.start_call(direction="inbound")
-    turn = services.record_turn(call, speaker="agent", text="Our hours are nine to five.", interrupted=True,
-                                heard_text="Our hours are")
+    turn = services.record_turn(
+        call, speaker="agent", text="Our hours are nine to five.", interrupted=True, heard_text="Our hours are"
+    )
     assert (turn.interrupted, turn.heard_text) == (True, "Our hours are")
 
 

@@ -1,5 +1,6 @@
 """A dial that died between committing its call row and hearing Twilio's answer (a killed worker): replaying its
 idempotency key later asks Twilio whether the call exists, adopts it if so, and dials it only if not."""
+
 from datetime import timedelta
 from email.utils import format_datetime
 
@@ -39,8 +40,14 @@ def lost_dial(acme):
         TwilioAccountFactory()
         agent = AgentFactory()
         PhoneNumberFactory(number=CALLER_ID, agent=agent)
-        call = Call.objects.create(direction=Call.Direction.OUTBOUND, status=Call.Status.QUEUED, agent=agent,
-                                   from_number=CALLER_ID, to_number=CONTACT, idempotency_key="lost-1")
+        call = Call.objects.create(
+            direction=Call.Direction.OUTBOUND,
+            status=Call.Status.QUEUED,
+            agent=agent,
+            from_number=CALLER_ID,
+            to_number=CONTACT,
+            idempotency_key="lost-1",
+        )
         Call.objects.filter(pk=call.pk).update(created_at=lost_dial_cutoff() - timedelta(seconds=1))
         call.refresh_from_db()
         yield call
@@ -78,8 +85,14 @@ def test_a_lost_dial_twilio_did_receive_adopts_its_sid_without_dialing_again(acm
 def test_a_call_twilio_already_matched_to_another_row_is_not_adopted(acme, lost_dial, twilio_api):
     other = call_sid()
     with tenant_context(acme):
-        Call.objects.create(direction=Call.Direction.OUTBOUND, status=Call.Status.QUEUED, agent=lost_dial.agent,
-                            from_number=CALLER_ID, to_number=CONTACT, twilio_call_sid=other)
+        Call.objects.create(
+            direction=Call.Direction.OUTBOUND,
+            status=Call.Status.QUEUED,
+            agent=lost_dial.agent,
+            from_number=CALLER_ID,
+            to_number=CONTACT,
+            twilio_call_sid=other,
+        )
     script_call_list(twilio_api, twilio_call_made_now(other))
     mine = call_sid()
     twilio_api.add("POST", TWILIO_CALLS, status=201, json=call_resource(mine, to=CONTACT, from_=CALLER_ID))

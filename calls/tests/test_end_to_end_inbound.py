@@ -1,6 +1,7 @@
 """A whole inbound call with the offline providers: Twilio's signed voice webhook answers with TwiML, Twilio
 streams the caller's synthesized speech, the agent's audio is recognised back to the template's words, the
 template reaches its goal (the front desk), and the call ends for real with its transcript and timings."""
+
 import re
 from urllib.parse import parse_qs, urlsplit
 
@@ -61,26 +62,41 @@ def ring(tenant, sid):
 async def test_an_inbound_call_from_webhook_to_hang_up(twilio_api):
     acme = await acme_line()
     sid = call_sid()
-    twilio_api.add("POST", f"{API_PREFIX}/Calls/{sid}.json",
-                   json=call_resource(sid, to=NUMBER, from_="+14155550123", status="in-progress"))
+    twilio_api.add(
+        "POST",
+        f"{API_PREFIX}/Calls/{sid}.json",
+        json=call_resource(sid, to=NUMBER, from_="+14155550123", status="in-progress"),
+    )
     url, parameters = await ring(acme, sid)
 
     stream = urlsplit(url)
-    async with channels_transport(application, host=stream.hostname, path=stream.path, auth_token=AUTH_TOKEN) as transport:
-        result = await simulate(transport, [WaitForAgent(), Say(caller_says("speak to someone")), WaitForAgent()],
-                                call_id=parameters["call_id"], tenant=parameters["tenant"], call_sid=sid,
-                                greeting=parameters["greeting"], linger_ms=5000)
+    async with channels_transport(
+        application, host=stream.hostname, path=stream.path, auth_token=AUTH_TOKEN
+    ) as transport:
+        result = await simulate(
+            transport,
+            [WaitForAgent(), Say(caller_says("speak to someone")), WaitForAgent()],
+            call_id=parameters["call_id"],
+            tenant=parameters["tenant"],
+            call_sid=sid,
+            greeting=parameters["greeting"],
+            linger_ms=5000,
+        )
 
     greeting, transfer = result.answers
-    assert heard(greeting, "thank you for calling acme dental", "let me put you through to the front desk")[0] == \
-        "thank you for calling acme dental"
+    assert (
+        heard(greeting, "thank you for calling acme dental", "let me put you through to the front desk")[0]
+        == "thank you for calling acme dental"
+    )
     assert heard(transfer, "let me put you through to the front desk", "thank you for calling acme dental") == [
-        "let me put you through to the front desk"]
+        "let me put you through to the front desk"
+    ]
     assert result.closed and result.first_frame_ms < 500
 
     [redirect] = twilio_api.requests_to("POST", f"{API_PREFIX}/Calls/{sid}.json")
-    assert parse_qs(redirect.body.decode())["Twiml"] == [f"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response>"
-                                                         f"<Dial>{FRONT_DESK}</Dial></Response>"]
+    assert parse_qs(redirect.body.decode())["Twiml"] == [
+        f'<?xml version="1.0" encoding="UTF-8"?><Response><Dial>{FRONT_DESK}</Dial></Response>'
+    ]
     call, turns = await stored_call("acme", int(parameters["call_id"]))
     assert (call.status, call.end_reason, call.twilio_call_sid) == (Call.Status.COMPLETED, "transfer", sid)
     assert [(turn.speaker, turn.text) for turn in turns[1:]] == [

@@ -1,6 +1,7 @@
 """Inbound calls beyond the lines of the tenant's plan: they wait for a line with a message (a Say, Pause and
 Redirect loop that re-checks), up to max_queue_wait_seconds, then leave a voicemail (Record after the agent's
 greeting; the recording callback attaches it to a call that ended as `voicemail`); or go to voicemail at once."""
+
 import re
 import time
 from unittest import mock
@@ -103,8 +104,14 @@ def test_voicemail_overflow_records_at_once_and_the_recording_lands_on_the_voice
     voicemail = calls_in(acme)[-1]
     recording = re.search(r'recordingStatusCallback="([^"]+)"', body).group(1).replace("&amp;", "&")
     assert recording.endswith(f"/recording?call_id={voicemail.pk}")
-    params = {"AccountSid": "AC", "CallSid": sid, "RecordingSid": "RE" + "2" * 32, "RecordingStatus": "completed",
-              "RecordingUrl": f"https://api.twilio.com{API_PREFIX}/Recordings/RE{'2' * 32}", "RecordingDuration": "14"}
+    params = {
+        "AccountSid": "AC",
+        "CallSid": sid,
+        "RecordingSid": "RE" + "2" * 32,
+        "RecordingStatus": "completed",
+        "RecordingUrl": f"https://api.twilio.com{API_PREFIX}/Recordings/RE{'2' * 32}",
+        "RecordingDuration": "14",
+    }
     path = webhook_path(acme, "recording", call_id=voicemail.pk)
     assert post_webhook(client, path, params).status_code == 204
     stored = calls_in(acme)[-1]
@@ -122,8 +129,9 @@ def test_a_plan_with_a_free_line_answers_the_next_caller_at_once(client, acme, b
 
 
 def test_the_overflow_settings_are_part_of_the_account(api, alice, acme, busy_line):
-    response = api(alice, acme).patch("/api/twilio-account", {"overflow_action": "voicemail",
-                                                              "max_queue_wait_seconds": 60}, format="json")
+    response = api(alice, acme).patch(
+        "/api/twilio-account", {"overflow_action": "voicemail", "max_queue_wait_seconds": 60}, format="json"
+    )
     assert (response.json()["overflow_action"], response.json()["max_queue_wait_seconds"]) == ("voicemail", 60)
     bad = api(alice, acme).patch("/api/twilio-account", {"overflow_action": "drop"}, format="json")
     assert (bad.status_code, list(bad.json()["errors"])) == (400, ["overflow_action"])

@@ -1,4 +1,5 @@
 """/ws/calls/{id}/live/: staff of the call's tenant follow its transcript and state as they happen."""
+
 import asyncio
 import json
 
@@ -43,13 +44,19 @@ async def test_a_member_gets_the_transcript_and_the_end_of_the_call_as_they_happ
     ws, (connected, _) = await watch(call["id"], "mike")
     assert connected
     snapshot = json.loads(await ws.receive_from())
-    assert snapshot == {"type": "snapshot", "call": {"id": call["id"], "status": "ringing", "end_reason": ""},
-                        "turns": []}
+    assert snapshot == {
+        "type": "snapshot",
+        "call": {"id": call["id"], "status": "ringing", "end_reason": ""},
+        "turns": [],
+    }
     await run_call(call, [WaitForAgent(), Say(caller_says("book an appointment")), WaitForAgent(), HangUp()])
     events = await messages_until_closed_call(ws)
     turns = [event["turn"] for event in events if event["type"] == "turn"]
     assert [(turn["index"], turn["speaker"], turn["node_id"]) for turn in turns] == [
-        (0, "agent", "reason"), (1, "caller", ""), (2, "agent", "patient_name")]
+        (0, "agent", "reason"),
+        (1, "caller", ""),
+        (2, "agent", "patient_name"),
+    ]
     assert turns[1]["text"] == "book an appointment" and turns[2]["timings"]["stt_ms"] > 0
     assert events[-1] == {"type": "state", "status": "completed", "end_reason": "caller_hangup"}
     await ws.disconnect()
@@ -72,8 +79,9 @@ async def test_opening_the_view_mid_call_gets_the_turns_so_far_then_the_rest_as_
     async def open_view():
         opened["ws"], _ = await watch(call["id"], "mike")
 
-    await run_call(call, [WaitForAgent(), Do(open_view), Say(caller_says("book an appointment")), WaitForAgent(),
-                          HangUp()])
+    await run_call(
+        call, [WaitForAgent(), Do(open_view), Say(caller_says("book an appointment")), WaitForAgent(), HangUp()]
+    )
     ws = opened["ws"]
     snapshot = json.loads(await ws.receive_from())
     events = await messages_until_closed_call(ws)

@@ -1,6 +1,7 @@
 """POST /api/calls/{id}/control: staff hold, resume, mute, unmute, transfer, take over and end a live call
 through Twilio's call update (faked at the HTTP boundary); every control is audited and told to the live
 view, and the media session learns mute/unmute through the call's control group."""
+
 import asyncio
 from urllib.parse import parse_qs, urlsplit
 
@@ -45,8 +46,11 @@ def live(acme):
 def updates(twilio_api, live):
     """The Twilio call update endpoint of the live call; returns the TwiML documents sent to it."""
     path = f"{API_PREFIX}/Calls/{live.twilio_call_sid}.json"
-    twilio_api.add("POST", path, json=call_resource(live.twilio_call_sid, to=live.to_number, from_=live.from_number,
-                                                     status="in-progress"))
+    twilio_api.add(
+        "POST",
+        path,
+        json=call_resource(live.twilio_call_sid, to=live.to_number, from_=live.from_number, status="in-progress"),
+    )
     return lambda: [parse_qs(request.body.decode()) for request in twilio_api.requests_to("POST", path)]
 
 
@@ -61,8 +65,10 @@ def stored(tenant, call):
 
 def audit(tenant):
     with tenant_context(tenant):
-        return [(event.action, event.actor_label, event.target, event.data)
-                for event in AuditEvent.objects.filter(action__startswith="call.").order_by("id")]
+        return [
+            (event.action, event.actor_label, event.target, event.data)
+            for event in AuditEvent.objects.filter(action__startswith="call.").order_by("id")
+        ]
 
 
 def test_hold_plays_looping_hold_music_instead_of_the_agent(api, alice, acme, live, updates):
@@ -79,7 +85,7 @@ def test_resume_reconnects_the_media_stream_of_the_same_call(api, alice, acme, l
     response = control(api, alice, acme, live, action="resume")
     assert response.status_code == 200 and response.json()["on_hold"] is False
     document = updates()[-1]["Twiml"][0]
-    assert "<Connect><Stream url=\"wss://" in document and "/ws/twilio/media/" in document
+    assert '<Connect><Stream url="wss://' in document and "/ws/twilio/media/" in document
     assert f'<Parameter name="call_id" value="{live.pk}" />' in document
     assert '<Parameter name="tenant" value="acme" />' in document
     assert [action for action, *_ in audit(acme)] == ["call.hold", "call.resume"]
@@ -114,8 +120,12 @@ def test_a_ringing_call_cannot_be_put_on_hold(api, alice, acme, live, updates):
 
 
 def test_when_twilio_refuses_the_hold_the_call_is_not_on_hold(api, alice, acme, live, twilio_api):
-    twilio_api.add("POST", f"{API_PREFIX}/Calls/{live.twilio_call_sid}.json", status=404,
-                   json=twilio_error(404, 20404, "The requested resource was not found"))
+    twilio_api.add(
+        "POST",
+        f"{API_PREFIX}/Calls/{live.twilio_call_sid}.json",
+        status=404,
+        json=twilio_error(404, 20404, "The requested resource was not found"),
+    )
     response = control(api, alice, acme, live, action="hold")
     assert (response.status_code, response.json()["error_code"]) == (502, "twilio_error")
     assert stored(acme, live).on_hold is False and audit(acme) == []
@@ -123,6 +133,7 @@ def test_when_twilio_refuses_the_hold_the_call_is_not_on_hold(api, alice, acme, 
 
 def messages_to(group: str, count: int, action) -> list[dict]:
     """Runs `action` (sync, in this thread) with a channel in `group`; the first `count` messages it got."""
+
     async def probe():
         layer = get_channel_layer()
         channel = await layer.new_channel()
@@ -138,7 +149,8 @@ def messages_to(group: str, count: int, action) -> list[dict]:
 
 
 def test_mute_and_unmute_reach_the_media_session_through_the_control_group(
-        api, alice, acme, live, updates, django_capture_on_commit_callbacks):
+    api, alice, acme, live, updates, django_capture_on_commit_callbacks
+):
     def mute_and_unmute():
         with django_capture_on_commit_callbacks(execute=True):
             assert control(api, alice, acme, live, action="mute").json()["agent_muted"] is True
@@ -147,7 +159,8 @@ def test_mute_and_unmute_reach_the_media_session_through_the_control_group(
 
     assert messages_to(groups.control_group("t_acme", live.pk), 2, mute_and_unmute) == [
         {"type": "call.control", "schema": "t_acme", "call_id": live.pk, "action": "mute"},
-        {"type": "call.control", "schema": "t_acme", "call_id": live.pk, "action": "unmute"}]
+        {"type": "call.control", "schema": "t_acme", "call_id": live.pk, "action": "unmute"},
+    ]
     assert updates() == []  # muting is ours: Twilio is not involved
     assert [action for action, *_ in audit(acme)] == ["call.mute", "call.unmute"]
 
@@ -163,17 +176,22 @@ def test_watchers_are_told_about_a_control(api, alice, acme, live, updates, djan
             control(api, alice, acme, live, action="hold")
 
     [message] = messages_to(groups.live_group("t_acme", live.pk), 1, hold)
-    assert message["events"] == [{"type": "controls", "action": "hold", "by": "alice@example.com", "on_hold": True,
-                                  "agent_muted": False}]
+    assert message["events"] == [
+        {"type": "controls", "action": "hold", "by": "alice@example.com", "on_hold": True, "agent_muted": False}
+    ]
 
 
 def test_a_cold_transfer_dials_the_number_and_ends_the_agents_part(api, alice, acme, live, updates):
     response = control(api, alice, acme, live, action="transfer", to="+1 (415) 555-0199")
     assert (response.status_code, response.json()["status"], response.json()["end_reason"]) == (
-        200, "completed", "transferred_by_staff")
+        200,
+        "completed",
+        "transferred_by_staff",
+    )
     assert updates()[0]["Twiml"][0].endswith(f"<Response><Dial>{FRONT_DESK}</Dial></Response>")
-    assert audit(acme) == [("call.transfer", "alice@example.com", f"call:{live.pk}", {"to": FRONT_DESK,
-                                                                                     "mode": "cold"})]
+    assert audit(acme) == [
+        ("call.transfer", "alice@example.com", f"call:{live.pk}", {"to": FRONT_DESK, "mode": "cold"})
+    ]
 
 
 def test_a_warm_transfer_tells_the_person_who_calls_before_bridging(client, api, alice, acme, live, updates):
@@ -185,8 +203,12 @@ def test_a_warm_transfer_tells_the_person_who_calls_before_bridging(client, api,
     path = f"{parts.path}?{parts.query}"
     assert path.startswith(webhook_path(acme, "whisper"))
     connection.set_schema_to_public()
-    response = post_webhook(client, path, {"CallSid": "CA" + "7" * 32, "ParentCallSid": live.twilio_call_sid},
-                            signed_url=whisper_url.replace("https://", "http://"))
+    response = post_webhook(
+        client,
+        path,
+        {"CallSid": "CA" + "7" * 32, "ParentCallSid": live.twilio_call_sid},
+        signed_url=whisper_url.replace("https://", "http://"),
+    )
     body = response.content.decode()
     assert response.status_code == 200
     assert "Call from 1 4 1 5 5 5 5 0 1 2 3, handed over by Mia. Wants a refund.</Say>" in body

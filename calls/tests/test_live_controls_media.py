@@ -1,6 +1,7 @@
 """Staff controls through the live WebSocket, and what they do to a call's media stream: muted, the agent
 stops talking and takes no turn; on hold, the stream Twilio closes does not end the call, and the resumed
 stream carries on the conversation without greeting again."""
+
 import asyncio
 import json
 from urllib.parse import parse_qs
@@ -48,8 +49,9 @@ def controlled(call, action):
 
 def twilio_updates(twilio_api, call):
     path = f"{API_PREFIX}/Calls/{call['sid']}.json"
-    twilio_api.add("POST", path, json=call_resource(call["sid"], to="+15550002222", from_="+15550001111",
-                                                     status="in-progress"))
+    twilio_api.add(
+        "POST", path, json=call_resource(call["sid"], to="+15550002222", from_="+15550001111", status="in-progress")
+    )
     return lambda: [parse_qs(request.body.decode()) for request in twilio_api.requests_to("POST", path)]
 
 
@@ -61,13 +63,25 @@ def audit_actions(slug="acme"):
 
 async def test_a_muted_agent_goes_quiet_and_answers_again_once_unmuted():
     call = await live_call()
-    result, _ = await run_call(call, [
-        WaitForAgent(), controlled(call, "mute"), Say(caller_says("book an appointment")), Pause(2000),
-        controlled(call, "unmute"), Say(caller_says("book an appointment")), WaitForAgent(), HangUp(),
-    ])
+    result, _ = await run_call(
+        call,
+        [
+            WaitForAgent(),
+            controlled(call, "mute"),
+            Say(caller_says("book an appointment")),
+            Pause(2000),
+            controlled(call, "unmute"),
+            Say(caller_says("book an appointment")),
+            WaitForAgent(),
+            HangUp(),
+        ],
+    )
     _, turns = await stored_call("acme", call["id"])
     assert [(turn.speaker, turn.node_id) for turn in turns] == [
-        (CallTurn.Speaker.AGENT, "reason"), (CallTurn.Speaker.CALLER, ""), (CallTurn.Speaker.AGENT, "patient_name")]
+        (CallTurn.Speaker.AGENT, "reason"),
+        (CallTurn.Speaker.CALLER, ""),
+        (CallTurn.Speaker.AGENT, "patient_name"),
+    ]
     assert len(result.answers) == 2
 
 
@@ -103,7 +117,10 @@ async def test_a_call_on_hold_keeps_going_and_resumes_where_it_was(twilio_api):
     assert len(result.answers) == 1  # no second greeting
     final, turns = await stored_call("acme", call["id"])
     assert [(turn.speaker, turn.node_id) for turn in turns] == [
-        (CallTurn.Speaker.AGENT, "reason"), (CallTurn.Speaker.CALLER, ""), (CallTurn.Speaker.AGENT, "patient_name")]
+        (CallTurn.Speaker.AGENT, "reason"),
+        (CallTurn.Speaker.CALLER, ""),
+        (CallTurn.Speaker.AGENT, "patient_name"),
+    ]
     assert (final.status, final.end_reason, final.on_hold) == (Call.Status.COMPLETED, "caller_hangup", False)
 
 
@@ -135,8 +152,13 @@ async def test_an_admin_holds_the_call_from_the_live_view_and_every_watcher_sees
     ack = await receive_until(admin, "ack")
     assert ack["action"] == "hold" and ack["call"]["on_hold"] is True
     seen = await receive_until(member, "controls")
-    assert seen == {"type": "controls", "action": "hold", "by": "amy@example.com", "on_hold": True,
-                    "agent_muted": False}
+    assert seen == {
+        "type": "controls",
+        "action": "hold",
+        "by": "amy@example.com",
+        "on_hold": True,
+        "agent_muted": False,
+    }
     assert '<Play loop="0">' in updates()[0]["Twiml"][0]
     assert await audit_actions() == [("call.hold", "amy@example.com")]
     await admin.disconnect()

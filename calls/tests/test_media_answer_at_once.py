@@ -1,6 +1,7 @@
 """An answer starts playing as soon as the pool has heard the caller, on the event loop, in the same step that
 hands the hearing back (before the call's worker takes it up), when all its audio is at hand; otherwise the
 worker synthesizes it as before."""
+
 import asyncio
 import threading
 from concurrent.futures import Future
@@ -19,11 +20,23 @@ ANSWER = "Go on."
 
 
 def session(sent: list, *, muted: bool = False, schema: str = "answer_at_once") -> CallSession:
-    call = SimpleNamespace(call_id=1, schema=schema, state={}, opening=None, muted=muted, stt=None, tts=None,
-                           tts_name="espeak", voice="en-us", language="en-US", max_duration_seconds=600,
-                           silence_timeout_ms=10_000)
-    return CallSession(tenant=None, call=call, stream_sid="MZ1", send=lambda text: sent.append(orjson.loads(text)),
-                       close=None)
+    call = SimpleNamespace(
+        call_id=1,
+        schema=schema,
+        state={},
+        opening=None,
+        muted=muted,
+        stt=None,
+        tts=None,
+        tts_name="espeak",
+        voice="en-us",
+        language="en-US",
+        max_duration_seconds=600,
+        silence_timeout_ms=10_000,
+    )
+    return CallSession(
+        tenant=None, call=call, stream_sid="MZ1", send=lambda text: sent.append(orjson.loads(text)), close=None
+    )
 
 
 def hearing_done(text: str = "I want to book") -> Future:
@@ -94,8 +107,11 @@ async def test_the_pool_hands_its_work_back_on_the_event_loop(acme):
     loop_thread = threading.current_thread()
     handed = asyncio.get_running_loop().create_future()
 
-    start_in_tenant_then(acme, lambda done: handed.set_result((threading.current_thread(), done)),
-                         lambda: (threading.current_thread().name, connection.schema_name))
+    start_in_tenant_then(
+        acme,
+        lambda done: handed.set_result((threading.current_thread(), done)),
+        lambda: (threading.current_thread().name, connection.schema_name),
+    )
 
     then_thread, done = await asyncio.wait_for(handed, 10)
     assert then_thread is loop_thread

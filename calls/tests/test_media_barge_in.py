@@ -1,4 +1,5 @@
 """Barge-in: the caller talks over the agent, who stops at once; the record keeps only what was played."""
+
 import math
 import struct
 
@@ -11,15 +12,18 @@ from calls.tests.media_helpers import caller_says, heard, live_call, run_call, s
 
 pytestmark = [pytest.mark.usefixtures("committed_db"), pytest.mark.slow]
 
-GREETING = ("Thank you for calling Acme Dental. This is Mia, the virtual receptionist. Are you calling to book an "
-            "appointment, to ask a question, or to speak to someone at the front desk?")
+GREETING = (
+    "Thank you for calling Acme Dental. This is Mia, the virtual receptionist. Are you calling to book an "
+    "appointment, to ask a question, or to speak to someone at the front desk?"
+)
 
 
 def tone(ms: int, hz: int = 440, rate: int = 8000) -> Audio:
     """A short loud sound (a cough, a knock): louder than speech, shorter than a barge-in."""
     count = rate * ms // 1000
-    return Audio(struct.pack(f"<{count}h", *(int(12000 * math.sin(2 * math.pi * hz * i / rate)) for i in range(count))),
-                 rate)
+    return Audio(
+        struct.pack(f"<{count}h", *(int(12000 * math.sin(2 * math.pi * hz * i / rate)) for i in range(count))), rate
+    )
 
 
 async def test_caller_speech_during_the_greeting_clears_twilios_buffer():
@@ -40,8 +44,8 @@ async def test_the_interrupted_turn_keeps_only_what_the_caller_heard():
     assert greeting.heard_text.startswith("Thank you for calling Acme Dental.")
     assert GREETING.startswith(greeting.heard_text) and len(greeting.heard_text) < len(GREETING) / 2
     assert [(turn.speaker, turn.text, turn.node_id) for turn in turns[1:]] == [
-        (CallTurn.Speaker.CALLER, "ask a question", ""), (CallTurn.Speaker.AGENT, "Of course. What would you like to know?",
-                                                          "ask_question"),
+        (CallTurn.Speaker.CALLER, "ask a question", ""),
+        (CallTurn.Speaker.AGENT, "Of course. What would you like to know?", "ask_question"),
     ]
 
 

@@ -1,5 +1,6 @@
 """calls.media.layer.ControlListener: one listener per process hands each staff control to its own call's
 session, through the real Redis channel layer."""
+
 import asyncio
 
 import pytest
@@ -30,14 +31,19 @@ class Session:
 
 
 async def send(schema: str, call_id: int, action: str) -> None:
-    await get_channel_layer().group_send(groups.control_group(schema, call_id),
-                                         groups.control_message(schema, call_id, action=action))
+    await get_channel_layer().group_send(
+        groups.control_group(schema, call_id), groups.control_message(schema, call_id, action=action)
+    )
 
 
-@pytest.mark.parametrize("first_call, second_call", [
-    (("t_acme", 1), ("t_acme", 2)),
-    (("t_acme", 7), ("t_globex", 7)),
-], ids=["another call of the tenant", "the same call id in another tenant"])
+@pytest.mark.parametrize(
+    "first_call, second_call",
+    [
+        (("t_acme", 1), ("t_acme", 2)),
+        (("t_acme", 7), ("t_globex", 7)),
+    ],
+    ids=["another call of the tenant", "the same call id in another tenant"],
+)
 async def test_a_control_reaches_the_session_of_its_own_call_only(first_call, second_call):
     listener, first, second = control_listener(), Session(), Session()
     await listener.join(*first_call, first.on_control)

@@ -1,5 +1,6 @@
 """MediaStreamConsumer.receive_now: under daphne, the frames the consumer takes straight from the socket are
 those it handles without awaiting, and only while it waits for its next message."""
+
 import orjson
 import pytest
 

@@ -1,5 +1,6 @@
 """First turn fast: the voice webhook has the greeting synthesized before Twilio opens the stream, and names its
 audio in the stream's parameters: it plays from `start`, while the call's set-up is still under way."""
+
 import asyncio
 import time
 import uuid

@@ -1,4 +1,5 @@
 """No runaway calls: silence and the maximum duration end a call, and an ended conversation ends the Twilio call."""
+
 from urllib.parse import parse_qs
 
 import pytest
@@ -29,8 +30,11 @@ def connect_twilio(slug="acme"):
 
 
 def twilio_hangs_up(twilio_api, call):
-    twilio_api.add("POST", f"{API_PREFIX}/Calls/{call['sid']}.json",
-                   json=call_resource(call["sid"], to="+15550002222", from_="+15550001111", status="completed"))
+    twilio_api.add(
+        "POST",
+        f"{API_PREFIX}/Calls/{call['sid']}.json",
+        json=call_resource(call["sid"], to="+15550002222", from_="+15550001111", status="completed"),
+    )
 
 
 async def test_a_silent_caller_is_prompted_twice_then_the_agent_hangs_up(short_silences, twilio_api):
@@ -39,7 +43,9 @@ async def test_a_silent_caller_is_prompted_twice_then_the_agent_hangs_up(short_s
     result, _ = await run_call(call, SILENT_CALLER, linger_ms=5000)
     assert result.closed and len(result.answers) == 4
     assert heard(result.answers[-1], "i haven't heard anything so i'll end the call now", "goodbye") == [
-        "i haven't heard anything so i'll end the call now", "goodbye"]
+        "i haven't heard anything so i'll end the call now",
+        "goodbye",
+    ]
     stored, turns = await stored_call("acme", call["id"])
     assert (stored.status, stored.end_reason) == (Call.Status.COMPLETED, "silence")
     assert [turn.text.split(".")[0] for turn in turns[1:3]] == ["Sorry, I didn't catch that"] * 2
@@ -48,8 +54,11 @@ async def test_a_silent_caller_is_prompted_twice_then_the_agent_hangs_up(short_s
 async def test_an_ended_conversation_hangs_up_the_twilio_call(short_silences, twilio_api):
     call = await live_call()
     await connect_twilio()
-    twilio_api.add("POST", f"{API_PREFIX}/Calls/{call['sid']}.json",
-                   json=call_resource(call["sid"], to="+15550002222", from_="+15550001111", status="completed"))
+    twilio_api.add(
+        "POST",
+        f"{API_PREFIX}/Calls/{call['sid']}.json",
+        json=call_resource(call["sid"], to="+15550002222", from_="+15550001111", status="completed"),
+    )
     await run_call(call, SILENT_CALLER, linger_ms=5000)
     [hang_up] = twilio_api.requests_to("POST", f"{API_PREFIX}/Calls/{call['sid']}.json")
     assert parse_qs(hang_up.body.decode()) == {"Status": ["completed"]}
@@ -60,8 +69,12 @@ async def test_an_ended_conversation_hangs_up_the_twilio_call(short_silences, tw
 async def test_a_failed_hang_up_is_noted_on_the_finished_call(short_silences, twilio_api):
     call = await live_call()
     await connect_twilio()
-    twilio_api.add("POST", f"{API_PREFIX}/Calls/{call['sid']}.json", status=500,
-                   json={"code": 20500, "message": "Internal Server Error", "status": 500})
+    twilio_api.add(
+        "POST",
+        f"{API_PREFIX}/Calls/{call['sid']}.json",
+        status=500,
+        json={"code": 20500, "message": "Internal Server Error", "status": 500},
+    )
     result, _ = await run_call(call, SILENT_CALLER, linger_ms=5000)
     stored, _ = await stored_call("acme", call["id"])
     assert result.closed and stored.status == Call.Status.COMPLETED
@@ -81,7 +94,10 @@ async def test_a_call_at_its_agents_maximum_duration_says_goodbye_over_the_agent
     result, _ = await run_call(call, [WaitForAgent(), WaitForAgent()], linger_ms=5000)
     assert result.closed and result.clears == 1
     greeting, goodbye = result.answers
-    assert greeting.cleared and heard(goodbye, "thank you for calling", "goodbye") == ["thank you for calling", "goodbye"]
+    assert greeting.cleared and heard(goodbye, "thank you for calling", "goodbye") == [
+        "thank you for calling",
+        "goodbye",
+    ]
     stored, turns = await stored_call("acme", call["id"])
     assert (stored.status, stored.end_reason) == (Call.Status.COMPLETED, "max_duration")
     assert turns[0].interrupted and turns[0].heard_text

@@ -1,5 +1,6 @@
 """Where a live call's work runs: provider and engine work on the media pool, starting the stream and storing
 records on small pools of their own, each inside the call's tenant schema."""
+
 import threading
 
 import pytest

@@ -1,5 +1,6 @@
 """The media stream's way out elsewhere than under daphne: messages sent without awaiting still reach the ASGI
 server in order, and the stream closes only after them."""
+
 import asyncio
 
 from calls.media.consumer import MediaStreamConsumer, Outbox
@@ -34,7 +35,10 @@ async def test_the_stream_closes_after_the_messages_sent_before_it():
     consumer.send("mark")
     await consumer.close()
     assert [message.get("text") or message["type"] for message in server.messages] == [
-        "media", "mark", "websocket.close"]
+        "media",
+        "mark",
+        "websocket.close",
+    ]
 
 
 async def test_a_failed_send_drops_what_was_waiting_behind_it_and_later_messages_still_go():

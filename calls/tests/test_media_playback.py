@@ -1,4 +1,5 @@
 """Agent audio out: bursts of audio, one `media` message each, followed by a mark, never far ahead of the caller."""
+
 import base64
 
 import orjson
@@ -19,8 +20,11 @@ class Line:
         self.messages.append(orjson.loads(text))
 
     def audio_ms(self) -> list[int]:
-        return [len(base64.b64decode(message["media"]["payload"])) // BYTES_PER_MS
-                for message in self.messages if message["event"] == "media"]
+        return [
+            len(base64.b64decode(message["media"]["payload"])) // BYTES_PER_MS
+            for message in self.messages
+            if message["event"] == "media"
+        ]
 
 
 def answer(player: Player, ms: int) -> None:

@@ -1,6 +1,7 @@
 """The media-stream WebSocket upgrade must carry Twilio's X-Twilio-Signature: HMAC-SHA1 over the stream URL
 (wss://host/ws/twilio/media/<tenant>/, no parameters) with the tenant's auth token; otherwise it is refused
 (4403) before anything is accepted, unless TWILIO_VALIDATE_WEBSOCKET is off."""
+
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator

@@ -1,4 +1,5 @@
 """/ws/twilio/media/: a call's audio through the pipeline, with the offline providers, in the right tenant only."""
+
 import asyncio
 
 import pytest
@@ -23,15 +24,18 @@ SENTENCES = ("thank you for calling acme dental", QUESTION, *ASK_NAME)
 
 async def test_the_caller_hears_the_greeting_and_the_agent_answers_what_was_said():
     call = await live_call()
-    result, _ = await run_call(call, [WaitForAgent(), Say(caller_says("book an appointment")), WaitForAgent(),
-                                      HangUp()])
+    result, _ = await run_call(
+        call, [WaitForAgent(), Say(caller_says("book an appointment")), WaitForAgent(), HangUp()]
+    )
     greeting, answer = result.answers
     sentences = heard(greeting, *SENTENCES)
     assert (sentences[0], sentences[-1]) == ("thank you for calling acme dental", QUESTION)
     assert heard(answer, *SENTENCES) == ASK_NAME
     stored, turns = await stored_call("acme", call["id"])
     assert [(turn.speaker, turn.node_id) for turn in turns] == [
-        (CallTurn.Speaker.AGENT, "reason"), (CallTurn.Speaker.CALLER, ""), (CallTurn.Speaker.AGENT, "patient_name"),
+        (CallTurn.Speaker.AGENT, "reason"),
+        (CallTurn.Speaker.CALLER, ""),
+        (CallTurn.Speaker.AGENT, "patient_name"),
     ]
     assert turns[1].text == "book an appointment"
     assert (stored.status, stored.end_reason) == (Call.Status.COMPLETED, "caller_hangup")

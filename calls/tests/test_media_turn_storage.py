@@ -1,6 +1,7 @@
 """calls.media.services.record_exchange: a live call's caller turn and agent answer, stored together.
 
 Committed, as on a live call's records thread: no transaction around it unless the caller has one."""
+
 import pytest
 from django.db import transaction
 from django_tenants.utils import tenant_context
@@ -20,8 +21,16 @@ def live():
 
 
 def exchange(call, **given):
-    return record_exchange(call.pk, caller_text="book", agent_text="Sure.", node_id="ask", actions=[],
-                           timings={"stt_ms": 5.0}, state={"node": "ask"}, **given)
+    return record_exchange(
+        call.pk,
+        caller_text="book",
+        agent_text="Sure.",
+        node_id="ask",
+        actions=[],
+        timings={"stt_ms": 5.0},
+        state={"node": "ask"},
+        **given,
+    )
 
 
 def stored(call):

@@ -1,5 +1,6 @@
 """One phone number, one tenant: importing or buying claims the number platform-wide (tenants.PhoneNumberClaim),
 removing it frees it, and Twilio's webhooks for a number are refused on another tenant's URL."""
+
 import pytest
 from django_tenants.utils import tenant_context
 
@@ -40,8 +41,11 @@ def accounts(acme, globex):
 
 def owned_by_twilio_account(twilio_api, number=NUMBER):
     owned = incoming_number_resource(number)
-    twilio_api.add("GET", f"{API_PREFIX}/IncomingPhoneNumbers.json",
-                   json=page("incoming_phone_numbers", [owned], f"{API_PREFIX}/IncomingPhoneNumbers.json"))
+    twilio_api.add(
+        "GET",
+        f"{API_PREFIX}/IncomingPhoneNumbers.json",
+        json=page("incoming_phone_numbers", [owned], f"{API_PREFIX}/IncomingPhoneNumbers.json"),
+    )
     twilio_api.add("POST", f"{API_PREFIX}/IncomingPhoneNumbers/{owned['sid']}.json", json=owned)
 
 
@@ -61,14 +65,18 @@ def test_importing_a_number_claims_it_for_the_tenant(api, alice, acme, accounts,
     assert claim_of() == "acme"
 
 
-def test_a_second_tenant_importing_the_same_number_gets_409_number_taken(api, alice, bob, acme, globex, accounts,
-                                                                         twilio_api):
+def test_a_second_tenant_importing_the_same_number_gets_409_number_taken(
+    api, alice, bob, acme, globex, accounts, twilio_api
+):
     owned_by_twilio_account(twilio_api)
     api(alice, acme).post(NUMBERS, {"number": NUMBER}, format="json")
     twilio_api.requests.clear()
     response = api(bob, globex).post(NUMBERS, {"number": NUMBER}, format="json")
     assert (response.status_code, response.json()["error_code"], list(response.json()["errors"])) == (
-        409, "number_taken", ["number"])
+        409,
+        "number_taken",
+        ["number"],
+    )
     assert twilio_api.requests == []  # Twilio is not touched for a number that is not the tenant's to use
     assert numbers_of(globex) == [] and claim_of() == "acme"
 
@@ -92,8 +100,12 @@ def test_a_removed_number_can_be_imported_by_another_tenant(api, alice, bob, acm
 
 
 def test_a_failed_import_leaves_the_number_unclaimed(api, alice, acme, accounts, twilio_api):
-    twilio_api.add("GET", f"{API_PREFIX}/IncomingPhoneNumbers.json", status=500,
-                   json=twilio_error(500, 20500, "Internal Server Error"))
+    twilio_api.add(
+        "GET",
+        f"{API_PREFIX}/IncomingPhoneNumbers.json",
+        status=500,
+        json=twilio_error(500, 20500, "Internal Server Error"),
+    )
     assert api(alice, acme).post(NUMBERS, {"number": NUMBER}, format="json").status_code == 502
     assert claim_of() is None
 
@@ -101,14 +113,14 @@ def test_a_failed_import_leaves_the_number_unclaimed(api, alice, acme, accounts,
 # Webhooks ---------------------------------------------------------------------------------------
 
 
-def test_a_call_to_another_tenants_number_on_this_tenants_url_is_403_and_writes_nothing(client, acme, globex,
-                                                                                       accounts):
+def test_a_call_to_another_tenants_number_on_this_tenants_url_is_403_and_writes_nothing(client, acme, globex, accounts):
     with tenant_context(acme):
         PhoneNumberFactory(number=NUMBER, agent=AgentFactory())
     with tenant_context(globex):
         PhoneNumberFactory(number=NUMBER, agent=AgentFactory(), claimed=False)  # set up before claims existed
-    response = post_webhook(client, webhook_path(globex, "voice"), voice_params(call_sid(), to=NUMBER),
-                            token=GLOBEX_TOKEN)
+    response = post_webhook(
+        client, webhook_path(globex, "voice"), voice_params(call_sid(), to=NUMBER), token=GLOBEX_TOKEN
+    )
     assert (response.status_code, response.json()["error_code"]) == (403, "number_not_claimed")
     with tenant_context(globex):
         assert not Call.objects.exists()

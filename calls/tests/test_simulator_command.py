@@ -1,4 +1,5 @@
 """`manage.py simulate_call`: a simulated phone call over the media-stream protocol, transcript printed."""
+
 import io
 
 import pytest

@@ -3,6 +3,7 @@
 The agent here is a fake transport on a fake clock: 20 ms pass with every frame the caller sends, and it
 answers as soon as it has received the silence that ends a turn (as the media pipeline does).
 """
+
 import asyncio
 import base64
 import types
@@ -49,8 +50,10 @@ class AgentOnAClock:
             self.now += self.stall_ms / 1000
         if self.silent == END_SILENCE_MS // audio.FRAME_MS:
             self.answered = True
-            for reply in ({"event": "media", "streamSid": "MZ1", "media": {"payload": ANSWER}},
-                          {"event": "mark", "streamSid": "MZ1", "mark": {"name": "0.1.end"}}):
+            for reply in (
+                {"event": "media", "streamSid": "MZ1", "media": {"payload": ANSWER}},
+                {"event": "mark", "streamSid": "MZ1", "mark": {"name": "0.1.end"}},
+            ):
                 self.inbox.put_nowait(orjson.dumps(reply).decode())
 
     async def receive(self):
@@ -85,8 +88,12 @@ async def test_an_answer_to_keypad_digits_has_no_turn_overhead(monkeypatch):
     monkeypatch.setattr(simulator, "time", types.SimpleNamespace(monotonic=agent.clock))
     agent.spoke = True  # the agent answers the silence after the digit, as after speech
     # The digit's own tick and the pause: the silence the agent answers after.
-    script = [simulator.Press("1"), simulator.Pause(END_SILENCE_MS - audio.FRAME_MS), simulator.WaitForAgent(),
-              simulator.HangUp()]
+    script = [
+        simulator.Press("1"),
+        simulator.Pause(END_SILENCE_MS - audio.FRAME_MS),
+        simulator.WaitForAgent(),
+        simulator.HangUp(),
+    ]
 
     result = await simulator.simulate(agent, script, call_id=1, tenant="acme", call_sid="CA1")
 

@@ -1,5 +1,6 @@
 """A correction applied to an agent is an example in its LLM prompt on its next phone call: the media stream
 builds the agent's engine configuration with the agent's training examples (newest first, bounded)."""
+
 import pytest
 from django_tenants.utils import tenant_context
 
@@ -30,8 +31,9 @@ def agent(acme, fake_http):
 
 
 def correct(client, call, suggested="Yes, free parking is behind the building.") -> int:
-    body = client.post(f"/api/calls/{call.pk}/feedback", {"corrections": [{"turn": 1, "suggested": suggested}]},
-                       format="json").json()
+    body = client.post(
+        f"/api/calls/{call.pk}/feedback", {"corrections": [{"turn": 1, "suggested": suggested}]}, format="json"
+    ).json()
     return body["corrections"][0]["id"]
 
 

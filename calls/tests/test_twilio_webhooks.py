@@ -1,5 +1,6 @@
 """Twilio webhooks: signed with the tenant's auth token or refused; TwiML for inbound calls; status,
 recording and answering-machine callbacks that are idempotent and never move a call backwards."""
+
 import base64
 import json
 import re
@@ -62,8 +63,14 @@ def greeting_key(tenant, call) -> str:
     """Where the call's greeting, as its agent says it, is cached."""
     with tenant_context(tenant):
         agent = call.agent
-        speech = Speech(schema=tenant.schema_name, stt=None, tts=None, tts_name=agent.tts_provider,
-                        voice=agent.voice_id, language=agent.language)
+        speech = Speech(
+            schema=tenant.schema_name,
+            stt=None,
+            tts=None,
+            tts_name=agent.tts_provider,
+            voice=agent.voice_id,
+            language=agent.language,
+        )
         return speech.key(greetings.greeting_text(call))
 
 
@@ -80,15 +87,28 @@ def test_inbound_call_is_bridged_to_the_media_stream_with_call_id_tenant_and_gre
     assert f'<Connect><Stream url="ws://{django_settings.API_HOST}/ws/twilio/media/acme/">' in body
     assert stream_parameters(body) == {"call_id": str(call.pk), "tenant": "acme", "greeting": greeting_key(acme, call)}
     assert (call.direction, call.status, call.agent_id, call.from_number, call.to_number, call.twilio_call_sid) == (
-        "inbound", "in_progress", acme_line.pk, "+14155550123", NUMBER, sid)
+        "inbound",
+        "in_progress",
+        acme_line.pk,
+        "+14155550123",
+        NUMBER,
+        sid,
+    )
 
 
-def test_behind_a_trusted_proxy_the_signed_https_url_is_rebuilt_and_the_stream_is_wss(client, acme, acme_line, settings):
+def test_behind_a_trusted_proxy_the_signed_https_url_is_rebuilt_and_the_stream_is_wss(
+    client, acme, acme_line, settings
+):
     settings.TWILIO_TRUSTED_PROXIES = ["127.0.0.0/8"]
     path = webhook_path(acme, "voice")
-    response = post_webhook(client, path, voice_params(call_sid(), to=NUMBER),
-                            signed_url=f"https://voice.example.com{path}",
-                            HTTP_X_FORWARDED_PROTO="https", HTTP_X_FORWARDED_HOST="voice.example.com")
+    response = post_webhook(
+        client,
+        path,
+        voice_params(call_sid(), to=NUMBER),
+        signed_url=f"https://voice.example.com{path}",
+        HTTP_X_FORWARDED_PROTO="https",
+        HTTP_X_FORWARDED_HOST="voice.example.com",
+    )
     assert response.status_code == 200
     assert '<Stream url="wss://voice.example.com/ws/twilio/media/acme/">' in response.content.decode()
 
@@ -96,9 +116,14 @@ def test_behind_a_trusted_proxy_the_signed_https_url_is_rebuilt_and_the_stream_i
 def test_forwarded_headers_from_an_untrusted_address_are_ignored(client, acme, acme_line, settings):
     settings.TWILIO_TRUSTED_PROXIES = ["10.0.0.0/8"]
     path = webhook_path(acme, "voice")
-    response = post_webhook(client, path, voice_params(call_sid(), to=NUMBER),
-                            signed_url=f"https://voice.example.com{path}",
-                            HTTP_X_FORWARDED_PROTO="https", HTTP_X_FORWARDED_HOST="voice.example.com")
+    response = post_webhook(
+        client,
+        path,
+        voice_params(call_sid(), to=NUMBER),
+        signed_url=f"https://voice.example.com{path}",
+        HTTP_X_FORWARDED_PROTO="https",
+        HTTP_X_FORWARDED_HOST="voice.example.com",
+    )
     assert response.status_code == 403
     assert calls_in(acme) == []
 
@@ -187,8 +212,12 @@ def test_globex_cannot_drive_acme_webhooks_with_its_own_token(client, acme, glob
 
 
 def test_an_unknown_tenant_is_403(client):
-    response = client.post("/api/webhooks/twilio/nobody/voice", {"CallSid": call_sid()},
-                           HTTP_HOST=django_settings.API_HOST, HTTP_X_TWILIO_SIGNATURE="x")
+    response = client.post(
+        "/api/webhooks/twilio/nobody/voice",
+        {"CallSid": call_sid()},
+        HTTP_HOST=django_settings.API_HOST,
+        HTTP_X_TWILIO_SIGNATURE="x",
+    )
     assert response.status_code == 403
 
 
@@ -204,8 +233,9 @@ def test_an_unknown_webhook_kind_is_404(client, acme, acme_line):
 def test_a_status_callback_with_a_forged_signature_changes_nothing(client, acme, acme_line):
     with tenant_context(acme):
         call = CallFactory(status="ringing", direction="outbound")
-    response = post_webhook(client, webhook_path(acme, "status"), status_params(call.twilio_call_sid, "completed"),
-                            token="0" * 32)
+    response = post_webhook(
+        client, webhook_path(acme, "status"), status_params(call.twilio_call_sid, "completed"), token="0" * 32
+    )
     assert response.status_code == 403
     assert calls_in(acme)[0].status == "ringing"
 
@@ -214,8 +244,9 @@ def test_a_status_callback_with_a_forged_signature_changes_nothing(client, acme,
 
 
 def send_status(client, tenant, call, status, **kwargs):
-    return post_webhook(client, webhook_path(tenant, "status", call_id=call.pk),
-                        status_params(call.twilio_call_sid, status, **kwargs))
+    return post_webhook(
+        client, webhook_path(tenant, "status", call_id=call.pk), status_params(call.twilio_call_sid, status, **kwargs)
+    )
 
 
 @pytest.fixture
@@ -233,7 +264,11 @@ def test_statuses_move_the_call_forward_and_completion_takes_twilios_duration(cl
     send_status(client, acme, outbound_call, "completed", duration=37)
     call = calls_in(acme)[0]
     assert (call.status, call.duration_seconds, call.end_reason, call.ended_at is not None) == (
-        "completed", 37, "completed", True)
+        "completed",
+        37,
+        "completed",
+        True,
+    )
 
 
 def test_the_same_status_twice_changes_nothing_the_second_time(client, acme, outbound_call):
@@ -284,8 +319,9 @@ def test_a_status_for_an_unknown_call_is_accepted_and_ignored(client, acme, acme
     assert calls_in(acme) == []
 
 
-def test_completion_queues_the_analysis_in_the_tenant_schema(client, acme, outbound_call,
-                                                            django_capture_on_commit_callbacks):
+def test_completion_queues_the_analysis_in_the_tenant_schema(
+    client, acme, outbound_call, django_capture_on_commit_callbacks
+):
     redis, queue = get_redis(), django_settings.CELERY_TASK_DEFAULT_QUEUE
     redis.delete(queue)
     with django_capture_on_commit_callbacks(execute=True):
@@ -293,7 +329,9 @@ def test_completion_queues_the_analysis_in_the_tenant_schema(client, acme, outbo
         send_status(client, acme, outbound_call, "completed", duration=20)
     messages = [json.loads(raw) for raw in redis.lrange(queue, 0, -1)]
     redis.delete(queue)
-    assert [(m["headers"]["task"], m["headers"]["_schema_name"]) for m in messages] == [("calls.analyse_call", "t_acme")]
+    assert [(m["headers"]["task"], m["headers"]["_schema_name"]) for m in messages] == [
+        ("calls.analyse_call", "t_acme")
+    ]
     assert json.loads(base64.b64decode(messages[0]["body"]))[0] == [outbound_call.pk]
 
 
@@ -301,11 +339,15 @@ def test_completion_queues_the_analysis_in_the_tenant_schema(client, acme, outbo
 
 
 def test_an_answered_outbound_call_is_bridged_to_the_media_stream(client, acme, outbound_call):
-    params = voice_params(outbound_call.twilio_call_sid, to="+14155550123", from_=NUMBER, direction="outbound-api",
-                          status="in-progress")
+    params = voice_params(
+        outbound_call.twilio_call_sid, to="+14155550123", from_=NUMBER, direction="outbound-api", status="in-progress"
+    )
     response = post_webhook(client, webhook_path(acme, "voice", call_id=outbound_call.pk), params)
     assert stream_parameters(response.content.decode()) == {
-        "call_id": str(outbound_call.pk), "tenant": "acme", "greeting": greeting_key(acme, outbound_call)}
+        "call_id": str(outbound_call.pk),
+        "tenant": "acme",
+        "greeting": greeting_key(acme, outbound_call),
+    }
     assert calls_in(acme)[0].status == "in_progress"
 
 
@@ -317,16 +359,25 @@ def test_an_outbound_call_ended_before_answer_just_hangs_up(client, acme, outbou
 
 
 def recording_params(call, sid="RE" + "1" * 32):
-    return {"AccountSid": "AC", "CallSid": call.twilio_call_sid, "RecordingSid": sid,
-            "RecordingUrl": f"https://api.twilio.com{API_PREFIX}/Recordings/{sid}", "RecordingStatus": "completed",
-            "RecordingDuration": "35", "RecordingChannels": "1", "RecordingSource": "OutboundAPI",
-            "RecordingStartTime": "Mon, 23 Nov 2026 18:00:00 +0000"}
+    return {
+        "AccountSid": "AC",
+        "CallSid": call.twilio_call_sid,
+        "RecordingSid": sid,
+        "RecordingUrl": f"https://api.twilio.com{API_PREFIX}/Recordings/{sid}",
+        "RecordingStatus": "completed",
+        "RecordingDuration": "35",
+        "RecordingChannels": "1",
+        "RecordingSource": "OutboundAPI",
+        "RecordingStartTime": "Mon, 23 Nov 2026 18:00:00 +0000",
+    }
 
 
 def test_a_completed_recording_is_attached_to_its_call_once(client, acme, outbound_call):
     params = recording_params(outbound_call)
     for _ in range(2):
-        assert post_webhook(client, webhook_path(acme, "recording", call_id=outbound_call.pk), params).status_code == 204
+        assert (
+            post_webhook(client, webhook_path(acme, "recording", call_id=outbound_call.pk), params).status_code == 204
+        )
     call = calls_in(acme)[0]
     assert (call.recording_sid, call.recording_duration) == (params["RecordingSid"], 35)
     assert call.recording_url == params["RecordingUrl"]
@@ -339,19 +390,29 @@ def test_a_failed_recording_is_not_attached(client, acme, outbound_call):
 
 
 def amd_params(call, answered_by):
-    return {"AccountSid": "AC", "CallSid": call.twilio_call_sid, "AnsweredBy": answered_by,
-            "MachineDetectionDuration": "4210"}
+    return {
+        "AccountSid": "AC",
+        "CallSid": call.twilio_call_sid,
+        "AnsweredBy": answered_by,
+        "MachineDetectionDuration": "4210",
+    }
 
 
 def test_a_machine_gets_the_voicemail_message_once(client, acme, outbound_call, twilio_api):
     with tenant_context(acme):
-        Call.objects.filter(pk=outbound_call.pk).update(status="in_progress", started_at=timezone.now() - timedelta(seconds=5))
+        Call.objects.filter(pk=outbound_call.pk).update(
+            status="in_progress", started_at=timezone.now() - timedelta(seconds=5)
+        )
     path = f"{API_PREFIX}/Calls/{outbound_call.twilio_call_sid}.json"
-    twilio_api.add("POST", path, json=call_resource(outbound_call.twilio_call_sid, to="+14155550123", from_=NUMBER,
-                                                     status="in-progress"))
+    twilio_api.add(
+        "POST",
+        path,
+        json=call_resource(outbound_call.twilio_call_sid, to="+14155550123", from_=NUMBER, status="in-progress"),
+    )
     for _ in range(2):
-        response = post_webhook(client, webhook_path(acme, "amd", call_id=outbound_call.pk),
-                                amd_params(outbound_call, "machine_end_beep"))
+        response = post_webhook(
+            client, webhook_path(acme, "amd", call_id=outbound_call.pk), amd_params(outbound_call, "machine_end_beep")
+        )
         assert response.status_code == 204
     [update] = twilio_api.requests_to("POST", path)
     twiml = dict(pair.split("=", 1) for pair in update.body.decode().split("&"))["Twiml"]

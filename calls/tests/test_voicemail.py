@@ -1,6 +1,7 @@
 """Answering machines on outbound calls: dialed with MachineDetection=DetectMessageEnd, the AMD callback comes
 after the machine's greeting (machine_end_beep/_silence/_other), and the call's voicemail_action decides:
 leave the agent's voicemail message (after the beep), hang up, or (blank) the agent's default."""
+
 from datetime import timedelta
 from urllib.parse import parse_qs
 
@@ -33,16 +34,26 @@ def answered_call(tenant, *, voicemail_action="", message=MESSAGE, language="en-
         TwilioAccountFactory()
         agent = AgentFactory(voicemail_message=message, language=language)
         PhoneNumberFactory(number=NUMBER, agent=agent)
-        return CallFactory(direction="outbound", status="in_progress", agent=agent, voicemail_action=voicemail_action,
-                           started_at=timezone.now() - timedelta(seconds=8))
+        return CallFactory(
+            direction="outbound",
+            status="in_progress",
+            agent=agent,
+            voicemail_action=voicemail_action,
+            started_at=timezone.now() - timedelta(seconds=8),
+        )
 
 
 def machine_answers(client, tenant, call, twilio_api, answered_by="machine_end_beep"):
     path = f"{API_PREFIX}/Calls/{call.twilio_call_sid}.json"
-    twilio_api.add("POST", path, json=call_resource(call.twilio_call_sid, to="+14155550123", from_=NUMBER,
-                                                     status="in-progress"))
-    params = {"AccountSid": "AC", "CallSid": call.twilio_call_sid, "AnsweredBy": answered_by,
-              "MachineDetectionDuration": "7210"}
+    twilio_api.add(
+        "POST", path, json=call_resource(call.twilio_call_sid, to="+14155550123", from_=NUMBER, status="in-progress")
+    )
+    params = {
+        "AccountSid": "AC",
+        "CallSid": call.twilio_call_sid,
+        "AnsweredBy": answered_by,
+        "MachineDetectionDuration": "7210",
+    }
     assert post_webhook(client, webhook_path(tenant, "amd", call_id=call.pk), params).status_code == 204
     with tenant_context(tenant):
         stored = Call.objects.get(pk=call.pk)
@@ -52,8 +63,9 @@ def machine_answers(client, tenant, call, twilio_api, answered_by="machine_end_b
 def test_leave_message_says_the_voicemail_after_the_beep_and_hangs_up(client, acme, twilio_api):
     call = answered_call(acme, voicemail_action="leave_message")
     stored, [update] = machine_answers(client, acme, call, twilio_api)
-    assert update["Twiml"] == ['<?xml version="1.0" encoding="UTF-8"?><Response><Say language="en-US">'
-                               f'{MESSAGE}</Say><Hangup /></Response>']
+    assert update["Twiml"] == [
+        f'<?xml version="1.0" encoding="UTF-8"?><Response><Say language="en-US">{MESSAGE}</Say><Hangup /></Response>'
+    ]
     assert (stored.status, stored.end_reason, stored.answered_by) == ("completed", "voicemail_left", "machine_end_beep")
 
 

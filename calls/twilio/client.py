@@ -3,6 +3,7 @@
 Errors from Twilio become a `TwilioError` (502, or 400 naming a field when Twilio refused our input),
 so views never answer 500 because a provider failed.
 """
+
 from contextlib import contextmanager
 from urllib.parse import urlencode
 
@@ -68,8 +69,10 @@ def route_number_to_us(account, tenant, number_sid: str) -> None:
     client = client_for(account.account_sid, account.auth_token)
     with twilio_errors():
         client.incoming_phone_numbers(number_sid).update(
-            voice_url=webhook_url(tenant, "voice"), voice_method="POST",
-            status_callback=webhook_url(tenant, "status"), status_callback_method="POST",
+            voice_url=webhook_url(tenant, "voice"),
+            voice_method="POST",
+            status_callback=webhook_url(tenant, "status"),
+            status_callback_method="POST",
         )
 
 
@@ -84,8 +87,11 @@ def buy_number(account, tenant, number: str):
     client = client_for(account.account_sid, account.auth_token)
     with twilio_errors(field="number", refused_status={400}):
         return client.incoming_phone_numbers.create(
-            phone_number=number, voice_url=webhook_url(tenant, "voice"), voice_method="POST",
-            status_callback=webhook_url(tenant, "status"), status_callback_method="POST",
+            phone_number=number,
+            voice_url=webhook_url(tenant, "voice"),
+            voice_method="POST",
+            status_callback=webhook_url(tenant, "status"),
+            status_callback_method="POST",
         )
 
 
@@ -94,11 +100,15 @@ def create_call(account, tenant, call, *, record: bool):
     client = client_for(account.account_sid, account.auth_token)
     with twilio_errors(field="to", refused_status={400}):
         return client.calls.create(
-            to=call.to_number, from_=call.from_number, method="POST",
+            to=call.to_number,
+            from_=call.from_number,
+            method="POST",
             url=webhook_url(tenant, "voice", call_id=call.pk),
             status_callback=webhook_url(tenant, "status", call_id=call.pk),
-            status_callback_event=STATUS_EVENTS, status_callback_method="POST",
-            machine_detection="DetectMessageEnd", async_amd="true",
+            status_callback_event=STATUS_EVENTS,
+            status_callback_method="POST",
+            machine_detection="DetectMessageEnd",
+            async_amd="true",
             async_amd_status_callback=webhook_url(tenant, "amd", call_id=call.pk),
             async_amd_status_callback_method="POST",
             record=record,
@@ -138,8 +148,9 @@ def open_recording(account, recording_sid: str):
     """The recording's MP3 from Twilio's documented media URL, as a streamed `requests` response (close it)."""
     url = f"{settings.TWILIO_API_BASE_URL.rstrip('/')}/2010-04-01/Accounts/{account.account_sid}/Recordings/{recording_sid}.mp3"
     try:
-        response = requests.get(url, auth=(account.account_sid, account.auth_token), stream=True,
-                                timeout=settings.TWILIO_HTTP_TIMEOUT)
+        response = requests.get(
+            url, auth=(account.account_sid, account.auth_token), stream=True, timeout=settings.TWILIO_HTTP_TIMEOUT
+        )
     except RequestException as exc:
         raise TwilioError("Twilio could not be reached; try again.") from exc
     if response.status_code != 200:

@@ -4,6 +4,7 @@ Twilio signs the exact public URL it requested; behind a TLS-terminating proxy D
 scheme and host, so the URL is rebuilt from X-Forwarded-Proto/Host — but only when the request
 comes from a proxy listed in TWILIO_TRUSTED_PROXIES, since anyone else could forge those headers.
 """
+
 import ipaddress
 
 from django.conf import settings

@@ -1,4 +1,5 @@
 """The TwiML the platform answers voice webhooks with, and replaces a live call's TwiML with."""
+
 from twilio.twiml.voice_response import Connect, Dial, VoiceResponse
 
 MEDIA_STREAM_PATH = "/ws/twilio/media/"
@@ -73,13 +74,21 @@ def wait_for_a_line(message: str, recheck_url: str, *, pause_seconds: int, langu
     return str(response)
 
 
-def record_voicemail(greeting: str, *, done_url: str, recording_url: str, max_seconds: int,
-                     language: str = "en-US") -> str:
+def record_voicemail(
+    greeting: str, *, done_url: str, recording_url: str, max_seconds: int, language: str = "en-US"
+) -> str:
     """The greeting, a beep and up to `max_seconds` of message; Twilio then asks `done_url` what to do, and
     posts the finished recording to `recording_url`."""
     response = VoiceResponse()
     response.say(greeting, language=language)
-    response.record(max_length=max_seconds, play_beep=True, timeout=5, action=done_url, method="POST",
-                    recording_status_callback=recording_url, recording_status_callback_method="POST",
-                    recording_status_callback_event="completed")
+    response.record(
+        max_length=max_seconds,
+        play_beep=True,
+        timeout=5,
+        action=done_url,
+        method="POST",
+        recording_status_callback=recording_url,
+        recording_status_callback_method="POST",
+        recording_status_callback_event="completed",
+    )
     return str(response)

@@ -7,6 +7,7 @@ must carry a valid X-Twilio-Signature made with that tenant's auth token, and a 
 on the call (To of an inbound call, From of ours) must name one this tenant has claimed
 (`tenants.numbers`), or it gets 403 and changes nothing. Plain Django views: Twilio sends form posts, authenticated by signature only.
 """
+
 import logging
 
 from django.db import connection
@@ -52,17 +53,25 @@ def twilio_webhook(request, tenant_slug, kind):
         with tenant_context(tenant):
             account = selectors.twilio_account()
             if account is None or not is_signed_by_twilio(request, account.auth_token):
-                logger.warning("Rejected a Twilio %s webhook for tenant %s: bad or missing signature", kind, tenant.slug)
+                logger.warning(
+                    "Rejected a Twilio %s webhook for tenant %s: bad or missing signature", kind, tenant.slug
+                )
                 return _forbidden(request)
             number = _our_number(request.POST) if kind != "whisper" else ""
             if number and not numbers.is_claimed_by(tenant, number):
-                logger.warning("Rejected a Twilio %s webhook for tenant %s: %s is not its number", kind, tenant.slug,
-                               number)
+                logger.warning(
+                    "Rejected a Twilio %s webhook for tenant %s: %s is not its number", kind, tenant.slug, number
+                )
                 return error_response(request, 403, "This number is not this account's.", "number_not_claimed")
             call_id = request.GET.get("call_id")
             if kind == "voice":
-                document = telephony.answer_voice(tenant, request.POST, call_id=call_id, public_url=public_url(request),
-                                                  waiting_since=request.GET.get("waiting_since"))
+                document = telephony.answer_voice(
+                    tenant,
+                    request.POST,
+                    call_id=call_id,
+                    public_url=public_url(request),
+                    waiting_since=request.GET.get("waiting_since"),
+                )
                 return HttpResponse(document, content_type="text/xml")
             if kind == "voicemail":
                 return HttpResponse(telephony.voicemail_done(), content_type="text/xml")

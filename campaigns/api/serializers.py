@@ -31,8 +31,9 @@ class PolicyFields(serializers.Serializer):
 
     start_date = serializers.DateField(required=False, allow_null=True)
     end_date = serializers.DateField(required=False, allow_null=True)
-    hours = serializers.JSONField(required=False, help_text='Weekly hours, e.g. {"mon": [["09:00", "17:00"]]}; '
-                                                            "empty: any time.")
+    hours = serializers.JSONField(
+        required=False, help_text='Weekly hours, e.g. {"mon": [["09:00", "17:00"]]}; empty: any time.'
+    )
     timezone = serializers.CharField(required=False, validators=[_zone])
     calls_per_minute = serializers.IntegerField(required=False, min_value=1, max_value=600)
     max_concurrent_calls = serializers.IntegerField(required=False, min_value=1, max_value=200)
@@ -57,18 +58,39 @@ class PolicyFields(serializers.Serializer):
 
 class CampaignSerializer(PolicyFields, serializers.ModelSerializer):
     agent = serializers.PrimaryKeyRelatedField(queryset=Agent.objects.all())
-    contact_list = serializers.PrimaryKeyRelatedField(queryset=ContactList.objects.all(), required=False,
-                                                      allow_null=True)
+    contact_list = serializers.PrimaryKeyRelatedField(
+        queryset=ContactList.objects.all(), required=False, allow_null=True
+    )
     starts_at = serializers.DateTimeField(required=False, allow_null=True, validators=[_future])
 
     class Meta:
         model = Campaign
-        fields = ["id", "name", "kind", "agent", "contact_list", "status", "paused_reason", "start_date", "end_date",
-                  "hours", "timezone", "starts_at", "calls_per_minute", "max_concurrent_calls", "max_attempts",
-                  "retry_delay_minutes", "retry_on", "voicemail_action", "variables", "created_at", "updated_at",
-                  "started_at", "completed_at"]
-        read_only_fields = ["kind", "status", "paused_reason", "created_at", "updated_at", "started_at",
-                            "completed_at"]
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "agent",
+            "contact_list",
+            "status",
+            "paused_reason",
+            "start_date",
+            "end_date",
+            "hours",
+            "timezone",
+            "starts_at",
+            "calls_per_minute",
+            "max_concurrent_calls",
+            "max_attempts",
+            "retry_delay_minutes",
+            "retry_on",
+            "voicemail_action",
+            "variables",
+            "created_at",
+            "updated_at",
+            "started_at",
+            "completed_at",
+        ]
+        read_only_fields = ["kind", "status", "paused_reason", "created_at", "updated_at", "started_at", "completed_at"]
 
 
 class ScheduleSerializer(serializers.Serializer):
@@ -80,8 +102,22 @@ class AttemptSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Attempt
-        fields = ["id", "contact", "number", "attempt_no", "status", "due_at", "claimed_at", "dialed_at", "call",
-                  "call_status", "outcome", "detail", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "contact",
+            "number",
+            "attempt_no",
+            "status",
+            "due_at",
+            "claimed_at",
+            "dialed_at",
+            "call",
+            "call_status",
+            "outcome",
+            "detail",
+            "created_at",
+            "updated_at",
+        ]
 
 
 class AttemptFilterSerializer(serializers.Serializer):
@@ -98,10 +134,13 @@ class BulkCallsSerializer(PolicyFields):
 
     agent = serializers.PrimaryKeyRelatedField(queryset=Agent.objects.all())
     name = serializers.CharField(max_length=150, required=False)
-    numbers = serializers.ListField(child=serializers.CharField(max_length=32), required=False,
-                                    max_length=MAX_BULK)
-    contacts = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=MAX_BULK,
-                                     help_text="Ids of existing contacts.")
+    numbers = serializers.ListField(child=serializers.CharField(max_length=32), required=False, max_length=MAX_BULK)
+    contacts = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        max_length=MAX_BULK,
+        help_text="Ids of existing contacts.",
+    )
     schedule = serializers.DateTimeField(required=False, validators=[_future])
 
     def validate(self, data):
@@ -134,4 +173,5 @@ class ScheduledCallSerializer(serializers.ModelSerializer):
 
     def get_at(self, campaign) -> datetime:
         return serializers.DateTimeField().to_representation(
-            campaign.attempts.order_by("id").values_list("due_at", flat=True).first())
+            campaign.attempts.order_by("id").values_list("due_at", flat=True).first()
+        )

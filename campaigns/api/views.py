@@ -69,8 +69,9 @@ class CampaignTransitionView(APIView):
 
     required_permission = "campaigns.manage"
 
-    @extend_schema(request=s.ScheduleSerializer, responses={200: s.CampaignSerializer},
-                   operation_id="api_campaigns_transition")
+    @extend_schema(
+        request=s.ScheduleSerializer, responses={200: s.CampaignSerializer}, operation_id="api_campaigns_transition"
+    )
     def post(self, request, campaign_id, action):
         if action not in lifecycle.TRANSITIONS:
             raise NotFound(f"Unknown action '{action}'.")

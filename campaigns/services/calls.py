@@ -1,4 +1,5 @@
 """Bulk calls and calls scheduled for a time: both become campaigns, so one dispatcher dials everything."""
+
 import uuid
 from datetime import datetime
 
@@ -21,7 +22,9 @@ def bulk_calls(*, agent, numbers=(), contacts=(), name="", schedule: datetime | 
     now = timezone.now()
     name = name or f"Bulk calls {now:%Y-%m-%d %H:%M:%S}"
     # List names are unique per tenant; the suffix keeps two bulk requests of the same name apart.
-    contact_list = create_contact_list(name=f"{name} ({uuid.uuid4().hex[:8]})", description="Made by a bulk call request.")
+    contact_list = create_contact_list(
+        name=f"{name} ({uuid.uuid4().hex[:8]})", description="Made by a bulk call request."
+    )
     add_to_list(contact_list, people)
     campaign = Campaign.objects.create(name=name, agent=agent, contact_list=contact_list, **policy)
     if schedule is not None:
@@ -35,10 +38,19 @@ def schedule_call(*, agent, to: str, at: datetime, variables=None, voicemail_act
     campaign). Pacing and retries keep the model's defaults."""
     [contact] = upsert_contacts_for_numbers([to], source=Contact.Source.API)
     campaign = Campaign.objects.create(
-        name=f"Call to {contact.phone} at {at:%Y-%m-%d %H:%M %Z}", kind=Campaign.Kind.SINGLE_CALL, agent=agent,
-        status=Campaign.Status.RUNNING, started_at=timezone.now(), variables=variables or {},
+        name=f"Call to {contact.phone} at {at:%Y-%m-%d %H:%M %Z}",
+        kind=Campaign.Kind.SINGLE_CALL,
+        agent=agent,
+        status=Campaign.Status.RUNNING,
+        started_at=timezone.now(),
+        variables=variables or {},
         voicemail_action=voicemail_action or "",
     )
-    Attempt.objects.create(campaign=campaign, contact=contact, number=contact.phone, due_at=at,
-                           idempotency_key=idempotency_key(campaign.pk, contact.pk, 1))
+    Attempt.objects.create(
+        campaign=campaign,
+        contact=contact,
+        number=contact.phone,
+        due_at=at,
+        idempotency_key=idempotency_key(campaign.pk, contact.pk, 1),
+    )
     return campaign

@@ -1,6 +1,7 @@
 """The demo tenant's leads and a draft recall campaign, so a fresh install shows the outbound side too.
 
 Numbers are from the 555-01xx range reserved for fiction: a demo can never call a real person."""
+
 from django.db import connection
 
 from campaigns.models import Campaign
@@ -20,9 +21,18 @@ def seed_demo_campaign(agent) -> Campaign:
     """Idempotent: the leads are upserted and the campaign is made once (kept as it is after)."""
     leads = list_named(DEMO_LIST)
     import_contacts(DEMO_LEADS, contact_list=leads, file_name="demo-leads.csv")
-    campaign, _ = Campaign.objects.get_or_create(name=DEMO_CAMPAIGN, defaults={
-        "agent": agent, "contact_list": leads, "calls_per_minute": 2, "max_concurrent_calls": 1, "max_attempts": 2,
-        "retry_delay_minutes": 120, "retry_on": [Campaign.RetryOutcome.NO_ANSWER, Campaign.RetryOutcome.BUSY],
-        "hours": {day: [["09:00", "17:00"]] for day in WEEKDAYS[:5]}, "timezone": connection.tenant.timezone,
-    })
+    campaign, _ = Campaign.objects.get_or_create(
+        name=DEMO_CAMPAIGN,
+        defaults={
+            "agent": agent,
+            "contact_list": leads,
+            "calls_per_minute": 2,
+            "max_concurrent_calls": 1,
+            "max_attempts": 2,
+            "retry_delay_minutes": 120,
+            "retry_on": [Campaign.RetryOutcome.NO_ANSWER, Campaign.RetryOutcome.BUSY],
+            "hours": {day: [["09:00", "17:00"]] for day in WEEKDAYS[:5]},
+            "timezone": connection.tenant.timezone,
+        },
+    )
     return campaign

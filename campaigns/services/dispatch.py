@@ -5,6 +5,7 @@ so two tickers never take the same attempt; every dial goes through `calls.servi
 attempt's idempotency key, so a redelivered task, or a stale claim sent again, replays the call already
 placed instead of dialing twice.
 """
+
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,8 +26,13 @@ A = Attempt.Status
 IN_FLIGHT = (A.CLAIMED, A.DIALING, A.IN_PROGRESS)
 PACING_WINDOW = timedelta(minutes=1)
 # Pre-dial refusals that concern the whole campaign, not one number: it pauses until staff resume it.
-CAMPAIGN_WIDE_REFUSALS = {"tenant_suspended", "agent_inactive", "no_caller_id", "twilio_account_missing",
-                          "minutes_exhausted"}
+CAMPAIGN_WIDE_REFUSALS = {
+    "tenant_suspended",
+    "agent_inactive",
+    "no_caller_id",
+    "twilio_account_missing",
+    "minutes_exhausted",
+}
 MACHINE_ANSWERS = ("machine", "fax")
 
 
@@ -50,8 +56,11 @@ def tick(*, now: datetime | None = None) -> list[Claim]:
 def _dispatch_campaign(campaign_id: int, now: datetime) -> list[Claim]:
     with transaction.atomic():
         # Another ticker working on this campaign holds the lock: skip it rather than both spend its pacing.
-        campaign = Campaign.objects.select_for_update(skip_locked=True).filter(
-            pk=campaign_id, status=Campaign.Status.RUNNING).first()
+        campaign = (
+            Campaign.objects.select_for_update(skip_locked=True)
+            .filter(pk=campaign_id, status=Campaign.Status.RUNNING)
+            .first()
+        )
         if campaign is None:
             return []
         state = window_state(campaign, now)
@@ -68,8 +77,13 @@ def allowance(campaign: Campaign, *, now: datetime) -> int:
     not yet dialed) and concurrent calls (attempts claimed, dialing or on a call)."""
     dialed = campaign.attempts.filter(dialed_at__gt=now - PACING_WINDOW).count()
     in_flight = dict(campaign.attempts.filter(status__in=IN_FLIGHT).values_list("status").annotate(n=Count("pk")))
-    return max(0, min(campaign.calls_per_minute - dialed - in_flight.get(A.CLAIMED, 0),
-                      campaign.max_concurrent_calls - sum(in_flight.values())))
+    return max(
+        0,
+        min(
+            campaign.calls_per_minute - dialed - in_flight.get(A.CLAIMED, 0),
+            campaign.max_concurrent_calls - sum(in_flight.values()),
+        ),
+    )
 
 
 def claim_due(campaign: Campaign, limit: int, *, now: datetime) -> list[Claim]:
@@ -120,9 +134,12 @@ def dial(attempt_id: int, token: str, *, now: datetime | None = None) -> Attempt
     marked `dialing` before `place_call`, whose idempotency key returns the call already placed."""
     now = now or timezone.now()
     with transaction.atomic():
-        attempt = (Attempt.objects.select_for_update(of=("self",))
-                   .select_related("campaign__agent", "contact")
-                   .filter(pk=attempt_id, claim_token=token, status__in=(A.CLAIMED, A.DIALING)).first())
+        attempt = (
+            Attempt.objects.select_for_update(of=("self",))
+            .select_related("campaign__agent", "contact")
+            .filter(pk=attempt_id, claim_token=token, status__in=(A.CLAIMED, A.DIALING))
+            .first()
+        )
         if attempt is None:
             return None  # claimed again since, or already dialed and over
         campaign = attempt.campaign
@@ -135,8 +152,12 @@ def dial(attempt_id: int, token: str, *, now: datetime | None = None) -> Attempt
     variables = {**campaign.variables, **(attempt.contact.variables() if attempt.contact else {})}
     try:
         call, _ = place_call(
-            connection.tenant, agent=campaign.agent, to_number=attempt.number, variables=variables,
-            idempotency_key=attempt.idempotency_key, contact=attempt.contact,
+            connection.tenant,
+            agent=campaign.agent,
+            to_number=attempt.number,
+            variables=variables,
+            idempotency_key=attempt.idempotency_key,
+            contact=attempt.contact,
             voicemail_action=campaign.voicemail_action,
         )
     except DomainError as exc:
@@ -161,7 +182,8 @@ def _refused(attempt: Attempt, exc: DomainError, now: datetime) -> None:
         elif code == "outside_calling_hours":
             # The refusal's own retry time, so the next claim is not refused again by the same rule.
             retry_at = getattr(exc, "retry_at", None) or next_allowed_dial_time(
-                attempt.number, at=now, timezone_hint=attempt.contact.timezone if attempt.contact else "")
+                attempt.number, at=now, timezone_hint=attempt.contact.timezone if attempt.contact else ""
+            )
             _release(attempt, due_at=retry_at)
         elif code in CAMPAIGN_WIDE_REFUSALS:
             _release(attempt, due_at=attempt.due_at)
@@ -200,12 +222,20 @@ def on_call_finished(sender, call: Call, **kwargs) -> None:
         outcome = Campaign.RetryOutcome.VOICEMAIL
     attempt.status, attempt.call, attempt.outcome = A.DONE, call, outcome
     attempt.save(update_fields=["status", "call", "outcome", "updated_at"])
-    if (outcome in campaign.retry_on and attempt.attempt_no < campaign.max_attempts
-            and campaign.status in (Campaign.Status.RUNNING, Campaign.Status.PAUSED)):
+    if (
+        outcome in campaign.retry_on
+        and attempt.attempt_no < campaign.max_attempts
+        and campaign.status in (Campaign.Status.RUNNING, Campaign.Status.PAUSED)
+    ):
         next_no = attempt.attempt_no + 1
         Attempt.objects.get_or_create(
             idempotency_key=idempotency_key(campaign.pk, attempt.contact_id, next_no),
-            defaults={"campaign": campaign, "contact_id": attempt.contact_id, "number": attempt.number,
-                      "attempt_no": next_no, "due_at": now + timedelta(minutes=campaign.retry_delay_minutes)},
+            defaults={
+                "campaign": campaign,
+                "contact_id": attempt.contact_id,
+                "number": attempt.number,
+                "attempt_no": next_no,
+                "due_at": now + timedelta(minutes=campaign.retry_delay_minutes),
+            },
         )
     complete_if_done(campaign, now=now)

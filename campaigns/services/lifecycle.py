@@ -3,6 +3,7 @@
 Starting a campaign scrubs its list against the DNC lists and enqueues one attempt per contact in one
 INSERT … SELECT; the dispatcher (services/dispatch.py) dials them.
 """
+
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -27,8 +28,13 @@ TRANSITIONS = {
     "resume": ({S.PAUSED}, S.RUNNING),
     "cancel": ({S.DRAFT, S.SCHEDULED, S.RUNNING, S.PAUSED}, S.CANCELLED),
 }
-TRANSITION_EVENTS = {"schedule": "campaign.scheduled", "start": "campaign.started", "pause": "campaign.paused",
-                     "resume": "campaign.resumed", "cancel": "campaign.cancelled"}
+TRANSITION_EVENTS = {
+    "schedule": "campaign.scheduled",
+    "start": "campaign.started",
+    "pause": "campaign.paused",
+    "resume": "campaign.resumed",
+    "cancel": "campaign.cancelled",
+}
 
 
 def create_campaign(**fields) -> Campaign:
@@ -59,23 +65,33 @@ def transition(campaign: Campaign, action: str, *, now: datetime | None = None, 
         locked = _locked(campaign)
         sources, target = TRANSITIONS[action]
         if locked.status not in sources:
-            raise Conflict(f"A {locked.status} campaign cannot {action}.", error_code="illegal_transition",
-                           errors={"status": [f"Is {locked.status}; '{action}' needs {' or '.join(sorted(sources))}."]})
+            raise Conflict(
+                f"A {locked.status} campaign cannot {action}.",
+                error_code="illegal_transition",
+                errors={"status": [f"Is {locked.status}; '{action}' needs {' or '.join(sorted(sources))}."]},
+            )
         if action in ("schedule", "start") and locked.contact_list_id is None:
-            raise DomainError("Choose a contact list first.", error_code="contact_list_required",
-                              errors={"contact_list": ["Required to schedule or start a campaign."]})
+            raise DomainError(
+                "Choose a contact list first.",
+                error_code="contact_list_required",
+                errors={"contact_list": ["Required to schedule or start a campaign."]},
+            )
         if action == "schedule":
             locked.starts_at = starts_at or locked.starts_at
             if locked.starts_at is None or locked.starts_at <= now:
-                raise DomainError("A scheduled campaign needs a future start time.", error_code="invalid_start_time",
-                                  errors={"starts_at": ["Must be in the future."]})
+                raise DomainError(
+                    "A scheduled campaign needs a future start time.",
+                    error_code="invalid_start_time",
+                    errors={"starts_at": ["Must be in the future."]},
+                )
         locked.status = target
         locked.paused_reason = ""
         if action == "start":
             locked.started_at = now
         if action == "cancel":
             locked.attempts.filter(status__in=(Attempt.Status.PENDING, Attempt.Status.CLAIMED)).update(
-                status=Attempt.Status.CANCELLED, claim_token=None, updated_at=now)
+                status=Attempt.Status.CANCELLED, claim_token=None, updated_at=now
+            )
         locked.save()
         extra = {"schedule": {"starts_at": locked.starts_at}, "pause": {"reason": ""}}.get(action, {})
         _publish(locked, TRANSITION_EVENTS[action], **extra)
@@ -105,7 +121,8 @@ def enqueue(campaign: Campaign, *, now: datetime) -> int:
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT c.phone FROM {contacts} c JOIN {members} m ON m.contact_id = c.id WHERE m.contact_list_id = %s",
-            [campaign.contact_list_id])
+            [campaign.contact_list_id],
+        )
         numbers = [row[0] for row in cursor.fetchall()]
         blocked = list(blocked_numbers(numbers)) if numbers else []
         cursor.execute(
@@ -135,8 +152,9 @@ def complete_if_done(campaign: Campaign, *, now: datetime) -> bool:
     campaign.status, campaign.completed_at = S.COMPLETED, now
     campaign.save(update_fields=["status", "completed_at", "updated_at"])
     stats = campaign_stats(campaign)
-    record_audit_event(action="campaign.completed", target=f"campaign:{campaign.pk}",
-                       data={"name": campaign.name, **stats})
+    record_audit_event(
+        action="campaign.completed", target=f"campaign:{campaign.pk}", data={"name": campaign.name, **stats}
+    )
     _publish(campaign, "campaign.completed", stats=stats)
     return True
 
@@ -144,7 +162,8 @@ def complete_if_done(campaign: Campaign, *, now: datetime) -> bool:
 def pause_for(campaign: Campaign, reason: str) -> None:
     """The dialer stops a campaign it cannot go on with (no minutes left, agent inactive …) until staff resume it."""
     paused = Campaign.objects.filter(pk=campaign.pk, status=S.RUNNING).update(
-        status=S.PAUSED, paused_reason=reason[:64], updated_at=timezone.now())
+        status=S.PAUSED, paused_reason=reason[:64], updated_at=timezone.now()
+    )
     if paused:
         _publish(campaign, "campaign.paused", status=S.PAUSED, reason=reason[:64])
 
@@ -178,5 +197,6 @@ def _locked(campaign: Campaign) -> Campaign:
 
 def _require_draft(campaign: Campaign) -> None:
     if campaign.status != S.DRAFT:
-        raise Conflict(f"Only a draft campaign can be changed; this one is {campaign.status}.",
-                       error_code="campaign_not_draft")
+        raise Conflict(
+            f"Only a draft campaign can be changed; this one is {campaign.status}.", error_code="campaign_not_draft"
+        )

@@ -1,5 +1,6 @@
 """A tenant ready to dial (Twilio account, an agent with a caller id, calls allowed at any hour) and Twilio's
 REST API faked at the HTTP boundary, answering each dial with a new call sid."""
+
 from datetime import time
 
 import pytest
@@ -46,8 +47,13 @@ def agent(acme):
 def script_dials(fake, count, *, delay_on=None, delay=0.0):
     """`count` Twilio answers to POST Calls.json, each a new call sid; `delay_on` (1-based) answers slowly."""
     for n in range(1, count + 1):
-        fake.add("POST", TWILIO_CALLS, status=201, json=call_resource(call_sid(), to="+14155550123", from_=CALLER_ID),
-                 delay=delay if n == delay_on else 0.0)
+        fake.add(
+            "POST",
+            TWILIO_CALLS,
+            status=201,
+            json=call_resource(call_sid(), to="+14155550123", from_=CALLER_ID),
+            delay=delay if n == delay_on else 0.0,
+        )
 
 
 def dialed_numbers(fake) -> list[str]:

@@ -6,6 +6,7 @@ Runs one dispatcher tick at `now` in the tenant's schema and dials every claim, 
 the dial tasks do. `--exit-after-claim` dies (exit 9) once the claims are committed, before any dial;
 `--exit-before-twilio` dies once the first call row is committed, before its request reaches Twilio.
 """
+
 import os
 import sys
 from datetime import datetime

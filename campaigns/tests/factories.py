@@ -1,4 +1,5 @@
 """Test data for campaigns (make it inside `tenant_context`)."""
+
 import factory
 
 from campaigns.models import Campaign

@@ -1,5 +1,6 @@
 """Acceptance: a campaign of 1,000 contacts dispatches with pacing and concurrency respected (time driven by an
 injected clock, dials at the fake Twilio HTTP boundary), retries its no-answers per policy, and completes."""
+
 from collections import Counter
 from datetime import timedelta
 
@@ -48,8 +49,14 @@ def test_a_campaign_of_1000_contacts_is_paced_retries_no_answers_and_completes(a
             add_dnc_entry(blocked_number)
         contacts = Contact.objects.bulk_create([Contact(phone=number(n)) for n in range(SIZE)])
         campaign = CampaignFactory(
-            agent=agent, contact_list=ContactListFactory(contacts=contacts), calls_per_minute=CALLS_PER_MINUTE,
-            max_concurrent_calls=MAX_CONCURRENT, max_attempts=3, retry_delay_minutes=2, retry_on=["no_answer"])
+            agent=agent,
+            contact_list=ContactListFactory(contacts=contacts),
+            calls_per_minute=CALLS_PER_MINUTE,
+            max_concurrent_calls=MAX_CONCURRENT,
+            max_attempts=3,
+            retry_delay_minutes=2,
+            retry_on=["no_answer"],
+        )
         transition(campaign, "start", now=now)
         most_live = 0
         while Campaign.objects.get(pk=campaign.pk).status == "running" and now < start + timedelta(hours=1):
@@ -59,16 +66,21 @@ def test_a_campaign_of_1000_contacts_is_paced_retries_no_answers_and_completes(a
             most_live = max(most_live, live.count())
             # Twilio reports each call over CALL_LENGTH after it was dialed.
             for attempt in live.filter(dialed_at__lte=now - CALL_LENGTH).select_related("call"):
-                status = Call.Status.NO_ANSWER if attempt.attempt_no == 1 and attempt.number in no_answer_first \
+                status = (
+                    Call.Status.NO_ANSWER
+                    if attempt.attempt_no == 1 and attempt.number in no_answer_first
                     else Call.Status.COMPLETED
+                )
                 apply_status(attempt.call, status, duration_seconds=30 if status == Call.Status.COMPLETED else None)
             now += TICK
 
         campaign.refresh_from_db()
         assert campaign.status == "completed"
         attempts = list(campaign.attempts.select_related("call"))
-        assert Counter(a.status for a in attempts) == {"done": SIZE - len(blocked) + len(no_answer_first - blocked),
-                                                       "skipped_dnc": len(blocked)}
+        assert Counter(a.status for a in attempts) == {
+            "done": SIZE - len(blocked) + len(no_answer_first - blocked),
+            "skipped_dnc": len(blocked),
+        }
         dialed_times = [a.dialed_at for a in attempts if a.dialed_at]
         assert max_dials_in_any_minute(dialed_times) <= CALLS_PER_MINUTE
         assert max_dials_in_any_minute(dialed_times) == CALLS_PER_MINUTE  # and the pace was actually used

@@ -1,5 +1,6 @@
 """/api/campaigns (CRUD while draft, transitions, stats, attempts), /api/calls/bulk and /api/calls/schedule:
 validation naming fields, roles, and tenant isolation."""
+
 from datetime import timedelta
 
 import pytest
@@ -46,25 +47,56 @@ def future(minutes=60):
 
 
 def test_an_admin_creates_a_draft_campaign(api, amy, acme, agent, contact_list):
-    response = api(amy, acme).post(CAMPAIGNS, {
-        "name": "Recall", "agent": agent.pk, "contact_list": contact_list.pk, "hours": {"mon": [["09:00", "17:00"]]},
-        "timezone": "America/New_York", "calls_per_minute": 20, "max_concurrent_calls": 4, "max_attempts": 3,
-        "retry_delay_minutes": 90, "retry_on": ["no_answer", "busy"], "voicemail_action": "leave_message",
-    }, format="json")
+    response = api(amy, acme).post(
+        CAMPAIGNS,
+        {
+            "name": "Recall",
+            "agent": agent.pk,
+            "contact_list": contact_list.pk,
+            "hours": {"mon": [["09:00", "17:00"]]},
+            "timezone": "America/New_York",
+            "calls_per_minute": 20,
+            "max_concurrent_calls": 4,
+            "max_attempts": 3,
+            "retry_delay_minutes": 90,
+            "retry_on": ["no_answer", "busy"],
+            "voicemail_action": "leave_message",
+        },
+        format="json",
+    )
     assert response.status_code == 201, response.json()
     body = response.json()
     assert (body["status"], body["kind"], body["retry_on"], body["calls_per_minute"]) == (
-        "draft", "campaign", ["no_answer", "busy"], 20)
+        "draft",
+        "campaign",
+        ["no_answer", "busy"],
+        20,
+    )
 
 
-@pytest.mark.parametrize("field, value", [
-    ("agent", 999999), ("contact_list", 999999), ("hours", {"mon": [["17:00", "09:00"]]}), ("timezone", "Mars/Base"),
-    ("calls_per_minute", 0), ("max_attempts", 11), ("retry_on", ["completed"]), ("voicemail_action", "sing"),
-    ("starts_at", "2001-01-01T00:00:00Z"), ("end_date", "2000-01-01"),
-])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("agent", 999999),
+        ("contact_list", 999999),
+        ("hours", {"mon": [["17:00", "09:00"]]}),
+        ("timezone", "Mars/Base"),
+        ("calls_per_minute", 0),
+        ("max_attempts", 11),
+        ("retry_on", ["completed"]),
+        ("voicemail_action", "sing"),
+        ("starts_at", "2001-01-01T00:00:00Z"),
+        ("end_date", "2000-01-01"),
+    ],
+)
 def test_bad_campaign_input_is_400_naming_the_field(api, amy, acme, agent, contact_list, field, value):
-    payload = {"name": "Recall", "agent": agent.pk, "contact_list": contact_list.pk, "start_date": "2030-01-01",
-               field: value}
+    payload = {
+        "name": "Recall",
+        "agent": agent.pk,
+        "contact_list": contact_list.pk,
+        "start_date": "2030-01-01",
+        field: value,
+    }
     response = api(amy, acme).post(CAMPAIGNS, payload, format="json")
     assert names(response, field) and response.json()["error_code"] == "validation_error"
 
@@ -80,8 +112,10 @@ def test_a_member_sees_campaigns_but_cannot_create_or_start_them(api, mike, acme
 def test_a_draft_can_be_edited_and_deleted_but_not_once_running(api, amy, acme, agent):
     campaign = draft(acme, agent)
     client = api(amy, acme)
-    assert client.patch(f"{CAMPAIGNS}/{campaign.pk}", {"calls_per_minute": 5}, format="json").json()[
-        "calls_per_minute"] == 5
+    assert (
+        client.patch(f"{CAMPAIGNS}/{campaign.pk}", {"calls_per_minute": 5}, format="json").json()["calls_per_minute"]
+        == 5
+    )
     assert client.post(f"{CAMPAIGNS}/{campaign.pk}/start").json()["status"] == "running"
     response = client.patch(f"{CAMPAIGNS}/{campaign.pk}", {"calls_per_minute": 50}, format="json")
     assert (response.status_code, response.json()["error_code"]) == (409, "campaign_not_draft")
@@ -121,8 +155,13 @@ def test_stats_count_attempts_outcomes_answer_rate_bookings_and_cost(api, mike, 
         apply_status(calls[1], Call.Status.COMPLETED, duration_seconds=30)  # 1
         apply_status(calls[2], Call.Status.NO_ANSWER)
         start = timezone.now() + timedelta(days=1)
-        make_calendar().appointments.create(title="Cleaning", start=start, end=start + timedelta(minutes=30),
-                                            blocked=(start, start + timedelta(minutes=30)), call=calls[0])
+        make_calendar().appointments.create(
+            title="Cleaning",
+            start=start,
+            end=start + timedelta(minutes=30),
+            blocked=(start, start + timedelta(minutes=30)),
+            call=calls[0],
+        )
     stats = api(mike, acme).get(f"{CAMPAIGNS}/{campaign.pk}/stats").json()
     assert stats["attempts"]["done"] == 3 and stats["attempts"]["pending"] == 0
     assert stats["outcomes"] == {"completed": 2, "no_answer": 1}
@@ -137,8 +176,9 @@ def test_attempts_are_paginated_and_filtered_by_status(api, mike, acme, agent):
     client = api(mike, acme)
     page = client.get(f"{CAMPAIGNS}/{campaign.pk}/attempts?per_page=2").json()
     assert (page["count"], len(page["results"]), page["next"] is not None) == (3, 2, True)
-    assert [a["number"] for a in client.get(f"{CAMPAIGNS}/{campaign.pk}/attempts?status=skipped_dnc").json()[
-        "results"]] == ["+14152000000"]
+    assert [
+        a["number"] for a in client.get(f"{CAMPAIGNS}/{campaign.pk}/attempts?status=skipped_dnc").json()["results"]
+    ] == ["+14152000000"]
     assert client.get(f"{CAMPAIGNS}/{campaign.pk}/attempts?status=bogus").status_code == 400
 
 
@@ -160,10 +200,17 @@ def test_someone_outside_the_tenant_is_refused(api, charlie, acme):
 
 
 def test_bulk_calls_make_contacts_a_list_and_a_running_campaign(api, mike, acme, agent):
-    response = api(mike, acme).post("/api/calls/bulk", {
-        "agent": agent.pk, "numbers": ["+1 415 200 0000", "+14152000001", "+14152000001"], "name": "Flu shots",
-        "variables": {"clinic": "Main St"}, "calls_per_minute": 30,
-    }, format="json")
+    response = api(mike, acme).post(
+        "/api/calls/bulk",
+        {
+            "agent": agent.pk,
+            "numbers": ["+1 415 200 0000", "+14152000001", "+14152000001"],
+            "name": "Flu shots",
+            "variables": {"clinic": "Main St"},
+            "calls_per_minute": 30,
+        },
+        format="json",
+    )
     assert response.status_code == 201, response.json()
     body = response.json()
     assert (body["status"], body["name"], body["calls_per_minute"]) == ("running", "Flu shots", 30)
@@ -176,25 +223,34 @@ def test_bulk_calls_make_contacts_a_list_and_a_running_campaign(api, mike, acme,
 def test_bulk_calls_with_a_schedule_are_a_scheduled_campaign(api, mike, acme, agent):
     with tenant_context(acme):
         known = ContactFactory(phone="+14152000009")
-    response = api(mike, acme).post("/api/calls/bulk", {"agent": agent.pk, "contacts": [known.pk],
-                                                        "schedule": future()}, format="json")
+    response = api(mike, acme).post(
+        "/api/calls/bulk", {"agent": agent.pk, "contacts": [known.pk], "schedule": future()}, format="json"
+    )
     assert (response.status_code, response.json()["status"]) == (201, "scheduled")
 
 
 def test_bulk_calls_with_bad_numbers_name_each_one_and_make_nothing(api, mike, acme, agent):
-    response = api(mike, acme).post("/api/calls/bulk", {
-        "agent": agent.pk, "numbers": ["+14152000000", "555", "+14152000001", "call me"]}, format="json")
+    response = api(mike, acme).post(
+        "/api/calls/bulk",
+        {"agent": agent.pk, "numbers": ["+14152000000", "555", "+14152000001", "call me"]},
+        format="json",
+    )
     assert response.status_code == 400
     assert set(response.json()["errors"]) == {"numbers.1", "numbers.3"}
     with tenant_context(acme):
         assert not Campaign.objects.exists() and not Contact.objects.exists()
 
 
-@pytest.mark.parametrize("payload, field", [
-    ({}, "numbers"), ({"numbers": []}, "numbers"), ({"contacts": [999999]}, "contacts"),
-    ({"numbers": ["+14152000000"], "schedule": "2001-01-01T00:00:00Z"}, "schedule"),
-    ({"numbers": ["+14152000000"], "agent": None}, "agent"),
-])
+@pytest.mark.parametrize(
+    "payload, field",
+    [
+        ({}, "numbers"),
+        ({"numbers": []}, "numbers"),
+        ({"contacts": [999999]}, "contacts"),
+        ({"numbers": ["+14152000000"], "schedule": "2001-01-01T00:00:00Z"}, "schedule"),
+        ({"numbers": ["+14152000000"], "agent": None}, "agent"),
+    ],
+)
 def test_bad_bulk_input_is_400_naming_the_field(api, mike, acme, agent, payload, field):
     response = api(mike, acme).post("/api/calls/bulk", {"agent": agent.pk, **payload}, format="json")
     assert names(response, field)
@@ -203,9 +259,11 @@ def test_bad_bulk_input_is_400_naming_the_field(api, mike, acme, agent, payload,
 def test_a_scheduled_call_is_dialed_by_the_dispatcher_when_due(api, mike, acme, agent, twilio_api):
     script_dials(twilio_api, 1)
     at = timezone.now() + timedelta(hours=2)
-    response = api(mike, acme).post("/api/calls/schedule", {
-        "agent": agent.pk, "to": "+1 (415) 200-0000", "at": at.isoformat(), "variables": {"reason": "results"}},
-        format="json")
+    response = api(mike, acme).post(
+        "/api/calls/schedule",
+        {"agent": agent.pk, "to": "+1 (415) 200-0000", "at": at.isoformat(), "variables": {"reason": "results"}},
+        format="json",
+    )
     assert response.status_code == 201, response.json()
     body = response.json()
     assert (body["kind"], body["to"], body["status"]) == ("single_call", "+14152000000", "running")
@@ -219,26 +277,41 @@ def test_a_scheduled_call_is_dialed_by_the_dispatcher_when_due(api, mike, acme, 
         assert (call.to_number, call.contact_variables["reason"]) == ("+14152000000", "results")
 
 
-@pytest.mark.parametrize("payload, field", [
-    ({"to": "555"}, "to"), ({"at": "2001-01-01T00:00:00Z"}, "at"), ({"at": "tomorrow"}, "at"),
-    ({"agent": 999999}, "agent"),
-])
+@pytest.mark.parametrize(
+    "payload, field",
+    [
+        ({"to": "555"}, "to"),
+        ({"at": "2001-01-01T00:00:00Z"}, "at"),
+        ({"at": "tomorrow"}, "at"),
+        ({"agent": 999999}, "agent"),
+    ],
+)
 def test_bad_schedule_input_is_400_naming_the_field(api, mike, acme, agent, payload, field):
-    response = api(mike, acme).post("/api/calls/schedule", {"agent": agent.pk, "to": "+14152000000", "at": future(),
-                                                            **payload}, format="json")
+    response = api(mike, acme).post(
+        "/api/calls/schedule", {"agent": agent.pk, "to": "+14152000000", "at": future(), **payload}, format="json"
+    )
     assert names(response, field)
 
 
 def test_another_tenants_agent_cannot_be_used_for_bulk_or_scheduled_calls(api, bob, globex, agent):
     client = api(bob, globex)
-    assert "agent" in client.post("/api/calls/bulk", {"agent": agent.pk, "numbers": ["+14152000000"]},
-                                  format="json").json()["errors"]
-    assert "agent" in client.post("/api/calls/schedule", {"agent": agent.pk, "to": "+14152000000", "at": future()},
-                                  format="json").json()["errors"]
+    assert (
+        "agent"
+        in client.post("/api/calls/bulk", {"agent": agent.pk, "numbers": ["+14152000000"]}, format="json").json()[
+            "errors"
+        ]
+    )
+    assert (
+        "agent"
+        in client.post(
+            "/api/calls/schedule", {"agent": agent.pk, "to": "+14152000000", "at": future()}, format="json"
+        ).json()["errors"]
+    )
 
 
 def test_dialing_endpoints_need_the_calls_scope_of_an_api_key(api, alice, acme, agent, make_api_key):
     _, secret = make_api_key(acme, alice, scopes=("read", "write"))
-    response = api(api_key=secret).post("/api/calls/schedule", {"agent": agent.pk, "to": "+14152000000",
-                                                               "at": future()}, format="json")
+    response = api(api_key=secret).post(
+        "/api/calls/schedule", {"agent": agent.pk, "to": "+14152000000", "at": future()}, format="json"
+    )
     assert response.status_code == 403

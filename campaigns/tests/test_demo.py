@@ -1,4 +1,5 @@
 """The demo tenant gets leads (fictional 555-01xx numbers) and a draft recall campaign, once."""
+
 import pytest
 from django_tenants.utils import tenant_context
 

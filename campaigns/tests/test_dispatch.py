@@ -1,5 +1,6 @@
 """The dialer: pacing and concurrency, claims, dials through place_call at the fake Twilio boundary, pre-dial
 refusals, and call outcomes (retries per policy, completion) from Twilio's signed status callbacks."""
+
 from datetime import timedelta
 
 import pytest
@@ -70,7 +71,10 @@ def test_a_dial_places_the_call_through_twilio_with_the_attempts_idempotency_key
         call = attempt.call
         assert (attempt.status, attempt.dialed_at is not None) == ("in_progress", True)
         assert (call.idempotency_key, call.to_number, call.contact_id) == (
-            attempt.idempotency_key, "+14152000000", attempt.contact_id)
+            attempt.idempotency_key,
+            "+14152000000",
+            attempt.contact_id,
+        )
         assert call.voicemail_action == "leave_message"
         assert call.contact_variables["offer"] == "cleaning"
         assert call.contact_variables["phone"] == "+14152000000"
@@ -184,10 +188,15 @@ def test_no_answer_is_retried_after_the_delay_until_the_attempts_run_out(acme, a
     assert len(dialed_numbers(twilio_api)) == 2
 
 
-@pytest.mark.parametrize("status, answered_by, retried", [
-    (Call.Status.BUSY, "", True), (Call.Status.COMPLETED, "human", False),
-    (Call.Status.COMPLETED, "machine_end_beep", True), (Call.Status.FAILED, "", False),
-])
+@pytest.mark.parametrize(
+    "status, answered_by, retried",
+    [
+        (Call.Status.BUSY, "", True),
+        (Call.Status.COMPLETED, "human", False),
+        (Call.Status.COMPLETED, "machine_end_beep", True),
+        (Call.Status.FAILED, "", False),
+    ],
+)
 def test_only_the_outcomes_in_retry_on_are_retried(acme, agent, twilio_api, status, answered_by, retried):
     script_dials(twilio_api, 1)
     with tenant_context(acme):
@@ -215,12 +224,15 @@ def test_twilios_no_answer_status_callback_schedules_the_retry(acme, agent, twil
         [claim] = dispatch.tick()
         dispatch.dial(claim.attempt_id, claim.token)
         call = Attempt.objects.get().call
-    response = post_webhook(Client(), webhook_path(acme, "status", call_id=call.pk),
-                            status_params(call.twilio_call_sid, "no-answer"))
+    response = post_webhook(
+        Client(), webhook_path(acme, "status", call_id=call.pk), status_params(call.twilio_call_sid, "no-answer")
+    )
     assert response.status_code == 204
     with tenant_context(acme):
         assert list(Attempt.objects.values_list("attempt_no", "status", "outcome")) == [
-            (1, "done", "no_answer"), (2, "pending", "")]
+            (1, "done", "no_answer"),
+            (2, "pending", ""),
+        ]
 
 
 def test_the_last_call_to_finish_completes_the_campaign_with_a_completed_event(acme, agent, twilio_api):
@@ -270,8 +282,11 @@ def test_outside_the_recipients_calling_hours_the_attempt_waits_for_the_next_all
     now = timezone.now()
     today_there = WEEKDAYS[now.astimezone(ZoneInfo("America/Los_Angeles")).weekday()]  # +1415 is San Francisco
     with tenant_context(acme):
-        update_settings(calling_window_start=time(0), calling_window_end=time(0),
-                        calling_days=[day for day in WEEKDAYS if day != today_there])
+        update_settings(
+            calling_window_start=time(0),
+            calling_window_end=time(0),
+            calling_days=[day for day in WEEKDAYS if day != today_there],
+        )
         started(agent, 1, now)
         dial_all(dispatch.tick(now=now), now)
         attempt = Attempt.objects.get()

@@ -2,6 +2,7 @@
 real subprocess (dialer_process.py) against committed data and the fake Twilio HTTP server; the test kills it
 (between claim and dial; after Twilio received a create but before the attempt row was updated), restarts it
 later, and counts Twilio creates per number at the HTTP boundary."""
+
 import os
 import subprocess
 import sys
@@ -36,8 +37,9 @@ def acme_campaign(committed_db):
 
     def make(size):
         with tenant_context(acme):
-            transition(campaign_for(ready_to_dial(), size, calls_per_minute=60, max_concurrent_calls=size), "start",
-                       now=start)
+            transition(
+                campaign_for(ready_to_dial(), size, calls_per_minute=60, max_concurrent_calls=size), "start", now=start
+            )
         return acme, start
 
     return make
@@ -45,12 +47,22 @@ def acme_campaign(committed_db):
 
 def dialer(tenant, at, fake, *flags):
     """Starts the dialer process for one tick at `at`, against this test's database and fake Twilio."""
-    url = f"postgres://{connection.settings_dict['USER']}@{connection.settings_dict['HOST']}:" \
-          f"{connection.settings_dict['PORT']}/{connection.settings_dict['NAME']}"
-    env = {**os.environ, "DATABASE_URL": url, "TWILIO_API_BASE_URL": fake.url,
-           "DJANGO_SETTINGS_MODULE": "config.test_settings"}
-    return subprocess.Popen([sys.executable, "-m", "campaigns.tests.dialer_process", tenant.schema_name,
-                             at.isoformat(), *flags], cwd=ROOT, env=env, stderr=subprocess.PIPE)
+    url = (
+        f"postgres://{connection.settings_dict['USER']}@{connection.settings_dict['HOST']}:"
+        f"{connection.settings_dict['PORT']}/{connection.settings_dict['NAME']}"
+    )
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "TWILIO_API_BASE_URL": fake.url,
+        "DJANGO_SETTINGS_MODULE": "config.test_settings",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "campaigns.tests.dialer_process", tenant.schema_name, at.isoformat(), *flags],
+        cwd=ROOT,
+        env=env,
+        stderr=subprocess.PIPE,
+    )
 
 
 def run(process) -> int:
@@ -108,7 +120,8 @@ def test_a_dialer_killed_before_its_request_reached_twilio_dials_that_number_on_
     [lost] = [a for a in attempts(tenant).values() if a.status == "dialing"]
     with tenant_context(tenant):  # by the restart, longer ago than any request to Twilio lasts
         Call.objects.filter(idempotency_key=lost.idempotency_key).update(
-            created_at=lost_dial_cutoff() - timedelta(seconds=1))
+            created_at=lost_dial_cutoff() - timedelta(seconds=1)
+        )
     assert fake_http.requests == []
     script_call_list(fake_http)  # Twilio never got that call
     script_dials(fake_http, 3)

@@ -1,4 +1,5 @@
 """Lifecycle: draft → scheduled → running ⇄ paused → completed / cancelled; start = DNC scrub + enqueue."""
+
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -23,7 +24,10 @@ def test_starting_enqueues_one_pending_attempt_per_contact_keyed_by_campaign_con
         transition(campaign, "start")
         attempts = list(campaign.attempts.order_by("number"))
         assert [(a.number, a.status, a.attempt_no) for a in attempts] == [
-            ("+14152000000", "pending", 1), ("+14152000001", "pending", 1), ("+14152000002", "pending", 1)]
+            ("+14152000000", "pending", 1),
+            ("+14152000001", "pending", 1),
+            ("+14152000002", "pending", 1),
+        ]
         assert attempts[0].idempotency_key == f"campaign-{campaign.pk}-contact-{attempts[0].contact_id}-attempt-1"
         assert Campaign.objects.get(pk=campaign.pk).status == "running"
 
@@ -50,10 +54,19 @@ def test_a_campaign_whose_every_number_is_blocked_completes_at_once_with_its_eve
         assert event.data["attempts"]["skipped_dnc"] == 2
 
 
-@pytest.mark.parametrize("status, action", [
-    ("draft", "pause"), ("draft", "resume"), ("running", "start"), ("running", "resume"), ("paused", "pause"),
-    ("completed", "cancel"), ("cancelled", "start"), ("scheduled", "schedule"),
-])
+@pytest.mark.parametrize(
+    "status, action",
+    [
+        ("draft", "pause"),
+        ("draft", "resume"),
+        ("running", "start"),
+        ("running", "resume"),
+        ("paused", "pause"),
+        ("completed", "cancel"),
+        ("cancelled", "start"),
+        ("scheduled", "schedule"),
+    ],
+)
 def test_an_illegal_transition_is_a_conflict(acme, agent, status, action):
     with tenant_context(acme):
         campaign = campaign_for(agent, 1, status=status)
@@ -102,8 +115,14 @@ def test_cancelling_cancels_the_attempts_not_yet_dialed(acme, agent):
 
 def test_the_window_is_open_only_on_its_dates_and_weekly_hours_in_its_time_zone(acme, agent):
     with tenant_context(acme):
-        campaign = campaign_for(agent, 1, timezone="America/New_York", start_date=date(2026, 11, 23),
-                                end_date=date(2026, 11, 27), hours={"mon": [["09:00", "17:00"]]})
+        campaign = campaign_for(
+            agent,
+            1,
+            timezone="America/New_York",
+            start_date=date(2026, 11, 23),
+            end_date=date(2026, 11, 27),
+            hours={"mon": [["09:00", "17:00"]]},
+        )
     new_york = ZoneInfo("America/New_York")
     assert window_state(campaign, datetime(2026, 11, 23, 10, tzinfo=new_york)) == Window.OPEN
     assert window_state(campaign, datetime(2026, 11, 23, 17, tzinfo=new_york)) == Window.CLOSED

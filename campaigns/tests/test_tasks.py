@@ -1,5 +1,6 @@
 """The dialer's Celery side: claims never shared between concurrent claimers, task options that survive a killed
 worker, and the beat tick through a real worker dialing at the fake Twilio boundary."""
+
 import threading
 import time
 

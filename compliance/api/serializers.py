@@ -32,15 +32,21 @@ class DncEntryCreateSerializer(serializers.Serializer):
 
 
 class DncSearchSerializer(serializers.Serializer):
-    search = serializers.CharField(max_length=32, required=False, allow_blank=True, default="",
-                                   help_text="The start of the number, digits only or formatted.")
+    search = serializers.CharField(
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The start of the number, digits only or formatted.",
+    )
 
 
 class DncImportJsonSerializer(serializers.Serializer):
     """The JSON form of an import; a CSV file (multipart field `file`) takes larger lists."""
 
     numbers = serializers.ListField(
-        child=serializers.CharField(max_length=64, allow_blank=True), allow_empty=False,
+        child=serializers.CharField(max_length=64, allow_blank=True),
+        allow_empty=False,
         max_length=MAX_JSON_IMPORT_NUMBERS,
     )
     reason = serializers.CharField(max_length=REASON_MAX_LENGTH, required=False, allow_blank=True, default="")
@@ -51,8 +57,9 @@ class DncImportReportSerializer(serializers.Serializer):
     added = serializers.IntegerField()
     already_listed = serializers.IntegerField(help_text="On the list already, or repeated in the upload.")
     invalid = serializers.IntegerField()
-    errors = serializers.ListField(child=serializers.DictField(),
-                                   help_text=f"{{row, value, error}} of the first {MAX_REPORTED_ERRORS} bad rows.")
+    errors = serializers.ListField(
+        child=serializers.DictField(), help_text=f"{{row, value, error}} of the first {MAX_REPORTED_ERRORS} bad rows."
+    )
     errors_truncated = serializers.BooleanField()
 
 
@@ -62,15 +69,32 @@ class DncImportJobSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = DncImport
-        fields = ["id", "status", "filename", "rows", "added", "already_listed", "invalid", "errors", "error_code",
-                  "detail", "created_at", "finished_at"]
+        fields = [
+            "id",
+            "status",
+            "filename",
+            "rows",
+            "added",
+            "already_listed",
+            "invalid",
+            "errors",
+            "error_code",
+            "detail",
+            "created_at",
+            "finished_at",
+        ]
         read_only_fields = fields
 
 
 class DncCheckQuerySerializer(serializers.Serializer):
     number = serializers.CharField(max_length=32)
-    timezone = serializers.CharField(max_length=64, required=False, allow_blank=True, default="",
-                                     help_text="The recipient's IANA zone; default: from the number.")
+    timezone = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The recipient's IANA zone; default: from the number.",
+    )
 
     def validate_number(self, value):
         return e164(value)
@@ -87,8 +111,9 @@ class DncCheckSerializer(serializers.Serializer):
     lists = serializers.ListField(child=serializers.ChoiceField(choices=["own", "agency"]))
     timezones = serializers.ListField(child=serializers.CharField())
     calling_hours_now = serializers.BooleanField()
-    next_allowed_at = serializers.DateTimeField(allow_null=True,
-                                                help_text="Null when the number's zones share no calling hours.")
+    next_allowed_at = serializers.DateTimeField(
+        allow_null=True, help_text="Null when the number's zones share no calling hours."
+    )
 
 
 class ComplianceSettingsSerializer(serializers.ModelSerializer):
@@ -108,5 +133,6 @@ class ComplianceSettingsSerializer(serializers.ModelSerializer):
         start, end = data["calling_window_start"], data["calling_window_end"]
         if end != MIDNIGHT and end <= start:
             raise serializers.ValidationError(
-                {"calling_window_end": ["Must be after the start (or 00:00 for midnight)."]})
+                {"calling_window_end": ["Must be after the start (or 00:00 for midnight)."]}
+            )
         return data

@@ -38,16 +38,17 @@ class DncListView(generics.ListAPIView):
     def get_queryset(self):
         return selectors.dnc_entries(search=_query(s.DncSearchSerializer, self.request)["search"])
 
-    @extend_schema(request=s.DncEntryCreateSerializer,
-                   responses={201: s.DncEntrySerializer, 200: s.DncEntrySerializer})
+    @extend_schema(request=s.DncEntryCreateSerializer, responses={201: s.DncEntrySerializer, 200: s.DncEntrySerializer})
     def post(self, request):
         """Idempotent: 201 with the new entry, 200 with the existing one when the number is listed already."""
         data = validated(s.DncEntryCreateSerializer, request)
         source = DncEntry.Source.API if isinstance(request.auth, ApiKey) else DncEntry.Source.MANUAL
-        entry, created = services.add_dnc_entry(data["number"], source=source, reason=data["reason"],
-                                                actor=request.user)
-        return Response(s.DncEntrySerializer(entry).data,
-                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        entry, created = services.add_dnc_entry(
+            data["number"], source=source, reason=data["reason"], actor=request.user
+        )
+        return Response(
+            s.DncEntrySerializer(entry).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
 
 
 class DncEntryView(APIView):
@@ -71,19 +72,25 @@ class DncImportView(APIView):
     required_permission = "compliance.manage"
     parser_classes = [JSONParser, MultiPartParser]
 
-    @extend_schema(request=s.DncImportJsonSerializer,
-                   responses={200: s.DncImportReportSerializer, 202: s.DncImportJobSerializer})
+    @extend_schema(
+        request=s.DncImportJsonSerializer, responses={200: s.DncImportReportSerializer, 202: s.DncImportJobSerializer}
+    )
     def post(self, request):
         upload = request.FILES.get("file")
         if upload is not None:
             if upload.size > MAX_IMPORT_BYTES:
-                raise services.ImportTooLarge(f"The file is larger than {MAX_IMPORT_BYTES // 2**20} MB.",
-                                              errors={"file": ["Too large; split it."]})
+                raise services.ImportTooLarge(
+                    f"The file is larger than {MAX_IMPORT_BYTES // 2**20} MB.",
+                    errors={"file": ["Too large; split it."]},
+                )
             if upload.size > SYNC_IMPORT_BYTES:
                 job = services.start_dnc_import(upload.read(), filename=upload.name or "", actor=request.user)
                 location = reverse("compliance-dnc-import-job", kwargs={"job_id": job.pk})
-                return Response(s.DncImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED,
-                                headers={"Location": request.build_absolute_uri(location)})
+                return Response(
+                    s.DncImportJobSerializer(job).data,
+                    status=status.HTTP_202_ACCEPTED,
+                    headers={"Location": request.build_absolute_uri(location)},
+                )
             rows = dnc_csv.read_rows(upload)
         elif request.content_type.startswith("multipart/"):
             raise DomainError("Upload the CSV as the `file` field.", errors={"file": ["This field is required."]})
@@ -121,10 +128,18 @@ class DncCheckView(APIView):
         number, now = query["number"], timezone.now()
         lists = sorted({label for _, label in selectors.dnc_matches([number])}, key=["own", "agency"].index)
         zones, allowed = selectors.calling_hours(number, at=now, timezone_hint=query["timezone"])
-        return Response(s.DncCheckSerializer({
-            "number": number, "blocked": bool(lists), "lists": lists, "timezones": zones,
-            "calling_hours_now": allowed == now, "next_allowed_at": allowed,
-        }).data)
+        return Response(
+            s.DncCheckSerializer(
+                {
+                    "number": number,
+                    "blocked": bool(lists),
+                    "lists": lists,
+                    "timezones": zones,
+                    "calling_hours_now": allowed == now,
+                    "next_allowed_at": allowed,
+                }
+            ).data
+        )
 
 
 class ComplianceSettingsView(APIView):

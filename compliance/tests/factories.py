@@ -1,4 +1,5 @@
 """Test data for compliance (make it inside `tenant_context`)."""
+
 from datetime import time
 
 import factory
@@ -32,5 +33,11 @@ def allow_calling_all_day(*tenants):
 
     for tenant in tenants:
         with tenant_context(tenant):
-            ComplianceSettings.objects.update_or_create(singleton=True, defaults={
-                "calling_window_start": time(0, 0), "calling_window_end": time(0, 0), "calling_days": list(WEEKDAYS)})
+            ComplianceSettings.objects.update_or_create(
+                singleton=True,
+                defaults={
+                    "calling_window_start": time(0, 0),
+                    "calling_window_end": time(0, 0),
+                    "calling_days": list(WEEKDAYS),
+                },
+            )

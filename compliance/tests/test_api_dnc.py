@@ -1,4 +1,5 @@
 """/api/compliance/dnc: list, search, add, delete, check; owners and admins only; each tenant sees its own list."""
+
 import pytest
 from django_tenants.utils import tenant_context
 
@@ -22,7 +23,12 @@ def test_an_admin_adds_a_number_in_any_format_stored_in_e164(api, amy, acme):
     response = api(amy, acme).post(DNC, {"number": "+1 (415) 555-0123", "reason": "Asked by e-mail"}, format="json")
     assert response.status_code == 201
     assert response.json() | {"id": None, "created_at": None} == {
-        "id": None, "number": NUMBER, "source": "manual", "reason": "Asked by e-mail", "created_at": None}
+        "id": None,
+        "number": NUMBER,
+        "source": "manual",
+        "reason": "Asked by e-mail",
+        "created_at": None,
+    }
     with tenant_context(acme):
         assert AuditEvent.objects.get(action="dnc.added").actor_label == "amy@example.com"
 
@@ -82,8 +88,11 @@ def test_an_unknown_entry_is_404(api, alice, acme):
 
 def test_members_cannot_see_or_change_the_list(api, mike, acme):
     client = api(mike, acme)
-    responses = [client.get(DNC), client.post(DNC, {"number": NUMBER}, format="json"),
-                 client.get(f"{DNC}/check", {"number": NUMBER})]
+    responses = [
+        client.get(DNC),
+        client.post(DNC, {"number": NUMBER}, format="json"),
+        client.get(f"{DNC}/check", {"number": NUMBER}),
+    ]
     assert [r.status_code for r in responses] == [403, 403, 403]
     assert {r.json()["error_code"] for r in responses} == {"role_forbidden"}
     assert entries_in(acme) == []
@@ -113,7 +122,11 @@ def test_check_reports_the_list_and_the_calling_hours(api, alice, acme):
         DncEntryFactory(number=NUMBER)
     body = api(alice, acme).get(f"{DNC}/check", {"number": "+1 415 555 0123"}).json()
     assert (body["number"], body["blocked"], body["lists"], body["timezones"]) == (
-        NUMBER, True, ["own"], ["America/Los_Angeles"])
+        NUMBER,
+        True,
+        ["own"],
+        ["America/Los_Angeles"],
+    )
     assert body["next_allowed_at"] and isinstance(body["calling_hours_now"], bool)
 
 
@@ -122,8 +135,10 @@ def test_check_of_a_free_number_in_the_contacts_zone(api, alice, acme):
     assert (body["blocked"], body["lists"], body["timezones"]) == (False, [], ["Europe/Paris"])
 
 
-@pytest.mark.parametrize("query, field", [({"number": "555"}, "number"), ({}, "number"),
-                                          ({"number": NUMBER, "timezone": "Mars/Olympus"}, "timezone")])
+@pytest.mark.parametrize(
+    "query, field",
+    [({"number": "555"}, "number"), ({}, "number"), ({"number": NUMBER, "timezone": "Mars/Olympus"}, "timezone")],
+)
 def test_check_with_bad_input_is_400_naming_the_field(api, alice, acme, query, field):
     response = api(alice, acme).get(f"{DNC}/check", query)
     assert response.status_code == 400 and field in response.json()["errors"]
@@ -131,8 +146,9 @@ def test_check_with_bad_input_is_400_naming_the_field(api, alice, acme, query, f
 
 def test_an_agency_manages_the_agency_wide_list_on_its_own_host_and_it_blocks_clients(api, alice):
     agency = create_tenant(name="Voice Agency", slug="voice-agency", kind=Tenant.Kind.AGENCY, owner=alice)
-    client = create_tenant(name="Smile Dental", slug="smile-dental", kind=Tenant.Kind.CLIENT, parent=agency,
-                           owner=alice)
+    client = create_tenant(
+        name="Smile Dental", slug="smile-dental", kind=Tenant.Kind.CLIENT, parent=agency, owner=alice
+    )
     assert api(alice, agency).post(DNC, {"number": NUMBER}, format="json").status_code == 201
     check = api(alice, client).get(f"{DNC}/check", {"number": NUMBER}).json()
     assert (check["blocked"], check["lists"]) == (True, ["agency"])

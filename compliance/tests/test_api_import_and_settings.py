@@ -1,4 +1,5 @@
 """POST /api/compliance/dnc/import (CSV or JSON, bad rows reported by row) and GET/PUT /api/compliance/settings."""
+
 from io import BytesIO
 
 import pytest
@@ -33,19 +34,26 @@ def numbers_in(tenant):
 def test_a_csv_with_good_and_bad_rows_imports_the_good_and_reports_the_bad_by_line(api, alice, acme):
     with tenant_context(acme):
         DncEntryFactory(number="+12125550100")
-    text = ("phone,name,reason\n"
-            "+1 212 555 0100,Old,already there\n"
-            "(415) 555-0123,Dana,\n"
-            "+14155550124,Eve,lawyer letter\n"
-            "\n"
-            "not a number,Zed,\n"
-            "+14155550124,Eve,twice\n"
-            ",Nobody,\n")
+    text = (
+        "phone,name,reason\n"
+        "+1 212 555 0100,Old,already there\n"
+        "(415) 555-0123,Dana,\n"
+        "+14155550124,Eve,lawyer letter\n"
+        "\n"
+        "not a number,Zed,\n"
+        "+14155550124,Eve,twice\n"
+        ",Nobody,\n"
+    )
     response = upload(api(alice, acme), text)
     assert response.status_code == 200, response.json()
     body = response.json()
     assert {k: body[k] for k in ("rows", "added", "already_listed", "invalid", "errors_truncated")} == {
-        "rows": 6, "added": 1, "already_listed": 2, "invalid": 3, "errors_truncated": False}
+        "rows": 6,
+        "added": 1,
+        "already_listed": 2,
+        "invalid": 3,
+        "errors_truncated": False,
+    }
     assert [(e["row"], e["value"]) for e in body["errors"]] == [(3, "(415) 555-0123"), (6, "not a number"), (8, "")]
     assert numbers_in(acme) == {"+12125550100": "", "+14155550124": "lawyer letter"}
     with tenant_context(acme):
@@ -61,8 +69,11 @@ def test_a_csv_without_a_header_has_the_number_first_and_the_reason_second(api, 
 
 
 def test_a_json_list_imports_with_one_reason(api, alice, acme):
-    response = api(alice, acme).post(IMPORT, {"numbers": ["+14155550123", "nope", " +1 415 555 0124 "],
-                                              "reason": "Purchased suppression list"}, format="json")
+    response = api(alice, acme).post(
+        IMPORT,
+        {"numbers": ["+14155550123", "nope", " +1 415 555 0124 "], "reason": "Purchased suppression list"},
+        format="json",
+    )
     body = response.json()
     assert (body["rows"], body["added"], body["invalid"]) == (3, 2, 1)
     assert body["errors"] == [{"row": 2, "value": "nope", "error": body["errors"][0]["error"]}]
@@ -77,8 +88,7 @@ def test_a_csv_in_another_encoding_is_400_and_imports_nothing(api, alice, acme):
 
 def test_a_row_with_a_nul_byte_is_reported_and_the_others_imported(api, alice, acme):
     body = upload(api(alice, acme), "+14155550123\n+14155550124,re\x00ason\n").json()
-    assert (body["added"], body["errors"][0]["row"], body["errors"][0]["error"]) == (
-        1, 2, "Contains a NUL character.")
+    assert (body["added"], body["errors"][0]["row"], body["errors"][0]["error"]) == (1, 2, "Contains a NUL character.")
 
 
 def test_an_unterminated_quote_is_400_naming_the_line_and_imports_nothing(api, alice, acme):
@@ -138,8 +148,9 @@ def background_upload(client, text, monkeypatch, capture):
     """Uploads `text` as a large file; returns the response and the queued tasks' (args, headers)."""
     monkeypatch.setattr(views, "SYNC_IMPORT_BYTES", 10)
     queued = []
-    monkeypatch.setattr(tasks.run_dnc_import, "apply_async",
-                        lambda args, kwargs, **options: queued.append((args, options["headers"])))
+    monkeypatch.setattr(
+        tasks.run_dnc_import, "apply_async", lambda args, kwargs, **options: queued.append((args, options["headers"]))
+    )
     with capture(execute=True):
         response = upload(client, text)
     return response, queued
@@ -151,9 +162,11 @@ def run_as_the_worker(tenant, job_id):
 
 
 def test_a_large_csv_is_imported_in_the_background_and_reported_on_its_job(
-        api, alice, acme, monkeypatch, django_capture_on_commit_callbacks):
-    response, queued = background_upload(api(alice, acme), "number,reason\n+14155550123,x\nbad\n", monkeypatch,
-                                         django_capture_on_commit_callbacks)
+    api, alice, acme, monkeypatch, django_capture_on_commit_callbacks
+):
+    response, queued = background_upload(
+        api(alice, acme), "number,reason\n+14155550123,x\nbad\n", monkeypatch, django_capture_on_commit_callbacks
+    )
     assert response.status_code == 202
     job = response.json()
     assert job["status"] == "pending" and response["Location"].endswith(f"/api/compliance/dnc/imports/{job['id']}")
@@ -170,9 +183,11 @@ def test_a_large_csv_is_imported_in_the_background_and_reported_on_its_job(
 
 
 def test_a_large_malformed_csv_fails_its_job_and_imports_nothing(
-        api, alice, acme, monkeypatch, django_capture_on_commit_callbacks):
-    response, _ = background_upload(api(alice, acme), "+14155550123,Müller\n".encode("latin-1"), monkeypatch,
-                                    django_capture_on_commit_callbacks)
+    api, alice, acme, monkeypatch, django_capture_on_commit_callbacks
+):
+    response, _ = background_upload(
+        api(alice, acme), "+14155550123,Müller\n".encode("latin-1"), monkeypatch, django_capture_on_commit_callbacks
+    )
     run_as_the_worker(acme, response.json()["id"])
     body = api(alice, acme).get(f"/api/compliance/dnc/imports/{response.json()['id']}").json()
     assert (body["status"], body["error_code"], body["added"]) == ("failed", "malformed_csv", 0)
@@ -180,7 +195,8 @@ def test_a_large_malformed_csv_fails_its_job_and_imports_nothing(
 
 
 def test_an_import_job_is_visible_only_in_its_tenant_and_to_admins(
-        api, alice, mike, bob, acme, globex, monkeypatch, django_capture_on_commit_callbacks):
+    api, alice, mike, bob, acme, globex, monkeypatch, django_capture_on_commit_callbacks
+):
     response, _ = background_upload(api(alice, acme), "+14155550123\n", monkeypatch, django_capture_on_commit_callbacks)
     path = f"/api/compliance/dnc/imports/{response.json()['id']}"
     assert api(bob, globex).get(path).status_code == 404
@@ -193,12 +209,18 @@ def test_an_import_job_is_visible_only_in_its_tenant_and_to_admins(
 def test_settings_default_to_eight_to_nine_every_day(api, amy, acme):
     body = api(amy, acme).get(SETTINGS).json()
     assert (body["calling_window_start"], body["calling_window_end"], body["calling_days"]) == (
-        "08:00", "21:00", ["mon", "tue", "wed", "thu", "fri", "sat", "sun"])
+        "08:00",
+        "21:00",
+        ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+    )
 
 
 def test_an_admin_sets_the_window_and_days_and_it_is_audited(api, amy, acme):
-    response = api(amy, acme).put(SETTINGS, {"calling_window_start": "09:30", "calling_window_end": "18:00",
-                                             "calling_days": ["fri", "mon", "mon"]}, format="json")
+    response = api(amy, acme).put(
+        SETTINGS,
+        {"calling_window_start": "09:30", "calling_window_end": "18:00", "calling_days": ["fri", "mon", "mon"]},
+        format="json",
+    )
     assert response.status_code == 200, response.json()
     assert (response.json()["calling_days"], response.json()["calling_window_start"]) == (["mon", "fri"], "09:30")
     with tenant_context(acme):
@@ -209,17 +231,23 @@ def test_an_admin_sets_the_window_and_days_and_it_is_audited(api, amy, acme):
 
 
 def test_a_window_to_midnight_is_accepted(api, alice, acme):
-    response = api(alice, acme).put(SETTINGS, {"calling_window_start": "00:00", "calling_window_end": "00:00",
-                                               "calling_days": ["sun"]}, format="json")
+    response = api(alice, acme).put(
+        SETTINGS,
+        {"calling_window_start": "00:00", "calling_window_end": "00:00", "calling_days": ["sun"]},
+        format="json",
+    )
     assert response.status_code == 200
 
 
-@pytest.mark.parametrize("change, field", [
-    ({"calling_window_end": "07:00"}, "calling_window_end"),
-    ({"calling_window_start": "25:00"}, "calling_window_start"),
-    ({"calling_days": []}, "calling_days"),
-    ({"calling_days": ["someday"]}, "calling_days"),
-])
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"calling_window_end": "07:00"}, "calling_window_end"),
+        ({"calling_window_start": "25:00"}, "calling_window_start"),
+        ({"calling_days": []}, "calling_days"),
+        ({"calling_days": ["someday"]}, "calling_days"),
+    ],
+)
 def test_bad_settings_are_400_naming_the_field(api, alice, acme, change, field):
     data = {"calling_window_start": "08:00", "calling_window_end": "21:00", "calling_days": ["mon"], **change}
     response = api(alice, acme).put(SETTINGS, data, format="json")
@@ -232,6 +260,9 @@ def test_members_cannot_read_or_change_settings(api, mike, acme):
 
 
 def test_settings_are_per_tenant(api, alice, bob, acme, globex):
-    api(bob, globex).put(SETTINGS, {"calling_window_start": "10:00", "calling_window_end": "12:00",
-                                    "calling_days": ["mon"]}, format="json")
+    api(bob, globex).put(
+        SETTINGS,
+        {"calling_window_start": "10:00", "calling_window_end": "12:00", "calling_days": ["mon"]},
+        format="json",
+    )
     assert api(alice, acme).get(SETTINGS).json()["calling_window_start"] == "08:00"

@@ -1,5 +1,6 @@
 """check_dial and next_allowed_dial_time: DNC first, then calling hours in the recipient's time zone (every zone
 a number may be in when the contact's zone is not known)."""
+
 from datetime import UTC, datetime, time
 
 import pytest
@@ -94,8 +95,11 @@ def test_the_window_follows_daylight_saving_time(in_acme):
 
 
 def test_the_tenants_window_and_days_apply(in_acme):
-    ComplianceSettingsFactory(calling_window_start=time(9, 0), calling_window_end=time(17, 0),
-                              calling_days=["mon", "tue", "wed", "thu", "fri"])
+    ComplianceSettingsFactory(
+        calling_window_start=time(9, 0),
+        calling_window_end=time(17, 0),
+        calling_days=["mon", "tue", "wed", "thu", "fri"],
+    )
     saturday_noon_new_york = utc(2026, 11, 28, 17, 0)
     monday_0900_new_york = utc(2026, 11, 30, 14, 0)
     assert next_allowed_dial_time(NEW_YORK, at=saturday_noon_new_york) == monday_0900_new_york

@@ -1,4 +1,5 @@
 """blocked_numbers: the tenant's own DNC list and its agency's, in one set-based query; never another tenant's."""
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext

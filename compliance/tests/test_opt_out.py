@@ -1,4 +1,5 @@
 """opt_out: the recipient's request joins the tenant's DNC list at once, once, with an audit event."""
+
 import pytest
 from django_tenants.utils import tenant_context
 

@@ -1,5 +1,6 @@
 """POST /api/calls goes through the compliance check: a number on a DNC list, or outside the recipient's
 calling hours, is refused before anything is dialed."""
+
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -65,8 +66,9 @@ def test_a_number_on_the_dnc_list_is_refused_and_nothing_is_dialed(api, alice, a
 
 def test_a_number_on_the_agency_list_is_refused_for_its_client(api, alice, twilio_api):
     agency = create_tenant(name="Voice Agency", slug="voice-agency", kind=Tenant.Kind.AGENCY, owner=alice)
-    client = create_tenant(name="Smile Dental", slug="smile-dental", kind=Tenant.Kind.CLIENT, parent=agency,
-                           owner=alice)
+    client = create_tenant(
+        name="Smile Dental", slug="smile-dental", kind=Tenant.Kind.CLIENT, parent=agency, owner=alice
+    )
     allow_calling_all_day(client)
     agent = setup_dialing(client)
     with tenant_context(agency):
@@ -76,12 +78,16 @@ def test_a_number_on_the_agency_list_is_refused_for_its_client(api, alice, twili
     assert nothing_dialed(client, twilio_api)
 
 
-def test_outside_the_recipients_calling_days_the_dial_is_refused_with_when_to_retry(api, alice, acme, agent,
-                                                                                   twilio_api):
+def test_outside_the_recipients_calling_days_the_dial_is_refused_with_when_to_retry(
+    api, alice, acme, agent, twilio_api
+):
     today_in_los_angeles = WEEKDAYS[timezone.now().astimezone(ZoneInfo("America/Los_Angeles")).weekday()]
     with tenant_context(acme):
-        ComplianceSettings.objects.update(calling_window_start=time(8, 0), calling_window_end=time(21, 0),
-                                          calling_days=[day for day in WEEKDAYS if day != today_in_los_angeles])
+        ComplianceSettings.objects.update(
+            calling_window_start=time(8, 0),
+            calling_window_end=time(21, 0),
+            calling_days=[day for day in WEEKDAYS if day != today_in_los_angeles],
+        )
     response = dial(api(alice, acme), agent)
     assert (response.status_code, response.json()["error_code"]) == (403, "outside_calling_hours")
     retry_at = datetime.fromisoformat(response.json()["errors"]["retry_at"][0])
@@ -92,8 +98,9 @@ def test_outside_the_recipients_calling_days_the_dial_is_refused_with_when_to_re
 
 
 def test_a_free_number_inside_calling_hours_is_dialed(api, alice, acme, agent, twilio_api):
-    twilio_api.add("POST", f"{API_PREFIX}/Calls.json", status=201,
-                   json=call_resource(call_sid(), to=CONTACT, from_=CALLER_ID))
+    twilio_api.add(
+        "POST", f"{API_PREFIX}/Calls.json", status=201, json=call_resource(call_sid(), to=CONTACT, from_=CALLER_ID)
+    )
     with tenant_context(acme):
         DncEntryFactory(number="+14155550124")
     assert dial(api(alice, acme), agent).status_code == 201
@@ -105,11 +112,13 @@ def test_place_call_uses_the_contacts_time_zone_so_the_dialer_and_the_check_agre
 
     # A one-hour window around the current hour in Tokyo never holds at the same moment in Los Angeles.
     hour = timezone.now().astimezone(ZoneInfo("Asia/Tokyo")).hour
-    twilio_api.add("POST", f"{API_PREFIX}/Calls.json", status=201,
-                   json=call_resource(call_sid(), to=CONTACT, from_=CALLER_ID))
+    twilio_api.add(
+        "POST", f"{API_PREFIX}/Calls.json", status=201, json=call_resource(call_sid(), to=CONTACT, from_=CALLER_ID)
+    )
     with tenant_context(acme):
-        ComplianceSettings.objects.update(calling_window_start=time(hour, 0),
-                                          calling_window_end=time((hour + 1) % 24, 0))
+        ComplianceSettings.objects.update(
+            calling_window_start=time(hour, 0), calling_window_end=time((hour + 1) % 24, 0)
+        )
         with pytest.raises(DomainError) as refused:
             place_call(acme, agent=agent, to_number=CONTACT, contact=ContactFactory(phone=CONTACT))
         assert refused.value.error_code == "outside_calling_hours"

@@ -1,4 +1,5 @@
 """Celery tasks run in the schema of the tenant that queued them, and refuse to run without one."""
+
 import time
 
 import pytest
@@ -53,10 +54,14 @@ def test_task_applied_in_a_tenant_writes_there(db):
         assert AuditEvent.objects.filter(action="inline").exists()
 
 
-def test_task_queued_on_commit_keeps_the_schema_of_the_moment_it_was_queued(db, django_capture_on_commit_callbacks, monkeypatch):
+def test_task_queued_on_commit_keeps_the_schema_of_the_moment_it_was_queued(
+    db, django_capture_on_commit_callbacks, monkeypatch
+):
     acme = Tenant.objects.get(slug="acme")
     sent = []
-    monkeypatch.setattr(record_audit_event, "apply_async", lambda args, kwargs, **options: sent.append(options["headers"]))
+    monkeypatch.setattr(
+        record_audit_event, "apply_async", lambda args, kwargs, **options: sent.append(options["headers"])
+    )
     with django_capture_on_commit_callbacks() as callbacks, tenant_context(acme):
         record_audit_event.delay_on_commit("later")
     # The callbacks run after the tenant context has ended, as after a request.

@@ -4,6 +4,7 @@
 Domain code raises `DomainError` subclasses with a stable `error_code`; DRF's own exceptions are
 mapped to codes here; anything else is a 500 that never leaks internals.
 """
+
 import logging
 
 from django.core.exceptions import PermissionDenied

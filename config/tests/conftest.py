@@ -1,4 +1,5 @@
 """`subscribe(schema)`: a channel in a tenant's domain-event group, read with `.events()`."""
+
 import asyncio
 import threading
 import uuid

@@ -1,4 +1,5 @@
 """Conventions every endpoint shares: schema, errors, health, headers, body limit."""
+
 import pytest
 from django.test import override_settings
 from django.urls import path
@@ -15,12 +16,26 @@ def test_openapi_schema_lists_every_endpoint_of_the_foundation(api):
     assert response.status_code == 200
     paths = response.json()["paths"]
     for expected in [
-        "/api/auth/register", "/api/auth/login", "/api/auth/refresh", "/api/auth/logout", "/api/auth/me",
-        "/api/auth/password-reset", "/api/auth/password-reset/confirm", "/api/settings/profile",
-        "/api/settings/password", "/api/settings/api-keys", "/api/settings/api-keys/{key_id}",
-        "/api/team/permissions", "/api/team/members", "/api/team/invite", "/api/team/invitations",
-        "/api/team/invitations/{token}/accept", "/api/team/members/{user_id}/role",
-        "/api/team/members/{user_id}", "/api/team/stats", "/api/tenant",
+        "/api/auth/register",
+        "/api/auth/login",
+        "/api/auth/refresh",
+        "/api/auth/logout",
+        "/api/auth/me",
+        "/api/auth/password-reset",
+        "/api/auth/password-reset/confirm",
+        "/api/settings/profile",
+        "/api/settings/password",
+        "/api/settings/api-keys",
+        "/api/settings/api-keys/{key_id}",
+        "/api/team/permissions",
+        "/api/team/members",
+        "/api/team/invite",
+        "/api/team/invitations",
+        "/api/team/invitations/{token}/accept",
+        "/api/team/members/{user_id}/role",
+        "/api/team/members/{user_id}",
+        "/api/team/stats",
+        "/api/tenant",
     ]:
         assert expected in paths, expected
 

@@ -1,4 +1,5 @@
 """`python -m config.asgi_server`: daphne, on uvloop, serving the platform over HTTP and WebSocket."""
+
 import os
 import socket
 import subprocess
@@ -29,11 +30,18 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def server(django_db_setup):
     settings = connection.settings_dict
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.test_settings",
-           "DATABASE_URL": f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.test_settings",
+        "DATABASE_URL": f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}",
+    }
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "config.asgi_server", "-b", "127.0.0.1", "-p", str(port),
-                                "config.asgi:application"], cwd=ROOT, env=env, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "config.asgi_server", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+        cwd=ROOT,
+        env=env,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 30
     while True:
         try:
@@ -67,14 +75,28 @@ async def test_a_call_streamed_through_daphne_is_heard_and_answered(server, comm
     call = await live_call()
     url = f"ws://{server}/ws/twilio/media/{call['tenant']}/"
     async with websocket_transport(url, auth_token=AUTH_TOKEN) as transport:
-        result = await simulate(transport, [WaitForAgent(), Say(caller_says("book an appointment")), WaitForAgent(),
-                                            Press("1#"), WaitForAgent(), HangUp()],
-                                call_id=call["id"], tenant=call["tenant"], call_sid=call["sid"])
+        result = await simulate(
+            transport,
+            [
+                WaitForAgent(),
+                Say(caller_says("book an appointment")),
+                WaitForAgent(),
+                Press("1#"),
+                WaitForAgent(),
+                HangUp(),
+            ],
+            call_id=call["id"],
+            tenant=call["tenant"],
+            call_sid=call["sid"],
+        )
     answer = result.answers[1]
     assert heard(answer, "sure", "may i have the patient's full name") == ["sure", "may i have the patient's full name"]
     assert result.marks_echoed > 0
     _, turns = await finished_call("acme", call["id"])
-    assert [(turn.speaker, turn.node_id) for turn in turns[:3]] == [("agent", "reason"), ("caller", ""),
-                                                                     ("agent", "patient_name")]
+    assert [(turn.speaker, turn.node_id) for turn in turns[:3]] == [
+        ("agent", "reason"),
+        ("caller", ""),
+        ("agent", "patient_name"),
+    ]
     assert turns[1].text == "book an appointment"
     assert turns[3].text == "(keypad 1#)"

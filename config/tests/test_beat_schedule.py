@@ -1,4 +1,5 @@
 """Every beat entry is one the tenant-aware scheduler can load (a bad key stops beat at start-up)."""
+
 from celery.beat import ScheduleEntry
 from django.conf import settings
 from tenant_schemas_celery.scheduler import TenantAwareScheduler

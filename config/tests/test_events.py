@@ -1,4 +1,5 @@
 """config.events.publish: a tenant's domain events reach its group `events.<schema>` once the change commits."""
+
 import uuid
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -54,8 +55,7 @@ def test_an_event_has_a_type_a_unique_id_its_time_and_json_data(committed_db, su
     assert first["type"] == "appointment.booked"
     assert uuid.UUID(first["id"]) != uuid.UUID(second["id"])
     assert abs(datetime.fromisoformat(first["occurred_at"]) - timezone.now()) < timedelta(seconds=10)
-    assert first["data"] == {"appointment_id": 3, "start": "2026-11-23T18:30:00-05:00", "cost": "1.50",
-                             "call_id": None}
+    assert first["data"] == {"appointment_id": 3, "start": "2026-11-23T18:30:00-05:00", "cost": "1.50", "call_id": None}
 
 
 def test_an_unknown_event_type_is_refused(committed_db):
@@ -73,8 +73,9 @@ def test_every_event_type_is_documented():
 
 
 def test_a_channel_layer_that_is_down_does_not_fail_the_committed_change(committed_db, settings, caplog):
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
-                                           "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]}}}
+    settings.CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]}}
+    }
     with schema_context(ACME), transaction.atomic():
         publish("call.started", {"call_id": 1})
     assert "on_commit" in caplog.text

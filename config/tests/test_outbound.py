@@ -1,5 +1,6 @@
 """Tenant-supplied URLs the platform calls never reach its own network (SSRF): loopback, private, link-local and
 other reserved addresses are refused unless the operator allows the host."""
+
 import pytest
 
 from config.outbound import UnsafeURL, check_public_url
@@ -10,11 +11,21 @@ def no_allowed_private_hosts(settings):
     settings.OUTBOUND_PRIVATE_HOSTS = []
 
 
-@pytest.mark.parametrize("url", [
-    "http://127.0.0.1:8000/admin", "http://localhost/", "https://10.1.2.3/hook", "http://192.168.0.10/",
-    "http://172.16.5.4/", "http://169.254.169.254/latest/meta-data/", "http://[::1]/", "http://[fd00::1]/",
-    "http://0.0.0.0/", "http://100.64.0.1/",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8000/admin",
+        "http://localhost/",
+        "https://10.1.2.3/hook",
+        "http://192.168.0.10/",
+        "http://172.16.5.4/",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]/",
+        "http://[fd00::1]/",
+        "http://0.0.0.0/",
+        "http://100.64.0.1/",
+    ],
+)
 def test_private_loopback_and_reserved_addresses_are_refused(url):
     with pytest.raises(UnsafeURL, match="private or reserved"):
         check_public_url(url)

@@ -1,4 +1,5 @@
 """The services publish their domain events (config.events), next to the writes they report, once committed."""
+
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -62,7 +63,10 @@ def test_each_staff_transition_of_a_campaign_emits_its_event(in_acme, acme_event
     events = of_type(acme_events.events(), "campaign.")
     base = {"campaign_id": campaign.pk, "name": "Recall"}
     assert events == [
-        ("campaign.scheduled", {**base, "status": "scheduled", "starts_at": starts_at.isoformat().replace("+00:00", "Z")}),
+        (
+            "campaign.scheduled",
+            {**base, "status": "scheduled", "starts_at": starts_at.isoformat().replace("+00:00", "Z")},
+        ),
         ("campaign.started", {**base, "status": "running"}),
         ("campaign.paused", {**base, "status": "paused", "reason": ""}),
         ("campaign.resumed", {**base, "status": "running"}),
@@ -78,8 +82,9 @@ def test_a_refused_transition_emits_nothing(in_acme, acme_events, agent):
     assert acme_events.events() == []
 
 
-def test_a_campaign_completing_emits_campaign_completed_with_its_counts_by_outcome(in_acme, acme_events, agent,
-                                                                                   twilio_api):
+def test_a_campaign_completing_emits_campaign_completed_with_its_counts_by_outcome(
+    in_acme, acme_events, agent, twilio_api
+):
     script_dials(twilio_api, 2)
     with in_acme():
         campaign = transition(campaign_for(agent, 2, name="Recall"), "start")
@@ -104,8 +109,11 @@ def test_the_dialer_pausing_a_campaign_emits_campaign_paused_with_the_reason(in_
         for claim in dispatch.tick():
             dispatch.dial(claim.attempt_id, claim.token)
     assert of_type(acme_events.events(), "campaign.paused") == [
-        ("campaign.paused", {"campaign_id": campaign.pk, "name": campaign.name, "status": "paused",
-                             "reason": "no_caller_id"})]
+        (
+            "campaign.paused",
+            {"campaign_id": campaign.pk, "name": campaign.name, "status": "paused", "reason": "no_caller_id"},
+        )
+    ]
 
 
 # Calls -------------------------------------------------------------------------------------------
@@ -113,20 +121,45 @@ def test_the_dialer_pausing_a_campaign_emits_campaign_paused_with_the_reason(in_
 
 def test_an_answered_inbound_call_emits_call_started(in_acme, acme_events, agent):
     with in_acme():
-        call = start_call(direction=Call.Direction.INBOUND, agent=agent, from_number="+14155550123",
-                          to_number=CALLER_ID, twilio_call_sid="CA" + "1" * 32)
-    assert of_type(acme_events.events(), "call.") == [("call.started", {
-        "call_id": call.pk, "direction": "inbound", "status": "in_progress", "agent_id": agent.pk,
-        "from_number": "+14155550123", "to_number": CALLER_ID})]
+        call = start_call(
+            direction=Call.Direction.INBOUND,
+            agent=agent,
+            from_number="+14155550123",
+            to_number=CALLER_ID,
+            twilio_call_sid="CA" + "1" * 32,
+        )
+    assert of_type(acme_events.events(), "call.") == [
+        (
+            "call.started",
+            {
+                "call_id": call.pk,
+                "direction": "inbound",
+                "status": "in_progress",
+                "agent_id": agent.pk,
+                "from_number": "+14155550123",
+                "to_number": CALLER_ID,
+            },
+        )
+    ]
 
 
 def test_a_placed_outbound_call_emits_call_started_when_queued(in_acme, acme, acme_events, agent, twilio_api):
     script_dials(twilio_api, 1)
     with in_acme():
         call, _ = place_call(acme, agent=agent, to_number="+14155550123")
-    assert of_type(acme_events.events(), "call.") == [("call.started", {
-        "call_id": call.pk, "direction": "outbound", "status": "queued", "agent_id": agent.pk,
-        "from_number": CALLER_ID, "to_number": "+14155550123"})]
+    assert of_type(acme_events.events(), "call.") == [
+        (
+            "call.started",
+            {
+                "call_id": call.pk,
+                "direction": "outbound",
+                "status": "queued",
+                "agent_id": agent.pk,
+                "from_number": CALLER_ID,
+                "to_number": "+14155550123",
+            },
+        )
+    ]
 
 
 def test_finishing_a_call_emits_call_finished_once_with_how_it_ended(in_acme, acme_events, agent):
@@ -136,13 +169,22 @@ def test_finishing_a_call_emits_call_finished_once_with_how_it_ended(in_acme, ac
         finish_call(call, end_reason="again")
     [(event_type, data)] = of_type(acme_events.events(), "call.finished")
     assert (data["call_id"], data["status"], data["end_reason"], data["duration_seconds"]) == (
-        call.pk, "completed", "caller_hangup", 42)
+        call.pk,
+        "completed",
+        "caller_hangup",
+        42,
+    )
 
 
 def test_a_call_logged_by_an_external_bot_emits_call_finished_once(in_acme, acme_events, agent):
     with in_acme():
-        call, _ = ingest_call(external_id="bot-7", direction=Call.Direction.INBOUND, status=Call.Status.COMPLETED,
-                              from_number="+14155550123", turns=[{"speaker": "caller", "text": "Hi"}])
+        call, _ = ingest_call(
+            external_id="bot-7",
+            direction=Call.Direction.INBOUND,
+            status=Call.Status.COMPLETED,
+            from_number="+14155550123",
+            turns=[{"speaker": "caller", "text": "Hi"}],
+        )
         ingest_call(external_id="bot-7", direction=Call.Direction.INBOUND, status=Call.Status.COMPLETED)
     [(_, data)] = of_type(acme_events.events(), "call.")
     assert (data["call_id"], data["status"]) == (call.pk, "completed")
@@ -168,10 +210,22 @@ def test_booking_emits_appointment_booked(in_acme, acme_events, calendar):
     start = at(next_weekday(0), 10)
     with in_acme():
         appointment = appointments.book(calendar, start=start, title="Cleaning", contact_name="Ann")
-    assert of_type(acme_events.events(), "appointment.") == [("appointment.booked", {
-        "appointment_id": appointment.pk, "calendar_id": calendar.pk, "title": "Cleaning",
-        "start": start.isoformat(), "end": (start + timedelta(minutes=30)).isoformat(), "status": "scheduled",
-        "source": "api", "call_id": None, "contact_name": "Ann"})]
+    assert of_type(acme_events.events(), "appointment.") == [
+        (
+            "appointment.booked",
+            {
+                "appointment_id": appointment.pk,
+                "calendar_id": calendar.pk,
+                "title": "Cleaning",
+                "start": start.isoformat(),
+                "end": (start + timedelta(minutes=30)).isoformat(),
+                "status": "scheduled",
+                "source": "api",
+                "call_id": None,
+                "contact_name": "Ann",
+            },
+        )
+    ]
 
 
 def test_a_booking_refused_for_a_taken_slot_emits_nothing(in_acme, acme_events, calendar):
@@ -191,4 +245,5 @@ def test_cancelling_emits_appointment_cancelled_once_with_the_reason(in_acme, ac
         appointments.cancel(appointment, reason="Twice")
     cancelled = of_type(acme_events.events(), "appointment.cancelled")
     assert [(data["appointment_id"], data["status"], data["reason"]) for _, data in cancelled] == [
-        (appointment.pk, "cancelled", "Feeling better")]
+        (appointment.pk, "cancelled", "Feeling better")
+    ]

@@ -2,6 +2,7 @@
 taken in one step reaches the application (or fails the connection) exactly as through autobahn's parser, and
 a frame the application takes directly skips daphne's queue only when nothing waits in it, and a write goes
 out at once only when nothing waits to go before it."""
+
 import asyncio
 import os
 import socket
@@ -59,8 +60,10 @@ def test_daphne_unmasks_small_frames_here_and_large_ones_natively():
     assert not isinstance(create(mask), SmallFrameMasker)
 
 
-HANDSHAKE = (b"GET /ws/twilio/media/acme/ HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
-             b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+HANDSHAKE = (
+    b"GET /ws/twilio/media/acme/ HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
+    b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+)
 
 
 class Line(StringTransport):

@@ -8,8 +8,22 @@ class ContactSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Contact
-        fields = ["id", "phone", "first_name", "last_name", "name", "email", "company", "timezone", "fields", "tags",
-                  "source", "lists", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "phone",
+            "first_name",
+            "last_name",
+            "name",
+            "email",
+            "company",
+            "timezone",
+            "fields",
+            "tags",
+            "source",
+            "lists",
+            "created_at",
+            "updated_at",
+        ]
 
     def get_lists(self, contact) -> list[int]:
         return [membership.contact_list_id for membership in contact.memberships.all()]
@@ -50,14 +64,19 @@ class MembersSerializer(serializers.Serializer):
 
 class ImportSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="CSV (comma, semicolon, tab or pipe separated), UTF-8 or Latin-1.")
-    list = serializers.PrimaryKeyRelatedField(queryset=ContactList.objects.all(), required=False,
-                                              help_text="Add every contact of the file to this list.")
+    list = serializers.PrimaryKeyRelatedField(
+        queryset=ContactList.objects.all(), required=False, help_text="Add every contact of the file to this list."
+    )
     list_name = serializers.CharField(max_length=200, required=False, help_text="Or to this list, made if new.")
-    default_region = serializers.RegexField(r"^[A-Za-z]{2}$", required=False, error_messages={
-        "invalid": "Use a two-letter country code such as US or GB."},
-        help_text="Country of numbers written without +country code.")
-    update_existing = serializers.BooleanField(default=True,
-                                               help_text="Fill known contacts with the file's non-blank values.")
+    default_region = serializers.RegexField(
+        r"^[A-Za-z]{2}$",
+        required=False,
+        error_messages={"invalid": "Use a two-letter country code such as US or GB."},
+        help_text="Country of numbers written without +country code.",
+    )
+    update_existing = serializers.BooleanField(
+        default=True, help_text="Fill known contacts with the file's non-blank values."
+    )
 
     def validate(self, data):
         if "list" in data and "list_name" in data:
@@ -76,5 +95,17 @@ class ContactImportSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ContactImport
-        fields = ["id", "file_name", "contact_list", "default_region", "update_existing", "total_rows", "created",
-                  "updated", "skipped", "duplicates_in_file", "errors", "created_at"]
+        fields = [
+            "id",
+            "file_name",
+            "contact_list",
+            "default_region",
+            "update_existing",
+            "total_rows",
+            "created",
+            "updated",
+            "skipped",
+            "duplicates_in_file",
+            "errors",
+            "created_at",
+        ]

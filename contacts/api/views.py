@@ -30,7 +30,8 @@ class ContactsView(generics.ListAPIView):
         filters = s.ContactFilterSerializer(data=self.request.query_params)
         filters.is_valid(raise_exception=True)  # a 400 naming the bad parameter
         return selectors.filter_contacts(
-            contact_list_id=filters.validated_data.get("list"), tag=filters.validated_data.get("tag"),
+            contact_list_id=filters.validated_data.get("list"),
+            tag=filters.validated_data.get("tag"),
             search=filters.validated_data.get("search"),
         ).prefetch_related("memberships")
 
@@ -73,8 +74,12 @@ class ContactImportView(APIView):
         data = validated(s.ImportSerializer, request)
         contact_list = data.get("list") or (services.list_named(data["list_name"]) if "list_name" in data else None)
         report = services.import_contacts(
-            data["file"], contact_list=contact_list, default_region=data.get("default_region"),
-            update_existing=data["update_existing"], file_name=data["file"].name, created_by=request.user,
+            data["file"],
+            contact_list=contact_list,
+            default_region=data.get("default_region"),
+            update_existing=data["update_existing"],
+            file_name=data["file"].name,
+            created_by=request.user,
         )
         record = selectors.get_contact_import(report["id"])
         return Response(s.ContactImportSerializer(record).data, status=status.HTTP_201_CREATED)
@@ -109,8 +114,9 @@ class ContactListsView(generics.ListAPIView):
     @extend_schema(request=s.ContactListSerializer, responses={201: s.ContactListSerializer})
     def post(self, request):
         contact_list = services.create_contact_list(**validated(s.ContactListSerializer, request))
-        return Response(s.ContactListSerializer(selectors.get_contact_list(contact_list.pk)).data,
-                        status=status.HTTP_201_CREATED)
+        return Response(
+            s.ContactListSerializer(selectors.get_contact_list(contact_list.pk)).data, status=status.HTTP_201_CREATED
+        )
 
 
 class ContactListView(APIView):
@@ -137,15 +143,17 @@ class ContactListContactsView(APIView):
 
     required_permission = "contacts.manage"
 
-    @extend_schema(request=s.MembersSerializer, responses={200: {"type": "object", "properties": {
-        "added": {"type": "integer"}}}})
+    @extend_schema(
+        request=s.MembersSerializer, responses={200: {"type": "object", "properties": {"added": {"type": "integer"}}}}
+    )
     def post(self, request, list_id):
         contact_list = selectors.get_contact_list(list_id)
         added = services.add_to_list(contact_list, validated(s.MembersSerializer, request)["contacts"])
         return Response({"added": added})
 
-    @extend_schema(request=s.MembersSerializer, responses={200: {"type": "object", "properties": {
-        "removed": {"type": "integer"}}}})
+    @extend_schema(
+        request=s.MembersSerializer, responses={200: {"type": "object", "properties": {"removed": {"type": "integer"}}}}
+    )
     def delete(self, request, list_id):
         contact_list = selectors.get_contact_list(list_id)
         removed = services.remove_from_list(contact_list, validated(s.MembersSerializer, request)["contacts"])

@@ -1,4 +1,5 @@
 """Test data for the contacts app (make it inside `tenant_context`)."""
+
 import factory
 
 from contacts.models import Contact, ContactList

@@ -1,4 +1,5 @@
 """The admin shows a tenant's contacts on its own host only, with numbers kept in E.164."""
+
 import pytest
 from django.test import Client
 from django_tenants.utils import tenant_context
@@ -28,9 +29,17 @@ def test_the_owner_sees_contacts_and_imports_on_the_tenant_host(alice, acme):
 
 
 def test_a_contact_added_in_the_admin_gets_an_e164_number(alice, acme):
-    response = browser(alice, "acme.localhost").post("/admin/contacts/contact/add/", {
-        "phone": "+1 (415) 555-0101", "fields": "{}", "tags": "", "source": "manual",
-        "memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0"})
+    response = browser(alice, "acme.localhost").post(
+        "/admin/contacts/contact/add/",
+        {
+            "phone": "+1 (415) 555-0101",
+            "fields": "{}",
+            "tags": "",
+            "source": "manual",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+        },
+    )
     assert response.status_code == 302
     with tenant_context(acme):
         assert Contact.objects.get().phone == "+14155550101"

@@ -1,4 +1,5 @@
 """/api/contacts and /api/contact-lists: CRUD, filters, roles, API key scopes and tenant isolation."""
+
 import pytest
 from django_tenants.utils import tenant_context
 
@@ -14,8 +15,15 @@ LISTS = "/api/contact-lists"
 @pytest.fixture
 def ann(acme):
     with tenant_context(acme):
-        return ContactFactory(phone="+14155550101", first_name="Ann", last_name="Lee", email="ann@lee.example",
-                              company="Acme", tags=["vip"], fields={"plan": "gold"})
+        return ContactFactory(
+            phone="+14155550101",
+            first_name="Ann",
+            last_name="Lee",
+            email="ann@lee.example",
+            company="Acme",
+            tags=["vip"],
+            fields={"plan": "gold"},
+        )
 
 
 @pytest.fixture
@@ -28,22 +36,33 @@ def ben(acme):
 
 
 def test_creating_a_contact_normalises_the_number_and_returns_it(api, mike, acme):
-    response = api(mike, acme).post(CONTACTS, {"phone": "+1 (415) 555-0101", "first_name": "Ann",
-                                               "fields": {"plan": "gold"}, "tags": ["vip"]}, format="json")
+    response = api(mike, acme).post(
+        CONTACTS,
+        {"phone": "+1 (415) 555-0101", "first_name": "Ann", "fields": {"plan": "gold"}, "tags": ["vip"]},
+        format="json",
+    )
     assert response.status_code == 201
     body = response.json()
     assert (body["phone"], body["name"], body["fields"], body["tags"], body["source"]) == (
-        "+14155550101", "Ann", {"plan": "gold"}, ["vip"], "manual")
+        "+14155550101",
+        "Ann",
+        {"plan": "gold"},
+        ["vip"],
+        "manual",
+    )
 
 
-@pytest.mark.parametrize("payload, field", [
-    ({}, "phone"),
-    ({"phone": "555"}, "phone"),
-    ({"phone": "+14155550101", "email": "nope"}, "email"),
-    ({"phone": "+14155550101", "timezone": "Moon/Base"}, "timezone"),
-    ({"phone": "+14155550101", "fields": {"Has Space": 1}}, "fields"),
-    ({"phone": "+14155550101", "tags": "vip"}, "tags"),
-])
+@pytest.mark.parametrize(
+    "payload, field",
+    [
+        ({}, "phone"),
+        ({"phone": "555"}, "phone"),
+        ({"phone": "+14155550101", "email": "nope"}, "email"),
+        ({"phone": "+14155550101", "timezone": "Moon/Base"}, "timezone"),
+        ({"phone": "+14155550101", "fields": {"Has Space": 1}}, "fields"),
+        ({"phone": "+14155550101", "tags": "vip"}, "tags"),
+    ],
+)
 def test_bad_contact_input_is_400_naming_the_field(api, alice, acme, payload, field):
     response = api(alice, acme).post(CONTACTS, payload, format="json")
     assert response.status_code == 400
@@ -58,11 +77,13 @@ def test_a_duplicate_number_is_409(api, alice, acme, ann):
 def test_get_patch_and_delete_a_contact(api, alice, acme, ann):
     client = api(alice, acme)
     assert client.get(f"{CONTACTS}/{ann.pk}").json()["fields"] == {"plan": "gold"}
-    response = client.patch(f"{CONTACTS}/{ann.pk}", {"company": "Globex", "fields": {"plan": "silver"}},
-                            format="json")
+    response = client.patch(f"{CONTACTS}/{ann.pk}", {"company": "Globex", "fields": {"plan": "silver"}}, format="json")
     assert response.status_code == 200
     assert (response.json()["company"], response.json()["fields"], response.json()["phone"]) == (
-        "Globex", {"plan": "silver"}, ann.phone)
+        "Globex",
+        {"plan": "silver"},
+        ann.phone,
+    )
     assert client.delete(f"{CONTACTS}/{ann.pk}").status_code == 204
     assert client.get(f"{CONTACTS}/{ann.pk}").status_code == 404
 
@@ -94,8 +115,9 @@ def test_contacts_are_filtered_by_tag(api, alice, acme, ann, ben):
     assert phones(api(alice, acme).get(CONTACTS, {"tag": "vip"})) == {ann.phone}
 
 
-@pytest.mark.parametrize("search, expected", [
-    ("ann lee", "ann"), ("NG", "ben"), ("ann@lee", "ann"), ("(415) 555", "ann"), ("7946", "ben")])
+@pytest.mark.parametrize(
+    "search, expected", [("ann lee", "ann"), ("NG", "ben"), ("ann@lee", "ann"), ("(415) 555", "ann"), ("7946", "ben")]
+)
 def test_contacts_are_searched_by_name_email_and_phone(api, alice, acme, ann, ben, search, expected):
     assert phones(api(alice, acme).get(CONTACTS, {"search": search})) == {{"ann": ann, "ben": ben}[expected].phone}
 

@@ -1,4 +1,5 @@
 """POST /api/contacts/import: the acceptance test (good rows imported, bad rows reported per row) and bad uploads."""
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import tenant_context
@@ -14,18 +15,19 @@ IMPORTS = "/api/contacts/imports"
 
 LEADS = (
     "phone,first_name,last_name,email,favorite_color,budget\n"
-    "+14155550101,Ann,Lee,ann@example.com,blue,5000\n"   # 2 good, custom columns
-    "12345,Ben,Ng,ben@example.com,,\n"                    # 3 invalid phone
-    "+14155550103,Cy,Oh,cy@@example.com,,\n"              # 4 bad email
-    ",Di,Po,di@example.com,,\n"                           # 5 missing phone
-    "+1 (415) 555-0101,Ann,Dup,,,\n"                      # 6 duplicate of row 2
-    "+442079460958,Ed,Wu,ed@example.co.uk,green,\n"       # 7 good
+    "+14155550101,Ann,Lee,ann@example.com,blue,5000\n"  # 2 good, custom columns
+    "12345,Ben,Ng,ben@example.com,,\n"  # 3 invalid phone
+    "+14155550103,Cy,Oh,cy@@example.com,,\n"  # 4 bad email
+    ",Di,Po,di@example.com,,\n"  # 5 missing phone
+    "+1 (415) 555-0101,Ann,Dup,,,\n"  # 6 duplicate of row 2
+    "+442079460958,Ed,Wu,ed@example.co.uk,green,\n"  # 7 good
 )
 
 
 def upload(client, content: bytes, name="leads.csv", **form):
-    return client.post(IMPORT, {"file": SimpleUploadedFile(name, content, content_type="text/csv"), **form},
-                       format="multipart")
+    return client.post(
+        IMPORT, {"file": SimpleUploadedFile(name, content, content_type="text/csv"), **form}, format="multipart"
+    )
 
 
 def test_csv_import_imports_good_rows_and_reports_bad_ones_per_row(api, alice, acme):
@@ -34,8 +36,12 @@ def test_csv_import_imports_good_rows_and_reports_bad_ones_per_row(api, alice, a
     assert response.status_code == 201, response.json()
     report = response.json()
     assert (report["created"], report["updated"], report["duplicates_in_file"], report["total_rows"]) == (2, 0, 1, 6)
-    assert [(e["row"], e["field"]) for e in report["errors"]] == [(3, "phone"), (4, "email"), (5, "phone"),
-                                                                  (6, "phone")]
+    assert [(e["row"], e["field"]) for e in report["errors"]] == [
+        (3, "phone"),
+        (4, "email"),
+        (5, "phone"),
+        (6, "phone"),
+    ]
     assert all(e["reason"] for e in report["errors"])
     with tenant_context(acme):
         assert set(Contact.objects.values_list("phone", flat=True)) == {"+14155550101", "+442079460958"}
@@ -75,12 +81,15 @@ def test_without_update_existing_known_contacts_are_skipped(api, alice, acme):
     assert (report["created"], report["updated"], report["skipped"]) == (0, 0, 1)
 
 
-@pytest.mark.parametrize("form, field", [
-    ({}, "file"),
-    ({"file": "phone\n+14155550101\n"}, "file"),
-    ({"list": 999999}, "list"),
-    ({"default_region": "USA"}, "default_region"),
-])
+@pytest.mark.parametrize(
+    "form, field",
+    [
+        ({}, "file"),
+        ({"file": "phone\n+14155550101\n"}, "file"),
+        ({"list": 999999}, "list"),
+        ({"default_region": "USA"}, "default_region"),
+    ],
+)
 def test_bad_import_requests_are_400_naming_the_field(api, alice, acme, form, field):
     if field != "file":
         form = {"file": SimpleUploadedFile("a.csv", b"phone\n+14155550101\n"), **form}
@@ -96,13 +105,16 @@ def test_a_list_and_a_list_name_together_are_400(api, alice, acme):
     assert response.status_code == 400 and "list_name" in response.json()["errors"]
 
 
-@pytest.mark.parametrize("content, code", [
-    (b"", "validation_error"),
-    (b"phone\n\n", "empty_file"),
-    (b"first_name\nAnn\n", "missing_phone_column"),
-    (b'phone,first_name\n+14155550101,"Ann\n', "malformed_csv"),
-    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\x00\x00", "not_csv"),
-])
+@pytest.mark.parametrize(
+    "content, code",
+    [
+        (b"", "validation_error"),
+        (b"phone\n\n", "empty_file"),
+        (b"first_name\nAnn\n", "missing_phone_column"),
+        (b'phone,first_name\n+14155550101,"Ann\n', "malformed_csv"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\x00\x00", "not_csv"),
+    ],
+)
 def test_an_unusable_file_is_400_naming_file(api, alice, acme, content, code):
     response = upload(api(alice, acme), content)
     assert (response.status_code, response.json()["error_code"]) == (400, code)

@@ -14,12 +14,12 @@ pytestmark = pytest.mark.django_db
 
 GOOD_AND_BAD = (
     "Phone,First Name,Last Name,Email,Company,Favorite Color,Plan\n"
-    "+1 415 555 0101,Ann,Lee,ann@example.com,Acme,blue,gold\n"     # 2 good, with custom columns
-    "not a number,Ben,Ng,ben@example.com,,,\n"                     # 3 invalid phone
-    "(415) 555-0103,Cy,Oh,cy@example,,,\n"                         # 4 bad email
-    ",Di,Po,di@example.com,,,\n"                                   # 5 missing phone
-    "4155550101,Ann,Again,,,,\n"                                   # 6 duplicate of row 2 (national format)
-    "415.555.0106,Ed,Wu,,,green,\n"                                # 7 good
+    "+1 415 555 0101,Ann,Lee,ann@example.com,Acme,blue,gold\n"  # 2 good, with custom columns
+    "not a number,Ben,Ng,ben@example.com,,,\n"  # 3 invalid phone
+    "(415) 555-0103,Cy,Oh,cy@example,,,\n"  # 4 bad email
+    ",Di,Po,di@example.com,,,\n"  # 5 missing phone
+    "4155550101,Ann,Again,,,,\n"  # 6 duplicate of row 2 (national format)
+    "415.555.0106,Ed,Wu,,,green,\n"  # 7 good
 )
 
 
@@ -30,7 +30,11 @@ def test_good_rows_are_imported_and_bad_rows_reported_per_row(acme):
         assert (report["created"], report["updated"], report["duplicates_in_file"]) == (2, 0, 1)
         assert report["total_rows"] == 6
         assert [(e["row"], e["field"]) for e in report["errors"]] == [
-            (3, "phone"), (4, "email"), (5, "phone"), (6, "phone")]
+            (3, "phone"),
+            (4, "email"),
+            (5, "phone"),
+            (6, "phone"),
+        ]
         assert "not a number" in report["errors"][0]["reason"]
         assert "row 2" in report["errors"][3]["reason"]
         ann = Contact.objects.get(phone="+14155550101")
@@ -44,8 +48,9 @@ def test_good_rows_are_imported_and_bad_rows_reported_per_row(acme):
 def test_existing_contacts_get_non_blank_values_and_merged_fields_and_tags(acme):
     with tenant_context(acme):
         ContactFactory(phone="+14155550101", first_name="Ann", company="Old", fields={"plan": "gold"}, tags=["vip"])
-        report = services.import_contacts(b"phone,first_name,company,plan,size,tags\n"
-                                          b"+14155550101,,New,silver,10,\"vip,new\"\n")
+        report = services.import_contacts(
+            b'phone,first_name,company,plan,size,tags\n+14155550101,,New,silver,10,"vip,new"\n'
+        )
         assert (report["created"], report["updated"]) == (0, 1)
         ann = Contact.objects.get(phone="+14155550101")
         assert (ann.first_name, ann.company) == ("Ann", "New")
@@ -57,8 +62,9 @@ def test_existing_contacts_get_non_blank_values_and_merged_fields_and_tags(acme)
 def test_without_update_existing_known_numbers_are_skipped_untouched(acme):
     with tenant_context(acme):
         ContactFactory(phone="+14155550101", company="Old")
-        report = services.import_contacts(b"phone,company\n+14155550101,New\n+14155550102,Other\n",
-                                          update_existing=False)
+        report = services.import_contacts(
+            b"phone,company\n+14155550101,New\n+14155550102,Other\n", update_existing=False
+        )
         assert (report["created"], report["updated"], report["skipped"]) == (1, 0, 1)
         assert Contact.objects.get(phone="+14155550101").company == "Old"
 
@@ -68,8 +74,9 @@ def test_every_contact_of_the_file_joins_the_list_new_or_existing(acme):
         known = ContactFactory(phone="+14155550101")
         leads = ContactListFactory(name="Leads")
         for update_existing in (True, False):
-            services.import_contacts(b"phone\n+14155550101\n+14155550102\n", contact_list=leads,
-                                     update_existing=update_existing)
+            services.import_contacts(
+                b"phone\n+14155550101\n+14155550102\n", contact_list=leads, update_existing=update_existing
+            )
             assert set(leads.contacts.values_list("phone", flat=True)) == {known.phone, "+14155550102"}
 
 
@@ -114,14 +121,17 @@ def test_a_row_with_more_cells_than_the_header_is_reported(acme):
         assert report["created"] == 1
 
 
-@pytest.mark.parametrize("content, code", [
-    (b"", "empty_file"),
-    (b"phone,name\n", "empty_file"),
-    (b"first_name,email\nAnn,ann@example.com\n", "missing_phone_column"),
-    (b"phone,Phone\n+14155550101,+14155550102\n", "duplicate_column"),
-    (b'phone,name\n+14155550101,"Ann\n', "malformed_csv"),
-    (b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00", "not_csv"),
-])
+@pytest.mark.parametrize(
+    "content, code",
+    [
+        (b"", "empty_file"),
+        (b"phone,name\n", "empty_file"),
+        (b"first_name,email\nAnn,ann@example.com\n", "missing_phone_column"),
+        (b"phone,Phone\n+14155550101,+14155550102\n", "duplicate_column"),
+        (b'phone,name\n+14155550101,"Ann\n', "malformed_csv"),
+        (b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00", "not_csv"),
+    ],
+)
 def test_a_file_that_is_not_a_usable_table_is_refused_naming_the_file(acme, content, code):
     with tenant_context(acme), pytest.raises(DomainError) as refused:
         services.import_contacts(content)

@@ -1,4 +1,5 @@
 """Contact and list services: numbers normalised, duplicates refused, set-based upserts and memberships."""
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -18,13 +19,16 @@ def test_create_contact_stores_the_number_in_e164(acme):
         assert (contact.phone, contact.first_name) == ("+14155550101", "Ann")
 
 
-@pytest.mark.parametrize("values, field", [
-    ({"phone": "12345"}, "phone"),
-    ({"phone": "+14155550101", "email": "ann@"}, "email"),
-    ({"phone": "+14155550101", "timezone": "Nowhere/Else"}, "timezone"),
-    ({"phone": "+14155550101", "fields": {"Fav Color": "blue"}}, "fields"),
-    ({"phone": "+14155550101", "fields": {"email": "x"}}, "fields"),
-])
+@pytest.mark.parametrize(
+    "values, field",
+    [
+        ({"phone": "12345"}, "phone"),
+        ({"phone": "+14155550101", "email": "ann@"}, "email"),
+        ({"phone": "+14155550101", "timezone": "Nowhere/Else"}, "timezone"),
+        ({"phone": "+14155550101", "fields": {"Fav Color": "blue"}}, "fields"),
+        ({"phone": "+14155550101", "fields": {"email": "x"}}, "fields"),
+    ],
+)
 def test_invalid_values_are_refused_naming_the_field(acme, values, field):
     with tenant_context(acme), pytest.raises(DomainError) as refused:
         services.create_contact(**values)
@@ -44,7 +48,8 @@ def test_upsert_for_numbers_returns_one_contact_per_distinct_number_in_order_in_
         known = ContactFactory(phone="+14155550102", first_name="Known")
         with CaptureQueriesContext(connection) as queries:
             found = services.upsert_contacts_for_numbers(
-                ["+1 415 555 0101", "+14155550102", "+14155550101"], source=Contact.Source.API)
+                ["+1 415 555 0101", "+14155550102", "+14155550101"], source=Contact.Source.API
+            )
         assert len([q for q in queries if q["sql"].startswith(("INSERT", "SELECT"))]) == 2
         assert [c.phone for c in found] == ["+14155550101", "+14155550102"]
         assert found[1] == known and found[1].first_name == "Known"

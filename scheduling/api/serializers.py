@@ -11,15 +11,29 @@ class CalendarSerializer(serializers.ModelSerializer):
     buffer_after_minutes = serializers.IntegerField(min_value=0, max_value=240, required=False)
     min_notice_minutes = serializers.IntegerField(min_value=0, max_value=60 * 24 * 30, required=False)
     max_days_ahead = serializers.IntegerField(min_value=1, max_value=365, required=False)
-    reminder_minutes = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=60 * 24 * 14),
-                                             max_length=5, required=False)
+    reminder_minutes = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=60 * 24 * 14), max_length=5, required=False
+    )
     feed_url = serializers.SerializerMethodField()
 
     class Meta:
         model = Calendar
-        fields = ["id", "name", "agent", "timezone", "weekly_hours", "slot_minutes", "buffer_before_minutes",
-                  "buffer_after_minutes", "min_notice_minutes", "max_days_ahead", "reminder_minutes", "feed_url",
-                  "created_at", "updated_at"]
+        fields = [
+            "id",
+            "name",
+            "agent",
+            "timezone",
+            "weekly_hours",
+            "slot_minutes",
+            "buffer_before_minutes",
+            "buffer_after_minutes",
+            "min_notice_minutes",
+            "max_days_ahead",
+            "reminder_minutes",
+            "feed_url",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["created_at", "updated_at"]
 
     def get_feed_url(self, calendar) -> str:
@@ -37,26 +51,50 @@ class AppointmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Appointment
-        fields = ["id", "calendar", "title", "description", "location", "start", "end", "status", "contact",
-                  "contact_name", "contact_phone", "contact_email", "attendees", "call", "source", "cancel_reason",
-                  "created_at", "updated_at"]
+        fields = [
+            "id",
+            "calendar",
+            "title",
+            "description",
+            "location",
+            "start",
+            "end",
+            "status",
+            "contact",
+            "contact_name",
+            "contact_phone",
+            "contact_email",
+            "attendees",
+            "call",
+            "source",
+            "cancel_reason",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = fields
 
 
 class AppointmentWriteSerializer(serializers.Serializer):
     """Create (POST) and full change (PUT); `end` defaults to one slot of the calendar after `start`."""
 
-    calendar = serializers.PrimaryKeyRelatedField(queryset=Calendar.objects.all(), required=False,
-                                                  help_text="Default: the tenant's default calendar.")
+    calendar = serializers.PrimaryKeyRelatedField(
+        queryset=Calendar.objects.all(), required=False, help_text="Default: the tenant's default calendar."
+    )
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     location = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
     start = serializers.DateTimeField()
     end = serializers.DateTimeField(required=False)
-    status = serializers.ChoiceField(choices=[Appointment.Status.SCHEDULED, Appointment.Status.COMPLETED,
-                                              Appointment.Status.NO_SHOW], required=False)
-    contact = serializers.PrimaryKeyRelatedField(queryset=Contact.objects.all(), required=False, allow_null=True,
-                                                 default=None, help_text="The contact (id) it is with.")
+    status = serializers.ChoiceField(
+        choices=[Appointment.Status.SCHEDULED, Appointment.Status.COMPLETED, Appointment.Status.NO_SHOW], required=False
+    )
+    contact = serializers.PrimaryKeyRelatedField(
+        queryset=Contact.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The contact (id) it is with.",
+    )
     contact_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     contact_phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
     contact_email = serializers.EmailField(required=False, allow_blank=True, default="")
@@ -114,20 +152,31 @@ class ConnectSerializer(serializers.Serializer):
     organization's), booked into `calendar`."""
 
     OAUTH_FIELDS = ("code", "state")
-    REQUIRED = {CalendarIntegration.Provider.CALDAV: ("url", "username", "password"),
-                CalendarIntegration.Provider.CALENDLY: ("token",)}
+    REQUIRED = {
+        CalendarIntegration.Provider.CALDAV: ("url", "username", "password"),
+        CalendarIntegration.Provider.CALENDLY: ("token",),
+    }
 
-    provider = serializers.ChoiceField(choices=[CalendarIntegration.Provider.GOOGLE,
-                                                CalendarIntegration.Provider.MICROSOFT,
-                                                CalendarIntegration.Provider.CALDAV,
-                                                CalendarIntegration.Provider.CALENDLY])
+    provider = serializers.ChoiceField(
+        choices=[
+            CalendarIntegration.Provider.GOOGLE,
+            CalendarIntegration.Provider.MICROSOFT,
+            CalendarIntegration.Provider.CALDAV,
+            CalendarIntegration.Provider.CALENDLY,
+        ]
+    )
     code = serializers.CharField(max_length=4000, required=False)
     state = serializers.CharField(max_length=2000, required=False)
     url = serializers.URLField(max_length=500, required=False)
     username = serializers.CharField(max_length=255, required=False)
     password = serializers.CharField(max_length=500, required=False, write_only=True)
-    calendar_name = serializers.CharField(max_length=500, required=False, allow_blank=True, default="",
-                                          help_text="CalDAV: which of the account's calendars (display name or URL).")
+    calendar_name = serializers.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="CalDAV: which of the account's calendars (display name or URL).",
+    )
     token = serializers.CharField(max_length=2000, required=False, write_only=True)
     webhook_scope = serializers.ChoiceField(choices=["user", "organization"], required=False, default="user")
     calendar = serializers.PrimaryKeyRelatedField(queryset=Calendar.objects.all(), required=False)
@@ -143,8 +192,17 @@ class ConnectSerializer(serializers.Serializer):
 class IntegrationSerializer(serializers.ModelSerializer):
     class Meta:
         model = CalendarIntegration
-        fields = ["id", "provider", "calendar", "account", "external_calendar_id", "status", "last_error",
-                  "token_expires_at", "created_at"]
+        fields = [
+            "id",
+            "provider",
+            "calendar",
+            "account",
+            "external_calendar_id",
+            "status",
+            "last_error",
+            "token_expires_at",
+            "created_at",
+        ]
         read_only_fields = fields
 
 
@@ -160,8 +218,9 @@ class CalendlyEventTypeSerializer(serializers.Serializer):
 
 
 class CalendlyIntegrationQuerySerializer(serializers.Serializer):
-    integration = serializers.IntegerField(min_value=1, required=False,
-                                           help_text="Default: the first Calendly integration.")
+    integration = serializers.IntegerField(
+        min_value=1, required=False, help_text="Default: the first Calendly integration."
+    )
 
 
 class CalendlyLinkRequestSerializer(CalendlyIntegrationQuerySerializer):
@@ -192,18 +251,26 @@ def _range_in_order(self, data):
 
 
 # Query parameters of the stats: appointments starting in [from, to), either bound optional.
-StatsQuerySerializer = type("StatsQuerySerializer", (serializers.Serializer,), {
-    "from": serializers.DateTimeField(required=False),
-    "to": serializers.DateTimeField(required=False),
-    "validate": _range_in_order,
-})
+StatsQuerySerializer = type(
+    "StatsQuerySerializer",
+    (serializers.Serializer,),
+    {
+        "from": serializers.DateTimeField(required=False),
+        "to": serializers.DateTimeField(required=False),
+        "validate": _range_in_order,
+    },
+)
 
 
 # Query parameters of the appointments list; "from" and "to" are Python keywords, hence type().
-AppointmentFilterSerializer = type("AppointmentFilterSerializer", (serializers.Serializer,), {
-    "status": serializers.ChoiceField(choices=Appointment.Status.values, required=False),
-    "calendar": serializers.IntegerField(min_value=1, required=False),
-    "contact": serializers.IntegerField(min_value=1, required=False),
-    "from": serializers.DateTimeField(required=False),
-    "to": serializers.DateTimeField(required=False),
-})
+AppointmentFilterSerializer = type(
+    "AppointmentFilterSerializer",
+    (serializers.Serializer,),
+    {
+        "status": serializers.ChoiceField(choices=Appointment.Status.values, required=False),
+        "calendar": serializers.IntegerField(min_value=1, required=False),
+        "contact": serializers.IntegerField(min_value=1, required=False),
+        "from": serializers.DateTimeField(required=False),
+        "to": serializers.DateTimeField(required=False),
+    },
+)

@@ -5,15 +5,24 @@ from scheduling.api import views
 urlpatterns = [
     path("calendar/calendars", views.CalendarsView.as_view(), name="calendar-calendars"),
     path("calendar/calendars/<int:calendar_id>", views.CalendarView.as_view(), name="calendar-calendar"),
-    path("calendar/calendars/<int:calendar_id>/feed/rotate", views.CalendarFeedRotateView.as_view(),
-         name="calendar-feed-rotate"),
+    path(
+        "calendar/calendars/<int:calendar_id>/feed/rotate",
+        views.CalendarFeedRotateView.as_view(),
+        name="calendar-feed-rotate",
+    ),
     path("calendar/feed/<str:token>.ics", views.CalendarFeedView.as_view(), name="calendar-feed"),
     path("calendar/appointments", views.AppointmentsView.as_view(), name="calendar-appointments"),
     path("calendar/appointments/<int:appointment_id>", views.AppointmentView.as_view(), name="calendar-appointment"),
-    path("calendar/appointments/<int:appointment_id>/reschedule", views.AppointmentRescheduleView.as_view(),
-         name="calendar-appointment-reschedule"),
-    path("calendar/appointments/<int:appointment_id>/cancel", views.AppointmentCancelView.as_view(),
-         name="calendar-appointment-cancel"),
+    path(
+        "calendar/appointments/<int:appointment_id>/reschedule",
+        views.AppointmentRescheduleView.as_view(),
+        name="calendar-appointment-reschedule",
+    ),
+    path(
+        "calendar/appointments/<int:appointment_id>/cancel",
+        views.AppointmentCancelView.as_view(),
+        name="calendar-appointment-cancel",
+    ),
     path("calendar/availability", views.AvailabilityView.as_view(), name="calendar-availability"),
     path("calendar/stats", views.StatsView.as_view(), name="calendar-stats"),
     path("calendar/auth-url/<str:provider>", views.AuthUrlView.as_view(), name="calendar-auth-url"),
@@ -21,7 +30,10 @@ urlpatterns = [
     path("calendar/integrations", views.IntegrationsView.as_view(), name="calendar-integrations"),
     path("calendar/integrations/<int:integration_id>", views.IntegrationView.as_view(), name="calendar-integration"),
     path("calendar/calendly/event-types", views.CalendlyEventTypesView.as_view(), name="calendar-calendly-event-types"),
-    path("calendar/calendly/scheduling-links", views.CalendlySchedulingLinksView.as_view(),
-         name="calendar-calendly-scheduling-links"),
+    path(
+        "calendar/calendly/scheduling-links",
+        views.CalendlySchedulingLinksView.as_view(),
+        name="calendar-calendly-scheduling-links",
+    ),
     path("webhooks/calendly/<slug:tenant_slug>", views.calendly_webhook, name="calendly-webhook"),
 ]

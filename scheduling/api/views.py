@@ -25,7 +25,8 @@ from tenants.selectors import is_public
 
 def _feed_url(request):
     return lambda calendar: request.build_absolute_uri(
-        reverse("calendar-feed", kwargs={"token": feeds.feed_token(calendar)}))
+        reverse("calendar-feed", kwargs={"token": feeds.feed_token(calendar)})
+    )
 
 
 # Calendars ----------------------------------------------------------------------------------
@@ -46,8 +47,10 @@ class CalendarsView(generics.ListAPIView):
     @extend_schema(request=s.CalendarSerializer, responses={201: s.CalendarSerializer})
     def post(self, request):
         calendar = calendars.create_calendar(**validated(s.CalendarSerializer, request))
-        return Response(s.CalendarSerializer(calendar, context={"feed_url": _feed_url(request)}).data,
-                        status=status.HTTP_201_CREATED)
+        return Response(
+            s.CalendarSerializer(calendar, context={"feed_url": _feed_url(request)}).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class CalendarView(APIView):
@@ -107,13 +110,15 @@ class AppointmentsView(generics.ListAPIView):
     required_permission = {"GET": "scheduling.view", "POST": "scheduling.manage"}
     serializer_class = s.AppointmentSerializer
 
-    @extend_schema(parameters=[
-        OpenApiParameter("status", str, enum=Appointment.Status.values),
-        OpenApiParameter("calendar", int),
-        OpenApiParameter("contact", int),
-        OpenApiParameter("from", OpenApiTypes.DATETIME, description="Appointments starting at or after."),
-        OpenApiParameter("to", OpenApiTypes.DATETIME, description="Appointments starting before."),
-    ])
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, enum=Appointment.Status.values),
+            OpenApiParameter("calendar", int),
+            OpenApiParameter("contact", int),
+            OpenApiParameter("from", OpenApiTypes.DATETIME, description="Appointments starting at or after."),
+            OpenApiParameter("to", OpenApiTypes.DATETIME, description="Appointments starting before."),
+        ]
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -121,16 +126,25 @@ class AppointmentsView(generics.ListAPIView):
         query = s.AppointmentFilterSerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         filters = query.validated_data
-        return selectors.appointments(calendar_id=filters.get("calendar"), contact_id=filters.get("contact"),
-                                      status=filters.get("status"),
-                                      start_from=filters.get("from"), start_to=filters.get("to"))
+        return selectors.appointments(
+            calendar_id=filters.get("calendar"),
+            contact_id=filters.get("contact"),
+            status=filters.get("status"),
+            start_from=filters.get("from"),
+            start_to=filters.get("to"),
+        )
 
     @extend_schema(request=s.AppointmentWriteSerializer, responses={201: s.AppointmentSerializer})
     def post(self, request):
         data = validated(s.AppointmentWriteSerializer, request)
         calendar = data.get("calendar") or calendars.default_calendar()
-        appointment = appointments.book(calendar, start=data["start"], end=data.get("end"),
-                                        source=Appointment.Source.API, **_appointment_fields(data))
+        appointment = appointments.book(
+            calendar,
+            start=data["start"],
+            end=data.get("end"),
+            source=Appointment.Source.API,
+            **_appointment_fields(data),
+        )
         return Response(s.AppointmentSerializer(appointment).data, status=status.HTTP_201_CREATED)
 
 
@@ -146,8 +160,9 @@ class AppointmentView(APIView):
         appointment = selectors.get_appointment(appointment_id)
         data = validated(s.AppointmentWriteSerializer, request)
         if data.get("calendar") and data["calendar"] != appointment.calendar:
-            raise DomainError("An appointment cannot move to another calendar.",
-                              errors={"calendar": ["Cannot be changed."]})
+            raise DomainError(
+                "An appointment cannot move to another calendar.", errors={"calendar": ["Cannot be changed."]}
+            )
         end = data.get("end") or data["start"] + timedelta(minutes=appointment.calendar.slot_minutes)
         appointment = appointments.update(appointment, start=data["start"], end=end, **_appointment_fields(data))
         return Response(s.AppointmentSerializer(appointment).data)
@@ -191,12 +206,20 @@ class AvailabilityView(APIView):
         data = validated(s.AvailabilityRequestSerializer, request)
         calendar = data.get("calendar") or calendars.default_calendar()
         duration = timedelta(minutes=data["duration_minutes"]) if data.get("duration_minutes") else None
-        slots = availability.free_slots(calendar, data["date_from"], data.get("date_to") or data["date_from"],
-                                        duration=duration)
+        slots = availability.free_slots(
+            calendar, data["date_from"], data.get("date_to") or data["date_from"], duration=duration
+        )
         zone = ZoneInfo(calendar.timezone)
-        return Response({"calendar": calendar.pk, "timezone": calendar.timezone, "slots": [
-            {"start": slot.start.astimezone(zone).isoformat(), "end": slot.end.astimezone(zone).isoformat()}
-            for slot in slots]})
+        return Response(
+            {
+                "calendar": calendar.pk,
+                "timezone": calendar.timezone,
+                "slots": [
+                    {"start": slot.start.astimezone(zone).isoformat(), "end": slot.end.astimezone(zone).isoformat()}
+                    for slot in slots
+                ],
+            }
+        )
 
 
 class StatsView(APIView):
@@ -209,8 +232,9 @@ class StatsView(APIView):
     def get(self, request):
         query = s.StatsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        return Response(selectors.stats(start_from=query.validated_data.get("from"),
-                                        start_to=query.validated_data.get("to")))
+        return Response(
+            selectors.stats(start_from=query.validated_data.get("from"), start_to=query.validated_data.get("to"))
+        )
 
 
 # Integrations -------------------------------------------------------------------------------
@@ -222,8 +246,10 @@ class AuthUrlView(APIView):
 
     required_permission = "scheduling.manage"
 
-    @extend_schema(parameters=[OpenApiParameter("calendar", int, description="Default: the default calendar.")],
-                   responses={200: s.AuthUrlSerializer})
+    @extend_schema(
+        parameters=[OpenApiParameter("calendar", int, description="Default: the default calendar.")],
+        responses={200: s.AuthUrlSerializer},
+    )
     def get(self, request, provider):
         calendar_id = request.query_params.get("calendar")
         if calendar_id is not None and not calendar_id.isdigit():
@@ -239,16 +265,25 @@ class ConnectView(APIView):
     def post(self, request):
         data = validated(s.ConnectSerializer, request)
         if data["provider"] == CalendarIntegration.Provider.CALENDLY:
-            integration = calendly.connect(calendar=data.get("calendar") or calendars.default_calendar(),
-                                           token=data["token"], scope=data["webhook_scope"], user=request.user)
+            integration = calendly.connect(
+                calendar=data.get("calendar") or calendars.default_calendar(),
+                token=data["token"],
+                scope=data["webhook_scope"],
+                user=request.user,
+            )
         elif data["provider"] == CalendarIntegration.Provider.CALDAV:
             integration = integrations.connect_caldav(
-                calendar=data.get("calendar") or calendars.default_calendar(), url=data["url"],
-                username=data["username"], password=data["password"], user=request.user,
-                calendar_name=data["calendar_name"])
+                calendar=data.get("calendar") or calendars.default_calendar(),
+                url=data["url"],
+                username=data["username"],
+                password=data["password"],
+                user=request.user,
+                calendar_name=data["calendar_name"],
+            )
         else:
-            integration = integrations.connect_oauth(data["provider"], code=data["code"], state=data["state"],
-                                                     user=request.user)
+            integration = integrations.connect_oauth(
+                data["provider"], code=data["code"], state=data["state"], user=request.user
+            )
         return Response(s.IntegrationSerializer(integration).data, status=status.HTTP_201_CREATED)
 
 
@@ -277,8 +312,9 @@ class CalendlyEventTypesView(APIView):
 
     required_permission = "scheduling.view"
 
-    @extend_schema(parameters=[s.CalendlyIntegrationQuerySerializer],
-                   responses={200: s.CalendlyEventTypeSerializer(many=True)})
+    @extend_schema(
+        parameters=[s.CalendlyIntegrationQuerySerializer], responses={200: s.CalendlyEventTypeSerializer(many=True)}
+    )
     def get(self, request):
         query = s.CalendlyIntegrationQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)

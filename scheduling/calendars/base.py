@@ -1,4 +1,5 @@
 """What every calendar client offers, and HTTP errors turned into API errors (never a 500)."""
+
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -39,8 +40,9 @@ class HTTP:
 
     def __init__(self, provider: str, *, base_url: str = "", headers: dict | None = None, auth=None):
         self.provider = provider
-        self.client = httpx2.Client(base_url=base_url.rstrip("/"), headers=headers or {}, auth=auth,
-                                    timeout=settings.CALENDAR_HTTP_TIMEOUT)
+        self.client = httpx2.Client(
+            base_url=base_url.rstrip("/"), headers=headers or {}, auth=auth, timeout=settings.CALENDAR_HTTP_TIMEOUT
+        )
 
     def request(self, method: str, url: str, *, expect=(200, 201, 204, 207), **kwargs) -> httpx2.Response:
         try:
@@ -81,5 +83,9 @@ def token_response(data: dict, previous_refresh_token: str = "") -> dict:
     """Stored credentials from an OAuth 2.0 token response (RFC 6749 §5.1); a refresh may omit the refresh token."""
     if not data.get("access_token"):
         raise CalendarAPIError("The token response has no access token.")
-    return {"access_token": data["access_token"], "refresh_token": data.get("refresh_token") or previous_refresh_token,
-            "expires_in": int(data.get("expires_in") or 3600), "scope": data.get("scope", "")}
+    return {
+        "access_token": data["access_token"],
+        "refresh_token": data.get("refresh_token") or previous_refresh_token,
+        "expires_in": int(data.get("expires_in") or 3600),
+        "scope": data.get("scope", ""),
+    }

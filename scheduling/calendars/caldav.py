@@ -9,6 +9,7 @@ of resource type calendar that hold events).
 Busy times come from a `free-busy-query` REPORT (§7.10); events are iCalendar objects PUT at
 `<collection>/<id>.ics` (§5.3.2), updated by PUT and removed by DELETE.
 """
+
 import hashlib
 import re
 from dataclasses import dataclass
@@ -47,9 +48,17 @@ def _duration(value: str) -> timedelta:
 
 
 def _ics(event: EventData) -> str:
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Voice Agents//Scheduling//EN", "BEGIN:VEVENT",
-             f"UID:{event.uid}", f"DTSTAMP:{utc(datetime.now(UTC))}", f"DTSTART:{utc(event.start)}",
-             f"DTEND:{utc(event.end)}", f"SUMMARY:{escape(event.title)}"]
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Voice Agents//Scheduling//EN",
+        "BEGIN:VEVENT",
+        f"UID:{event.uid}",
+        f"DTSTAMP:{utc(datetime.now(UTC))}",
+        f"DTSTART:{utc(event.start)}",
+        f"DTEND:{utc(event.end)}",
+        f"SUMMARY:{escape(event.title)}",
+    ]
     if event.location:
         lines.append(f"LOCATION:{escape(event.location)}")
     if event.description:
@@ -98,9 +107,14 @@ class NoCalendar(DomainError):
 def _propfind(http: HTTP, url: str, props: str, depth: str) -> list[_Resource]:
     """The resources a PROPFIND answered for, each with the properties it found (propstat 200); [] if the URL
     is no WebDAV resource."""
-    response = http.request("PROPFIND", url, content=PROPFIND.format(props=props), expect=(207, 404, 405),
-                            follow_redirects=True,
-                            headers={"Depth": depth, "Content-Type": "application/xml; charset=utf-8"})
+    response = http.request(
+        "PROPFIND",
+        url,
+        content=PROPFIND.format(props=props),
+        expect=(207, 404, 405),
+        follow_redirects=True,
+        headers={"Depth": depth, "Content-Type": "application/xml; charset=utf-8"},
+    )
     if response.status_code != 207:
         return []
     try:
@@ -136,8 +150,11 @@ def discover(url: str, username: str, password: str) -> list[FoundCalendar]:
         home = of_principal[0].href("calendar-home-set", CALDAV_NS) if of_principal else None
     if not home:
         raise NoCalendar(f"{NAME}: {url} is not a calendar, and no CalDAV account was found there.")
-    calendars = [FoundCalendar(item.url.rstrip("/") + "/", item.name)
-                 for item in _propfind(http, home, CALENDAR_PROPS, "1") if item.is_event_calendar]
+    calendars = [
+        FoundCalendar(item.url.rstrip("/") + "/", item.name)
+        for item in _propfind(http, home, CALENDAR_PROPS, "1")
+        if item.is_event_calendar
+    ]
     if not calendars:
         raise NoCalendar(f"{NAME}: the account at {url} has no calendar for events.")
     return calendars
@@ -161,9 +178,13 @@ class Client:
         self.http = HTTP(NAME, auth=(username, password))
 
     def busy(self, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
-        response = self.http.request("REPORT", self.url, content=FREE_BUSY.format(start=utc(start), end=utc(end)),
-                                     headers={"Depth": "1", "Content-Type": "application/xml; charset=utf-8"},
-                                     expect=(200,))
+        response = self.http.request(
+            "REPORT",
+            self.url,
+            content=FREE_BUSY.format(start=utc(start), end=utc(end)),
+            headers={"Depth": "1", "Content-Type": "application/xml; charset=utf-8"},
+            expect=(200,),
+        )
         text = response.text.replace("\r\n ", "").replace("\n ", "")
         busy = []
         for parameters, periods in _PERIOD.findall(text):
@@ -181,13 +202,23 @@ class Client:
     def create_event(self, event: EventData) -> str:
         """Creates the event at a name derived from our uid; one already there (an earlier try) is overwritten."""
         href = self._href(event)
-        self.http.request("PUT", href, content=_ics(event), expect=(200, 201, 204),
-                          headers={"Content-Type": "text/calendar; charset=utf-8"})
+        self.http.request(
+            "PUT",
+            href,
+            content=_ics(event),
+            expect=(200, 201, 204),
+            headers={"Content-Type": "text/calendar; charset=utf-8"},
+        )
         return href
 
     def update_event(self, external_id: str, event: EventData) -> None:
-        self.http.request("PUT", external_id, content=_ics(event), expect=(200, 201, 204),
-                          headers={"Content-Type": "text/calendar; charset=utf-8"})
+        self.http.request(
+            "PUT",
+            external_id,
+            content=_ics(event),
+            expect=(200, 201, 204),
+            headers={"Content-Type": "text/calendar; charset=utf-8"},
+        )
 
     def delete_event(self, external_id: str) -> None:
         self.http.request("DELETE", external_id, expect=(200, 204, 404))

@@ -4,6 +4,7 @@
 booking links of an event type) and `POST /webhook_subscriptions` (invitee.created / invitee.canceled, signed
 with a key we choose). Calendly books in its own calendars: it has no free/busy or event API for us to sync.
 """
+
 import hashlib
 import hmac
 import time
@@ -39,16 +40,27 @@ class Client:
 
     def create_scheduling_link(self, event_type_uri: str) -> dict:
         """A booking link that works for one booking only (`booking_url`, `owner`, `owner_type`)."""
-        response = self.http.request("POST", "/scheduling_links", expect=(200, 201, 400, 404), json={
-            "max_event_count": 1, "owner": event_type_uri, "owner_type": "EventType"})
+        response = self.http.request(
+            "POST",
+            "/scheduling_links",
+            expect=(200, 201, 400, 404),
+            json={"max_event_count": 1, "owner": event_type_uri, "owner_type": "EventType"},
+        )
         if response.status_code in (400, 404):
-            raise DomainError("Calendly has no such event type for this account.",
-                              errors={"event_type": ["Not an event type of this Calendly account."]})
+            raise DomainError(
+                "Calendly has no such event type for this account.",
+                errors={"event_type": ["Not an event type of this Calendly account."]},
+            )
         return response.json()["resource"]
 
     def create_webhook(self, *, url: str, scope: str, user_uri: str, organization_uri: str, signing_key: str) -> str:
-        body = {"url": url, "events": list(WEBHOOK_EVENTS), "organization": organization_uri, "scope": scope,
-                "signing_key": signing_key}
+        body = {
+            "url": url,
+            "events": list(WEBHOOK_EVENTS),
+            "organization": organization_uri,
+            "scope": scope,
+            "signing_key": signing_key,
+        }
         if scope == "user":
             body["user"] = user_uri
         return self.http.json("POST", "/webhook_subscriptions", json=body)["resource"]["uri"]
@@ -67,4 +79,3 @@ def signature_is_valid(header: str, body: bytes, signing_key: str, *, now: float
         return False
     expected = hmac.new(signing_key.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
     return hmac.compare_digest(expected, signature)
-

@@ -4,6 +4,7 @@ authorization code flow, v2.0 endpoints).
 https://learn.microsoft.com/graph/api/calendar-getschedule, https://learn.microsoft.com/graph/api/user-post-events,
 https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow.
 """
+
 from datetime import UTC, datetime
 from urllib.parse import quote, urlencode
 
@@ -16,14 +17,24 @@ SCOPES = "offline_access openid email User.Read Calendars.ReadWrite"
 
 
 def authorization_url(*, state: str, redirect_uri: str) -> str:
-    query = {"client_id": settings.MICROSOFT_OAUTH_CLIENT_ID, "response_type": "code", "redirect_uri": redirect_uri,
-             "response_mode": "query", "scope": SCOPES, "state": state}
+    query = {
+        "client_id": settings.MICROSOFT_OAUTH_CLIENT_ID,
+        "response_type": "code",
+        "redirect_uri": redirect_uri,
+        "response_mode": "query",
+        "scope": SCOPES,
+        "state": state,
+    }
     return f"{settings.MICROSOFT_OAUTH_AUTHORITY.rstrip('/')}/oauth2/v2.0/authorize?{urlencode(query)}"
 
 
 def _token(form: dict) -> dict:
-    form = {"client_id": settings.MICROSOFT_OAUTH_CLIENT_ID, "client_secret": settings.MICROSOFT_OAUTH_CLIENT_SECRET,
-            "scope": SCOPES, **form}
+    form = {
+        "client_id": settings.MICROSOFT_OAUTH_CLIENT_ID,
+        "client_secret": settings.MICROSOFT_OAUTH_CLIENT_SECRET,
+        "scope": SCOPES,
+        **form,
+    }
     return HTTP(NAME).json("POST", f"{settings.MICROSOFT_OAUTH_AUTHORITY.rstrip('/')}/oauth2/v2.0/token", data=form)
 
 
@@ -54,8 +65,11 @@ def _body(event: EventData) -> dict:
         "start": _graph_time(event.start),
         "end": _graph_time(event.end),
         "location": {"displayName": event.location},
-        "attendees": [{"emailAddress": {"address": a["email"], "name": a.get("name", "")}, "type": "required"}
-                      for a in event.attendees if a.get("email")],
+        "attendees": [
+            {"emailAddress": {"address": a["email"], "name": a.get("name", "")}, "type": "required"}
+            for a in event.attendees
+            if a.get("email")
+        ],
         "transactionId": event.uid,
     }
 
@@ -64,8 +78,9 @@ class Client:
     def __init__(self, access_token: str, calendar_id: str = "", mailbox: str = ""):
         self.calendar_id = calendar_id
         self.mailbox = mailbox
-        self.http = HTTP(NAME, base_url=settings.MICROSOFT_GRAPH_BASE_URL,
-                         headers={"Authorization": f"Bearer {access_token}"})
+        self.http = HTTP(
+            NAME, base_url=settings.MICROSOFT_GRAPH_BASE_URL, headers={"Authorization": f"Bearer {access_token}"}
+        )
 
     def _events(self) -> str:
         return f"/me/calendars/{quote(self.calendar_id, safe='')}/events" if self.calendar_id else "/me/events"
@@ -75,15 +90,25 @@ class Client:
         return me.get("mail") or me.get("userPrincipalName") or me["id"]
 
     def busy(self, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
-        data = self.http.json("POST", "/me/calendar/getSchedule", json={
-            "schedules": [self.mailbox or self.account()], "startTime": _graph_time(start), "endTime": _graph_time(end),
-            "availabilityViewInterval": 15})
+        data = self.http.json(
+            "POST",
+            "/me/calendar/getSchedule",
+            json={
+                "schedules": [self.mailbox or self.account()],
+                "startTime": _graph_time(start),
+                "endTime": _graph_time(end),
+                "availabilityViewInterval": 15,
+            },
+        )
         busy = []
         for schedule in data.get("value", []):
             if "error" in schedule:
                 raise CalendarAPIError(f"{NAME}: {schedule['error'].get('message', 'no schedule')}")
-            busy += [(_parse_graph_time(item["start"]), _parse_graph_time(item["end"]))
-                     for item in schedule.get("scheduleItems", []) if item.get("status") != "free"]
+            busy += [
+                (_parse_graph_time(item["start"]), _parse_graph_time(item["end"]))
+                for item in schedule.get("scheduleItems", [])
+                if item.get("status") != "free"
+            ]
         return busy
 
     def create_event(self, event: EventData) -> str:

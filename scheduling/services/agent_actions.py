@@ -3,6 +3,7 @@
 They run inside the tenant's schema during a call or sandbox session, on the calendar of the call's agent
 (else the tenant's default calendar), and understand dates and times as callers say them.
 """
+
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -69,14 +70,17 @@ def check_availability(ctx: ActionContext, params: dict) -> ActionResult:
     wanted_time = parse_time(params["time"]) if params.get("time") else None
     wanted = datetime.combine(day, wanted_time, tzinfo=zone) if wanted_time else None
     offered = _offer(slots, wanted)
-    return ActionResult(ok=True, data={
-        "available_slots": _spoken_list([say_time(slot.start.astimezone(zone)) for slot in offered]),
-        "available_day": say_date(day),
-        # For book_appointment, when the caller then picks "the first one".
-        "offered_slots": " ".join(slot.start.isoformat() for slot in offered),
-        "slots": [slot.start.isoformat() for slot in offered],
-        "date": day.isoformat(),
-    })
+    return ActionResult(
+        ok=True,
+        data={
+            "available_slots": _spoken_list([say_time(slot.start.astimezone(zone)) for slot in offered]),
+            "available_day": say_date(day),
+            # For book_appointment, when the caller then picks "the first one".
+            "offered_slots": " ".join(slot.start.isoformat() for slot in offered),
+            "slots": [slot.start.isoformat() for slot in offered],
+            "date": day.isoformat(),
+        },
+    )
 
 
 def _picked_slot(ctx: ActionContext, said: str, zone: ZoneInfo) -> datetime | None:
@@ -97,8 +101,11 @@ def book_appointment(ctx: ActionContext, params: dict) -> ActionResult:
         day = parse_date(params.get("date", ""), _today(calendar))
         at = parse_time(params.get("time", ""))
         if day is None or at is None:
-            return ActionResult(ok=False, say="Sorry, I didn't catch the day and time for the appointment.",
-                                data={"error": "unknown_date" if day is None else "unknown_time"})
+            return ActionResult(
+                ok=False,
+                say="Sorry, I didn't catch the day and time for the appointment.",
+                data={"error": "unknown_date" if day is None else "unknown_time"},
+            )
         start = datetime.combine(day, at, tzinfo=zone)
     day = start.date()
     name = (params.get("name") or ctx.variables.get("contact.name") or "").strip()
@@ -106,20 +113,33 @@ def book_appointment(ctx: ActionContext, params: dict) -> ActionResult:
     title = " – ".join(part for part in (reason.capitalize() or "Appointment", name) if part)
     try:
         appointment = appointments.book(
-            calendar, start=start, title=title, within_hours=True, source=Appointment.Source.AGENT, call=call,
-            contact_id=call.contact_id if call else None, contact_name=name,
-            contact_phone=(params.get("phone") or ctx.variables.get("contact.phone") or
-                           (call.from_number if call else "")).strip(),
+            calendar,
+            start=start,
+            title=title,
+            within_hours=True,
+            source=Appointment.Source.AGENT,
+            call=call,
+            contact_id=call.contact_id if call else None,
+            contact_name=name,
+            contact_phone=(
+                params.get("phone") or ctx.variables.get("contact.phone") or (call.from_number if call else "")
+            ).strip(),
             contact_email=(params.get("email") or ctx.variables.get("contact.email") or "").strip(),
             description=(params.get("notes") or "").strip(),
         )
     except (appointments.SlotTaken, appointments.SlotUnavailable):
-        return ActionResult(ok=False, say=f"I'm sorry, {say_time(start)} on {say_date(day)} is not available.",
-                            data={"error": "slot_unavailable", "start": start.isoformat()})
+        return ActionResult(
+            ok=False,
+            say=f"I'm sorry, {say_time(start)} on {say_date(day)} is not available.",
+            data={"error": "slot_unavailable", "start": start.isoformat()},
+        )
     except CalendarAPIError:
         return ActionResult(ok=False, say=SAY_CALENDAR_DOWN, data={"error": "calendar_unavailable"})
-    return ActionResult(ok=True, data={
-        "appointment": f"{say_date(day)} at {say_time(start)}",
-        "appointment_id": appointment.pk,
-        "start": appointment.start.isoformat(),
-    })
+    return ActionResult(
+        ok=True,
+        data={
+            "appointment": f"{say_date(day)} at {say_time(start)}",
+            "appointment_id": appointment.pk,
+            "start": appointment.start.isoformat(),
+        },
+    )

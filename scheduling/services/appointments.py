@@ -4,6 +4,7 @@ Overlapping live bookings of one calendar are refused by PostgreSQL itself (the 
 exclusion constraint on the blocked time range), so two concurrent requests for one slot can never both
 succeed; here that refusal becomes a 409 `slot_taken`.
 """
+
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
@@ -28,8 +29,11 @@ class SlotUnavailable(Conflict):
 
 
 def _blocked(calendar: Calendar, start: datetime, end: datetime) -> DateTimeTZRange:
-    return DateTimeTZRange(start - timedelta(minutes=calendar.buffer_before_minutes),
-                           end + timedelta(minutes=calendar.buffer_after_minutes), "[)")
+    return DateTimeTZRange(
+        start - timedelta(minutes=calendar.buffer_before_minutes),
+        end + timedelta(minutes=calendar.buffer_after_minutes),
+        "[)",
+    )
 
 
 def _check_times(start: datetime, end: datetime) -> None:
@@ -60,25 +64,42 @@ def _after_change(appointment: Appointment) -> None:
 
 
 def _publish(event_type: str, appointment: Appointment, **fields) -> None:
-    publish(event_type, {
-        "appointment_id": appointment.pk, "calendar_id": appointment.calendar_id, "title": appointment.title,
-        "start": appointment.start, "end": appointment.end, "status": appointment.status,
-        "source": appointment.source, "call_id": appointment.call_id, "contact_name": appointment.contact_name,
-        **fields,
-    })
+    publish(
+        event_type,
+        {
+            "appointment_id": appointment.pk,
+            "calendar_id": appointment.calendar_id,
+            "title": appointment.title,
+            "start": appointment.start,
+            "end": appointment.end,
+            "status": appointment.status,
+            "source": appointment.source,
+            "call_id": appointment.call_id,
+            "contact_name": appointment.contact_name,
+            **fields,
+        },
+    )
 
 
 @transaction.atomic
-def book(calendar: Calendar, *, start: datetime, end: datetime | None = None, title: str, within_hours: bool = False,
-         **fields) -> Appointment:
+def book(
+    calendar: Calendar,
+    *,
+    start: datetime,
+    end: datetime | None = None,
+    title: str,
+    within_hours: bool = False,
+    **fields,
+) -> Appointment:
     """Books a time on the calendar. `within_hours` (agent bookings) also requires a free slot of its hours,
     outside the minimum notice and free in integrated external calendars; staff may book any free time."""
     end = end or start + timedelta(minutes=calendar.slot_minutes)
     _check_times(start, end)
     if within_hours and not availability.is_bookable(calendar, start, end):
         raise SlotUnavailable("That time is not available.", errors={"start": ["Not a free slot of this calendar."]})
-    appointment = Appointment(calendar=calendar, title=title, start=start, end=end,
-                              blocked=_blocked(calendar, start, end), **fields)
+    appointment = Appointment(
+        calendar=calendar, title=title, start=start, end=end, blocked=_blocked(calendar, start, end), **fields
+    )
     _save(appointment)
     _after_change(appointment)
     _publish("appointment.booked", appointment)

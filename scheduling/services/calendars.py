@@ -1,4 +1,5 @@
 """Calendars: their business hours, time zone and booking rules; one per agent plus the tenant's default."""
+
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import IntegrityError, transaction
@@ -37,8 +38,11 @@ def create_calendar(**fields) -> Calendar:
             return Calendar.objects.create(**fields)
     except IntegrityError:
         which = "this agent" if fields.get("agent") else "the tenant (the default calendar)"
-        raise Conflict(f"There is already a calendar for {which}.", error_code="calendar_exists",
-                       errors={"agent": ["Already has a calendar."]})
+        raise Conflict(
+            f"There is already a calendar for {which}.",
+            error_code="calendar_exists",
+            errors={"agent": ["Already has a calendar."]},
+        )
 
 
 def update_calendar(calendar: Calendar, **fields) -> Calendar:

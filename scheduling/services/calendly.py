@@ -1,5 +1,6 @@
 """Calendly through a personal access token: connecting it (with an invitee webhook signed by a key we generate),
 its event types, single-use scheduling links, and the webhook deliveries that book and cancel appointments."""
+
 import json
 import logging
 import secrets
@@ -33,19 +34,37 @@ def connect(*, calendar: Calendar, token: str, scope: str = "user", user) -> Cal
     try:
         me = client.me()
     except AuthorizationExpired:
-        raise DomainError("Calendly refused this token.", error_code="calendly_refused",
-                          errors={"token": ["Refused by Calendly."]})
+        raise DomainError(
+            "Calendly refused this token.", error_code="calendly_refused", errors={"token": ["Refused by Calendly."]}
+        )
     previous = CalendarIntegration.objects.filter(calendar=calendar, provider=PROVIDER, account=me["uri"]).first()
     if previous and previous.credentials.get("webhook"):
         client.delete_webhook(previous.credentials["webhook"])
     signing_key = secrets.token_urlsafe(32)
-    webhook = client.create_webhook(url=webhook_url(), scope=scope, user_uri=me["uri"],
-                                    organization_uri=me["current_organization"], signing_key=signing_key)
+    webhook = client.create_webhook(
+        url=webhook_url(),
+        scope=scope,
+        user_uri=me["uri"],
+        organization_uri=me["current_organization"],
+        signing_key=signing_key,
+    )
     integration, _ = CalendarIntegration.objects.update_or_create(
-        calendar=calendar, provider=PROVIDER, account=me["uri"],
-        defaults={"credentials": {"token": token, "signing_key": signing_key, "webhook": webhook,
-                                  "organization": me["current_organization"], "email": me.get("email", "")},
-                  "status": CalendarIntegration.Status.ACTIVE, "last_error": "", "created_by_id": user.pk})
+        calendar=calendar,
+        provider=PROVIDER,
+        account=me["uri"],
+        defaults={
+            "credentials": {
+                "token": token,
+                "signing_key": signing_key,
+                "webhook": webhook,
+                "organization": me["current_organization"],
+                "email": me.get("email", ""),
+            },
+            "status": CalendarIntegration.Status.ACTIVE,
+            "last_error": "",
+            "created_by_id": user.pk,
+        },
+    )
     return integration
 
 
@@ -77,9 +96,14 @@ def scheduling_link(integration: CalendarIntegration, event_type: str) -> dict:
 def receive(*, signature: str, body: bytes) -> Appointment | None:
     """Handles one delivery, in the tenant's schema. Only a signature by one of the tenant's Calendly
     integrations' keys, made in the last three minutes, is accepted; anything else changes nothing."""
-    integration = next((candidate for candidate in CalendarIntegration.objects.filter(provider=PROVIDER)
-                        if calendly.signature_is_valid(signature, body, candidate.credentials.get("signing_key", ""))),
-                       None)
+    integration = next(
+        (
+            candidate
+            for candidate in CalendarIntegration.objects.filter(provider=PROVIDER)
+            if calendly.signature_is_valid(signature, body, candidate.credentials.get("signing_key", ""))
+        ),
+        None,
+    )
     if integration is None:
         raise Forbidden("Invalid or stale Calendly signature.", error_code="invalid_signature")
     try:
@@ -100,7 +124,9 @@ def _location(location: dict | None) -> str:
 
 
 def _description(payload: dict) -> str:
-    return "\n".join(f"{qa.get('question', '')}: {qa.get('answer', '')}" for qa in payload.get("questions_and_answers") or [])
+    return "\n".join(
+        f"{qa.get('question', '')}: {qa.get('answer', '')}" for qa in payload.get("questions_and_answers") or []
+    )
 
 
 def _invitee_created(integration: CalendarIntegration, payload: dict) -> Appointment:
@@ -113,10 +139,18 @@ def _invitee_created(integration: CalendarIntegration, payload: dict) -> Appoint
         return existing
     try:
         return appointments.book(
-            integration.calendar, start=start, end=end, title=(event.get("name") or "Calendly booking")[:200],
-            source=Appointment.Source.CALENDLY, external_uri=uri, location=_location(event.get("location")),
-            contact_name=(payload.get("name") or "")[:200], contact_email=payload.get("email") or "",
-            contact_phone=(payload.get("text_reminder_number") or "")[:32], description=_description(payload))
+            integration.calendar,
+            start=start,
+            end=end,
+            title=(event.get("name") or "Calendly booking")[:200],
+            source=Appointment.Source.CALENDLY,
+            external_uri=uri,
+            location=_location(event.get("location")),
+            contact_name=(payload.get("name") or "")[:200],
+            contact_email=payload.get("email") or "",
+            contact_phone=(payload.get("text_reminder_number") or "")[:32],
+            description=_description(payload),
+        )
     except (IntegrityError, appointments.SlotTaken):
         # The same delivery, handled concurrently, got there first.
         existing = Appointment.objects.filter(external_uri=uri).first()
@@ -124,7 +158,8 @@ def _invitee_created(integration: CalendarIntegration, payload: dict) -> Appoint
             return existing
         CalendarIntegration.objects.filter(pk=integration.pk).update(
             status=CalendarIntegration.Status.ERROR,
-            last_error=f"A Calendly booking at {start:%Y-%m-%d %H:%M %Z} overlaps an appointment here.")
+            last_error=f"A Calendly booking at {start:%Y-%m-%d %H:%M %Z} overlaps an appointment here.",
+        )
         raise
 
 

@@ -3,6 +3,7 @@
 The token names the tenant's schema, the calendar and its current `feed_key`: it opens only that tenant's
 calendar on that tenant's host, and rotating the key revokes it.
 """
+
 from datetime import UTC, datetime
 
 from django.core import signing
@@ -35,18 +36,31 @@ def calendar_of_token(token: str) -> Calendar:
 
 def render(calendar: Calendar, *, now: datetime | None = None) -> str:
     stamp = utc(now or datetime.now(UTC))
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Voice Agents//Scheduling//EN", "CALSCALE:GREGORIAN",
-             "METHOD:PUBLISH", f"X-WR-CALNAME:{escape(f'{connection.tenant.name} – {calendar.name}')}",
-             f"X-WR-TIMEZONE:{calendar.timezone}"]
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Voice Agents//Scheduling//EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        f"X-WR-CALNAME:{escape(f'{connection.tenant.name} – {calendar.name}')}",
+        f"X-WR-TIMEZONE:{calendar.timezone}",
+    ]
     for appointment in selectors.feed_appointments(calendar):
-        lines += ["BEGIN:VEVENT", f"UID:{uid_of(appointment)}", f"DTSTAMP:{stamp}",
-                  f"DTSTART:{utc(appointment.start)}", f"DTEND:{utc(appointment.end)}",
-                  f"SUMMARY:{escape(appointment.title)}", "STATUS:CONFIRMED",
-                  f"LAST-MODIFIED:{utc(appointment.updated_at)}"]
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:{uid_of(appointment)}",
+            f"DTSTAMP:{stamp}",
+            f"DTSTART:{utc(appointment.start)}",
+            f"DTEND:{utc(appointment.end)}",
+            f"SUMMARY:{escape(appointment.title)}",
+            "STATUS:CONFIRMED",
+            f"LAST-MODIFIED:{utc(appointment.updated_at)}",
+        ]
         if appointment.location:
             lines.append(f"LOCATION:{escape(appointment.location)}")
-        details = "\n".join(part for part in (appointment.description, appointment.contact_name,
-                                              appointment.contact_phone) if part)
+        details = "\n".join(
+            part for part in (appointment.description, appointment.contact_name, appointment.contact_phone) if part
+        )
         if details:
             lines.append(f"DESCRIPTION:{escape(details)}")
         lines.append("END:VEVENT")

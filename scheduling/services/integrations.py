@@ -1,5 +1,6 @@
 """Connecting external calendars: the OAuth 2.0 authorization code flow for Google and Microsoft (with a
 signed, single-use `state` against CSRF), token refresh, and a client for each connected integration."""
+
 import secrets
 from datetime import timedelta
 
@@ -16,8 +17,10 @@ from scheduling.calendars.base import AuthorizationExpired, CalendarAPIError
 from scheduling.models import Calendar, CalendarIntegration
 
 OAUTH_PROVIDERS = {CalendarIntegration.Provider.GOOGLE: google, CalendarIntegration.Provider.MICROSOFT: microsoft}
-_CLIENT_IDS = {CalendarIntegration.Provider.GOOGLE: "GOOGLE_OAUTH_CLIENT_ID",
-               CalendarIntegration.Provider.MICROSOFT: "MICROSOFT_OAUTH_CLIENT_ID"}
+_CLIENT_IDS = {
+    CalendarIntegration.Provider.GOOGLE: "GOOGLE_OAUTH_CLIENT_ID",
+    CalendarIntegration.Provider.MICROSOFT: "MICROSOFT_OAUTH_CLIENT_ID",
+}
 STATE_SALT = "scheduling.calendar-oauth-state"
 STATE_MAX_AGE = 600
 # Refresh a little before expiry so a token never dies in the middle of a request.
@@ -34,21 +37,31 @@ class InvalidState(DomainError):
 def _oauth_module(provider: str):
     module = OAUTH_PROVIDERS.get(provider)
     if module is None:
-        raise NotFound(f"No OAuth calendar provider '{provider}' (use {', '.join(OAUTH_PROVIDERS)}).",
-                       errors={"provider": ["Unknown OAuth calendar provider."]})
+        raise NotFound(
+            f"No OAuth calendar provider '{provider}' (use {', '.join(OAUTH_PROVIDERS)}).",
+            errors={"provider": ["Unknown OAuth calendar provider."]},
+        )
     if not getattr(settings, _CLIENT_IDS[provider]):
-        raise DomainError(f"{module.NAME} is not configured on this platform ({_CLIENT_IDS[provider]} is empty).",
-                          error_code="calendar_provider_not_configured", status_code=503)
+        raise DomainError(
+            f"{module.NAME} is not configured on this platform ({_CLIENT_IDS[provider]} is empty).",
+            error_code="calendar_provider_not_configured",
+            status_code=503,
+        )
     return module
 
 
 def authorization_url(provider: str, *, user, calendar: Calendar) -> dict:
     """Where to send the user to grant access; the state ties the grant to this tenant, user and calendar."""
     module = _oauth_module(provider)
-    state = signing.dumps({"t": connection.schema_name, "u": user.pk, "p": provider, "c": calendar.pk,
-                           "n": secrets.token_urlsafe(16)}, salt=STATE_SALT, compress=True)
-    return {"url": module.authorization_url(state=state, redirect_uri=settings.CALENDAR_OAUTH_REDIRECT_URI),
-            "state": state}
+    state = signing.dumps(
+        {"t": connection.schema_name, "u": user.pk, "p": provider, "c": calendar.pk, "n": secrets.token_urlsafe(16)},
+        salt=STATE_SALT,
+        compress=True,
+    )
+    return {
+        "url": module.authorization_url(state=state, redirect_uri=settings.CALENDAR_OAUTH_REDIRECT_URI),
+        "state": state,
+    }
 
 
 def _check_state(state: str, *, provider: str, user) -> dict:
@@ -75,10 +88,17 @@ def connect_oauth(provider: str, *, code: str, state: str, user) -> CalendarInte
     tokens = module.exchange_code(code=code, redirect_uri=settings.CALENDAR_OAUTH_REDIRECT_URI)
     account = module.Client(tokens["access_token"]).account()
     integration, _ = CalendarIntegration.objects.update_or_create(
-        calendar=calendar, provider=provider, account=account,
-        defaults={"credentials": tokens, "token_expires_at": timezone.now() + timedelta(seconds=tokens["expires_in"]),
-                  "status": CalendarIntegration.Status.ACTIVE, "last_error": "", "created_by_id": user.pk,
-                  "external_calendar_id": "primary" if provider == CalendarIntegration.Provider.GOOGLE else ""},
+        calendar=calendar,
+        provider=provider,
+        account=account,
+        defaults={
+            "credentials": tokens,
+            "token_expires_at": timezone.now() + timedelta(seconds=tokens["expires_in"]),
+            "status": CalendarIntegration.Status.ACTIVE,
+            "last_error": "",
+            "created_by_id": user.pk,
+            "external_calendar_id": "primary" if provider == CalendarIntegration.Provider.GOOGLE else "",
+        },
     )
     return integration
 
@@ -88,8 +108,9 @@ def _fresh(integration: CalendarIntegration) -> bool:
     return expires is not None and expires > timezone.now() + EXPIRY_MARGIN
 
 
-def connect_caldav(*, calendar: Calendar, url: str, username: str, password: str, user,
-                   calendar_name: str = "") -> CalendarIntegration:
+def connect_caldav(
+    *, calendar: Calendar, url: str, username: str, password: str, user, calendar_name: str = ""
+) -> CalendarIntegration:
     """Connects a CalDAV calendar (iCloud: an app-specific password) once the server accepts us: the one at `url`,
     or, given the server's URL, the account's calendar named `calendar_name` (else its first)."""
     if not url.startswith("https://") and not settings.CALDAV_ALLOW_HTTP:
@@ -101,12 +122,23 @@ def connect_caldav(*, calendar: Calendar, url: str, username: str, password: str
     try:
         account = caldav.choose(caldav.discover(url, username, password), calendar_name).url
     except AuthorizationExpired:
-        raise DomainError("The CalDAV server refused these credentials.", error_code="caldav_refused",
-                          errors={"password": ["Refused by the server."]})
+        raise DomainError(
+            "The CalDAV server refused these credentials.",
+            error_code="caldav_refused",
+            errors={"password": ["Refused by the server."]},
+        )
     integration, _ = CalendarIntegration.objects.update_or_create(
-        calendar=calendar, provider=CalendarIntegration.Provider.CALDAV, account=f"{username} @ {account}",
-        defaults={"credentials": {"username": username, "password": password}, "external_calendar_id": account,
-                  "status": CalendarIntegration.Status.ACTIVE, "last_error": "", "created_by_id": user.pk})
+        calendar=calendar,
+        provider=CalendarIntegration.Provider.CALDAV,
+        account=f"{username} @ {account}",
+        defaults={
+            "credentials": {"username": username, "password": password},
+            "external_calendar_id": account,
+            "status": CalendarIntegration.Status.ACTIVE,
+            "last_error": "",
+            "created_by_id": user.pk,
+        },
+    )
     return integration
 
 
@@ -132,8 +164,11 @@ def _client(integration: CalendarIntegration, *, force_refresh: bool = False):
     if provider == CalendarIntegration.Provider.GOOGLE:
         return google.Client(_refreshed_token(integration, force=force_refresh), integration.external_calendar_id)
     if provider == CalendarIntegration.Provider.MICROSOFT:
-        return microsoft.Client(_refreshed_token(integration, force=force_refresh), integration.external_calendar_id,
-                                mailbox=integration.account)
+        return microsoft.Client(
+            _refreshed_token(integration, force=force_refresh),
+            integration.external_calendar_id,
+            mailbox=integration.account,
+        )
     if provider == CalendarIntegration.Provider.CALDAV:
         credentials = integration.credentials
         return caldav.Client(integration.external_calendar_id, credentials["username"], credentials["password"])
@@ -149,11 +184,13 @@ def using(integration: CalendarIntegration, operation):
             result = operation(_client(integration, force_refresh=True))
     except CalendarAPIError as exc:
         CalendarIntegration.objects.filter(pk=integration.pk).update(
-            status=CalendarIntegration.Status.ERROR, last_error=exc.detail)
+            status=CalendarIntegration.Status.ERROR, last_error=exc.detail
+        )
         raise
     if integration.status != CalendarIntegration.Status.ACTIVE:
-        CalendarIntegration.objects.filter(pk=integration.pk).update(status=CalendarIntegration.Status.ACTIVE,
-                                                                     last_error="")
+        CalendarIntegration.objects.filter(pk=integration.pk).update(
+            status=CalendarIntegration.Status.ACTIVE, last_error=""
+        )
     return result
 
 

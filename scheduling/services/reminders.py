@@ -4,6 +4,7 @@ A reminder row is planned per channel and lead time when an appointment is booke
 task sends due ones; each row is claimed under a row lock (SKIP LOCKED) and marked in the same
 transaction, so overlapping runs or a retried task never send one reminder twice.
 """
+
 import logging
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -30,8 +31,14 @@ def plan(appointment: Appointment, *, now: datetime | None = None) -> list[Remin
     appointment.reminders.filter(status=Reminder.Status.PENDING).delete()
     if appointment.status != Appointment.Status.SCHEDULED:
         return []
-    channels = [channel for channel, address in ((Reminder.Channel.EMAIL, appointment.contact_email),
-                                                 (Reminder.Channel.SMS, appointment.contact_phone)) if address]
+    channels = [
+        channel
+        for channel, address in (
+            (Reminder.Channel.EMAIL, appointment.contact_email),
+            (Reminder.Channel.SMS, appointment.contact_phone),
+        )
+        if address
+    ]
     planned = []
     for minutes in sorted(set(appointment.calendar.reminder_minutes)):
         send_at = appointment.start - timedelta(minutes=minutes)
@@ -46,8 +53,10 @@ def plan(appointment: Appointment, *, now: datetime | None = None) -> list[Remin
 def text_of(appointment: Appointment) -> str:
     local = appointment.start.astimezone(ZoneInfo(appointment.calendar.timezone))
     where = f" at {appointment.location}" if appointment.location else ""
-    return (f"Reminder: {appointment.title} with {connection.tenant.name} on {say_date(local.date())} "
-            f"at {say_time(local)}{where}.")
+    return (
+        f"Reminder: {appointment.title} with {connection.tenant.name} on {say_date(local.date())} "
+        f"at {say_time(local)}{where}."
+    )
 
 
 def _sender_number(appointment: Appointment) -> str:
@@ -70,7 +79,8 @@ def _send(reminder: Reminder) -> None:
         raise DomainError("No Twilio account is connected.", error_code="no_twilio_account")
     with twilio_errors():
         client_for(account.account_sid, account.auth_token).messages.create(
-            to=appointment.contact_phone, from_=_sender_number(appointment), body=body)
+            to=appointment.contact_phone, from_=_sender_number(appointment), body=body
+        )
 
 
 def send_due(*, now: datetime | None = None) -> int:
@@ -78,10 +88,16 @@ def send_due(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     sent = 0
     with transaction.atomic():
-        due = (Reminder.objects.select_for_update(skip_locked=True, of=("self",))
-               .select_related("appointment__calendar")
-               .filter(status=Reminder.Status.PENDING, send_at__lte=now,
-                       appointment__status=Appointment.Status.SCHEDULED, appointment__start__gt=now)[:BATCH])
+        due = (
+            Reminder.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("appointment__calendar")
+            .filter(
+                status=Reminder.Status.PENDING,
+                send_at__lte=now,
+                appointment__status=Appointment.Status.SCHEDULED,
+                appointment__start__gt=now,
+            )[:BATCH]
+        )
         for reminder in due:
             try:
                 _send(reminder)

@@ -1,5 +1,6 @@
 """Two-way work with integrated external calendars: their busy times block our slots; our appointments are
 created, updated and deleted as events in them."""
+
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -10,8 +11,11 @@ from scheduling.calendars.base import CalendarAPIError, EventData
 from scheduling.models import Appointment, Calendar, CalendarIntegration, ExternalEvent
 from scheduling.services import integrations
 
-EVENT_PROVIDERS = (CalendarIntegration.Provider.GOOGLE, CalendarIntegration.Provider.MICROSOFT,
-                   CalendarIntegration.Provider.CALDAV)
+EVENT_PROVIDERS = (
+    CalendarIntegration.Provider.GOOGLE,
+    CalendarIntegration.Provider.MICROSOFT,
+    CalendarIntegration.Provider.CALDAV,
+)
 
 
 def uid_of(appointment: Appointment) -> str:
@@ -20,15 +24,27 @@ def uid_of(appointment: Appointment) -> str:
 
 
 def event_data(appointment: Appointment) -> EventData:
-    attendees = [{"name": appointment.contact_name, "email": appointment.contact_email}] if appointment.contact_email else []
+    attendees = (
+        [{"name": appointment.contact_name, "email": appointment.contact_email}] if appointment.contact_email else []
+    )
     attendees += [a for a in appointment.attendees if a.get("email")]
     details = [appointment.description] if appointment.description else []
-    details += [f"{label}: {value}" for label, value in (("Contact", appointment.contact_name),
-                                                         ("Phone", appointment.contact_phone)) if value]
+    details += [
+        f"{label}: {value}"
+        for label, value in (("Contact", appointment.contact_name), ("Phone", appointment.contact_phone))
+        if value
+    ]
     zone = ZoneInfo(appointment.calendar.timezone)
-    return EventData(uid=uid_of(appointment), title=appointment.title, start=appointment.start.astimezone(zone),
-                     end=appointment.end.astimezone(zone), timezone=appointment.calendar.timezone, description="\n".join(details),
-                     location=appointment.location, attendees=attendees)
+    return EventData(
+        uid=uid_of(appointment),
+        title=appointment.title,
+        start=appointment.start.astimezone(zone),
+        end=appointment.end.astimezone(zone),
+        timezone=appointment.calendar.timezone,
+        description="\n".join(details),
+        location=appointment.location,
+        attendees=attendees,
+    )
 
 
 def _synced(calendar: Calendar):

@@ -1,4 +1,5 @@
 """Calendars in the persona tenants, and dates far enough ahead to be bookable whenever the tests run."""
+
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -21,9 +22,14 @@ def at(day: date, hour: int, minute: int = 0, zone=NEW_YORK) -> datetime:
 
 
 def make_calendar(**fields) -> Calendar:
-    defaults = {"name": "Front desk", "timezone": "America/New_York",
-                "weekly_hours": {"mon": [["09:00", "12:00"]], "tue": [["09:00", "12:00"], ["13:00", "17:00"]]},
-                "slot_minutes": 30, "min_notice_minutes": 60, "max_days_ahead": 60}
+    defaults = {
+        "name": "Front desk",
+        "timezone": "America/New_York",
+        "weekly_hours": {"mon": [["09:00", "12:00"]], "tue": [["09:00", "12:00"], ["13:00", "17:00"]]},
+        "slot_minutes": 30,
+        "min_notice_minutes": 60,
+        "max_days_ahead": 60,
+    }
     return Calendar.objects.create(**{**defaults, **fields})
 
 

@@ -1,5 +1,6 @@
 """Acceptance: a simulated call with the library's medical receptionist books an appointment, which a Celery
 worker puts into the (fake) Google Calendar and which shows in the calendar's ICS feed."""
+
 import time
 from datetime import UTC, timedelta
 
@@ -37,15 +38,22 @@ def test_a_sandbox_call_books_into_google_calendar_and_the_ics_feed(committed_db
     today = timezone.now().astimezone(NEW_YORK).date()
     monday = today + timedelta(days=(0 - today.weekday() - 1) % 7 + 1)
     # Google says 9:00–9:30 is busy: the receptionist must not offer it.
-    fake_http.add("POST", f"{GOOGLE_CALENDAR_PATH}/freeBusy", json=google_freebusy(
-        at(monday, 0), at(monday, 23), busy=[(at(monday, 9), at(monday, 9, 30))]))
+    fake_http.add(
+        "POST",
+        f"{GOOGLE_CALENDAR_PATH}/freeBusy",
+        json=google_freebusy(at(monday, 0), at(monday, 23), busy=[(at(monday, 9), at(monday, 9, 30))]),
+    )
     fake_http.add("POST", EVENTS, json=google_event())
     with tenant_context(acme):
         calendar = make_calendar(weekly_hours={"mon": [["09:00", "12:00"]]})
         CalendarIntegration.objects.create(
-            calendar=calendar, provider="google", account="alice@acme.example", external_calendar_id="primary",
+            calendar=calendar,
+            provider="google",
+            account="alice@acme.example",
+            external_calendar_id="primary",
             credentials={"access_token": "ya29.current", "refresh_token": "1//refresh", "expires_in": 3600},
-            token_expires_at=timezone.now() + timedelta(hours=1))
+            token_expires_at=timezone.now() + timedelta(hours=1),
+        )
         agent = agent_services.seed_demo_agent(acme)
 
     with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
@@ -64,15 +72,15 @@ def test_a_sandbox_call_books_into_google_calendar_and_the_ics_feed(committed_db
     assert (created.json["summary"], created.json["start"], created.json["end"]) == (
         "A cleaning – Ann Smith",
         {"dateTime": at(monday, 10, 30).isoformat(), "timeZone": "America/New_York"},
-        {"dateTime": at(monday, 11).isoformat(), "timeZone": "America/New_York"})
+        {"dateTime": at(monday, 11).isoformat(), "timeZone": "America/New_York"},
+    )
     with tenant_context(acme):
         appointment = Appointment.objects.get()
         assert (appointment.source, appointment.call_id) == ("agent", turn.call.pk)
         assert appointment.external_events.get().external_id == created.json["id"]
 
     alice = User.objects.get(email="alice@example.com")
-    feed_url = api(alice, acme).get(
-        f"/api/calendar/calendars/{calendar.pk}").json()["feed_url"]
+    feed_url = api(alice, acme).get(f"/api/calendar/calendars/{calendar.pk}").json()["feed_url"]
     feed = api(None, acme).get(feed_url.removeprefix("http://acme.localhost")).content.decode()
     start = at(monday, 10, 30).astimezone(UTC)
     assert "SUMMARY:A cleaning – Ann Smith\r\nSTATUS:CONFIRMED" in feed

@@ -1,4 +1,5 @@
 """The admin shows a tenant's appointments on its own host, never another tenant's, never integration tokens."""
+
 import pytest
 from django.test import Client
 from django_tenants.utils import tenant_context
@@ -28,8 +29,9 @@ def test_the_owner_sees_appointments_on_the_tenant_host(alice, acme, calendar, m
 
 def test_integration_pages_never_show_tokens(alice, acme, calendar):
     with tenant_context(acme):
-        integration = CalendarIntegration.objects.create(calendar=calendar, provider="google", account="a@example.com",
-                                                         credentials={"access_token": "ya29.secret"})
+        integration = CalendarIntegration.objects.create(
+            calendar=calendar, provider="google", account="a@example.com", credentials={"access_token": "ya29.secret"}
+        )
     response = browser(alice, "acme.localhost").get(f"/admin/scheduling/calendarintegration/{integration.pk}/change/")
     assert response.status_code == 200 and b"ya29.secret" not in response.content
 

@@ -1,4 +1,5 @@
 """The engine's check_availability and book_appointment actions on real calendars, and a sandbox call that books."""
+
 from datetime import date, timedelta
 
 import pytest
@@ -72,8 +73,10 @@ def test_a_full_day_is_said_with_the_next_free_time(acme, front_desk):
         result = run("check_availability", {"date": "Monday"})
     assert not result.ok and result.data["error"] == "no_slots"
     next_monday = monday + timedelta(days=7)
-    assert result.say == (f"I'm sorry, we have no free times on {monday:%A}, {monday:%B} {monday.day}. The next free "
-                          f"time is {next_monday:%A}, {next_monday:%B} {next_monday.day} at 9 am.")
+    assert result.say == (
+        f"I'm sorry, we have no free times on {monday:%A}, {monday:%B} {monday.day}. The next free "
+        f"time is {next_monday:%A}, {next_monday:%B} {next_monday.day} at 9 am."
+    )
 
 
 def test_a_day_that_cannot_be_understood_is_a_failure_said_politely(acme, front_desk):
@@ -85,14 +88,26 @@ def test_a_day_that_cannot_be_understood_is_a_failure_said_politely(acme, front_
 def test_booking_a_free_slot_links_the_call_and_the_caller(acme, front_desk):
     with tenant_context(acme):
         call = Call.objects.create(direction=Call.Direction.INBOUND, from_number="+15550142", agent=AgentFactory())
-        result = run("book_appointment", {"date": "Monday", "time": "ten thirty a m", "name": "Ann Lee",
-                                          "reason": "a cleaning", "email": "ann@example.com"}, call)
+        result = run(
+            "book_appointment",
+            {
+                "date": "Monday",
+                "time": "ten thirty a m",
+                "name": "Ann Lee",
+                "reason": "a cleaning",
+                "email": "ann@example.com",
+            },
+            call,
+        )
         assert result.ok, result
         appointment = Appointment.objects.get(pk=result.data["appointment_id"])
         assert (appointment.start, appointment.calendar) == (at(coming(0), 10, 30), front_desk)
         assert (appointment.call, appointment.source) == (call, "agent")
         assert (appointment.contact_name, appointment.contact_phone, appointment.contact_email) == (
-            "Ann Lee", "+15550142", "ann@example.com")
+            "Ann Lee",
+            "+15550142",
+            "ann@example.com",
+        )
         assert appointment.title == "A cleaning – Ann Lee"
     monday = coming(0)
     assert result.data["appointment"] == f"{monday:%A}, {monday:%B} {monday.day} at 10:30 am"
@@ -101,8 +116,9 @@ def test_booking_a_free_slot_links_the_call_and_the_caller(acme, front_desk):
 def test_booking_during_a_call_with_a_contact_links_the_appointment_to_the_contact(acme, front_desk):
     with tenant_context(acme):
         contact = ContactFactory(phone="+15550177")
-        call = Call.objects.create(direction=Call.Direction.OUTBOUND, to_number=contact.phone, contact=contact,
-                                   agent=AgentFactory())
+        call = Call.objects.create(
+            direction=Call.Direction.OUTBOUND, to_number=contact.phone, contact=contact, agent=AgentFactory()
+        )
         result = run("book_appointment", {"date": "Monday", "time": "10 am", "name": "Ann Lee"}, call)
         appointment = Appointment.objects.get(pk=result.data["appointment_id"])
     assert (appointment.contact_id, appointment.call_id) == (contact.pk, call.pk)
@@ -161,5 +177,8 @@ def test_a_sandbox_call_with_the_medical_receptionist_offers_real_slots_and_book
         turn = conversations.say(agent, turn.call, "ten thirty")
         assert turn.reply.startswith(f"You're booked for {spoken_day} at 10:30 am.")
         booked = Appointment.objects.get(call=turn.call)
-        assert (booked.start, booked.contact_name, booked.title) == (at(monday, 10, 30), "Ann Smith",
-                                                                    "A cleaning – Ann Smith")
+        assert (booked.start, booked.contact_name, booked.title) == (
+            at(monday, 10, 30),
+            "Ann Smith",
+            "A cleaning – Ann Smith",
+        )

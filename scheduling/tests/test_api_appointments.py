@@ -1,4 +1,5 @@
 """/api/calendar/appointments: CRUD, reschedule, cancel; errors name the field; tenants never see each other's."""
+
 import pytest
 from django_tenants.utils import tenant_context
 
@@ -19,16 +20,29 @@ def booked(acme, calendar, monday):
 
 
 def body(calendar, monday, **fields):
-    return {"calendar": calendar.pk, "title": "Check-up", "start": at(monday, 9).isoformat(),
-            "contact_name": "Ann Lee", "contact_phone": "+15550123", "contact_email": "ann@example.com",
-            "attendees": [{"name": "Bo Lee", "email": "bo@example.com"}], "location": "Room 2", **fields}
+    return {
+        "calendar": calendar.pk,
+        "title": "Check-up",
+        "start": at(monday, 9).isoformat(),
+        "contact_name": "Ann Lee",
+        "contact_phone": "+15550123",
+        "contact_email": "ann@example.com",
+        "attendees": [{"name": "Bo Lee", "email": "bo@example.com"}],
+        "location": "Room 2",
+        **fields,
+    }
 
 
 def test_alice_books_an_appointment_with_attendees_and_location(api, alice, acme, calendar, monday):
     response = api(alice, acme).post(URL, body(calendar, monday), format="json")
     assert response.status_code == 201, response.json()
     data = response.json()
-    assert (data["title"], data["status"], data["location"], data["source"]) == ("Check-up", "scheduled", "Room 2", "api")
+    assert (data["title"], data["status"], data["location"], data["source"]) == (
+        "Check-up",
+        "scheduled",
+        "Room 2",
+        "api",
+    )
     assert data["attendees"] == [{"name": "Bo Lee", "email": "bo@example.com", "phone": ""}]
     with tenant_context(acme):  # without an end: one slot of the calendar (30 minutes)
         saved = Appointment.objects.get(pk=data["id"])
@@ -94,8 +108,9 @@ def test_an_unknown_contact_is_400_naming_it(api, alice, acme, calendar, monday)
 def test_another_tenants_contact_cannot_be_linked(api, bob, globex, acme, monday):
     with tenant_context(acme):
         contact = ContactFactory()
-    response = api(bob, globex).post(URL, {"title": "Viewing", "start": at(monday, 9).isoformat(),
-                                           "contact": contact.pk}, format="json")
+    response = api(bob, globex).post(
+        URL, {"title": "Viewing", "start": at(monday, 9).isoformat(), "contact": contact.pk}, format="json"
+    )
     assert response.status_code == 400 and "contact" in response.json()["errors"]
 
 
@@ -107,9 +122,18 @@ def test_a_bad_list_filter_is_400_naming_it(api, alice, acme):
 def test_get_put_and_delete_one_appointment(api, alice, acme, calendar, monday, booked):
     client = api(alice, acme)
     assert client.get(f"{URL}/{booked.pk}").json()["title"] == "Cleaning – Ann Lee"
-    changed = client.put(f"{URL}/{booked.pk}", body(calendar, monday, title="Deep clean", status="completed",
-                                                  start=at(monday, 10).isoformat(), end=at(monday, 11).isoformat()),
-                         format="json")
+    changed = client.put(
+        f"{URL}/{booked.pk}",
+        body(
+            calendar,
+            monday,
+            title="Deep clean",
+            status="completed",
+            start=at(monday, 10).isoformat(),
+            end=at(monday, 11).isoformat(),
+        ),
+        format="json",
+    )
     assert changed.status_code == 200, changed.json()
     assert (changed.json()["title"], changed.json()["status"]) == ("Deep clean", "completed")
     assert client.delete(f"{URL}/{booked.pk}").status_code == 204
@@ -122,8 +146,9 @@ def test_put_cannot_cancel_that_is_what_cancel_is_for(api, alice, acme, calendar
 
 
 def test_reschedule_moves_the_appointment(api, alice, acme, monday, booked):
-    response = api(alice, acme).post(f"{URL}/{booked.pk}/reschedule", {"start": at(monday, 11).isoformat()},
-                                     format="json")
+    response = api(alice, acme).post(
+        f"{URL}/{booked.pk}/reschedule", {"start": at(monday, 11).isoformat()}, format="json"
+    )
     assert response.status_code == 200
     with tenant_context(acme):
         booked.refresh_from_db()
@@ -166,8 +191,10 @@ def test_bob_cannot_see_alices_appointment_from_his_tenant(api, bob, globex, boo
 def test_bob_cannot_change_or_cancel_alices_appointment(api, bob, globex, acme, monday, booked):
     client = api(bob, globex)
     assert client.post(f"{URL}/{booked.pk}/cancel", {}, format="json").status_code == 404
-    assert client.post(f"{URL}/{booked.pk}/reschedule", {"start": at(monday, 11).isoformat()},
-                       format="json").status_code == 404
+    assert (
+        client.post(f"{URL}/{booked.pk}/reschedule", {"start": at(monday, 11).isoformat()}, format="json").status_code
+        == 404
+    )
     assert client.delete(f"{URL}/{booked.pk}").status_code == 404
     with tenant_context(acme):
         booked.refresh_from_db()

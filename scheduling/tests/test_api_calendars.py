@@ -1,4 +1,5 @@
 """Calendars (business hours per tenant and agent), free slots and stats through the API."""
+
 from datetime import timedelta
 
 import pytest
@@ -15,9 +16,18 @@ pytestmark = pytest.mark.django_db
 def test_alice_gives_an_agent_its_own_calendar_with_hours_in_its_time_zone(api, alice, acme):
     with tenant_context(acme):
         agent = AgentFactory()
-    response = api(alice, acme).post("/api/calendar/calendars", {
-        "name": "Dr. Lee", "agent": agent.pk, "timezone": "Europe/Paris", "slot_minutes": 20,
-        "weekly_hours": {"wed": [["08:00", "12:00"]]}, "buffer_after_minutes": 10}, format="json")
+    response = api(alice, acme).post(
+        "/api/calendar/calendars",
+        {
+            "name": "Dr. Lee",
+            "agent": agent.pk,
+            "timezone": "Europe/Paris",
+            "slot_minutes": 20,
+            "weekly_hours": {"wed": [["08:00", "12:00"]]},
+            "buffer_after_minutes": 10,
+        },
+        format="json",
+    )
     assert response.status_code == 201, response.json()
     data = response.json()
     assert (data["agent"], data["timezone"], data["slot_minutes"]) == (agent.pk, "Europe/Paris", 20)
@@ -25,13 +35,22 @@ def test_alice_gives_an_agent_its_own_calendar_with_hours_in_its_time_zone(api, 
 
 
 def test_an_unknown_time_zone_is_400_naming_it(api, alice, acme):
-    response = api(alice, acme).post("/api/calendar/calendars", {"name": "X", "timezone": "Mars/Olympus"},
-                                     format="json")
+    response = api(alice, acme).post(
+        "/api/calendar/calendars", {"name": "X", "timezone": "Mars/Olympus"}, format="json"
+    )
     assert response.status_code == 400 and "timezone" in response.json()["errors"]
 
 
-@pytest.mark.parametrize("hours", [{"someday": [["09:00", "17:00"]]}, {"mon": [["17:00", "09:00"]]},
-                                   {"mon": [["9am", "5pm"]]}, {"mon": "all day"}, ["mon"]])
+@pytest.mark.parametrize(
+    "hours",
+    [
+        {"someday": [["09:00", "17:00"]]},
+        {"mon": [["17:00", "09:00"]]},
+        {"mon": [["9am", "5pm"]]},
+        {"mon": "all day"},
+        ["mon"],
+    ],
+)
 def test_malformed_weekly_hours_are_400_naming_them(api, alice, acme, hours):
     response = api(alice, acme).post("/api/calendar/calendars", {"name": "X", "weekly_hours": hours}, format="json")
     assert response.status_code == 400 and "weekly_hours" in response.json()["errors"]
@@ -44,8 +63,12 @@ def test_a_second_default_calendar_is_409(api, alice, acme, calendar):
 
 def test_changing_the_hours_changes_the_slots(api, alice, acme, calendar, monday):
     client = api(alice, acme)
-    assert client.patch(f"/api/calendar/calendars/{calendar.pk}", {"weekly_hours": {"mon": [["14:00", "15:00"]]}},
-                        format="json").status_code == 200
+    assert (
+        client.patch(
+            f"/api/calendar/calendars/{calendar.pk}", {"weekly_hours": {"mon": [["14:00", "15:00"]]}}, format="json"
+        ).status_code
+        == 200
+    )
     slots = client.post("/api/calendar/availability", {"date_from": monday.isoformat()}, format="json").json()
     assert [slot["start"][11:16] for slot in slots["slots"]] == ["14:00", "14:30"]
 
@@ -53,8 +76,9 @@ def test_changing_the_hours_changes_the_slots(api, alice, acme, calendar, monday
 def test_availability_lists_free_slots_in_the_calendars_time_zone(api, mike, acme, calendar, monday):
     with tenant_context(acme):
         appointments.book(calendar, start=at(monday, 10), title="Cleaning")
-    response = api(mike, acme).post("/api/calendar/availability", {"date_from": monday.isoformat(),
-                                                                   "calendar": calendar.pk}, format="json")
+    response = api(mike, acme).post(
+        "/api/calendar/availability", {"date_from": monday.isoformat(), "calendar": calendar.pk}, format="json"
+    )
     assert response.status_code == 200
     data = response.json()
     assert data["timezone"] == "America/New_York"
@@ -68,16 +92,16 @@ def test_availability_with_a_bad_date_is_400_naming_it(api, alice, acme):
 
 
 def test_availability_of_another_tenants_calendar_is_400(api, bob, globex, calendar, monday):
-    response = api(bob, globex).post("/api/calendar/availability", {"date_from": monday.isoformat(),
-                                                                    "calendar": calendar.pk}, format="json")
+    response = api(bob, globex).post(
+        "/api/calendar/availability", {"date_from": monday.isoformat(), "calendar": calendar.pk}, format="json"
+    )
     assert response.status_code == 400 and "calendar" in response.json()["errors"]
 
 
 def test_bob_cannot_see_or_change_alices_calendar(api, bob, globex, calendar):
     client = api(bob, globex)
     assert client.get(f"/api/calendar/calendars/{calendar.pk}").status_code == 404
-    assert client.patch(f"/api/calendar/calendars/{calendar.pk}", {"slot_minutes": 5},
-                        format="json").status_code == 404
+    assert client.patch(f"/api/calendar/calendars/{calendar.pk}", {"slot_minutes": 5}, format="json").status_code == 404
     assert client.get("/api/calendar/calendars").json()["results"] == []
 
 
@@ -110,8 +134,9 @@ def test_stats_cover_the_appointments_starting_in_the_date_range(api, alice, acm
 
 
 def test_a_stats_range_ending_before_it_starts_is_400_naming_to(api, alice, acme, monday):
-    response = api(alice, acme).get("/api/calendar/stats", {"from": at(monday, 9).isoformat(),
-                                                              "to": at(monday, 8).isoformat()})
+    response = api(alice, acme).get(
+        "/api/calendar/stats", {"from": at(monday, 9).isoformat(), "to": at(monday, 8).isoformat()}
+    )
     assert response.status_code == 400 and "to" in response.json()["errors"]
 
 

@@ -1,4 +1,5 @@
 """Free slots: weekly hours in the calendar's time zone, slot length, buffers, notice, horizon, bookings."""
+
 from datetime import timedelta
 
 import pytest

@@ -1,4 +1,5 @@
 """Booking rules: no overlap on one calendar (a database constraint), agent bookings only in free slots."""
+
 from datetime import timedelta
 
 import pytest
@@ -40,11 +41,13 @@ def test_buffers_keep_bookings_apart(acme, calendar, monday):
 
 def test_the_database_refuses_an_overlap_even_without_the_service(acme, calendar, monday):
     from django.db import IntegrityError, transaction
+
     with tenant_context(acme):
         first = appointments.book(calendar, start=at(monday, 10), title="Cleaning")
         with pytest.raises(IntegrityError), transaction.atomic():
-            Appointment.objects.create(calendar=calendar, title="Sneaky", start=first.start, end=first.end,
-                                       blocked=first.blocked)
+            Appointment.objects.create(
+                calendar=calendar, title="Sneaky", start=first.start, end=first.end, blocked=first.blocked
+            )
 
 
 def test_a_booking_that_ends_before_it_starts_is_refused_naming_end(acme, calendar, monday):

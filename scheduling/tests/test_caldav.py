@@ -1,4 +1,5 @@
 """CalDAV calendars (iCloud and other servers), faked at the HTTP boundary: connect, free/busy, events."""
+
 import base64
 import hashlib
 from datetime import UTC
@@ -35,19 +36,32 @@ def server(settings):
 
 
 def connect_body(server, **fields):
-    return {"provider": "caldav", "url": server.url + COLLECTION, "username": "alice@icloud.com",
-            "password": "abcd-efgh-ijkl-mnop", **fields}
+    return {
+        "provider": "caldav",
+        "url": server.url + COLLECTION,
+        "username": "alice@icloud.com",
+        "password": "abcd-efgh-ijkl-mnop",
+        **fields,
+    }
 
 
 def test_connect_checks_the_collection_with_basic_auth_and_keeps_the_password_secret(api, alice, acme, server):
-    server.add("PROPFIND", COLLECTION, status=207, body=caldav_propfind(COLLECTION).encode(),
-               headers={"Content-Type": "application/xml; charset=utf-8"})
+    server.add(
+        "PROPFIND",
+        COLLECTION,
+        status=207,
+        body=caldav_propfind(COLLECTION).encode(),
+        headers={"Content-Type": "application/xml; charset=utf-8"},
+    )
     response = api(alice, acme).post("/api/calendar/connect", connect_body(server), format="json")
     assert response.status_code == 201, response.json()
     assert response.json()["provider"] == "caldav" and "abcd-efgh" not in response.content.decode()
     [propfind] = server.requests_to("PROPFIND", COLLECTION)
     assert propfind.headers["depth"] == "0"
-    assert propfind.headers["authorization"] == "Basic " + base64.b64encode(b"alice@icloud.com:abcd-efgh-ijkl-mnop").decode()
+    assert (
+        propfind.headers["authorization"]
+        == "Basic " + base64.b64encode(b"alice@icloud.com:abcd-efgh-ijkl-mnop").decode()
+    )
 
 
 def test_refused_credentials_are_400_naming_the_password(api, alice, acme, server):
@@ -71,8 +85,11 @@ def test_a_url_that_is_neither_a_calendar_nor_an_account_is_400_naming_the_url(a
 
 PRINCIPAL = "/123456789/principal/"
 HOME = "/123456789/calendars/"
-ACCOUNT_CALENDARS = [(HOME + "home/", "Home", ("VEVENT",)), (COLLECTION, "Work", ("VEVENT", "VTODO")),
-                     (HOME + "tasks/", "Reminders", ("VTODO",))]
+ACCOUNT_CALENDARS = [
+    (HOME + "home/", "Home", ("VEVENT",)),
+    (COLLECTION, "Work", ("VEVENT", "VTODO")),
+    (HOME + "tasks/", "Reminders", ("VTODO",)),
+]
 
 
 def script_account(server, *, root="/", calendars=ACCOUNT_CALENDARS):
@@ -87,24 +104,26 @@ def test_from_the_server_url_the_first_event_calendar_of_the_account_is_connecte
     response = api(alice, acme).post("/api/calendar/connect", connect_body(server, url=server.url), format="json")
     assert response.status_code == 201, response.json()
     assert response.json()["external_calendar_id"] == server.url + HOME + "home/"
-    root, = server.requests_to("PROPFIND", "/")
+    (root,) = server.requests_to("PROPFIND", "/")
     assert b"current-user-principal" in root.body and root.headers["depth"] == "0"
-    listing, = server.requests_to("PROPFIND", HOME)
+    (listing,) = server.requests_to("PROPFIND", HOME)
     assert listing.headers["depth"] == "1" and b"supported-calendar-component-set" in listing.body
     assert all(request.headers["authorization"].startswith("Basic ") for request in server.requests)
 
 
 def test_the_calendar_is_chosen_by_its_name(api, alice, acme, server):
     script_account(server)
-    response = api(alice, acme).post("/api/calendar/connect",
-                                     connect_body(server, url=server.url, calendar_name="work"), format="json")
+    response = api(alice, acme).post(
+        "/api/calendar/connect", connect_body(server, url=server.url, calendar_name="work"), format="json"
+    )
     assert response.status_code == 201 and response.json()["external_calendar_id"] == server.url + COLLECTION
 
 
 def test_an_unknown_calendar_name_is_400_listing_the_calendars(api, alice, acme, server):
     script_account(server)
-    response = api(alice, acme).post("/api/calendar/connect",
-                                     connect_body(server, url=server.url, calendar_name="Holidays"), format="json")
+    response = api(alice, acme).post(
+        "/api/calendar/connect", connect_body(server, url=server.url, calendar_name="Holidays"), format="json"
+    )
     assert response.status_code == 400
     assert "Home, Work" in response.json()["errors"]["calendar_name"][0]
 
@@ -144,15 +163,26 @@ def test_caldav_needs_url_username_and_password(api, alice, acme):
 
 def connect(server, calendar):
     return CalendarIntegration.objects.create(
-        calendar=calendar, provider="caldav", account="alice@icloud.com", external_calendar_id=server.url + COLLECTION,
-        credentials={"username": "alice@icloud.com", "password": "abcd-efgh-ijkl-mnop"})
+        calendar=calendar,
+        provider="caldav",
+        account="alice@icloud.com",
+        external_calendar_id=server.url + COLLECTION,
+        credentials={"username": "alice@icloud.com", "password": "abcd-efgh-ijkl-mnop"},
+    )
 
 
 def test_busy_periods_from_a_free_busy_query_are_not_offered(acme, calendar, monday, server):
-    server.add("REPORT", COLLECTION, body=caldav_freebusy([
-        f"{at(monday, 9).astimezone(UTC):%Y%m%dT%H%M%SZ}/PT1H",
-        f"{at(monday, 11, 30).astimezone(UTC):%Y%m%dT%H%M%SZ}/{at(monday, 12).astimezone(UTC):%Y%m%dT%H%M%SZ}",
-    ]).encode(), headers={"Content-Type": "text/calendar"})
+    server.add(
+        "REPORT",
+        COLLECTION,
+        body=caldav_freebusy(
+            [
+                f"{at(monday, 9).astimezone(UTC):%Y%m%dT%H%M%SZ}/PT1H",
+                f"{at(monday, 11, 30).astimezone(UTC):%Y%m%dT%H%M%SZ}/{at(monday, 12).astimezone(UTC):%Y%m%dT%H%M%SZ}",
+            ]
+        ).encode(),
+        headers={"Content-Type": "text/calendar"},
+    )
     with tenant_context(acme):
         connect(server, calendar)
         slots = [slot.start.astimezone(NEW_YORK).strftime("%H:%M") for slot in free_slots(calendar, monday, monday)]

@@ -1,5 +1,6 @@
 """Calendly with a personal access token, faked at the HTTP boundary: connect (token check and signed webhook
 subscription), event types, single-use scheduling links, and invitee webhooks that book and cancel appointments."""
+
 import json
 import time
 
@@ -42,14 +43,19 @@ def subscription_uri(fake):
 
 
 def connect(api, user, tenant, **fields):
-    return api(user, tenant).post("/api/calendar/connect", {"provider": "calendly", "token": TOKEN, **fields},
-                                  format="json")
+    return api(user, tenant).post(
+        "/api/calendar/connect", {"provider": "calendly", "token": TOKEN, **fields}, format="json"
+    )
 
 
 def script_connect(fake, scope="user"):
     fake.add("GET", "/users/me", json=calendly_user())
-    fake.add("POST", "/webhook_subscriptions", status=201,
-             json=calendly_webhook_subscription(subscription_uri(fake), WEBHOOK_URL, scope=scope))
+    fake.add(
+        "POST",
+        "/webhook_subscriptions",
+        status=201,
+        json=calendly_webhook_subscription(subscription_uri(fake), WEBHOOK_URL, scope=scope),
+    )
 
 
 def test_connect_checks_the_token_and_subscribes_a_signed_invitee_webhook(api, alice, acme, calendly):
@@ -98,7 +104,9 @@ def test_reconnecting_replaces_the_previous_subscription(api, alice, acme, calen
 
 
 def test_a_refused_token_is_400_naming_the_token_and_stores_nothing(api, alice, acme, calendly):
-    calendly.add("GET", "/users/me", status=401, json={"title": "Unauthenticated", "message": "The access token is invalid"})
+    calendly.add(
+        "GET", "/users/me", status=401, json={"title": "Unauthenticated", "message": "The access token is invalid"}
+    )
     response = connect(api, alice, acme)
     assert response.status_code == 400 and "token" in response.json()["errors"]
     assert not calendly.requests_to("POST", "/webhook_subscriptions")
@@ -123,9 +131,16 @@ def test_a_webhook_scope_must_be_user_or_organization(api, alice, acme):
 def integration(acme, calendar, calendly):
     with tenant_context(acme):
         return CalendarIntegration.objects.create(
-            calendar=calendar, provider="calendly", account=CALENDLY_USER,
-            credentials={"token": TOKEN, "signing_key": SIGNING_KEY, "webhook": subscription_uri(calendly),
-                         "organization": CALENDLY_ORGANIZATION})
+            calendar=calendar,
+            provider="calendly",
+            account=CALENDLY_USER,
+            credentials={
+                "token": TOKEN,
+                "signing_key": SIGNING_KEY,
+                "webhook": subscription_uri(calendly),
+                "organization": CALENDLY_ORGANIZATION,
+            },
+        )
 
 
 def test_event_types_of_the_user_are_listed_across_pages(api, mike, acme, integration, calendly):
@@ -135,15 +150,18 @@ def test_event_types_of_the_user_are_listed_across_pages(api, mike, acme, integr
     response = api(mike, acme).get("/api/calendar/calendly/event-types")
     assert response.status_code == 200
     assert [(t["uri"], t["name"], t["duration"]) for t in response.json()] == [
-        (EVENT_TYPE, "30 Minute Meeting", 30), (EVENT_TYPE + "2", "Consultation", 60)]
+        (EVENT_TYPE, "30 Minute Meeting", 30),
+        (EVENT_TYPE + "2", "Consultation", 60),
+    ]
     first, then = calendly.requests_to("GET", "/event_types")
     assert first.query["user"] == [CALENDLY_USER] and then.query["page_token"] == ["sNjq4TvMDfUHEl7zHRR0k0E1PCEJWvdi"]
 
 
 def test_a_single_use_scheduling_link_is_created_for_an_event_type(api, alice, acme, integration, calendly):
     calendly.add("POST", "/scheduling_links", status=201, json=calendly_scheduling_link(EVENT_TYPE))
-    response = api(alice, acme).post("/api/calendar/calendly/scheduling-links", {"event_type": EVENT_TYPE},
-                                     format="json")
+    response = api(alice, acme).post(
+        "/api/calendar/calendly/scheduling-links", {"event_type": EVENT_TYPE}, format="json"
+    )
     assert response.status_code == 201
     assert response.json()["booking_url"] == "https://calendly.com/d/abcd-brv8/30-minute-meeting"
     [request] = calendly.requests_to("POST", "/scheduling_links")
@@ -152,10 +170,15 @@ def test_a_single_use_scheduling_link_is_created_for_an_event_type(api, alice, a
 
 
 def test_an_event_type_calendly_does_not_know_is_400_naming_it(api, alice, acme, integration, calendly):
-    calendly.add("POST", "/scheduling_links", status=404,
-                 json={"title": "Resource Not Found", "message": "The server could not find the requested resource."})
-    response = api(alice, acme).post("/api/calendar/calendly/scheduling-links", {"event_type": EVENT_TYPE + "X"},
-                                     format="json")
+    calendly.add(
+        "POST",
+        "/scheduling_links",
+        status=404,
+        json={"title": "Resource Not Found", "message": "The server could not find the requested resource."},
+    )
+    response = api(alice, acme).post(
+        "/api/calendar/calendly/scheduling-links", {"event_type": EVENT_TYPE + "X"}, format="json"
+    )
     assert response.status_code == 400 and "event_type" in response.json()["errors"]
 
 
@@ -169,8 +192,11 @@ def test_without_calendly_connected_event_types_are_404(api, bob, globex, integr
 
 
 def test_another_tenants_integration_id_is_404(api, bob, globex, integration):
-    response = api(bob, globex).post("/api/calendar/calendly/scheduling-links",
-                                     {"event_type": EVENT_TYPE, "integration": integration.pk}, format="json")
+    response = api(bob, globex).post(
+        "/api/calendar/calendly/scheduling-links",
+        {"event_type": EVENT_TYPE, "integration": integration.pk},
+        format="json",
+    )
     assert response.status_code == 404
 
 
@@ -191,12 +217,18 @@ def test_disconnecting_removes_the_webhook_subscription(api, alice, acme, integr
 
 
 def deliver(event, monday, *, key=SIGNING_KEY, timestamp=None, tenant="acme", reason=""):
-    body = json.dumps(calendly_invitee_delivery(event, invitee_uri=INVITEE, start=at(monday, 10), end=at(monday, 10, 30),
-                                                reason=reason)).encode()
+    body = json.dumps(
+        calendly_invitee_delivery(
+            event, invitee_uri=INVITEE, start=at(monday, 10), end=at(monday, 10, 30), reason=reason
+        )
+    ).encode()
     signature = calendly_signature(body, key, int(time.time()) if timestamp is None else timestamp)
-    return Client(HTTP_HOST=settings.API_HOST).post(f"/api/webhooks/calendly/{tenant}", body,
-                                                    content_type="application/json",
-                                                    HTTP_CALENDLY_WEBHOOK_SIGNATURE=signature)
+    return Client(HTTP_HOST=settings.API_HOST).post(
+        f"/api/webhooks/calendly/{tenant}",
+        body,
+        content_type="application/json",
+        HTTP_CALENDLY_WEBHOOK_SIGNATURE=signature,
+    )
 
 
 def test_invitee_created_books_the_appointment(acme, integration, monday):
@@ -206,7 +238,11 @@ def test_invitee_created_books_the_appointment(acme, integration, monday):
     assert (appointment.start, appointment.end) == (at(monday, 10), at(monday, 10, 30))
     assert (appointment.source, appointment.status, appointment.external_uri) == ("calendly", "scheduled", INVITEE)
     assert (appointment.title, appointment.contact_name, appointment.contact_email, appointment.contact_phone) == (
-        "30 Minute Meeting", "Ann Lee", "ann@example.com", "+15550123")
+        "30 Minute Meeting",
+        "Ann Lee",
+        "ann@example.com",
+        "+15550123",
+    )
     assert appointment.location == "Main Street 1" and "What is the visit for?: Check-up" in appointment.description
     assert appointment.calendar_id == integration.calendar_id
 
@@ -247,8 +283,9 @@ def test_a_stale_signature_is_403_and_writes_nothing(acme, integration, monday):
 
 
 def test_a_missing_signature_is_403(acme, integration):
-    response = Client(HTTP_HOST=settings.API_HOST).post("/api/webhooks/calendly/acme", b"{}",
-                                                        content_type="application/json")
+    response = Client(HTTP_HOST=settings.API_HOST).post(
+        "/api/webhooks/calendly/acme", b"{}", content_type="application/json"
+    )
     assert response.status_code == 403
 
 
@@ -265,8 +302,13 @@ def test_an_unknown_tenant_is_403(integration, monday):
 
 def test_a_booking_overlapping_an_appointment_here_is_409_and_flags_the_integration(acme, integration, monday):
     with tenant_context(acme):
-        Appointment.objects.create(calendar=integration.calendar, title="Staff", start=at(monday, 10),
-                                   end=at(monday, 11), blocked=(at(monday, 10), at(monday, 11)))
+        Appointment.objects.create(
+            calendar=integration.calendar,
+            title="Staff",
+            start=at(monday, 10),
+            end=at(monday, 11),
+            blocked=(at(monday, 10), at(monday, 11)),
+        )
     response = deliver("invitee.created", monday)
     assert response.status_code == 409 and response.json()["error_code"] == "slot_taken"
     with tenant_context(acme):

@@ -1,4 +1,5 @@
 """Acceptance: two concurrent bookings of one slot, on two connections: exactly one succeeds."""
+
 import threading
 
 import pytest

@@ -1,5 +1,6 @@
 """The demo receptionist books through `manage.py talk` (the engine with the real booking actions) and confirms the
 slot it booked as the agent says times, never the caller's own words ("tomorrow at the first one")."""
+
 import io
 from datetime import timedelta
 
@@ -62,9 +63,19 @@ def test_the_last_one_books_the_last_offered_slot(acme, demo, tomorrow):
     assert f"You're booked for {say_date(tomorrow)} at 11:30 am. Please arrive ten minutes early." in said
 
 
-@pytest.mark.parametrize("text, choice", [("the first one", 0), ("The second, please", 1), ("third", 2),
-                                          ("the last one", -1), ("the earliest", 0), ("ten thirty", None),
-                                          ("one", None), ("", None)])
+@pytest.mark.parametrize(
+    "text, choice",
+    [
+        ("the first one", 0),
+        ("The second, please", 1),
+        ("third", 2),
+        ("the last one", -1),
+        ("the earliest", 0),
+        ("ten thirty", None),
+        ("one", None),
+        ("", None),
+    ],
+)
 def test_a_pick_from_the_offered_times_is_understood(text, choice):
     assert parse_choice(text) == choice
 

@@ -1,4 +1,5 @@
 """ICS feeds: a signed URL per calendar that any calendar app can subscribe to, and that opens nothing else."""
+
 from datetime import UTC
 
 import pytest
@@ -20,8 +21,14 @@ def feed_path(client, calendar):
 @pytest.fixture
 def booked(acme, calendar, monday):
     with tenant_context(acme):
-        return appointments.book(calendar, start=at(monday, 10), title="Cleaning; Ann, Lee", location="Room 2",
-                                 description="Bring x-rays\nand forms", contact_phone="+15550123")
+        return appointments.book(
+            calendar,
+            start=at(monday, 10),
+            title="Cleaning; Ann, Lee",
+            location="Room 2",
+            description="Bring x-rays\nand forms",
+            contact_phone="+15550123",
+        )
 
 
 def test_the_feed_is_an_icalendar_with_one_event_per_live_appointment(api, alice, acme, calendar, booked):

@@ -1,5 +1,6 @@
 """Google Calendar through its documented HTTP API, faked at the HTTP boundary: OAuth 2.0 authorization code flow
 with a CSRF state, token refresh, free/busy, and events created, updated and deleted."""
+
 import hashlib
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -37,9 +38,13 @@ def google(settings, fake_http):
 
 def connect(calendar, *, expires_in=timedelta(hours=1), access_token="ya29.current"):
     return CalendarIntegration.objects.create(
-        calendar=calendar, provider="google", account="alice@acme.example", external_calendar_id="primary",
+        calendar=calendar,
+        provider="google",
+        account="alice@acme.example",
+        external_calendar_id="primary",
         credentials={"access_token": access_token, "refresh_token": "1//refresh", "expires_in": 3600},
-        token_expires_at=timezone.now() + expires_in)
+        token_expires_at=timezone.now() + expires_in,
+    )
 
 
 def authorize(client, provider="google"):
@@ -73,16 +78,21 @@ def test_connect_exchanges_the_code_and_stores_the_tokens_encrypted(api, alice, 
     google.add("GET", f"{GOOGLE_CALENDAR_PATH}/calendars/primary", json=google_calendar("alice@acme.example"))
     client = api(alice, acme)
     state = authorize(client)["state"]
-    response = client.post("/api/calendar/connect", {"provider": "google", "code": "4/0Acode", "state": state},
-                           format="json")
+    response = client.post(
+        "/api/calendar/connect", {"provider": "google", "code": "4/0Acode", "state": state}, format="json"
+    )
     assert response.status_code == 201, response.json()
     assert (response.json()["account"], response.json()["status"]) == ("alice@acme.example", "active")
     assert "credentials" not in response.json() and "ya29" not in response.content.decode()
     [token_request] = google.requests_to("POST", GOOGLE_TOKEN_PATH)
     form = {key: values[0] for key, values in parse_qs(token_request.body.decode()).items()}
-    assert form == {"code": "4/0Acode", "redirect_uri": settings.CALENDAR_OAUTH_REDIRECT_URI,
-                    "grant_type": "authorization_code", "client_id": settings.GOOGLE_OAUTH_CLIENT_ID,
-                    "client_secret": settings.GOOGLE_OAUTH_CLIENT_SECRET}
+    assert form == {
+        "code": "4/0Acode",
+        "redirect_uri": settings.CALENDAR_OAUTH_REDIRECT_URI,
+        "grant_type": "authorization_code",
+        "client_id": settings.GOOGLE_OAUTH_CLIENT_ID,
+        "client_secret": settings.GOOGLE_OAUTH_CLIENT_SECRET,
+    }
     [account_request] = google.requests_to("GET", f"{GOOGLE_CALENDAR_PATH}/calendars/primary")
     assert account_request.headers["authorization"] == "Bearer ya29.first"
     with tenant_context(acme), connection.cursor() as cursor:
@@ -93,8 +103,9 @@ def test_connect_exchanges_the_code_and_stores_the_tokens_encrypted(api, alice, 
 
 
 def test_a_state_we_did_not_issue_is_400_naming_state(api, alice, acme, google):
-    response = api(alice, acme).post("/api/calendar/connect", {"provider": "google", "code": "c", "state": "forged"},
-                                     format="json")
+    response = api(alice, acme).post(
+        "/api/calendar/connect", {"provider": "google", "code": "c", "state": "forged"}, format="json"
+    )
     assert response.status_code == 400 and "state" in response.json()["errors"]
     assert google.requests == []
 
@@ -104,34 +115,42 @@ def test_a_state_cannot_be_used_twice(api, alice, acme, google):
     google.add("GET", f"{GOOGLE_CALENDAR_PATH}/calendars/primary", json=google_calendar())
     client = api(alice, acme)
     state = authorize(client)["state"]
-    assert client.post("/api/calendar/connect", {"provider": "google", "code": "c", "state": state},
-                       format="json").status_code == 201
+    assert (
+        client.post(
+            "/api/calendar/connect", {"provider": "google", "code": "c", "state": state}, format="json"
+        ).status_code
+        == 201
+    )
     again = client.post("/api/calendar/connect", {"provider": "google", "code": "c", "state": state}, format="json")
     assert again.status_code == 400 and again.json()["error_code"] == "invalid_oauth_state"
 
 
 def test_a_state_issued_to_another_user_is_refused(api, alice, amy, acme, google):
     state = authorize(api(amy, acme))["state"]
-    response = api(alice, acme).post("/api/calendar/connect", {"provider": "google", "code": "c", "state": state},
-                                     format="json")
+    response = api(alice, acme).post(
+        "/api/calendar/connect", {"provider": "google", "code": "c", "state": state}, format="json"
+    )
     assert response.status_code == 400 and "state" in response.json()["errors"]
 
 
 def test_a_state_issued_in_acme_does_not_connect_a_calendar_in_globex(api, bob, globex, alice, acme, google):
     state = authorize(api(alice, acme))["state"]
-    response = api(bob, globex).post("/api/calendar/connect", {"provider": "google", "code": "c", "state": state},
-                                     format="json")
+    response = api(bob, globex).post(
+        "/api/calendar/connect", {"provider": "google", "code": "c", "state": state}, format="json"
+    )
     assert response.status_code == 400
     with tenant_context(globex):
         assert not CalendarIntegration.objects.exists()
 
 
 def test_google_refusing_the_code_is_a_502_and_nothing_is_stored(api, alice, acme, google):
-    google.add("POST", GOOGLE_TOKEN_PATH, status=400,
-               json={"error": "invalid_grant", "error_description": "Bad Request"})
+    google.add(
+        "POST", GOOGLE_TOKEN_PATH, status=400, json={"error": "invalid_grant", "error_description": "Bad Request"}
+    )
     client = api(alice, acme)
-    response = client.post("/api/calendar/connect", {"provider": "google", "code": "c", "state": authorize(client)["state"]},
-                           format="json")
+    response = client.post(
+        "/api/calendar/connect", {"provider": "google", "code": "c", "state": authorize(client)["state"]}, format="json"
+    )
     assert response.status_code == 502 and response.json()["error_code"] == "calendar_provider_error"
     with tenant_context(acme):
         assert not CalendarIntegration.objects.exists()
@@ -158,8 +177,11 @@ def test_deleting_an_integration_forgets_it(api, alice, acme, calendar):
 
 
 def test_busy_times_in_google_are_not_offered(acme, calendar, monday, google):
-    google.add("POST", f"{GOOGLE_CALENDAR_PATH}/freeBusy", json=google_freebusy(
-        at(monday, 0), at(monday, 23), busy=[(at(monday, 9, 15), at(monday, 10, 15))]))
+    google.add(
+        "POST",
+        f"{GOOGLE_CALENDAR_PATH}/freeBusy",
+        json=google_freebusy(at(monday, 0), at(monday, 23), busy=[(at(monday, 9, 15), at(monday, 10, 15))]),
+    )
     with tenant_context(acme):
         connect(calendar)
         slots = [slot.start.astimezone(NEW_YORK).strftime("%H:%M") for slot in free_slots(calendar, monday, monday)]
@@ -170,11 +192,14 @@ def test_busy_times_in_google_are_not_offered(acme, calendar, monday, google):
 
 
 def test_an_unreadable_google_calendar_means_no_slots_are_offered_502(api, alice, acme, calendar, monday, google):
-    google.add("POST", f"{GOOGLE_CALENDAR_PATH}/freeBusy", status=503, json=google_error(503, "Backend Error", "UNAVAILABLE"))
+    google.add(
+        "POST", f"{GOOGLE_CALENDAR_PATH}/freeBusy", status=503, json=google_error(503, "Backend Error", "UNAVAILABLE")
+    )
     with tenant_context(acme):
         integration = connect(calendar)
-    response = api(alice, acme).post("/api/calendar/availability", {"date_from": monday.isoformat(),
-                                                                    "calendar": calendar.pk}, format="json")
+    response = api(alice, acme).post(
+        "/api/calendar/availability", {"date_from": monday.isoformat(), "calendar": calendar.pk}, format="json"
+    )
     assert response.status_code == 502 and "Backend Error" in response.json()["detail"]
     with tenant_context(acme):
         integration.refresh_from_db()
@@ -189,13 +214,20 @@ def test_an_expired_token_is_refreshed_before_the_request(acme, calendar, monday
         free_slots(calendar, monday, monday)
         integration.refresh_from_db()
         # Google sends no new refresh token on refresh: the old one is kept.
-        assert integration.credentials == {"access_token": "ya29.fresh", "refresh_token": "1//refresh",
-                                           "expires_in": 3599, "scope": ""}
+        assert integration.credentials == {
+            "access_token": "ya29.fresh",
+            "refresh_token": "1//refresh",
+            "expires_in": 3599,
+            "scope": "",
+        }
         assert integration.token_expires_at > timezone.now() + timedelta(minutes=50)
     [refresh] = google.requests_to("POST", GOOGLE_TOKEN_PATH)
     assert parse_qs(refresh.body.decode())["grant_type"] == ["refresh_token"]
     assert parse_qs(refresh.body.decode())["refresh_token"] == ["1//refresh"]
-    assert google.requests_to("POST", f"{GOOGLE_CALENDAR_PATH}/freeBusy")[0].headers["authorization"] == "Bearer ya29.fresh"
+    assert (
+        google.requests_to("POST", f"{GOOGLE_CALENDAR_PATH}/freeBusy")[0].headers["authorization"]
+        == "Bearer ya29.fresh"
+    )
 
 
 def test_a_refused_token_is_refreshed_once_and_the_request_retried(acme, calendar, monday, google):
@@ -214,14 +246,22 @@ def test_a_booking_becomes_a_google_event_with_the_appointments_details(acme, ca
     google.add("POST", events, json=google_event())
     with tenant_context(acme):
         connect(calendar)
-        appointment = appointments.book(calendar, start=at(monday, 10), title="Cleaning – Ann Lee",
-                                        contact_name="Ann Lee", contact_email="ann@example.com", location="Room 2")
+        appointment = appointments.book(
+            calendar,
+            start=at(monday, 10),
+            title="Cleaning – Ann Lee",
+            contact_name="Ann Lee",
+            contact_email="ann@example.com",
+            location="Room 2",
+        )
         sync.push(appointment)
         event = ExternalEvent.objects.get(appointment=appointment)
         uid = sync.uid_of(appointment)
     [request] = google.requests_to("POST", events)
     assert request.json == {
-        "id": event.external_id, "summary": "Cleaning – Ann Lee", "description": "Contact: Ann Lee",
+        "id": event.external_id,
+        "summary": "Cleaning – Ann Lee",
+        "description": "Contact: Ann Lee",
         "location": "Room 2",
         "start": {"dateTime": at(monday, 10).isoformat(), "timeZone": "America/New_York"},
         "end": {"dateTime": at(monday, 10, 30).isoformat(), "timeZone": "America/New_York"},
@@ -232,8 +272,9 @@ def test_a_booking_becomes_a_google_event_with_the_appointments_details(acme, ca
 
 def test_a_retried_create_updates_the_event_instead_of_duplicating_it(acme, calendar, monday, google):
     events = f"{GOOGLE_CALENDAR_PATH}/calendars/primary/events"
-    google.add("POST", events, status=409,
-               json=google_error(409, "The requested identifier already exists.", "duplicate"))
+    google.add(
+        "POST", events, status=409, json=google_error(409, "The requested identifier already exists.", "duplicate")
+    )
     with tenant_context(acme):
         connect(calendar)
         appointment = appointments.book(calendar, start=at(monday, 10), title="Cleaning")

@@ -1,4 +1,5 @@
 """Outlook calendars through Microsoft Graph v1.0 and the Microsoft identity platform, faked at the HTTP boundary."""
+
 from datetime import UTC, timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -26,9 +27,12 @@ def graph(settings, fake_http):
 
 def connect(calendar):
     return CalendarIntegration.objects.create(
-        calendar=calendar, provider="microsoft", account=MAILBOX,
+        calendar=calendar,
+        provider="microsoft",
+        account=MAILBOX,
         credentials={"access_token": "eyJ0eXAi.current", "refresh_token": "M.R3_BAY", "expires_in": 3600},
-        token_expires_at=timezone.now() + timedelta(hours=1))
+        token_expires_at=timezone.now() + timedelta(hours=1),
+    )
 
 
 def test_the_auth_url_asks_for_offline_calendar_access(api, alice, acme, graph, settings):
@@ -37,7 +41,10 @@ def test_the_auth_url_asks_for_offline_calendar_access(api, alice, acme, graph, 
     query = {key: values[0] for key, values in parse_qs(url.query).items()}
     assert url.path == f"{MS_AUTHORITY_PATH}/oauth2/v2.0/authorize"
     assert (query["client_id"], query["response_type"], query["state"]) == (
-        settings.MICROSOFT_OAUTH_CLIENT_ID, "code", body["state"])
+        settings.MICROSOFT_OAUTH_CLIENT_ID,
+        "code",
+        body["state"],
+    )
     assert {"offline_access", "Calendars.ReadWrite"} <= set(query["scope"].split())
 
 
@@ -46,8 +53,9 @@ def test_connect_exchanges_the_code_and_names_the_mailbox(api, alice, acme, grap
     graph.add("GET", f"{GRAPH_PATH}/me", json=graph_me(MAILBOX))
     client = api(alice, acme)
     state = client.get("/api/calendar/auth-url/microsoft").json()["state"]
-    response = client.post("/api/calendar/connect", {"provider": "microsoft", "code": "OAQABAAIA", "state": state},
-                           format="json")
+    response = client.post(
+        "/api/calendar/connect", {"provider": "microsoft", "code": "OAQABAAIA", "state": state}, format="json"
+    )
     assert response.status_code == 201, response.json()
     assert (response.json()["provider"], response.json()["account"]) == ("microsoft", MAILBOX)
     form = {key: values[0] for key, values in parse_qs(graph.requests_to("POST", TOKEN)[0].body.decode()).items()}
@@ -58,14 +66,18 @@ def test_connect_exchanges_the_code_and_names_the_mailbox(api, alice, acme, grap
 def test_a_google_state_does_not_connect_microsoft(api, alice, acme, graph):
     client = api(alice, acme)
     state = client.get("/api/calendar/auth-url/google").json()["state"]
-    response = client.post("/api/calendar/connect", {"provider": "microsoft", "code": "c", "state": state},
-                           format="json")
+    response = client.post(
+        "/api/calendar/connect", {"provider": "microsoft", "code": "c", "state": state}, format="json"
+    )
     assert response.status_code == 400 and "state" in response.json()["errors"]
 
 
 def test_busy_schedule_items_in_outlook_are_not_offered(acme, calendar, monday, graph):
-    graph.add("POST", f"{GRAPH_PATH}/me/calendar/getSchedule", json=graph_schedule(
-        MAILBOX, busy=[(at(monday, 11), at(monday, 12))]))
+    graph.add(
+        "POST",
+        f"{GRAPH_PATH}/me/calendar/getSchedule",
+        json=graph_schedule(MAILBOX, busy=[(at(monday, 11), at(monday, 12))]),
+    )
     with tenant_context(acme):
         connect(calendar)
         slots = [slot.start.astimezone(NEW_YORK).strftime("%H:%M") for slot in free_slots(calendar, monday, monday)]
@@ -80,8 +92,9 @@ def test_a_booking_becomes_an_outlook_event_and_cancelling_deletes_it(acme, cale
     graph.add("DELETE", f"{GRAPH_PATH}/me/events/AAMkAD1%3D", status=204)
     with tenant_context(acme):
         connect(calendar)
-        appointment = appointments.book(calendar, start=at(monday, 10), title="Cleaning", contact_name="Ann Lee",
-                                        contact_email="ann@example.com")
+        appointment = appointments.book(
+            calendar, start=at(monday, 10), title="Cleaning", contact_name="Ann Lee", contact_email="ann@example.com"
+        )
         sync.push(appointment)
         assert ExternalEvent.objects.get().external_id == "AAMkAD1="
         uid = sync.uid_of(appointment)
@@ -91,6 +104,7 @@ def test_a_booking_becomes_an_outlook_event_and_cancelling_deletes_it(acme, cale
     start_utc = at(monday, 10).astimezone(UTC)
     assert created.json["subject"] == "Cleaning" and created.json["transactionId"] == uid
     assert created.json["start"] == {"dateTime": f"{start_utc:%Y-%m-%dT%H:%M:%S}", "timeZone": "UTC"}
-    assert created.json["attendees"] == [{"emailAddress": {"address": "ann@example.com", "name": "Ann Lee"},
-                                          "type": "required"}]
+    assert created.json["attendees"] == [
+        {"emailAddress": {"address": "ann@example.com", "name": "Ann Lee"}, "type": "required"}
+    ]
     assert len(graph.requests_to("DELETE", f"{GRAPH_PATH}/me/events/AAMkAD1%3D")) == 1

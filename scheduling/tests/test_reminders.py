@@ -1,4 +1,5 @@
 """Reminders by e-mail and SMS (Twilio) before appointments: planned on booking, re-planned on changes, sent once."""
+
 import threading
 from datetime import timedelta
 from urllib.parse import parse_qs
@@ -31,8 +32,12 @@ def test_booking_plans_a_reminder_per_channel_and_lead_time(acme, calendar, mond
     with tenant_context(acme):
         appointment = book(calendar, monday)
         planned = sorted((r.channel, appointment.start - r.send_at) for r in appointment.reminders.all())
-    assert planned == [("email", timedelta(hours=1)), ("email", timedelta(days=1)),
-                       ("sms", timedelta(hours=1)), ("sms", timedelta(days=1))]
+    assert planned == [
+        ("email", timedelta(hours=1)),
+        ("email", timedelta(days=1)),
+        ("sms", timedelta(hours=1)),
+        ("sms", timedelta(days=1)),
+    ]
 
 
 @pytest.mark.django_db
@@ -69,7 +74,9 @@ def test_a_due_email_reminder_is_sent_once(acme, calendar, monday):
         assert reminders.send_due(now=now) == 0
         assert set(Reminder.objects.values_list("status", flat=True)) == {"sent"}
     assert len(mail.outbox) == 2 and mail.outbox[0].to == ["ann@example.com"]
-    assert mail.outbox[0].body == f"Reminder: Cleaning with Acme Dental on {monday:%A}, {monday:%B} {monday.day} at 10 am."
+    assert (
+        mail.outbox[0].body == f"Reminder: Cleaning with Acme Dental on {monday:%A}, {monday:%B} {monday.day} at 10 am."
+    )
 
 
 @pytest.mark.django_db
@@ -85,8 +92,12 @@ def test_a_due_sms_reminder_goes_through_the_tenants_twilio_account(acme, calend
     with tenant_context(acme):
         TwilioAccountFactory()
         sender = PhoneNumberFactory(number="+14155550100")
-        twilio_api.add("POST", MESSAGES, status=201, json=twilio_message(
-            to="+15550123", from_=sender.number, body="…", account_sid=ACCOUNT_SID))
+        twilio_api.add(
+            "POST",
+            MESSAGES,
+            status=201,
+            json=twilio_message(to="+15550123", from_=sender.number, body="…", account_sid=ACCOUNT_SID),
+        )
         book(calendar, monday, contact_phone="+15550123")
         assert reminders.send_due(now=at(monday, 9, 5)) == 2
     [first, _] = twilio_api.requests_to("POST", MESSAGES)
@@ -109,8 +120,9 @@ def test_an_sms_reminder_without_twilio_fails_on_its_own_and_email_still_goes(ac
 @pytest.mark.django_db
 def test_the_beat_task_sends_in_the_tenant_it_runs_for(acme, globex, calendar, monday):
     with tenant_context(acme):
-        appointment = appointments.book(calendar, start=timezone.now() + timedelta(minutes=90), title="Soon",
-                                        contact_email="ann@example.com")
+        appointment = appointments.book(
+            calendar, start=timezone.now() + timedelta(minutes=90), title="Soon", contact_email="ann@example.com"
+        )
         Reminder.objects.filter(appointment=appointment).update(send_at=timezone.now() - timedelta(minutes=1))
     with tenant_context(globex):
         assert send_due_reminders.apply().result == {"schema": "t_globex", "sent": 0}

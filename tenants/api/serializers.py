@@ -9,8 +9,19 @@ class TenantSerializer(serializers.ModelSerializer):
     class Meta:
         model = Tenant
         fields = [
-            "id", "name", "slug", "kind", "status", "parent", "timezone", "product_name", "logo_url",
-            "primary_colour", "support_email", "created_at", "host",
+            "id",
+            "name",
+            "slug",
+            "kind",
+            "status",
+            "parent",
+            "timezone",
+            "product_name",
+            "logo_url",
+            "primary_colour",
+            "support_email",
+            "created_at",
+            "host",
         ]
         read_only_fields = ["id", "slug", "kind", "status", "parent", "created_at", "host"]
 

@@ -54,7 +54,11 @@ class AgencyClientsView(generics.ListAPIView):
     def post(self, request):
         data = validated(s.ClientCreateSerializer, request)
         client = services.create_tenant(
-            name=data["name"], slug=data["slug"], timezone=data["timezone"], kind=Tenant.Kind.CLIENT,
-            parent=self._agency(), owner=request.user,
+            name=data["name"],
+            slug=data["slug"],
+            timezone=data["timezone"],
+            kind=Tenant.Kind.CLIENT,
+            parent=self._agency(),
+            owner=request.user,
         )
         return Response(s.TenantSerializer(client).data, status=status.HTTP_201_CREATED)

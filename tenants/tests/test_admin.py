@@ -1,4 +1,5 @@
 """The admin: platform tables for superusers on the public host, tenant tables on the tenant host."""
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client

@@ -1,4 +1,5 @@
 """Agencies create client tenants and white-label them on their own domains."""
+
 import pytest
 
 from accounts.models import Membership
@@ -15,7 +16,9 @@ def agency(alice):
 
 
 def test_agency_owner_creates_a_client_tenant_and_owns_it(api, alice, agency):
-    response = api(alice, agency).post("/api/agency/clients", {"name": "Smile Dental", "slug": "smile-dental"}, format="json")
+    response = api(alice, agency).post(
+        "/api/agency/clients", {"name": "Smile Dental", "slug": "smile-dental"}, format="json"
+    )
     assert response.status_code == 201, response.json()
     client = Tenant.objects.get(slug="smile-dental")
     assert (client.kind, client.parent_id) == ("client", agency.pk)
@@ -50,7 +53,10 @@ def test_agency_adds_a_custom_domain_that_then_serves_it(api, alice, agency):
 
 def test_custom_domain_cannot_be_taken_twice_or_be_a_platform_host(api, alice, agency):
     api(alice, agency).post("/api/tenant/domains", {"domain": "calls.voiceagency.com"}, format="json")
-    assert api(alice, agency).post("/api/tenant/domains", {"domain": "calls.voiceagency.com"}, format="json").status_code == 409
+    assert (
+        api(alice, agency).post("/api/tenant/domains", {"domain": "calls.voiceagency.com"}, format="json").status_code
+        == 409
+    )
     assert api(alice, agency).post("/api/tenant/domains", {"domain": "x.localhost"}, format="json").status_code == 400
 
 

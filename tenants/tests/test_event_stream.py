@@ -1,4 +1,5 @@
 """/ws/events/: members of a tenant follow its domain events live; no other tenant's event ever reaches them."""
+
 import asyncio
 import json
 
@@ -28,8 +29,9 @@ def token_for(name):
 
 async def stream(name=None, host="acme.localhost", query=""):
     params = ([f"token={await token_for(name)}"] if name else []) + ([query] if query else [])
-    ws = WebsocketCommunicator(application, "/ws/events/" + ("?" + "&".join(params) if params else ""),
-                               headers=[(b"host", host.encode())])
+    ws = WebsocketCommunicator(
+        application, "/ws/events/" + ("?" + "&".join(params) if params else ""), headers=[(b"host", host.encode())]
+    )
     return ws, await ws.connect()
 
 
@@ -120,8 +122,12 @@ async def test_a_socket_open_longer_than_the_layers_group_expiry_keeps_receiving
 
     from tenants.consumers import EventStreamConsumer
 
-    settings.CHANNEL_LAYERS = {"default": {**settings.CHANNEL_LAYERS["default"], "CONFIG": {
-        **settings.CHANNEL_LAYERS["default"]["CONFIG"], "group_expiry": 1}}}
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            **settings.CHANNEL_LAYERS["default"],
+            "CONFIG": {**settings.CHANNEL_LAYERS["default"]["CONFIG"], "group_expiry": 1},
+        }
+    }
     channel_layers.backends.pop("default", None)  # built again from the settings above
     monkeypatch.setattr(EventStreamConsumer, "rejoin_seconds", 0.3)
     ws, (connected, _) = await stream("mike")

@@ -1,5 +1,6 @@
 """Bob (globex) can never read, list, change or delete anything of acme's, whatever door he tries:
 acme's host, the shared API host with `X-Tenant: acme`, with his JWT or his API key."""
+
 import pytest
 
 from accounts.models import ApiKey, Invitation, Membership
@@ -32,7 +33,12 @@ ENDPOINTS = [
 @pytest.fixture
 def acme_rows(acme, alice, mike):
     _, _ = create_api_key(tenant=acme, created_by=alice, name="acme key", scopes=["read"])
-    invite(tenant=acme, invited_by=Membership.objects.get(user=alice, tenant=acme), email="friend@example.com", role="member")
+    invite(
+        tenant=acme,
+        invited_by=Membership.objects.get(user=alice, tenant=acme),
+        email="friend@example.com",
+        role="member",
+    )
     return {
         "mike": mike.pk,
         "key": ApiKey.objects.get(tenant=acme).pk,

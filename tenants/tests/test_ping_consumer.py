@@ -1,4 +1,5 @@
 """The tenant-scoped WebSocket: JWT required, membership checked, DB calls in the right schema."""
+
 import json
 
 import pytest
@@ -45,7 +46,11 @@ async def test_two_tenants_interleaved_each_write_in_their_own_schema():
     assert (await alice_ws.connect())[0] and (await bob_ws.connect())[0]
     replies = [await ping(alice_ws), await ping(bob_ws), await ping(alice_ws), await ping(bob_ws), await ping(alice_ws)]
     assert [(r["tenant"], r["pings"]) for r in replies] == [
-        ("acme", 1), ("globex", 1), ("acme", 2), ("globex", 2), ("acme", 3),
+        ("acme", 1),
+        ("globex", 1),
+        ("acme", 2),
+        ("globex", 2),
+        ("acme", 3),
     ]
     assert await pings_in("t_acme") == 3 and await pings_in("t_globex") == 2
     await alice_ws.disconnect()

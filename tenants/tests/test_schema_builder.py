@@ -1,4 +1,5 @@
 """New tenant schemas are built from the models, and must equal what the migrations produce."""
+
 import pytest
 from django.conf import settings
 from django.db import connection

@@ -1,4 +1,5 @@
 """`manage.py seed_demo`: the demo tenant, its owner, a working agent and a draft campaign, idempotently."""
+
 from io import StringIO
 
 import pytest

@@ -1,4 +1,5 @@
 """How a request finds its tenant, and how it fails closed."""
+
 import pytest
 
 from tenants.services import set_status

@@ -1,4 +1,5 @@
 """Choosing the tenant (and agent) a management command works in."""
+
 from django.core.management.base import CommandError
 
 from agents.models import Agent

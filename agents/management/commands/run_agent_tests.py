@@ -1,4 +1,5 @@
 """Run agent tests: `manage.py run_agent_tests --tenant acme [--agent ID]`; exits 1 when one fails."""
+
 from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import tenant_context
 

@@ -3,6 +3,7 @@
 One sandbox turn per argument, or a prompt on stdin when none is given (end with an empty line or
 Ctrl-D). The conversation is stored as a test call, like the sandbox's.
 """
+
 from django.core.management.base import BaseCommand
 from django_tenants.utils import tenant_context
 
@@ -31,7 +32,9 @@ class Command(BaseCommand):
                     self.stdout.write(f"Caller: {text}")
                 turn = conversations.say(agent, turn.call, text)
                 self._show(agent, turn)
-            self.stdout.write(f"(session {turn.call.pk}{', ended: ' + turn.result.end_reason if turn.result.ended else ''})")
+            self.stdout.write(
+                f"(session {turn.call.pk}{', ended: ' + turn.result.end_reason if turn.result.ended else ''})"
+            )
 
     def _prompt(self):
         while True:

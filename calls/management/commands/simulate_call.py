@@ -7,6 +7,7 @@ default (a tenant without a Twilio account has nothing to sign with, so there th
 `--url ws://host:port/ws/twilio/media/<tenant>/` calls a running server instead (same database).
 `--realtime` paces audio at 20 ms per frame like a real line.
 """
+
 import asyncio
 import uuid
 from pathlib import Path
@@ -42,16 +43,20 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         tenant = tenant_named(options["tenant"])
         speeches = [self._wav(path) for path in options["wav"]]
-        speeches += [EspeakTTS(sample_rate=audio.MULAW_RATE).synthesize(text, voice=CALLER_VOICE)
-                     for text in options["texts"]]
+        speeches += [
+            EspeakTTS(sample_rate=audio.MULAW_RATE).synthesize(text, voice=CALLER_VOICE) for text in options["texts"]
+        ]
         with tenant_context(tenant):
             account = selectors.twilio_account()
             options["auth_token"] = account.auth_token if account else ""
             agent = agent_in_tenant(options["agent"])
             call = calls.start_call(
-                direction=Call.Direction.INBOUND, agent=agent,
+                direction=Call.Direction.INBOUND,
+                agent=agent,
                 flow_version=agent.template.latest_version if agent.template_id else None,
-                from_number="+15550100000", to_number="+15550100001", twilio_call_sid="CA" + uuid.uuid4().hex,
+                from_number="+15550100000",
+                to_number="+15550100001",
+                twilio_call_sid="CA" + uuid.uuid4().hex,
                 status=Call.Status.RINGING,
             )
             # As the voice webhook does: its greeting's audio, named in the stream's parameters.
@@ -79,9 +84,16 @@ class Command(BaseCommand):
             transport = channels_transport(application, path=f"/ws/twilio/media/{tenant.slug}/", auth_token=token)
         with override_settings(TWILIO_VALIDATE_WEBSOCKET=bool(token or options["url"])):
             async with transport:
-                return await simulate(transport, script, call_id=call.pk, tenant=tenant.slug,
-                                      call_sid=call.twilio_call_sid, realtime=options["realtime"], linger_ms=3000,
-                                      greeting=greeting)
+                return await simulate(
+                    transport,
+                    script,
+                    call_id=call.pk,
+                    tenant=tenant.slug,
+                    call_sid=call.twilio_call_sid,
+                    realtime=options["realtime"],
+                    linger_ms=3000,
+                    greeting=greeting,
+                )
 
     def _print(self, call, result):
         names = {"agent": call.agent.name if call.agent else "Agent", "caller": "Caller", "system": "System"}
@@ -89,10 +101,13 @@ class Command(BaseCommand):
             self.stdout.write(f"{names[turn.speaker]}: {turn.text}")
             if turn.interrupted:
                 self.stdout.write(self.style.WARNING(f"  (interrupted; the caller heard: {turn.heard_text!r})"))
-            timings = ", ".join(f"{name} {getattr(turn, name):.0f}" for name in calls.TIMING_FIELDS
-                                if getattr(turn, name) is not None)
+            timings = ", ".join(
+                f"{name} {getattr(turn, name):.0f}" for name in calls.TIMING_FIELDS if getattr(turn, name) is not None
+            )
             if timings:
                 self.stdout.write(self.style.NOTICE(f"  [{timings} ms]"))
         first = f"{result.first_frame_ms:.0f} ms" if result.first_frame_ms is not None else "never"
-        self.stdout.write(f"(call {call.pk}: {call.status}{', ' + call.end_reason if call.end_reason else ''}; "
-                          f"first agent audio {first} after start; {result.clears} barge-in clears)")
+        self.stdout.write(
+            f"(call {call.pk}: {call.status}{', ' + call.end_reason if call.end_reason else ''}; "
+            f"first agent audio {first} after start; {result.clears} barge-in clears)"
+        )

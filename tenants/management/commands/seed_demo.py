@@ -1,4 +1,5 @@
 """The demo tenant `demo` with an owner login and, once the agents app provides it, a working agent."""
+
 import secrets
 
 from django.core.management.base import BaseCommand
@@ -46,5 +47,7 @@ class Command(BaseCommand):
             agent = seed_demo_agent(tenant)
             campaign = seed_demo_campaign(agent)
             leads = campaign.contact_list.contacts.count()
-        return (f"Demo agent: #{agent.pk} {agent.name} — talk to it: .venv/bin/python manage.py talk --tenant demo\n"
-                f"Demo campaign (draft, {leads} leads): #{campaign.pk} {campaign.name}")
+        return (
+            f"Demo agent: #{agent.pk} {agent.name} — talk to it: .venv/bin/python manage.py talk --tenant demo\n"
+            f"Demo campaign (draft, {leads} leads): #{campaign.pk} {campaign.name}"
+        )
