@@ -1,6 +1,9 @@
 """Conventions every endpoint shares: schema, errors, health, headers, body limit."""
 
+import re
+
 import pytest
+from django.conf import settings
 from django.test import override_settings
 from django.urls import path
 from rest_framework.permissions import AllowAny
@@ -49,6 +52,18 @@ def test_schema_documents_request_bodies(api):
 
 def test_swagger_ui_is_served(api):
     assert api().get("/api/docs/").status_code == 200
+
+
+@override_settings(WHITENOISE_USE_FINDERS=True)
+def test_swagger_ui_loads_only_assets_we_serve_ourselves(api):
+    """Offline, a page pulling Swagger UI from a CDN is blank: every script, stylesheet and icon is ours."""
+    page = api().get("/api/docs/").content.decode()
+    assets = re.findall(r'<(?:script|link)[^>]*(?:src|href)="([^"]+)"', page)
+
+    assert assets, page
+    for asset in assets:
+        assert asset.startswith(settings.STATIC_URL), asset
+        assert api().get(asset).status_code == 200, asset
 
 
 def test_health_reports_postgres_and_redis(api, acme):
