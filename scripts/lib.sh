@@ -28,8 +28,13 @@ ensure_venv() {
     python3 -m venv "$VENV"
   fi
   if [ ! -f "$stamp" ] || [ -n "$(find "$ROOT/requirements" -newer "$stamp" -name '*.txt')" ]; then
-    log "Installing pinned requirements ($1)"
-    "$PY" -m pip install -q --disable-pip-version-check -r "$requirements"
+    log "Installing pinned requirements ($1): about 500 MB on the first run, each download shown with its size"
+    # pip's own lines ("Downloading <package> (<size>)"), less the one per package already there.
+    if ! "$PY" -m pip install --disable-pip-version-check -r "$requirements" \
+      | { grep --line-buffered -v '^Requirement already satisfied' || true; }; then
+      log "pip could not install requirements/$1.txt (see above)"
+      return 1
+    fi
     touch "$stamp"
   fi
 }
@@ -42,4 +47,24 @@ ensure_services() {
   local exports
   exports="$("$PY" "$ROOT/scripts/services.py")" || { log "PostgreSQL/Redis could not be started"; return 1; }
   eval "$exports"
+}
+
+wait_for_health() {
+  # Until the web server answers /health (or one of the given processes exits), then a moment for the
+  # worker's and beat's start-up banners, so what is printed next stays at the bottom of the screen.
+  local host="$1" port="$2"; shift 2
+  [ "$host" = 0.0.0.0 ] && host=127.0.0.1
+  for _ in $(seq 1 120); do
+    for pid in "$@"; do kill -0 "$pid" 2>/dev/null || return 1; done
+    if "$PY" - "$host" "$port" <<'PYTHON' 2>/dev/null; then
+import sys, urllib.request
+request = urllib.request.Request(f"http://{sys.argv[1]}:{sys.argv[2]}/health", headers={"Host": "localhost"})
+urllib.request.urlopen(request, timeout=2)
+PYTHON
+      sleep 3
+      return 0
+    fi
+    sleep 1
+  done
+  return 1
 }

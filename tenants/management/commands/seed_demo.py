@@ -17,11 +17,23 @@ DEMO_SLUG = "demo"
 DEMO_EMAIL = "owner@demo.localhost"
 
 
+def login_box(rows) -> str:
+    """`rows` of (label, value) framed, so the login stands out among the servers' start-up logs."""
+    width = max(len(label) for label, _ in rows)
+    lines = [f"{label.ljust(width)}  {value}" for label, value in rows]
+    rule = "+" + "-" * (max(len(line) for line in lines) + 2) + "+"
+    inner = len(rule) - 4
+    return "\n".join([rule, *(f"| {line.ljust(inner)} |" for line in lines), rule])
+
+
 class Command(BaseCommand):
     help = "Create (or reuse) the demo tenant, its owner and its agent; print how to log in."
 
     def add_arguments(self, parser):
         parser.add_argument("--password", help="Owner password (default: a new random one on first run).")
+        parser.add_argument(
+            "--port", type=int, default=8000, help="The port the URLs printed name (scripts/run's PORT)."
+        )
 
     @transaction.atomic
     def handle(self, *args, **options):
@@ -37,17 +49,24 @@ class Command(BaseCommand):
             name="Demo Dental Clinic", slug=DEMO_SLUG, timezone="America/New_York"
         )
         add_membership(user=user, tenant=tenant, role="owner")
-        agent_line = self._seed_agent(tenant)
-        self.stdout.write(self.style.SUCCESS(f"Demo tenant: http://{tenant_hostname(DEMO_SLUG)}:8000/"))
-        self.stdout.write(f"Owner login: {DEMO_EMAIL} / {password or '(unchanged; pass --password to reset)'}")
-        self.stdout.write(agent_line)
+        agent, campaign_line = self._seed_agent(tenant)
+        url = f"http://{tenant_hostname(DEMO_SLUG)}:{options['port']}/"
+        self.stdout.write(campaign_line)
+        self.stdout.write(
+            login_box(
+                [
+                    ("Demo tenant", url),
+                    ("Tenant admin", f"{url}admin/"),
+                    ("Owner login", DEMO_EMAIL),
+                    ("Password", password or "set on an earlier run (to reset: DEMO_PASSWORD=<new> scripts/run)"),
+                    ("Demo agent", f"#{agent.pk} {agent.name}: scripts/manage talk --tenant demo"),
+                ]
+            )
+        )
 
     def _seed_agent(self, tenant):
         with tenant_context(tenant):
             agent = seed_demo_agent(tenant)
             campaign = seed_demo_campaign(agent)
             leads = campaign.contact_list.contacts.count()
-        return (
-            f"Demo agent: #{agent.pk} {agent.name} — talk to it: .venv/bin/python manage.py talk --tenant demo\n"
-            f"Demo campaign (draft, {leads} leads): #{campaign.pk} {campaign.name}"
-        )
+        return agent, f"Demo campaign (draft, {leads} leads): #{campaign.pk} {campaign.name}"
