@@ -203,6 +203,16 @@ CALL_SILENCE_TIMEOUT_MS = int(os.environ.get("CALL_SILENCE_TIMEOUT_MS", 6000))
 CALL_MEDIA_THREADS = int(os.environ.get("CALL_MEDIA_THREADS", 16))
 CALL_SET_UP_THREADS = int(os.environ.get("CALL_SET_UP_THREADS", 4))
 CALL_RECORD_THREADS = int(os.environ.get("CALL_RECORD_THREADS", 1))
+# A live call that never gets its media or a final status would hold a line forever: beat ends calls still
+# queued/ringing this long after they were made, and calls in progress past their longest length plus a margin
+# (calls/services/reaper.py).
+CALL_SETUP_TIMEOUT_SECONDS = int(os.environ.get("CALL_SETUP_TIMEOUT_SECONDS", 10 * 60))
+CALL_REAP_MARGIN_SECONDS = int(os.environ.get("CALL_REAP_MARGIN_SECONDS", 2 * 60))
+CELERY_BEAT_SCHEDULE["calls-reap-stale"] = {
+    "task": "calls.reap_stale_calls",
+    "schedule": 60.0,
+    "options": {"expires": 50},  # no tenant_schemas: every tenant
+}
 # A flow's `webhook` action waits this long for the receiver (seconds), off the call's audio loop.
 CALL_ACTION_WEBHOOK_TIMEOUT = float(os.environ.get("CALL_ACTION_WEBHOOK_TIMEOUT", 5))
 

@@ -5,6 +5,7 @@
 - `dialing`: the pre-dial check every dial path goes through, placing and ending calls.
 - `postcall`: the analysis and billable usage of a finished call.
 - `review`: notes, tags, feedback and training corrections, share links, ingesting external calls.
+- `reaper`: ending calls that never got their media or a final status, so they free their line.
 """
 
 # lifecycle first: what dialing imports needs its names here already.
