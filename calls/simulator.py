@@ -437,10 +437,34 @@ class websocket_transport:
         self.close_code = None
 
     async def __aenter__(self):
-        self.socket = await websockets.connect(
-            self.url, max_size=None, compression=None, additional_headers=self.headers
-        )
+        try:
+            self.socket = await websockets.connect(
+                self.url, max_size=None, compression=None, additional_headers=self.headers
+            )
+        except websockets.InvalidStatus as exc:
+            raise SimulationError(self._refused(exc.response.status_code)) from None
+        except (OSError, websockets.InvalidHandshake, websockets.InvalidURI) as exc:
+            raise SimulationError(
+                f"Could not open {self.url}: {exc}. Is the platform running there (scripts/run, its HOST and PORT)?"
+            ) from None
         return self
+
+    def _refused(self, status: int) -> str:
+        """What a refused upgrade means, and what to check."""
+        message = f"The server refused the media stream at {self.url} (HTTP {status})."
+        if status != 403:
+            return message + " Check the URL: ws://<host>:<port>/ws/twilio/media/<tenant slug>/."
+        if not self.headers:
+            return (
+                message + " The upgrade was not signed: the tenant has no Twilio account, so there is no auth token to"
+                " sign it with. Connect one (PUT /api/twilio-account), or run the server with"
+                " TWILIO_VALIDATE_WEBSOCKET=0 for local experiments."
+            )
+        return (
+            message + " The server found no tenant of that slug or did not accept the X-Twilio-Signature: check the"
+            " tenant slug in the path, and that the URL is exactly the one the server sees (host and port; the"
+            " signature covers it)."
+        )
 
     async def __aexit__(self, *exc):
         await self.socket.close()

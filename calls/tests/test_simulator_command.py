@@ -1,6 +1,7 @@
 """`manage.py simulate_call`: a simulated phone call over the media-stream protocol, transcript printed."""
 
 import io
+import socket
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -8,6 +9,7 @@ from django_tenants.utils import tenant_context
 
 from agents import audio
 from agents import services as agent_services
+from calls import selectors
 from calls.models import Call
 from calls.tests.media_helpers import caller_says
 from tenants.models import Tenant
@@ -62,3 +64,23 @@ def test_an_unreadable_wav_is_an_error(receptionist, tmp_path):
     bad.write_bytes(b"not audio")
     with pytest.raises(CommandError, match="Cannot read"):
         simulate_call("--tenant", "acme", "--wav", str(bad))
+
+
+def test_a_refused_upgrade_is_a_clear_error_and_the_call_does_not_hold_a_line(acme_tenant, receptionist, fake_http):
+    fake_http.add("GET", "/ws/twilio/media/acme/", status=403)
+    url = fake_http.url.replace("http://", "ws://") + "/ws/twilio/media/acme/"
+    with pytest.raises(CommandError) as refused:
+        simulate_call("--tenant", "acme", "--url", url)
+    message = str(refused.value)
+    assert "(HTTP 403)" in message and "not signed" in message and "TWILIO_VALIDATE_WEBSOCKET=0" in message
+    with tenant_context(acme_tenant):
+        assert Call.objects.get().status == Call.Status.FAILED
+        assert selectors.live_call_count() == 0
+
+
+def test_no_server_at_the_url_is_a_clear_error(receptionist):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(CommandError, match="Is the platform running there"):
+        simulate_call("--tenant", "acme", "--url", f"ws://127.0.0.1:{port}/ws/twilio/media/acme/")

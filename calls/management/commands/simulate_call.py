@@ -23,7 +23,15 @@ from calls import selectors
 from calls import services as calls
 from calls.media import greetings
 from calls.models import Call
-from calls.simulator import HangUp, Say, WaitForAgent, channels_transport, simulate, websocket_transport
+from calls.simulator import (
+    HangUp,
+    Say,
+    SimulationError,
+    WaitForAgent,
+    channels_transport,
+    simulate,
+    websocket_transport,
+)
 from config.asgi import application
 
 CALLER_VOICE = "en-us+m3"
@@ -65,7 +73,13 @@ class Command(BaseCommand):
         for speech in speeches:
             script += [Say(speech), WaitForAgent()]
         script.append(HangUp())
-        result = asyncio.run(self._run(options, script, call, tenant, greeting))
+        try:
+            result = asyncio.run(self._run(options, script, call, tenant, greeting))
+        except SimulationError as exc:
+            # The call never got its media: end it now rather than leave it holding a line.
+            with tenant_context(tenant):
+                calls.finish_call(call, status=Call.Status.FAILED, end_reason="simulator_error")
+            raise CommandError(f"{exc} (call {call.pk} marked failed)") from None
         with tenant_context(tenant):
             call.refresh_from_db()
             self._print(call, result)
