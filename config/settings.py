@@ -193,6 +193,10 @@ TWILIO_HTTP_TIMEOUT = float(os.environ.get("TWILIO_HTTP_TIMEOUT", 10))
 # The media-stream WebSocket upgrade must carry Twilio's X-Twilio-Signature (off only for local experiments).
 TWILIO_VALIDATE_WEBSOCKET = env_bool("TWILIO_VALIDATE_WEBSOCKET", True)
 
+# Hosts of the operator's own recording storage: besides Twilio's API hosts, the only places a call's recording
+# may be fetched from or redirected to (calls/recordings.py).
+RECORDING_STORAGE_HOSTS = env_list("RECORDING_STORAGE_HOSTS", "")
+
 # Live calls: the longest a call may last, how long the caller may stay silent before the agent
 # re-prompts (and, after the agent's `max_silence_prompts`, hangs up), and the threads that run
 # providers and the engine off the event loop.

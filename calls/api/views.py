@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 from agents.selectors import get_agent
 from billing.selectors import limits
-from calls import reports, selectors, services
+from calls import recordings, reports, selectors, services
 from calls.api import serializers as s
 from calls.services import exports, postcall, review, telephony
 from calls.twilio import client as twilio
@@ -376,7 +376,7 @@ class RecordingView(APIView):
         if not call.recording_url:
             raise NotFound("This call has no recording.")
         if not call.recording_sid:
-            return HttpResponseRedirect(call.recording_url)
+            return HttpResponseRedirect(recordings.redirect_url(call))
         account = selectors.twilio_account()
         if account is None:
             raise telephony.NoTwilioAccount()
