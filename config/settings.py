@@ -212,6 +212,8 @@ CALL_ACTION_WEBHOOK_TIMEOUT = float(os.environ.get("CALL_ACTION_WEBHOOK_TIMEOUT"
 # user back to (it POSTs the code and state to /api/calendar/connect), and the providers' endpoints.
 CALENDAR_OAUTH_REDIRECT_URI = os.environ.get("CALENDAR_OAUTH_REDIRECT_URI", f"{FRONTEND_URL}/calendar/oauth/callback")
 CALENDAR_HTTP_TIMEOUT = float(os.environ.get("CALENDAR_HTTP_TIMEOUT", 10))
+# A calendar server's answer is read up to this size (decompressed), then refused.
+CALENDAR_MAX_RESPONSE_BYTES = int(os.environ.get("CALENDAR_MAX_RESPONSE_BYTES", 5 * 1024 * 1024))
 GOOGLE_OAUTH_CLIENT_ID = os.environ.get("GOOGLE_OAUTH_CLIENT_ID", "")
 GOOGLE_OAUTH_CLIENT_SECRET = os.environ.get("GOOGLE_OAUTH_CLIENT_SECRET", "")
 GOOGLE_OAUTH_AUTHORIZE_URL = os.environ.get(
