@@ -1,5 +1,6 @@
 """Settings, all from the environment (see `.env.example`)."""
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -182,6 +183,21 @@ FERNET_KEYS = env_list("FERNET_KEYS")
 # Request body cap (knowledge-base uploads are the largest legitimate bodies).
 MAX_REQUEST_BODY_BYTES = int(os.environ.get("MAX_REQUEST_BODY_BYTES", 50 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024))
+
+# Knowledge-base files (agents/knowledge): what one upload may expand to, and the memory and time its text
+# extraction gets in a child process. KNOWLEDGE_FILE_LIMITS (JSON) overrides any default; a plan overrides any
+# of them by its slug in KNOWLEDGE_FILE_LIMITS_BY_PLAN (JSON: {"enterprise": {"max_pdf_pages": 2000}}).
+KNOWLEDGE_FILE_LIMITS = {
+    "max_uncompressed_bytes": 30 * 1024 * 1024,
+    "max_zip_entries": 2_000,
+    "max_compression_ratio": 100,
+    "max_pdf_pages": 500,
+    "max_text_chars": 5_000_000,
+    "extraction_memory_bytes": 512 * 1024 * 1024,
+    "extraction_seconds": 60,
+    **json.loads(os.environ.get("KNOWLEDGE_FILE_LIMITS") or "{}"),
+}
+KNOWLEDGE_FILE_LIMITS_BY_PLAN = json.loads(os.environ.get("KNOWLEDGE_FILE_LIMITS_BY_PLAN") or "{}")
 
 # Twilio: the REST API base (overridable for a regional edge or a test double), the public base URL
 # Twilio calls back (webhooks, media streams), and the proxies trusted to set X-Forwarded-Proto/Host
