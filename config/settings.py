@@ -1,5 +1,6 @@
 """Settings, all from the environment (see `.env.example`)."""
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -185,6 +186,21 @@ FERNET_KEYS = env_list("FERNET_KEYS")
 MAX_REQUEST_BODY_BYTES = int(os.environ.get("MAX_REQUEST_BODY_BYTES", 50 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024))
 
+# Knowledge-base files (agents/knowledge): what one upload may expand to, and the memory and time its text
+# extraction gets in a child process. KNOWLEDGE_FILE_LIMITS (JSON) overrides any default; a plan overrides any
+# of them by its slug in KNOWLEDGE_FILE_LIMITS_BY_PLAN (JSON: {"enterprise": {"max_pdf_pages": 2000}}).
+KNOWLEDGE_FILE_LIMITS = {
+    "max_uncompressed_bytes": 30 * 1024 * 1024,
+    "max_zip_entries": 2_000,
+    "max_compression_ratio": 100,
+    "max_pdf_pages": 500,
+    "max_text_chars": 5_000_000,
+    "extraction_memory_bytes": 512 * 1024 * 1024,
+    "extraction_seconds": 60,
+    **json.loads(os.environ.get("KNOWLEDGE_FILE_LIMITS") or "{}"),
+}
+KNOWLEDGE_FILE_LIMITS_BY_PLAN = json.loads(os.environ.get("KNOWLEDGE_FILE_LIMITS_BY_PLAN") or "{}")
+
 # Twilio: the REST API base (overridable for a regional edge or a test double), the public base URL
 # Twilio calls back (webhooks, media streams), and the proxies trusted to set X-Forwarded-Proto/Host
 # when the signed URL of a webhook is rebuilt (IPs or CIDRs).
@@ -194,6 +210,10 @@ TWILIO_TRUSTED_PROXIES = env_list("TWILIO_TRUSTED_PROXIES")
 TWILIO_HTTP_TIMEOUT = float(os.environ.get("TWILIO_HTTP_TIMEOUT", 10))
 # The media-stream WebSocket upgrade must carry Twilio's X-Twilio-Signature (off only for local experiments).
 TWILIO_VALIDATE_WEBSOCKET = env_bool("TWILIO_VALIDATE_WEBSOCKET", True)
+
+# Hosts of the operator's own recording storage: besides Twilio's API hosts, the only places a call's recording
+# may be fetched from or redirected to (calls/recordings.py).
+RECORDING_STORAGE_HOSTS = env_list("RECORDING_STORAGE_HOSTS", "")
 
 # Live calls: the longest a call may last, how long the caller may stay silent before the agent
 # re-prompts (and, after the agent's `max_silence_prompts`, hangs up), and the threads that run
@@ -220,6 +240,8 @@ CALL_ACTION_WEBHOOK_TIMEOUT = float(os.environ.get("CALL_ACTION_WEBHOOK_TIMEOUT"
 # user back to (it POSTs the code and state to /api/calendar/connect), and the providers' endpoints.
 CALENDAR_OAUTH_REDIRECT_URI = os.environ.get("CALENDAR_OAUTH_REDIRECT_URI", f"{FRONTEND_URL}/calendar/oauth/callback")
 CALENDAR_HTTP_TIMEOUT = float(os.environ.get("CALENDAR_HTTP_TIMEOUT", 10))
+# A calendar server's answer is read up to this size (decompressed), then refused.
+CALENDAR_MAX_RESPONSE_BYTES = int(os.environ.get("CALENDAR_MAX_RESPONSE_BYTES", 5 * 1024 * 1024))
 GOOGLE_OAUTH_CLIENT_ID = os.environ.get("GOOGLE_OAUTH_CLIENT_ID", "")
 GOOGLE_OAUTH_CLIENT_SECRET = os.environ.get("GOOGLE_OAUTH_CLIENT_SECRET", "")
 GOOGLE_OAUTH_AUTHORIZE_URL = os.environ.get(

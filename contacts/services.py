@@ -6,8 +6,6 @@ Imports are set-based: rows are parsed and checked in Python, then written with 
 it never blocks the good ones. Only a file that cannot be read as a table at all is refused (400/413).
 """
 
-import csv
-import io
 import json
 import re
 import unicodedata
@@ -22,6 +20,7 @@ from django.db import IntegrityError, connection, transaction
 
 from calls.numbers import to_e164
 from config.api.errors import Conflict, DomainError
+from config.csv import read_rows
 from contacts.models import Contact, ContactImport, ContactList, ContactListMembership
 
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
@@ -32,7 +31,6 @@ UPSERT_CHUNK = 2_000
 # the first alias in this order that the file has is the phone, the others stay custom fields.
 PHONE_ALIASES = ("phone", "phone_number", "mobile", "number")
 STANDARD_COLUMNS = ("first_name", "last_name", "name", "email", "company", "timezone", "tags")
-DELIMITERS = ",;\t|"
 # Names `Contact.variables()` gives itself; a custom field with one of them would be shadowed.
 RESERVED_FIELDS = frozenset({"first_name", "last_name", "name", "phone", "email", "company", "timezone", "tags"})
 FIELD_KEY = re.compile(r"^[a-z0-9_]{1,64}$")
@@ -291,48 +289,16 @@ def _column_key(header: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", ascii_text.lower()).strip("_")[:64]
 
 
-def _decode(raw: bytes) -> str:
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # spreadsheet "Unicode text" exports
-        return raw.decode("utf-16")
-    if b"\x00" in raw[:8192]:
-        raise _refuse("This is not a CSV text file.", "not_csv")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")  # older spreadsheet exports; every byte decodes
-
-
-def _delimiter(text: str) -> str:
-    """The separator the header line uses most (comma, semicolon, tab or pipe); a one-column file has none."""
-    header = re.sub(r'"[^"]*"', "", text.lstrip("\r\n").split("\n", 1)[0])  # separators inside quotes do not count
-    best = max(DELIMITERS, key=header.count)
-    return best if header.count(best) else ","
-
-
 def _records(file_or_rows) -> list[list[str]]:
     """The table as lists of cells, header first: from an uploaded file, bytes, text, or a list of dicts."""
     if isinstance(file_or_rows, list):
         header = list(dict.fromkeys(key for row in file_or_rows for key in row))
         return [header] + [["" if row.get(key) is None else str(row[key]) for key in header] for row in file_or_rows]
-    # One byte over the limit is enough to refuse, without reading a huge upload into memory.
-    raw = file_or_rows.read(MAX_IMPORT_BYTES + 1) if hasattr(file_or_rows, "read") else file_or_rows
-    if isinstance(raw, bytes):
-        if len(raw) > MAX_IMPORT_BYTES:
-            raise _refuse(
-                f"The file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB.", "file_too_large", status_code=413
-            )
-        raw = _decode(raw)
-    if "\x00" in raw:
-        raise _refuse("This is not a CSV text file.", "not_csv")
-    reader = csv.reader(io.StringIO(raw, newline=""), delimiter=_delimiter(raw), strict=True)
     records = []
-    try:
-        for cells in reader:
-            records.append(cells)
-            if len(records) > MAX_IMPORT_ROWS + 1:
-                raise _refuse(f"The file has more than {MAX_IMPORT_ROWS} rows; split it.", "too_many_rows")
-    except csv.Error as exc:
-        raise _refuse(f"Malformed CSV at line {reader.line_num}: {exc}.", "malformed_csv") from None
+    for _, cells in read_rows(file_or_rows, max_bytes=MAX_IMPORT_BYTES):
+        records.append(cells)
+        if len(records) > MAX_IMPORT_ROWS + 1:
+            raise _refuse(f"The file has more than {MAX_IMPORT_ROWS} rows; split it.", "too_many_rows")
     return records
 
 

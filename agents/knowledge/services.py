@@ -15,7 +15,8 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from agents.knowledge.chunking import chunk_text
-from agents.knowledge.files import ExtractionFailed, RejectedFile, detect_kind, extract_text
+from agents.knowledge.files import ExtractionFailed, RejectedFile, detect_kind, run_sandboxed
+from agents.knowledge.limits import file_limits
 from agents.models import Agent, KnowledgeChunk, KnowledgeFile, KnowledgeQuery
 from agents.providers.base import ProviderError
 from agents.services.credentials import build_provider
@@ -32,16 +33,20 @@ def store_files(uploads, *, uploaded_by=None) -> list[KnowledgeFile]:
     never leaves the others half-uploaded; each stored file starts `pending` until indexed."""
     if not uploads:
         raise DomainError("Attach at least one file.", errors={"files": ["No file was sent."]})
-    checked, problems = [], []
+    limits = file_limits()
+    checked, problems, over_limit = [], [], []
     for name, content in uploads:
         try:
-            checked.append((name, content, detect_kind(name, content)))
+            checked.append((name, content, detect_kind(name, content, limits)))
         except RejectedFile as exc:
             problems.append(f"{name}: {exc}")
+            over_limit.append(exc.over_limit)
     if problems:
+        too_large = all(over_limit)  # 413 when size is the only problem; any other makes the request bad
         raise DomainError(
             f"{len(problems)} of {len(uploads)} files rejected; nothing was stored.",
-            error_code="file_rejected",
+            error_code="file_too_large" if too_large else "file_rejected",
+            status_code=413 if too_large else 400,
             errors={"files": problems},
         )
     stored = []
@@ -73,12 +78,14 @@ def _embeddings_providers_in_use():
 
 
 def index_file(file_id: int) -> KnowledgeFile:
-    """Extract, chunk and index one file: `pending` → `ready`, or `failed` with the reason."""
+    """Extract (in a memory- and time-limited child process), chunk and index one file: `pending` → `ready`, or
+    `failed` with the reason (a file over a limit among them)."""
     knowledge_file = KnowledgeFile.objects.filter(pk=file_id).first()
     if knowledge_file is None:
         return None  # deleted before the worker got to it
     try:
-        chunks = chunk_text(extract_text(knowledge_file.kind, bytes(knowledge_file.content)))
+        text = run_sandboxed("text", knowledge_file.kind, bytes(knowledge_file.content), file_limits())
+        chunks = chunk_text(text)
     except ExtractionFailed as exc:
         return _mark_failed(knowledge_file, str(exc))
     except Exception:

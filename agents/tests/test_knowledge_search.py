@@ -4,15 +4,17 @@ import io
 
 import openpyxl
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import tenant_context
 
 from agents.knowledge import services as knowledge
-from agents.knowledge.files import extract_text
+from agents.knowledge.files import FileLimits, extract_text
 from agents.models import KnowledgeChunk, KnowledgeFile
 from agents.tests.factories import AgentFactory, docx_bytes, pdf_bytes
 
 pytestmark = pytest.mark.django_db
+LIMITS = FileLimits(**settings.KNOWLEDGE_FILE_LIMITS)
 
 
 @pytest.fixture
@@ -138,11 +140,13 @@ def test_bob_cannot_search_alices_knowledge_base(api, alice, bob, acme, globex, 
 
 
 def test_csv_rows_keep_their_column_names():
-    assert extract_text("csv", b"service,price\ncleaning,90\n") == "service: cleaning; price: 90"
+    assert extract_text("csv", b"service,price\ncleaning,90\n", LIMITS) == "service: cleaning; price: 90"
 
 
 def test_json_values_keep_their_paths():
-    assert extract_text("json", b'{"hours": {"mon": "8-6"}, "tags": ["kids"]}') == "hours.mon: 8-6\ntags[0]: kids"
+    assert (
+        extract_text("json", b'{"hours": {"mon": "8-6"}, "tags": ["kids"]}', LIMITS) == "hours.mon: 8-6\ntags[0]: kids"
+    )
 
 
 def test_xlsx_rows_are_extracted():
@@ -151,7 +155,7 @@ def test_xlsx_rows_are_extracted():
     workbook.active.append(["Whitening", 250])
     out = io.BytesIO()
     workbook.save(out)
-    assert "Whitening | 250" in extract_text("xlsx", out.getvalue())
+    assert "Whitening | 250" in extract_text("xlsx", out.getvalue(), LIMITS)
 
 
 def test_a_deleted_file_is_skipped_by_the_indexer(acme):

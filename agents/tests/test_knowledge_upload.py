@@ -73,7 +73,7 @@ def test_a_file_without_extractable_text_fails_with_the_reason(api, alice, acme)
 
 def test_oversize_file_is_rejected_naming_the_limit(api, alice, acme):
     response = upload(api(alice, acme), ("big.txt", b"a" * (MAX_FILE_BYTES + 1)))
-    assert response.status_code == 400
+    assert (response.status_code, response.json()["error_code"]) == (413, "file_too_large")
     assert response.json()["errors"] == {"files": ["big.txt: File is 10.0 MB; the limit is 10 MB."]}
 
 

@@ -1,5 +1,3 @@
-import csv
-import json
 import zoneinfo
 
 from django.http import HttpResponse, HttpResponseRedirect, StreamingHttpResponse
@@ -13,9 +11,9 @@ from rest_framework.views import APIView
 
 from agents.selectors import get_agent
 from billing.selectors import limits
-from calls import reports, selectors, services
+from calls import recordings, reports, selectors, services
 from calls.api import serializers as s
-from calls.services import postcall, review, telephony
+from calls.services import exports, postcall, review, telephony
 from calls.twilio import client as twilio
 from config.api.errors import NotFound
 from config.api.validation import validated
@@ -314,33 +312,6 @@ class AgentStatsView(AnalyticsView):
         return Response({"results": selectors.per_agent_stats(calls)})
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
-EXPORT_COLUMNS = [
-    "id",
-    "created_at",
-    "direction",
-    "status",
-    "agent",
-    "from_number",
-    "to_number",
-    "started_at",
-    "ended_at",
-    "duration_seconds",
-    "billable_seconds",
-    "end_reason",
-    "answered_by",
-    "sentiment",
-    "success",
-    "summary",
-    "tags",
-    "extraction",
-]
-
-
 class ExportView(APIView):
     """GET /api/analytics/export?format=csv|pdf with the call list's filters.
 
@@ -361,13 +332,12 @@ class ExportView(APIView):
         if filters.pop("format") == "pdf":
             return _pdf_export(request, filters)
         calls = selectors.filter_calls(**filters, tz=tenant_zone(request)).order_by("created_at", "id")
-        writer, tenant = csv.writer(_Echo()), request.tenant
+        tenant = request.tenant
 
         def rows():
-            yield writer.writerow(EXPORT_COLUMNS)
             # Streaming runs after the middleware has put the connection back on the public schema.
             with tenant_context(tenant):
-                yield from (_export_row(writer, call) for call in calls.iterator(chunk_size=500))
+                yield from exports.calls_csv(calls)
 
         response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="calls-{tenant.slug}.csv"'
@@ -391,36 +361,6 @@ def _pdf_export(request, filters):
     return response
 
 
-def _text(value: str) -> str:
-    """Free text (callers' words) must not run as a formula when the CSV is opened in a spreadsheet."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
-def _export_row(writer, call):
-    return writer.writerow(
-        [
-            call.pk,
-            call.created_at.isoformat(),
-            call.direction,
-            call.status,
-            _text(call.agent.name if call.agent else ""),
-            call.from_number,
-            call.to_number,
-            call.started_at.isoformat() if call.started_at else "",
-            call.ended_at.isoformat() if call.ended_at else "",
-            call.duration_seconds,
-            call.billable_seconds,
-            call.end_reason,
-            call.answered_by,
-            call.sentiment,
-            "" if call.success is None else str(call.success).lower(),
-            _text(call.summary),
-            " ".join(call.tags),
-            _text(json.dumps(call.extraction)) if call.extraction else "",
-        ]
-    )
-
-
 # Recordings, share links, external calls, training -------------------------------------------
 
 
@@ -436,7 +376,7 @@ class RecordingView(APIView):
         if not call.recording_url:
             raise NotFound("This call has no recording.")
         if not call.recording_sid:
-            return HttpResponseRedirect(call.recording_url)
+            return HttpResponseRedirect(recordings.redirect_url(call))
         account = selectors.twilio_account()
         if account is None:
             raise telephony.NoTwilioAccount()

@@ -7,6 +7,7 @@ from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from calls import recordings
 from calls.models import Call, CallFeedback, CallNote, CallTurn, ShareLink, TurnCorrection
 from calls.services.lifecycle import TIMING_FIELDS, publish_call_event, schedule_analysis
 from config.api.errors import Conflict, DomainError, NotFound
@@ -109,6 +110,8 @@ def usable_share_link(link: ShareLink | None) -> ShareLink:
 def ingest_call(*, external_id, turns=(), recording_url="", **fields) -> tuple[Call, bool]:
     """A call an external voice bot handled, stored like ours (idempotent on `external_id`) and analysed;
     returns (call, created)."""
+    if recording_url:
+        recordings.check_url(recording_url)
     existing = Call.objects.filter(external_id=external_id).first()
     if existing is not None:
         return existing, False

@@ -6,7 +6,7 @@ import time
 from django.db import IntegrityError, connection, transaction
 
 from billing.selectors import limits
-from calls import selectors
+from calls import recordings, selectors
 from calls.media import greetings
 from calls.models import Call, PhoneNumber, TwilioAccount
 from calls.services.lifecycle import TWILIO_STATUSES, apply_status, finish_call, start_call
@@ -288,6 +288,10 @@ def record_recording(params, *, call_id) -> Call | None:
     if call is None or params.get("RecordingStatus", "completed") != "completed":
         return call
     sid, url = params.get("RecordingSid", ""), params.get("RecordingUrl", "")
+    if not recordings.is_twilio_sid(sid) or not recordings.is_allowed_url(url):
+        # Signed with the tenant's own token, so a tenant can forge one: never store an address of its choosing.
+        logger.warning("Ignored a recording callback for call %s with SID %r at %r", call.pk, sid[:40], url[:200])
+        return call
     if call.recording_sid != sid or call.recording_url != url:
         call.recording_sid, call.recording_url = sid, url
         call.recording_duration = _parse_duration(params.get("RecordingDuration"))

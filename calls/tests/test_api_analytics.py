@@ -151,6 +151,24 @@ def test_free_text_in_the_csv_cannot_run_as_a_formula(api, alice, acme, history)
     assert rows[0]["summary"] == '\'=HYPERLINK("http://x")'
 
 
+def test_every_text_cell_of_the_csv_is_escaped_and_numbers_stay_numbers(api, alice, acme):
+    with tenant_context(acme):
+        CallFactory(
+            agent=AgentFactory(name="@SUM(1+1)*cmd|' /C calc'!A0"),
+            end_reason="=cmd|' /C calc'!A0",
+            answered_by="-2+3",
+            from_number="+14155550123",
+            tags=["+evil"],
+            extraction={"a": 1},
+            duration_seconds=0,
+        )
+    row = export(api(alice, acme))[1][0]
+    assert row["end_reason"] == "'=cmd|' /C calc'!A0"
+    assert row["agent"] == "'@SUM(1+1)*cmd|' /C calc'!A0"
+    assert (row["answered_by"], row["tags"]) == ("'-2+3", "'+evil")
+    assert (row["from_number"], row["duration_seconds"]) == ("+14155550123", "0")
+
+
 def test_an_unsupported_export_format_is_400_naming_it(api, alice, acme):
     response = api(alice, acme).get("/api/analytics/export?format=xlsx")
     assert response.status_code == 400 and "format" in response.json()["errors"]

@@ -63,11 +63,45 @@ def test_twilio_failing_to_deliver_the_recording_is_502(api, alice, acme, record
     assert response.status_code == 502
 
 
-def test_an_external_recording_is_a_redirect(api, alice, acme):
+def test_an_external_recording_in_our_storage_is_a_redirect(api, alice, acme, settings):
+    settings.RECORDING_STORAGE_HOSTS = ["recordings.example.com"]
     with tenant_context(acme):
-        call = CallFactory(recording_url="https://bot.example.com/rec/1.mp3")
+        call = CallFactory(recording_url="https://recordings.example.com/rec/1.mp3")
     response = api(alice, acme).get(f"{CALLS}/{call.pk}/recording")
-    assert (response.status_code, response["Location"]) == (302, "https://bot.example.com/rec/1.mp3")
+    assert (response.status_code, response["Location"]) == (302, "https://recordings.example.com/rec/1.mp3")
+
+
+# What a tenant might log as a recording to make us (or its users' browsers) open an address of its choosing.
+HOSTILE_RECORDING_URLS = [
+    "http://169.254.169.254/latest/meta-data/iam/",
+    "https://169.254.169.254/rec.mp3",
+    "https://10.0.0.5/rec.mp3",
+    "https://127.0.0.1/rec.mp3",
+    "https://bot.example.com/rec/1.mp3",
+    "https://api.twilio.com.evil.com/rec.mp3",
+    "javascript:alert(document.cookie)",
+    "https://api.twilio.com@evil.com/",
+    "https://user:secret@api.twilio.com/2010-04-01/Recordings/RE1",
+    "https://api.twilio.com\\@evil.com/",
+    "http://api.twilio.com/2010-04-01/Recordings/RE1",
+    "https://api.twilio.com:8443/2010-04-01/Recordings/RE1",
+]
+
+
+@pytest.mark.parametrize("url", HOSTILE_RECORDING_URLS)
+def test_a_recording_stored_at_another_address_is_never_redirected_to(api, alice, acme, url):
+    with tenant_context(acme):
+        call = CallFactory(recording_url=url)
+    response = api(alice, acme).get(f"{CALLS}/{call.pk}/recording")
+    assert (response.status_code, response.get("Location")) == (404, None)
+
+
+def test_a_twilio_recording_url_without_a_sid_is_a_redirect(api, alice, acme):
+    url = f"https://api.dublin.ie1.twilio.com{API_PREFIX}/Recordings/RE{'b' * 32}.mp3"
+    with tenant_context(acme):
+        call = CallFactory(recording_url=url)
+    response = api(alice, acme).get(f"{CALLS}/{call.pk}/recording")
+    assert (response.status_code, response["Location"]) == (302, url)
 
 
 def test_a_call_without_recording_is_404(api, alice, acme, conversation):
@@ -151,7 +185,7 @@ LOGGED = {
     "started_at": "2026-11-20T10:00:00Z",
     "ended_at": "2026-11-20T10:02:05Z",
     "sentiment": "positive",
-    "recording_url": "https://bot.example.com/rec/123.mp3",
+    "recording_url": f"https://api.twilio.com{API_PREFIX}/Recordings/RE{'c' * 32}",
     "turns": [{"speaker": "agent", "text": "Hi!", "total_ms": 420}, {"speaker": "caller", "text": "Book me in"}],
 }
 
@@ -176,6 +210,14 @@ def test_an_external_call_is_stored_like_ours_and_queued_for_analysis(
     ]
     assert body["has_recording"] is True and len(callbacks) == 2  # its call.finished event and its analysis
     assert body["id"] in [c["id"] for c in api(alice, acme).get(CALLS).json()["results"]]
+
+
+@pytest.mark.parametrize("url", HOSTILE_RECORDING_URLS)
+def test_an_external_call_with_a_recording_elsewhere_is_400_naming_it(api, alice, acme, url):
+    response = api(alice, acme).post(f"{CALLS}/log", {**LOGGED, "recording_url": url}, format="json")
+    assert response.status_code == 400 and "recording_url" in response.json()["errors"]
+    with tenant_context(acme):
+        assert not Call.objects.exists()
 
 
 def test_logging_the_same_external_call_twice_stores_it_once(api, alice, acme):

@@ -383,6 +383,24 @@ def test_a_completed_recording_is_attached_to_its_call_once(client, acme, outbou
     assert call.recording_url == params["RecordingUrl"]
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"RecordingUrl": "http://169.254.169.254/latest/meta-data/"},
+        {"RecordingUrl": "https://10.0.0.5/rec.mp3"},
+        {"RecordingUrl": "https://evil.example.com/rec.mp3"},
+        {"RecordingUrl": "javascript:alert(1)"},
+        {"RecordingUrl": "https://api.twilio.com@evil.com/"},
+        {"RecordingSid": "../../Calls/CA1"},
+    ],
+)
+def test_a_recording_callback_pointing_elsewhere_is_ignored(client, acme, outbound_call, change):
+    params = {**recording_params(outbound_call), **change}
+    assert post_webhook(client, webhook_path(acme, "recording", call_id=outbound_call.pk), params).status_code == 204
+    call = calls_in(acme)[0]
+    assert (call.recording_sid, call.recording_url) == ("", "")
+
+
 def test_a_failed_recording_is_not_attached(client, acme, outbound_call):
     params = {**recording_params(outbound_call), "RecordingStatus": "failed"}
     post_webhook(client, webhook_path(acme, "recording", call_id=outbound_call.pk), params)

@@ -143,3 +143,18 @@ def test_a_read_only_api_key_cannot_import(api, make_api_key, alice, acme):
     _, secret = make_api_key(acme, alice, scopes=["read"])
     response = upload(api(api_key=secret, tenant=acme), b"phone\n+14155550101\n")
     assert (response.status_code, response.json()["error_code"]) == (403, "missing_scope")
+
+
+@pytest.mark.parametrize(
+    ("content", "error_code"),
+    [
+        (b'phone\n"' + b"x" * 200_000 + b'"\n', "malformed_csv"),
+        (b"phone,name\n+14155550101,A\x00nn\n", "not_csv"),
+        (b"phone\n+14155550101" + b"," * 1_000_000 + b"\n", "too_many_columns"),
+    ],
+    ids=["huge-field", "nul-byte", "million-columns"],
+)
+def test_a_hostile_csv_is_400_naming_the_file(api, alice, acme, content, error_code):
+    response = upload(api(alice, acme), content)
+    assert (response.status_code, response.json()["error_code"]) == (400, error_code)
+    assert "file" in response.json()["errors"]

@@ -46,7 +46,7 @@ class HTTP:
 
     def request(self, method: str, url: str, *, expect=(200, 201, 204, 207), **kwargs) -> httpx2.Response:
         try:
-            response = self.client.request(method, url, **kwargs)
+            response = self._bounded(method, url, **kwargs)
         except httpx2.TimeoutException as exc:
             raise CalendarAPIError(f"{self.provider} did not answer in time.") from exc
         except httpx2.HTTPError as exc:
@@ -56,6 +56,24 @@ class HTTP:
         if response.status_code not in expect:
             raise CalendarAPIError(f"{self.provider} answered {response.status_code}: {_reason(response)}")
         return response
+
+    def _bounded(self, method: str, url: str, **kwargs) -> httpx2.Response:
+        """The response with its body read up to CALENDAR_MAX_RESPONSE_BYTES (decompressed): a server the tenant
+        chose (CalDAV) may answer with anything, and a body past the cap is refused before it is all read."""
+        limit = settings.CALENDAR_MAX_RESPONSE_BYTES
+        with self.client.stream(method, url, **kwargs) as response:
+            body = bytearray()
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > limit:
+                    raise CalendarAPIError(f"{self.provider} answered with more than {limit // 1024} KiB; refused.")
+        # The body is already decoded: the copy must not claim an encoding or length of the original transfer.
+        headers = [
+            (name, value)
+            for name, value in response.headers.multi_items()
+            if name.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+        ]
+        return httpx2.Response(response.status_code, headers=headers, content=bytes(body), request=response.request)
 
     def json(self, method: str, url: str, **kwargs) -> dict:
         response = self.request(method, url, **kwargs)

@@ -17,6 +17,9 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urljoin
 from xml.etree import ElementTree
 
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+
 from config.api.errors import DomainError
 from scheduling.ics import document, escape, utc
 
@@ -118,7 +121,11 @@ def _propfind(http: HTTP, url: str, props: str, depth: str) -> list[_Resource]:
     if response.status_code != 207:
         return []
     try:
-        root = ElementTree.fromstring(response.content)
+        # The server is the tenant's choice: no DTD, so no entity expansion (billion laughs) and no external
+        # entities (local files, internal URLs) — CalDAV answers never need one.
+        root = fromstring(response.content, forbid_dtd=True)
+    except DefusedXmlException as exc:
+        raise CalendarAPIError(f"{NAME}: the server's answer to PROPFIND declares a DTD or entities; refused.") from exc
     except ElementTree.ParseError as exc:
         raise CalendarAPIError(f"{NAME}: the server's answer to PROPFIND is not XML.") from exc
     resources = []

@@ -3,6 +3,10 @@
 Overlapping live bookings of one calendar are refused by PostgreSQL itself (the `no_double_booking`
 exclusion constraint on the blocked time range), so two concurrent requests for one slot can never both
 succeed; here that refusal becomes a 409 `slot_taken`.
+
+Every write of an appointment's time first locks its calendar's row. Without it two transactions inserting
+overlapping ranges can each find the other's uncommitted row in the constraint's index and wait for each
+other: PostgreSQL then aborts one with a deadlock (a 500) instead of an exclusion violation (a 409).
 """
 
 from datetime import datetime, timedelta
@@ -42,7 +46,10 @@ def _check_times(start: datetime, end: datetime) -> None:
 
 
 def _save(appointment: Appointment, **save_kwargs) -> None:
-    """Saves in a savepoint so a refused overlap leaves the caller's transaction usable."""
+    """Saves in a savepoint so a refused overlap leaves the caller's transaction usable; writers of one calendar
+    take its row lock in turn, so the second one meets the first one's committed row."""
+    # FOR NO KEY UPDATE: it queues bookings of this calendar but not the FK checks of other rows pointing at it.
+    list(Calendar.objects.select_for_update(no_key=True).filter(pk=appointment.calendar_id).values_list("pk"))
     try:
         with transaction.atomic():
             appointment.save(**save_kwargs)

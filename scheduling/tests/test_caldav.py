@@ -1,13 +1,16 @@
 """CalDAV calendars (iCloud and other servers), faked at the HTTP boundary: connect, free/busy, events."""
 
 import base64
+import gzip
 import hashlib
-from datetime import UTC
+from datetime import UTC, datetime
 
 import pytest
 from django_tenants.utils import tenant_context
 
 from agents.tests.fake_http import FakeHTTP
+from scheduling.calendars import caldav
+from scheduling.calendars.base import CalendarAPIError
 from scheduling.models import CalendarIntegration, ExternalEvent
 from scheduling.services import appointments, sync
 from scheduling.services.availability import free_slots
@@ -209,3 +212,51 @@ def test_a_booking_is_put_as_an_icalendar_event_and_cancelling_deletes_it(acme, 
     assert f"UID:{uid}\r\n" in body and "SUMMARY:Cleaning\\, Ann\r\n" in body and "LOCATION:Room 2\r\n" in body
     assert f"DTSTART:{at(monday, 10).astimezone(UTC):%Y%m%dT%H%M%SZ}\r\n" in body
     assert len(server.requests_to("DELETE", path)) == 1
+
+
+# A hostile server (the tenant chooses the URL) ------------------------------------------------------
+
+BILLION_LAUGHS = (
+    b'<?xml version="1.0"?><!DOCTYPE d:multistatus [<!ENTITY lol "lol">'
+    + b"".join(
+        f'<!ENTITY lol{n} "{("&lol" + (str(n - 1) if n > 1 else "") + ";") * 10}">'.encode() for n in range(1, 10)
+    )
+    + b']><d:multistatus xmlns:d="DAV:"><d:response><d:href>&lol9;</d:href></d:response></d:multistatus>'
+)
+EXTERNAL_ENTITY = (
+    b'<?xml version="1.0"?><!DOCTYPE d:multistatus [<!ENTITY secret SYSTEM "file:///etc/passwd">]>'
+    b'<d:multistatus xmlns:d="DAV:"><d:response><d:href>&secret;</d:href></d:response></d:multistatus>'
+)
+
+
+@pytest.mark.parametrize("body", [BILLION_LAUGHS, EXTERNAL_ENTITY], ids=["billion-laughs", "external-entity"])
+def test_an_answer_with_entities_is_refused_with_a_clear_error(api, alice, acme, server, body):
+    server.add("PROPFIND", COLLECTION, status=207, body=body, headers={"Content-Type": "application/xml"})
+    response = api(alice, acme).post("/api/calendar/connect", connect_body(server), format="json")
+    assert (response.status_code, response.json()["error_code"]) == (502, "calendar_provider_error")
+    assert "DTD or entities" in response.json()["detail"]
+    with tenant_context(acme):
+        assert not CalendarIntegration.objects.exists()
+
+
+def test_an_oversize_answer_is_refused(api, alice, acme, server, settings):
+    settings.CALENDAR_MAX_RESPONSE_BYTES = 64 * 1024
+    padding = "<d:displayname>Work</d:displayname>" * 5000
+    server.add(
+        "PROPFIND",
+        COLLECTION,
+        status=207,
+        body=caldav_propfind(COLLECTION).replace("</d:prop>", padding + "</d:prop>").encode(),
+    )
+    response = api(alice, acme).post("/api/calendar/connect", connect_body(server), format="json")
+    assert (response.status_code, response.json()["error_code"]) == (502, "calendar_provider_error")
+    assert "more than 64 KiB" in response.json()["detail"]
+
+
+def test_a_compressed_answer_is_capped_once_decompressed(server, settings):
+    settings.CALENDAR_MAX_RESPONSE_BYTES = 64 * 1024
+    bomb = gzip.compress(b"FREEBUSY:" + b"0" * (4 * 1024 * 1024))  # a few KiB on the wire
+    server.add("REPORT", COLLECTION, body=bomb, headers={"Content-Type": "text/calendar", "Content-Encoding": "gzip"})
+    client = caldav.Client(server.url + COLLECTION, "alice@icloud.com", "abcd-efgh-ijkl-mnop")
+    with pytest.raises(CalendarAPIError, match="more than"):
+        client.busy(datetime(2026, 12, 7, tzinfo=UTC), datetime(2026, 12, 8, tzinfo=UTC))
