@@ -38,13 +38,15 @@ def django_db_setup(django_db_setup, django_db_blocker):
             # Only `committed_db` tests were selected: pytest-django creates the test database only when a
             # selected test carries a django_db mark (or the db fixture), which these do not.
             created = setup_databases(verbosity=0, interactive=False, aliases={"default"})
-        ensure_public_tenant()
-        sync_tenant_template()
-        tenants = {slug: create_tenant(name=name, slug=slug) for slug, name in PERSONA_TENANTS.items()}
-        for name, (slug, role) in PERSONAS.items():
-            user = UserFactory(email=f"{name}@example.com", name=name.capitalize())
-            if slug:
-                Membership.objects.create(user=user, tenant=tenants[slug], role=role)
+        # A database kept from an earlier run (`--reuse-db`, as scripts/mutation runs) has them already.
+        if not Tenant.objects.filter(slug__in=PERSONA_TENANTS).exists():
+            ensure_public_tenant()
+            sync_tenant_template()
+            tenants = {slug: create_tenant(name=name, slug=slug) for slug, name in PERSONA_TENANTS.items()}
+            for name, (slug, role) in PERSONAS.items():
+                user = UserFactory(email=f"{name}@example.com", name=name.capitalize())
+                if slug:
+                    Membership.objects.create(user=user, tenant=tenants[slug], role=role)
     yield
     with django_db_blocker.unblock(), connection.cursor() as cursor:
         # Threads of Channels and Celery keep their own connections open; drop them so the test

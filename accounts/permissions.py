@@ -3,7 +3,7 @@
 `TenantPermission` is the default for every DRF view: it needs a chosen tenant (host, X-Tenant
 header or API key), an authenticated member of that tenant, an API key of that same tenant with
 the right scope, and the role permission the view names in `required_permission` — either one
-string, or a dict by HTTP method / viewset action.
+string, or a dict by HTTP method with `*` for the other methods.
 """
 
 from rest_framework import permissions
@@ -22,8 +22,7 @@ class TenantRequired(DomainError):
 def required_permission_for(view, request):
     required = getattr(view, "required_permission", None)
     if isinstance(required, dict):
-        action = getattr(view, "action", None)
-        return required.get(action) or required.get(request.method) or required.get("*")
+        return required.get(request.method) or required.get("*")
     return required
 
 

@@ -1,0 +1,106 @@
+"""What must stop a campaign dial even when everything else says go: an attempt that is no longer claimed (its
+dial task delivered again after the attempt was closed), and a plan whose monthly minutes are used up."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from django_tenants.utils import tenant_context
+
+from billing.tests.factories import put_on_plan
+from calls.models import Call
+from calls.tests.factories import CallFactory
+from campaigns.models import Attempt, Campaign
+from campaigns.services import dispatch
+from campaigns.services.lifecycle import transition
+from campaigns.tests.conftest import TWILIO_CALLS, campaign_for, script_dials, twilio_api
+from compliance.models import DncEntry
+from compliance.services import add_dnc_entry, remove_dnc_entry
+
+pytestmark = pytest.mark.django_db
+__all__ = ["twilio_api"]
+
+NUMBER = "+14152000000"  # the first number of campaign_for's list
+
+
+def started(agent, size, **fields):
+    return transition(campaign_for(agent, size, **fields), "start")
+
+
+def test_a_dial_delivered_again_after_the_attempt_was_skipped_for_dnc_does_not_dial(acme, agent, twilio_api):
+    """The number was on the DNC list when dialed, and has been taken off since: the closed attempt stays closed."""
+    script_dials(twilio_api, 1)
+    with tenant_context(acme):
+        started(agent, 1)
+        add_dnc_entry(NUMBER)
+        [claim] = dispatch.tick()
+        dispatch.dial(claim.attempt_id, claim.token)
+        assert Attempt.objects.get().status == "skipped_dnc"
+        remove_dnc_entry(DncEntry.objects.get(number=NUMBER))
+
+        assert dispatch.dial(claim.attempt_id, claim.token) is None
+
+        attempt = Attempt.objects.get()
+        assert (attempt.status, attempt.call, attempt.dialed_at is not None) == ("skipped_dnc", None, True)
+        assert not Call.objects.exists()
+    assert twilio_api.requests_to("POST", TWILIO_CALLS) == []
+
+
+@pytest.mark.parametrize("closed", ["failed", "skipped_dnc", "expired", "cancelled", "done"])
+def test_a_dial_delivered_again_for_an_attempt_no_longer_claimed_does_nothing(acme, agent, twilio_api, closed):
+    """Only a `claimed` (or, replaying its own dial, `dialing`) attempt is dialed, whatever its token."""
+    script_dials(twilio_api, 1)
+    with tenant_context(acme):
+        started(agent, 1)
+        [claim] = dispatch.tick()
+        Attempt.objects.filter(pk=claim.attempt_id).update(status=closed)
+
+        assert dispatch.dial(claim.attempt_id, claim.token) is None
+
+        assert Attempt.objects.get().status == closed
+        assert not Call.objects.exists()
+    assert twilio_api.requests_to("POST", TWILIO_CALLS) == []
+
+
+# Monthly minutes --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def minutes_used_up(acme):
+    put_on_plan(acme, max_concurrent_calls=1000, monthly_minutes=1)
+    with tenant_context(acme):
+        CallFactory(duration_seconds=90)
+
+
+def test_a_campaign_with_the_plans_minutes_used_up_dials_nobody_and_pauses(acme, agent, twilio_api, minutes_used_up):
+    script_dials(twilio_api, 3)
+    with tenant_context(acme):
+        campaign = started(agent, 3, calls_per_minute=10, max_concurrent_calls=10)
+        now = timezone.now()
+        for claim in dispatch.tick(now=now):
+            dispatch.dial(claim.attempt_id, claim.token, now=now)
+
+        campaign.refresh_from_db()
+        assert (campaign.status, campaign.paused_reason) == ("paused", "minutes_exhausted")
+        assert set(Attempt.objects.values_list("status", "dialed_at")) == {("pending", None)}
+        assert dispatch.tick(now=now) == []  # paused: nothing more is claimed
+        assert Call.objects.filter(direction=Call.Direction.OUTBOUND).count() == 0
+    assert twilio_api.requests_to("POST", TWILIO_CALLS) == []
+
+
+def test_a_scheduled_call_with_the_plans_minutes_used_up_is_not_dialed(
+    api, mike, acme, agent, twilio_api, minutes_used_up
+):
+    script_dials(twilio_api, 1)
+    at = timezone.now() + timedelta(minutes=5)
+    response = api(mike, acme).post(
+        "/api/calls/schedule", {"agent": agent.pk, "to": NUMBER, "at": at.isoformat()}, format="json"
+    )
+    assert response.status_code == 201, response.json()
+    with tenant_context(acme):
+        for claim in dispatch.tick(now=at):
+            dispatch.dial(claim.attempt_id, claim.token, now=at)
+        campaign = Campaign.objects.get(pk=response.json()["id"])
+        assert (campaign.status, campaign.paused_reason) == ("paused", "minutes_exhausted")
+        assert Attempt.objects.get().status == "pending"
+    assert twilio_api.requests_to("POST", TWILIO_CALLS) == []

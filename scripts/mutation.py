@@ -1,0 +1,174 @@
+"""Mutation testing (mutmut 3) of the modules that decide who may see or dial what: break one rule at a time and
+run the tests that should notice. Run through `scripts/mutation`, which sets up the virtualenv and services.
+
+    scripts/mutation                          every module below, one after another
+    scripts/mutation accounts/permissions.py  one module (or several)
+    scripts/mutation --list                   the modules and the tests each is checked against
+
+Each module gets a run directory, var/mutation/<module>/, laid out as mutmut expects: the project's files
+(symlinked), a pyproject.toml with a [tool.mutmut] section naming that module and its tests, and mutmut's
+`mutants/` copy, where the tests run. The copy gets a test database of its own (its name derives from the checkout
+path, config/test_settings.py), kept between mutants (`--reuse-db`) so a mutant costs its tests, not a database,
+and dropped at the end. One mutant at a time: the machine is shared. Survivors are printed with their diff;
+`cd var/mutation/<module> && mutmut show <name>` shows one again.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MUTMUT = Path(sys.executable).parent / "mutmut"
+RUNS = ROOT / "var" / "mutation"
+
+# Each module and the tests that should notice when one of its rules breaks.
+MODULES = {
+    "accounts/permissions.py": [
+        "accounts/tests/test_api_keys.py",
+        "accounts/tests/test_key_tenant_guard.py",
+        "accounts/tests/test_permission_rules.py",
+        "accounts/tests/test_team_api.py",
+        "tenants/tests/test_isolation.py",
+        "tenants/tests/test_tenant_resolution.py",
+    ],
+    "accounts/authentication.py": [
+        "accounts/tests/test_api_keys.py",
+        "accounts/tests/test_auth_api.py",
+        "accounts/tests/test_key_tenant_guard.py",
+    ],
+    "calls/services/dialing.py": [
+        "calls/tests/test_api_outbound.py",
+        "calls/tests/test_dial_recovery.py",
+        "compliance/tests/test_predial.py",
+        "campaigns/tests/test_dial_guards.py",
+        "campaigns/tests/test_bulk_scheduled_dnc.py",
+    ],
+    "campaigns/services/dispatch.py": [
+        "campaigns/tests/test_dispatch.py",
+        "campaigns/tests/test_dial_guards.py",
+        "campaigns/tests/test_bulk_scheduled_dnc.py",
+    ],
+    "compliance/services.py": ["compliance/tests"],
+    "calls/twilio/signature.py": [
+        "calls/tests/test_twilio_webhooks.py",
+        "calls/tests/test_media_signature.py",
+    ],
+    "tenants/middleware.py": [
+        "tenants/tests/test_tenant_resolution.py",
+        "tenants/tests/test_isolation.py",
+        "accounts/tests/test_api_keys.py",
+        "accounts/tests/test_key_tenant_guard.py",
+    ],
+    "tenants/channels.py": [
+        "tenants/tests/test_ping_consumer.py",
+        "tenants/tests/test_event_stream.py",
+        "calls/tests/test_live_call.py",
+    ],
+}
+
+# Copied into mutants/ as they are; the Python packages (and conftest.py) are copied by mutmut as source.
+NOT_COPIED = {".git", ".venv", "var", "mutants", "pyproject.toml"}
+
+
+def project_entries() -> list[str]:
+    listed = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    return sorted({line.split("/")[0] for line in listed.splitlines()} - NOT_COPIED)
+
+
+def prepare(module: str, tests: list[str]) -> Path:
+    run_dir = RUNS / module.removesuffix(".py").replace("/", ".")
+    shutil.rmtree(run_dir, ignore_errors=True)
+    run_dir.mkdir(parents=True)
+    entries = project_entries()
+    for entry in entries:
+        (run_dir / entry).symlink_to(ROOT / entry)
+    sources = [e for e in entries if (ROOT / e / "__init__.py").exists() or e in ("conftest.py", "manage.py")]
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert "[tool.mutmut]" not in pyproject, "scripts/mutation writes the mutmut section itself"
+    section = {
+        "source_paths": sources,
+        "also_copy": [e for e in entries if e not in sources] + ["pyproject.toml"],
+        "only_mutate": [module],
+        "pytest_add_cli_args_test_selection": tests,
+        "pytest_add_cli_args": ["--reuse-db", "-p", "no:cacheprovider"],
+    }
+    lines = ["", "[tool.mutmut]"] + [f"{key} = {json.dumps(value)}" for key, value in section.items()]
+    (run_dir / "pyproject.toml").write_text(pyproject + "\n".join(lines) + "\n")
+    tomllib.loads((run_dir / "pyproject.toml").read_text())  # fail here, not inside mutmut
+    return run_dir
+
+
+def drop_test_database(run_dir: Path) -> None:
+    """The mutants copy's own test database (kept between mutants by --reuse-db)."""
+    code = (
+        "import django; django.setup(); from django.conf import settings; from django.db import connection;"
+        "name = settings.DATABASES['default']['TEST']['NAME'];"
+        "connection.cursor().execute(f'DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)')"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.test_settings"}
+    subprocess.run([sys.executable, "-c", code], cwd=run_dir / "mutants", env=env, check=False)
+
+
+def figures(run_dir: Path, module: str) -> dict:
+    subprocess.run([MUTMUT, "export-cicd-stats"], cwd=run_dir, check=True, capture_output=True)
+    stats = json.loads((run_dir / "mutants" / "mutmut-cicd-stats.json").read_text())
+    return {"module": module, **stats}
+
+
+def survivors(run_dir: Path) -> list[str]:
+    listed = subprocess.run([MUTMUT, "results"], cwd=run_dir, capture_output=True, text=True).stdout
+    return [line.split(":")[0].strip() for line in listed.splitlines() if line.strip().endswith(": survived")]
+
+
+def run(module: str) -> dict:
+    tests = MODULES[module]
+    run_dir = prepare(module, tests)
+    print(f"\n=== {module}: against {' '.join(tests)}", flush=True)
+    try:
+        subprocess.run([MUTMUT, "run", "--max-children", "1"], cwd=run_dir, check=True)
+        found = figures(run_dir, module)
+        names = survivors(run_dir)
+        for name in names:
+            shown = subprocess.run([MUTMUT, "show", name], cwd=run_dir, capture_output=True, text=True).stdout
+            print(f"\n--- survived: {name}\n{shown}")
+    finally:
+        drop_test_database(run_dir)
+    found["survivors"] = names
+    (run_dir / "report.json").write_text(json.dumps(found, indent=2))
+    return found
+
+
+def report(rows: list[dict]) -> None:
+    print(
+        f"\n{'module':34} {'mutants':>7} {'killed':>6} {'survived':>8} {'no tests':>8} {'timeout':>7} {'survival':>8}"
+    )
+    for row in rows:
+        tried = row["killed"] + row["survived"] + row["timeout"] + row["suspicious"]
+        rate = f"{100 * row['survived'] / tried:.1f}%" if tried else "-"
+        print(
+            f"{row['module']:34} {row['total']:>7} {row['killed']:>6} {row['survived']:>8} "
+            f"{row['no_tests']:>8} {row['timeout']:>7} {rate:>8}"
+        )
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["--list"]:
+        for module, tests in MODULES.items():
+            print(f"{module}\n  " + "\n  ".join(tests))
+        return 0
+    unknown = [module for module in argv if module not in MODULES]
+    if unknown:
+        print(f"Not a module this script checks: {', '.join(unknown)} (see --list)", file=sys.stderr)
+        return 2
+    rows = [run(module) for module in argv or MODULES]
+    report(rows)
+    (RUNS / "last-report.json").write_text(json.dumps(rows, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
