@@ -48,8 +48,15 @@ def add_membership(*, user, tenant, role) -> Membership:
     return membership
 
 
+def register(*, email, password, name, company, slug, timezone_name="UTC", ip=None):
+    """`ip`: the client's, for the sign-up rate limit (None: not limited, e.g. from a management command)."""
+    if ip is not None:
+        throttling.check_signup_allowed(ip=ip)
+    return _register(email=email, password=password, name=name, company=company, slug=slug, timezone_name=timezone_name)
+
+
 @transaction.atomic
-def register(*, email, password, name, company, slug, timezone_name="UTC"):
+def _register(*, email, password, name, company, slug, timezone_name):
     from tenants.services import create_tenant
 
     email = email.strip().lower()
@@ -92,9 +99,13 @@ def _blacklist_all_refresh_tokens(user) -> None:
         BlacklistedToken.objects.get_or_create(token=token)
 
 
-def request_password_reset(email: str) -> None:
-    """Sends a reset link if the address is known; says nothing either way (no account probing)."""
-    user = User.objects.filter(email=email.strip().lower(), is_active=True).first()
+def request_password_reset(email: str, *, ip=None) -> None:
+    """Sends a reset link if the address is known; says nothing either way (no account probing). Rate-limited per
+    client `ip` and per address, whether it is known or not."""
+    email = email.strip().lower()
+    if ip is not None:
+        throttling.check_password_reset_allowed(ip=ip, email=email)
+    user = User.objects.filter(email=email, is_active=True).first()
     if user is None:
         return
     uid = urlsafe_base64_encode(force_bytes(user.pk))
@@ -109,7 +120,9 @@ def request_password_reset(email: str) -> None:
     )
 
 
-def confirm_password_reset(*, uid, token, new_password) -> User:
+def confirm_password_reset(*, uid, token, new_password, ip=None) -> User:
+    if ip is not None:
+        throttling.check_password_reset_confirm_allowed(ip=ip)
     invalid = DomainError(
         "Reset link is invalid or expired.", error_code="invalid_reset_token", errors={"token": ["Invalid or expired."]}
     )

@@ -82,6 +82,7 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "config.middleware.BodySizeLimitMiddleware",
     "tenants.middleware.TenantMiddleware",
+    "config.ratelimit.RateLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -157,6 +158,29 @@ INVITATION_TTL = timedelta(days=7)
 LOGIN_FAILURE_LIMIT = 5
 LOGIN_FAILURE_WINDOW_SECONDS = 60
 
+# Rate limits (config/ratelimit.py), each a list of (requests, seconds) over a sliding window. "api": every /api/
+# request but provider webhooks, per API key, else per user, else per client IP; a plan may set its own
+# (billing Plan.api_requests_per_minute / _per_hour). The others: sign-up and password reset per client IP (the
+# reset request also per email address).
+RATE_LIMITS = {
+    "api": [
+        (int(os.environ.get("RATELIMIT_PER_MINUTE", 60)), 60),
+        (int(os.environ.get("RATELIMIT_PER_HOUR", 1000)), 3600),
+    ],
+    "signup": [(5, 3600)],
+    "password_reset": [(5, 3600)],
+    "password_reset_confirm": [(10, 900)],
+}
+RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
+RATELIMIT_EXEMPT_PATHS = ["/api/webhooks/"]  # Twilio, Stripe, Calendly: their retries must never meet a 429
+RATELIMIT_CALLER = "accounts.authentication.rate_limit_caller"
+RATELIMIT_PLAN_LIMITS = "billing.selectors.api_rate_limits"
+RATELIMIT_PLAN_CACHE_SECONDS = 30
+# Proxies (load balancers, TLS terminators) in front of the web servers, IPs or CIDRs: only from them are
+# X-Forwarded-For (the client's IP, for rate limits and login throttling) and X-Forwarded-Proto/Host believed.
+# TWILIO_TRUSTED_PROXIES, the older name, is read when this is not set.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES") or env_list("TWILIO_TRUSTED_PROXIES")
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
@@ -188,7 +212,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", 
 # when the signed URL of a webhook is rebuilt (IPs or CIDRs).
 TWILIO_API_BASE_URL = os.environ.get("TWILIO_API_BASE_URL", "https://api.twilio.com")
 TWILIO_WEBHOOK_BASE_URL = os.environ.get("TWILIO_WEBHOOK_BASE_URL", f"https://{API_HOST}")
-TWILIO_TRUSTED_PROXIES = env_list("TWILIO_TRUSTED_PROXIES")
+TWILIO_TRUSTED_PROXIES = env_list("TRUSTED_PROXIES") or env_list("TWILIO_TRUSTED_PROXIES")  # see TRUSTED_PROXIES
 TWILIO_HTTP_TIMEOUT = float(os.environ.get("TWILIO_HTTP_TIMEOUT", 10))
 # The media-stream WebSocket upgrade must carry Twilio's X-Twilio-Signature (off only for local experiments).
 TWILIO_VALIDATE_WEBSOCKET = env_bool("TWILIO_VALIDATE_WEBSOCKET", True)
@@ -247,7 +271,7 @@ CORS_ALLOW_HEADERS = (
     "x-tenant",
     "x-request-id",
 )
-CORS_EXPOSE_HEADERS = ["X-Request-ID"]
+CORS_EXPOSE_HEADERS = ["X-Request-ID", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After"]
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -16,13 +16,9 @@ from accounts.permissions import NoApiKey
 from accounts.roles import matrix
 from accounts.selectors import invitations_of, members_of, membership_of, memberships_of
 from config.api.validation import validated
+from config.proxies import client_ip
 from tenants.selectors import is_public
 from tenants.services import tenant_hostname
-
-
-def client_ip(request):
-    return request.META.get("REMOTE_ADDR", "unknown")
-
 
 # Auth ---------------------------------------------------------------------------------------
 
@@ -41,6 +37,7 @@ class RegisterView(APIView):
             company=data["company"],
             slug=data["slug"],
             timezone_name=data["timezone"],
+            ip=client_ip(request),
         )
         body = {
             "user": user,
@@ -101,7 +98,7 @@ class PasswordResetView(APIView):
 
     @extend_schema(request=s.PasswordResetSerializer, responses={202: None})
     def post(self, request):
-        services.request_password_reset(validated(s.PasswordResetSerializer, request)["email"])
+        services.request_password_reset(validated(s.PasswordResetSerializer, request)["email"], ip=client_ip(request))
         return Response(
             {"detail": "If the address is registered, a reset link is on its way."}, status=status.HTTP_202_ACCEPTED
         )
@@ -113,7 +110,7 @@ class PasswordResetConfirmView(APIView):
 
     @extend_schema(request=s.PasswordResetConfirmSerializer, responses={204: None})
     def post(self, request):
-        services.confirm_password_reset(**validated(s.PasswordResetConfirmSerializer, request))
+        services.confirm_password_reset(**validated(s.PasswordResetConfirmSerializer, request), ip=client_ip(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
