@@ -59,10 +59,15 @@ class SecurityHeadersMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
         self.csp = content_security_policy()
+        self.csp_by_path = [
+            (prefix, content_security_policy(**extra))
+            for prefix, extra in settings.CONTENT_SECURITY_POLICY_PATHS.items()
+        ]
         self.permissions = ", ".join(f"{feature}={allow}" for feature, allow in settings.PERMISSIONS_POLICY.items())
 
     def __call__(self, request):
         response = self.get_response(request)
-        response.headers.setdefault("Content-Security-Policy", self.csp)
+        csp = next((csp for prefix, csp in self.csp_by_path if request.path.startswith(prefix)), self.csp)
+        response.headers.setdefault("Content-Security-Policy", csp)
         response.headers.setdefault("Permissions-Policy", self.permissions)
         return response

@@ -262,8 +262,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
 # Content-Security-Policy (config.middleware.SecurityHeadersMiddleware): our own origin only, no inline script
-# anywhere (the Django admin has none; /api/docs/ loads its start-up script as a file, config/api/docs.py), no plugins,
-# never framed. data: images and fonts for Swagger UI's and the admin's icons.
+# anywhere (the Django admin has none; /api/docs/ loads its start-up script as a file and allows its one inline style
+# by hash, config/api/docs.py), no plugins, never framed. data: images and fonts for Swagger UI's and the admin's icons.
 CONTENT_SECURITY_POLICY = {
     "default-src": ["'self'"],
     "script-src": ["'self'"],
@@ -276,6 +276,9 @@ CONTENT_SECURITY_POLICY = {
     "form-action": ["'self'"],
     "frame-ancestors": ["'none'"],
 }
+# Sources added on some paths only. The admin's index and app list (django-tenants' templates) style with an inline
+# <style> and style attributes; its scripts stay as strict as everywhere.
+CONTENT_SECURITY_POLICY_PATHS = {"/admin/": {"style-src": ["'unsafe-inline'"]}}
 # Browser features no page of ours uses are off; the microphone stays available to our own pages (the dashboard
 # talks to agents from the browser).
 PERMISSIONS_POLICY = {
