@@ -167,6 +167,37 @@ def make_api_key(db):
     return make
 
 
+class RateClock:
+    """The rate limiter's clock, at a moment no other test has counted in, moved by hand: no test waits a minute."""
+
+    def __init__(self):
+        import random
+
+        self.now = random.randrange(10**10, 10**11) * 3600.0  # the start of an hour far ahead: fresh counters
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, seconds):
+        self.now += seconds
+
+
+@pytest.fixture
+def rate_limits(settings, monkeypatch):
+    """`rate_limits(api=[(limit, seconds)], ...)` sets those limits (the suite's are out of reach); the limiter runs on
+    a `RateClock`, returned."""
+    from config import ratelimit
+
+    clock = RateClock()
+    monkeypatch.setattr(ratelimit.limiter, "clock", clock)
+
+    def make(**rules):
+        settings.RATE_LIMITS = {**settings.RATE_LIMITS, **rules}
+        return clock
+
+    return make
+
+
 @pytest.fixture
 def committed_db(django_db_setup, django_db_blocker):
     """For tests whose code runs on other threads (Celery worker, Channels): data is committed, and

@@ -3,9 +3,13 @@ from datetime import timedelta
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.models import ApiKey, User
-from accounts.selectors import api_key_from_authorization
+from accounts.selectors import api_key_of_request
+from tenants.selectors import is_public
 
 # Recording activity on every request would be a write per request; once a minute is plenty.
 ACTIVITY_RESOLUTION = timedelta(minutes=1)
@@ -25,7 +29,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         header = request.headers.get("Authorization", "")
         if not header.lower().startswith(f"bearer {ApiKey.PREFIX}"):
             return None
-        key = api_key_from_authorization(header)
+        key = api_key_of_request(request)
         if key is None:
             raise exceptions.AuthenticationFailed("Invalid API key.")
         if not key.is_usable:
@@ -49,3 +53,22 @@ class TenantJWTAuthentication(JWTAuthentication):
         if result is not None:
             touch_user_activity(result[0])
         return result
+
+
+def rate_limit_caller(request):
+    """Whom an API request counts against (`config.ratelimit`, setting RATELIMIT_CALLER): `(identity, tenant whose
+    plan sets the limits)` for a usable API key or a valid access token, None otherwise (counted per client IP). The
+    token is only verified here, with no database query; DRF authenticates the request afterwards."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return None
+    if token.strip().startswith(ApiKey.PREFIX):
+        key = api_key_of_request(request)
+        return (f"key:{key.pk}", key.tenant) if key is not None and key.is_usable else None
+    try:
+        user_id = AccessToken(token.strip())[jwt_settings.USER_ID_CLAIM]
+    except (TokenError, KeyError):
+        return None
+    tenant = getattr(request, "tenant", None)
+    return f"user:{user_id}", None if is_public(tenant) else tenant

@@ -90,9 +90,14 @@ class Invitation(models.Model):
 
 class ApiKey(models.Model):
     class Scope(models.TextChoices):
-        READ = "read"
-        WRITE = "write"
-        CALLS = "calls"
+        """What a key may do, on top of what its creator's role allows (`accounts.roles.SCOPE_GRANTED_BY`)."""
+
+        READ = "read", "Read (safe methods)"
+        WRITE = "write", "Write (create, change, delete)"
+        CALLS = "calls", "Place calls and run campaigns"
+        # Kept apart from `write` so an integration's key cannot turn itself into an administrator.
+        TEAM = "team", "Manage the team: invite, remove members, change roles"
+        API_KEYS = "api_keys", "Create keys (within its own scopes) and revoke keys"
 
     PREFIX = "vk_"
 

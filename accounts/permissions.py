@@ -9,7 +9,7 @@ string, or a dict by HTTP method with `*` for the other methods.
 from rest_framework import permissions
 
 from accounts.models import ApiKey
-from accounts.roles import role_has
+from accounts.roles import role_has, role_may_grant
 from accounts.selectors import membership_of
 from config.api.errors import DomainError, Forbidden
 from tenants.selectors import is_public
@@ -48,6 +48,7 @@ class TenantPermission(permissions.BasePermission):
         if user is None or not user.is_authenticated:
             return False  # DRF answers 401 with the authenticate header
         api_key = request.auth if isinstance(request.auth, ApiKey) else None
+        scope = None
         if api_key is not None:
             if api_key.tenant_id != tenant.id:
                 raise Forbidden("This API key belongs to another tenant.", error_code="wrong_tenant")
@@ -57,10 +58,28 @@ class TenantPermission(permissions.BasePermission):
         membership = membership_of(user, tenant)
         if membership is None:
             raise Forbidden(f"You are not a member of tenant '{tenant.slug}'.", error_code="not_a_member")
+        if scope is not None and not role_may_grant(membership.role, scope):
+            # The creator's role was lowered since the key was made: the key is bounded by the role of today.
+            raise Forbidden(
+                f"This API key's '{scope}' scope exceeds its creator's role '{membership.role}'.",
+                error_code="scope_exceeds_role",
+            )
         request.membership = membership
         permission = required_permission_for(view, request)
         if permission and not role_has(membership.role, permission):
             raise Forbidden(
                 f"Your role '{membership.role}' does not allow '{permission}'.", error_code="role_forbidden"
+            )
+        return True
+
+
+class NoApiKey(permissions.BasePermission):
+    """For a user's own account (profile, password, joining a tenant): a person's session, never an API key, which
+    belongs to one tenant and must not act on the account behind it."""
+
+    def has_permission(self, request, view):
+        if isinstance(request.auth, ApiKey):
+            raise Forbidden(
+                "API keys cannot act on a user's account; log in instead.", error_code="api_key_not_allowed"
             )
         return True

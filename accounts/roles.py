@@ -34,6 +34,16 @@ PERMISSIONS = {
     "billing.manage": {OWNER},
 }
 
+# The role permission a member needs to grant each API-key scope. A key acts as its creator, so what it may do is
+# always bounded by the creator's current role: checked when the key is made and on every request it makes.
+SCOPE_GRANTED_BY = {
+    "read": "tenant.view",
+    "write": "tenant.view",
+    "calls": "calls.place",
+    "team": "team.invite",
+    "api_keys": "api_keys.manage",
+}
+
 
 def role_has(role: str, permission: str) -> bool:
     if permission not in PERMISSIONS:
@@ -43,3 +53,7 @@ def role_has(role: str, permission: str) -> bool:
 
 def matrix():
     return {permission: sorted(roles, key=ROLES.index) for permission, roles in PERMISSIONS.items()}
+
+
+def role_may_grant(role: str, scope: str) -> bool:
+    return role_has(role, SCOPE_GRANTED_BY[scope])

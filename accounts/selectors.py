@@ -10,6 +10,14 @@ def api_key_from_authorization(header: str):
     return ApiKey.objects.select_related("tenant", "created_by").filter(key_hash=hash_secret(token)).first()
 
 
+def api_key_of_request(request):
+    """`api_key_from_authorization` of a request's header, looked up once per request (rate limit, then DRF)."""
+    http_request = getattr(request, "_request", request)  # DRF's Request wraps Django's
+    if not hasattr(http_request, "_api_key"):
+        http_request._api_key = api_key_from_authorization(http_request.headers.get("Authorization", ""))
+    return http_request._api_key
+
+
 def membership_of(user, tenant):
     if user is None or not user.is_authenticated or tenant is None:
         return None

@@ -18,7 +18,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import throttling
 from accounts.models import ApiKey, Invitation, Membership, User, hash_secret
-from accounts.roles import OWNER, role_has
+from accounts.roles import OWNER, role_has, role_may_grant
 from accounts.selectors import membership_of, owner_count
 from config.api.errors import Conflict, DomainError, Forbidden, NotFound
 
@@ -48,8 +48,15 @@ def add_membership(*, user, tenant, role) -> Membership:
     return membership
 
 
+def register(*, email, password, name, company, slug, timezone_name="UTC", ip=None):
+    """`ip`: the client's, for the sign-up rate limit (None: not limited, e.g. from a management command)."""
+    if ip is not None:
+        throttling.check_signup_allowed(ip=ip)
+    return _register(email=email, password=password, name=name, company=company, slug=slug, timezone_name=timezone_name)
+
+
 @transaction.atomic
-def register(*, email, password, name, company, slug, timezone_name="UTC"):
+def _register(*, email, password, name, company, slug, timezone_name):
     from tenants.services import create_tenant
 
     email = email.strip().lower()
@@ -92,9 +99,13 @@ def _blacklist_all_refresh_tokens(user) -> None:
         BlacklistedToken.objects.get_or_create(token=token)
 
 
-def request_password_reset(email: str) -> None:
-    """Sends a reset link if the address is known; says nothing either way (no account probing)."""
-    user = User.objects.filter(email=email.strip().lower(), is_active=True).first()
+def request_password_reset(email: str, *, ip=None) -> None:
+    """Sends a reset link if the address is known; says nothing either way (no account probing). Rate-limited per
+    client `ip` and per address, whether it is known or not."""
+    email = email.strip().lower()
+    if ip is not None:
+        throttling.check_password_reset_allowed(ip=ip, email=email)
+    user = User.objects.filter(email=email, is_active=True).first()
     if user is None:
         return
     uid = urlsafe_base64_encode(force_bytes(user.pk))
@@ -109,7 +120,9 @@ def request_password_reset(email: str) -> None:
     )
 
 
-def confirm_password_reset(*, uid, token, new_password) -> User:
+def confirm_password_reset(*, uid, token, new_password, ip=None) -> User:
+    if ip is not None:
+        throttling.check_password_reset_confirm_allowed(ip=ip)
     invalid = DomainError(
         "Reset link is invalid or expired.", error_code="invalid_reset_token", errors={"token": ["Invalid or expired."]}
     )
@@ -279,10 +292,45 @@ def revoke_invitation(*, tenant, actor: Membership, invitation_id) -> None:
 # API keys -------------------------------------------------------------------------------------
 
 
-def create_api_key(*, tenant, created_by, name, scopes, expires_at=None) -> tuple[ApiKey, str]:
-    """Returns the key and its secret; the secret is never stored and never shown again."""
+def _check_grantable(*, tenant, created_by, scopes, expires_at, via_key):
+    """A key never holds more than its creator's role allows, and a key made by a key never more than that key."""
+    membership = require_membership(created_by, tenant)
+    beyond_role = sorted(scope for scope in set(scopes) if not role_may_grant(membership.role, scope))
+    if beyond_role:
+        raise Forbidden(
+            f"Your role '{membership.role}' cannot grant the scopes {', '.join(beyond_role)}.",
+            error_code="scope_exceeds_role",
+            errors={"scopes": [f"Not allowed for role '{membership.role}': {', '.join(beyond_role)}."]},
+        )
+    if via_key is None:
+        return expires_at
+    beyond_key = sorted(set(scopes) - set(via_key.scopes))
+    if beyond_key:
+        raise Forbidden(
+            f"An API key cannot grant scopes it does not hold: {', '.join(beyond_key)}.",
+            error_code="scope_escalation",
+            errors={"scopes": [f"Not held by this API key: {', '.join(beyond_key)}."]},
+        )
+    if via_key.expires_at is not None:
+        if expires_at is None:
+            return via_key.expires_at
+        if expires_at > via_key.expires_at:
+            raise Forbidden(
+                "A key made by an API key cannot outlive it.",
+                error_code="scope_escalation",
+                errors={"expires_at": [f"Must be no later than {via_key.expires_at.isoformat()}."]},
+            )
+    return expires_at
+
+
+def create_api_key(*, tenant, created_by, name, scopes, expires_at=None, via_key=None) -> tuple[ApiKey, str]:
+    """Returns the key and its secret; the secret is never stored and never shown again. `via_key`: the API key the
+    request was made with, if any."""
     if expires_at is not None and expires_at <= timezone.now():
         raise DomainError("expires_at: must be in the future.", errors={"expires_at": ["Must be in the future."]})
+    expires_at = _check_grantable(
+        tenant=tenant, created_by=created_by, scopes=scopes, expires_at=expires_at, via_key=via_key
+    )
     for _ in range(3):
         prefix = secrets.token_hex(4)
         secret = f"{ApiKey.PREFIX}{prefix}_{secrets.token_urlsafe(32)}"

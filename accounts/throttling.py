@@ -1,10 +1,12 @@
-"""Failed-login limits per IP and per account, in Redis (shared by every process and host)."""
+"""Failed-login limits per IP and per account, in Redis (shared by every process and host), and the stricter rate
+limits of the other doors anyone can knock at: sign-up and password reset (`config.ratelimit`)."""
 
 import hashlib
 
 from django.conf import settings
 
 from config.api.errors import DomainError
+from config.ratelimit import throttle
 from config.redis import get_redis, redis_key
 
 
@@ -18,9 +20,13 @@ class TooManyAttempts(DomainError):
         )
 
 
+def _account(email):
+    # Hashed: addresses do not belong in Redis key names.
+    return hashlib.sha256(email.encode()).hexdigest()[:32]
+
+
 def _keys(ip, email):
-    account = hashlib.sha256(email.encode()).hexdigest()[:32]
-    return [redis_key(f"login-fail:ip:{ip}"), redis_key(f"login-fail:acct:{account}")]
+    return [redis_key(f"login-fail:ip:{ip}"), redis_key(f"login-fail:acct:{_account(email)}")]
 
 
 def check_login_allowed(*, ip, email):
@@ -41,3 +47,17 @@ def record_login_failure(*, ip, email):
 
 def clear_account_failures(email):
     get_redis().delete(_keys("-", email)[1])
+
+
+def check_signup_allowed(*, ip):
+    throttle("signup", f"ip:{ip}", "Too many sign-ups from this address.")
+
+
+def check_password_reset_allowed(*, ip, email):
+    detail = "Too many password reset requests."
+    throttle("password_reset", f"ip:{ip}", detail)
+    throttle("password_reset", f"acct:{_account(email)}", detail)
+
+
+def check_password_reset_confirm_allowed(*, ip):
+    throttle("password_reset_confirm", f"ip:{ip}", "Too many password reset attempts.")

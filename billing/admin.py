@@ -9,7 +9,16 @@ from config.admin import PublicSchemaAdmin, ReadOnlyAdminMixin
 class PlanAdmin(PublicSchemaAdmin):
     """Plans are made and edited here; the default flag moves only with the action, so exactly one plan has it."""
 
-    list_display = ["name", "slug", "max_concurrent_calls", "monthly_minutes", "is_default", "updated_at"]
+    list_display = [
+        "name",
+        "slug",
+        "max_concurrent_calls",
+        "monthly_minutes",
+        "api_requests_per_minute",
+        "api_requests_per_hour",
+        "is_default",
+        "updated_at",
+    ]
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["is_default", "created_at", "updated_at"]
     actions = ["make_default"]

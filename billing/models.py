@@ -13,6 +13,9 @@ class Plan(models.Model):
     max_concurrent_calls = models.PositiveIntegerField(validators=[MinValueValidator(1)])
     # Blank: no monthly cap on call minutes.
     monthly_minutes = models.PositiveIntegerField(null=True, blank=True)
+    # API requests per caller (API key, user or IP); blank: the platform's default (settings.RATE_LIMITS["api"]).
+    api_requests_per_minute = models.PositiveIntegerField(null=True, blank=True, validators=[MinValueValidator(1)])
+    api_requests_per_hour = models.PositiveIntegerField(null=True, blank=True, validators=[MinValueValidator(1)])
     is_default = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

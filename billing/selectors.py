@@ -28,6 +28,14 @@ def limits(tenant) -> Limits:
     return Limits(max_concurrent_calls=plan.max_concurrent_calls, monthly_minutes=plan.monthly_minutes)
 
 
+def api_rate_limits(tenant) -> dict[int, int]:
+    """The API request limits the tenant's plan sets, by window in seconds (setting RATELIMIT_PLAN_LIMITS); a window
+    the plan leaves blank keeps the platform's default."""
+    plan = plan_of(tenant)
+    limits = {60: plan.api_requests_per_minute, 3600: plan.api_requests_per_hour}
+    return {seconds: limit for seconds, limit in limits.items() if limit is not None}
+
+
 def usage_summary(tenant, *, date_from, date_to, tz) -> dict:
     """Call seconds of the tenant per calendar day of `tz` in [date_from, date_to] (every day listed), and totals."""
     start = timezone.make_aware(datetime.combine(date_from, time.min), tz)

@@ -80,11 +80,13 @@ TENANT_LIMIT_SET_CALLS = True
 
 MIDDLEWARE = [
     "config.middleware.RequestIdMiddleware",
+    "config.middleware.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "config.middleware.BodySizeLimitMiddleware",
     "tenants.middleware.TenantMiddleware",
+    "config.ratelimit.RateLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -160,6 +162,29 @@ INVITATION_TTL = timedelta(days=7)
 LOGIN_FAILURE_LIMIT = 5
 LOGIN_FAILURE_WINDOW_SECONDS = 60
 
+# Rate limits (config/ratelimit.py), each a list of (requests, seconds) over a sliding window. "api": every /api/
+# request but provider webhooks, per API key, else per user, else per client IP; a plan may set its own
+# (billing Plan.api_requests_per_minute / _per_hour). The others: sign-up and password reset per client IP (the
+# reset request also per email address).
+RATE_LIMITS = {
+    "api": [
+        (int(os.environ.get("RATELIMIT_PER_MINUTE", 60)), 60),
+        (int(os.environ.get("RATELIMIT_PER_HOUR", 1000)), 3600),
+    ],
+    "signup": [(5, 3600)],
+    "password_reset": [(5, 3600)],
+    "password_reset_confirm": [(10, 900)],
+}
+RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
+RATELIMIT_EXEMPT_PATHS = ["/api/webhooks/"]  # Twilio, Stripe, Calendly: their retries must never meet a 429
+RATELIMIT_CALLER = "accounts.authentication.rate_limit_caller"
+RATELIMIT_PLAN_LIMITS = "billing.selectors.api_rate_limits"
+RATELIMIT_PLAN_CACHE_SECONDS = 30
+# Proxies (load balancers, TLS terminators) in front of the web servers, IPs or CIDRs: only from them are
+# X-Forwarded-For (the client's IP, for rate limits and login throttling) and X-Forwarded-Proto/Host believed.
+# TWILIO_TRUSTED_PROXIES, the older name, is read when this is not set.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES") or env_list("TWILIO_TRUSTED_PROXIES")
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
@@ -206,7 +231,7 @@ KNOWLEDGE_FILE_LIMITS_BY_PLAN = json.loads(os.environ.get("KNOWLEDGE_FILE_LIMITS
 # when the signed URL of a webhook is rebuilt (IPs or CIDRs).
 TWILIO_API_BASE_URL = os.environ.get("TWILIO_API_BASE_URL", "https://api.twilio.com")
 TWILIO_WEBHOOK_BASE_URL = os.environ.get("TWILIO_WEBHOOK_BASE_URL", f"https://{API_HOST}")
-TWILIO_TRUSTED_PROXIES = env_list("TWILIO_TRUSTED_PROXIES")
+TWILIO_TRUSTED_PROXIES = env_list("TRUSTED_PROXIES") or env_list("TWILIO_TRUSTED_PROXIES")  # see TRUSTED_PROXIES
 TWILIO_HTTP_TIMEOUT = float(os.environ.get("TWILIO_HTTP_TIMEOUT", 10))
 # The media-stream WebSocket upgrade must carry Twilio's X-Twilio-Signature (off only for local experiments).
 TWILIO_VALIDATE_WEBSOCKET = env_bool("TWILIO_VALIDATE_WEBSOCKET", True)
@@ -270,6 +295,39 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (config.middleware.SecurityHeadersMiddleware): our own origin only, no inline script
+# anywhere (the Django admin has none; /api/docs/ loads its start-up script as a file and allows its one inline style
+# by hash, config/api/docs.py), no plugins, never framed. data: images and fonts for Swagger UI's and the admin's icons.
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'", "data:"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+# Sources added on some paths only. The admin's index and app list (django-tenants' templates) style with an inline
+# <style> and style attributes; its scripts stay as strict as everywhere.
+CONTENT_SECURITY_POLICY_PATHS = {"/admin/": {"style-src": ["'unsafe-inline'"]}}
+# Browser features no page of ours uses are off; the microphone stays available to our own pages (the dashboard
+# talks to agents from the browser).
+PERMISSIONS_POLICY = {
+    "accelerometer": "()",
+    "camera": "()",
+    "display-capture": "()",
+    "geolocation": "()",
+    "gyroscope": "()",
+    "magnetometer": "()",
+    "microphone": "(self)",
+    "midi": "()",
+    "payment": "()",
+    "usb": "()",
+    "xr-spatial-tracking": "()",
+}
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
 CORS_ALLOW_HEADERS = (
@@ -281,7 +339,7 @@ CORS_ALLOW_HEADERS = (
     "x-tenant",
     "x-request-id",
 )
-CORS_EXPOSE_HEADERS = ["X-Request-ID"]
+CORS_EXPOSE_HEADERS = ["X-Request-ID", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After"]
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

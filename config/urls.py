@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
+from config.api.docs import ApiDocsView
 from config.health import HealthView
 
 api_patterns = [
@@ -16,7 +17,7 @@ api_patterns = [
     path("", include("compliance.api.urls")),
     path("", include("billing.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("docs/", ApiDocsView.as_view(url_name="schema"), name="docs"),
 ]
 
 urlpatterns = [

@@ -166,7 +166,11 @@ class ApiKeySerializer(serializers.ModelSerializer):
 class ApiKeyCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     scopes = serializers.ListField(
-        child=serializers.ChoiceField(choices=ApiKey.Scope.choices), allow_empty=False, max_length=3
+        child=serializers.ChoiceField(choices=ApiKey.Scope.choices),
+        allow_empty=False,
+        max_length=len(ApiKey.Scope.choices),
+        help_text="read, write, calls; team and api_keys only for owners and admins. A key made with an API key "
+        "holds at most that key's scopes.",
     )
     expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 

@@ -12,16 +12,13 @@ from rest_framework_simplejwt.views import TokenRefreshView
 from accounts import services
 from accounts.api import serializers as s
 from accounts.models import ApiKey, Invitation
+from accounts.permissions import NoApiKey
 from accounts.roles import matrix
 from accounts.selectors import invitations_of, members_of, membership_of, memberships_of
 from config.api.validation import validated
+from config.proxies import client_ip
 from tenants.selectors import is_public
 from tenants.services import tenant_hostname
-
-
-def client_ip(request):
-    return request.META.get("REMOTE_ADDR", "unknown")
-
 
 # Auth ---------------------------------------------------------------------------------------
 
@@ -40,6 +37,7 @@ class RegisterView(APIView):
             company=data["company"],
             slug=data["slug"],
             timezone_name=data["timezone"],
+            ip=client_ip(request),
         )
         body = {
             "user": user,
@@ -100,7 +98,7 @@ class PasswordResetView(APIView):
 
     @extend_schema(request=s.PasswordResetSerializer, responses={202: None})
     def post(self, request):
-        services.request_password_reset(validated(s.PasswordResetSerializer, request)["email"])
+        services.request_password_reset(validated(s.PasswordResetSerializer, request)["email"], ip=client_ip(request))
         return Response(
             {"detail": "If the address is registered, a reset link is on its way."}, status=status.HTTP_202_ACCEPTED
         )
@@ -112,12 +110,12 @@ class PasswordResetConfirmView(APIView):
 
     @extend_schema(request=s.PasswordResetConfirmSerializer, responses={204: None})
     def post(self, request):
-        services.confirm_password_reset(**validated(s.PasswordResetConfirmSerializer, request))
+        services.confirm_password_reset(**validated(s.PasswordResetConfirmSerializer, request), ip=client_ip(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ProfileView(APIView):
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, NoApiKey]
 
     @extend_schema(request=s.ProfileSerializer, responses={200: s.UserSerializer})
     def put(self, request):
@@ -126,7 +124,7 @@ class ProfileView(APIView):
 
 
 class PasswordChangeView(APIView):
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, NoApiKey]
 
     @extend_schema(request=s.PasswordChangeSerializer, responses={204: None})
     def put(self, request):
@@ -157,6 +155,7 @@ class MembersView(generics.ListAPIView):
 
 class InviteView(APIView):
     required_permission = "team.invite"
+    required_scope = ApiKey.Scope.TEAM
 
     @extend_schema(request=s.InviteSerializer, responses={201: s.InvitationCreatedSerializer})
     def post(self, request):
@@ -176,6 +175,7 @@ class InvitationsView(generics.ListAPIView):
 
 class InvitationRevokeView(APIView):
     required_permission = "team.invite"
+    required_scope = ApiKey.Scope.TEAM
 
     @extend_schema(responses={204: None})
     def delete(self, request, invitation_id):
@@ -186,7 +186,7 @@ class InvitationRevokeView(APIView):
 class AcceptInvitationView(APIView):
     """The token names the tenant, so this works on any host, for a logged-in or a new user."""
 
-    permission_classes = [AllowAny]
+    permission_classes = [NoApiKey]
 
     @extend_schema(request=s.AcceptInvitationSerializer, responses={200: s.AcceptanceResponseSerializer})
     def post(self, request, token):
@@ -198,6 +198,7 @@ class AcceptInvitationView(APIView):
 
 class MemberRoleView(APIView):
     required_permission = "team.change_role"
+    required_scope = ApiKey.Scope.TEAM
 
     @extend_schema(request=s.RoleSerializer, responses={200: s.MemberSerializer})
     def put(self, request, user_id):
@@ -208,6 +209,7 @@ class MemberRoleView(APIView):
 
 class MemberView(APIView):
     required_permission = "team.view"  # members may leave; removing others is checked in the service
+    required_scope = {"DELETE": ApiKey.Scope.TEAM}
 
     @extend_schema(responses={204: None})
     def delete(self, request, user_id):
@@ -240,6 +242,7 @@ class TeamStatsView(APIView):
 
 class ApiKeysView(generics.ListAPIView):
     required_permission = {"GET": "api_keys.view", "POST": "api_keys.manage"}
+    required_scope = {"POST": ApiKey.Scope.API_KEYS}
     serializer_class = s.ApiKeySerializer
 
     def get_queryset(self):
@@ -248,13 +251,15 @@ class ApiKeysView(generics.ListAPIView):
     @extend_schema(request=s.ApiKeyCreateSerializer, responses={201: s.ApiKeyCreatedSerializer})
     def post(self, request):
         data = validated(s.ApiKeyCreateSerializer, request)
-        key, secret = services.create_api_key(tenant=request.tenant, created_by=request.user, **data)
+        via_key = request.auth if isinstance(request.auth, ApiKey) else None
+        key, secret = services.create_api_key(tenant=request.tenant, created_by=request.user, via_key=via_key, **data)
         key.key = secret
         return Response(s.ApiKeyCreatedSerializer(key).data, status=status.HTTP_201_CREATED)
 
 
 class ApiKeyView(APIView):
     required_permission = "api_keys.manage"
+    required_scope = ApiKey.Scope.API_KEYS
 
     @extend_schema(responses={204: None})
     def delete(self, request, key_id):

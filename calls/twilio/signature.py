@@ -5,18 +5,14 @@ scheme and host, so the URL is rebuilt from X-Forwarded-Proto/Host — but only 
 comes from a proxy listed in TWILIO_TRUSTED_PROXIES, since anyone else could forge those headers.
 """
 
-import ipaddress
-
 from django.conf import settings
 from twilio.request_validator import RequestValidator
 
+from config.proxies import is_trusted_proxy
+
 
 def _from_trusted_proxy(request) -> bool:
-    try:
-        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
-    except ValueError:
-        return False
-    return any(address in ipaddress.ip_network(proxy, strict=False) for proxy in settings.TWILIO_TRUSTED_PROXIES)
+    return is_trusted_proxy(request.META.get("REMOTE_ADDR", ""), settings.TWILIO_TRUSTED_PROXIES)
 
 
 def _first(value: str) -> str:
