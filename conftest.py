@@ -190,12 +190,14 @@ def rate_limits(settings, monkeypatch):
 
     clock = RateClock()
     monkeypatch.setattr(ratelimit.limiter, "clock", clock)
+    ratelimit.forget_plan_limits()
 
     def make(**rules):
         settings.RATE_LIMITS = {**settings.RATE_LIMITS, **rules}
         return clock
 
-    return make
+    yield make
+    ratelimit.forget_plan_limits()
 
 
 @pytest.fixture

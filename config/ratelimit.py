@@ -177,6 +177,11 @@ def _hook(path: str):
 _plan_limits_cache: dict = {}
 
 
+def forget_plan_limits():
+    """Drops this process's copy of the plans' limits (tests, whose plans roll back with them)."""
+    _plan_limits_cache.clear()
+
+
 def _rules_for(tenant):
     """The platform's API rules, with the windows the tenant's plan sets replaced. Plans are read at most every
     `RATELIMIT_PLAN_CACHE_SECONDS` per process: not a database query per request."""
@@ -224,5 +229,5 @@ class RateLimitMiddleware:
                 headers={"Retry-After": str(decision.retry_after)},
             )
         for name, value in headers_of(decision).items():
-            response[name] = value
+            response.headers.setdefault(name, value)  # a stricter limit's own (sign-up, reset) tells more
         return response

@@ -228,10 +228,10 @@ KNOWLEDGE_FILE_LIMITS_BY_PLAN = json.loads(os.environ.get("KNOWLEDGE_FILE_LIMITS
 
 # Twilio: the REST API base (overridable for a regional edge or a test double), the public base URL
 # Twilio calls back (webhooks, media streams), and the proxies trusted to set X-Forwarded-Proto/Host
-# when the signed URL of a webhook is rebuilt (IPs or CIDRs).
+# when the signed URL of a webhook is rebuilt (TRUSTED_PROXIES).
 TWILIO_API_BASE_URL = os.environ.get("TWILIO_API_BASE_URL", "https://api.twilio.com")
 TWILIO_WEBHOOK_BASE_URL = os.environ.get("TWILIO_WEBHOOK_BASE_URL", f"https://{API_HOST}")
-TWILIO_TRUSTED_PROXIES = env_list("TRUSTED_PROXIES") or env_list("TWILIO_TRUSTED_PROXIES")  # see TRUSTED_PROXIES
+TWILIO_TRUSTED_PROXIES = TRUSTED_PROXIES
 TWILIO_HTTP_TIMEOUT = float(os.environ.get("TWILIO_HTTP_TIMEOUT", 10))
 # The media-stream WebSocket upgrade must carry Twilio's X-Twilio-Signature (off only for local experiments).
 TWILIO_VALIDATE_WEBSOCKET = env_bool("TWILIO_VALIDATE_WEBSOCKET", True)

@@ -5,9 +5,11 @@ import pytest
 pytestmark = pytest.mark.django_db
 
 
-def attempt(api, email, password, ip="10.0.0.1"):
+def attempt(api, email, password, ip="10.0.0.1", **extra):
     client = api()
-    return client.post("/api/auth/login", {"email": email, "password": password}, format="json", REMOTE_ADDR=ip)
+    return client.post(
+        "/api/auth/login", {"email": email, "password": password}, format="json", REMOTE_ADDR=ip, **extra
+    )
 
 
 def test_sixth_failed_login_for_an_account_is_429_with_retry_after(api, alice):
@@ -43,3 +45,12 @@ def test_successful_login_resets_the_account_counter(api, alice, password):
     assert attempt(api, "alice@example.com", password, ip="10.4.4.4").status_code == 200
     for _ in range(4):
         assert attempt(api, "alice@example.com", "Wrong-1", ip="10.5.5.5").status_code == 401
+
+
+def test_clients_behind_a_trusted_proxy_are_counted_apart(api, settings):
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    for i in range(5):
+        attempt(api, f"nobody{i}@example.com", "Wrong-1", ip="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.1")
+    blocked = attempt(api, "someone@example.com", "Wrong-1", ip="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.1")
+    other = attempt(api, "someone@example.com", "Wrong-1", ip="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.2")
+    assert (blocked.status_code, other.status_code) == (429, 401)

@@ -27,6 +27,7 @@ def test_third_sign_up_from_one_address_is_429(api, rate_limits):
     response = sign_up(api, "192.0.2.1")
     assert response.status_code == 429
     assert response.json()["error_code"] == "rate_limited" and int(response["Retry-After"]) > 0
+    assert response["X-RateLimit-Limit"] == "2"  # the sign-up limit's headers, not the API's
     assert sign_up(api, "192.0.2.2").status_code == 409
 
 

@@ -5,6 +5,7 @@ import base64
 import hashlib
 import re
 
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from config.middleware import content_security_policy
@@ -21,6 +22,7 @@ def _allow_its_inline_styles(response):
 
 
 class ApiDocsView(SpectacularSwaggerSplitView):
+    @extend_schema(exclude=True)
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)
         if request.GET.get("script") is None:  # the page, not its start-up script

@@ -123,10 +123,11 @@ def test_users_behind_one_address_are_counted_apart(api, rate_limits, acme, alic
     assert api(amy, acme).get("/api/tenant").status_code == 200
 
 
-def test_a_bad_token_counts_against_the_client_ip(api, rate_limits, acme):
+@pytest.mark.parametrize("credential", ["forged.{n}.token", "vk_deadbeef_guess{n}"])
+def test_bad_credentials_count_against_the_client_ip(api, rate_limits, acme, credential):
     rate_limits(api=[(2, 60)])
     for n in range(2):
-        api(host="acme.localhost", headers={"Authorization": f"Bearer forged.{n}.token"}).get("/api/tenant")
+        api(host="acme.localhost", headers={"Authorization": f"Bearer {credential.format(n=n)}"}).get("/api/tenant")
     assert anonymous_get(api, ip="127.0.0.1").status_code == 429
 
 

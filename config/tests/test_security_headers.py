@@ -86,3 +86,8 @@ def test_api_docs_page_works_under_the_policy(api):
     styles = re.findall(r"<style>(.*?)</style>", page, re.DOTALL)
     hashes = [f"'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'" for s in styles]
     assert directives(response)["style-src"] == ["'self'", *hashes]
+
+
+def test_the_docs_page_is_not_an_operation_of_the_schema(api):
+    schema = api().get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    assert "/api/docs/" not in schema["paths"]
