@@ -99,19 +99,21 @@ def read_rows(source, *, max_bytes: int) -> Iterator[tuple[int, list[str]]]:
     text = _text(source, max_bytes)
     try:
         head = text.read(_HEAD_CHARS)
+        text.seek(0)
+        delimiter = _delimiter(head)
+        reader = csv.reader(_checked_lines(text, delimiter), delimiter=delimiter, strict=True)
+        try:
+            for cells in reader:
+                yield reader.line_num, cells
+        except csv.Error as exc:
+            raise CsvRejected(
+                f"Line {reader.line_num}: {exc}.", detail=f"Malformed CSV at line {reader.line_num}: {exc}."
+            ) from None
     except UnicodeDecodeError:
         raise CsvRejected("The file is not UTF-16 text, though it starts like it.", error_code="not_csv") from None
-    text.seek(0)
-    reader = csv.reader(_checked_lines(text, _delimiter(head)), delimiter=_delimiter(head), strict=True)
-    try:
-        for cells in reader:
-            yield reader.line_num, cells
-    except csv.Error as exc:
-        raise CsvRejected(
-            f"Line {reader.line_num}: {exc}.", detail=f"Malformed CSV at line {reader.line_num}: {exc}."
-        ) from None
-    except UnicodeDecodeError:
-        raise CsvRejected("The file is not UTF-16 text, though it starts like it.", error_code="not_csv") from None
+    finally:
+        if isinstance(text, io.TextIOWrapper):
+            text.detach()  # the caller's file stays open (a wrapper closes what it wraps when collected)
 
 
 # Writing ------------------------------------------------------------------------------------------

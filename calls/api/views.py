@@ -366,7 +366,8 @@ def _pdf_export(request, filters):
 
 class RecordingView(APIView):
     """The call's audio: a Twilio recording is streamed through us (Twilio needs the tenant's credentials);
-    a recording an external bot reported is a redirect to where it lives."""
+    a recording an external bot reported is a redirect to where it lives, only ever Twilio or our own storage
+    (`calls.recordings`)."""
 
     required_permission = "calls.view"
 

@@ -86,3 +86,15 @@ def test_hostile_files_are_refused_with_a_4xx_naming_the_file(content, error_cod
 
 def test_separators_inside_quotes_are_not_columns():
     assert len(rows(b'a,b\n"' + b"," * 5000 + b'",x\n')[1]) == 2
+
+
+def test_the_callers_file_stays_open_after_reading():
+    source = io.BytesIO(b"a,b\n1,2\n")
+    assert rows(source) == [["a", "b"], ["1", "2"]]
+    assert not source.closed and source.read() == b""
+
+
+def test_a_file_that_starts_like_utf16_but_is_not_is_refused():
+    with pytest.raises(CsvRejected) as refused:
+        rows(b"\xff\xfe" + b"a\x00,\x00b\x00\n\x00" + b"\x00\xd8")  # a lone surrogate
+    assert refused.value.error_code == "not_csv"
