@@ -3,6 +3,8 @@ run the tests that should notice. Run through `scripts/mutation`, which sets up 
 
     scripts/mutation                          every module below, one after another
     scripts/mutation accounts/permissions.py  one module (or several)
+    scripts/mutation --again MODULE           only the survivors of MODULE's last run, against its tests as they
+                                              are now (after adding tests; the module itself must be unchanged)
     scripts/mutation --list                   the modules and the tests each is checked against
 
 Each module gets a run directory, var/mutation/<module>/, laid out as mutmut expects: the project's files
@@ -13,6 +15,7 @@ and dropped at the end. One mutant at a time: the machine is shared. Survivors a
 `cd var/mutation/<module> && mutmut show <name>` shows one again.
 """
 
+import hashlib
 import json
 import os
 import shutil
@@ -37,6 +40,7 @@ MODULES = {
     ],
     "accounts/authentication.py": [
         "accounts/tests/test_api_keys.py",
+        "accounts/tests/test_api_key_use.py",
         "accounts/tests/test_auth_api.py",
         "accounts/tests/test_key_tenant_guard.py",
     ],
@@ -59,6 +63,7 @@ MODULES = {
     ],
     "tenants/middleware.py": [
         "tenants/tests/test_tenant_resolution.py",
+        "tenants/tests/test_tenant_choice_guards.py",
         "tenants/tests/test_isolation.py",
         "accounts/tests/test_api_keys.py",
         "accounts/tests/test_key_tenant_guard.py",
@@ -79,8 +84,16 @@ def project_entries() -> list[str]:
     return sorted({line.split("/")[0] for line in listed.splitlines()} - NOT_COPIED)
 
 
+def run_dir_of(module: str) -> Path:
+    return RUNS / module.removesuffix(".py").replace("/", ".")
+
+
+def source_hash(module: str) -> str:
+    return hashlib.sha256((ROOT / module).read_bytes()).hexdigest()
+
+
 def prepare(module: str, tests: list[str]) -> Path:
-    run_dir = RUNS / module.removesuffix(".py").replace("/", ".")
+    run_dir = run_dir_of(module)
     shutil.rmtree(run_dir, ignore_errors=True)
     run_dir.mkdir(parents=True)
     entries = project_entries()
@@ -95,6 +108,9 @@ def prepare(module: str, tests: list[str]) -> Path:
         "only_mutate": [module],
         "pytest_add_cli_args_test_selection": tests,
         "pytest_add_cli_args": ["--reuse-db", "-p", "no:cacheprovider"],
+        # Every test run in a fresh child of a process that never opened a database connection or started a
+        # thread: a child of the default `fork` mode inherits the parent's connections and dead thread pools.
+        "process_isolation": "forkserver",
     }
     lines = ["", "[tool.mutmut]"] + [f"{key} = {json.dumps(value)}" for key, value in section.items()]
     (run_dir / "pyproject.toml").write_text(pyproject + "\n".join(lines) + "\n")
@@ -119,25 +135,42 @@ def figures(run_dir: Path, module: str) -> dict:
     return {"module": module, **stats}
 
 
-def survivors(run_dir: Path) -> list[str]:
-    listed = subprocess.run([MUTMUT, "results"], cwd=run_dir, capture_output=True, text=True).stdout
-    return [line.split(":")[0].strip() for line in listed.splitlines() if line.strip().endswith(": survived")]
+def statuses(run_dir: Path) -> dict[str, str]:
+    listed = subprocess.run([MUTMUT, "results", "--all", "true"], cwd=run_dir, capture_output=True, text=True).stdout
+    return dict(line.strip().rsplit(": ", 1) for line in listed.splitlines() if ": " in line)
 
 
-def run(module: str) -> dict:
+def show_survivors(run_dir: Path, names: list[str]) -> None:
+    for name in names:
+        shown = subprocess.run([MUTMUT, "show", name], cwd=run_dir, capture_output=True, text=True).stdout
+        print(f"\n--- survived: {name}\n{shown}")
+
+
+def run(module: str, *, again: bool = False) -> dict:
     tests = MODULES[module]
+    before = json.loads((run_dir_of(module) / "report.json").read_text()) if again else None
+    if before is not None and before["source_hash"] != source_hash(module):
+        sys.exit(f"{module} changed since its last run: run it in full (scripts/mutation {module}).")
+    names = before["survivors"] if before else []
+    if before and not names:
+        return before
     run_dir = prepare(module, tests)
     print(f"\n=== {module}: against {' '.join(tests)}", flush=True)
     try:
-        subprocess.run([MUTMUT, "run", "--max-children", "1"], cwd=run_dir, check=True)
-        found = figures(run_dir, module)
-        names = survivors(run_dir)
-        for name in names:
-            shown = subprocess.run([MUTMUT, "show", name], cwd=run_dir, capture_output=True, text=True).stdout
-            print(f"\n--- survived: {name}\n{shown}")
+        subprocess.run([MUTMUT, "run", "--max-children", "1", *names], cwd=run_dir, check=True)
+        if before:
+            # The other mutants were killed (or not covered) by tests that are still there.
+            found = dict(before)
+            status = statuses(run_dir)
+            found["survived"] = sum(status.get(name) == "survived" for name in names)
+            found["timeout"] = before["timeout"] + sum(status.get(name) == "timeout" for name in names)
+            found["killed"] = before["killed"] + sum(status.get(name) == "killed" for name in names)
+        else:
+            found = {**figures(run_dir, module), "source_hash": source_hash(module)}
+        found["survivors"] = [name for name, result in statuses(run_dir).items() if result == "survived"]
+        show_survivors(run_dir, found["survivors"])
     finally:
         drop_test_database(run_dir)
-    found["survivors"] = names
     (run_dir / "report.json").write_text(json.dumps(found, indent=2))
     return found
 
@@ -160,12 +193,22 @@ def main(argv: list[str]) -> int:
         for module, tests in MODULES.items():
             print(f"{module}\n  " + "\n  ".join(tests))
         return 0
-    unknown = [module for module in argv if module not in MODULES]
-    if unknown:
+    again = argv[:1] == ["--again"]
+    modules = argv[1:] if again else argv
+    unknown = [module for module in modules if module not in MODULES]
+    if unknown or (again and not modules):
         print(f"Not a module this script checks: {', '.join(unknown)} (see --list)", file=sys.stderr)
         return 2
-    rows = [run(module) for module in argv or MODULES]
+    rows, failed = [], []
+    for module in modules or MODULES:
+        try:
+            rows.append(run(module, again=again))
+        except subprocess.CalledProcessError:
+            failed.append(module)  # mutmut said why above (e.g. the clean test run failed)
     report(rows)
+    if failed:
+        print(f"\nmutmut failed on: {', '.join(failed)}", file=sys.stderr)
+        return 1
     (RUNS / "last-report.json").write_text(json.dumps(rows, indent=2))
     return 0
 
