@@ -218,8 +218,20 @@ def committed_db(django_db_setup, django_db_blocker):
                 [schemas],
             )
             tables = [f'"{schema}"."{table}"' for schema, table in cursor.fetchall()]
-            if tables:
-                cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+            # Only the tables the test wrote to: truncating every table of both schemas took longer than most
+            # of these tests. Then every sequence that moved starts again, those of tables emptied since too.
+            cursor.execute(
+                " UNION ALL ".join(f"SELECT '{table}' WHERE EXISTS (SELECT FROM {table})" for table in tables)
+            )
+            written = [row[0] for row in cursor.fetchall()]
+            if written:
+                cursor.execute(f"TRUNCATE {', '.join(written)} CASCADE")
+            cursor.execute(
+                "SELECT schemaname, sequencename FROM pg_sequences WHERE schemaname = ANY(%s) AND last_value IS NOT NULL",
+                [schemas],
+            )
+            for schema, sequence in cursor.fetchall():
+                cursor.execute(f'ALTER SEQUENCE "{schema}"."{sequence}" RESTART')
         connection.set_schema_to_public()
         # Ids start again, so what Redis keeps by call id goes with the calls.
         for schema in schemas:
