@@ -49,9 +49,10 @@ os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", f"postgres://p
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/13")
 os.environ.setdefault("SECRET_KEY", "bench")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-# The bench's keys make hundreds of requests a second: far above any tenant's rate limit.
-os.environ.setdefault("RATE_LIMIT_PER_MINUTE", "1000000")
-os.environ.setdefault("RATE_LIMIT_PER_HOUR", "100000000")
+# The bench's keys make hundreds of requests a second: far above the platform's default API rate limits
+# (config/ratelimit.py; the bench tenants' plan sets none of its own).
+os.environ.setdefault("RATELIMIT_PER_MINUTE", "1000000")
+os.environ.setdefault("RATELIMIT_PER_HOUR", "100000000")
 os.environ.setdefault("LOG_LEVEL", "ERROR")
 
 SERVER_CORE = 0
