@@ -2,9 +2,11 @@
 of its own), all at once, each database a copy of one migrated database kept between runs while the migrations
 stay the same."""
 
+import contextlib
 import hashlib
 import os
 import re
+import signal
 import subprocess
 import sys
 
@@ -70,8 +72,10 @@ def migrated_template(server, env) -> str:
 
 
 @pytest.fixture(scope="module")
-def runs(django_db_setup):
-    """Every benchmark started at once, each on a copy of the migrated template; their databases dropped after."""
+def runs(request, django_db_setup):
+    """The selected benchmarks started at once, each on a copy of the migrated template, in a process group of its
+    own (its servers too); whatever is left of them is killed, and their databases dropped, after."""
+    selected = {item.originalname.removeprefix("test_") for item in request.session.items if item.path == request.path}
     settings = connection.settings_dict
     server = f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT']}"
     env = {
@@ -92,14 +96,16 @@ def runs(django_db_setup):
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            start_new_session=True,
         )
         for name, args in BENCHES.items()
+        if name in selected
     }
     yield processes
     for process in processes.values():
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
     with admin_connection() as admin:
         for name in databases.values():
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
