@@ -18,8 +18,8 @@ agents, list calls, read a call, read a contact, create a contact. Printed per r
   figure that moves least on a shared machine;
 - load1: the machine's 1-minute load average as the row ends (other work on the machine shows in every figure).
 Goals: p99 < 50 ms at 200 requests/s with no errors; connections bounded by the server's pool (DB_POOL_MAX_SIZE)
-and flat over a soak. `--soak SECONDS` then runs ours at the highest rate for that long, printing the connections
-held every 5 s. The pool is as the settings make it (DB_POOL_*); `--compare-no-pool` adds a third server, ours
+and flat over a soak. `--soak SECONDS` then runs ours for that long at `--soak-rate` (default: the highest rate),
+printing the connections held every 5 s. The pool is as the settings make it (DB_POOL_*); `--compare-no-pool` adds a third server, ours
 without a pool (a new connection per request, CONN_MAX_AGE=0), its rows beside the others.
 
 With two or more cores (and unless `--no-pin`), the server runs on core 0 and the load generator on the others.
@@ -340,7 +340,8 @@ def main():
     parser.add_argument("--rates", type=float, nargs="+", default=[50, 100, 200], help="Requests per second.")
     parser.add_argument("--seconds", type=float, default=20, help="Length of each row.")
     parser.add_argument("--tenants", type=int, default=20)
-    parser.add_argument("--soak", type=float, default=0, help="Then this many seconds of ours at the top rate.")
+    parser.add_argument("--soak", type=float, default=0, help="Then this many seconds of ours at --soak-rate.")
+    parser.add_argument("--soak-rate", type=float, help="Requests per second of the soak (default: the top rate).")
     parser.add_argument(
         "--pin",
         action=argparse.BooleanOptionalAction,
@@ -392,7 +393,8 @@ def main():
                     print(f"{'':<9} server log: {logged}", flush=True)
         if args.soak:
             server, url = servers["ours"]
-            asyncio.run(soak(url, streams["ours"], max(args.rates), args.soak, SERVERS["ours"][1], probe))
+            rate = args.soak_rate or max(args.rates)
+            asyncio.run(soak(url, streams["ours"], rate, args.soak, SERVERS["ours"][1], probe))
 
 
 if __name__ == "__main__":
