@@ -227,7 +227,9 @@ async def load(client, requests, rate: float, seconds: float, on_sample=None, sa
             if response.status_code != expected:
                 errors.append(f"{method} {path}: {response.status_code} {response.text[:200]}")
         except Exception as error:  # any failure is the row's error, and the run goes on
-            errors.append(f"{method} {path}: {type(error).__name__}: {error}"[:300])
+            # The client's own, named with its module: httpx2's PoolTimeout is its queue, not the server's pool.
+            kind = f"{type(error).__module__}.{type(error).__name__}"
+            errors.append(f"{method} {path}: {kind}: {error}"[:300])
         latencies.append((loop.time() - due) * 1000)
 
     async def sample():
