@@ -19,7 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.database import recreate_database  # noqa: E402
+from bench.database import migrated_database  # noqa: E402
 
 BENCH_DB = "voiceagents_bench_campaigns"
 os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{BENCH_DB}")
@@ -36,11 +36,7 @@ def main():
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
 
-    recreate_database()
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    migrated_database()
     from django.db import connection
     from django.utils import timezone
     from django_tenants.utils import tenant_context
@@ -53,7 +49,6 @@ def main():
     from contacts.models import Contact, ContactList, ContactListMembership
     from tenants.services import create_tenant
 
-    call_command("migrate_platform", verbosity=0)
     tenant = create_tenant(name="Bench", slug="bench")
     with tenant_context(tenant):
         agent = Agent.objects.create(name="Bench agent")

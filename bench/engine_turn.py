@@ -53,8 +53,12 @@ class InstantLLM:
 
 def actions():
     bench_actions = registry.copy()
+    # What the scheduling app's action gives the flow (the template speaks the day and the slots).
     bench_actions.register(
-        "check_availability", lambda ctx, p: ActionResult(True, data={"available_slots": "9am"}), owner="bench"
+        "check_availability",
+        lambda ctx, p: ActionResult(True, data={"available_slots": "9am", "available_day": "Tuesday"}),
+        owner="bench",
+        provides=lambda params: ("available_slots", "available_day", "offered_slots"),
     )
     bench_actions.register(
         "book_appointment", lambda ctx, p: ActionResult(True, data={"appointment": "ok"}), owner="bench"
@@ -92,6 +96,8 @@ def llm_mode(calls: int, turns: int = 20) -> list[float]:
 
 
 def report(mode: str, timings: list[float]):
+    if not timings:
+        raise SystemExit(f"{mode}: no turn was timed (the conversation ended at its start)")
     ordered = sorted(timings)
     p50 = statistics.median(ordered)
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]

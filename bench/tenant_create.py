@@ -16,7 +16,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.database import recreate_database  # noqa: E402
+from bench.database import migrated_database  # noqa: E402
 
 BENCH_DB = "voiceagents_bench"
 os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{BENCH_DB}")
@@ -30,12 +30,8 @@ def main():
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
 
-    recreate_database()
-    import django
-
-    django.setup()
+    migrated_database()
     from django.conf import settings
-    from django.core.management import call_command
     from django.db import connection
     from django.test import override_settings
     from django_tenants.clone import CloneSchema
@@ -43,7 +39,6 @@ def main():
     from accounts.models import User
     from tenants.services import create_tenant
 
-    call_command("migrate_platform", verbosity=0)
     owner = User.objects.create_user("bench@example.com", "Bench-Pass-1")
     counter = iter(range(10_000))
 

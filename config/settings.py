@@ -115,8 +115,15 @@ TEMPLATES = [
 ]
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/voiceagents")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# Never CONN_MAX_AGE > 0: under ASGI every request runs on a thread of its own, and each one's connection stayed open
+# after the thread was gone, until the server had used up PostgreSQL's max_connections. Connections come from a
+# bounded pool per process instead (DB_POOL_* below the live-call threads, which size it).
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+# Each kind of process names itself (web, media, worker, beat) so pg_stat_activity tells their connections apart.
+DATABASES["default"].setdefault("OPTIONS", {})["application_name"] = os.environ.get(
+    "DB_APPLICATION_NAME", "voiceagents"
+)
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -258,6 +265,23 @@ CELERY_BEAT_SCHEDULE["calls-reap-stale"] = {
     "schedule": 60.0,
     "options": {"expires": 50},  # no tenant_schemas: every tenant
 }
+# Database connections: Django's psycopg pool, one per process. A request, a consumer's database call or a task
+# takes a connection for its duration and gives it back; a process never holds more than DB_POOL_MAX_SIZE (the
+# README's Production section sizes PostgreSQL's max_connections from it). Each thread of the live-call pools above
+# keeps the connection of its last task until its next one, so the default leaves one for each of them and a few
+# for requests and Channels' database thread. DB_POOL_MAX_SIZE=0: no pool, a new connection for every request.
+DB_POOL_MAX_SIZE = int(
+    os.environ.get("DB_POOL_MAX_SIZE", CALL_MEDIA_THREADS + CALL_SET_UP_THREADS + CALL_RECORD_THREADS + 4)
+)
+if DB_POOL_MAX_SIZE:
+    DATABASES["default"]["OPTIONS"]["pool"] = {
+        "min_size": int(os.environ.get("DB_POOL_MIN_SIZE", 0)),
+        "max_size": DB_POOL_MAX_SIZE,
+        # How long a request waits for a connection when all are in use (then it fails), and how long a connection
+        # stays unused before it is closed (one per such period, down to min_size).
+        "timeout": float(os.environ.get("DB_POOL_TIMEOUT", 10)),
+        "max_idle": float(os.environ.get("DB_POOL_MAX_IDLE", 60)),
+    }
 # A flow's `webhook` action waits this long for the receiver (seconds), off the call's audio loop.
 CALL_ACTION_WEBHOOK_TIMEOUT = float(os.environ.get("CALL_ACTION_WEBHOOK_TIMEOUT", 5))
 
@@ -395,6 +419,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # The pool logs every connection it closes for being idle at INFO.
+        "psycopg.pool": {"level": "WARNING"},
         # The twilio SDK logs every API request at INFO, a dozen lines each (URL with the call's SID, query
         # parameters, headers): a dozen lines at every call's end, and phone numbers in the logs.
         "twilio.http_client": {"level": "WARNING"},

@@ -1,0 +1,145 @@
+"""Every benchmark, at a tiny size, so none can rot: each runs as it would by hand (a process of its own, a database
+of its own), all at once, each database a copy of one migrated database kept between runs while the migrations
+stay the same."""
+
+import contextlib
+import hashlib
+import os
+import re
+import signal
+import subprocess
+import sys
+
+import psycopg
+import pytest
+from django.db import connection
+
+from config.tests.live_server import ROOT, free_port
+
+pytestmark = pytest.mark.slow
+
+BENCHES = {
+    "engine_turn": ["--calls", "3"],
+    "tenant_create": ["--existing", "1", "--repeat", "1"],
+    "campaign_dispatch": ["--contacts", "300", "--dnc", "100", "--repeat", "1"],
+    "call_starts": ["--calls", "2", "--at-once", "1", "--rounds", "1", "--no-pin", "--port", str(free_port())],
+    "api_load": ["--smoke", "--no-pin"],
+}
+
+
+def admin_connection():
+    settings = connection.settings_dict
+    return psycopg.connect(
+        host=settings["HOST"], port=settings["PORT"], user=settings["USER"], dbname="postgres", autocommit=True
+    )
+
+
+def database_exists(admin, name) -> bool:
+    return admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
+
+
+def migrations_digest() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(ROOT.glob("*/migrations/*.py")):
+        digest.update(path.relative_to(ROOT).as_posix().encode() + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def migrated_template(server, env) -> str:
+    """A database migrated as the platform's migrations are now, made once and kept: named by their digest."""
+    name = f"bench_template_{migrations_digest()}"
+    with admin_connection() as admin:
+        if database_exists(admin, name):
+            return name
+        building = f"{name}_{os.getpid()}"
+        admin.execute(f'CREATE DATABASE "{building}"')
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate_platform", "-v", "0"],
+        cwd=ROOT,
+        env={**env, "DATABASE_URL": f"{server}/{building}"},
+        check=True,
+        timeout=600,
+    )
+    with admin_connection() as admin:
+        for old in admin.execute("SELECT datname FROM pg_database WHERE datname LIKE 'bench_template_%%'").fetchall():
+            if not old[0].startswith(name):
+                admin.execute(f'DROP DATABASE IF EXISTS "{old[0]}" WITH (FORCE)')
+        if database_exists(admin, name):  # another run made it meanwhile
+            admin.execute(f'DROP DATABASE "{building}"')
+        else:
+            admin.execute(f'ALTER DATABASE "{building}" RENAME TO "{name}"')
+    return name
+
+
+@pytest.fixture(scope="module")
+def runs(request, django_db_setup):
+    """The selected benchmarks started at once, each on a copy of the migrated template, in a process group of its
+    own (its servers too); whatever is left of them is killed, and their databases dropped, after."""
+    selected = {item.originalname.removeprefix("test_") for item in request.session.items if item.path == request.path}
+    settings = connection.settings_dict
+    server = f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT']}"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "SECRET_KEY": "bench",
+        "LOG_LEVEL": "ERROR",
+        "REDIS_KEY_PREFIX": f"{settings['NAME']}-bench:",
+        "CHANNEL_LAYER_PREFIX": f"{settings['NAME']}-bench-{os.getpid()}",
+    }
+    env["BENCH_TEMPLATE_DATABASE"] = migrated_template(server, env)
+    databases = {name: f"{settings['NAME']}_{name}" for name in BENCHES}
+    processes = {
+        name: subprocess.Popen(
+            [sys.executable, f"bench/{name}.py", *args],
+            cwd=ROOT,
+            env={**env, "BENCH_DATABASE_URL": f"{server}/{databases[name]}"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        for name, args in BENCHES.items()
+        if name in selected
+    }
+    yield processes
+    for process in processes.values():
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+    with admin_connection() as admin:
+        for name in databases.values():
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def output_of(runs, name) -> str:
+    stdout, stderr = runs[name].communicate(timeout=300)
+    assert runs[name].returncode == 0, stdout[-2000:] + stderr[-3000:]
+    return stdout
+
+
+def test_engine_turn(runs):
+    output = output_of(runs, "engine_turn")
+    assert re.search(r"^flow  turns=\s+[1-9]\d*  p50=", output, re.M), output
+    assert re.search(r"^llm   turns=\s+[1-9]\d*  p50=", output, re.M), output
+
+
+def test_tenant_create(runs):
+    output = output_of(runs, "tenant_create")
+    assert re.search(r"^\s+1\s+\d+ ms\s+\d+ ms\s+\d+ ms   clone [\d.]+x, migrate [\d.]+x$", output, re.M), output
+
+
+def test_campaign_dispatch(runs):
+    output = output_of(runs, "campaign_dispatch")
+    assert re.search(r"^\s+100 \s+[\d,]+/s .*slower\)$", output, re.M), output
+
+
+def test_call_starts(runs):
+    output = output_of(runs, "call_starts")
+    assert re.search(r"^1\s+ours\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+\d+$", output, re.M), output
+    assert re.search(r"^1\s+baseline\s+[\d.]+", output, re.M), output
+
+
+def test_api_load(runs):
+    output = output_of(runs, "api_load")
+    for server in ("ours", "baseline"):
+        assert re.search(rf"^{server}\s+20\s+20\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+0\s", output, re.M), output

@@ -1,0 +1,85 @@
+"""A server process of the platform's own for a test: daphne as the README runs it, on the test database."""
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def live_server(**env):
+    """`host:port` of `python -m config.asgi_server` on the test database, with `env` added to its environment;
+    stopped on exit."""
+    settings = connection.settings_dict
+    port = free_port()
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "config.asgi_server", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+            cwd=ROOT,
+            env={
+                **os.environ,
+                "DJANGO_SETTINGS_MODULE": "config.test_settings",
+                "DATABASE_URL": f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}",
+                **env,
+            },
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                    break
+                except OSError:
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        log.seek(0)
+                        raise RuntimeError("the server did not start: " + log.read().decode()[-2000:]) from None
+                    time.sleep(0.1)
+            yield f"127.0.0.1:{port}"
+        finally:
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+class ConnectionCount:
+    """Counts PostgreSQL connections by application_name, on a connection of its own (any thread may ask)."""
+
+    def __init__(self):
+        import psycopg
+
+        settings = connection.settings_dict
+        self.db = psycopg.connect(
+            host=settings["HOST"],
+            port=settings["PORT"],
+            user=settings["USER"],
+            dbname=settings["NAME"],
+            autocommit=True,
+        )
+        self.lock = threading.Lock()
+
+    def __call__(self, application_name: str) -> int:
+        with self.lock:
+            query = "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s"
+            return self.db.execute(query, [application_name]).fetchone()[0]
+
+    def close(self):
+        self.db.close()
