@@ -3,7 +3,7 @@
 Frames are handled synchronously and cheaply (`on_media`); everything slow happens on one worker task
 per call that takes events in order (the greeting, each caller turn, DTMF, silence, barge-in, limits),
 with providers, the engine and the database work (`services`, explicit and rare) offloaded to the
-media thread pool (`speech`), each thread with its own connection: Channels' single database thread
+media thread pool (`pools`), each thread with its own connection: Channels' single database thread
 would queue every call of the process behind each other's writes.
 
 The greeting the voice webhook prepared may be playing already when the session begins (`greet`, from `start`, while
@@ -36,17 +36,15 @@ from calls import groups
 from calls.media import services
 from calls.media.layer import control_listener, layer_slot
 from calls.media.playback import Player, Response
-from calls.media.speech import (
-    Speech,
-    cached_audio,
+from calls.media.pools import (
     offload,
     offload_in_tenant,
     record_in_tenant,
     record_publishing,
     start_in_tenant,
     start_in_tenant_then,
-    stored_audio,
 )
+from calls.media.speech import Speech, cached_audio, stored_audio
 from calls.media.vad import TurnDetector
 from calls.models import Call
 from calls.services import actions as call_actions

@@ -13,8 +13,9 @@ from django.db import connection
 
 from agents.engine.types import EngineResult
 from agents.providers.base import Transcription
+from calls.media.pools import start_in_tenant_then
 from calls.media.session import CallSession
-from calls.media.speech import _LOCAL, start_in_tenant_then
+from calls.media.speech import _LOCAL
 
 ANSWER = "Go on."
 
