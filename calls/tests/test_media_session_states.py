@@ -2,29 +2,15 @@
 error, logged, that changes nothing (never a goodbye)."""
 
 import logging
-from types import SimpleNamespace
 
 import pytest
 
 from calls.media.session import TRANSITIONS, CallSession, Keypad, Silence, Start, State, TimeLimit
+from calls.tests.media_helpers import bare_session
 
 
 def session(sent: list) -> CallSession:
-    call = SimpleNamespace(
-        call_id=1,
-        schema="states",
-        state={},
-        opening=None,
-        muted=False,
-        stt=None,
-        tts=None,
-        tts_name="espeak",
-        voice="en-us",
-        language="en-US",
-        max_duration_seconds=600,
-        silence_timeout_ms=10_000,
-    )
-    return CallSession(tenant=None, call=call, stream_sid="MZ1", send=sent.append, close=None)
+    return bare_session(sent.append, schema="states")
 
 
 async def test_a_call_begins_in_its_opening():
