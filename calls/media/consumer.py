@@ -2,9 +2,9 @@
 
 A bare ASGI application rather than a Channels consumer: Channels' `AsyncConsumer.dispatch` closes old
 database connections on a helper thread before every message, which at 50 frames a second per call was
-most of the per-frame cost. This consumer touches the database
-only when the stream starts (on the set-up pool, `start_set_up`) and at turn boundaries (the session's pools),
-each time in the tenant's schema.
+most of the per-frame cost. This consumer touches the database only when the stream starts (on the set-up pool,
+`pools.start_set_up`) and at turn boundaries (the session's pools), each time in the tenant's schema. It is served
+by the media process (`config.media_server`) on any ASGI server, through the ASGI interface alone.
 
 Twilio signs the WebSocket upgrade request: `X-Twilio-Signature` over the stream's URL (no parameters) with
 the tenant's auth token; with TWILIO_VALIDATE_WEBSOCKET on, a missing or forged one is refused (4403) before
