@@ -1,4 +1,4 @@
-"""What starting and ending a call costs the server, apart from its audio: N short calls against one daphne
+"""What starting and ending a call costs the server, apart from its audio: N short calls against one media
 process, and the same against the baseline (`bench/media_baseline.py`, no Django, database or channel layer).
 
     .venv/bin/python bench/call_starts.py [--calls 200] [--at-once 5] [--rounds 3] [--port 8775]
@@ -118,22 +118,10 @@ def main():
     args = parser.parse_args()
 
     tenant, agent = streams.set_up()
-    port = args.port
-    ours = streams.start_server(
-        port,
-        [
-            sys.executable,
-            "-m",
-            "config.asgi_server",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "bench.media_streams:application",
-        ],
-        args.pin,
+    ours = streams.start_server(args.port, streams.server_command(streams.DEFAULT_SERVER, args.port), args.pin)
+    base = streams.start_server(
+        args.port + 1, [sys.executable, "bench/media_baseline.py", str(args.port + 1)], args.pin
     )
-    base = streams.start_server(port + 1, [sys.executable, "bench/media_baseline.py", str(port + 1)], args.pin)
     if args.pin:
         os.sched_setaffinity(0, set(sorted(os.sched_getaffinity(0))[1:]))
     servers = [

@@ -76,7 +76,7 @@ async def main(port: int) -> None:
 
     answer = to_telephony(tone(ANSWER_MS, hz=500))
     async with serve(lambda websocket: stream(websocket, answer), "127.0.0.1", port, compression=None) as server:
-        gc.freeze()  # as config/asgi.py does for our server
+        gc.freeze()  # as the media process does (config/media_server.py)
         await server.serve_forever()
 
 

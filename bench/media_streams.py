@@ -1,8 +1,13 @@
-"""N concurrent simulated phone calls against one daphne process, with instant fake STT and TTS, and the same
+"""N concurrent simulated phone calls against one media process, with instant fake STT and TTS, and the same
 load against a baseline: a bare `websockets` server doing only the per-frame work (`bench/media_baseline.py`).
 
-    .venv/bin/python bench/media_streams.py [--calls 10 50 100 200] [--seconds 20] [--clients 2] [--ramp 2]
-        [--no-pin] [--no-baseline]
+    .venv/bin/python bench/media_streams.py [--server all | uvicorn-websockets-sansio,daphne ...]
+        [--calls 100,200,300] [--seconds 20] [--clients 2] [--ramp 2] [--no-pin] [--no-baseline] [--smoke]
+
+`--server` names the servers to compare (`config.media_server.SERVERS`; the default is the platform's). For each
+row, each server runs alone, started afresh on `--port`;
+`--smoke` is a tiny run (2 calls of a few seconds) that only shows the bench works (the test suite runs it). The
+exit status is 1 if any call failed.
 
 Each call is Twilio's side of a media stream in real time (`calls.simulator`): 50 frames a second each
 way, the caller talking for 0.8 s every few seconds, marks echoed as audio plays. Printed per N and server:
@@ -17,8 +22,8 @@ way, the caller talking for 0.8 s every few seconds, marks echoed as audio plays
 - first frame p50/p99: from `start` to the first frame of the greeting. The calls are made as the voice webhook
   leaves them: the greeting synthesized and named in the stream's `greeting` parameter (`calls.media.greetings`),
   so it plays while the server sets the call up;
-- the server's CPU use over the run (user + system time over wall time, in % of one core) and its memory
-  (RSS) at the end; the 1-minute load average when the row was printed, and "steal": the share of this
+- the server's CPU use over the run (user + system time over wall time, in % of one core), its peak memory
+  (RSS) during the run, and that peak above its RSS just before the run, per call (MB/call); the 1-minute load average when the row was printed, and "steal": the share of this
   machine's CPU time over the run that its host gave to other machines (the machine is shared: at a few
   percent, every process here runs slower at moments nobody here chose);
 - server p50/p99 (ours only): the same turn overhead as the server itself timed and stored it (each agent turn's
@@ -28,10 +33,12 @@ way, the caller talking for 0.8 s every few seconds, marks echoed as audio plays
 - caller lag p99: how late the callers' own event loops ran (a 5 ms timer, sampled all through the run).
   The callers measure every figure above, so their lag is in them too: where it nears the goal, the row says
   more about the machine than about the server;
-then "ours/base": our figure over the baseline's (late and turn p99 as differences, in frames and ms).
+then "ours/base", per server: its figure over the baseline's (late and turn p99 as differences, in frames and
+ms), and whether the row meets the goal.
 The first line says how fast this machine runs plain Python on the server's core (a fixed loop, best of
 three): machines here differ by 2-3x from one day to the next, and these figures move with it.
-Goal: 200 calls with no late frames and p99 turn overhead < 20 ms. Uses its own database.
+Goal: 200 calls with no late frames, turn p99 within 20 ms of the baseline's, under 1 MB per call. Uses its own
+database (`BENCH_DATABASE_URL` to name another).
 
 The calls start evenly over `--ramp` seconds: 2 by default, a burst of N calls at once (the goal's case);
 a longer ramp shows the steady state, once the start-up burst is out of the way.
@@ -39,9 +46,9 @@ a longer ramp shows the steady state, once the start-up burst is out of the way.
 With two or more cores (and unless `--no-pin`), each server runs pinned to core 0 and the caller processes
 to the other cores, so the figures are the server's own capacity on one core, not a share of it.
 
-The server process is `python -m config.asgi_server bench.media_streams:application` (daphne on uvloop, as the
-platform runs it): the platform's ASGI application with the instant providers registered under the name
-"instant".
+Each server process is `python -m config.media_server --server NAME bench.media_streams:application`, the media
+process as the platform runs it, with the instant providers registered under the name "instant". Before its row,
+each server takes two short calls, which load what it loads lazily.
 """
 
 import argparse
@@ -54,6 +61,7 @@ import socket
 import struct
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -61,6 +69,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.database import recreate_database  # noqa: E402
+from config.media_server import DEFAULT_SERVER, SERVERS  # noqa: E402
 
 BENCH_DB = "voiceagents_bench_media"
 os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{BENCH_DB}")
@@ -134,13 +143,14 @@ def register_instant_providers():
 
 
 def __getattr__(name):
-    """`bench.media_streams:application` for daphne: the platform's application with the instant providers."""
+    """`bench.media_streams:application` for the media server: the media process's application with the instant
+    providers."""
     if name != "application":
         raise AttributeError(name)
-    from config.asgi import application
+    from config.asgi import media_application
 
     register_instant_providers()
-    return application
+    return media_application
 
 
 # -- set-up ---------------------------------------------------------------------------------------------------
@@ -206,6 +216,25 @@ def new_calls(tenant, agent, count):
 
 
 SERVER_CORE = 0
+BASELINE = "baseline"
+# Wide enough for every server's name.
+LABEL = max(map(len, (*SERVERS, "ours/base"))) + 1
+
+
+def server_command(server: str, port: int) -> list[str]:
+    """The media process as the platform runs it (`config.media_server`), on `server`, with the instant providers."""
+    return [
+        sys.executable,
+        "-m",
+        "config.media_server",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--server",
+        server,
+        "bench.media_streams:application",
+    ]
 
 
 def start_server(port, command, pin):
@@ -250,6 +279,28 @@ def loop_seconds(core) -> float:
 def rss_mb(pid) -> float:
     with open(f"/proc/{pid}/status") as status:
         return next(int(line.split()[1]) for line in status if line.startswith("VmRSS")) / 1024
+
+
+class PeakMemory:
+    """The highest RSS of a process while this is open, sampled every 50 ms on a thread."""
+
+    def __init__(self, pid):
+        self.pid, self.peak = pid, rss_mb(pid)
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self):
+        while not self._done.wait(0.05):
+            self.peak = max(self.peak, rss_mb(self.pid))
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._done.set()
+        self._thread.join()
+        self.peak = max(self.peak, rss_mb(self.pid))
 
 
 def machine_ticks() -> tuple[int, int]:
@@ -336,6 +387,10 @@ def caller_process(url, calls, seconds, spread, queue, cores):
     queue.put(summary)
 
 
+# The goal, per row of ours: no late frames, turn p99 within this of the baseline's, under 1 MB per call.
+GOAL_EXTRA_P99_MS = 20
+
+
 def percentile(values, fraction):
     if not values:
         return float("nan")
@@ -371,13 +426,14 @@ def run(tenant, agent, url, server_pid, count, seconds, clients, cores, ramp, st
         multiprocessing.Process(target=caller_process, args=(url, calls[i::clients], seconds, ramp, queue, cores))
         for i in range(clients)
     ]
+    idle = rss_mb(server_pid)
     cpu_before, started, ticks_before = cpu_seconds(server_pid), time.monotonic(), machine_ticks()
-    for worker in workers:
-        worker.start()
-    summaries = [queue.get() for _ in workers]
+    with PeakMemory(server_pid) as memory:
+        for worker in workers:
+            worker.start()
+        summaries = [queue.get() for _ in workers]
     cpu = (cpu_seconds(server_pid) - cpu_before) / (time.monotonic() - started)
     stolen, total = (after - before for after, before in zip(machine_ticks(), ticks_before))
-    memory = rss_mb(server_pid)
     for worker in workers:
         worker.join()
     elapsed = max(summary["elapsed"] for summary in summaries)
@@ -393,7 +449,8 @@ def run(tenant, agent, url, server_pid, count, seconds, clients, cores, ramp, st
         "turn99": percentile(overheads, 0.99),
         "first50": percentile(first, 0.5),
         "first99": percentile(first, 0.99),
-        "rss": memory,
+        "rss": memory.peak,
+        "rss_per_call": (memory.peak - idle) / count,
         "cpu": cpu * 100,
         "lag99": percentile([lag for summary in summaries for lag in summary["lags"]], 0.99),
         "errors": sum(s["errors"] for s in summaries),
@@ -405,37 +462,51 @@ def run(tenant, agent, url, server_pid, count, seconds, clients, cores, ramp, st
 
 def print_row(label, count, row):
     print(
-        f"{label:<9} {count:>5} {row['frames']:>10.0f} {row['late']:>6} {row['turn50']:>9.1f} {row['turn99']:>9.1f}"
-        f" {row['first50']:>9.1f} {row['first99']:>9.1f} {row['server50']:>10.1f} {row['server99']:>10.1f}"
-        f" {row['cpu']:>6.0f} {row['rss']:>8.0f} {row['lag99']:>11.1f}"
+        f"{label:<{LABEL}} {count:>5} {row['frames']:>10.0f} {row['late']:>6} {row['turn50']:>9.1f}"
+        f" {row['turn99']:>9.1f} {row['first50']:>9.1f} {row['first99']:>9.1f} {row['server50']:>10.1f}"
+        f" {row['server99']:>10.1f} {row['cpu']:>6.0f} {row['rss']:>8.0f} {row['rss_per_call']:>8.2f}"
+        f" {row['lag99']:>11.1f}"
         f" {row['errors']:>7}"
         f" {os.getloadavg()[0]:>6.2f} {row['steal']:>6.1f}  ({row['turns']} turns)",
         flush=True,
     )
     if row["error"]:
-        print(f"{'':<9} first error: {row['error']}", flush=True)
+        print(f"{'':<{LABEL}} first error: {row['error']}", flush=True)
 
 
-def print_ratios(count, ours, base):
+def print_ratios(label, count, ours, base):
     def ratio(key):
         return ours[key] / base[key] if base[key] else float("nan")
 
+    extra = ours["turn99"] - base["turn99"]
+    met = ours["late"] == 0 and ours["errors"] == 0 and extra <= GOAL_EXTRA_P99_MS and ours["rss_per_call"] < 1
     print(
-        f"{'ours/base':<9} {count:>5} {ratio('frames'):>9.2f}x {ours['late'] - base['late']:>+6}"
+        f"{'ours/base':<{LABEL}} {count:>5} {ratio('frames'):>9.2f}x {ours['late'] - base['late']:>+6}"
         f" {ratio('turn50'):>8.2f}x {ratio('turn99'):>8.2f}x {ratio('first50'):>8.2f}x {ratio('first99'):>8.2f}x"
-        f" {'':>10} {'':>10}"
-        f" {ratio('cpu'):>5.2f}x {ratio('rss'):>7.2f}x {'':>11}   turn p99 {ours['turn99'] - base['turn99']:+.1f} ms",
+        f" {'':>10} {'':>10} {ratio('cpu'):>5.2f}x {ratio('rss'):>7.2f}x {'':>8} {'':>11}"
+        f"   {label}: turn p99 {extra:+.1f} ms, goal {'met' if met else 'missed'}",
         flush=True,
     )
 
 
+def parse_list(values, kind=str):
+    """`--x 1,2 3`: [1, 2, 3]."""
+    return [kind(item) for value in values for item in value.split(",") if item]
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--calls", type=int, nargs="+", default=[10, 50, 100, 200])
+    parser.add_argument(
+        "--server",
+        nargs="+",
+        default=[DEFAULT_SERVER],
+        help=f"Media servers to compare, or all: {', '.join(SERVERS)} (default {DEFAULT_SERVER}).",
+    )
+    parser.add_argument("--calls", nargs="+", default=["10,50,100,200"], help="Concurrent calls per row: 100,200,300.")
     parser.add_argument("--seconds", type=float, default=20, help="Length of each call.")
     parser.add_argument("--ramp", type=float, default=2.0, help="Seconds over which the calls start.")
     parser.add_argument("--clients", type=int, default=2, help="Processes playing the callers.")
-    parser.add_argument("--port", type=int, default=8765, help="Ours; the baseline listens on the next port.")
+    parser.add_argument("--port", type=int, default=8765, help="Where each server listens, in turn.")
     parser.add_argument(
         "--pin",
         action=argparse.BooleanOptionalAction,
@@ -448,39 +519,46 @@ def main():
         default=True,
         help="Also run the baseline server (off: only ours, for comparing variants of it).",
     )
+    parser.add_argument("--smoke", action="store_true", help="A tiny run that only shows it works: 2 short calls.")
     args = parser.parse_args()
+    names = SERVERS if args.server == ["all"] else parse_list(args.server)
+    if unknown := [name for name in names if name not in SERVERS]:
+        parser.error(f"unknown server {', '.join(unknown)}: choose from {', '.join(SERVERS)} or all")
+    counts = parse_list(args.calls, int)
+    if args.smoke:
+        counts, args.seconds, args.ramp, args.clients = [2], 4.0, 0.5, 1
 
     cores = set(sorted(os.sched_getaffinity(0))[1:]) if args.pin else None
-    with multiprocessing.Pool(1) as pool:
-        speed = pool.apply(loop_seconds, (SERVER_CORE if args.pin else None,))
-    print(f"machine: a 5M-step Python loop takes {speed * 1000:.0f} ms on the server's core", flush=True)
+    if not args.smoke:
+        with multiprocessing.Pool(1) as pool:
+            speed = pool.apply(loop_seconds, (SERVER_CORE if args.pin else None,))
+        print(f"machine: a 5M-step Python loop takes {speed * 1000:.0f} ms on the server's core", flush=True)
     tenant, agent = set_up()
-    ours = start_server(
-        args.port,
-        [
-            sys.executable,
-            "-m",
-            "config.asgi_server",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(args.port),
-            "bench.media_streams:application",
-        ],
-        args.pin,
+    print(
+        f"{'server':<{LABEL}} {'calls':>5} {'frames/s':>10} {'late':>6} {'turn p50':>9} {'turn p99':>9}"
+        f" {'1st p50':>9} {'1st p99':>9} {'server p50':>10} {'server p99':>10} {'CPU %':>6} {'RSS MB':>8}"
+        f" {'MB/call':>8} {'caller lag':>11} {'errors':>7} {'load1':>6} {'steal%':>6}"
+        f"   (ms; pinned: {args.pin}; ramp {args.ramp:g} s; calls of {args.seconds:g} s)",
+        flush=True,
     )
-    servers = [("ours", ours, f"ws://127.0.0.1:{args.port}/ws/twilio/media/{TENANT}/")]
-    if args.baseline:
-        base = start_server(args.port + 1, [sys.executable, "bench/media_baseline.py", str(args.port + 1)], args.pin)
-        servers.append(("baseline", base, f"ws://127.0.0.1:{args.port + 1}/"))
-    try:
-        print(
-            f"{'server':<9} {'calls':>5} {'frames/s':>10} {'late':>6} {'turn p50':>9} {'turn p99':>9} {'1st p50':>9}"
-            f" {'1st p99':>9} {'server p50':>10} {'server p99':>10} {'CPU %':>6} {'RSS MB':>8} {'caller lag':>11} {'errors':>7} {'load1':>6} {'steal%':>6}   (ms; pinned: {args.pin}; ramp {args.ramp:g} s)"
-        )
-        for count in args.calls:
-            rows = {}
-            for label, server, url in servers:
+    failed = False
+    for count in counts:
+        rows = {}
+        runs = [
+            (name, server_command(name, args.port), f"ws://127.0.0.1:{args.port}/ws/twilio/media/{TENANT}/")
+            for name in names
+        ]
+        if args.baseline:
+            runs.append(
+                (BASELINE, [sys.executable, "bench/media_baseline.py", str(args.port)], f"ws://127.0.0.1:{args.port}/")
+            )
+        for label, command, url in runs:
+            # One server at a time, started afresh for each row: each holds database connections of its own.
+            server = start_server(args.port, command, args.pin)
+            try:
+                if not args.smoke:
+                    # The first calls load what a server loads lazily (providers, the engine): in no row's figures.
+                    run(tenant, agent, url, server.pid, 2, 3, 1, cores, 0, stored=False)
                 rows[label] = run(
                     tenant,
                     agent,
@@ -491,14 +569,17 @@ def main():
                     args.clients,
                     cores,
                     args.ramp,
-                    stored=label == "ours",
+                    stored=label != BASELINE,
                 )
-                print_row(label, count, rows[label])
-            if args.baseline:
-                print_ratios(count, rows["ours"], rows["baseline"])
-    finally:
-        stop_servers(server for _, server, _ in servers)
+            finally:
+                stop_servers([server])
+            print_row(label, count, rows[label])
+        if args.baseline:
+            for label in names:
+                print_ratios(label, count, rows[label], rows[BASELINE])
+        failed = failed or any(row["errors"] for row in rows.values())
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -19,8 +19,8 @@ from rest_framework.exceptions import ValidationError
 from accounts.roles import role_has
 from calls.api.serializers import CallControlSerializer
 from calls.groups import live_group, mark_watched
+from calls.media.pools import offload_in_tenant
 from calls.media.services import turn_event
-from calls.media.speech import offload_in_tenant
 from calls.models import Call
 from calls.services import controls
 from config.api.errors import DomainError, flatten_errors

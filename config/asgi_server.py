@@ -1,10 +1,9 @@
-"""daphne on uvloop: `python -m config.asgi_server [daphne's own arguments]`, e.g.
+"""The web process: daphne on uvloop, `python -m config.asgi_server [daphne's own arguments]`, e.g.
 `python -m config.asgi_server -b 0.0.0.0 -p 8000 config.asgi:application`.
 
-daphne runs Twisted on an asyncio loop that it makes when `daphne.server` is imported; with uvloop's policy in
-place first, that loop is uvloop's. Every live call's audio is 50 socket events a second each way, and uvloop
-handles them for less: in `bench/media_streams.py` at 200 calls, about 5 points less CPU and half the p99 turn
-overhead of the standard loop. Everything else is daphne's command line, unchanged.
+daphne runs Twisted on an asyncio loop that it makes when `daphne.server` is first imported; with uvloop's policy
+in place first, that loop is uvloop's, which handles socket events for less. Everything else is daphne's command
+line, unchanged. Twilio's media streams have a process of their own (`config.media_server`).
 """
 
 import asyncio

@@ -242,6 +242,10 @@ TWILIO_TRUSTED_PROXIES = TRUSTED_PROXIES
 TWILIO_HTTP_TIMEOUT = float(os.environ.get("TWILIO_HTTP_TIMEOUT", 10))
 # The media-stream WebSocket upgrade must carry Twilio's X-Twilio-Signature (off only for local experiments).
 TWILIO_VALIDATE_WEBSOCKET = env_bool("TWILIO_VALIDATE_WEBSOCKET", True)
+# Where Twilio opens media streams: the media process (`python -m config.media_server`), e.g.
+# wss://media.example.com or, on one machine, ws://127.0.0.1:8001. Empty: the host Twilio reached the voice
+# webhook at, whose reverse proxy then routes /ws/twilio/media/ to the media process.
+MEDIA_STREAM_BASE_URL = os.environ.get("MEDIA_STREAM_BASE_URL", "")
 
 # Hosts of the operator's own recording storage: besides Twilio's API hosts, the only places a call's recording
 # may be fetched from or redirected to (calls/recordings.py).

@@ -14,7 +14,7 @@ import psycopg
 import pytest
 from django.db import connection
 
-from config.tests.live_server import ROOT, free_port
+from config.tests.servers import ROOT, free_port
 
 pytestmark = pytest.mark.slow
 

@@ -2,9 +2,9 @@
 
 A bare ASGI application rather than a Channels consumer: Channels' `AsyncConsumer.dispatch` closes old
 database connections on a helper thread before every message, which at 50 frames a second per call was
-most of the per-frame cost (see NOTES.md, "Media-stream capacity"). This consumer touches the database
-only when the stream starts (on the set-up pool, `start_set_up`) and at turn boundaries (the session's pools),
-each time in the tenant's schema.
+most of the per-frame cost. This consumer touches the database only when the stream starts (on the set-up pool,
+`pools.start_set_up`) and at turn boundaries (the session's pools), each time in the tenant's schema. It is served
+by the media process (`config.media_server`) on any ASGI server, through the ASGI interface alone.
 
 Twilio signs the WebSocket upgrade request: `X-Twilio-Signature` over the stream's URL (no parameters) with
 the tenant's auth token; with TWILIO_VALIDATE_WEBSOCKET on, a missing or forged one is refused (4403) before
@@ -28,10 +28,9 @@ from django.conf import settings
 from twilio.request_validator import RequestValidator
 
 from calls.media import protocol
+from calls.media.pools import start_set_up
 from calls.media.services import StreamRefused, open_stream, stream_tenant
 from calls.media.session import CallSession, greet
-from calls.media.speech import start_set_up
-from config.websocket_tuning import receive_directly, send_directly
 from tenants.consumers import CLOSE_FORBIDDEN, CLOSE_NO_TENANT
 from tenants.selectors import is_public
 
@@ -45,8 +44,8 @@ def _header(scope, name: bytes) -> str:
 
 
 class Outbox:
-    """Text frames out, in order, through an ASGI `send` that must be awaited: the way out elsewhere than under
-    daphne (Channels' test communicator, other servers), so that sending never has to be awaited by the caller."""
+    """Text frames out, in order, through the ASGI `send` (which must be awaited), so that the session and player
+    send without awaiting: an answer's first frame goes out in the same step that has its audio."""
 
     def __init__(self, send):
         self._send = send
@@ -77,42 +76,31 @@ class Outbox:
 class MediaStreamConsumer:
     def __init__(self, scope, send):
         self.scope, self._send = scope, send
-        # Under daphne, each message goes out at once; elsewhere, through the outbox.
-        self._outbox = None if (direct := send_directly(send)) is not None else Outbox(send)
-        self._send_text = direct or self._outbox
+        self._outbox = Outbox(send)
         self.session: CallSession | None = None
         self.stream_tenant = None
         self.closed = False
-        # Waiting for its next message, with nothing queued before it (see `receive_now`).
-        self.waiting = False
 
     @classmethod
     def as_asgi(cls):
         async def app(scope, receive, send):
             consumer = cls(scope, send)
-            # Under daphne, frames handled without awaiting skip its queue (`config.websocket_tuning`).
-            receive_directly(send, consumer.receive_now)
-            try:
-                while True:
-                    consumer.waiting = True
-                    message = await receive()
-                    consumer.waiting = False
-                    kind = message["type"]
-                    if kind == "websocket.receive":
-                        pending = consumer.receive(message.get("text") or message.get("bytes") or b"")
-                        if pending is not None:
-                            await pending
-                    elif kind == "websocket.connect":
-                        if await consumer.signed_by_twilio():
-                            await send({"type": "websocket.accept"})
-                        else:
-                            await send({"type": "websocket.close", "code": CLOSE_FORBIDDEN})
-                            return
-                    elif kind == "websocket.disconnect":
-                        await consumer.disconnected()
+            while True:
+                message = await receive()
+                kind = message["type"]
+                if kind == "websocket.receive":
+                    pending = consumer.receive(message.get("text") or message.get("bytes") or b"")
+                    if pending is not None:
+                        await pending
+                elif kind == "websocket.connect":
+                    if await consumer.signed_by_twilio():
+                        await send({"type": "websocket.accept"})
+                    else:
+                        await send({"type": "websocket.close", "code": CLOSE_FORBIDDEN})
                         return
-            finally:
-                receive_directly(send, None)
+                elif kind == "websocket.disconnect":
+                    await consumer.disconnected()
+                    return
 
         return app
 
@@ -139,28 +127,13 @@ class MediaStreamConsumer:
     def send(self, text: str) -> None:
         """Sends one message to Twilio without waiting (the player's way out)."""
         if not self.closed:
-            self._send_text(text)
+            self._outbox(text)
 
     async def close(self, code: int = 1000) -> None:
         if not self.closed:
             self.closed = True
-            if self._outbox is not None:
-                await self._outbox.flushed()
+            await self._outbox.flushed()
             await self._send({"type": "websocket.close", "code": code})
-
-    def receive_now(self, data: bytes) -> bool:
-        """A text frame straight from daphne, handled here if this consumer is waiting for its next message and
-        the frame needs no awaiting (audio, marks, keypad digits); False leaves it to the queue."""
-        if not self.waiting:
-            return False
-        try:
-            message = protocol.loads(data)
-            if message["event"] not in ("media", "mark", "dtmf"):
-                return False
-        except (ValueError, KeyError, TypeError):
-            return False  # the queue's way says what is wrong with it
-        self.handle(message)
-        return True
 
     def receive(self, data):
         """Handles one message; returns what is left to await (`start`, `stop`), if anything."""

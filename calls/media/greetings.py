@@ -17,8 +17,9 @@ from agents.flows.variables import flatten, render
 # A module import: agents.services.conversations imports calls.services, whose webhook imports this.
 from agents.services import conversations
 from agents.services.credentials import build_provider
+from calls.media.pools import POOL
 from calls.media.services import call_variables
-from calls.media.speech import POOL, Speech
+from calls.media.speech import Speech
 from calls.models import Call
 
 log = logging.getLogger(__name__)

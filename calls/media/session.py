@@ -1,9 +1,11 @@
 """One live call: caller audio → turn detection → STT → engine → TTS → paced agent audio.
 
 Frames are handled synchronously and cheaply (`on_media`); everything slow happens on one worker task
-per call that takes events in order (the greeting, each caller turn, DTMF, silence, barge-in, limits),
+per call that takes typed events in order (`CallEvent`: the opening, each caller turn, keypad entries, silences,
+barge-ins, the time limit, the hang-up), each as the call's `State` has it (`_handle`, one `match`; the state moves
+only along `TRANSITIONS`, and an event with no transition in that state is logged as an error and changes nothing),
 with providers, the engine and the database work (`services`, explicit and rare) offloaded to the
-media thread pool (`speech`), each thread with its own connection: Channels' single database thread
+media thread pool (`pools`), each thread with its own connection: Channels' single database thread
 would queue every call of the process behind each other's writes.
 
 The greeting the voice webhook prepared may be playing already when the session begins (`greet`, from `start`, while
@@ -22,6 +24,7 @@ first frame of the answer sent to Twilio.
 """
 
 import asyncio
+import enum
 import functools
 import logging
 import time
@@ -36,17 +39,15 @@ from calls import groups
 from calls.media import services
 from calls.media.layer import control_listener, layer_slot
 from calls.media.playback import Player, Response
-from calls.media.speech import (
-    Speech,
-    cached_audio,
+from calls.media.pools import (
     offload,
     offload_in_tenant,
     record_in_tenant,
     record_publishing,
     start_in_tenant,
     start_in_tenant_then,
-    stored_audio,
 )
+from calls.media.speech import Speech, cached_audio, stored_audio
 from calls.media.vad import TurnDetector
 from calls.models import Call
 from calls.services import actions as call_actions
@@ -59,6 +60,78 @@ BARGE_IN_MS = 240
 DTMF_GAP_MS = 1200
 # After a hang-up, the turn under way still gets recorded if it takes no longer than this.
 DRAIN_SECONDS = 10
+
+
+class State(enum.Enum):
+    """Where a call is. It moves only along `TRANSITIONS`."""
+
+    # The stream has begun: the opening (the greeting and what follows it) is the worker's first event.
+    OPENING = "opening"
+    # The conversation: the caller's turns, keypad entries and silences are answered.
+    LISTENING = "listening"
+    # No more caller input: the agent ended the call, its time limit came, or the caller hung up.
+    CLOSING = "closing"
+    # The call's record is finished (or being finished): nothing more happens.
+    ENDED = "ended"
+
+
+TRANSITIONS = {
+    State.OPENING: {State.LISTENING, State.CLOSING, State.ENDED},
+    State.LISTENING: {State.CLOSING, State.ENDED},
+    State.CLOSING: {State.ENDED},
+    State.ENDED: set(),
+}
+
+
+# The worker's events, in the order they happened.
+@dataclass(frozen=True)
+class Start:
+    """The stream's `start`: time for the opening."""
+
+    at: float
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """The caller's turn: its audio, or (if the worker was idle) the answer to it already being worked out."""
+
+    hearing: "bytes | asyncio.Future"
+    stopped_at: float
+
+
+@dataclass(frozen=True)
+class Keypad:
+    digits: str
+    pressed_at: float
+
+
+@dataclass(frozen=True)
+class Silence:
+    """The caller said nothing for the agent's silence timeout."""
+
+    at: float
+
+
+@dataclass(frozen=True)
+class Interruption:
+    """The caller (or staff muting the agent) cut `response` off: what was heard of it is recorded."""
+
+    response: Response
+
+
+@dataclass(frozen=True)
+class TimeLimit:
+    """The call has lasted as long as the agent allows: goodbye, over whatever was playing."""
+
+
+@dataclass(frozen=True)
+class HungUp:
+    """The caller hung up or the stream closed."""
+
+    reason: str
+
+
+CallEvent = Start | Utterance | Keypad | Silence | Interruption | TimeLimit | HungUp
 
 
 @dataclass
@@ -123,7 +196,9 @@ class CallSession:
         self._greeting = greeting
         self.detector = TurnDetector()
         self._close, self._clock = close, clock
-        self.state, self.expect = call.state, Expectation()
+        # The engine's state of the conversation, and what it expects the caller to say next.
+        self.conversation, self.expect = call.state, Expectation()
+        self.state = State.OPENING
         self.events: asyncio.Queue = asyncio.Queue()
         # Database writes and broadcasts of the turns, in the order they happened (see `_record`).
         self.records: asyncio.Queue = asyncio.Queue()
@@ -135,9 +210,8 @@ class CallSession:
         self.busy = False
         # The worker waits for an event (see `_utterance`).
         self.idle = False
-        # closing: no more caller input is taken; finished: the call record is (being) finished;
-        # caller_gone: the caller hung up, so there is no one to answer and no Twilio call to end.
-        self.closing = self.finished = self.caller_gone = False
+        # The caller hung up, so there is no one to answer and no Twilio call to end.
+        self.caller_gone = False
         self.frames = 0
         self.max_frames = call.max_duration_seconds * 1000 // FRAME_MS
         self.silence_frames = call.silence_timeout_ms // FRAME_MS
@@ -156,6 +230,24 @@ class CallSession:
         self._controls: asyncio.Task | None = None
         self._recorder: asyncio.Task | None = None
 
+    # -- state ---------------------------------------------------------------------------------------------
+    @property
+    def closing(self) -> bool:
+        """No more caller input is taken."""
+        return self.state in (State.CLOSING, State.ENDED)
+
+    def _enter(self, state: State) -> None:
+        if state is self.state:
+            return
+        if state not in TRANSITIONS[self.state]:
+            log.error("call %s: no transition from %s to %s", self.call.call_id, self.state.name, state.name)
+            return
+        self.state = state
+
+    def _stop_listening(self) -> None:
+        if not self.closing:
+            self._enter(State.CLOSING)
+
     # -- lifecycle ----------------------------------------------------------------------------------------
     def begin(self, started_at: float) -> None:
         self.player.start()
@@ -164,10 +256,10 @@ class CallSession:
         self._controls = asyncio.ensure_future(
             control_listener().join(self.call.schema, self.call.call_id, self.on_control)
         )
-        self.events.put_nowait(("start", started_at))
+        self.events.put_nowait(Start(started_at))
 
     async def stop(self) -> None:
-        self.closing = True
+        self._stop_listening()
         for task in (self._worker, self._controls, self._recorder):
             if task is not None and task is not asyncio.current_task():
                 task.cancel()
@@ -180,11 +272,12 @@ class CallSession:
         what was still to come is dropped, and the record is finished unless the agent already ended it."""
         if self.caller_gone:
             return
-        self.caller_gone = self.closing = True
+        self.caller_gone = True
+        self._stop_listening()
         self.detector.reset()
         self.player.abort()
         if self._worker is not None:
-            self.events.put_nowait(("end", reason))
+            self.events.put_nowait(HungUp(reason))
             try:
                 await asyncio.wait_for(asyncio.shield(self._worker), DRAIN_SECONDS)
             except TimeoutError:
@@ -226,17 +319,17 @@ class CallSession:
 
     def _reach_max_duration(self) -> None:
         # The agent stops at once, whatever the worker is doing; the goodbye follows in order.
-        self.closing = True
-        self._interrupt(then=("max_duration",))
+        self._stop_listening()
+        self._interrupt(then=TimeLimit())
 
     def _utterance(self, mulaw: bytes) -> None:
         """The caller's turn, for the worker. An idle worker would take a turn of the event loop to pick it up
         while the caller waits, so then the pool starts hearing it at once (the state is the worker's own);
         otherwise it is heard once the worker gets to it, with the state as it is then."""
         if self.idle and self.events.empty():
-            self.events.put_nowait(("utterance", self._start_answer(self._hear, mulaw), self.last_voiced_at))
+            self.events.put_nowait(Utterance(self._start_answer(self._hear, mulaw), self.last_voiced_at))
         else:
-            self.events.put_nowait(("utterance", mulaw, self.last_voiced_at))
+            self.events.put_nowait(Utterance(mulaw, self.last_voiced_at))
 
     def _start_answer(self, work, arg) -> asyncio.Future:
         """`work(arg, expect, state)` on the pool: (what was heard, the engine's answer); the future gives those and
@@ -244,7 +337,7 @@ class CallSession:
         answer it with."""
         hearing = asyncio.get_running_loop().create_future()
         start_in_tenant_then(
-            self.tenant, functools.partial(self._answer_ready, hearing), work, arg, self.expect, self.state
+            self.tenant, functools.partial(self._answer_ready, hearing), work, arg, self.expect, self.conversation
         )
         return hearing
 
@@ -274,7 +367,7 @@ class CallSession:
         self.quiet += 1
         if self.quiet >= self.silence_frames:
             self.quiet = 0
-            self.events.put_nowait(("silence", self._clock()))
+            self.events.put_nowait(Silence(self._clock()))
 
     def on_dtmf(self, digit: str) -> None:
         if self.closing or self.muted:
@@ -321,13 +414,13 @@ class CallSession:
             await groups.broadcast(self.call.schema, self.call.call_id, *events)
 
     def _flush_digits(self) -> None:
-        self.events.put_nowait(("dtmf", self.digits, self._clock()))
+        self.events.put_nowait(Keypad(self.digits, self._clock()))
         self.digits, self.digit_gap = "", 0
 
-    def _interrupt(self, then: tuple | None = None) -> None:
+    def _interrupt(self, then: CallEvent | None = None) -> None:
         """Stops the agent at once (`clear`); recording what was cut off, and `then`, are the worker's to do."""
         for response in self.player.clear():
-            self.events.put_nowait(("interruption", response))
+            self.events.put_nowait(Interruption(response))
         if then is not None:
             self.events.put_nowait(then)
 
@@ -338,10 +431,10 @@ class CallSession:
             event = await self.events.get()
             self.idle, self.busy = False, True
             try:
-                if await self._handle(*event):
+                if await self._handle(event):
                     return
             except Exception:
-                log.exception("call %s: %s failed", self.call.call_id, event[0])
+                log.exception("call %s: %s failed", self.call.call_id, type(event).__name__)
                 await self._end("error", status=Call.Status.FAILED)
                 return
             finally:
@@ -363,48 +456,62 @@ class CallSession:
         if self._recorder is not None and not self._recorder.done():
             await self.records.join()
 
-    async def _handle(self, kind: str, *args) -> bool:
-        """Handles one event; True once the call is over."""
-        call = self.call
-        if kind == "end":
-            await self._end(args[0])
-            return True
-        if kind == "utterance":
-            return await self._answer_caller(*args)
-        if self.caller_gone and kind != "interruption":
-            return False
-        if self.muted and kind in ("utterance", "dtmf", "silence"):
-            return False
-        if kind == "start":
-            greeting, self._greeting = self._greeting, None
-            if self.state:
-                # A reconnected stream resumes the conversation where it was, without greeting again.
-                if greeting is not None:
-                    self.player.clear()
+    async def _handle(self, event: CallEvent) -> bool:
+        """One event, as the call's state has it; True once the call is over."""
+        match self.state, event:
+            case State.ENDED, _:
+                return True
+            case _, HungUp(reason):
+                await self._end(reason)
+                return True
+            case _, Utterance(hearing, stopped_at):
+                # In any state: an answer already playing is recorded, whatever happened meanwhile.
+                return await self._answer_caller(hearing, stopped_at)
+            case _, Interruption(response):
+                await self._interrupted(response)
                 return False
-            playing = await self._after_greeting(greeting, call.opening.utterances) if greeting is not None else None
-            return await self._respond(call.opening, None, {}, args[0], playing=playing)
-        if kind == "dtmf":
-            digits, pressed_at = args
-            return await self._engine(Event.dtmf(digits), f"(keypad {digits})", {}, pressed_at)
-        if kind == "silence":
-            return await self._engine(Event.silence(), None, {}, args[0])
-        if kind == "interruption":
-            await self._interrupted(args[0])
+            case State.OPENING, Start(at):
+                return await self._open(at)
+            case State.LISTENING, Keypad(digits, pressed_at) if not self.muted:
+                return await self._engine(Event.dtmf(digits), f"(keypad {digits})", {}, pressed_at)
+            case State.LISTENING, Silence(at) if not self.muted:
+                return await self._engine(Event.silence(), None, {}, at)
+            case State.CLOSING, TimeLimit() if not self.caller_gone:
+                await self._say_goodbye()
+                return True
+            case _, Start() | Keypad() | Silence() | TimeLimit():
+                return False  # muted, or no more caller input: nothing to answer
+            case _:
+                log.error("call %s: no transition for %r in %s", self.call.call_id, event, self.state.name)
+                return False
+
+    async def _open(self, started_at: float) -> bool:
+        greeting, self._greeting = self._greeting, None
+        if self.conversation:
+            # A reconnected stream resumes the conversation where it was, without greeting again.
+            if greeting is not None:
+                self.player.clear()
+            self._enter(State.LISTENING)
             return False
-        # "max_duration": the call has lasted as long as the agent allows; say goodbye over whatever was playing.
+        opening = self.call.opening
+        playing = await self._after_greeting(greeting, opening.utterances) if greeting is not None else None
+        ended = await self._respond(opening, None, {}, started_at, playing=playing)
+        if not self.closing:
+            self._enter(State.LISTENING)
+        return ended
+
+    async def _say_goodbye(self) -> None:
         for response in self.player.clear():
             await self._interrupted(response)
-        goodbye = await self._speak([call.agent.goodbye_message])
+        goodbye = await self._speak([self.call.agent.goodbye_message])
         await goodbye.played.wait()
         await self._end("max_duration")
-        return True
 
     async def _answer_caller(self, hearing, stopped_at: float) -> bool:
         """The caller's turn: heard on the pool (started already if the worker was idle), then answered. An answer
         already playing is recorded whatever happened meanwhile: the caller hears it."""
         if isinstance(hearing, bytes):
-            if self.caller_gone or self.muted:
+            if self.closing or self.muted:
                 return False
             hearing = self._start_answer(self._hear, hearing)
         heard, result, playing = await hearing
@@ -474,7 +581,7 @@ class CallSession:
         return response
 
     async def _respond(self, result, caller_text, timings: dict, since: float, playing: Response | None = None) -> bool:
-        self.state, self.expect = result.state, result.expect
+        self.conversation, self.expect = result.state, result.expect
         response = playing if playing is not None else await self._speak(result.utterances)
         await response.started.wait()
         self.busy = False
@@ -504,7 +611,7 @@ class CallSession:
         self.records.put_nowait(store)
         if not result.ended:
             return False
-        self.closing = True
+        self._stop_listening()
         await response.played.wait()
         transfer = next(
             (
@@ -528,9 +635,14 @@ class CallSession:
             return
         heard = response.heard_snapshot
         result = await offload_in_tenant(
-            self.tenant, self.call.engine.handle, self.call.agent, self.call.flow, self.state, Event.interruption(heard)
+            self.tenant,
+            self.call.engine.handle,
+            self.call.agent,
+            self.call.flow,
+            self.conversation,
+            Event.interruption(heard),
         )
-        self.state = result.state
+        self.conversation = result.state
 
         async def store():
             # Queued after the response's own turn, so its id is known unless storing that turn failed.
@@ -545,9 +657,9 @@ class CallSession:
 
     async def _end(self, reason: str, *, transfer_to: str = "", status=Call.Status.COMPLETED) -> None:
         """Finishes the record, ends the Twilio call (unless the caller already did) and closes the stream."""
-        if self.finished:
+        if self.state is State.ENDED:
             return
-        self.finished = self.closing = True
+        self._enter(State.ENDED)
         self.detector.reset()
         await self._recorded()
         final = await record_publishing(

@@ -3,6 +3,7 @@ and what the offline STT hears in the agent's audio."""
 
 import asyncio
 import uuid
+from types import SimpleNamespace
 
 from channels.db import database_sync_to_async
 from django_tenants.utils import schema_context
@@ -13,6 +14,7 @@ from agents.providers.base import Expectation
 from agents.providers.espeak import EspeakTTS
 from agents.providers.sphinx import PocketsphinxSTT
 from calls import services as calls
+from calls.media.session import CallSession
 from calls.models import Call
 from calls.simulator import channels_transport, simulate
 from calls.tests.factories import AUTH_TOKEN, TwilioAccountFactory
@@ -21,6 +23,26 @@ from tenants.models import Tenant
 
 CALLER_VOICE = "en-us+m3"
 SENTENCE_RMS = 300
+
+
+def bare_session(send, *, muted: bool = False, schema: str = "bare") -> CallSession:
+    """A session on a stand-in call (no database, providers or stream), for the session's own logic; `send` gets
+    every message for Twilio."""
+    call = SimpleNamespace(
+        call_id=1,
+        schema=schema,
+        state={},
+        opening=None,
+        muted=muted,
+        stt=None,
+        tts=None,
+        tts_name="espeak",
+        voice="en-us",
+        language="en-US",
+        max_duration_seconds=600,
+        silence_timeout_ms=10_000,
+    )
+    return CallSession(tenant=None, call=call, stream_sid="MZ1", send=send, close=None)
 
 
 def caller_says(text: str):

@@ -5,7 +5,6 @@ worker synthesizes it as before."""
 import asyncio
 import threading
 from concurrent.futures import Future
-from types import SimpleNamespace
 
 import orjson
 import pytest
@@ -13,30 +12,16 @@ from django.db import connection
 
 from agents.engine.types import EngineResult
 from agents.providers.base import Transcription
+from calls.media.pools import start_in_tenant_then
 from calls.media.session import CallSession
-from calls.media.speech import _LOCAL, start_in_tenant_then
+from calls.media.speech import _LOCAL
+from calls.tests.media_helpers import bare_session
 
 ANSWER = "Go on."
 
 
 def session(sent: list, *, muted: bool = False, schema: str = "answer_at_once") -> CallSession:
-    call = SimpleNamespace(
-        call_id=1,
-        schema=schema,
-        state={},
-        opening=None,
-        muted=muted,
-        stt=None,
-        tts=None,
-        tts_name="espeak",
-        voice="en-us",
-        language="en-US",
-        max_duration_seconds=600,
-        silence_timeout_ms=10_000,
-    )
-    return CallSession(
-        tenant=None, call=call, stream_sid="MZ1", send=lambda text: sent.append(orjson.loads(text)), close=None
-    )
+    return bare_session(lambda text: sent.append(orjson.loads(text)), muted=muted, schema=schema)
 
 
 def hearing_done(text: str = "I want to book") -> Future:

@@ -6,7 +6,7 @@ import threading
 import pytest
 from django.db import connection
 
-from calls.media.speech import offload_in_tenant, record_in_tenant, record_publishing, start_set_up
+from calls.media.pools import offload_in_tenant, record_in_tenant, record_publishing, start_set_up
 
 pytestmark = pytest.mark.django_db
 

@@ -113,6 +113,21 @@ def test_behind_a_trusted_proxy_the_signed_https_url_is_rebuilt_and_the_stream_i
     assert '<Stream url="wss://voice.example.com/ws/twilio/media/acme/">' in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("base_url", "stream_url"),
+    [
+        ("wss://media.example.com", "wss://media.example.com/ws/twilio/media/acme/"),
+        ("ws://127.0.0.1:8001", "ws://127.0.0.1:8001/ws/twilio/media/acme/"),
+    ],
+)
+def test_with_a_media_stream_base_url_the_stream_goes_to_the_media_process(
+    client, acme, acme_line, settings, base_url, stream_url
+):
+    settings.MEDIA_STREAM_BASE_URL = base_url
+    response = post_webhook(client, webhook_path(acme, "voice"), voice_params(call_sid(), to=NUMBER))
+    assert f'<Connect><Stream url="{stream_url}">' in response.content.decode()
+
+
 def test_forwarded_headers_from_an_untrusted_address_are_ignored(client, acme, acme_line, settings):
     settings.TWILIO_TRUSTED_PROXIES = ["10.0.0.0/8"]
     path = webhook_path(acme, "voice")

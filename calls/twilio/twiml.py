@@ -1,5 +1,6 @@
 """The TwiML the platform answers voice webhooks with, and replaces a live call's TwiML with."""
 
+from django.conf import settings
 from twilio.twiml.voice_response import Connect, Dial, VoiceResponse
 
 MEDIA_STREAM_PATH = "/ws/twilio/media/"
@@ -8,11 +9,12 @@ HOLD_MUSIC_URL = "https://com.twilio.music.classical.s3.amazonaws.com/BusyString
 
 
 def media_stream_url(public_url: str, tenant_slug: str) -> str:
-    """The tenant's media-stream WebSocket on the host Twilio reached us at (wss unless that was plain http).
-    The tenant is in the path: Twilio signs the upgrade request with its auth token, checked before accepting."""
-    scheme, _, rest = public_url.partition("://")
+    """The tenant's media-stream WebSocket on the media process (`settings.MEDIA_STREAM_BASE_URL`), or else on the
+    host Twilio reached us at (`public_url`); wss unless that is plain http or ws. The tenant is in the path: Twilio
+    signs the upgrade request with its auth token, checked before accepting."""
+    scheme, _, rest = (settings.MEDIA_STREAM_BASE_URL or public_url).partition("://")
     host = rest.split("/")[0]
-    return f"{'ws' if scheme == 'http' else 'wss'}://{host}{MEDIA_STREAM_PATH}{tenant_slug}/"
+    return f"{'ws' if scheme in ('http', 'ws') else 'wss'}://{host}{MEDIA_STREAM_PATH}{tenant_slug}/"
 
 
 def connect_stream(stream_url: str, *, call_id: int, tenant_slug: str, greeting: str = "") -> str:

@@ -1,4 +1,4 @@
-"""`python -m config.asgi_server`: daphne, on uvloop, serving the platform over HTTP and WebSocket."""
+"""`python -m config.asgi_server`: the web process, daphne on uvloop, serving the platform over HTTP and WebSocket."""
 
 import urllib.request
 
@@ -6,17 +6,14 @@ import pytest
 import websockets.sync.client
 from websockets.exceptions import InvalidStatus
 
-from calls.simulator import HangUp, Press, Say, WaitForAgent, simulate, websocket_transport
-from calls.tests.factories import AUTH_TOKEN
-from calls.tests.media_helpers import caller_says, finished_call, heard, live_call
-from config.tests.live_server import live_server
+from config.tests.servers import web_server
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def server(django_db_setup):
-    with live_server() as address:
+    with web_server() as address:
         yield address
 
 
@@ -30,36 +27,3 @@ def test_it_routes_websocket_upgrades_to_the_platform(server, committed_db):
     with pytest.raises(InvalidStatus) as refused:
         websockets.sync.client.connect(f"ws://{server}/ws/twilio/media/acme/", open_timeout=10)
     assert refused.value.response.status_code == 403
-
-
-async def test_a_call_streamed_through_daphne_is_heard_and_answered(server, committed_db):
-    # Under daphne, the consumer takes audio, marks and keypad digits straight from the socket, and everything
-    # else (and any frame behind it) through daphne's queue: the conversation must come out the same.
-    call = await live_call()
-    url = f"ws://{server}/ws/twilio/media/{call['tenant']}/"
-    async with websocket_transport(url, auth_token=AUTH_TOKEN) as transport:
-        result = await simulate(
-            transport,
-            [
-                WaitForAgent(),
-                Say(caller_says("book an appointment")),
-                WaitForAgent(),
-                Press("1#"),
-                WaitForAgent(),
-                HangUp(),
-            ],
-            call_id=call["id"],
-            tenant=call["tenant"],
-            call_sid=call["sid"],
-        )
-    answer = result.answers[1]
-    assert heard(answer, "sure", "may i have the patient's full name") == ["sure", "may i have the patient's full name"]
-    assert result.marks_echoed > 0
-    _, turns = await finished_call("acme", call["id"])
-    assert [(turn.speaker, turn.node_id) for turn in turns[:3]] == [
-        ("agent", "reason"),
-        ("caller", ""),
-        ("agent", "patient_name"),
-    ]
-    assert turns[1].text == "book an appointment"
-    assert turns[3].text == "(keypad 1#)"

@@ -13,7 +13,7 @@ from django_tenants.utils import schema_context
 
 from accounts.models import User
 from accounts.tests.factories import access_token
-from config.tests.live_server import ConnectionCount, live_server
+from config.tests.servers import ConnectionCount, web_server
 from contacts.models import Contact
 from tenants.models import Tenant
 
@@ -71,7 +71,7 @@ def test_thousands_of_requests_and_a_burst_of_websockets_hold_no_more_than_the_p
     alice = token("alice")
     requests = [("localhost", "/health", None), ("acme.localhost", "/api/contacts", alice)] * 1000
     seen, stop = [], threading.Event()
-    with live_server(DB_APPLICATION_NAME=name, DB_POOL_MAX_SIZE="4", DB_POOL_MAX_IDLE="0.5") as server:
+    with web_server(DB_APPLICATION_NAME=name, DB_POOL_MAX_SIZE="4", DB_POOL_MAX_IDLE="0.5") as server:
         watcher = threading.Thread(target=watch, args=(count, name, seen, stop))
         watcher.start()
         try:
@@ -100,7 +100,7 @@ def test_one_pooled_connection_serving_two_tenants_in_turn_shows_each_only_its_o
     jwts = {"acme.localhost": token("alice"), "globex.localhost": token("bob")}
     requests = [(host, "/api/contacts", jwt) for host, jwt in jwts.items()] * 100
     name = f"voiceagents-test-isolation-{os.getpid()}"
-    with live_server(DB_APPLICATION_NAME=name, DB_POOL_MAX_SIZE="1") as server:
+    with web_server(DB_APPLICATION_NAME=name, DB_POOL_MAX_SIZE="1") as server:
         answers = asyncio.run(http_load(server, requests, concurrency=4))
         held = count(name)
 

@@ -1,4 +1,5 @@
-"""A server process of the platform's own for a test: daphne as the README runs it, on the test database."""
+"""Server processes of the platform for a test, started on a free port against the test database: the web process
+as the README runs it (`web_server`), or any command line (`running_server`)."""
 
 import os
 import socket
@@ -13,6 +14,7 @@ from pathlib import Path
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
+PYTHON = sys.executable
 
 
 def free_port() -> int:
@@ -22,14 +24,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(**env):
-    """`host:port` of `python -m config.asgi_server` on the test database, with `env` added to its environment;
-    stopped on exit."""
+def running_server(command_for_port, **env):
+    """`command_for_port(port)`: the command line, run with `env` added to the environment; yields
+    "127.0.0.1:<port>" once the server accepts connections, and stops it on exit."""
     settings = connection.settings_dict
     port = free_port()
+    # The server's log goes to a file: a pipe nobody reads would stop a chatty server once it is full.
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "config.asgi_server", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+            command_for_port(port),
             cwd=ROOT,
             env={
                 **os.environ,
@@ -58,6 +61,23 @@ def live_server(**env):
                 process.wait(10)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+def web_server(**env):
+    """The web process (`python -m config.asgi_server`, daphne) as `scripts/run` starts it."""
+    return running_server(
+        lambda port: [
+            PYTHON,
+            "-m",
+            "config.asgi_server",
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "config.asgi:application",
+        ],
+        **env,
+    )
 
 
 class ConnectionCount:
