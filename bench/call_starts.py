@@ -118,7 +118,8 @@ def main():
     args = parser.parse_args()
 
     tenant, agent = streams.set_up()
-    ours = streams.start_server(args.port, streams.server_command(streams.DEFAULT_SERVER, args.port), args.pin)
+    port = args.port
+    ours = streams.start_server(port, streams.server_command(streams.DEFAULT_SERVER, port), args.pin)
     base = streams.start_server(
         args.port + 1, [sys.executable, "bench/media_baseline.py", str(args.port + 1)], args.pin
     )
