@@ -9,10 +9,11 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.utils import timezone
 
-from calls.numbers import to_e164
 from compliance import dnc_csv, selectors
 from compliance.models import AuditEvent, ComplianceSettings, DncEntry, DncImport
 from config.api.errors import DomainError, Forbidden
+from config.celery import enqueue_on_commit
+from config.phone_numbers import to_e164
 
 
 def record_audit_event(*, action, actor=None, target="", data=None) -> AuditEvent:
@@ -233,10 +234,8 @@ def _import_row(value: str, reason: str) -> tuple[str, str]:
 
 def start_dnc_import(content: bytes, *, filename="", actor=None) -> DncImport:
     """Queues the import of a large CSV upload; its report lands on the returned DncImport when done."""
-    from compliance.tasks import run_dnc_import
-
     job = DncImport.objects.create(filename=filename[:200], payload=content, created_by_id=getattr(actor, "pk", None))
-    run_dnc_import.delay_on_commit(job.pk)
+    enqueue_on_commit("compliance.run_dnc_import", job.pk)
     return job
 
 

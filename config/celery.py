@@ -32,15 +32,6 @@ class TenantScopedTask(TenantTask):
             raise TenantRequired(f"Task {self.name} was queued without a tenant.")
         return super().__call__(*args, **kwargs)
 
-    # The schema is captured when the task is queued, not when the transaction commits: by then
-    # the request may be over and the connection back on the public schema.
-    def apply_async_on_commit(self, args=None, kwargs=None, **options):
-        options["headers"] = headers_with_schema(options.get("headers"))
-        transaction.on_commit(lambda: self.apply_async(args, kwargs, **options))
-
-    def delay_on_commit(self, *args, **kwargs):
-        self.apply_async_on_commit(args, kwargs)
-
 
 class App(CeleryApp):
     task_cls = "config.celery:TenantScopedTask"
@@ -49,3 +40,11 @@ class App(CeleryApp):
 app = App("voiceagents")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+def enqueue_on_commit(task_name: str, *args) -> None:
+    """The one way services queue a task: by name (services never import tasks; tasks call services), once the
+    transaction commits, in the schema of the tenant current now (by commit time a request may have put the
+    connection back on the public schema)."""
+    headers = headers_with_schema(None)
+    transaction.on_commit(lambda: app.send_task(task_name, args=args, headers=headers))

@@ -1,8 +1,8 @@
 from django import forms
 from django.contrib import admin
 
-from calls.numbers import to_e164
 from config.admin import ReadOnlyAdminMixin, TenantSchemaAdmin
+from config.phone_numbers import to_e164
 from contacts.models import Contact, ContactImport, ContactList, ContactListMembership
 
 

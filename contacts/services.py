@@ -18,9 +18,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 
-from calls.numbers import to_e164
 from config.api.errors import Conflict, DomainError
 from config.csv import read_rows
+from config.phone_numbers import to_e164
 from contacts.models import Contact, ContactImport, ContactList, ContactListMembership
 
 MAX_IMPORT_BYTES = 10 * 1024 * 1024

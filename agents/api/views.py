@@ -4,7 +4,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from agents import selectors, tasks
+from agents import selectors
 from agents.api import serializers as s
 from agents.knowledge import services as knowledge
 from agents.models import AgentTest, FlowVersion
@@ -38,8 +38,6 @@ class KnowledgeUploadView(APIView):
     def post(self, request):
         uploads = [(upload.name, upload.read()) for upload in request.FILES.getlist("files")]
         stored = knowledge.store_files(uploads, uploaded_by=request.user)
-        for knowledge_file in stored:
-            tasks.index_knowledge_file.delay_on_commit(knowledge_file.id)
         return Response(s.KnowledgeFileSerializer(stored, many=True).data, status=status.HTTP_201_CREATED)
 
 

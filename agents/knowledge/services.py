@@ -21,6 +21,7 @@ from agents.models import Agent, KnowledgeChunk, KnowledgeFile, KnowledgeQuery
 from agents.providers.base import ProviderError
 from agents.services.credentials import build_provider
 from config.api.errors import DomainError, NotFound
+from config.celery import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ EMBED_BATCH = 64
 
 def store_files(uploads, *, uploaded_by=None) -> list[KnowledgeFile]:
     """`uploads`: (name, bytes) pairs. All are checked before any is stored, so a rejected file
-    never leaves the others half-uploaded; each stored file starts `pending` until indexed."""
+    never leaves the others half-uploaded; each stored file starts `pending` until indexed (queued on commit)."""
     if not uploads:
         raise DomainError("Attach at least one file.", errors={"files": ["No file was sent."]})
     limits = file_limits()
@@ -66,6 +67,7 @@ def store_files(uploads, *, uploaded_by=None) -> list[KnowledgeFile]:
                     uploaded_by_id=getattr(uploaded_by, "pk", None),
                 )
             )
+            enqueue_on_commit("agents.index_knowledge_file", stored[-1].pk)
     return stored
 
 

@@ -15,8 +15,8 @@ from calls.models import (
     TurnCorrection,
     TwilioAccount,
 )
-from calls.numbers import to_e164
 from calls.services.controls import ACTIONS as CONTROL_ACTIONS
+from config.phone_numbers import to_e164
 
 
 class E164Field(serializers.CharField):

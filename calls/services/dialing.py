@@ -11,12 +11,12 @@ from django.utils import timezone
 from billing.selectors import limits
 from calls import selectors
 from calls.models import Call, TwilioAccount
-from calls.numbers import to_e164
 from calls.services.lifecycle import finish_call, publish_call_event
 from calls.services.telephony import NoTwilioAccount
 from calls.twilio import client as twilio
 from compliance.services import check_dial
 from config.api.errors import Conflict, DomainError, Forbidden
+from config.phone_numbers import to_e164
 
 
 @dataclass(frozen=True)

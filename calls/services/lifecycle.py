@@ -5,12 +5,11 @@ Telephony and the sandbox share these, so a sandbox conversation is stored exact
 
 from django.db import transaction
 from django.utils import timezone
-from tenant_schemas_celery.task import headers_with_schema
 
 from calls.models import Call, CallTurn
 from calls.services.postcall import record_usage
 from calls.signals import call_finished
-from config.celery import app
+from config.celery import enqueue_on_commit
 from config.events import publish
 
 ANALYSE_TASK = "calls.analyse_call"
@@ -108,13 +107,8 @@ def finish_call(call: Call, *, status=Call.Status.COMPLETED, end_reason="", dura
 
 
 def schedule_analysis(call: Call) -> None:
-    """Queue the post-call analysis once the transaction commits, in the current tenant's schema.
-
-    Sent by name: services never import tasks (tasks call services). The schema is read now, since
-    the commit may come after the request has put the connection back on the public schema.
-    """
-    call_id, headers = call.pk, headers_with_schema(None)
-    transaction.on_commit(lambda: app.send_task(ANALYSE_TASK, args=(call_id,), headers=headers))
+    """Queue the post-call analysis once the transaction commits, in the current tenant's schema."""
+    enqueue_on_commit(ANALYSE_TASK, call.pk)
 
 
 # Twilio's call statuses, and how far along each is: a status never moves a call backwards.

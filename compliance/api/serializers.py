@@ -1,9 +1,9 @@
 from rest_framework import serializers
 
-from calls.numbers import to_e164
 from compliance.hours import MIDNIGHT, zone
 from compliance.models import ComplianceSettings, DncEntry, DncImport
 from compliance.services import MAX_REPORTED_ERRORS, REASON_MAX_LENGTH
+from config.phone_numbers import to_e164
 from config.weekly_hours import WEEKDAYS
 
 MAX_JSON_IMPORT_NUMBERS = 100_000

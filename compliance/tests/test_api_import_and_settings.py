@@ -9,6 +9,7 @@ from compliance import services, tasks
 from compliance.api import views
 from compliance.models import AuditEvent, ComplianceSettings, DncEntry
 from compliance.tests.factories import DncEntryFactory
+from config.celery import app
 
 pytestmark = pytest.mark.django_db
 
@@ -168,7 +169,9 @@ def background_upload(client, text, monkeypatch, capture):
     monkeypatch.setattr(views, "SYNC_IMPORT_BYTES", 10)
     queued = []
     monkeypatch.setattr(
-        tasks.run_dnc_import, "apply_async", lambda args, kwargs, **options: queued.append((args, options["headers"]))
+        app,
+        "send_task",
+        lambda name, args, headers: queued.append((args, headers)) if name == tasks.run_dnc_import.name else None,
     )
     with capture(execute=True):
         response = upload(client, text)

@@ -13,10 +13,9 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
-from tenant_schemas_celery.task import headers_with_schema
 
 from config.api.errors import Conflict, DomainError
-from config.celery import app
+from config.celery import enqueue_on_commit
 from config.events import publish
 from scheduling.models import Appointment, Calendar
 from scheduling.services import availability, reminders
@@ -59,15 +58,9 @@ def _save(appointment: Appointment, **save_kwargs) -> None:
         raise
 
 
-def _queue_after_commit(task_name: str, *args) -> None:
-    """Sent by name (services never import tasks); the schema is read now, before the request may end."""
-    headers = headers_with_schema(None)
-    transaction.on_commit(lambda: app.send_task(task_name, args=args, headers=headers))
-
-
 def _after_change(appointment: Appointment) -> None:
     reminders.plan(appointment)
-    _queue_after_commit("scheduling.sync_appointment", appointment.pk)
+    enqueue_on_commit("scheduling.sync_appointment", appointment.pk)
 
 
 def _publish(event_type: str, appointment: Appointment, **fields) -> None:
@@ -153,4 +146,4 @@ def delete(appointment: Appointment) -> None:
     events = [(event.integration_id, event.external_id) for event in appointment.external_events.all()]
     appointment.delete()
     if events:
-        _queue_after_commit("scheduling.delete_external_events", events)
+        enqueue_on_commit("scheduling.delete_external_events", events)
