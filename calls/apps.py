@@ -4,3 +4,14 @@ from django.apps import AppConfig
 class CallsConfig(AppConfig):
     name = "calls"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from billing import metering
+        from calls import selectors
+        from calls.services.texting import send_sms
+        from scheduling.services import sms
+
+        metering.register_counters(
+            lines_in_use=selectors.live_call_count, minutes_used_this_month=selectors.minutes_used_this_month
+        )
+        sms.register_sender(send_sms)

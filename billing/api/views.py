@@ -5,9 +5,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from billing import selectors
+from billing import metering, selectors
 from billing.api.serializers import TenantPlanSerializer, UsageQuerySerializer
-from calls import selectors as calls
 
 
 class UsageView(APIView):
@@ -40,8 +39,8 @@ class PlanView(APIView):
                     "slug": plan.slug,
                     "max_concurrent_calls": plan.max_concurrent_calls,
                     "monthly_minutes": plan.monthly_minutes,
-                    "lines_in_use": calls.live_call_count(),
-                    "minutes_used_this_month": round(calls.minutes_used_this_month(), 2),
+                    "lines_in_use": metering.lines_in_use(),
+                    "minutes_used_this_month": round(metering.minutes_used_this_month(), 2),
                 }
             ).data
         )

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from agents.engine import ActionContext, ActionResult
-from calls.models import Call
+from agents.models import Agent
+from contacts.models import Contact
 from scheduling.calendars.base import CalendarAPIError
 from scheduling.models import Appointment, Calendar
 from scheduling.services import appointments, availability
@@ -23,9 +24,9 @@ LOOKAHEAD_DAYS = 14
 SAY_CALENDAR_DOWN = "I'm sorry, I can't reach the calendar right now."
 
 
-def _call(ctx: ActionContext) -> Call | None:
+def _agent_of_call(ctx: ActionContext) -> Agent | None:
     call_id = ctx.variables.get("call.id")
-    return Call.objects.select_related("agent").filter(pk=call_id).first() if call_id else None
+    return Agent.objects.filter(calls__pk=call_id).first() if call_id else None
 
 
 def _today(calendar: Calendar) -> date:
@@ -47,8 +48,7 @@ def _offer(slots: list, wanted: datetime | None) -> list:
 
 
 def check_availability(ctx: ActionContext, params: dict) -> ActionResult:
-    call = _call(ctx)
-    calendar = calendar_for(call.agent if call else None)
+    calendar = calendar_for(_agent_of_call(ctx))
     zone = ZoneInfo(calendar.timezone)
     day = parse_date(params.get("date", ""), _today(calendar))
     if day is None:
@@ -93,8 +93,8 @@ def _picked_slot(ctx: ActionContext, said: str, zone: ZoneInfo) -> datetime | No
 
 
 def book_appointment(ctx: ActionContext, params: dict) -> ActionResult:
-    call = _call(ctx)
-    calendar = calendar_for(call.agent if call else None)
+    call_id = ctx.variables.get("call.id")
+    calendar = calendar_for(_agent_of_call(ctx))
     zone = ZoneInfo(calendar.timezone)
     start = _picked_slot(ctx, params.get("time", ""), zone)
     if start is None:
@@ -118,11 +118,13 @@ def book_appointment(ctx: ActionContext, params: dict) -> ActionResult:
             title=title,
             within_hours=True,
             source=Appointment.Source.AGENT,
-            call=call,
-            contact_id=call.contact_id if call else None,
+            call_id=call_id,
+            contact_id=Contact.objects.filter(calls__pk=call_id).values_list("pk", flat=True).first()
+            if call_id
+            else None,
             contact_name=name,
             contact_phone=(
-                params.get("phone") or ctx.variables.get("contact.phone") or (call.from_number if call else "")
+                params.get("phone") or ctx.variables.get("contact.phone") or ctx.variables.get("call.from") or ""
             ).strip(),
             contact_email=(params.get("email") or ctx.variables.get("contact.email") or "").strip(),
             description=(params.get("notes") or "").strip(),

@@ -14,11 +14,8 @@ from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.utils import timezone
 
-from calls.models import PhoneNumber
-from calls.selectors import twilio_account
-from calls.twilio.client import client_for, twilio_errors
-from config.api.errors import DomainError
 from scheduling.models import Appointment, Reminder
+from scheduling.services import sms
 from scheduling.spoken import say_date, say_time
 
 log = logging.getLogger(__name__)
@@ -59,28 +56,13 @@ def text_of(appointment: Appointment) -> str:
     )
 
 
-def _sender_number(appointment: Appointment) -> str:
-    numbers = PhoneNumber.objects.order_by("id")
-    agent_id = appointment.calendar.agent_id
-    number = (numbers.filter(agent_id=agent_id).first() if agent_id else None) or numbers.first()
-    if number is None:
-        raise DomainError("No phone number to send SMS reminders from.", error_code="no_sender_number")
-    return number.number
-
-
 def _send(reminder: Reminder) -> None:
     appointment = reminder.appointment
     body = text_of(appointment)
     if reminder.channel == Reminder.Channel.EMAIL:
         send_mail(f"Reminder: {appointment.title}", body, settings.DEFAULT_FROM_EMAIL, [appointment.contact_email])
         return
-    account = twilio_account()
-    if account is None:
-        raise DomainError("No Twilio account is connected.", error_code="no_twilio_account")
-    with twilio_errors():
-        client_for(account.account_sid, account.auth_token).messages.create(
-            to=appointment.contact_phone, from_=_sender_number(appointment), body=body
-        )
+    sms.send(to=appointment.contact_phone, body=body, agent_id=appointment.calendar.agent_id)
 
 
 def send_due(*, now: datetime | None = None) -> int:

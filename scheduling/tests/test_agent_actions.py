@@ -27,7 +27,11 @@ def coming(weekday: int) -> date:
 
 
 def run(name, params, call=None):
-    ctx = ActionContext(agent=AgentConfig(name="Mia"), node_id="n", variables={"call.id": call.pk} if call else {})
+    ctx = ActionContext(
+        agent=AgentConfig(name="Mia"),
+        node_id="n",
+        variables={"call.id": call.pk, "call.from": call.from_number} if call else {},
+    )
     return registry.run(name, ctx, params)
 
 
