@@ -6,8 +6,10 @@ class CallsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from agents.services import conversation_store
         from billing import metering
         from calls import selectors
+        from calls.services import conversations
         from calls.services.texting import send_sms
         from scheduling.services import sms
 
@@ -15,3 +17,4 @@ class CallsConfig(AppConfig):
             lines_in_use=selectors.live_call_count, minutes_used_this_month=selectors.minutes_used_this_month
         )
         sms.register_sender(send_sms)
+        conversation_store.register(conversations)

@@ -1,18 +1,17 @@
-"""Text conversations with an agent through the engine (sandbox, agent tests, `manage.py talk`),
-stored as test calls so they can be reviewed like real ones."""
+"""Text conversations with an agent through the engine (sandbox, agent tests, `manage.py talk`), kept by the
+registered conversation store as test calls so they can be reviewed like real ones."""
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection
 
 from agents.engine import EXAMPLES_LIMIT, AgentConfig, Engine, EngineResult, Event
 from agents.knowledge import services as knowledge
 from agents.models import Agent
+from agents.services.conversation_store import store
 from agents.services.credentials import build_provider
-from calls import selectors as call_selectors
-from calls import services as calls
-from calls.models import Call, CallTurn
 from config.api.errors import Conflict, NotFound
 
 KNOWLEDGE_CHUNKS = 3
@@ -20,7 +19,7 @@ KNOWLEDGE_CHUNKS = 3
 
 @dataclass
 class Turn:
-    call: Call
+    call: Any  # the session, a test call
     result: EngineResult
 
     @property
@@ -33,7 +32,7 @@ def agent_config(agent: Agent, *, examples=None) -> AgentConfig:
     training examples, [{"caller", "reply"}] newest first; by default its applied corrections, so the sandbox
     answers as the next phone call will."""
     if examples is None:
-        examples = call_selectors.training_examples(agent, limit=EXAMPLES_LIMIT)
+        examples = store().training_examples(agent, limit=EXAMPLES_LIMIT)
     greeting = agent.greeting or (agent.template.initial_message if agent.template_id else "")
     return AgentConfig(
         name=agent.name,
@@ -61,21 +60,19 @@ def engine_for(agent: Agent, *, source: str) -> Engine:
     return Engine(llm=llm, knowledge=retrieve)
 
 
-def _record(call: Call, result: EngineResult, started: float, caller_text: str | None) -> Turn:
-    if caller_text is not None:
-        calls.record_turn(call, speaker=CallTurn.Speaker.CALLER, text=caller_text)
+def _record(call, result: EngineResult, started: float, caller_text: str | None) -> Turn:
     timings = {**result.timings, "total_ms": round((time.perf_counter() - started) * 1000, 3)}
-    calls.record_turn(
+    store().record(
         call,
-        speaker=CallTurn.Speaker.AGENT,
-        text=" ".join(result.utterances),
+        caller_text=caller_text,
+        agent_text=" ".join(result.utterances),
         node_id=result.node_id,
         actions=result.actions,
         timings=timings,
         state=result.state,
     )
     if result.ended:
-        call = calls.finish_call(call, end_reason=result.end_reason)
+        call = store().finish(call, end_reason=result.end_reason)
     return Turn(call=call, result=result)
 
 
@@ -83,20 +80,20 @@ def start(agent: Agent, *, variables: dict | None = None, source: str = "sandbox
     """A new test call on the agent's current flow version, up to the agent's first words."""
     started = time.perf_counter()
     version = agent.template.latest_version if agent.template_id else None
-    call = calls.start_call(direction=Call.Direction.SANDBOX, agent=agent, flow_version=version, is_test=True)
+    call = store().start(agent=agent, flow_version=version)
     context = {**(variables or {}), "call": {**(variables or {}).get("call", {}), "id": call.pk}}
     result = engine_for(agent, source=source).start(agent_config(agent), version.flow if version else None, context)
     return _record(call, result, started, None)
 
 
-def get_session(agent: Agent, session_id) -> Call:
-    call = Call.objects.filter(pk=session_id, agent=agent, direction=Call.Direction.SANDBOX).first()
+def get_session(agent: Agent, session_id):
+    call = store().get(agent=agent, session_id=session_id)
     if call is None:
         raise NotFound("No such sandbox session for this agent.", errors={"session_id": ["Unknown session."]})
     return call
 
 
-def say(agent: Agent, call: Call, text: str, *, source: str = "sandbox") -> Turn:
+def say(agent: Agent, call, text: str, *, source: str = "sandbox") -> Turn:
     """The agent's answer to one caller utterance, on the flow version the call started with."""
     if call.is_finished:
         raise Conflict("This conversation has ended; start a new session.", error_code="conversation_ended")

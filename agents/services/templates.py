@@ -4,7 +4,6 @@ from django.db import transaction
 
 from agents import flows
 from agents.models import CallTemplate, FlowVersion
-from calls.models import Call
 from config.api.errors import Conflict, DomainError, NotFound
 
 TEMPLATE_FIELDS = ("name", "description", "industry", "initial_message")
@@ -63,7 +62,7 @@ def duplicate_template(template: CallTemplate, *, user=None) -> CallTemplate:
 def delete_template(template: CallTemplate) -> None:
     if template.agents.exists():
         raise Conflict("Agents use this template; move them to another template first.", error_code="template_in_use")
-    if Call.objects.filter(flow_version__template=template).exists():
+    if template.versions.filter(calls__isnull=False).exists():
         raise Conflict(
             "Calls were made with this template; its versions are kept for their history.",
             error_code="template_has_calls",
