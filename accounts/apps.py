@@ -4,3 +4,16 @@ from django.apps import AppConfig
 class AccountsConfig(AppConfig):
     name = "accounts"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from accounts import receivers  # noqa: F401  (connects to tenants' signals)
+        from accounts.selectors import api_key_from_authorization
+        from tenants import middleware
+
+        # On the shared API host, a request without X-Tenant acts in the tenant of its API key.
+        middleware.register_tenant_source(
+            "api_key",
+            lambda request: getattr(
+                api_key_from_authorization(request.headers.get("Authorization", "")), "tenant", None
+            ),
+        )

@@ -292,6 +292,13 @@ def revoke_invitation(*, tenant, actor: Membership, invitation_id) -> None:
 # API keys -------------------------------------------------------------------------------------
 
 
+def require_membership(user, tenant) -> Membership:
+    membership = membership_of(user, tenant)
+    if membership is None:
+        raise Forbidden(f"You are not a member of tenant '{tenant.slug}'.", error_code="not_a_member")
+    return membership
+
+
 def _check_grantable(*, tenant, created_by, scopes, expires_at, via_key):
     """A key never holds more than its creator's role allows, and a key made by a key never more than that key."""
     membership = require_membership(created_by, tenant)
@@ -355,10 +362,3 @@ def revoke_api_key(*, tenant, key_id) -> None:
     updated = ApiKey.objects.filter(tenant=tenant, pk=key_id, revoked_at__isnull=True).update(revoked_at=timezone.now())
     if not updated:
         raise NotFound("No active API key with this id.", error_code="api_key_not_found")
-
-
-def require_membership(user, tenant) -> Membership:
-    membership = membership_of(user, tenant)
-    if membership is None:
-        raise Forbidden(f"You are not a member of tenant '{tenant.slug}'.", error_code="not_a_member")
-    return membership

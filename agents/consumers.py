@@ -7,14 +7,14 @@ Every DB call runs through `in_tenant`, with the agent looked up again each time
 
 import json
 
+from accounts.consumers import TenantMemberConsumer
 from accounts.roles import role_has
 from agents import selectors
 from agents.api.serializers import SandboxReplySerializer
 from agents.models import Agent
 from agents.services import conversations
 from config.api.errors import DomainError
-from tenants.channels import in_tenant
-from tenants.consumers import CLOSE_FORBIDDEN, CLOSE_NO_TENANT, TenantMemberConsumer
+from tenants.channels import CLOSE_FORBIDDEN, CLOSE_NO_TENANT, in_tenant
 
 
 @in_tenant

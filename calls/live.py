@@ -16,6 +16,7 @@ import orjson
 from django.db import connection
 from rest_framework.exceptions import ValidationError
 
+from accounts.consumers import TenantMemberConsumer
 from accounts.roles import role_has
 from calls.api.serializers import CallControlSerializer
 from calls.groups import live_group, mark_watched
@@ -24,8 +25,7 @@ from calls.media.services import turn_event
 from calls.models import Call
 from calls.services import controls
 from config.api.errors import DomainError, flatten_errors
-from tenants.channels import in_tenant
-from tenants.consumers import CLOSE_FORBIDDEN, CLOSE_NO_TENANT, TenantMemberConsumer
+from tenants.channels import CLOSE_FORBIDDEN, CLOSE_NO_TENANT, in_tenant
 
 
 @in_tenant

@@ -3,7 +3,7 @@
 A service calls `publish(event_type, data)` inside its transaction, next to the write the event reports.
 Once that transaction commits, `{"type", "id", "occurred_at", "data"}` goes to the tenant's channel-layer
 group `events.<schema>`, which the live dashboard's `/ws/events/` sockets join
-(`tenants.consumers.EventStreamConsumer`); a change that rolls back publishes nothing. Outgoing webhooks are
+(`accounts.consumers.EventStreamConsumer`); a change that rolls back publishes nothing. Outgoing webhooks are
 to consume the same events, so `data` is plain JSON and the set of types is closed: `EVENT_TYPES`.
 """
 

@@ -64,7 +64,8 @@ TENANT_APPS = [
     "scheduling",
     "compliance",
 ]
-INSTALLED_APPS = ["daphne"] + SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
+# `demo` (the demo tenant's seed command) has no tables: it sits on top of every app.
+INSTALLED_APPS = ["daphne"] + SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS] + ["demo"]
 
 TENANT_MODEL = "tenants.Tenant"
 TENANT_DOMAIN_MODEL = "tenants.Domain"

@@ -11,14 +11,18 @@ from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django_tenants.utils import tenant_context
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import AccessToken
 
-from accounts.models import User
-from tenants.models import Tenant
-from tenants.selectors import is_public, tenant_for_host
+from tenants.selectors import is_public, tenant_by_slug, tenant_for_host
+
+# How a socket of ours closes when the tenant or the user is not right (the 4xxx range is the application's).
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_NO_TENANT = 4404
 
 
 def in_tenant(func):
@@ -50,7 +54,7 @@ def _user_from_token(token):
         access = AccessToken(token)
     except TokenError:
         return None
-    return User.objects.filter(pk=access.get("user_id"), is_active=True).first()
+    return get_user_model().objects.filter(pk=access.get("user_id"), is_active=True).first()
 
 
 @database_sync_to_async
@@ -59,7 +63,7 @@ def _resolve(scope):
     query = parse_qs(scope.get("query_string", b"").decode())
     tenant = tenant_for_host(_header(scope, "host"))
     if tenant is not None and is_public(tenant) and query.get("tenant"):
-        tenant = Tenant.objects.filter(slug=query["tenant"][0].lower()).exclude(pk=tenant.pk).first()
+        tenant = tenant_by_slug(query["tenant"][0])
     scheme, _, token = _header(scope, "authorization").partition(" ")
     if scheme.lower() != "bearer":
         token = (query.get("token") or [""])[0]

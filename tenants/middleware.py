@@ -2,7 +2,7 @@
 
 - `<slug>.<BASE_DOMAIN>` and custom domains: the tenant that owns the host.
 - The public hosts (BASE_DOMAIN, API_HOST): the public schema, unless an API request names its
-  tenant through its API key or an `X-Tenant: <slug>` header. Whether the caller may act in that
+  tenant through an `X-Tenant: <slug>` header or a registered source (accounts registers the API key's tenant). Whether the caller may act in that
   tenant is decided by `accounts.permissions.TenantPermission`, once the caller is known.
 - Suspended tenants get 403. The connection goes back to the public schema after every request so
   that nothing run later on this thread inherits the tenant.
@@ -13,12 +13,19 @@ from django.db import connection
 from django.http import HttpResponseForbidden
 from django_tenants.utils import get_public_schema_name
 
-from accounts.selectors import api_key_from_authorization
 from config.api.errors import error_response
 from tenants.models import Tenant
-from tenants.selectors import hostname_of, tenant_for_host
+from tenants.selectors import hostname_of, tenant_by_slug, tenant_for_host
 
 TENANT_HEADER = "X-Tenant"
+
+# name -> request -> Tenant | None: how an API request on a public host names its tenant besides X-Tenant.
+_tenant_sources = {}
+
+
+def register_tenant_source(name, find_tenant):
+    """Registered by apps above tenants at start-up; `request.tenant_source` is then `name`."""
+    _tenant_sources[name] = find_tenant
 
 
 def _is_api(request):
@@ -72,15 +79,16 @@ class TenantMiddleware:
     def _tenant_named_by_request(self, request):
         slug = request.headers.get(TENANT_HEADER, "").strip().lower()
         if slug:
-            tenant = Tenant.objects.exclude(schema_name=get_public_schema_name()).filter(slug=slug).first()
+            tenant = tenant_by_slug(slug)
             if tenant is None:
                 return error_response(
                     request, 404, f"Unknown tenant '{slug}'.", "unknown_tenant", {"X-Tenant": ["Unknown tenant."]}
                 )
             request.tenant_source = "header"
             return tenant
-        api_key = api_key_from_authorization(request.headers.get("Authorization", ""))
-        if api_key is not None:
-            request.tenant_source = "api_key"
-            return api_key.tenant
+        for name, find_tenant in _tenant_sources.items():
+            tenant = find_tenant(request)
+            if tenant is not None:
+                request.tenant_source = name
+                return tenant
         return None

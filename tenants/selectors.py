@@ -7,8 +7,12 @@ def is_public(tenant) -> bool:
     return tenant is None or tenant.schema_name == get_public_schema_name()
 
 
-def tenants_for_user(user):
-    return Tenant.objects.filter(memberships__user=user).order_by("name")
+def tenant_by_slug(slug) -> Tenant | None:
+    """A tenant by its slug, in any case; never the public tenant (None for it, an unknown or an empty slug)."""
+    slug = str(slug or "").strip().lower()
+    if not slug:
+        return None
+    return Tenant.objects.exclude(schema_name=get_public_schema_name()).filter(slug=slug).first()
 
 
 def hostname_of(host: str) -> str:

@@ -7,6 +7,7 @@ from django_tenants.utils import get_public_schema_name, schema_context, schema_
 
 from config.api.errors import Conflict, DomainError
 from tenants.models import RESERVED_SLUGS, Domain, Tenant
+from tenants.signals import tenant_created
 
 
 def tenant_hostname(slug: str) -> str:
@@ -36,9 +37,8 @@ def sync_tenant_template(verbosity=0) -> None:
 
 @transaction.atomic
 def create_tenant(*, name, slug, kind=Tenant.Kind.DIRECT, parent=None, owner=None, timezone="UTC", **branding):
-    """Create a tenant with its schema (cloned from the template), its domain and its owner."""
-    from accounts.services import add_membership  # accounts depends on tenants, not the reverse
-
+    """Create a tenant with its schema (cloned from the template), its domain and its owner (who gets the owner
+    role through the `tenant_created` signal, heard by accounts)."""
     slug = slug.lower()
     if slug in RESERVED_SLUGS:
         raise DomainError(
@@ -61,8 +61,7 @@ def create_tenant(*, name, slug, kind=Tenant.Kind.DIRECT, parent=None, owner=Non
     with schema_context(get_public_schema_name()):  # django-tenants creates schemas only from public
         tenant.save(verbosity=0)
     Domain.objects.create(domain=tenant_hostname(slug), tenant=tenant, is_primary=True)
-    if owner is not None:
-        add_membership(user=owner, tenant=tenant, role="owner")
+    tenant_created.send(sender=Tenant, tenant=tenant, owner=owner)
     return tenant
 
 

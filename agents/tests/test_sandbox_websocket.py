@@ -12,7 +12,7 @@ from accounts.tests.factories import access_token
 from agents import services
 from calls.models import Call
 from config.asgi import application
-from tenants.consumers import CLOSE_FORBIDDEN, CLOSE_NO_TENANT, CLOSE_UNAUTHENTICATED
+from tenants.channels import CLOSE_FORBIDDEN, CLOSE_NO_TENANT, CLOSE_UNAUTHENTICATED
 from tenants.models import Tenant
 
 pytestmark = pytest.mark.usefixtures("committed_db")

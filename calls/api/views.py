@@ -17,7 +17,7 @@ from calls.services import exports, postcall, review, telephony
 from calls.twilio import client as twilio
 from config.api.errors import NotFound
 from config.api.validation import validated
-from tenants.models import Tenant
+from tenants.selectors import tenant_by_slug
 
 # Twilio account and phone numbers -----------------------------------------------------------
 
@@ -435,8 +435,8 @@ class SharedCallView(APIView):
     @extend_schema(responses={200: s.SharedCallSerializer})
     def get(self, request, token):
         claims = review.read_share_token(token)
-        tenant = Tenant.objects.filter(slug=claims.get("t"), status=Tenant.Status.ACTIVE).first()
-        if tenant is None:
+        tenant = tenant_by_slug(claims.get("t"))
+        if tenant is None or not tenant.is_active:
             raise NotFound("This share link is not valid.")
         with tenant_context(tenant):
             link = review.usable_share_link(selectors.share_link(claims.get("l")))

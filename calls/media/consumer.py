@@ -31,7 +31,7 @@ from calls.media import protocol
 from calls.media.pools import start_set_up
 from calls.media.services import StreamRefused, open_stream, stream_tenant
 from calls.media.session import CallSession, greet
-from tenants.consumers import CLOSE_FORBIDDEN, CLOSE_NO_TENANT
+from tenants.channels import CLOSE_FORBIDDEN, CLOSE_NO_TENANT
 from tenants.selectors import is_public
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from calls.groups import live_group
 from calls.simulator import Do, HangUp, Say, WaitForAgent
 from calls.tests.media_helpers import caller_says, finished_call, live_call, run_call
 from config.asgi import application
-from tenants.consumers import CLOSE_FORBIDDEN, CLOSE_NO_TENANT, CLOSE_UNAUTHENTICATED
+from tenants.channels import CLOSE_FORBIDDEN, CLOSE_NO_TENANT, CLOSE_UNAUTHENTICATED
 from tenants.models import Tenant
 
 pytestmark = pytest.mark.usefixtures("committed_db")

@@ -18,7 +18,7 @@ from calls.models import Call
 from calls.simulator import HangUp, WaitForAgent
 from calls.tests.media_helpers import live_call, run_call, stored_call
 from config.redis import get_redis, redis_key
-from tenants.consumers import CLOSE_FORBIDDEN
+from tenants.channels import CLOSE_FORBIDDEN
 from tenants.models import Tenant
 
 pytestmark = pytest.mark.usefixtures("committed_db")

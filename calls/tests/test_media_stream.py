@@ -12,7 +12,7 @@ from calls.models import Call, CallTurn
 from calls.simulator import HangUp, Press, Say, WaitForAgent
 from calls.tests.media_helpers import caller_says, heard, live_call, run_call, stored_call
 from config import events
-from tenants.consumers import CLOSE_FORBIDDEN
+from tenants.channels import CLOSE_FORBIDDEN
 from tenants.models import Tenant
 
 pytestmark = [pytest.mark.usefixtures("committed_db"), pytest.mark.slow]

@@ -14,14 +14,14 @@ from django.db import connection
 from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
-from django_tenants.utils import get_public_schema_name, tenant_context
+from django_tenants.utils import tenant_context
 
 from calls import selectors
 from calls.services import controls, telephony
 from calls.twilio.signature import is_signed_by_twilio, public_url
 from config.api.errors import DomainError, error_response
 from tenants import numbers
-from tenants.models import Tenant
+from tenants.selectors import tenant_by_slug
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def _forbidden(request):
 def twilio_webhook(request, tenant_slug, kind):
     if kind not in ("voice", "whisper", "voicemail") and kind not in CALLBACKS:
         return error_response(request, 404, "Unknown Twilio webhook.", "not_found")
-    tenant = Tenant.objects.exclude(schema_name=get_public_schema_name()).filter(slug=tenant_slug).first()
+    tenant = tenant_by_slug(tenant_slug)
     if tenant is None:
         return _forbidden(request)
     try:

@@ -6,7 +6,7 @@ from django.http import HttpResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
-from django_tenants.utils import get_public_schema_name, tenant_context
+from django_tenants.utils import tenant_context
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny
@@ -19,8 +19,7 @@ from scheduling import selectors
 from scheduling.api import serializers as s
 from scheduling.models import Appointment, CalendarIntegration
 from scheduling.services import appointments, availability, calendars, calendly, feeds, integrations
-from tenants.models import Tenant
-from tenants.selectors import is_public
+from tenants.selectors import is_public, tenant_by_slug
 
 
 def _feed_url(request):
@@ -339,7 +338,7 @@ class CalendlySchedulingLinksView(APIView):
 def calendly_webhook(request, tenant_slug):
     """Calendly's invitee.created / invitee.canceled deliveries. They arrive on the shared public host, so the
     tenant comes from the URL we subscribed; the signature (a key only we and Calendly know) authenticates them."""
-    tenant = Tenant.objects.exclude(schema_name=get_public_schema_name()).filter(slug=tenant_slug).first()
+    tenant = tenant_by_slug(tenant_slug)
     if tenant is None:
         return error_response(request, 403, "Invalid or stale Calendly signature.", "invalid_signature")
     try:

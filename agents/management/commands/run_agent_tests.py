@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import tenant_context
 
-from agents.management.commands._tenant import tenant_named
+from agents.management.targets import tenant_named
 from agents.models import AgentTest
 from agents.services.agent_tests import run_tests
 

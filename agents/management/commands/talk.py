@@ -7,7 +7,7 @@ Ctrl-D). The conversation is stored as a test call, like the sandbox's.
 from django.core.management.base import BaseCommand
 from django_tenants.utils import tenant_context
 
-from agents.management.commands._tenant import agent_in_tenant, tenant_named
+from agents.management.targets import agent_in_tenant, tenant_named
 from agents.services import conversations
 
 

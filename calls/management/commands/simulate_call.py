@@ -17,7 +17,7 @@ from django.test.utils import override_settings
 from django_tenants.utils import tenant_context
 
 from agents import audio
-from agents.management.commands._tenant import agent_in_tenant, tenant_named
+from agents.management.targets import agent_in_tenant, tenant_named
 from agents.providers.espeak import EspeakTTS
 from calls import selectors
 from calls import services as calls

@@ -6,15 +6,9 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from accounts.roles import role_has
 from accounts.selectors import membership_of
-from compliance.models import AuditEvent
-from compliance.services import record_audit_event
 from config import events
-from tenants.channels import in_tenant
+from tenants.channels import CLOSE_FORBIDDEN, CLOSE_NO_TENANT, CLOSE_UNAUTHENTICATED
 from tenants.selectors import is_public
-
-CLOSE_UNAUTHENTICATED = 4401
-CLOSE_FORBIDDEN = 4403
-CLOSE_NO_TENANT = 4404
 
 
 class TenantMemberConsumer(AsyncWebsocketConsumer):
@@ -34,30 +28,6 @@ class TenantMemberConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         await self.accept()
-
-
-@in_tenant
-def _record_ping(tenant, user):
-    record_audit_event(action="ws.ping", actor=user)
-    return AuditEvent.objects.filter(action="ws.ping").count()
-
-
-class PingConsumer(TenantMemberConsumer):
-    """`{"type": "ping"}` → `{"type": "pong", "tenant": slug, "pings": n}`; each ping is a row in the tenant."""
-
-    async def receive(self, text_data=None, bytes_data=None):
-        try:
-            message = json.loads(text_data or "")
-        except json.JSONDecodeError:
-            await self.send(json.dumps({"type": "error", "error_code": "malformed_json", "detail": "Send JSON."}))
-            return
-        if not isinstance(message, dict) or message.get("type") != "ping":
-            await self.send(
-                json.dumps({"type": "error", "error_code": "unknown_type", "detail": "Expected type 'ping'."})
-            )
-            return
-        pings = await _record_ping(self.tenant, self.user)
-        await self.send(json.dumps({"type": "pong", "tenant": self.tenant.slug, "pings": pings}))
 
 
 class EventStreamConsumer(TenantMemberConsumer):

@@ -1,4 +1,4 @@
-"""The demo tenant `demo` with an owner login and, once the agents app provides it, a working agent."""
+"""The demo tenant `demo` with an owner login, a working agent and a campaign to look at."""
 
 import secrets
 

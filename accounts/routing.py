@@ -1,8 +1,7 @@
 from django.urls import path
 
-from tenants.consumers import EventStreamConsumer, PingConsumer
+from accounts.consumers import EventStreamConsumer
 
 websocket_urlpatterns = [
-    path("ws/ping/", PingConsumer.as_asgi()),
     path("ws/events/", EventStreamConsumer.as_asgi()),
 ]

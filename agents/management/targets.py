@@ -1,15 +1,15 @@
-"""Choosing the tenant (and agent) a management command works in."""
+"""The tenant (and agent) a management command works on (`--tenant`, `--agent`)."""
 
 from django.core.management.base import CommandError
 
 from agents.models import Agent
 from tenants.models import Tenant
-from tenants.selectors import is_public
+from tenants.selectors import tenant_by_slug
 
 
 def tenant_named(slug: str) -> Tenant:
-    tenant = Tenant.objects.filter(slug=slug).first()
-    if tenant is None or is_public(tenant):
+    tenant = tenant_by_slug(slug)
+    if tenant is None:
         raise CommandError(f"No tenant '{slug}'.")
     return tenant
 

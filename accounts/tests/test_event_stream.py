@@ -13,7 +13,7 @@ from accounts.models import User
 from accounts.tests.factories import access_token
 from config.asgi import application
 from config.events import publish
-from tenants.consumers import CLOSE_FORBIDDEN, CLOSE_NO_TENANT, CLOSE_UNAUTHENTICATED
+from tenants.channels import CLOSE_FORBIDDEN, CLOSE_NO_TENANT, CLOSE_UNAUTHENTICATED
 
 pytestmark = pytest.mark.usefixtures("committed_db")
 
@@ -96,6 +96,10 @@ async def test_without_a_token_the_socket_is_closed_4401():
     assert (await stream())[1] == (False, CLOSE_UNAUTHENTICATED)
 
 
+async def test_a_forged_token_is_closed_4401():
+    assert (await stream(query="token=not.a.jwt"))[1] == (False, CLOSE_UNAUTHENTICATED)
+
+
 async def test_a_member_of_another_tenant_is_closed_4403():
     assert (await stream("bob"))[1] == (False, CLOSE_FORBIDDEN)
 
@@ -120,7 +124,7 @@ async def test_a_public_host_without_a_tenant_is_closed_4404():
 async def test_a_socket_open_longer_than_the_layers_group_expiry_keeps_receiving(settings, monkeypatch):
     from channels.layers import channel_layers
 
-    from tenants.consumers import EventStreamConsumer
+    from accounts.consumers import EventStreamConsumer
 
     settings.CHANNEL_LAYERS = {
         "default": {
