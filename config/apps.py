@@ -2,4 +2,4 @@ from django.contrib.admin.apps import AdminConfig
 
 
 class PlatformAdminConfig(AdminConfig):
-    default_site = "config.admin.PlatformAdminSite"
+    default_site = "accounts.admin_site.PlatformAdminSite"

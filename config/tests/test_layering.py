@@ -2,27 +2,23 @@
 before it, never one after it. A lower app that must reach a higher one takes a registration instead."""
 
 import ast
+import re
 from pathlib import Path
 
 from django.conf import settings
 
-ORDER = [
-    "config",
-    "tenants",
-    "accounts",
-    "contacts",
-    "compliance",
-    "billing",
-    "agents",
-    "scheduling",
-    "calls",
-    "campaigns",
-    "dashboard",
-    "demo",
-]
+ROOT = Path(settings.BASE_DIR)
+
+
+def readme_order() -> list[str]:
+    """The apps as the README's "How it is built" table lists them, top to bottom."""
+    section = (ROOT / "README.md").read_text().split("## How it is built", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"^\| `(\w+)` \|", section, flags=re.MULTILINE)
+
+
+ORDER = readme_order()
 # The composition root wires every app together (ASGI, WebSocket and URL routing): it sits above them all.
 COMPOSITION_ROOT = {"config/asgi.py", "config/routing.py", "config/urls.py"}
-ROOT = Path(settings.BASE_DIR)
 
 
 def imported_apps(path: Path) -> set[str]:
@@ -48,9 +44,9 @@ def product_modules():
             yield app, relative
 
 
-def test_the_order_names_every_app_of_the_project():
+def test_the_readme_orders_every_app_of_the_project():
     apps = {path.parent.name for path in ROOT.glob("*/apps.py")} | {"config"}
-    assert apps <= set(ORDER), f"Add {sorted(apps - set(ORDER))} to the README's order and to ORDER here."
+    assert ORDER[0] == "config" and apps == set(ORDER), f"The README's table should list {sorted(apps)}."
 
 
 def test_no_app_imports_an_app_above_it():
