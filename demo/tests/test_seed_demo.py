@@ -9,7 +9,7 @@ from django_tenants.utils import tenant_context
 from accounts.models import User
 from agents.models import Agent
 from campaigns.models import Campaign
-from tenants.management.commands.seed_demo import login_box
+from demo.management.commands.seed_demo import login_box
 from tenants.models import Tenant
 
 pytestmark = pytest.mark.django_db
