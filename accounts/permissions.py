@@ -11,7 +11,7 @@ from rest_framework import permissions
 from accounts.models import ApiKey
 from accounts.roles import role_has, role_may_grant
 from accounts.selectors import membership_of
-from config.api.errors import DomainError, Forbidden
+from config.errors import DomainError, Forbidden
 from tenants.selectors import is_public
 
 

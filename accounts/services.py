@@ -20,11 +20,10 @@ from accounts import throttling
 from accounts.models import ApiKey, Invitation, Membership, User, hash_secret
 from accounts.roles import OWNER, role_has, role_may_grant
 from accounts.selectors import membership_of, owner_count
-from config.api.errors import Conflict, DomainError, Forbidden, NotFound
+from config.errors import Conflict, DomainError, Forbidden, Gone, NotFound, Unauthenticated
 
 
-class AuthenticationError(DomainError):
-    status_code = 401
+class AuthenticationError(Unauthenticated):
     error_code = "invalid_credentials"
 
 
@@ -207,9 +206,7 @@ def accept_invitation(*, token, user=None, name="", password="") -> Acceptance:
     if invitation is None:
         raise NotFound("Invitation not found.", error_code="invitation_not_found")
     if invitation.status != "pending":
-        raise DomainError(
-            f"Invitation is {invitation.status}.", error_code=f"invitation_{invitation.status}", status_code=410
-        )
+        raise Gone(f"Invitation is {invitation.status}.", error_code=f"invitation_{invitation.status}")
     tokens = None
     if user is not None and user.is_authenticated:
         if user.email != invitation.email:
@@ -219,7 +216,7 @@ def accept_invitation(*, token, user=None, name="", password="") -> Acceptance:
     else:
         if User.objects.filter(email=invitation.email).exists():
             raise AuthenticationError(
-                "An account with this email exists: log in, then accept.", error_code="login_required", status_code=401
+                "An account with this email exists: log in, then accept.", error_code="login_required"
             )
         if not password:
             raise DomainError("password: This field is required.", errors={"password": ["This field is required."]})

@@ -5,18 +5,17 @@ import hashlib
 
 from django.conf import settings
 
-from config.api.errors import DomainError
+from config.errors import TooManyRequests
 from config.ratelimit import throttle
 from config.redis import get_redis, redis_key
 
 
-class TooManyAttempts(DomainError):
-    status_code = 429
+class TooManyAttempts(TooManyRequests):
     error_code = "too_many_login_attempts"
 
     def __init__(self, retry_after):
         super().__init__(
-            f"Too many failed logins; try again in {retry_after} seconds.", headers={"Retry-After": str(retry_after)}
+            f"Too many failed logins; try again in {retry_after} seconds.", retry_after_seconds=retry_after
         )
 
 

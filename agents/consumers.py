@@ -13,7 +13,7 @@ from agents import selectors
 from agents.api.serializers import SandboxReplySerializer
 from agents.models import Agent
 from agents.services import conversations
-from config.api.errors import DomainError
+from config.errors import DomainError
 from tenants.channels import CLOSE_FORBIDDEN, CLOSE_NO_TENANT, in_tenant
 
 

@@ -3,7 +3,7 @@
 from django.db.models import Prefetch
 
 from agents.models import Agent, AgentTest, CallTemplate, FlowVersion, KnowledgeFile, KnowledgeQuery, ProviderCredential
-from config.api.errors import NotFound
+from config.errors import NotFound
 
 
 def _get(queryset, pk, label):

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from agents.providers.base import ProviderError
 from agents.services.credentials import build_provider
 from calls.models import Call, CallTurn
-from config.api.errors import DomainError
+from config.errors import DomainError
 
 logger = logging.getLogger(__name__)
 

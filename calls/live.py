@@ -24,7 +24,8 @@ from calls.media.pools import offload_in_tenant
 from calls.media.services import turn_event
 from calls.models import Call
 from calls.services import controls
-from config.api.errors import DomainError, flatten_errors
+from config.api.errors import flatten_errors
+from config.errors import DomainError, NotFound
 from tenants.channels import CLOSE_FORBIDDEN, CLOSE_NO_TENANT, in_tenant
 
 
@@ -44,7 +45,7 @@ def _snapshot(tenant, call_id):
 def _control(call_id, user, data) -> dict:
     call = Call.objects.select_related("agent").filter(pk=call_id, is_test=False).first()
     if call is None:
-        raise DomainError("No such call.", error_code="not_found", status_code=404)
+        raise NotFound("No such call.")
     call = controls.control_call(connection.tenant, call, actor=user, **data)
     return {
         "id": call.pk,

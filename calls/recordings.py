@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
-from config.api.errors import DomainError, NotFound
+from config.errors import DomainError, NotFound
 
 _TWILIO_HOST = re.compile(r"api(\.[a-z0-9-]+){0,2}\.twilio\.com")
 _SID = re.compile(r"RE[0-9a-fA-F]{32}")

@@ -8,7 +8,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from calls.models import AnalysisProfile, Call, CallFeedback, PhoneNumber, ShareLink, TurnCorrection, TwilioAccount
-from config.api.errors import NotFound
+from config.errors import NotFound
 
 LIVE_STATUSES = (Call.Status.QUEUED, Call.Status.RINGING, Call.Status.IN_PROGRESS)
 

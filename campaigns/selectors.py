@@ -8,7 +8,7 @@ from django.db.models.functions import Coalesce
 
 from calls.models import Call
 from campaigns.models import Attempt, Campaign
-from config.api.errors import NotFound
+from config.errors import NotFound
 from scheduling.models import Appointment
 
 

@@ -7,7 +7,7 @@ from django_tenants.utils import tenant_context
 from compliance import hours
 from compliance.hours import CallingWindow
 from compliance.models import ComplianceSettings, DncEntry, DncImport
-from config.api.errors import DomainError, NotFound
+from config.errors import DomainError, NotFound
 from tenants.selectors import is_public
 
 

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from compliance import dnc_csv, selectors
 from compliance.models import AuditEvent, ComplianceSettings, DncEntry, DncImport
-from config.api.errors import DomainError, Forbidden
 from config.celery import enqueue_on_commit
+from config.errors import DomainError, Forbidden, TooLarge
 from config.phone_numbers import to_e164
 
 
@@ -32,13 +32,13 @@ class OnDncList(Forbidden):
 
 
 class OutsideCallingHours(Forbidden):
-    """`retry_at` is when the recipient may be called (also in `errors["retry_at"]` and Retry-After)."""
+    """`retry_at` is when the recipient may be called (also in `errors["retry_at"]`)."""
 
     error_code = "outside_calling_hours"
 
-    def __init__(self, detail, *, retry_at: datetime | None, **kwargs):
+    def __init__(self, detail, *, retry_at: datetime | None, retry_after_seconds: int | None = None, **kwargs):
         super().__init__(detail, **kwargs)
-        self.retry_at = retry_at
+        self.retry_at, self.retry_after_seconds = retry_at, retry_after_seconds
 
 
 def _e164(number: str, *, field_name: str) -> str:
@@ -122,7 +122,7 @@ def check_dial(number: str, *, tenant=None, at: datetime | None = None, timezone
             f"It is outside calling hours for {number}; calling is allowed from {retry_at}.",
             retry_at=allowed,
             errors={"to": ["Outside calling hours."], "retry_at": [retry_at]},
-            headers={"Retry-After": str(max(1, int((allowed - at).total_seconds())))},
+            retry_after_seconds=max(1, int((allowed - at).total_seconds())),
         )
 
 
@@ -153,8 +153,7 @@ MAX_REPORTED_ERRORS = 1_000
 REASON_MAX_LENGTH = DncEntry._meta.get_field("reason").max_length
 
 
-class ImportTooLarge(DomainError):
-    status_code = 413
+class ImportTooLarge(TooLarge):
     error_code = "import_too_large"
 
 

@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
-from config.api.errors import DomainError
+from config.errors import DomainError, TooLarge
 
 DELIMITERS = ",;\t|"
 MAX_COLUMNS = 1000
@@ -28,10 +28,12 @@ _HEAD_CHARS = 64 * 1024
 class CsvRejected(DomainError):
     error_code = "malformed_csv"
 
-    def __init__(self, problem: str, *, error_code: str | None = None, status_code: int | None = None, detail=None):
-        super().__init__(
-            detail or f"file: {problem}", error_code=error_code, status_code=status_code, errors={"file": [problem]}
-        )
+    def __init__(self, problem: str, *, error_code: str | None = None, detail=None):
+        super().__init__(detail or f"file: {problem}", error_code=error_code, errors={"file": [problem]})
+
+
+class CsvTooLarge(CsvRejected, TooLarge):
+    error_code = "file_too_large"
 
 
 def _not_csv() -> CsvRejected:
@@ -48,9 +50,7 @@ def _encoding(file, max_bytes: int) -> str:
     while chunk := file.read(_CHUNK):
         size += len(chunk)
         if size > max_bytes:
-            raise CsvRejected(
-                f"The file is larger than {max_bytes / 2**20:g} MB.", error_code="file_too_large", status_code=413
-            )
+            raise CsvTooLarge(f"The file is larger than {max_bytes / 2**20:g} MB.")
         if not utf16 and b"\x00" in chunk:
             raise _not_csv()
         if is_utf8:
@@ -67,9 +67,7 @@ def _encoding(file, max_bytes: int) -> str:
 def _text(source, max_bytes: int):
     if isinstance(source, str):
         if len(source) > max_bytes:
-            raise CsvRejected(
-                f"The file is larger than {max_bytes / 2**20:g} MB.", error_code="file_too_large", status_code=413
-            )
+            raise CsvTooLarge(f"The file is larger than {max_bytes / 2**20:g} MB.")
         return io.StringIO(source, newline="")
     file = io.BytesIO(source) if isinstance(source, bytes | bytearray | memoryview) else source
     encoding = _encoding(file, max_bytes)

@@ -22,7 +22,8 @@ import redis
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from config.api.errors import DomainError, error_response
+from config.api.errors import error_response
+from config.errors import TooManyRequests
 from config.proxies import client_ip
 from config.redis import get_redis, redis_key
 
@@ -70,14 +71,16 @@ class Decision:
     retry_after: int  # seconds until a refused request would be allowed; 0 when allowed
 
 
-class RateLimited(DomainError):
-    status_code = 429
+class RateLimited(TooManyRequests):
     error_code = "rate_limited"
 
     def __init__(self, decision: Decision, detail="Too many requests; slow down."):
         super().__init__(
             f"{detail} Try again in {decision.retry_after} seconds.",
-            headers={"Retry-After": str(decision.retry_after), **headers_of(decision)},
+            retry_after_seconds=decision.retry_after,
+            limit=decision.limit,
+            remaining=decision.remaining,
+            reset_seconds=decision.reset,
         )
 
 

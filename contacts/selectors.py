@@ -5,7 +5,7 @@ import re
 from django.db.models import Count, Q, Value
 from django.db.models.functions import Concat
 
-from config.api.errors import NotFound
+from config.errors import NotFound
 from contacts.models import Contact, ContactImport, ContactList
 
 

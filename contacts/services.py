@@ -18,8 +18,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 
-from config.api.errors import Conflict, DomainError
 from config.csv import read_rows
+from config.errors import Conflict, DomainError
 from config.phone_numbers import to_e164
 from contacts.models import Contact, ContactImport, ContactList, ContactListMembership
 
@@ -279,8 +279,8 @@ def remove_from_list(contact_list: ContactList, contact_ids) -> int:
 # CSV import -------------------------------------------------------------------------------------
 
 
-def _refuse(detail, error_code, *, status_code=400):
-    return DomainError(f"file: {detail}", error_code=error_code, status_code=status_code, errors={"file": [detail]})
+def _refuse(detail, error_code):
+    return DomainError(f"file: {detail}", error_code=error_code, errors={"file": [detail]})
 
 
 def _column_key(header: str) -> str:

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from config.api.errors import NotFound
+from config.errors import NotFound
 from scheduling.models import Appointment, Calendar, CalendarIntegration
 
 

@@ -6,7 +6,7 @@ number is removed; Twilio's webhooks check the claim, so a number is only ever a
 
 from django.db import IntegrityError, transaction
 
-from config.api.errors import Conflict
+from config.errors import Conflict
 from tenants.models import PhoneNumberClaim
 
 

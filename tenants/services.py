@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
 
-from config.api.errors import Conflict, DomainError
+from config.errors import Conflict, DomainError
 from tenants.models import RESERVED_SLUGS, Domain, Tenant
 from tenants.signals import tenant_created
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.models import ApiKey, Invitation, Membership
 from accounts.services import create_api_key
-from config.api.errors import Forbidden
+from config.errors import Forbidden
 
 pytestmark = pytest.mark.django_db
 

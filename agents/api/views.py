@@ -14,8 +14,8 @@ from agents.services import agents as agent_services
 from agents.services import conversations
 from agents.services import credentials as credential_services
 from agents.services import templates as template_services
-from config.api.errors import DomainError
 from config.api.validation import validated
+from config.errors import DomainError
 
 # Knowledge base -----------------------------------------------------------------------------
 

@@ -20,8 +20,8 @@ from agents.knowledge.limits import file_limits
 from agents.models import Agent, KnowledgeChunk, KnowledgeFile, KnowledgeQuery
 from agents.providers.base import ProviderError
 from agents.services.credentials import build_provider
-from config.api.errors import DomainError, NotFound
 from config.celery import enqueue_on_commit
+from config.errors import DomainError, NotFound, TooLarge
 
 logger = logging.getLogger(__name__)
 
@@ -44,10 +44,9 @@ def store_files(uploads, *, uploaded_by=None) -> list[KnowledgeFile]:
             over_limit.append(exc.over_limit)
     if problems:
         too_large = all(over_limit)  # 413 when size is the only problem; any other makes the request bad
-        raise DomainError(
+        raise (TooLarge if too_large else DomainError)(
             f"{len(problems)} of {len(uploads)} files rejected; nothing was stored.",
             error_code="file_too_large" if too_large else "file_rejected",
-            status_code=413 if too_large else 400,
             errors={"files": problems},
         )
     stored = []

@@ -11,7 +11,7 @@ Implementations are imported on first use, so that importing the registry stays 
 import importlib
 from dataclasses import dataclass
 
-from config.api.errors import DomainError
+from config.errors import DomainError
 from config.outbound import check_public_url
 
 KINDS = ("llm", "stt", "tts", "embeddings")

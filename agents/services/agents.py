@@ -7,7 +7,7 @@ from agents.models import Agent
 from agents.providers import registry
 from agents.providers.registry import ProviderConfigError
 from agents.services.credentials import has_credentials
-from config.api.errors import Conflict, DomainError
+from config.errors import Conflict, DomainError
 
 # Agent field → provider kind it names.
 PROVIDER_FIELDS = {

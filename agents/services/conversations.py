@@ -12,7 +12,7 @@ from agents.knowledge import services as knowledge
 from agents.models import Agent
 from agents.services.conversation_store import store
 from agents.services.credentials import build_provider
-from config.api.errors import Conflict, NotFound
+from config.errors import Conflict, NotFound
 
 KNOWLEDGE_CHUNKS = 3
 

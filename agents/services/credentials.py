@@ -5,7 +5,7 @@ One record per provider name: an "openai" key serves its LLM, STT, TTS and embed
 
 from agents.models import ProviderCredential
 from agents.providers import registry
-from config.api.errors import DomainError
+from config.errors import DomainError
 
 
 def kinds_of(provider: str) -> list[str]:

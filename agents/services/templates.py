@@ -4,7 +4,7 @@ from django.db import transaction
 
 from agents import flows
 from agents.models import CallTemplate, FlowVersion
-from config.api.errors import Conflict, DomainError, NotFound
+from config.errors import Conflict, DomainError, NotFound
 
 TEMPLATE_FIELDS = ("name", "description", "industry", "initial_message")
 

@@ -4,6 +4,7 @@ from agents.providers import registry
 from agents.providers.espeak import EspeakTTS
 from agents.providers.hashing import HashingEmbeddings
 from agents.providers.registry import ProviderConfigError
+from config.api.errors import status_of
 
 
 def test_defaults_are_the_offline_providers():
@@ -31,7 +32,7 @@ def test_unknown_provider_is_rejected_naming_the_provider_and_the_choices():
         registry.validate("tts", "festival")
 
     assert error.value.field == "provider"
-    assert error.value.status_code == 400
+    assert status_of(error.value) == 400
 
 
 def test_unknown_kind_is_rejected():

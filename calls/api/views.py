@@ -15,8 +15,8 @@ from calls import recordings, reports, selectors, services
 from calls.api import serializers as s
 from calls.services import exports, postcall, review, telephony
 from calls.twilio import client as twilio
-from config.api.errors import NotFound
 from config.api.validation import validated
+from config.errors import NotFound
 from tenants.selectors import tenant_by_slug
 
 # Twilio account and phone numbers -----------------------------------------------------------

@@ -19,7 +19,7 @@ from calls.services.telephony import require_account
 from calls.twilio import client as twilio
 from calls.twilio import twiml
 from compliance.services import record_audit_event
-from config.api.errors import Conflict, DomainError
+from config.errors import Conflict, DomainError
 
 ACTIONS = ("hold", "resume", "mute", "unmute", "transfer", "takeover", "end")
 TAKEOVER_GREETING = "Please hold while I connect you to a member of our team."

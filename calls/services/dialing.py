@@ -15,8 +15,11 @@ from calls.services.lifecycle import finish_call, publish_call_event
 from calls.services.telephony import NoTwilioAccount
 from calls.twilio import client as twilio
 from compliance.services import check_dial
-from config.api.errors import Conflict, DomainError, Forbidden
+from config.errors import Conflict, DomainError, Forbidden, TooManyRequests
 from config.phone_numbers import to_e164
+
+# All lines busy: a dial is worth trying again after this long.
+LINES_BUSY_RETRY_SECONDS = 30
 
 
 @dataclass(frozen=True)
@@ -53,11 +56,10 @@ def predial_check(*, agent, to_number: str, tenant=None, timezone_hint: str = ""
         raise NoTwilioAccount()
     plan = limits(tenant)
     if selectors.live_call_count() >= plan.max_concurrent_calls:
-        raise DomainError(
+        raise TooManyRequests(
             f"All {plan.max_concurrent_calls} lines of the plan are busy; try again shortly.",
             error_code="concurrency_limit",
-            status_code=429,
-            headers={"Retry-After": "30"},
+            retry_after_seconds=LINES_BUSY_RETRY_SECONDS,
         )
     if plan.monthly_minutes is not None and selectors.minutes_used_this_month() >= plan.monthly_minutes:
         raise Forbidden(

@@ -10,7 +10,7 @@ from django.utils import timezone
 from calls import recordings
 from calls.models import Call, CallFeedback, CallNote, CallTurn, ShareLink, TurnCorrection
 from calls.services.lifecycle import TIMING_FIELDS, publish_call_event, schedule_analysis
-from config.api.errors import Conflict, DomainError, NotFound
+from config.errors import Conflict, DomainError, NotFound
 
 SHARE_SALT = "calls.share-link"
 

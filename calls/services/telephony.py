@@ -12,7 +12,7 @@ from calls.models import Call, PhoneNumber, TwilioAccount
 from calls.services.lifecycle import TWILIO_STATUSES, apply_status, finish_call, start_call
 from calls.twilio import client as twilio
 from calls.twilio import twiml
-from config.api.errors import Conflict, DomainError
+from config.errors import Conflict, DomainError
 from tenants import numbers
 
 logger = logging.getLogger(__name__)

@@ -3,7 +3,7 @@
 from calls.models import PhoneNumber
 from calls.selectors import twilio_account
 from calls.twilio.client import client_for, twilio_errors
-from config.api.errors import DomainError
+from config.errors import DomainError
 
 
 def _sender_number(agent_id: int | None) -> str:

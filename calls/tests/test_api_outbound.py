@@ -20,7 +20,7 @@ from calls.tests.factories import (
     twilio_api,
     twilio_error,
 )
-from config.api.errors import DomainError
+from config.errors import DomainError
 from tenants.services import set_status
 
 pytestmark = pytest.mark.django_db

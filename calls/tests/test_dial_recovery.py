@@ -22,7 +22,7 @@ from calls.tests.factories import (
     twilio_api,
 )
 from compliance.services import opt_out
-from config.api.errors import DomainError
+from config.errors import DomainError
 
 pytestmark = pytest.mark.django_db
 __all__ = ["twilio_api"]

@@ -15,14 +15,13 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from config.api.errors import DomainError
+from config.errors import DomainError, UpstreamError
 
 # Call progress events Twilio reports to the status callback (`answered` arrives as `in-progress`).
 STATUS_EVENTS = ["initiated", "ringing", "answered", "completed"]
 
 
-class TwilioError(DomainError):
-    status_code = 502
+class TwilioError(UpstreamError):
     error_code = "twilio_error"
 
 

@@ -19,7 +19,8 @@ from django_tenants.utils import tenant_context
 from calls import selectors
 from calls.services import controls, telephony
 from calls.twilio.signature import is_signed_by_twilio, public_url
-from config.api.errors import DomainError, error_response
+from config.api.errors import domain_error_response, error_response
+from config.errors import DomainError
 from tenants import numbers
 from tenants.selectors import tenant_by_slug
 
@@ -81,6 +82,6 @@ def twilio_webhook(request, tenant_slug, kind):
             CALLBACKS[kind](request.POST, call_id=call_id)
             return HttpResponse(status=204)
     except DomainError as exc:
-        return error_response(request, exc.status_code, exc.detail, exc.error_code, exc.errors)
+        return domain_error_response(request, exc)
     finally:
         connection.set_schema_to_public()

@@ -7,8 +7,8 @@ from campaigns import selectors
 from campaigns.api import serializers as s
 from campaigns.models import Campaign
 from campaigns.services import calls, lifecycle
-from config.api.errors import NotFound
 from config.api.validation import validated
+from config.errors import NotFound
 
 
 def query(serializer_class, request):

@@ -20,7 +20,7 @@ from calls.services import place_call
 from campaigns.models import Attempt, Campaign, idempotency_key
 from campaigns.services.lifecycle import Window, complete_if_done, pause_for, start_due_campaigns, window_state
 from compliance.services import next_allowed_dial_time
-from config.api.errors import DomainError
+from config.errors import DomainError
 
 A = Attempt.Status
 IN_FLIGHT = (A.CLAIMED, A.DIALING, A.IN_PROGRESS)
@@ -177,8 +177,7 @@ def _refused(attempt: Attempt, exc: DomainError, now: datetime) -> None:
             return
         code = exc.error_code
         if code == "concurrency_limit":
-            retry_after = int(exc.headers.get("Retry-After", 30))
-            _release(attempt, due_at=now + timedelta(seconds=retry_after))
+            _release(attempt, due_at=now + timedelta(seconds=exc.retry_after_seconds))
         elif code == "outside_calling_hours":
             # The refusal's own retry time, so the next claim is not refused again by the same rule.
             retry_at = getattr(exc, "retry_at", None) or next_allowed_dial_time(

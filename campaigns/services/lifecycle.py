@@ -13,7 +13,7 @@ from django.utils import timezone
 from campaigns.models import Attempt, Campaign
 from campaigns.selectors import campaign_stats
 from compliance.services import blocked_numbers, record_audit_event
-from config.api.errors import Conflict, DomainError
+from config.errors import Conflict, DomainError
 from config.events import publish
 from config.weekly_hours import WEEKDAYS
 from contacts.models import Contact, ContactListMembership

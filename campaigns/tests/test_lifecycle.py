@@ -13,7 +13,7 @@ from campaigns.services.lifecycle import Window, transition, window_state
 from campaigns.tests.conftest import campaign_for
 from compliance.models import AuditEvent
 from compliance.services import add_dnc_entry
-from config.api.errors import Conflict, DomainError
+from config.errors import Conflict, DomainError
 
 pytestmark = pytest.mark.django_db
 

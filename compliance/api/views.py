@@ -10,8 +10,8 @@ from accounts.models import ApiKey
 from compliance import dnc_csv, selectors, services
 from compliance.api import serializers as s
 from compliance.models import DncEntry
-from config.api.errors import DomainError
 from config.api.validation import validated
+from config.errors import DomainError
 
 MAX_IMPORT_BYTES = 64 * 1024 * 1024
 # Larger CSV files (about 50,000 rows) are imported by a Celery task: a million rows take over a minute.

@@ -9,7 +9,8 @@ from django_tenants.utils import tenant_context
 from compliance.hours import recipient_zones
 from compliance.services import OnDncList, OutsideCallingHours, check_dial, next_allowed_dial_time
 from compliance.tests.factories import ComplianceSettingsFactory, DncEntryFactory
-from config.api.errors import DomainError
+from config.api.errors import headers_of, status_of
+from config.errors import DomainError
 
 pytestmark = pytest.mark.django_db
 
@@ -42,10 +43,10 @@ def test_inside_the_default_window_the_dial_is_allowed(in_acme):
 def test_before_eight_local_the_dial_is_refused_until_eight(in_acme):
     with pytest.raises(OutsideCallingHours) as error:
         check_dial(LOS_ANGELES, at=TUESDAY_0700_PACIFIC)
-    assert (error.value.status_code, error.value.error_code) == (403, "outside_calling_hours")
+    assert (status_of(error.value), error.value.error_code) == (403, "outside_calling_hours")
     assert error.value.retry_at == TUESDAY_0800_PACIFIC
     assert error.value.errors["retry_at"] == ["2026-11-24T16:00:00+00:00"]
-    assert error.value.headers == {"Retry-After": "3600"}
+    assert headers_of(error.value) == {"Retry-After": "3600"}
 
 
 def test_nine_pm_local_is_already_outside_the_window(in_acme):
@@ -83,7 +84,7 @@ def test_zones_that_share_no_window_refuse_until_the_contact_has_a_time_zone(in_
     ComplianceSettingsFactory(calling_window_start=time(9, 0), calling_window_end=time(17, 0))
     with pytest.raises(DomainError) as error:
         check_dial(RUSSIAN_MOBILE, at=TUESDAY_0800_PACIFIC)  # Bucharest (UTC+2) to Anadyr (UTC+12)
-    assert (error.value.status_code, error.value.error_code) == (403, "no_calling_window")
+    assert (status_of(error.value), error.value.error_code) == (403, "no_calling_window")
     assert "timezone" in error.value.errors
     check_dial(RUSSIAN_MOBILE, at=utc(2026, 11, 24, 10, 0), timezone_hint="Europe/Moscow")  # 13:00 there
 
@@ -116,14 +117,14 @@ def test_a_number_on_the_dnc_list_is_refused_whatever_the_hour(in_acme):
     DncEntryFactory(number=NEW_YORK)
     with pytest.raises(OnDncList) as error:
         check_dial("+1 (212) 555-0123", at=TUESDAY_0700_PACIFIC)
-    assert (error.value.status_code, error.value.error_code) == (403, "on_dnc_list")
+    assert (status_of(error.value), error.value.error_code) == (403, "on_dnc_list")
     assert "to" in error.value.errors
 
 
 def test_an_invalid_number_is_refused_naming_it(in_acme):
     with pytest.raises(DomainError) as error:
         check_dial("555")
-    assert (error.value.status_code, error.value.error_code) == (400, "invalid_number")
+    assert (status_of(error.value), error.value.error_code) == (400, "invalid_number")
     assert list(error.value.errors) == ["to"]
 
 

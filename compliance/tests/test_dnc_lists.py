@@ -8,7 +8,7 @@ from django_tenants.utils import tenant_context
 from compliance.selectors import dnc_matches
 from compliance.services import blocked_numbers
 from compliance.tests.factories import DncEntryFactory
-from config.api.errors import DomainError
+from config.errors import DomainError
 from tenants.models import Tenant
 from tenants.services import create_tenant
 

@@ -5,7 +5,7 @@ from django_tenants.utils import tenant_context
 
 from compliance.models import AuditEvent, DncEntry
 from compliance.services import blocked_numbers, opt_out
-from config.api.errors import DomainError
+from config.errors import DomainError
 
 pytestmark = pytest.mark.django_db
 

@@ -20,7 +20,7 @@ from calls.tests.factories import (
 )
 from compliance.models import ComplianceSettings, DncEntry
 from compliance.tests.factories import DncEntryFactory, allow_calling_all_day
-from config.api.errors import DomainError
+from config.errors import DomainError
 from config.weekly_hours import WEEKDAYS
 from tenants.models import Tenant
 from tenants.services import create_tenant

@@ -1,8 +1,9 @@
 """One error format for every 4xx/5xx:
 `{"detail": str, "error_code": str, "errors": {field: [messages]}, "request_id": str}`.
 
-Domain code raises `DomainError` subclasses with a stable `error_code`; DRF's own exceptions are
-mapped to codes here; anything else is a 500 that never leaks internals.
+Domain code raises the errors of `config/errors.py` (no HTTP in them); this module is the one place that gives each
+kind its status and headers. DRF's own exceptions are mapped to codes here; anything else is a 500 that never leaks
+internals.
 """
 
 import logging
@@ -13,39 +14,48 @@ from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from config import errors as domain
+
 logger = logging.getLogger(__name__)
 
 
-class DomainError(Exception):
-    """A business rule refused the request; `error_code` is stable API surface."""
-
-    status_code = status.HTTP_400_BAD_REQUEST
-    error_code = "invalid_request"
-
-    def __init__(self, detail, *, error_code=None, status_code=None, errors=None, headers=None):
-        super().__init__(detail)
-        self.detail = detail
-        self.errors = errors or {}
-        self.headers = headers or {}
-        if error_code:
-            self.error_code = error_code
-        if status_code:
-            self.status_code = status_code
+# Each kind of domain error (config/errors.py) as the API answers it; the first match in this order wins.
+STATUS = (
+    (domain.NotFound, status.HTTP_404_NOT_FOUND),
+    (domain.Forbidden, status.HTTP_403_FORBIDDEN),
+    (domain.Conflict, status.HTTP_409_CONFLICT),
+    (domain.Unauthenticated, status.HTTP_401_UNAUTHORIZED),
+    (domain.Gone, status.HTTP_410_GONE),
+    (domain.TooLarge, status.HTTP_413_REQUEST_ENTITY_TOO_LARGE),
+    (domain.TooManyRequests, status.HTTP_429_TOO_MANY_REQUESTS),
+    (domain.UpstreamError, status.HTTP_502_BAD_GATEWAY),
+    (domain.Unavailable, status.HTTP_503_SERVICE_UNAVAILABLE),
+    (domain.DomainError, status.HTTP_400_BAD_REQUEST),
+)
 
 
-class NotFound(DomainError):
-    status_code = status.HTTP_404_NOT_FOUND
-    error_code = "not_found"
+def status_of(exc: domain.DomainError) -> int:
+    return next(code for kind, code in STATUS if isinstance(exc, kind))
 
 
-class Forbidden(DomainError):
-    status_code = status.HTTP_403_FORBIDDEN
-    error_code = "permission_denied"
+def headers_of(exc: domain.DomainError) -> dict:
+    headers = {}
+    if getattr(exc, "retry_after_seconds", None):
+        headers["Retry-After"] = str(exc.retry_after_seconds)
+    if getattr(exc, "limit", None) is not None:
+        headers.update(
+            {
+                "X-RateLimit-Limit": str(exc.limit),
+                "X-RateLimit-Remaining": str(exc.remaining),
+                "X-RateLimit-Reset": str(exc.reset_seconds),
+            }
+        )
+    return headers
 
 
-class Conflict(DomainError):
-    status_code = status.HTTP_409_CONFLICT
-    error_code = "conflict"
+def domain_error_response(request, exc: domain.DomainError):
+    """A domain error as a plain Django response (middleware, webhooks: views outside DRF)."""
+    return error_response(request, status_of(exc), exc.detail, exc.error_code, exc.errors, headers_of(exc))
 
 
 def _request_id(request):
@@ -113,9 +123,9 @@ def exception_handler(exc, context):
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
 
-    if isinstance(exc, DomainError):
+    if isinstance(exc, domain.DomainError):
         return Response(
-            error_body(request, exc.detail, exc.error_code, exc.errors), status=exc.status_code, headers=exc.headers
+            error_body(request, exc.detail, exc.error_code, exc.errors), status=status_of(exc), headers=headers_of(exc)
         )
 
     if isinstance(exc, exceptions.ValidationError):

@@ -4,6 +4,7 @@ import io
 
 import pytest
 
+from config.api.errors import status_of
 from config.csv import CsvRejected, cell, lines, read_rows
 
 MB = 1024 * 1024
@@ -80,7 +81,7 @@ def test_text_is_read_as_it_is():
 def test_hostile_files_are_refused_with_a_4xx_naming_the_file(content, error_code, status):
     with pytest.raises(CsvRejected) as refused:
         rows(content)
-    assert (refused.value.error_code, refused.value.status_code) == (error_code, status)
+    assert (refused.value.error_code, status_of(refused.value)) == (error_code, status)
     assert refused.value.errors["file"]
 
 

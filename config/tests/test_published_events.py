@@ -15,7 +15,7 @@ from campaigns.services import dispatch
 from campaigns.services.lifecycle import transition
 from campaigns.tests.conftest import CALLER_ID, campaign_for, ready_to_dial, script_dials, twilio_api
 from compliance.models import AuditEvent
-from config.api.errors import Conflict
+from config.errors import Conflict
 from scheduling.services import appointments
 from scheduling.tests.conftest import at, make_calendar, next_weekday
 

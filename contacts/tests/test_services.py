@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
-from config.api.errors import Conflict, DomainError
+from config.errors import Conflict, DomainError
 from contacts import services
 from contacts.models import Contact
 from contacts.tests.factories import ContactFactory, ContactListFactory

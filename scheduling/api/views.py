@@ -13,8 +13,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api.errors import DomainError, NotFound, error_response
+from config.api.errors import domain_error_response, error_response
 from config.api.validation import validated
+from config.errors import DomainError, NotFound
 from scheduling import selectors
 from scheduling.api import serializers as s
 from scheduling.models import Appointment, CalendarIntegration
@@ -345,7 +346,7 @@ def calendly_webhook(request, tenant_slug):
         with tenant_context(tenant):
             calendly.receive(signature=request.headers.get("Calendly-Webhook-Signature", ""), body=request.body)
     except DomainError as exc:
-        return error_response(request, exc.status_code, exc.detail, exc.error_code, exc.errors)
+        return domain_error_response(request, exc)
     finally:
         connection.set_schema_to_public()
     return HttpResponse(status=200)

@@ -6,13 +6,12 @@ from datetime import datetime
 import httpx2
 from django.conf import settings
 
-from config.api.errors import DomainError
+from config.errors import UpstreamError
 
 
-class CalendarAPIError(DomainError):
-    """The external calendar failed or refused us: a 502 for our API, a failed action for the engine."""
+class CalendarAPIError(UpstreamError):
+    """The external calendar failed or refused us: an upstream error for our API, a failed action for the engine."""
 
-    status_code = 502
     error_code = "calendar_provider_error"
 
 

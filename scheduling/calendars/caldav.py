@@ -20,7 +20,7 @@ from xml.etree import ElementTree
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from config.api.errors import DomainError
+from config.errors import DomainError
 from scheduling.ics import document, escape, utc
 
 from .base import HTTP, CalendarAPIError, EventData

@@ -11,7 +11,7 @@ import time
 
 from django.conf import settings
 
-from config.api.errors import DomainError
+from config.errors import DomainError
 
 from .base import HTTP
 

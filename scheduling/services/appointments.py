@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 
-from config.api.errors import Conflict, DomainError
 from config.celery import enqueue_on_commit
+from config.errors import Conflict, DomainError
 from config.events import publish
 from scheduling.models import Appointment, Calendar
 from scheduling.services import availability, reminders

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-from config.api.errors import DomainError
+from config.errors import DomainError
 from scheduling import selectors
 from scheduling.models import WEEKDAYS, Calendar
 from scheduling.services import sync

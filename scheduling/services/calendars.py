@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import IntegrityError, transaction
 
-from config.api.errors import Conflict, DomainError
+from config.errors import Conflict, DomainError
 from config.weekly_hours import weekly_hours_problems
 from scheduling.models import Calendar, new_feed_key
 

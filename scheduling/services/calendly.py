@@ -10,7 +10,7 @@ from django.db import IntegrityError, connection
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 
-from config.api.errors import DomainError, Forbidden, NotFound
+from config.errors import DomainError, Forbidden, NotFound
 from scheduling.calendars import calendly
 from scheduling.calendars.base import AuthorizationExpired
 from scheduling.models import Appointment, Calendar, CalendarIntegration

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from django.core import signing
 from django.db import connection
 
-from config.api.errors import NotFound
+from config.errors import NotFound
 from scheduling import selectors
 from scheduling.ics import document, escape, utc
 from scheduling.models import Calendar

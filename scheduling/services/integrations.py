@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
-from config.api.errors import DomainError, NotFound
+from config.errors import DomainError, NotFound, Unavailable
 from config.outbound import UnsafeURL, check_public_url
 from scheduling.calendars import caldav, calendly, google, microsoft
 from scheduling.calendars.base import AuthorizationExpired, CalendarAPIError
@@ -42,10 +42,9 @@ def _oauth_module(provider: str):
             errors={"provider": ["Unknown OAuth calendar provider."]},
         )
     if not getattr(settings, _CLIENT_IDS[provider]):
-        raise DomainError(
+        raise Unavailable(
             f"{module.NAME} is not configured on this platform ({_CLIENT_IDS[provider]} is empty).",
             error_code="calendar_provider_not_configured",
-            status_code=503,
         )
     return module
 

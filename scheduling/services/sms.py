@@ -3,7 +3,7 @@ start-up (calls/apps.py), so scheduling does not import it."""
 
 from collections.abc import Callable
 
-from config.api.errors import DomainError
+from config.errors import DomainError
 
 _sender: Callable[..., None] | None = None
 

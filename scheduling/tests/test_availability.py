@@ -6,7 +6,7 @@ import pytest
 from django_tenants.utils import tenant_context
 
 from agents.tests.factories import AgentFactory
-from config.api.errors import DomainError
+from config.errors import DomainError
 from scheduling.services import appointments
 from scheduling.services.availability import free_slots
 

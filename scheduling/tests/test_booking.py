@@ -5,7 +5,8 @@ from datetime import timedelta
 import pytest
 from django_tenants.utils import tenant_context
 
-from config.api.errors import DomainError
+from config.api.errors import status_of
+from config.errors import DomainError
 from scheduling.models import Appointment
 from scheduling.services import appointments
 
@@ -19,7 +20,7 @@ def test_an_overlapping_booking_is_refused_as_slot_taken(acme, calendar, monday)
         appointments.book(calendar, start=at(monday, 10), title="Cleaning")
         with pytest.raises(appointments.SlotTaken) as refused:
             appointments.book(calendar, start=at(monday, 10, 15), end=at(monday, 10, 45), title="Filling")
-        assert refused.value.status_code == 409 and "start" in refused.value.errors
+        assert status_of(refused.value) == 409 and "start" in refused.value.errors
         assert Appointment.objects.count() == 1
 
 

@@ -3,8 +3,8 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api.errors import Forbidden
 from config.api.validation import validated
+from config.errors import Forbidden
 from tenants import services
 from tenants.api import serializers as s
 from tenants.models import Domain, Tenant

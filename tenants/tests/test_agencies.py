@@ -3,7 +3,7 @@
 import pytest
 
 from accounts.models import Membership
-from config.api.errors import DomainError
+from config.errors import DomainError
 from tenants.models import Domain, Tenant
 from tenants.services import create_tenant
 
