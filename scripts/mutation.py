@@ -69,8 +69,8 @@ MODULES = {
         "accounts/tests/test_key_tenant_guard.py",
     ],
     "tenants/channels.py": [
-        "tenants/tests/test_ping_consumer.py",
-        "tenants/tests/test_event_stream.py",
+        "accounts/tests/test_event_stream.py",
+        "agents/tests/test_sandbox_websocket.py",
         "calls/tests/test_live_call.py",
     ],
 }
