@@ -19,6 +19,14 @@ from agents.services.agent_tests import EXPECTATION_TYPES
 from config.weekly_hours import weekly_hours_problems
 
 
+class KnowledgeFilesQuerySerializer(serializers.Serializer):
+    current = serializers.BooleanField(default=False, help_text="Only the current version of each file.")
+
+
+class KnowledgeQueriesQuerySerializer(serializers.Serializer):
+    agent = serializers.IntegerField(min_value=1, required=False, help_text="Only what this agent searched.")
+
+
 class KnowledgeFileSerializer(serializers.ModelSerializer):
     class Meta:
         model = KnowledgeFile

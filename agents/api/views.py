@@ -1,4 +1,4 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -14,7 +14,7 @@ from agents.services import agents as agent_services
 from agents.services import conversations
 from agents.services import credentials as credential_services
 from agents.services import templates as template_services
-from config.api.validation import validated
+from config.api.validation import validated, validated_query
 from config.errors import DomainError
 
 # Knowledge base -----------------------------------------------------------------------------
@@ -45,12 +45,14 @@ class KnowledgeFilesView(generics.ListAPIView):
     required_permission = "agents.view"
     serializer_class = s.KnowledgeFileSerializer
 
-    @extend_schema(parameters=[OpenApiParameter("current", bool, description="Only the current version of each file.")])
+    @extend_schema(parameters=[s.KnowledgeFilesQuerySerializer])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        return selectors.knowledge_files(current_only=self.request.query_params.get("current") in {"1", "true"})
+        return selectors.knowledge_files(
+            current_only=validated_query(s.KnowledgeFilesQuerySerializer, self.request)["current"]
+        )
 
 
 class KnowledgeFileView(APIView):
@@ -68,9 +70,14 @@ class KnowledgeQueriesView(generics.ListAPIView):
     required_permission = "agents.view"
     serializer_class = s.KnowledgeQuerySerializer
 
+    @extend_schema(parameters=[s.KnowledgeQueriesQuerySerializer])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
-        agent_id = self.request.query_params.get("agent")
-        return selectors.knowledge_queries(agent_id=int(agent_id) if agent_id and agent_id.isdigit() else None)
+        return selectors.knowledge_queries(
+            agent_id=validated_query(s.KnowledgeQueriesQuerySerializer, self.request).get("agent")
+        )
 
 
 class KnowledgeSearchView(APIView):

@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 
 from billing import metering, selectors
 from billing.api.serializers import TenantPlanSerializer, UsageQuerySerializer
+from config.api.validation import validated_query
 
 
 class UsageView(APIView):
@@ -17,9 +18,8 @@ class UsageView(APIView):
     @extend_schema(parameters=[UsageQuerySerializer], responses={200: {"type": "object"}})
     def get(self, request):
         tz = zoneinfo.ZoneInfo(request.tenant.timezone)
-        serializer = UsageQuerySerializer(data=request.query_params, context={"today": timezone.localdate(timezone=tz)})
-        serializer.is_valid(raise_exception=True)
-        return Response(selectors.usage_summary(request.tenant, **serializer.validated_data, tz=tz))
+        query = validated_query(UsageQuerySerializer, request, context={"today": timezone.localdate(timezone=tz)})
+        return Response(selectors.usage_summary(request.tenant, **query, tz=tz))
 
 
 class PlanView(APIView):

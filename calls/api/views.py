@@ -15,7 +15,7 @@ from calls import recordings, reports, selectors, services
 from calls.api import serializers as s
 from calls.services import exports, postcall, review, telephony
 from calls.twilio import client as twilio
-from config.api.validation import validated
+from config.api.validation import validated, validated_query
 from config.errors import NotFound
 from tenants.selectors import tenant_by_slug
 
@@ -74,11 +74,8 @@ class AvailableNumbersView(APIView):
 
     @extend_schema(parameters=[s.NumberSearchSerializer], responses={200: s.AvailableNumberSerializer(many=True)})
     def get(self, request):
-        query = s.NumberSearchSerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        return Response(
-            {"results": s.AvailableNumberSerializer(telephony.search_numbers(**query.validated_data), many=True).data}
-        )
+        query = validated_query(s.NumberSearchSerializer, request)
+        return Response({"results": s.AvailableNumberSerializer(telephony.search_numbers(**query), many=True).data})
 
 
 class BuyNumberView(APIView):
@@ -116,13 +113,6 @@ def tenant_zone(request):
     return zoneinfo.ZoneInfo(request.tenant.timezone)
 
 
-def query(serializer_class, request):
-    """Validated query parameters, or a 400 naming each bad one."""
-    serializer = serializer_class(data=request.query_params)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
 class CallsView(generics.ListAPIView):
     """GET lists calls (filters, full-text search in transcripts); POST dials one through Twilio.
 
@@ -140,7 +130,9 @@ class CallsView(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no tenant
             return selectors.calls().none()
-        return selectors.filter_calls(**query(s.CallFilterSerializer, self.request), tz=tenant_zone(self.request))
+        return selectors.filter_calls(
+            **validated_query(s.CallFilterSerializer, self.request), tz=tenant_zone(self.request)
+        )
 
     @extend_schema(
         request=s.PlaceCallSerializer,
@@ -219,7 +211,7 @@ class CallStatsView(APIView):
 
     @extend_schema(parameters=[s.CallFilterSerializer], responses={200: {"type": "object"}})
     def get(self, request):
-        calls = selectors.filter_calls(**query(s.CallFilterSerializer, request), tz=tenant_zone(request))
+        calls = selectors.filter_calls(**validated_query(s.CallFilterSerializer, request), tz=tenant_zone(request))
         return Response(selectors.call_stats(calls))
 
 
@@ -249,11 +241,7 @@ class AnalyticsView(APIView):
     def period(self, request):
         """(validated query, calls of the period, tenant time zone)."""
         tz = tenant_zone(request)
-        serializer = s.AnalyticsQuerySerializer(
-            data=request.query_params, context={"today": timezone.localdate(timezone=tz)}
-        )
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = validated_query(s.AnalyticsQuerySerializer, request, context={"today": timezone.localdate(timezone=tz)})
         calls = selectors.filter_calls(
             date_from=data["date_from"], date_to=data["date_to"], agent=data.get("agent"), tz=tz
         )
@@ -328,7 +316,7 @@ class ExportView(APIView):
         parameters=[s.ExportQuerySerializer], responses={(200, "text/csv"): str, (200, "application/pdf"): bytes}
     )
     def get(self, request):
-        filters = query(s.ExportQuerySerializer, request)
+        filters = validated_query(s.ExportQuerySerializer, request)
         if filters.pop("format") == "pdf":
             return _pdf_export(request, filters)
         calls = selectors.filter_calls(**filters, tz=tenant_zone(request)).order_by("created_at", "id")
@@ -346,9 +334,8 @@ class ExportView(APIView):
 
 def _pdf_export(request, filters):
     tz, tenant = tenant_zone(request), request.tenant
-    period = s.AnalyticsQuerySerializer(data=request.query_params, context={"today": timezone.localdate(timezone=tz)})
-    period.is_valid(raise_exception=True)
-    filters.update(date_from=period.validated_data["date_from"], date_to=period.validated_data["date_to"])
+    period = validated_query(s.AnalyticsQuerySerializer, request, context={"today": timezone.localdate(timezone=tz)})
+    filters.update(date_from=period["date_from"], date_to=period["date_to"])
     pdf = reports.period_report(
         selectors.filter_calls(**filters, tz=tz),
         title=f"Calls of {tenant.name}",
@@ -470,7 +457,7 @@ class TrainingFeedbackView(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        params = query(s.TrainingQuerySerializer, self.request)
+        params = validated_query(s.TrainingQuerySerializer, self.request)
         return selectors.corrections(agent_id=params.get("agent"), applied=params["applied"])
 
 

@@ -7,14 +7,8 @@ from campaigns import selectors
 from campaigns.api import serializers as s
 from campaigns.models import Campaign
 from campaigns.services import calls, lifecycle
-from config.api.validation import validated
+from config.api.validation import validated, validated_query
 from config.errors import NotFound
-
-
-def query(serializer_class, request):
-    serializer = serializer_class(data=request.query_params)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 class CampaignsView(generics.ListAPIView):
@@ -30,7 +24,7 @@ class CampaignsView(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no tenant
             return Campaign.objects.none()
-        filters = query(s.CampaignFilterSerializer, self.request)
+        filters = validated_query(s.CampaignFilterSerializer, self.request)
         queryset = selectors.campaigns(kind=filters["kind"])
         return queryset.filter(status=filters["status"]) if filters.get("status") else queryset
 
@@ -101,7 +95,9 @@ class CampaignAttemptsView(generics.ListAPIView):
         if getattr(self, "swagger_fake_view", False):
             return Campaign.objects.none()
         campaign = selectors.get_campaign(self.kwargs["campaign_id"])
-        return selectors.attempts(campaign, status=query(s.AttemptFilterSerializer, self.request).get("status"))
+        return selectors.attempts(
+            campaign, status=validated_query(s.AttemptFilterSerializer, self.request).get("status")
+        )
 
 
 class BulkCallsView(APIView):

@@ -10,18 +10,12 @@ from accounts.models import ApiKey
 from compliance import dnc_csv, selectors, services
 from compliance.api import serializers as s
 from compliance.models import DncEntry
-from config.api.validation import validated
+from config.api.validation import validated, validated_query
 from config.errors import DomainError
 
 MAX_IMPORT_BYTES = 64 * 1024 * 1024
 # Larger CSV files (about 50,000 rows) are imported by a Celery task: a million rows take over a minute.
 SYNC_IMPORT_BYTES = 1024 * 1024
-
-
-def _query(serializer_class, request):
-    query = serializer_class(data=request.query_params)
-    query.is_valid(raise_exception=True)
-    return query.validated_data
 
 
 class DncListView(generics.ListAPIView):
@@ -36,7 +30,7 @@ class DncListView(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        return selectors.dnc_entries(search=_query(s.DncSearchSerializer, self.request)["search"])
+        return selectors.dnc_entries(search=validated_query(s.DncSearchSerializer, self.request)["search"])
 
     @extend_schema(request=s.DncEntryCreateSerializer, responses={201: s.DncEntrySerializer, 200: s.DncEntrySerializer})
     def post(self, request):
@@ -124,7 +118,7 @@ class DncCheckView(APIView):
 
     @extend_schema(parameters=[s.DncCheckQuerySerializer], responses={200: s.DncCheckSerializer})
     def get(self, request):
-        query = _query(s.DncCheckQuerySerializer, request)
+        query = validated_query(s.DncCheckQuerySerializer, request)
         number, now = query["number"], timezone.now()
         lists = sorted({label for _, label in selectors.dnc_matches([number])}, key=["own", "agency"].index)
         zones, allowed = selectors.calling_hours(number, at=now, timezone_hint=query["timezone"])

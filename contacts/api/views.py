@@ -4,7 +4,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api.validation import validated
+from config.api.validation import validated, validated_query
 from contacts import selectors, services
 from contacts.api import serializers as s
 
@@ -27,12 +27,11 @@ class ContactsView(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no tenant
             return selectors.contacts().none()
-        filters = s.ContactFilterSerializer(data=self.request.query_params)
-        filters.is_valid(raise_exception=True)  # a 400 naming the bad parameter
+        filters = validated_query(s.ContactFilterSerializer, self.request)
         return selectors.filter_contacts(
-            contact_list_id=filters.validated_data.get("list"),
-            tag=filters.validated_data.get("tag"),
-            search=filters.validated_data.get("search"),
+            contact_list_id=filters.get("list"),
+            tag=filters.get("tag"),
+            search=filters.get("search"),
         ).prefetch_related("memberships")
 
     @extend_schema(request=s.ContactWriteSerializer, responses={201: s.ContactSerializer})

@@ -217,6 +217,10 @@ class CalendlyEventTypeSerializer(serializers.Serializer):
     scheduling_url = serializers.CharField()
 
 
+class AuthUrlQuerySerializer(serializers.Serializer):
+    calendar = serializers.IntegerField(min_value=1, required=False, help_text="Default: the default calendar.")
+
+
 class CalendlyIntegrationQuerySerializer(serializers.Serializer):
     integration = serializers.IntegerField(
         min_value=1, required=False, help_text="Default: the first Calendly integration."

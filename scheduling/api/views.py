@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api.errors import domain_error_response, error_response
-from config.api.validation import validated
+from config.api.validation import validated, validated_query
 from config.errors import DomainError, NotFound
 from scheduling import selectors
 from scheduling.api import serializers as s
@@ -102,10 +102,6 @@ class CalendarFeedView(APIView):
 # Appointments -------------------------------------------------------------------------------
 
 
-def _appointment_fields(data: dict) -> dict:
-    return {key: value for key, value in data.items() if key not in ("calendar", "start", "end")}
-
-
 class AppointmentsView(generics.ListAPIView):
     required_permission = {"GET": "scheduling.view", "POST": "scheduling.manage"}
     serializer_class = s.AppointmentSerializer
@@ -123,9 +119,7 @@ class AppointmentsView(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        query = s.AppointmentFilterSerializer(data=self.request.query_params)
-        query.is_valid(raise_exception=True)
-        filters = query.validated_data
+        filters = validated_query(s.AppointmentFilterSerializer, self.request)
         return selectors.appointments(
             calendar_id=filters.get("calendar"),
             contact_id=filters.get("contact"),
@@ -137,14 +131,8 @@ class AppointmentsView(generics.ListAPIView):
     @extend_schema(request=s.AppointmentWriteSerializer, responses={201: s.AppointmentSerializer})
     def post(self, request):
         data = validated(s.AppointmentWriteSerializer, request)
-        calendar = data.get("calendar") or calendars.default_calendar()
-        appointment = appointments.book(
-            calendar,
-            start=data["start"],
-            end=data.get("end"),
-            source=Appointment.Source.API,
-            **_appointment_fields(data),
-        )
+        calendar = data.pop("calendar", None) or calendars.default_calendar()
+        appointment = appointments.book(calendar, source=Appointment.Source.API, **data)
         return Response(s.AppointmentSerializer(appointment).data, status=status.HTTP_201_CREATED)
 
 
@@ -158,13 +146,7 @@ class AppointmentView(APIView):
     @extend_schema(request=s.AppointmentWriteSerializer, responses={200: s.AppointmentSerializer})
     def put(self, request, appointment_id):
         appointment = selectors.get_appointment(appointment_id)
-        data = validated(s.AppointmentWriteSerializer, request)
-        if data.get("calendar") and data["calendar"] != appointment.calendar:
-            raise DomainError(
-                "An appointment cannot move to another calendar.", errors={"calendar": ["Cannot be changed."]}
-            )
-        end = data.get("end") or data["start"] + timedelta(minutes=appointment.calendar.slot_minutes)
-        appointment = appointments.update(appointment, start=data["start"], end=end, **_appointment_fields(data))
+        appointment = appointments.replace(appointment, **validated(s.AppointmentWriteSerializer, request))
         return Response(s.AppointmentSerializer(appointment).data)
 
     @extend_schema(responses={204: None})
@@ -230,11 +212,8 @@ class StatsView(APIView):
 
     @extend_schema(parameters=[s.StatsQuerySerializer], responses={200: s.StatsSerializer})
     def get(self, request):
-        query = s.StatsQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        return Response(
-            selectors.stats(start_from=query.validated_data.get("from"), start_to=query.validated_data.get("to"))
-        )
+        query = validated_query(s.StatsQuerySerializer, request)
+        return Response(selectors.stats(start_from=query.get("from"), start_to=query.get("to")))
 
 
 # Integrations -------------------------------------------------------------------------------
@@ -246,14 +225,9 @@ class AuthUrlView(APIView):
 
     required_permission = "scheduling.manage"
 
-    @extend_schema(
-        parameters=[OpenApiParameter("calendar", int, description="Default: the default calendar.")],
-        responses={200: s.AuthUrlSerializer},
-    )
+    @extend_schema(parameters=[s.AuthUrlQuerySerializer], responses={200: s.AuthUrlSerializer})
     def get(self, request, provider):
-        calendar_id = request.query_params.get("calendar")
-        if calendar_id is not None and not calendar_id.isdigit():
-            raise DomainError("calendar must be a calendar id.", errors={"calendar": ["A calendar id."]})
+        calendar_id = validated_query(s.AuthUrlQuerySerializer, request).get("calendar")
         calendar = selectors.get_calendar(calendar_id) if calendar_id else calendars.default_calendar()
         return Response(integrations.authorization_url(provider, user=request.user, calendar=calendar))
 
@@ -316,9 +290,8 @@ class CalendlyEventTypesView(APIView):
         parameters=[s.CalendlyIntegrationQuerySerializer], responses={200: s.CalendlyEventTypeSerializer(many=True)}
     )
     def get(self, request):
-        query = s.CalendlyIntegrationQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        integration = calendly.integration_for(query.validated_data.get("integration"))
+        query = validated_query(s.CalendlyIntegrationQuerySerializer, request)
+        integration = calendly.integration_for(query.get("integration"))
         return Response(s.CalendlyEventTypeSerializer(calendly.event_types(integration), many=True).data)
 
 

@@ -106,6 +106,17 @@ def book(
     return appointment
 
 
+def replace(appointment: Appointment, *, start: datetime, end: datetime | None = None, calendar=None, **fields):
+    """All of an appointment's fields at once (an API PUT): it stays on its calendar, and without an end it lasts
+    one slot of that calendar."""
+    if calendar is not None and calendar != appointment.calendar:
+        raise DomainError(
+            "An appointment cannot move to another calendar.", errors={"calendar": ["Cannot be changed."]}
+        )
+    end = end or start + timedelta(minutes=appointment.calendar.slot_minutes)
+    return update(appointment, start=start, end=end, **fields)
+
+
 @transaction.atomic
 def update(appointment: Appointment, **fields) -> Appointment:
     """Changes details, status or times (new times go through the same overlap check as a booking)."""
