@@ -100,7 +100,8 @@ def test_a_scheduled_call_to_a_number_on_the_dnc_list_is_never_dialed(api, mike,
     attempt = attempt_for(acme, LISTED)
     assert (attempt.status, attempt.outcome) == ("skipped_dnc", "on_dnc_list")
     with tenant_context(acme):
-        assert Campaign.objects.get(pk=campaign_id).status == "completed"
+        campaign = Campaign.objects.get(pk=campaign_id)
+        assert (campaign.status, campaign.completed_at is not None) == ("completed", True)
         assert not Call.objects.exists()
 
 

@@ -1,7 +1,7 @@
 """What must stop a campaign dial even when everything else says go: an attempt that is no longer claimed (its
 dial task delivered again after the attempt was closed), and a plan whose monthly minutes are used up."""
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from django.utils import timezone
@@ -14,13 +14,17 @@ from campaigns.models import Attempt, Campaign
 from campaigns.services import dispatch
 from campaigns.services.lifecycle import transition
 from campaigns.tests.conftest import TWILIO_CALLS, campaign_for, script_dials, twilio_api
+from campaigns.tests.factories import CampaignFactory
 from compliance.models import DncEntry
-from compliance.services import add_dnc_entry, remove_dnc_entry
+from compliance.services import add_dnc_entry, remove_dnc_entry, update_settings
+from config.weekly_hours import WEEKDAYS
+from contacts.tests.factories import ContactFactory, ContactListFactory
 
 pytestmark = pytest.mark.django_db
 __all__ = ["twilio_api"]
 
 NUMBER = "+14152000000"  # the first number of campaign_for's list
+RUSSIAN_MOBILE = "+79161234567"
 
 
 def started(agent, size, **fields):
@@ -59,6 +63,25 @@ def test_a_dial_delivered_again_for_an_attempt_no_longer_claimed_does_nothing(ac
 
         assert Attempt.objects.get().status == closed
         assert not Call.objects.exists()
+    assert twilio_api.requests_to("POST", TWILIO_CALLS) == []
+
+
+def test_a_number_refused_for_its_own_reason_fails_alone_and_the_campaign_completes(acme, agent, twilio_api):
+    """Not a DNC skip: a number whose possible time zones share no calling window fails with that reason."""
+    with tenant_context(acme):
+        update_settings(calling_window_start=time(9), calling_window_end=time(17), calling_days=WEEKDAYS)
+        contact = ContactFactory(phone=RUSSIAN_MOBILE)  # Bucharest (UTC+2) to Anadyr (UTC+12)
+        campaign = transition(
+            CampaignFactory(agent=agent, contact_list=ContactListFactory(contacts=[contact])), "start"
+        )
+        [claim] = dispatch.tick()
+        dispatch.dial(claim.attempt_id, claim.token)
+
+        attempt = Attempt.objects.get()
+        assert (attempt.status, attempt.outcome) == ("failed", "no_calling_window")
+        assert "time zone" in attempt.detail
+        campaign.refresh_from_db()
+        assert (campaign.status, campaign.completed_at is not None) == ("completed", True)
     assert twilio_api.requests_to("POST", TWILIO_CALLS) == []
 
 
