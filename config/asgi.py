@@ -14,6 +14,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402  (needs
 
 from calls.twilio.twiml import MEDIA_STREAM_PATH  # noqa: E402
 from config import websocket_tuning  # noqa: E402
+from config.middleware import RequestBodyLimit  # noqa: E402
 from config.routing import twilio_websocket_urlpatterns, websocket_urlpatterns  # noqa: E402
 from tenants.channels import TenantAuthMiddleware  # noqa: E402
 
@@ -26,7 +27,7 @@ async def websockets(scope, receive, send):
     return await sockets(scope, receive, send)
 
 
-application = ProtocolTypeRouter({"http": django_asgi_app, "websocket": websockets})
+application = ProtocolTypeRouter({"http": RequestBodyLimit(django_asgi_app), "websocket": websockets})
 websocket_tuning.install()
 
 # Everything loaded so far lives as long as the process: keep it out of the collector's full passes,

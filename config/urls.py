@@ -1,8 +1,11 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from config.api.converters import IdConverter
 from config.health import HealthView
+
+register_converter(IdConverter, "id")  # before the apps' URLs, which use it
 
 api_patterns = [
     path("", include("accounts.api.urls")),

@@ -1,5 +1,5 @@
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, status
+from rest_framework import generics, serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,6 +15,7 @@ from agents.services import conversations
 from agents.services import credentials as credential_services
 from agents.services import templates as template_services
 from config.api.errors import DomainError
+from config.api.schema import results
 from config.api.validation import validated
 
 # Knowledge base -----------------------------------------------------------------------------
@@ -78,7 +79,9 @@ class KnowledgeQueriesView(generics.ListAPIView):
 class KnowledgeSearchView(APIView):
     required_permission = "agents.view"
 
-    @extend_schema(request=s.KnowledgeSearchSerializer, responses={200: s.KnowledgeHitSerializer(many=True)})
+    @extend_schema(
+        request=s.KnowledgeSearchSerializer, responses={200: results("KnowledgeHits", s.KnowledgeHitSerializer)}
+    )
     def post(self, request, agent_id):
         agent = selectors.get_agent(agent_id)
         data = validated(s.KnowledgeSearchSerializer, request)
@@ -343,7 +346,10 @@ class AgentTestsRunView(APIView):
 
     required_permission = "agents.view"
 
-    @extend_schema(request=s.AgentTestRunRequestSerializer, responses={200: s.AgentTestRunSerializer(many=True)})
+    @extend_schema(
+        request=s.AgentTestRunRequestSerializer,
+        responses={200: results("AgentTestRuns", s.AgentTestRunSerializer, passed=serializers.BooleanField())},
+    )
     def post(self, request, agent_id):
         agent = selectors.get_agent(agent_id)
         data = validated(s.AgentTestRunRequestSerializer, request)

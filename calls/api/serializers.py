@@ -49,7 +49,12 @@ class TwilioAccountSerializer(PlanLimitsAreNotHere, serializers.ModelSerializer)
         r"^AC[0-9a-fA-F]{32}$",
         error_messages={"invalid": "A Twilio Account SID is AC followed by 32 hexadecimal characters."},
     )
-    auth_token = serializers.CharField(write_only=True, min_length=32, max_length=64)
+    # Sent to Twilio in a Basic auth header, which only takes Latin-1: letters and digits, as Twilio's tokens are.
+    auth_token = serializers.RegexField(
+        r"^[A-Za-z0-9]{32,64}$",
+        write_only=True,
+        error_messages={"invalid": "A Twilio auth token is 32 letters and digits."},
+    )
 
     class Meta:
         model = TwilioAccount
@@ -113,7 +118,7 @@ class PlaceCallSerializer(serializers.Serializer):
 
 
 class CallSerializer(serializers.ModelSerializer):
-    agent_name = serializers.CharField(source="agent.name", default=None, read_only=True)
+    agent_name = serializers.CharField(source="agent.name", default=None, read_only=True, allow_null=True)
 
     class Meta:
         model = Call
@@ -333,6 +338,7 @@ class ExtractionFieldSerializer(serializers.Serializer):
 
 class AnalysisProfileSerializer(serializers.ModelSerializer):
     fields = ExtractionFieldSerializer(many=True, required=False, default=list)
+    updated_at = serializers.DateTimeField(read_only=True, allow_null=True, help_text="Null until first saved.")
 
     class Meta:
         model = AnalysisProfile

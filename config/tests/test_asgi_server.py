@@ -1,65 +1,49 @@
 """`python -m config.asgi_server`: daphne, on uvloop, serving the platform over HTTP and WebSocket."""
 
-import os
-import socket
-import subprocess
-import sys
-import time
+import http.client
+import json
 import urllib.request
-from pathlib import Path
 
 import pytest
 import websockets.sync.client
-from django.db import connection
 from websockets.exceptions import InvalidStatus
 
 from calls.simulator import HangUp, Press, Say, WaitForAgent, simulate, websocket_transport
 from calls.tests.factories import AUTH_TOKEN
 from calls.tests.media_helpers import caller_says, finished_call, heard, live_call
+from config.tests.live_server import live_server
 
 pytestmark = pytest.mark.slow
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server(django_db_setup):
-    settings = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.test_settings",
-        "DATABASE_URL": f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}",
-    }
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "config.asgi_server", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
-        cwd=ROOT,
-        env=env,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail("the server did not start: " + process.stderr.read().decode()[-2000:])
-            time.sleep(0.1)
-    yield f"127.0.0.1:{port}"
-    process.terminate()
-    process.wait(10)
+    with live_server() as running:
+        yield running.address
 
 
 def test_it_answers_http(server, committed_db):
     with urllib.request.urlopen(f"http://{server}/health", timeout=10) as response:
         assert response.status == 200
+
+
+def post_chunked(server, path, chunks):
+    """A body sent chunked, without a Content-Length."""
+    connection = http.client.HTTPConnection(server, timeout=30)
+    headers = {"Host": "localhost", "Content-Type": "application/json"}
+    connection.request("POST", path, body=iter(chunks), headers=headers, encode_chunked=True)
+    response = connection.getresponse()
+    return response.status, json.loads(response.read())
+
+
+def test_a_chunked_body_is_read(server, committed_db):
+    status, body = post_chunked(server, "/api/auth/login", [b'{"email": "nobody@example.com",', b' "password": "x"}'])
+    assert (status, body["error_code"]) == (401, "invalid_credentials")  # not a 400 for a body taken as empty
+
+
+def test_a_chunked_body_over_the_limit_is_413(server, committed_db):
+    status, body = post_chunked(server, "/api/auth/login", [b"x" * 1024 * 1024] * 6)
+    assert (status, body["error_code"]) == (413, "request_too_large")
 
 
 def test_it_routes_websocket_upgrades_to_the_platform(server, committed_db):
