@@ -47,4 +47,6 @@ def test_ids_in_paths_are_whole_numbers_a_bigint_holds(schema):
 
 
 def test_a_delete_documents_no_body_on_success(schema):
-    assert schema["paths"]["/api/agents/{agent_id}"]["delete"]["responses"]["204"] == {"description": "No response body"}
+    assert schema["paths"]["/api/agents/{agent_id}"]["delete"]["responses"]["204"] == {
+        "description": "No response body"
+    }
