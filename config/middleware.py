@@ -3,6 +3,7 @@
 import json
 import re
 import uuid
+from urllib.parse import unquote
 
 from django.conf import settings
 
@@ -48,6 +49,28 @@ class BodySizeLimitMiddleware:
         limit = body_limit(request.META.get("CONTENT_TYPE", ""))
         if length > limit:
             return error_response(request, 413, _too_large(length, limit), "request_too_large")
+        return self.get_response(request)
+
+
+class NulCharacterMiddleware:
+    """A NUL character in the path, the query string or a header is a 400 naming where: PostgreSQL cannot take it, so
+    anything that looks it up (the tenant named by X-Tenant, a filter) would fail with a 500 instead."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        places = {"path": request.path, "query string": unquote(request.META.get("QUERY_STRING", ""))}
+        places |= {name: value for name, value in request.headers.items()}
+        for place, value in places.items():
+            if "\x00" in value:
+                return error_response(
+                    request,
+                    400,
+                    f"The {place} contains a NUL character.",
+                    "malformed_request",
+                    {place: ["Must not contain NUL characters."]},
+                )
         return self.get_response(request)
 
 

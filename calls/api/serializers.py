@@ -17,6 +17,7 @@ from calls.models import (
 )
 from calls.numbers import to_e164
 from calls.services.controls import ACTIONS as CONTROL_ACTIONS
+from config.api.converters import MAX_ID, MAX_INT
 
 
 class E164Field(serializers.CharField):
@@ -219,7 +220,7 @@ class CallDetailSerializer(CallSerializer):
 class CallFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(Call.Status.choices, required=False)
     direction = serializers.ChoiceField(Call.Direction.choices, required=False)
-    agent = serializers.IntegerField(min_value=1, required=False)
+    agent = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
     sentiment = serializers.ChoiceField(["positive", "neutral", "negative"], required=False)
     date_from = serializers.DateField(required=False)
     date_to = serializers.DateField(required=False)
@@ -240,7 +241,7 @@ class CallFilterSerializer(serializers.Serializer):
 
 
 class FeedbackCorrectionSerializer(serializers.Serializer):
-    turn = serializers.IntegerField(min_value=0, help_text="Index of the agent turn in the call.")
+    turn = serializers.IntegerField(min_value=0, max_value=MAX_INT, help_text="Index of the agent turn in the call.")
     suggested = serializers.CharField(max_length=2000)
 
 
@@ -315,7 +316,7 @@ class IngestCallSerializer(serializers.Serializer):
     to_number = E164Field(max_length=32, required=False, default="")
     started_at = serializers.DateTimeField()
     ended_at = serializers.DateTimeField()
-    duration_seconds = serializers.IntegerField(min_value=0, required=False)
+    duration_seconds = serializers.IntegerField(min_value=0, max_value=MAX_INT, required=False)
     end_reason = serializers.CharField(max_length=64, required=False, default="")
     sentiment = serializers.ChoiceField(["positive", "neutral", "negative"], required=False)
     summary = serializers.CharField(max_length=5000, required=False)
@@ -359,7 +360,7 @@ class AnalyticsQuerySerializer(serializers.Serializer):
 
     date_from = serializers.DateField(required=False)
     date_to = serializers.DateField(required=False)
-    agent = serializers.IntegerField(min_value=1, required=False)
+    agent = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
 
     def validate(self, data):
         today = self.context["today"]
@@ -377,7 +378,7 @@ class ExportQuerySerializer(CallFilterSerializer):
 
 
 class TrainingQuerySerializer(serializers.Serializer):
-    agent = serializers.IntegerField(min_value=1, required=False)
+    agent = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
     applied = serializers.BooleanField(required=False, allow_null=True, default=None)
 
 

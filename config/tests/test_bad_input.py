@@ -163,6 +163,16 @@ def test_a_lone_surrogate_is_400_naming_the_field(api, alice, acme):
     assert list(body["errors"]) == ["name"]
 
 
+def test_a_null_byte_in_the_tenant_header_is_400_naming_it(api, alice):
+    response = api(alice, headers={"X-Tenant": "acme\x00"}).get("/api/agents")
+    body = assert_error(response, 400, "malformed_request")
+    assert list(body["errors"]) == ["X-Tenant"]
+
+
+def test_a_null_byte_in_the_query_string_is_400(api, alice, acme):
+    assert_error(api(alice, acme).get("/api/contacts?search=a%00b"), 400, "malformed_request")
+
+
 def test_a_body_of_another_content_type_is_415(api, alice, acme):
     response = api(alice, acme).generic("POST", "/api/agents", b"name=Mia", content_type="text/plain")
     assert_error(response, 415, "unsupported_media_type")
