@@ -5,6 +5,7 @@ import json
 
 import pytest
 from django.db import DataError, IntegrityError
+from django.db.models import ProtectedError
 from django.test import override_settings
 from django.urls import clear_url_caches, path
 from django_tenants.utils import tenant_context
@@ -231,6 +232,14 @@ def raising(monkeypatch):
 def test_a_value_the_database_refuses_is_400(api, raising):
     raising(DataError("value too long for type character varying(64)"))
     assert_error(api().get("/api/refused"), 400, "invalid_value")
+
+
+def test_a_delete_no_service_checked_is_409_naming_what_is_in_the_way(api, acme, raising):
+    with tenant_context(acme):
+        campaign = CampaignFactory(agent=AgentFactory(), name="Spring recall", contact_list=ContactListFactory())
+    raising(ProtectedError("protected", {campaign}))
+    body = assert_error(api().get("/api/refused"), 409, "in_use")
+    assert body["detail"] == "Still in use by Spring recall."
 
 
 def test_a_row_conflicting_with_another_is_409(api, raising):
