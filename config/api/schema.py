@@ -84,29 +84,23 @@ class AutoSchema(BaseAutoSchema):
         return responses
 
 
-class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+class _BearerScheme(OpenApiAuthenticationExtension):
+    description = ""
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer", "description": self.description}
+
+
+class ApiKeyAuthenticationScheme(_BearerScheme):
     target_class = "accounts.authentication.ApiKeyAuthentication"
     name = "apiKey"
-
-    def get_security_definition(self, auto_schema):
-        return {
-            "type": "http",
-            "scheme": "bearer",
-            "description": "An API key (`POST /api/settings/api-keys`): `Authorization: Bearer <key>`.",
-        }
+    description = "An API key (`POST /api/settings/api-keys`): `Authorization: Bearer <key>`."
 
 
-class JWTAuthenticationScheme(OpenApiAuthenticationExtension):
+class JWTAuthenticationScheme(_BearerScheme):
     target_class = "accounts.authentication.TenantJWTAuthentication"
     name = "jwt"
-
-    def get_security_definition(self, auto_schema):
-        return {
-            "type": "http",
-            "scheme": "bearer",
-            "bearerFormat": "JWT",
-            "description": "An access token from `POST /api/auth/login`, on the tenant's host (or with `X-Tenant`).",
-        }
+    description = "An access token from `POST /api/auth/login`, on the tenant's host (or with `X-Tenant`)."
 
 
 def results(name: str, serializer, **fields):
