@@ -1,4 +1,18 @@
+from django.apps import AppConfig
 from django.contrib.admin.apps import AdminConfig
+
+
+class PlatformConfig(AppConfig):
+    """The platform's conventions that must be in place before any app's URLs are read."""
+
+    name = "config"
+
+    def ready(self):
+        from django.urls import register_converter
+
+        from config.api.converters import IdConverter
+
+        register_converter(IdConverter, "id")
 
 
 class PlatformAdminConfig(AdminConfig):

@@ -15,6 +15,7 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402  (needs Django set up)
 
 from calls.twilio.twiml import MEDIA_STREAM_PATH  # noqa: E402
+from config.middleware import RequestBodyLimit  # noqa: E402
 from config.routing import twilio_websocket_urlpatterns, websocket_urlpatterns  # noqa: E402
 from tenants.channels import TenantAuthMiddleware  # noqa: E402
 
@@ -27,5 +28,5 @@ async def websockets(scope, receive, send):
     return await sockets(scope, receive, send)
 
 
-application = ProtocolTypeRouter({"http": django_asgi_app, "websocket": websockets})
-media_application = ProtocolTypeRouter({"http": django_asgi_app, "websocket": twilio_sockets})
+application = ProtocolTypeRouter({"http": RequestBodyLimit(django_asgi_app), "websocket": websockets})
+media_application = ProtocolTypeRouter({"http": RequestBodyLimit(django_asgi_app), "websocket": twilio_sockets})

@@ -7,6 +7,8 @@ Raise the kind that says what happened (a subclass with its own `error_code` whe
 `TooLarge`, `TooManyRequests` (with `retry_after_seconds`), `UpstreamError` (a provider failed), `Unavailable`
 (a dependency of ours is down)."""
 
+from django.db.models.deletion import ProtectedError, RestrictedError
+
 
 class DomainError(Exception):
     """A business rule refused the request: it is invalid as sent."""
@@ -75,3 +77,20 @@ class Unavailable(DomainError):
     def __init__(self, detail, *, retry_after_seconds=None, **kwargs):
         super().__init__(detail, **kwargs)
         self.retry_after_seconds = retry_after_seconds
+
+
+def names_of(objects, limit=5) -> str:
+    """A few of `objects` by name, for a message."""
+    names = sorted({str(obj) for obj in objects})
+    more = f" and {len(names) - limit} more" if len(names) > limit else ""
+    return ", ".join(names[:limit]) + more
+
+
+def in_use(instance, error: ProtectedError | RestrictedError, error_code="in_use") -> Conflict:
+    """A conflict naming what still uses `instance` (e.g. "Agent is used by campaign(s): Spring promo")."""
+    objects = error.protected_objects if isinstance(error, ProtectedError) else error.restricted_objects
+    by_kind = {}
+    for obj in objects:
+        by_kind.setdefault(obj._meta.verbose_name, []).append(obj)
+    uses = "; ".join(f"{kind}(s): {names_of(users)}" for kind, users in sorted(by_kind.items()))
+    return Conflict(f"{str(instance._meta.verbose_name).capitalize()} is used by {uses}.", error_code=error_code)

@@ -17,9 +17,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
+from django.db.models import ProtectedError
 
 from config.csv import read_rows
-from config.errors import Conflict, DomainError
+from config.errors import Conflict, DomainError, in_use
 from config.phone_numbers import to_e164
 from contacts.models import Contact, ContactImport, ContactList, ContactListMembership
 
@@ -248,7 +249,11 @@ def update_contact_list(contact_list: ContactList, **changes) -> ContactList:
 
 
 def delete_contact_list(contact_list: ContactList) -> None:
-    contact_list.delete()  # the contacts stay; only their memberships go
+    """The contacts stay; only their memberships go. Not while a campaign calls the list."""
+    try:
+        contact_list.delete()
+    except ProtectedError as error:
+        raise in_use(contact_list, error, error_code="contact_list_in_use") from None
 
 
 def add_to_list(contact_list: ContactList, contact_ids) -> int:

@@ -94,7 +94,7 @@ class MemberSerializer(serializers.ModelSerializer):
     user_id = serializers.IntegerField(source="user.id")
     email = serializers.EmailField(source="user.email")
     name = serializers.CharField(source="user.name")
-    last_active = serializers.DateTimeField(source="user.last_active")
+    last_active = serializers.DateTimeField(source="user.last_active", allow_null=True)
     joined_at = serializers.DateTimeField(source="created_at")
 
     class Meta:

@@ -2,8 +2,8 @@ from datetime import timedelta
 
 from django.db.models import Count
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
-from rest_framework import generics, status
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import generics, serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,7 +13,7 @@ from accounts import services
 from accounts.api import serializers as s
 from accounts.models import ApiKey, Invitation
 from accounts.permissions import NoApiKey
-from accounts.roles import matrix
+from accounts.roles import ROLE_CHOICES, matrix
 from accounts.selectors import invitations_of, members_of, membership_of, memberships_of
 from config.api.validation import validated
 from config.proxies import client_ip
@@ -139,7 +139,18 @@ class PermissionsView(APIView):
     required_permission = "team.view"
 
     @extend_schema(
-        responses={200: {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}}}
+        responses={
+            200: inline_serializer(
+                "TeamPermissions",
+                {
+                    "role": serializers.ChoiceField(choices=ROLE_CHOICES, help_text="The caller's role."),
+                    "matrix": serializers.DictField(
+                        child=serializers.ListField(child=serializers.ChoiceField(choices=ROLE_CHOICES)),
+                        help_text="Each permission and the roles that have it.",
+                    ),
+                },
+            )
+        }
     )
     def get(self, request):
         return Response({"role": request.membership.role, "matrix": matrix()})

@@ -16,6 +16,7 @@ from agents.models import (
 )
 from agents.providers import registry
 from agents.services.agent_tests import EXPECTATION_TYPES
+from config.api.converters import MAX_ID
 from config.weekly_hours import weekly_hours_problems
 
 
@@ -228,7 +229,9 @@ class LibraryTemplateSerializer(serializers.Serializer):
 
 
 class SandboxTurnSerializer(serializers.Serializer):
-    session_id = serializers.IntegerField(required=False, help_text="Omit to start a new conversation.")
+    session_id = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, required=False, help_text="Omit to start a new conversation."
+    )
     text = serializers.CharField(required=False, max_length=2000, help_text="What the caller says.")
     variables = serializers.DictField(
         required=False, default=dict, help_text='Context for a new conversation, e.g. {"contact": {"name": "Ann"}}.'
@@ -269,7 +272,9 @@ class AgentTestSerializer(serializers.ModelSerializer):
 
 class AgentTestRunRequestSerializer(serializers.Serializer):
     test_ids = serializers.ListField(
-        child=serializers.IntegerField(), required=False, help_text="Default: every test of the agent."
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        help_text="Default: every test of the agent.",
     )
 
 

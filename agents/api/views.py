@@ -1,5 +1,5 @@
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, status
+from rest_framework import generics, serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,6 +14,7 @@ from agents.services import agents as agent_services
 from agents.services import conversations
 from agents.services import credentials as credential_services
 from agents.services import templates as template_services
+from config.api.schema import results
 from config.api.validation import validated, validated_query
 from config.errors import DomainError
 
@@ -83,7 +84,9 @@ class KnowledgeQueriesView(generics.ListAPIView):
 class KnowledgeSearchView(APIView):
     required_permission = "agents.view"
 
-    @extend_schema(request=s.KnowledgeSearchSerializer, responses={200: s.KnowledgeHitSerializer(many=True)})
+    @extend_schema(
+        request=s.KnowledgeSearchSerializer, responses={200: results("KnowledgeHits", s.KnowledgeHitSerializer)}
+    )
     def post(self, request, agent_id):
         agent = selectors.get_agent(agent_id)
         data = validated(s.KnowledgeSearchSerializer, request)
@@ -348,7 +351,10 @@ class AgentTestsRunView(APIView):
 
     required_permission = "agents.view"
 
-    @extend_schema(request=s.AgentTestRunRequestSerializer, responses={200: s.AgentTestRunSerializer(many=True)})
+    @extend_schema(
+        request=s.AgentTestRunRequestSerializer,
+        responses={200: results("AgentTestRuns", s.AgentTestRunSerializer, passed=serializers.BooleanField())},
+    )
     def post(self, request, agent_id):
         agent = selectors.get_agent(agent_id)
         data = validated(s.AgentTestRunRequestSerializer, request)

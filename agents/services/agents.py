@@ -2,12 +2,13 @@
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import ProtectedError
 
 from agents.models import Agent
 from agents.providers import registry
 from agents.providers.registry import ProviderConfigError
 from agents.services.credentials import has_credentials
-from config.errors import Conflict, DomainError
+from config.errors import Conflict, DomainError, in_use
 
 # Agent field → provider kind it names.
 PROVIDER_FIELDS = {
@@ -69,5 +70,8 @@ def update_agent(agent: Agent, **fields) -> Agent:
 
 
 def delete_agent(agent: Agent) -> None:
-    """Its calls stay (without the agent) for reporting; its tests go with it."""
-    agent.delete()
+    """Its calls stay (without the agent) for reporting; its tests go with it. Not while a campaign uses it."""
+    try:
+        agent.delete()
+    except ProtectedError as error:
+        raise in_use(agent, error, error_code="agent_in_use") from None

@@ -16,6 +16,7 @@ from calls.models import (
     TwilioAccount,
 )
 from calls.services.controls import ACTIONS as CONTROL_ACTIONS
+from config.api.converters import MAX_ID, MAX_INT
 from config.phone_numbers import to_e164
 
 
@@ -49,7 +50,12 @@ class TwilioAccountSerializer(PlanLimitsAreNotHere, serializers.ModelSerializer)
         r"^AC[0-9a-fA-F]{32}$",
         error_messages={"invalid": "A Twilio Account SID is AC followed by 32 hexadecimal characters."},
     )
-    auth_token = serializers.CharField(write_only=True, min_length=32, max_length=64)
+    # Sent to Twilio in a Basic auth header, which only takes Latin-1: letters and digits, as Twilio's tokens are.
+    auth_token = serializers.RegexField(
+        r"^[A-Za-z0-9]{32,64}$",
+        write_only=True,
+        error_messages={"invalid": "A Twilio auth token is 32 letters and digits."},
+    )
 
     class Meta:
         model = TwilioAccount
@@ -113,7 +119,7 @@ class PlaceCallSerializer(serializers.Serializer):
 
 
 class CallSerializer(serializers.ModelSerializer):
-    agent_name = serializers.CharField(source="agent.name", default=None, read_only=True)
+    agent_name = serializers.CharField(source="agent.name", default=None, read_only=True, allow_null=True)
 
     class Meta:
         model = Call
@@ -214,7 +220,7 @@ class CallDetailSerializer(CallSerializer):
 class CallFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(Call.Status.choices, required=False)
     direction = serializers.ChoiceField(Call.Direction.choices, required=False)
-    agent = serializers.IntegerField(min_value=1, required=False)
+    agent = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
     sentiment = serializers.ChoiceField(["positive", "neutral", "negative"], required=False)
     date_from = serializers.DateField(required=False)
     date_to = serializers.DateField(required=False)
@@ -235,7 +241,7 @@ class CallFilterSerializer(serializers.Serializer):
 
 
 class FeedbackCorrectionSerializer(serializers.Serializer):
-    turn = serializers.IntegerField(min_value=0, help_text="Index of the agent turn in the call.")
+    turn = serializers.IntegerField(min_value=0, max_value=MAX_INT, help_text="Index of the agent turn in the call.")
     suggested = serializers.CharField(max_length=2000)
 
 
@@ -310,7 +316,7 @@ class IngestCallSerializer(serializers.Serializer):
     to_number = E164Field(max_length=32, required=False, default="")
     started_at = serializers.DateTimeField()
     ended_at = serializers.DateTimeField()
-    duration_seconds = serializers.IntegerField(min_value=0, required=False)
+    duration_seconds = serializers.IntegerField(min_value=0, max_value=MAX_INT, required=False)
     end_reason = serializers.CharField(max_length=64, required=False, default="")
     sentiment = serializers.ChoiceField(["positive", "neutral", "negative"], required=False)
     summary = serializers.CharField(max_length=5000, required=False)
@@ -333,6 +339,7 @@ class ExtractionFieldSerializer(serializers.Serializer):
 
 class AnalysisProfileSerializer(serializers.ModelSerializer):
     fields = ExtractionFieldSerializer(many=True, required=False, default=list)
+    updated_at = serializers.DateTimeField(read_only=True, allow_null=True, help_text="Null until first saved.")
 
     class Meta:
         model = AnalysisProfile
@@ -353,7 +360,7 @@ class AnalyticsQuerySerializer(serializers.Serializer):
 
     date_from = serializers.DateField(required=False)
     date_to = serializers.DateField(required=False)
-    agent = serializers.IntegerField(min_value=1, required=False)
+    agent = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
 
     def validate(self, data):
         today = self.context["today"]
@@ -371,7 +378,7 @@ class ExportQuerySerializer(CallFilterSerializer):
 
 
 class TrainingQuerySerializer(serializers.Serializer):
-    agent = serializers.IntegerField(min_value=1, required=False)
+    agent = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
     applied = serializers.BooleanField(required=False, allow_null=True, default=None)
 
 

@@ -15,6 +15,7 @@ from calls import recordings, reports, selectors, services
 from calls.api import serializers as s
 from calls.services import exports, postcall, review, telephony
 from calls.twilio import client as twilio
+from config.api.schema import results
 from config.api.validation import validated, validated_query
 from config.errors import NotFound
 from tenants.selectors import tenant_by_slug
@@ -173,7 +174,7 @@ class EndCallView(APIView):
 class CallNotesView(APIView):
     required_permission = {"GET": "calls.view", "POST": "calls.view"}
 
-    @extend_schema(responses={200: s.CallNoteSerializer(many=True)})
+    @extend_schema(responses={200: results("CallNotes", s.CallNoteSerializer)})
     def get(self, request, call_id):
         call = selectors.get_call(call_id)
         return Response({"results": s.CallNoteSerializer(call.notes.all(), many=True).data})
@@ -385,7 +386,7 @@ class RecordingView(APIView):
 class ShareLinksView(APIView):
     required_permission = "calls.manage"
 
-    @extend_schema(responses={200: s.ShareLinkSerializer(many=True)})
+    @extend_schema(responses={200: results("ShareLinks", s.ShareLinkSerializer)})
     def get(self, request, call_id):
         call = selectors.get_call(call_id)
         return Response({"results": s.ShareLinkSerializer(call.share_links.all(), many=True).data})
@@ -437,7 +438,7 @@ class CallLogView(APIView):
 
     required_permission = "calls.place"
 
-    @extend_schema(request=s.IngestCallSerializer, responses={201: s.CallDetailSerializer})
+    @extend_schema(request=s.IngestCallSerializer, responses={200: s.CallDetailSerializer, 201: s.CallDetailSerializer})
     def post(self, request):
         call, created = review.ingest_call(**validated(s.IngestCallSerializer, request))
         return Response(

@@ -8,6 +8,7 @@ from agents.models import Agent
 from calls.api.serializers import E164Field
 from calls.models import Call
 from campaigns.models import Attempt, Campaign
+from config.api.converters import MAX_ID
 from config.weekly_hours import weekly_hours_problems
 from contacts.models import ContactList
 
@@ -136,7 +137,7 @@ class BulkCallsSerializer(PolicyFields):
     name = serializers.CharField(max_length=150, required=False)
     numbers = serializers.ListField(child=serializers.CharField(max_length=32), required=False, max_length=MAX_BULK)
     contacts = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
         required=False,
         max_length=MAX_BULK,
         help_text="Ids of existing contacts.",

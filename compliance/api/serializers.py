@@ -120,6 +120,7 @@ class ComplianceSettingsSerializer(serializers.ModelSerializer):
     calling_window_start = serializers.TimeField(format="%H:%M")
     calling_window_end = serializers.TimeField(format="%H:%M", help_text="Exclusive; 00:00 is midnight at day's end.")
     calling_days = serializers.ListField(child=serializers.ChoiceField(choices=WEEKDAYS), allow_empty=False)
+    updated_at = serializers.DateTimeField(read_only=True, allow_null=True, help_text="Null until first saved.")
 
     class Meta:
         model = ComplianceSettings

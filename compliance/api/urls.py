@@ -6,8 +6,8 @@ urlpatterns = [
     path("compliance/dnc", views.DncListView.as_view(), name="compliance-dnc"),
     path("compliance/dnc/import", views.DncImportView.as_view(), name="compliance-dnc-import"),
     path("compliance/dnc/imports", views.DncImportJobsView.as_view(), name="compliance-dnc-import-jobs"),
-    path("compliance/dnc/imports/<int:job_id>", views.DncImportJobView.as_view(), name="compliance-dnc-import-job"),
+    path("compliance/dnc/imports/<id:job_id>", views.DncImportJobView.as_view(), name="compliance-dnc-import-job"),
     path("compliance/dnc/check", views.DncCheckView.as_view(), name="compliance-dnc-check"),
-    path("compliance/dnc/<int:entry_id>", views.DncEntryView.as_view(), name="compliance-dnc-entry"),
+    path("compliance/dnc/<id:entry_id>", views.DncEntryView.as_view(), name="compliance-dnc-entry"),
     path("compliance/settings", views.ComplianceSettingsView.as_view(), name="compliance-settings"),
 ]

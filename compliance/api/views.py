@@ -2,7 +2,7 @@ from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -10,6 +10,7 @@ from accounts.models import ApiKey
 from compliance import dnc_csv, selectors, services
 from compliance.api import serializers as s
 from compliance.models import DncEntry
+from config.api.parsers import JSONParser
 from config.api.validation import validated, validated_query
 from config.errors import DomainError
 

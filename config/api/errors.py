@@ -8,8 +8,11 @@ internals.
 
 import logging
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError, IntegrityError
+from django.db.models.deletion import ProtectedError, RestrictedError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -56,6 +59,12 @@ def headers_of(exc: domain.DomainError) -> dict:
 def domain_error_response(request, exc: domain.DomainError):
     """A domain error as a plain Django response (middleware, webhooks: views outside DRF)."""
     return error_response(request, status_of(exc), exc.detail, exc.error_code, exc.errors, headers_of(exc))
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "request_too_large"
 
 
 def _request_id(request):
@@ -122,6 +131,24 @@ def exception_handler(exc, context):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    elif isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge(
+            f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes, the limit for "
+            "anything but a file upload."
+        )
+    elif isinstance(exc, SuspiciousOperation):
+        exc = exceptions.ParseError(str(exc) or "Malformed request.")
+    elif isinstance(exc, (ProtectedError, RestrictedError)):
+        # A delete that a service did not check first: still a 409 naming what is in the way.
+        objects = exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects
+        exc = domain.Conflict(f"Still in use by {domain.names_of(objects)}.", error_code="in_use")
+    elif isinstance(exc, IntegrityError):
+        logger.warning("Integrity error answered with a 409", exc_info=exc)
+        exc = domain.Conflict("Conflicts with existing data (e.g. a duplicate).", error_code="conflict")
+    elif isinstance(exc, DataError):
+        # What a serializer let through but the database refused: a number out of range, a text too long.
+        logger.warning("Data error answered with a 400", exc_info=exc)
+        exc = domain.DomainError("A value is out of range or too long for its field.", error_code="invalid_value")
 
     if isinstance(exc, domain.DomainError):
         return Response(
@@ -143,7 +170,9 @@ def exception_handler(exc, context):
         if getattr(exc, "wait", None):
             headers["Retry-After"] = str(int(exc.wait))
         detail = exc.detail if isinstance(exc.detail, str) else _validation_detail(flatten_errors(exc.detail))
-        return Response(error_body(request, detail, code), status=exc.status_code, headers=headers)
+        field = getattr(exc, "field", None)  # a malformed body's field, when one is to blame
+        errors = {field: [str(detail)]} if field else {}
+        return Response(error_body(request, detail, code, errors), status=exc.status_code, headers=headers)
 
     logger.exception("Unhandled error in API view", exc_info=exc)
     return Response(

@@ -9,6 +9,7 @@ import tempfile
 import threading
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import connection
@@ -23,14 +24,28 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+@dataclass
+class RunningServer:
+    address: str  # host:port
+    log_path: str
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.address}"
+
+    def log(self) -> str:
+        """What the server wrote so far."""
+        return Path(self.log_path).read_text(errors="replace")
+
+
 @contextmanager
 def running_server(command_for_port, **env):
-    """`command_for_port(port)`: the command line, run with `env` added to the environment; yields
-    "127.0.0.1:<port>" once the server accepts connections, and stops it on exit."""
+    """`command_for_port(port)`: the command line, run with `env` added to the environment; yields a
+    `RunningServer` once the server accepts connections, and stops it on exit."""
     settings = connection.settings_dict
     port = free_port()
     # The server's log goes to a file: a pipe nobody reads would stop a chatty server once it is full.
-    with tempfile.TemporaryFile() as log:
+    with tempfile.NamedTemporaryFile(prefix="server-", suffix=".log") as log:
         process = subprocess.Popen(
             command_for_port(port),
             cwd=ROOT,
@@ -40,7 +55,7 @@ def running_server(command_for_port, **env):
                 "DATABASE_URL": f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}",
                 **env,
             },
-            stdout=subprocess.DEVNULL,
+            stdout=log,
             stderr=log,
         )
         try:
@@ -54,7 +69,7 @@ def running_server(command_for_port, **env):
                         log.seek(0)
                         raise RuntimeError("the server did not start: " + log.read().decode()[-2000:]) from None
                     time.sleep(0.1)
-            yield f"127.0.0.1:{port}"
+            yield RunningServer(f"127.0.0.1:{port}", log.name)
         finally:
             process.terminate()
             try:

@@ -71,7 +71,8 @@ def test_thousands_of_requests_and_a_burst_of_websockets_hold_no_more_than_the_p
     alice = token("alice")
     requests = [("localhost", "/health", None), ("acme.localhost", "/api/contacts", alice)] * 1000
     seen, stop = [], threading.Event()
-    with web_server(DB_APPLICATION_NAME=name, DB_POOL_MAX_SIZE="4", DB_POOL_MAX_IDLE="0.5") as server:
+    with web_server(DB_APPLICATION_NAME=name, DB_POOL_MAX_SIZE="4", DB_POOL_MAX_IDLE="0.5") as running:
+        server = running.address
         watcher = threading.Thread(target=watch, args=(count, name, seen, stop))
         watcher.start()
         try:
@@ -100,7 +101,8 @@ def test_one_pooled_connection_serving_two_tenants_in_turn_shows_each_only_its_o
     jwts = {"acme.localhost": token("alice"), "globex.localhost": token("bob")}
     requests = [(host, "/api/contacts", jwt) for host, jwt in jwts.items()] * 100
     name = f"voiceagents-test-isolation-{os.getpid()}"
-    with web_server(DB_APPLICATION_NAME=name, DB_POOL_MAX_SIZE="1") as server:
+    with web_server(DB_APPLICATION_NAME=name, DB_POOL_MAX_SIZE="1") as running:
+        server = running.address
         answers = asyncio.run(http_load(server, requests, concurrency=4))
         held = count(name)
 

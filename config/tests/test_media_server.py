@@ -16,8 +16,8 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def server(django_db_setup):
-    with running_server(lambda port: [PYTHON, "-m", "config.media_server", "--port", str(port)]) as address:
-        yield address
+    with running_server(lambda port: [PYTHON, "-m", "config.media_server", "--port", str(port)]) as running:
+        yield running.address
 
 
 def test_it_answers_health_checks(server, committed_db):

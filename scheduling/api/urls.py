@@ -4,22 +4,22 @@ from scheduling.api import views
 
 urlpatterns = [
     path("calendar/calendars", views.CalendarsView.as_view(), name="calendar-calendars"),
-    path("calendar/calendars/<int:calendar_id>", views.CalendarView.as_view(), name="calendar-calendar"),
+    path("calendar/calendars/<id:calendar_id>", views.CalendarView.as_view(), name="calendar-calendar"),
     path(
-        "calendar/calendars/<int:calendar_id>/feed/rotate",
+        "calendar/calendars/<id:calendar_id>/feed/rotate",
         views.CalendarFeedRotateView.as_view(),
         name="calendar-feed-rotate",
     ),
     path("calendar/feed/<str:token>.ics", views.CalendarFeedView.as_view(), name="calendar-feed"),
     path("calendar/appointments", views.AppointmentsView.as_view(), name="calendar-appointments"),
-    path("calendar/appointments/<int:appointment_id>", views.AppointmentView.as_view(), name="calendar-appointment"),
+    path("calendar/appointments/<id:appointment_id>", views.AppointmentView.as_view(), name="calendar-appointment"),
     path(
-        "calendar/appointments/<int:appointment_id>/reschedule",
+        "calendar/appointments/<id:appointment_id>/reschedule",
         views.AppointmentRescheduleView.as_view(),
         name="calendar-appointment-reschedule",
     ),
     path(
-        "calendar/appointments/<int:appointment_id>/cancel",
+        "calendar/appointments/<id:appointment_id>/cancel",
         views.AppointmentCancelView.as_view(),
         name="calendar-appointment-cancel",
     ),
@@ -28,7 +28,7 @@ urlpatterns = [
     path("calendar/auth-url/<str:provider>", views.AuthUrlView.as_view(), name="calendar-auth-url"),
     path("calendar/connect", views.ConnectView.as_view(), name="calendar-connect"),
     path("calendar/integrations", views.IntegrationsView.as_view(), name="calendar-integrations"),
-    path("calendar/integrations/<int:integration_id>", views.IntegrationView.as_view(), name="calendar-integration"),
+    path("calendar/integrations/<id:integration_id>", views.IntegrationView.as_view(), name="calendar-integration"),
     path("calendar/calendly/event-types", views.CalendlyEventTypesView.as_view(), name="calendar-calendly-event-types"),
     path(
         "calendar/calendly/scheduling-links",

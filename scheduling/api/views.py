@@ -7,13 +7,14 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from django_tenants.utils import tenant_context
-from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, OpenApiTypes, extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api.errors import domain_error_response, error_response
+from config.api.schema import ErrorSerializer
 from config.api.validation import validated, validated_query
 from config.errors import DomainError, NotFound
 from scheduling import selectors
@@ -219,13 +220,18 @@ class StatsView(APIView):
 # Integrations -------------------------------------------------------------------------------
 
 
+NOT_CONFIGURED = OpenApiResponse(
+    ErrorSerializer, description="The OAuth provider is not configured on this platform (no client id)."
+)
+
+
 class AuthUrlView(APIView):
     """Where to send the user to connect a Google or Microsoft calendar; the provider sends them back to
     CALENDAR_OAUTH_REDIRECT_URI with `code` and `state`, which the front end POSTs to /api/calendar/connect."""
 
     required_permission = "scheduling.manage"
 
-    @extend_schema(parameters=[s.AuthUrlQuerySerializer], responses={200: s.AuthUrlSerializer})
+    @extend_schema(parameters=[s.AuthUrlQuerySerializer], responses={200: s.AuthUrlSerializer, 503: NOT_CONFIGURED})
     def get(self, request, provider):
         calendar_id = validated_query(s.AuthUrlQuerySerializer, request).get("calendar")
         calendar = selectors.get_calendar(calendar_id) if calendar_id else calendars.default_calendar()
@@ -235,7 +241,7 @@ class AuthUrlView(APIView):
 class ConnectView(APIView):
     required_permission = "scheduling.manage"
 
-    @extend_schema(request=s.ConnectSerializer, responses={201: s.IntegrationSerializer})
+    @extend_schema(request=s.ConnectSerializer, responses={201: s.IntegrationSerializer, 503: NOT_CONFIGURED})
     def post(self, request):
         data = validated(s.ConnectSerializer, request)
         if data["provider"] == CalendarIntegration.Provider.CALENDLY:
