@@ -7,6 +7,7 @@ import hashlib
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 
@@ -22,9 +23,21 @@ BENCHES = {
     "engine_turn": ["--calls", "3"],
     "tenant_create": ["--existing", "1", "--repeat", "1"],
     "campaign_dispatch": ["--contacts", "300", "--dnc", "100", "--repeat", "1"],
-    "call_starts": ["--calls", "2", "--at-once", "1", "--rounds", "1", "--no-pin", "--port", str(free_port())],
+    "call_starts": ["--calls", "2", "--at-once", "1", "--rounds", "1", "--no-pin"],
     "api_load": ["--smoke", "--no-pin"],
 }
+
+
+def two_free_ports() -> int:
+    """A free port whose next one is free too (call_starts' baseline listens there)."""
+    while True:
+        port = free_port()
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+        return port
 
 
 def admin_connection():
@@ -46,8 +59,10 @@ def migrations_digest() -> str:
 
 
 def migrated_template(server, env) -> str:
-    """A database migrated as the platform's migrations are now, made once and kept: named by their digest."""
-    name = f"bench_template_{migrations_digest()}"
+    """A database migrated as the platform's migrations are now, made once per checkout and kept: named by the
+    checkout's test database and the migrations' digest."""
+    prefix = f"{connection.settings_dict['NAME']}_bench_template_"
+    name = prefix + migrations_digest()
     with admin_connection() as admin:
         if database_exists(admin, name):
             return name
@@ -61,9 +76,9 @@ def migrated_template(server, env) -> str:
         timeout=600,
     )
     with admin_connection() as admin:
-        for old in admin.execute("SELECT datname FROM pg_database WHERE datname LIKE 'bench_template_%%'").fetchall():
-            if not old[0].startswith(name):
-                admin.execute(f'DROP DATABASE IF EXISTS "{old[0]}" WITH (FORCE)')
+        for (old,) in admin.execute("SELECT datname FROM pg_database WHERE starts_with(datname, %s)", [prefix]):
+            if not old.startswith(name):  # made for migrations since changed
+                admin.execute(f'DROP DATABASE IF EXISTS "{old}" WITH (FORCE)')
         if database_exists(admin, name):  # another run made it meanwhile
             admin.execute(f'DROP DATABASE "{building}"')
         else:
@@ -88,6 +103,9 @@ def runs(request, django_db_setup):
     }
     env["BENCH_TEMPLATE_DATABASE"] = migrated_template(server, env)
     databases = {name: f"{settings['NAME']}_{name}" for name in BENCHES}
+    arguments = {name: list(args) for name, args in BENCHES.items() if name in selected}
+    if "call_starts" in arguments:
+        arguments["call_starts"] += ["--port", str(two_free_ports())]
     processes = {
         name: subprocess.Popen(
             [sys.executable, f"bench/{name}.py", *args],
@@ -98,8 +116,7 @@ def runs(request, django_db_setup):
             text=True,
             start_new_session=True,
         )
-        for name, args in BENCHES.items()
-        if name in selected
+        for name, args in arguments.items()
     }
     yield processes
     for process in processes.values():
