@@ -3,8 +3,8 @@
 Alice (owner of acme) sends, to every operation of the OpenAPI schema, a few requests that fit the schema (with the
 ids of acme's own objects in the path) and a few that do not (any ids, any types). Every answer must be a 2xx or a
 documented 4xx whose body matches the schema: never a 5xx, an undocumented status or a body the schema does not
-describe. Then Alice sends every operation that takes an id to globex's objects: none may succeed, and no answer to
-Alice may carry globex's data.
+describe. Then Alice sends every operation that takes an id to globex's objects (none may succeed) and every read
+without ids to globex's host; no answer to Alice may carry globex's data.
 
 Bounded so that it stays a standing guard, not a soak: a few examples per operation, generated deterministically
 (the same requests on every run), no shrinking. Operations left out, and why, are in `EXCLUDED`.
