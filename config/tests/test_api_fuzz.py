@@ -3,8 +3,8 @@
 Alice (owner of acme) sends, to every operation of the OpenAPI schema, a few requests that fit the schema (with the
 ids of acme's own objects in the path) and a few that do not (any ids, any types). Every answer must be a 2xx or a
 documented 4xx whose body matches the schema: never a 5xx, an undocumented status or a body the schema does not
-describe. Then Alice sends every operation that takes an id to globex's objects: none may succeed, and no answer to
-Alice may carry globex's data.
+describe. Then Alice sends every operation that takes an id to globex's objects (none may succeed) and every read
+without ids to globex's host; no answer to Alice may carry globex's data.
 
 Bounded so that it stays a standing guard, not a soak: a few examples per operation, generated deterministically
 (the same requests on every run), no shrinking. Operations left out, and why, are in `EXCLUDED`.
@@ -240,7 +240,7 @@ def test_the_api_answers_every_request_as_its_schema_says_and_keeps_tenants_apar
 
 
 def cross_tenant(operations, globex_ids, session, base_url, headers, findings):
-    """Every operation on one of globex's objects, sent with acme's credentials: never a 2xx."""
+    """Every operation on one of globex's objects, sent with acme's credentials: never a 2xx nor globex's data."""
     sent = 0
     for operation in ordered(operations):
         names = _path_names(operation)
@@ -252,6 +252,16 @@ def cross_tenant(operations, globex_ids, session, base_url, headers, findings):
         sent += 1
         if response.status_code < 300 or response.status_code >= 500 or MARKER in response.text.lower():
             findings.add(operation.label, f"{response.status_code} to acme on globex's object: {response.text[:200]}")
+    # Alice's credentials on globex's own host: every read without ids (lists, stats, settings) is refused or, for
+    # the public ones, carries nothing of globex's.
+    on_globex = {**headers, "Host": "globex.localhost"}
+    for operation in operations:
+        if operation.method.upper() != "GET" or _path_names(operation):
+            continue
+        response = session.get(base_url + operation.path, headers=on_globex, timeout=30)
+        sent += 1
+        if response.status_code >= 500 or MARKER in response.text.lower():
+            findings.add(operation.label, f"{response.status_code} to acme on globex's host: {response.text[:200]}")
     return sent
 
 
