@@ -2,7 +2,7 @@
 
 from agents import library
 from agents.models import Agent
-from agents.services import agents as agent_services
+from agents.services.agents import create_agent
 from agents.services.templates import install_library_template, update_template
 
 DEMO_TEMPLATE = "medical-receptionist"
@@ -20,7 +20,7 @@ def seed_demo_agent(tenant) -> Agent:
     agent = Agent.objects.filter(template=template, name=DEMO_AGENT_NAME).first()
     if agent is not None:
         return agent
-    return agent_services.create_agent(
+    return create_agent(
         name=DEMO_AGENT_NAME,
         template=template,
         tts_provider="espeak",

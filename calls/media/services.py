@@ -16,13 +16,11 @@ from django_tenants.utils import tenant_context
 
 from agents.engine import EXAMPLES_LIMIT, AgentConfig, Engine, EngineResult
 from agents.providers import registry
-
-# A module import: agents.services.conversations imports calls.services, whose webhook imports this.
 from agents.services import conversations
 from agents.services.credentials import build_providers
 from calls import selectors
-from calls import services as calls
 from calls.models import Call, CallTurn
+from calls.services.lifecycle import TIMING_FIELDS, finish_call
 from calls.twilio import client as twilio
 from calls.twilio import twiml
 from calls.twilio.client import TwilioError
@@ -143,7 +141,7 @@ def turn_event(turn: CallTurn) -> dict:
         "node_id": turn.node_id,
         "interrupted": turn.interrupted,
         "heard_text": turn.heard_text,
-        "timings": {name: getattr(turn, name) for name in calls.TIMING_FIELDS},
+        "timings": {name: getattr(turn, name) for name in TIMING_FIELDS},
     }
 
 
@@ -162,7 +160,7 @@ def record_exchange(
 ) -> list[dict]:
     """The caller's words (if any) and the agent's answer with the turn's timings; returns both as live events.
 
-    Numbered as `calls.record_turn` numbers turns, under a lock on the call, but in one statement: this runs at
+    Numbered as `lifecycle.record_turn` numbers turns, under a lock on the call, but in one statement: this runs at
     every turn of every live call, on a thread whose Python competes with the calls' audio for the GIL.
     `index`: where the live session expects the exchange to start (after its last one). Then one statement
     stores the engine state (which locks the call) and inserts the turns at that index; if another writer
@@ -180,7 +178,7 @@ def record_exchange(
             actions=list(actions),
             interrupted=interrupted,
             heard_text=heard_text,
-            **{name: timings[name] for name in calls.TIMING_FIELDS if timings.get(name) is not None},
+            **{name: timings[name] for name in TIMING_FIELDS if timings.get(name) is not None},
         )
     )
     if index is not None:
@@ -208,7 +206,7 @@ _TURN_FIELDS = (
     "actions",
     "interrupted",
     "heard_text",
-    *calls.TIMING_FIELDS,
+    *TIMING_FIELDS,
 )
 
 
@@ -265,5 +263,5 @@ def end_call(
                 twilio.update_call(account, call.twilio_call_sid, status="completed")
         except TwilioError:
             end_reason = f"{end_reason}; twilio_update_failed"
-    final = calls.finish_call(call, status=status, end_reason=end_reason[:64])
+    final = finish_call(call, status=status, end_reason=end_reason[:64])
     return {"status": final.status, "end_reason": final.end_reason}

@@ -8,7 +8,7 @@
 - `reaper`: ending calls that never got their media or a final status, so they free their line.
 """
 
-# lifecycle first: what dialing imports needs its names here already.
+from calls.services.dialing import end_call, place_call, predial_check  # noqa: F401
 from calls.services.lifecycle import (  # noqa: F401
     TIMING_FIELDS,
     TWILIO_STATUSES,
@@ -18,6 +18,3 @@ from calls.services.lifecycle import (  # noqa: F401
     schedule_analysis,
     start_call,
 )
-
-# isort: split
-from calls.services.dialing import end_call, place_call, predial_check  # noqa: F401,E402
