@@ -200,6 +200,14 @@ def rate_limits(settings, monkeypatch):
     ratelimit.forget_plan_limits()
 
 
+@pytest.fixture(autouse=True)
+def _forget_tenant_hosts():
+    """The process's host -> tenant cache (tenants.selectors) would outlive a test's rolled-back tenants and domains."""
+    from tenants.selectors import host_cache
+
+    host_cache.clear()
+
+
 @pytest.fixture
 def committed_db(django_db_setup, django_db_blocker):
     """For tests whose code runs on other threads (Celery worker, Channels): data is committed, and
