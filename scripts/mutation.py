@@ -53,6 +53,7 @@ MODULES = {
     ],
     "campaigns/services/dispatch.py": [
         "campaigns/tests/test_dispatch.py",
+        "campaigns/tests/test_dispatch_guards.py",
         "campaigns/tests/test_dial_guards.py",
         "campaigns/tests/test_bulk_scheduled_dnc.py",
     ],
