@@ -131,3 +131,15 @@ def test_an_attempt_whose_contact_was_deleted_is_still_dialed(acme, agent, twili
         dispatch.dial(claim.attempt_id, claim.token)
         call = Attempt.objects.get().call
         assert (call.to_number, call.contact_variables) == ("+14152000000", {"offer": "cleaning"})
+
+
+def test_every_contact_not_answering_gets_its_own_retry(acme, agent, twilio_api):
+    script_dials(twilio_api, 2)
+    with tenant_context(acme):
+        campaign = transition(campaign_for(agent, 2, max_attempts=2, retry_on=["no_answer"]), "start")
+        for claim in dispatch.tick():
+            dispatch.dial(claim.attempt_id, claim.token)
+        for call in Call.objects.all():
+            apply_status(call, Call.Status.NO_ANSWER)
+        retried = Attempt.objects.filter(campaign=campaign, attempt_no=2).values_list("number", flat=True)
+        assert sorted(retried) == ["+14152000000", "+14152000001"]
