@@ -59,6 +59,7 @@ MODULES = {
     ],
     "compliance/services.py": ["compliance/tests"],
     "calls/twilio/signature.py": [
+        "calls/tests/test_signature_guards.py",
         "calls/tests/test_twilio_webhooks.py",
         "calls/tests/test_media_signature.py",
     ],
