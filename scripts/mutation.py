@@ -72,6 +72,7 @@ MODULES = {
     ],
     "tenants/channels.py": [
         "tenants/tests/test_ping_consumer.py",
+        "tenants/tests/test_socket_user_guard.py",
         "tenants/tests/test_event_stream.py",
         "calls/tests/test_live_call.py",
     ],
