@@ -53,11 +53,13 @@ MODULES = {
     ],
     "campaigns/services/dispatch.py": [
         "campaigns/tests/test_dispatch.py",
+        "campaigns/tests/test_dispatch_guards.py",
         "campaigns/tests/test_dial_guards.py",
         "campaigns/tests/test_bulk_scheduled_dnc.py",
     ],
     "compliance/services.py": ["compliance/tests"],
     "calls/twilio/signature.py": [
+        "calls/tests/test_signature_guards.py",
         "calls/tests/test_twilio_webhooks.py",
         "calls/tests/test_media_signature.py",
     ],
@@ -71,6 +73,7 @@ MODULES = {
     "tenants/channels.py": [
         "accounts/tests/test_event_stream.py",
         "agents/tests/test_sandbox_websocket.py",
+        "tenants/tests/test_socket_user_guard.py",
         "calls/tests/test_live_call.py",
     ],
 }

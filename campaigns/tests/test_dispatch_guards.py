@@ -107,4 +107,39 @@ def test_a_campaign_past_its_end_date_expires_what_is_left_and_completes(acme, a
         assert dispatch.tick(now=now) == []
         assert set(Attempt.objects.values_list("status", "outcome")) == {("expired", "window_over")}
         campaign.refresh_from_db()
-        assert campaign.status == "completed"
+        assert (campaign.status, campaign.completed_at) == ("completed", now)
+
+
+def test_a_dial_leaves_the_other_attempts_being_dialed_alone(acme, agent, twilio_api):
+    script_dials(twilio_api, 1)
+    with tenant_context(acme):
+        transition(campaign_for(agent, 2), "start")
+        first, second = dispatch.tick()
+        Attempt.objects.filter(pk=first.attempt_id).update(status="dialing")  # its own task is dialing it now
+        dispatch.dial(second.attempt_id, second.token)
+        other = Attempt.objects.get(pk=first.attempt_id)
+        assert (other.status, other.call) == ("dialing", None)
+        assert Attempt.objects.get(pk=second.attempt_id).status == "in_progress"
+
+
+def test_an_attempt_whose_contact_was_deleted_is_still_dialed(acme, agent, twilio_api):
+    script_dials(twilio_api, 1)
+    with tenant_context(acme):
+        transition(campaign_for(agent, 1, variables={"offer": "cleaning"}), "start")
+        [claim] = dispatch.tick()
+        Attempt.objects.get().contact.delete()
+        dispatch.dial(claim.attempt_id, claim.token)
+        call = Attempt.objects.get().call
+        assert (call.to_number, call.contact_variables) == ("+14152000000", {"offer": "cleaning"})
+
+
+def test_every_contact_not_answering_gets_its_own_retry(acme, agent, twilio_api):
+    script_dials(twilio_api, 2)
+    with tenant_context(acme):
+        campaign = transition(campaign_for(agent, 2, max_attempts=2, retry_on=["no_answer"]), "start")
+        for claim in dispatch.tick():
+            dispatch.dial(claim.attempt_id, claim.token)
+        for call in Call.objects.all():
+            apply_status(call, Call.Status.NO_ANSWER)
+        retried = Attempt.objects.filter(campaign=campaign, attempt_no=2).values_list("number", flat=True)
+        assert sorted(retried) == ["+14152000000", "+14152000001"]
