@@ -15,7 +15,9 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # prefix of its own, so one run never drops or reads another's.
 CHECKOUT_ID = hashlib.sha256(str(BASE_DIR).encode()).hexdigest()[:8]  # noqa: F405
 DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{CHECKOUT_ID}"}  # noqa: F405
-REDIS_KEY_PREFIX = f"test-{CHECKOUT_ID}:"
+# pytest-xdist's workers (scripts/test runs one per core) each get their own too: pytest-django suffixes the database
+# name with the worker's id, and the Redis prefix carries it.
+REDIS_KEY_PREFIX = f"test-{CHECKOUT_ID}{os.environ.get('PYTEST_XDIST_WORKER', '')}:"
 CACHES["default"]["KEY_PREFIX"] = REDIS_KEY_PREFIX  # noqa: F405
 # Keep parallel test runs from reading each other's messages and tasks.
 CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"test-{CHECKOUT_ID}-{os.getpid()}"  # noqa: F405

@@ -61,7 +61,7 @@ def migrations_digest() -> str:
 def migrated_template(server, env) -> str:
     """A database migrated as the platform's migrations are now, made once per checkout and kept: named by the
     checkout's test database and the migrations' digest."""
-    prefix = f"{connection.settings_dict['NAME']}_bench_template_"
+    prefix = f"{connection.settings_dict['NAME']}_tpl_"  # short: PostgreSQL cuts names at 63 characters
     name = prefix + migrations_digest()
     with admin_connection() as admin:
         if database_exists(admin, name):
