@@ -199,6 +199,7 @@ class CallSession:
         # The engine's state of the conversation, and what it expects the caller to say next.
         self.conversation, self.expect = call.state, Expectation()
         self.state = State.OPENING
+        self._ending: asyncio.Task | None = None
         self.events: asyncio.Queue = asyncio.Queue()
         # Database writes and broadcasts of the turns, in the order they happened (see `_record`).
         self.records: asyncio.Queue = asyncio.Queue()
@@ -452,9 +453,11 @@ class CallSession:
                 self.records.task_done()
 
     async def _recorded(self) -> None:
-        """Waits until everything queued for the database is stored (unless the recorder was stopped)."""
+        """Waits until everything queued for the database is stored, or the recorder is stopped meanwhile."""
         if self._recorder is not None and not self._recorder.done():
-            await self.records.join()
+            stored = asyncio.ensure_future(self.records.join())
+            await asyncio.wait({stored, self._recorder}, return_when=asyncio.FIRST_COMPLETED)
+            stored.cancel()
 
     async def _handle(self, event: CallEvent) -> bool:
         """One event, as the call's state has it; True once the call is over."""
@@ -656,10 +659,17 @@ class CallSession:
         self.records.put_nowait(store)
 
     async def _end(self, reason: str, *, transfer_to: str = "", status=Call.Status.COMPLETED) -> None:
-        """Finishes the record, ends the Twilio call (unless the caller already did) and closes the stream."""
-        if self.state is State.ENDED:
-            return
-        self._enter(State.ENDED)
+        """Finishes the record, ends the Twilio call (unless the caller already did) and closes the stream.
+
+        The ending runs on a task of its own, which a second `_end` waits for rather than starts again: a hang-up
+        that gives up waiting for the worker cancels it, and an ending cut short there would finish the record
+        without telling the live view."""
+        if self._ending is None:
+            self._enter(State.ENDED)
+            self._ending = asyncio.ensure_future(self._finish(reason, transfer_to=transfer_to, status=status))
+        await asyncio.shield(self._ending)
+
+    async def _finish(self, reason: str, *, transfer_to: str, status) -> None:
         self.detector.reset()
         await self._recorded()
         final = await record_publishing(
