@@ -289,6 +289,9 @@ if DB_POOL_MAX_SIZE:
         "timeout": float(os.environ.get("DB_POOL_TIMEOUT", 10)),
         "max_idle": float(os.environ.get("DB_POOL_MAX_IDLE", 60)),
     }
+# Requests a process works on at once (config/asgi.py): a thread each, the rest wait in line. Below
+# DB_POOL_MAX_SIZE, so requests never wait for a database connection.
+WEB_HTTP_THREADS = int(os.environ.get("WEB_HTTP_THREADS", 8))
 # A flow's `webhook` action waits this long for the receiver (seconds), off the call's audio loop.
 CALL_ACTION_WEBHOOK_TIMEOUT = float(os.environ.get("CALL_ACTION_WEBHOOK_TIMEOUT", 5))
 
