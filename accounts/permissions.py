@@ -10,7 +10,7 @@ from rest_framework import permissions
 
 from accounts.models import ApiKey
 from accounts.roles import role_has, role_may_grant
-from accounts.selectors import membership_of
+from accounts.selectors import creator_membership, membership_of
 from config.errors import DomainError, Forbidden
 from tenants.selectors import is_public
 
@@ -55,7 +55,7 @@ class TenantPermission(permissions.BasePermission):
             scope = required_scope_for(view, request)
             if scope not in api_key.scopes:
                 raise Forbidden(f"This API key lacks the '{scope}' scope.", error_code="missing_scope")
-        membership = membership_of(user, tenant)
+        membership = creator_membership(api_key) if api_key is not None else membership_of(user, tenant)
         if membership is None:
             raise Forbidden(f"You are not a member of tenant '{tenant.slug}'.", error_code="not_a_member")
         if scope is not None and not role_may_grant(membership.role, scope):

@@ -1,4 +1,10 @@
+from django.db.models import OuterRef, Subquery
+
 from accounts.models import ApiKey, Invitation, Membership, hash_secret
+
+# The creator's membership of the key's tenant comes with the key, in the same query: every API-key request
+# needs both, and each trip to the database is paid in latency by every request.
+CREATOR_MEMBERSHIP_FIELDS = ("id", "role")
 
 
 def api_key_from_authorization(header: str):
@@ -7,7 +13,31 @@ def api_key_from_authorization(header: str):
     token = token.strip()
     if scheme.lower() != "bearer" or not token.startswith(ApiKey.PREFIX):
         return None
-    return ApiKey.objects.select_related("tenant", "created_by").filter(key_hash=hash_secret(token)).first()
+    creators = Membership.objects.filter(user=OuterRef("created_by"), tenant=OuterRef("tenant"))
+    return (
+        ApiKey.objects.select_related("tenant", "created_by")
+        .annotate(
+            **{f"creator_membership_{name}": Subquery(creators.values(name)[:1]) for name in CREATOR_MEMBERSHIP_FIELDS}
+        )
+        .filter(key_hash=hash_secret(token))
+        .first()
+    )
+
+
+def creator_membership(key: ApiKey):
+    """The membership of a key's creator in the key's tenant as it was when the key was looked up, None if they no
+    longer belong to it."""
+    membership_id = getattr(key, "creator_membership_id", None)
+    if membership_id is None:
+        return None
+    # from_db takes the values in the model's field order; the rest (created_at) load if ever read.
+    membership = Membership.from_db(
+        key._state.db,
+        ["id", "user_id", "tenant_id", "role"],
+        [membership_id, key.created_by_id, key.tenant_id, key.creator_membership_role],
+    )
+    membership.user, membership.tenant = key.created_by, key.tenant
+    return membership
 
 
 def api_key_of_request(request):
