@@ -1,3 +1,5 @@
+import functools
+
 from django.db.models import OuterRef, Subquery
 
 from accounts.models import ApiKey, Invitation, Membership, hash_secret
@@ -7,21 +9,23 @@ from accounts.models import ApiKey, Invitation, Membership, hash_secret
 CREATOR_MEMBERSHIP_FIELDS = ("id", "role")
 
 
+@functools.cache
+def _keys_with_creator_membership():
+    # Built once per process: making the subqueries costs more CPU than the rest of the lookup. A queryset is a
+    # template here; each lookup filters a copy of it.
+    creators = Membership.objects.filter(user=OuterRef("created_by"), tenant=OuterRef("tenant"))
+    return ApiKey.objects.select_related("tenant", "created_by").annotate(
+        **{f"creator_membership_{name}": Subquery(creators.values(name)[:1]) for name in CREATOR_MEMBERSHIP_FIELDS}
+    )
+
+
 def api_key_from_authorization(header: str):
     """The ApiKey named by an `Authorization: Bearer vk_…` header, usable or not; None otherwise."""
     scheme, _, token = header.partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token.startswith(ApiKey.PREFIX):
         return None
-    creators = Membership.objects.filter(user=OuterRef("created_by"), tenant=OuterRef("tenant"))
-    return (
-        ApiKey.objects.select_related("tenant", "created_by")
-        .annotate(
-            **{f"creator_membership_{name}": Subquery(creators.values(name)[:1]) for name in CREATOR_MEMBERSHIP_FIELDS}
-        )
-        .filter(key_hash=hash_secret(token))
-        .first()
-    )
+    return _keys_with_creator_membership().filter(key_hash=hash_secret(token)).first()
 
 
 def creator_membership(key: ApiKey):
