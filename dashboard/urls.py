@@ -1,0 +1,30 @@
+"""The dashboard's pages: the tenant's own host serves its workspace; the platform's host serves sign-up; password
+reset and invitations work on any host (their emails link to FRONTEND_URL)."""
+
+from django.urls import path
+
+from dashboard.views import agents, auth, overview, settings, team
+
+app_name = "dashboard"
+
+urlpatterns = [
+    path("", overview.home, name="overview"),
+    path("signup", auth.signup, name="signup"),
+    path("login", auth.login, name="login"),
+    path("logout", auth.logout, name="logout"),
+    path("password-reset", auth.password_reset, name="password_reset"),
+    path("reset-password", auth.password_reset_confirm, name="password_reset_confirm"),
+    path("invitations/<str:token>", auth.accept_invitation, name="invitation"),
+    path("agents", agents.agent_list, name="agents"),
+    path("agents/new", agents.agent_create, name="agent_create"),
+    path("agents/<id:agent_id>", agents.agent_edit, name="agent"),
+    path("team", team.team, name="team"),
+    path("team/invite", team.invite, name="invite"),
+    path("team/members/<id:user_id>/role", team.change_role, name="change_role"),
+    path("team/members/<id:user_id>/remove", team.remove_member, name="remove_member"),
+    path("team/invitations/<id:invitation_id>/revoke", team.revoke_invitation, name="revoke_invitation"),
+    path("settings", settings.profile, name="profile"),
+    path("settings/api-keys", settings.api_keys, name="api_keys"),
+    path("settings/api-keys/<id:key_id>/revoke", settings.revoke_api_key, name="revoke_api_key"),
+    path("settings/providers", settings.providers, name="providers"),
+]
