@@ -12,10 +12,11 @@ from accounts.api import serializers as s
 from accounts.selectors import invitation_by_token
 from config.errors import DomainError
 from config.proxies import client_ip
-from dashboard.views.base import error_page, form_failure, tenant_url, validate
+from dashboard.views.base import error_page, form_failure, redirects_to_tenant_hosts, tenant_url, validate
 from tenants.selectors import is_public
 
 
+@redirects_to_tenant_hosts
 def signup(request):
     if not is_public(getattr(request, "tenant", None)):
         return redirect("dashboard:overview")
@@ -106,6 +107,7 @@ def password_reset_confirm(request):
     return render(request, template, {**context, "done": True})
 
 
+@redirects_to_tenant_hosts
 def accept_invitation(request, token):
     """The page the invitation email links to (`FRONTEND_URL`/invitations/<token>), on any host: a user logged in
     there joins as themselves; a new one chooses a name and password; an existing one logs in first."""

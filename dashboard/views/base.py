@@ -5,6 +5,7 @@ definition of what is valid) and change things only through the apps' services."
 
 from functools import wraps
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,6 +14,7 @@ from django.utils.http import urlencode
 from accounts.roles import PERMISSIONS, role_has
 from accounts.selectors import membership_of
 from config.errors import DomainError, Forbidden, NotFound, TooManyRequests
+from config.middleware import content_security_policy
 from tenants.selectors import is_public
 from tenants.services import tenant_hostname
 
@@ -97,6 +99,22 @@ def form_failure(request, template, context, exc: DomainError):
 
 def paginate(request, queryset):
     return Paginator(queryset, PER_PAGE).get_page(request.GET.get("page"))
+
+
+def redirects_to_tenant_hosts(view):
+    """For a form whose answer sends the browser on to a workspace's host (sign-up, an invitation accepted on another
+    host): the Content-Security-Policy's form-action, which governs where a submitted form may redirect, names the
+    workspaces' hosts besides our own origin."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response.headers["Content-Security-Policy"] = content_security_policy(
+            form_action=[f"*.{settings.BASE_DOMAIN}:*"]
+        )
+        return response
+
+    return wrapped
 
 
 def tenant_url(request, slug, path="/"):
