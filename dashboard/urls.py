@@ -3,7 +3,7 @@ reset and invitations work on any host (their emails link to FRONTEND_URL)."""
 
 from django.urls import path
 
-from dashboard.views import agents, auth, overview, settings, team
+from dashboard.views import agents, auth, calls, overview, settings, team
 
 app_name = "dashboard"
 
@@ -18,6 +18,8 @@ urlpatterns = [
     path("agents", agents.agent_list, name="agents"),
     path("agents/new", agents.agent_create, name="agent_create"),
     path("agents/<id:agent_id>", agents.agent_edit, name="agent"),
+    path("calls", calls.call_list, name="calls"),
+    path("calls/<id:call_id>", calls.call_detail, name="call"),
     path("team", team.team, name="team"),
     path("team/invite", team.invite, name="invite"),
     path("team/members/<id:user_id>/role", team.change_role, name="change_role"),
