@@ -3,7 +3,7 @@ reset and invitations work on any host (their emails link to FRONTEND_URL)."""
 
 from django.urls import path
 
-from dashboard.views import agents, auth, calls, overview, settings, team
+from dashboard.views import agents, auth, calls, contacts, overview, settings, team
 
 app_name = "dashboard"
 
@@ -20,6 +20,9 @@ urlpatterns = [
     path("agents/<id:agent_id>", agents.agent_edit, name="agent"),
     path("calls", calls.call_list, name="calls"),
     path("calls/<id:call_id>", calls.call_detail, name="call"),
+    path("contacts", contacts.contact_list, name="contacts"),
+    path("contacts/import", contacts.contact_import, name="contact_import"),
+    path("contacts/imports/<id:import_id>", contacts.contact_import_report, name="contact_import_report"),
     path("team", team.team, name="team"),
     path("team/invite", team.invite, name="invite"),
     path("team/members/<id:user_id>/role", team.change_role, name="change_role"),
