@@ -1,5 +1,6 @@
 """The overview: today's calls and answer rate, bookings, and the month's minutes against the plan."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -13,8 +14,6 @@ pytestmark = pytest.mark.django_db
 
 
 def figure(page, name):
-    import re
-
     return re.search(rf'data-stat="{name}">(.*?)</p>', page, re.S).group(1).strip()
 
 
@@ -40,3 +39,14 @@ def test_yesterdays_calls_are_not_todays(browser, mike, acme):
     page = browser(mike, acme).get("/").content.decode()
     assert figure(page, "calls") == "0"
     assert figure(page, "answer-rate") == "–"
+
+
+def test_the_chart_has_a_bar_per_day_of_the_last_two_weeks_scaled_to_the_busiest(browser, mike, acme):
+    with tenant_context(acme):
+        CallFactory.create_batch(2, started_at=timezone.now())
+        old = CallFactory()
+        Call.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=3))
+    page = browser(mike, acme).get("/").content.decode()
+    heights = re.findall(r'<rect class="bar total" x="\d+" y="\d+" width="16" height="(\d+)">', page)
+    assert len(heights) == 14
+    assert heights[-1] == "120" and heights[-4] == "60" and heights.count("0") == 12
