@@ -3,7 +3,7 @@ reset and invitations work on any host (their emails link to FRONTEND_URL)."""
 
 from django.urls import path
 
-from dashboard.views import agents, auth, calls, compliance, contacts, overview, settings, team
+from dashboard.views import agents, auth, calls, campaigns, compliance, contacts, overview, settings, team
 
 app_name = "dashboard"
 
@@ -23,6 +23,10 @@ urlpatterns = [
     path("contacts", contacts.contact_list, name="contacts"),
     path("contacts/import", contacts.contact_import, name="contact_import"),
     path("contacts/imports/<id:import_id>", contacts.contact_import_report, name="contact_import_report"),
+    path("campaigns", campaigns.campaign_list, name="campaigns"),
+    path("campaigns/new", campaigns.campaign_create, name="campaign_create"),
+    path("campaigns/<id:campaign_id>", campaigns.campaign_detail, name="campaign"),
+    path("campaigns/<id:campaign_id>/<str:action>", campaigns.campaign_transition, name="campaign_transition"),
     path("compliance/dnc", compliance.dnc, name="dnc"),
     path("compliance/dnc/<id:entry_id>/remove", compliance.dnc_remove, name="dnc_remove"),
     path("team", team.team, name="team"),

@@ -7,8 +7,14 @@ from agents.tests.factories import AgentFactory
 
 pytestmark = pytest.mark.django_db
 
-MEMBER_PAGES = ["/", "/agents", "/calls", "/contacts", "/contacts/import", "/team", "/settings"]
-OWNER_AND_ADMIN_PAGES = ["/agents/new", "/compliance/dnc", "/settings/api-keys", "/settings/providers"]
+MEMBER_PAGES = ["/", "/agents", "/calls", "/campaigns", "/contacts", "/contacts/import", "/team", "/settings"]
+OWNER_AND_ADMIN_PAGES = [
+    "/agents/new",
+    "/campaigns/new",
+    "/compliance/dnc",
+    "/settings/api-keys",
+    "/settings/providers",
+]
 
 
 @pytest.mark.parametrize("path", MEMBER_PAGES + OWNER_AND_ADMIN_PAGES)
