@@ -3,7 +3,7 @@ reset and invitations work on any host (their emails link to FRONTEND_URL)."""
 
 from django.urls import path
 
-from dashboard.views import agents, auth, calls, campaigns, compliance, contacts, overview, settings, team
+from dashboard.views import agents, auth, calendar, calls, campaigns, compliance, contacts, overview, settings, team
 
 app_name = "dashboard"
 
@@ -27,6 +27,7 @@ urlpatterns = [
     path("campaigns/new", campaigns.campaign_create, name="campaign_create"),
     path("campaigns/<id:campaign_id>", campaigns.campaign_detail, name="campaign"),
     path("campaigns/<id:campaign_id>/<str:action>", campaigns.campaign_transition, name="campaign_transition"),
+    path("calendar", calendar.week, name="calendar"),
     path("compliance/dnc", compliance.dnc, name="dnc"),
     path("compliance/dnc/<id:entry_id>/remove", compliance.dnc_remove, name="dnc_remove"),
     path("team", team.team, name="team"),
