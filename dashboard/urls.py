@@ -3,7 +3,19 @@ reset and invitations work on any host (their emails link to FRONTEND_URL)."""
 
 from django.urls import path
 
-from dashboard.views import agents, auth, calendar, calls, campaigns, compliance, contacts, overview, settings, team
+from dashboard.views import (
+    agents,
+    auth,
+    calendar,
+    calls,
+    campaigns,
+    compliance,
+    contacts,
+    knowledge,
+    overview,
+    settings,
+    team,
+)
 
 app_name = "dashboard"
 
@@ -18,6 +30,8 @@ urlpatterns = [
     path("agents", agents.agent_list, name="agents"),
     path("agents/new", agents.agent_create, name="agent_create"),
     path("agents/<id:agent_id>", agents.agent_edit, name="agent"),
+    path("knowledge", knowledge.knowledge_files, name="knowledge"),
+    path("knowledge/<id:file_id>/delete", knowledge.knowledge_delete, name="knowledge_delete"),
     path("calls", calls.call_list, name="calls"),
     path("calls/<id:call_id>", calls.call_detail, name="call"),
     path("contacts", contacts.contact_list, name="contacts"),

@@ -7,7 +7,17 @@ from agents.tests.factories import AgentFactory
 
 pytestmark = pytest.mark.django_db
 
-MEMBER_PAGES = ["/", "/agents", "/calls", "/calendar", "/campaigns", "/contacts", "/contacts/import", "/team", "/settings"]
+MEMBER_PAGES = [
+    "/",
+    "/agents",
+    "/calls",
+    "/calendar",
+    "/campaigns",
+    "/contacts",
+    "/contacts/import",
+    "/team",
+    "/settings",
+]
 OWNER_AND_ADMIN_PAGES = [
     "/agents/new",
     "/campaigns/new",
