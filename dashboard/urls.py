@@ -4,6 +4,7 @@ reset and invitations work on any host (their emails link to FRONTEND_URL)."""
 from django.urls import path
 
 from dashboard.views import (
+    agency,
     agents,
     auth,
     calendar,
@@ -44,6 +45,8 @@ urlpatterns = [
     path("calendar", calendar.week, name="calendar"),
     path("compliance/dnc", compliance.dnc, name="dnc"),
     path("compliance/dnc/<id:entry_id>/remove", compliance.dnc_remove, name="dnc_remove"),
+    path("agency/clients", agency.clients, name="agency"),
+    path("agency/clients/<id:client_id>/switch", agency.switch, name="agency_switch"),
     path("team", team.team, name="team"),
     path("team/invite", team.invite, name="invite"),
     path("team/members/<id:user_id>/role", team.change_role, name="change_role"),
