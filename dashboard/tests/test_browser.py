@@ -19,6 +19,7 @@ from config.tests.servers import web_server
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(settings.BASE_DIR) / "artifacts" / "screenshots"
 PHONE = {"width": 390, "height": 844}
+LEADS_CSV = b"phone,first_name\n+14155550101,Ann\nnot a number,Bad\n+14155550101,Ann again\n"
 
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason="needs Debian's chromium (apt-get install chromium; scripts/test installs it)"
@@ -167,7 +168,7 @@ def test_sign_up_then_create_an_agent_from_a_library_template_and_see_it_listed(
     assert "Medical receptionist" in row.inner_text()
 
 
-def test_a_member_gets_the_403_page_on_an_owner_page_at_phone_width(visit):
+def test_a_member_gets_the_403_page_on_an_owner_page_and_imports_contacts_at_phone_width(visit):
     tab = visit(viewport=PHONE)
     page = tab.page
     tab.log_in("acme.localhost", "mike@example.com")
@@ -181,6 +182,16 @@ def test_a_member_gets_the_403_page_on_an_owner_page_at_phone_width(visit):
     response = tab.go("acme.localhost", "/settings/api-keys")
     assert response.status == 403
     assert page.get_by_role("heading", name="You cannot open this page").is_visible()
+
+    # What a member may do: import leads, and read which rows were refused and why.
+    tab.go("acme.localhost", "/contacts/import")
+    page.get_by_label("CSV file").set_input_files(
+        files=[{"name": "leads.csv", "mimeType": "text/csv", "buffer": LEADS_CSV}]
+    )
+    tab.click("button", "Import")
+    problems = page.get_by_role("table").get_by_role("row")
+    assert problems.nth(1).inner_text().split("\t")[:2] == ["3", "phone"]
+    assert "+14155550101 is already in row 2" in problems.nth(2).inner_text()
 
 
 @pytest.fixture
