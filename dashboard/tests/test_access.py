@@ -63,6 +63,11 @@ def test_a_user_of_another_tenant_gets_the_403_page(browser, bob, acme, path):
     assert "You are not a member of Acme Dental." in response.content.decode()
 
 
+def test_the_403_page_of_a_non_member_offers_to_log_out(browser, bob, acme):
+    page = browser(bob, acme).get("/").content.decode()
+    assert 'action="/logout"' in page and "Agents" not in page
+
+
 def test_a_user_without_a_tenant_gets_the_403_page(browser, charlie, acme):
     assert browser(charlie, acme).get("/agents").status_code == 403
 
