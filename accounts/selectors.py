@@ -72,3 +72,12 @@ def invitations_of(tenant):
 
 def memberships_of(user):
     return Membership.objects.filter(user=user).select_related("tenant").order_by("tenant__name")
+
+
+def invitation_by_token(token):
+    """The invitation a link's token names, whatever its status; None for an unknown token."""
+    return Invitation.objects.select_related("tenant").filter(token_hash=hash_secret(token)).first()
+
+
+def api_keys_of(tenant):
+    return ApiKey.objects.filter(tenant=tenant).select_related("created_by")

@@ -71,7 +71,9 @@ def _register(*, email, password, name, company, slug, timezone_name):
     return user, tenant
 
 
-def login(*, email, password, ip) -> tuple[User, dict]:
+def check_credentials(*, email, password, ip) -> User:
+    """The user these credentials name, under the login throttle; a session login (the dashboard) stops here, an API
+    login then takes tokens."""
     email = email.strip().lower()
     throttling.check_login_allowed(ip=ip, email=email)
     user = authenticate(username=email, password=password)
@@ -81,6 +83,11 @@ def login(*, email, password, ip) -> tuple[User, dict]:
     throttling.clear_account_failures(email)
     user.last_login = user.last_active = timezone.now()
     user.save(update_fields=["last_login", "last_active"])
+    return user
+
+
+def login(*, email, password, ip) -> tuple[User, dict]:
+    user = check_credentials(email=email, password=password, ip=ip)
     return user, issue_tokens(user)
 
 

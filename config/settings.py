@@ -65,8 +65,10 @@ TENANT_APPS = [
     "scheduling",
     "compliance",
 ]
-# `demo` (the demo tenant's seed command) has no tables: it sits on top of every app.
-INSTALLED_APPS = ["daphne"] + SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS] + ["demo"]
+# `dashboard` (the staff's web pages) and `demo` (the demo tenant's seed command) have no tables: they sit on top.
+INSTALLED_APPS = (
+    ["daphne"] + SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS] + ["dashboard", "demo"]
+)
 
 TENANT_MODEL = "tenants.Tenant"
 TENANT_DOMAIN_MODEL = "tenants.Domain"
@@ -160,6 +162,7 @@ CELERY_BEAT_SCHEDULER = "tenant_schemas_celery.scheduler:TenantAwareScheduler"
 CELERY_BEAT_SCHEDULE = {}
 
 AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "dashboard:login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},

@@ -26,3 +26,5 @@ CELERY_TASK_DEFAULT_QUEUE = f"test-{CHECKOUT_ID}-{os.getpid()}"
 OUTBOUND_PRIVATE_HOSTS = ["127.0.0.1", "localhost"]
 # Rate limits apply to every test request but out of reach; the tests of limits set small ones.
 RATE_LIMITS = {name: [(10**9, seconds) for _, seconds in rules] for name, rules in RATE_LIMITS.items()}  # noqa: F405
+# Static files straight from the apps (the dashboard's scripts and styles): no collectstatic before a test run.
+WHITENOISE_USE_FINDERS = True

@@ -24,6 +24,7 @@ urlpatterns = [
     path("health", HealthView.as_view(), name="health"),
     path("api/", include(api_patterns)),
     path("admin/", admin.site.urls),
+    path("", include("dashboard.urls")),
 ]
 
 handler400 = "config.api.errors.json_400"

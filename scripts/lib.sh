@@ -8,16 +8,19 @@ PY="$VENV/bin/python"
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
 ensure_system_packages() {
-  # Offline voice: espeak-ng speaks, sox converts. Installed when missing and we can (root + apt).
-  local missing=()
-  command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
-  command -v sox >/dev/null 2>&1 || missing+=(sox)
+  # Offline voice: espeak-ng speaks, sox converts; callers add theirs (scripts/test: chromium, the browser of the
+  # dashboard's end-to-end tests), each a Debian package whose command has its name. Installed when missing and we
+  # can (root + apt).
+  local missing=() package
+  for package in espeak-ng sox "$@"; do
+    command -v "$package" >/dev/null 2>&1 || missing+=("$package")
+  done
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     log "Installing ${missing[*]} (apt)"
     apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    log "Please install ${missing[*]} (e.g. sudo apt-get install ${missing[*]}); offline voice needs them."
+    log "Please install ${missing[*]} (e.g. sudo apt-get install ${missing[*]})."
   fi
 }
 

@@ -76,3 +76,7 @@ def tenant_for_host(host: str) -> Tenant | None:
 def _forget_hosts(sender, using, **kwargs):
     host_cache.clear()
     transaction.on_commit(host_cache.clear, using=using)
+
+
+def clients_of(agency):
+    return Tenant.objects.filter(parent=agency)

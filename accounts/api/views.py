@@ -14,7 +14,7 @@ from accounts.api import serializers as s
 from accounts.models import ApiKey, Invitation
 from accounts.permissions import NoApiKey
 from accounts.roles import ROLE_CHOICES, matrix
-from accounts.selectors import invitations_of, members_of, membership_of, memberships_of
+from accounts.selectors import api_keys_of, invitations_of, members_of, membership_of, memberships_of
 from config.api.validation import validated
 from config.proxies import client_ip
 from tenants.selectors import is_public
@@ -257,7 +257,7 @@ class ApiKeysView(generics.ListAPIView):
     serializer_class = s.ApiKeySerializer
 
     def get_queryset(self):
-        return ApiKey.objects.filter(tenant=self.request.tenant).select_related("created_by")
+        return api_keys_of(self.request.tenant)
 
     @extend_schema(request=s.ApiKeyCreateSerializer, responses={201: s.ApiKeyCreatedSerializer})
     def post(self, request):

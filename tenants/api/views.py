@@ -8,6 +8,7 @@ from config.errors import Forbidden
 from tenants import services
 from tenants.api import serializers as s
 from tenants.models import Domain, Tenant
+from tenants.selectors import clients_of
 
 
 class CurrentTenantView(APIView):
@@ -48,7 +49,7 @@ class AgencyClientsView(generics.ListAPIView):
         return self.request.tenant
 
     def get_queryset(self):
-        return Tenant.objects.filter(parent=self._agency()).prefetch_related("domains")
+        return clients_of(self._agency()).prefetch_related("domains")
 
     @extend_schema(request=s.ClientCreateSerializer, responses={201: s.TenantSerializer})
     def post(self, request):

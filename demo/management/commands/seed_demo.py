@@ -55,7 +55,7 @@ class Command(BaseCommand):
         self.stdout.write(
             login_box(
                 [
-                    ("Demo tenant", url),
+                    ("Dashboard", url),
                     ("Tenant admin", f"{url}admin/"),
                     ("Owner login", DEMO_EMAIL),
                     ("Password", password or "set on an earlier run (to reset: DEMO_PASSWORD=<new> scripts/run)"),

@@ -1,0 +1,63 @@
+"""The agency console: client workspaces with their usage, a new client, and an audited switch into one."""
+
+import re
+
+import pytest
+from django_tenants.utils import tenant_context
+
+from accounts.models import Membership
+from compliance.models import AuditEvent
+from tenants.models import Tenant
+from tenants.services import create_tenant
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def agency(acme):
+    """Acme as an agency (this test's transaction only): Alice owns it, Mike is a member."""
+    acme.kind = Tenant.Kind.AGENCY
+    acme.save(update_fields=["kind"])
+    return acme
+
+
+def test_an_agency_owner_creates_a_client_and_owns_it(browser, alice, agency):
+    response = browser(alice, agency).post("/agency/clients", {"name": "Bright Smiles", "slug": "bright-smiles"})
+    assert response.status_code == 201
+    client = Tenant.objects.get(slug="bright-smiles")
+    assert (client.kind, client.parent_id) == ("client", agency.pk)
+    assert Membership.objects.get(user=alice, tenant=client).role == "owner"
+    page = response.content.decode()
+    assert "Bright Smiles is created" in page and re.search(r'data-usage="minutes">0(\.0)?<', page)
+
+
+def test_a_taken_client_address_is_named(browser, alice, agency):
+    response = browser(alice, agency).post("/agency/clients", {"name": "Globex again", "slug": "globex"})
+    assert response.status_code == 400 and 'id="id_slug_errors"><li>Already taken.' in response.content.decode()
+
+
+def test_switching_into_a_client_is_audited_in_the_client_and_leads_to_its_login(browser, alice, agency):
+    client = create_tenant(
+        name="Bright Smiles", slug="bright-smiles", kind=Tenant.Kind.CLIENT, parent=agency, owner=alice
+    )
+    response = browser(alice, agency).post(f"/agency/clients/{client.pk}/switch")
+    assert response["Location"] == "http://bright-smiles.localhost/login?email=alice%40example.com"
+    assert "form-action 'self' *.localhost:*" in response["Content-Security-Policy"]
+    with tenant_context(client):
+        event = AuditEvent.objects.get()
+    assert (event.action, event.actor_label, event.data) == ("agency.switch", "alice@example.com", {"agency": "acme"})
+
+
+def test_a_tenant_that_is_not_an_agency_has_no_clients_page(browser, bob, globex):
+    assert browser(bob, globex).get("/agency/clients").status_code == 404
+
+
+def test_a_tenant_that_is_not_its_client_cannot_be_switched_into(browser, alice, agency, globex):
+    assert browser(alice, agency).post(f"/agency/clients/{globex.pk}/switch").status_code == 404
+
+
+def test_a_member_of_the_agency_sees_the_clients_but_cannot_create_or_switch(browser, agency, mike, globex):
+    client = browser(mike, agency)
+    assert "No clients yet." in client.get("/agency/clients").content.decode()
+    assert client.post("/agency/clients", {"name": "X", "slug": "xxx"}).status_code == 403
+    assert client.post(f"/agency/clients/{globex.pk}/switch").status_code == 403

@@ -1,0 +1,216 @@
+"""End to end in a real browser: Debian's Chromium driven by Playwright against the web process started as
+`scripts/run` starts it. Few and real: what only a browser shows (the pages under our Content-Security-Policy, with
+htmx and Alpine running, sessions and CSRF across hosts). Each test saves a screenshot of every page it visits in
+artifacts/screenshots/<test>/, and fails on any console error (a CSP violation is one)."""
+
+import re
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django_tenants.utils import tenant_context
+
+from accounts.tests.factories import PASSWORD
+from agents.tests.factories import AgentFactory
+from config.tests.servers import web_server
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = Path(settings.BASE_DIR) / "artifacts" / "screenshots"
+PHONE = {"width": 390, "height": 844}
+LEADS_CSV = b"phone,first_name\n+14155550101,Ann\nnot a number,Bad\n+14155550101,Ann again\n"
+
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason="needs Debian's chromium (apt-get install chromium; scripts/test installs it)"
+)
+
+
+@pytest.fixture(scope="module")
+def server(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock(), web_server() as running:
+        yield running
+
+
+@pytest.fixture
+def chromium(committed_db):
+    """Per test: Playwright's sync API keeps an event loop running in this thread while it is open, where Django
+    refuses database queries, so the test's data is made before it starts and cleaned after it stops."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            # *.localhost is the loopback interface, where the server listens (IPv4).
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--host-resolver-rules=MAP localhost 127.0.0.1, MAP *.localhost 127.0.0.1",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+class Visit:
+    """A browser tab for one test: pages addressed by host, each visited page screenshotted in turn, console
+    errors (CSP violations among them) collected."""
+
+    def __init__(self, browser, server, name, viewport=None):
+        self.port = server.address.rsplit(":", 1)[1]
+        self.context = browser.new_context(viewport=viewport or {"width": 1280, "height": 800})
+        self.page = self.context.new_page()
+        self.errors = []
+        self.page.on("console", self._console)
+        self.page.on("response", self._response)
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.folder = SCREENSHOTS / name
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.folder.mkdir(parents=True)
+        self.shots = 0
+
+    def _console(self, message):
+        # Chromium logs every 4xx page it loads; the tests expect some (403, 404) and check resources below.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            self.errors.append(f"{message.text} ({message.location.get('url')})")
+
+    def _response(self, response):
+        if response.status >= 400 and response.request.resource_type != "document":
+            self.errors.append(f"{response.status} for {response.url}")
+
+    def url(self, host, path="/"):
+        return f"http://{host}:{self.port}{path}"
+
+    def go(self, host, path="/"):
+        response = self.page.goto(self.url(host, path))
+        self.shot(path)
+        return response
+
+    def shot(self, label=""):
+        self.page.wait_for_load_state("load")
+        self.shots += 1
+        slug = re.sub(r"[^a-z0-9]+", "-", (label or self.page.url.split(self.port, 1)[-1]).lower()).strip("-")
+        self.page.screenshot(path=self.folder / f"{self.shots:02d}-{slug or 'home'}.png", full_page=True)
+
+    def click(self, role, name, within=None):
+        """Clicks a link or button that leads to another page, and screenshots that page."""
+        with self.page.expect_navigation():
+            (within or self.page).get_by_role(role, name=name).click()
+        self.shot()
+
+    def log_in(self, host, email, password=PASSWORD, path="/login"):
+        self.go(host, path)
+        self.page.get_by_label("Email").fill(email)
+        self.page.get_by_label("Password").fill(password)
+        self.click("button", "Log in")
+
+
+@pytest.fixture
+def visit(chromium, server, request):
+    visits = []
+
+    def make(viewport=None):
+        visits.append(Visit(chromium, server, request.node.name, viewport))
+        return visits[-1]
+
+    yield make
+    for opened in visits:
+        opened.context.close()
+    assert [error for opened in visits for error in opened.errors] == []
+
+
+@pytest.fixture
+def new_workspace(committed_db):
+    """The slug and owner email a test signs up with; the workspace is deleted (its schema dropped) afterwards."""
+    from accounts.models import User
+    from tenants.models import Tenant
+
+    slug = f"e2e-{uuid.uuid4().hex[:8]}"
+    email = f"owner@{slug}.example.com"
+    yield slug, email
+    tenant = Tenant.objects.filter(slug=slug).first()
+    if tenant is not None:
+        tenant.delete(force_drop=True)
+    User.objects.filter(email=email).delete()
+
+
+def test_sign_up_then_create_an_agent_from_a_library_template_and_see_it_listed(new_workspace, visit):
+    slug, email = new_workspace
+    tab = visit()
+    page = tab.page
+    tab.go(settings.BASE_DOMAIN, "/signup")
+    page.get_by_label("Your name").fill("Erin")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill("Sunny-Harbour-42")
+    page.get_by_label("Company").fill("Erin's Dental")
+    page.get_by_label("Workspace address").fill(slug)
+    tab.click("button", "Create workspace")
+    assert page.url.startswith(tab.url(f"{slug}.localhost", "/login"))
+    page.get_by_label("Password").fill("Sunny-Harbour-42")  # the email is filled in already
+    tab.click("button", "Log in")
+    assert page.get_by_role("heading", name="Overview").is_visible()
+    # Both libraries run under the CSP (no eval, no inline script).
+    assert page.evaluate("() => [window.htmx.version, typeof window.Alpine.data]") == ["2.0.11", "function"]
+
+    tab.click("link", "Agents")
+    tab.click("link", "New agent")
+    page.get_by_label("Agent name").fill("Mia")
+    page.get_by_label("Medical receptionist").check()
+    tab.click("button", "Create agent")
+    assert page.get_by_role("heading", name="Mia").is_visible()
+    page.get_by_label("Greeting").fill("Hello, Erin's Dental, Mia speaking.")
+    tab.click("button", "Save")
+    assert page.get_by_role("status").filter(has_text="Mia is saved.").is_visible()
+    tab.click("link", "All agents")
+    row = page.get_by_role("row").filter(has_text="Mia")
+    assert "Medical receptionist" in row.inner_text()
+
+
+def test_a_member_gets_the_403_page_on_an_owner_page_and_imports_contacts_at_phone_width(visit):
+    tab = visit(viewport=PHONE)
+    page = tab.page
+    tab.log_in("acme.localhost", "mike@example.com")
+    nav = page.get_by_role("navigation", name="Main")
+    assert not nav.is_visible()  # folded behind the menu button at phone width
+    page.get_by_role("button", name="Menu").click()
+    tab.shot("menu-open")
+    assert nav.is_visible() and page.get_by_role("button", name="Menu").get_attribute("aria-expanded") == "true"
+    tab.click("link", "Settings", within=nav)
+    assert page.get_by_role("link", name="API keys").count() == 0
+    response = tab.go("acme.localhost", "/settings/api-keys")
+    assert response.status == 403
+    assert page.get_by_role("heading", name="You cannot open this page").is_visible()
+
+    # What a member may do: import leads, and read which rows were refused and why.
+    tab.go("acme.localhost", "/contacts/import")
+    page.get_by_label("CSV file").set_input_files(
+        files=[{"name": "leads.csv", "mimeType": "text/csv", "buffer": LEADS_CSV}]
+    )
+    tab.click("button", "Import")
+    problems = page.get_by_role("table").get_by_role("row")
+    assert problems.nth(1).inner_text().split("\t")[:2] == ["3", "phone"]
+    assert "+14155550101 is already in row 2" in problems.nth(2).inner_text()
+
+
+@pytest.fixture
+def acme_secret(committed_db, acme):
+    with tenant_context(acme):
+        return AgentFactory(name="Acme secret receptionist")
+
+
+def test_bob_of_globex_sees_nothing_of_acme_through_the_browser(acme_secret, visit):
+    secret = acme_secret
+    tab = visit()
+    page = tab.page
+    tab.log_in("acme.localhost", "bob@example.com")
+    assert page.get_by_role("heading", name="You cannot open this page").is_visible()
+    assert "You are not a member of Acme Dental." in page.content()
+    for path in ("/agents", f"/agents/{secret.pk}", "/team"):
+        assert tab.go("acme.localhost", path).status == 403
+        assert "Acme secret receptionist" not in page.content() and "alice@example.com" not in page.content()
+    tab.log_in("globex.localhost", "bob@example.com")
+    assert tab.go("globex.localhost", f"/agents/{secret.pk}").status == 404
+    tab.go("globex.localhost", "/agents")
+    assert "Acme secret receptionist" not in page.content()

@@ -1,0 +1,79 @@
+import zoneinfo
+from functools import wraps
+
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.views.decorators.http import require_POST
+from django_tenants.utils import tenant_context
+
+from billing.selectors import usage_summary
+from compliance.services import record_audit_event
+from config.errors import DomainError
+from dashboard.views.base import (
+    error_page,
+    form_failure,
+    paginate,
+    redirects_to_tenant_hosts,
+    tenant_page,
+    tenant_url,
+    validate,
+)
+from tenants import services
+from tenants.api import serializers as s
+from tenants.models import Tenant
+from tenants.selectors import clients_of
+
+TEMPLATE = "dashboard/agency.html"
+
+
+def _context(request, **extra):
+    tz = zoneinfo.ZoneInfo(request.tenant.timezone)
+    today = timezone.localdate(timezone=tz)
+    page = paginate(request, clients_of(request.tenant).order_by("name", "id"))
+    for client in page:
+        client.usage = usage_summary(client, date_from=today.replace(day=1), date_to=today, tz=tz)
+    return {"page": page, "values": {"timezone": request.tenant.timezone}, **extra}
+
+
+def _agency_only(view):
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if request.tenant.kind != Tenant.Kind.AGENCY:
+            return error_page(request, 404, "Only agency workspaces have clients.")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@tenant_page({"GET": "tenant.view", "*": "tenant.manage"})
+@_agency_only
+def clients(request):
+    """An agency's client workspaces with this month's call minutes; owners and admins create clients."""
+    if request.method != "POST":
+        return render(request, TEMPLATE, _context(request))
+    values = {name: request.POST.get(name, "").strip() for name in ("name", "slug", "timezone")}
+    try:
+        data = validate(s.ClientCreateSerializer, {name: value for name, value in values.items() if value})
+        client = services.create_tenant(**data, kind=Tenant.Kind.CLIENT, parent=request.tenant, owner=request.user)
+    except DomainError as exc:
+        return form_failure(request, TEMPLATE, {**_context(request), "values": values}, exc)
+    return render(request, TEMPLATE, _context(request, created=client), status=201)
+
+
+@require_POST
+@redirects_to_tenant_hosts
+@tenant_page("tenant.manage")
+@_agency_only
+def switch(request, client_id):
+    """Into a client's workspace: recorded in the client's audit log, then its login page (sessions are per host)."""
+    client = clients_of(request.tenant).filter(pk=client_id).first()
+    if client is None:
+        return error_page(request, 404, "No such client.")
+    with tenant_context(client):
+        record_audit_event(
+            action="agency.switch", actor=request.user, target=client.slug, data={"agency": request.tenant.slug}
+        )
+    login = f"{reverse('dashboard:login')}?{urlencode({'email': request.user.email})}"
+    return redirect(tenant_url(request, client.slug, login))
