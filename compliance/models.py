@@ -3,6 +3,7 @@ from datetime import time
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
+from compliance import opt_out
 from config.weekly_hours import WEEKDAYS
 
 
@@ -32,13 +33,16 @@ class DncEntry(models.Model):
     class Source(models.TextChoices):
         MANUAL = "manual"
         IMPORT = "import"
-        OPT_OUT_SPOKEN = "opt_out_spoken"
-        OPT_OUT_DTMF = "opt_out_dtmf"
+        OPT_OUT_SPOKEN = opt_out.SPOKEN
+        OPT_OUT_DTMF = opt_out.KEYPAD
         API = "api"
 
     number = models.CharField(max_length=16, unique=True, help_text="E.164, e.g. +14155550123.")
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.MANUAL)
     reason = models.CharField(max_length=200, blank=True)
+    call_id = models.BigIntegerField(
+        null=True, blank=True, help_text="calls.Call id of the call the recipient opted out on."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -50,6 +54,9 @@ class DncEntry(models.Model):
 
     def __str__(self):
         return self.number
+
+
+OPT_OUT_DIGITS = tuple("0123456789*")
 
 
 def _default_calling_days():
@@ -66,6 +73,14 @@ class ComplianceSettings(models.Model):
     calling_window_start = models.TimeField(default=time(8, 0))
     calling_window_end = models.TimeField(default=time(21, 0))
     calling_days = ArrayField(models.CharField(max_length=3), default=_default_calling_days)
+    # Pressed alone during a call, it puts the caller's number on the DNC list (TCPA: an automated opt-out).
+    opt_out_digit = models.CharField(
+        max_length=1,
+        blank=True,
+        default="9",
+        choices=[(digit, digit) for digit in OPT_OUT_DIGITS],
+        help_text="Empty: no keypad opt-out.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -12,6 +12,7 @@ from agents.knowledge import services as knowledge
 from agents.models import Agent
 from agents.services.conversation_store import store
 from agents.services.credentials import build_provider
+from compliance.selectors import compliance_settings
 from config.errors import Conflict, NotFound
 
 KNOWLEDGE_CHUNKS = 3
@@ -47,6 +48,7 @@ def agent_config(agent: Agent, *, examples=None) -> AgentConfig:
         transfer_number=agent.transfer_number,
         voicemail_message=agent.voicemail_message,
         examples=tuple((example["caller"], example["reply"]) for example in examples[:EXAMPLES_LIMIT]),
+        opt_out_digit=compliance_settings().opt_out_digit,
     )
 
 

@@ -24,6 +24,7 @@ from calls.services.lifecycle import TIMING_FIELDS, finish_call
 from calls.twilio import client as twilio
 from calls.twilio import twiml
 from calls.twilio.client import TwilioError
+from compliance.services import opt_out
 from tenants.models import Tenant
 from tenants.selectors import is_public, tenant_for_host
 
@@ -229,6 +230,14 @@ def _insert_exchange(call_id: int, state: dict, turns: list[CallTurn], index: in
         )
         for turn, (turn_id,) in zip(turns, cursor.fetchall()):
             turn.pk = turn_id
+
+
+def record_opt_out(call_id: int, action_data: dict) -> None:
+    """The other party asked (in words or on the keypad) not to be called again: their number joins the tenant's
+    DNC list with the source and this call, before the call is finished."""
+    call = Call.objects.only("direction", "from_number", "to_number").get(pk=call_id)
+    number = call.from_number if call.direction == Call.Direction.INBOUND else call.to_number
+    opt_out(number, source=action_data["source"], reason=action_data.get("said", ""), call_id=call_id)
 
 
 def record_interruption(turn_id: int, heard_text: str, state: dict) -> dict:

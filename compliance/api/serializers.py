@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from compliance.hours import MIDNIGHT, zone
-from compliance.models import ComplianceSettings, DncEntry, DncImport
+from compliance.models import OPT_OUT_DIGITS, ComplianceSettings, DncEntry, DncImport
 from compliance.services import MAX_REPORTED_ERRORS, REASON_MAX_LENGTH
 from config.phone_numbers import to_e164
 from config.weekly_hours import WEEKDAYS
@@ -19,7 +19,7 @@ def e164(value: str) -> str:
 class DncEntrySerializer(serializers.ModelSerializer):
     class Meta:
         model = DncEntry
-        fields = ["id", "number", "source", "reason", "created_at"]
+        fields = ["id", "number", "source", "reason", "call_id", "created_at"]
         read_only_fields = fields
 
 
@@ -120,11 +120,17 @@ class ComplianceSettingsSerializer(serializers.ModelSerializer):
     calling_window_start = serializers.TimeField(format="%H:%M")
     calling_window_end = serializers.TimeField(format="%H:%M", help_text="Exclusive; 00:00 is midnight at day's end.")
     calling_days = serializers.ListField(child=serializers.ChoiceField(choices=WEEKDAYS), allow_empty=False)
+    opt_out_digit = serializers.ChoiceField(
+        choices=OPT_OUT_DIGITS,
+        allow_blank=True,
+        required=False,
+        help_text="Pressed alone during a call, it puts the caller on the DNC list; empty for none. Default 9.",
+    )
     updated_at = serializers.DateTimeField(read_only=True, allow_null=True, help_text="Null until first saved.")
 
     class Meta:
         model = ComplianceSettings
-        fields = ["calling_window_start", "calling_window_end", "calling_days", "updated_at"]
+        fields = ["calling_window_start", "calling_window_end", "calling_days", "opt_out_digit", "updated_at"]
         read_only_fields = ["updated_at"]
 
     def validate_calling_days(self, value):
