@@ -8,12 +8,23 @@ from config.weekly_hours import WEEKDAYS
 
 
 class AuditEvent(models.Model):
-    """Append-only record of an access or change inside a tenant."""
+    """Append-only record of an access or change inside a tenant (the schema it lives in is the tenant).
+
+    Per tenant, like the data it is about: a tenant's log is dropped with its schema and cannot leak into another's.
+    A trigger (migration 0005, copied into new schemas by `tenants.schema_builder`) refuses every UPDATE and DELETE,
+    whoever asks: the API, the admin, a service or a raw query."""
 
     actor_id = models.BigIntegerField(
         null=True, blank=True, help_text="accounts.User id; users live in the public schema."
     )
     actor_label = models.CharField(max_length=254, blank=True)
+    api_key_id = models.BigIntegerField(
+        null=True, blank=True, help_text="accounts.ApiKey id when the actor acted through an API key."
+    )
+    api_key_label = models.CharField(max_length=200, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
     action = models.CharField(max_length=100)
     target = models.CharField(max_length=200, blank=True)
     data = models.JSONField(default=dict, blank=True)
@@ -21,7 +32,11 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["action", "created_at"])]
+        indexes = [
+            models.Index(fields=["action", "created_at"]),
+            models.Index(fields=["actor_id", "created_at"], name="compliance_audit_actor"),
+            models.Index(fields=["target", "created_at"], name="compliance_audit_target"),
+        ]
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label or 'system'} {self.action} {self.target}"

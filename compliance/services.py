@@ -8,23 +8,40 @@ from datetime import datetime
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django_tenants.utils import tenant_context
 
 from compliance import dnc_csv, selectors
 from compliance.models import AuditEvent, ComplianceSettings, DncEntry, DncImport
+from config import audit
 from config.celery import enqueue_on_commit
 from config.errors import DomainError, Forbidden, TooLarge
 from config.phone_numbers import to_e164
 
 
 def record_audit_event(*, action, actor=None, target="", data=None) -> AuditEvent:
-    """Writes in the current tenant's schema; on the public schema the table does not exist."""
+    """Writes in the current tenant's schema (on the public schema the table does not exist), with the origin of
+    the request under way (`config.audit.origin`). Call it inside the transaction of the change it records."""
+    origin = audit.origin()
     return AuditEvent.objects.create(
         action=action,
         actor_id=getattr(actor, "pk", None),
         actor_label=getattr(actor, "email", "") or "",
-        target=target,
+        api_key_id=origin.api_key_id,
+        api_key_label=origin.api_key_label,
+        ip=origin.ip,
+        user_agent=origin.user_agent,
+        request_id=origin.request_id,
+        target=str(target)[:200],
         data=data or {},
     )
+
+
+def write_audit_entry(tenant, *, action, actor=None, target="", data=None) -> AuditEvent:
+    """`config.audit`'s writer: an entry in `tenant`'s log, whatever schema the connection is on."""
+    if tenant.schema_name == connection.schema_name:
+        return record_audit_event(action=action, actor=actor, target=target, data=data)
+    with tenant_context(tenant):
+        return record_audit_event(action=action, actor=actor, target=target, data=data)
 
 
 class OnDncList(Forbidden):

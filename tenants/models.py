@@ -47,6 +47,8 @@ class Tenant(TenantMixin):
     primary_colour = models.CharField(max_length=7, blank=True, validators=[COLOUR_VALIDATOR])
     support_email = models.EmailField(blank=True)
     suspended_reason = models.CharField(max_length=300, blank=True)
+    # Owners may require every member to sign in with a second factor (API keys are not affected).
+    require_two_factor = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     auto_create_schema = True

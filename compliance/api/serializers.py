@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from compliance.hours import MIDNIGHT, zone
-from compliance.models import OPT_OUT_DIGITS, ComplianceSettings, DncEntry, DncImport
+from compliance.models import OPT_OUT_DIGITS, AuditEvent, ComplianceSettings, DncEntry, DncImport
 from compliance.services import MAX_REPORTED_ERRORS, REASON_MAX_LENGTH
 from config.phone_numbers import to_e164
 from config.weekly_hours import WEEKDAYS
@@ -142,4 +142,51 @@ class ComplianceSettingsSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(
                 {"calling_window_end": ["Must be after the start (or 00:00 for midnight)."]}
             )
+        return data
+
+
+AUDIT_COLUMNS = [
+    "id",
+    "created_at",
+    "actor_id",
+    "actor_label",
+    "api_key_id",
+    "api_key_label",
+    "ip",
+    "user_agent",
+    "request_id",
+    "action",
+    "target",
+    "data",
+]
+
+
+class AuditEntrySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AuditEvent
+        fields = AUDIT_COLUMNS
+        read_only_fields = fields
+
+
+class AuditQuerySerializer(serializers.Serializer):
+    actor = serializers.CharField(
+        max_length=254, required=False, help_text="The acting user's id or email.", default=None
+    )
+    api_key = serializers.IntegerField(min_value=1, required=False, default=None, help_text="The API key's id.")
+    action = serializers.CharField(
+        max_length=100, required=False, default="", help_text="Exact, or a kind with a trailing dot: `dnc.`."
+    )
+    target = serializers.CharField(max_length=200, required=False, default="")
+    since = serializers.DateTimeField(required=False, default=None, help_text="Inclusive.")
+    until = serializers.DateTimeField(required=False, default=None, help_text="Exclusive.")
+    format = serializers.ChoiceField(["json", "csv"], default="json", help_text="csv: every matching entry, streamed.")
+
+    def validate_actor(self, value):
+        if value is None or not value.isdigit():
+            return value
+        return int(value)
+
+    def validate(self, data):
+        if data["since"] and data["until"] and data["until"] <= data["since"]:
+            raise serializers.ValidationError({"until": ["Must be after since."]})
         return data
