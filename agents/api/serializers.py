@@ -133,6 +133,8 @@ class AgentSerializer(serializers.ModelSerializer):
             "transfer_number",
             "voicemail_message",
             "max_call_seconds",
+            "disclosure",
+            "disclosure_text",
             "is_active",
             "created_at",
             "updated_at",

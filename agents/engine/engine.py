@@ -216,6 +216,7 @@ class Engine:
             self._give_up(turn, "invalid_flow")
             return turn.result()
         turn = _Turn(agent, flow, state)
+        turn.say(render(agent.disclosure, turn.values()))
         turn.say(render(agent.greeting, turn.values()))
         self._run(turn, next(node["id"] for node in flow["nodes"] if node.get("start")))
         return turn.result()

@@ -28,10 +28,20 @@ class Turn:
         return " ".join(self.result.utterances)
 
 
-def agent_config(agent: Agent, *, examples=None) -> AgentConfig:
+DEFAULT_DISCLOSURE = "This call may be recorded, and is handled by an AI assistant for {company}."
+
+
+def disclosure_for(agent: Agent, direction: str) -> str:
+    """What the agent says before anything else on a call in `direction` ("" on a sandbox conversation)."""
+    if agent.disclosure == "always" or (agent.disclosure == "outbound" and direction == "outbound"):
+        return agent.disclosure_text or DEFAULT_DISCLOSURE
+    return ""
+
+
+def agent_config(agent: Agent, *, examples=None, direction: str = "") -> AgentConfig:
     """An agent without its own greeting opens with its template's initial message. `examples`: the agent's
     training examples, [{"caller", "reply"}] newest first; by default its applied corrections, so the sandbox
-    answers as the next phone call will."""
+    answers as the next phone call will. `direction`: the call's, for the disclosure."""
     if examples is None:
         examples = store().training_examples(agent, limit=EXAMPLES_LIMIT)
     greeting = agent.greeting or (agent.template.initial_message if agent.template_id else "")
@@ -49,6 +59,7 @@ def agent_config(agent: Agent, *, examples=None) -> AgentConfig:
         voicemail_message=agent.voicemail_message,
         examples=tuple((example["caller"], example["reply"]) for example in examples[:EXAMPLES_LIMIT]),
         opt_out_digit=compliance_settings().opt_out_digit,
+        disclosure=disclosure_for(agent, direction),
     )
 
 

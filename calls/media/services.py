@@ -100,7 +100,9 @@ def open_stream(call_id, call_sid: str) -> LiveCall:
     agent = call.agent
     stt_name = agent.stt_provider or registry.default("stt")
     stt, tts = build_providers(("stt", stt_name), ("tts", agent.tts_provider))
-    config = conversations.agent_config(agent, examples=selectors.training_examples(agent, limit=EXAMPLES_LIMIT))
+    config = conversations.agent_config(
+        agent, examples=selectors.training_examples(agent, limit=EXAMPLES_LIMIT), direction=call.direction
+    )
     flow = call.flow_version.flow if call.flow_version_id else None
     variables, engine = call_variables(call), conversations.engine_for(agent, source="call")
     return LiveCall(
