@@ -98,6 +98,10 @@ class Agent(models.Model):
         help_text="On which calls the agent opens with its disclosure.",
     )
     disclosure_text = models.TextField(blank=True, help_text="Blank: the platform's standard disclosure.")
+    recording_consent = models.BooleanField(
+        default=False, help_text="Ask the caller's consent to record before the conversation; no means no audio kept."
+    )
+    recording_consent_question = models.TextField(blank=True, help_text="Blank: the platform's standard question.")
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -135,6 +135,8 @@ class AgentSerializer(serializers.ModelSerializer):
             "max_call_seconds",
             "disclosure",
             "disclosure_text",
+            "recording_consent",
+            "recording_consent_question",
             "is_active",
             "created_at",
             "updated_at",

@@ -10,7 +10,7 @@ import logging
 import time
 
 from agents.flows import FlowValidationError, require_valid
-from agents.flows.conditions import best_intent, matches
+from agents.flows.conditions import best_intent, matches, yes_no
 from agents.flows.variables import flatten, render
 from agents.providers.base import Expectation, ToolSpec
 from compliance import opt_out
@@ -51,6 +51,8 @@ SAY_SILENCE_GOODBYE = "I haven't heard anything, so I'll end the call now. Goodb
 SAY_TROUBLE = "I'm sorry, I'm having trouble on my side."
 SAY_TRANSFERRING = "Let me transfer you to someone who can help."
 SAY_CALL_BACK = "Please call back a little later. Goodbye!"
+# The question that asks for consent to record, before the flow (ids of flow nodes start with a letter).
+CONSENT_NODE = "$recording_consent"
 SAY_OPTED_OUT = "Understood. We've taken your number off our list, and you won't be called again. Goodbye!"
 
 
@@ -78,6 +80,9 @@ class _Turn:
         self.agent = agent
         self.nodes = {node["id"]: node for node in flow["nodes"]}
         self.opt_out_node = flow.get("on_opt_out")
+        if agent.consent_question:
+            start = next((node["id"] for node in flow["nodes"] if node.get("start")), None)
+            self.nodes[CONSENT_NODE] = consent_node(agent.consent_question, start)
         self.state = {
             **state,
             "answers": dict(state["answers"]),
@@ -156,6 +161,19 @@ def expectation(node: dict) -> Expectation:
     return Expectation()
 
 
+def consent_node(question: str, start: str | None) -> dict:
+    """The consent question as a flow question: yes/no, by voice or keypad (1 yes, 2 no), then the flow's start."""
+    return {
+        "id": CONSENT_NODE,
+        "type": "question",
+        "text": question,
+        "variable": "recording_consent",
+        "expect": {"type": "yes_no"},
+        "dtmf": {"1": "yes", "2": "no"},
+        "next": start,
+    }
+
+
 def claims_digits(node: dict, digits: str) -> bool:
     """Whether a question takes `digits` as its own answer (so they are not the keypad opt-out there)."""
     if node["type"] != "question":
@@ -218,7 +236,8 @@ class Engine:
         turn = _Turn(agent, flow, state)
         turn.say(render(agent.disclosure, turn.values()))
         turn.say(render(agent.greeting, turn.values()))
-        self._run(turn, next(node["id"] for node in flow["nodes"] if node.get("start")))
+        start = next(node["id"] for node in flow["nodes"] if node.get("start"))
+        self._run(turn, CONSENT_NODE if agent.consent_question else start)
         return turn.result()
 
     def handle(self, agent: AgentConfig, flow: dict | None, state: dict, event: Event) -> EngineResult:
@@ -279,7 +298,21 @@ class Engine:
 
     def _answer(self, turn: _Turn, node: dict, text: str):
         turn.state["last_answer"] = text
-        if node["type"] == "question":
+        if node["id"] == CONSENT_NODE:
+            # Only a clear yes is consent: an answer that is neither keeps the call unrecorded.
+            granted = yes_no(text) is True
+            turn.state["answers"][node["variable"]] = "yes" if granted else "no"
+            turn.actions.append(
+                {
+                    "name": "recording_consent",
+                    "params": {},
+                    "ok": True,
+                    "data": {"granted": granted, "answer": text},
+                    "external": True,
+                }
+            )
+            self._run(turn, node["next"])
+        elif node["type"] == "question":
             turn.state["answers"][node["variable"]] = text
             self._run(turn, node.get("next"))
         else:

@@ -29,6 +29,7 @@ class Turn:
 
 
 DEFAULT_DISCLOSURE = "This call may be recorded, and is handled by an AI assistant for {company}."
+DEFAULT_CONSENT_QUESTION = "May we record this call? Please say yes or no, or press 1 for yes and 2 for no."
 
 
 def disclosure_for(agent: Agent, direction: str) -> str:
@@ -60,6 +61,9 @@ def agent_config(agent: Agent, *, examples=None, direction: str = "") -> AgentCo
         examples=tuple((example["caller"], example["reply"]) for example in examples[:EXAMPLES_LIMIT]),
         opt_out_digit=compliance_settings().opt_out_digit,
         disclosure=disclosure_for(agent, direction),
+        consent_question=(agent.recording_consent_question or DEFAULT_CONSENT_QUESTION)
+        if agent.recording_consent
+        else "",
     )
 
 

@@ -242,6 +242,27 @@ def record_opt_out(call_id: int, action_data: dict) -> None:
     opt_out(number, source=action_data["source"], reason=action_data.get("said", ""), call_id=call_id)
 
 
+def record_consent(call_id: int, granted: bool) -> None:
+    """The caller's answer to the consent question, with its time. A refusal stops a recording under way; whatever
+    Twilio recorded is deleted when it reports it (`telephony.record_recording`), and nothing of it is kept."""
+    now = timezone.now()
+    Call.objects.filter(pk=call_id).update(recording_consent=granted, recording_consent_at=now)
+    if granted:
+        return
+    call = Call.objects.only("twilio_call_sid", "recording_sid").get(pk=call_id)
+    account = selectors.twilio_account()
+    if account is None:
+        return
+    if call.recording_sid:
+        twilio.delete_recording(account, call.recording_sid)
+        Call.objects.filter(pk=call_id).update(recording_sid="", recording_url="", recording_duration=None)
+    elif call.twilio_call_sid:
+        try:
+            twilio.stop_recording(account, call.twilio_call_sid)
+        except TwilioError:
+            pass  # no recording under way: nothing to stop
+
+
 def record_interruption(turn_id: int, heard_text: str, state: dict) -> dict:
     """Barge-in after the agent's turn was stored: it keeps only what the caller heard."""
     turn = CallTurn.objects.select_related("call").get(pk=turn_id)
