@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from django.db import transaction
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 from rest_framework_simplejwt.authentication import JWTAuthentication
@@ -9,6 +10,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.models import ApiKey, User
 from accounts.selectors import api_key_of_request
+from config import audit
 from tenants.selectors import is_public
 
 # Recording activity on every request would be a write per request; once a minute is plenty.
@@ -36,9 +38,13 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("API key is revoked or expired.")
         if not key.created_by.is_active:
             raise exceptions.AuthenticationFailed("The API key's owner is inactive.")
+        audit.note_api_key(key)
         now = timezone.now()
         if key.last_used_at is None or now - key.last_used_at > ACTIVITY_RESOLUTION:
-            ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+            # Its use is audited at the same resolution: an entry per request would double every request's writes.
+            with transaction.atomic():
+                ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+                audit.audit("api_key.used", tenants=[key.tenant], actor=key.created_by, target=f"api_key:{key.pk}")
         return key.created_by, key
 
     def authenticate_header(self, request):

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils import timezone
 
 from accounts.roles import ROLE_CHOICES
+from config.crypto import EncryptedTextField
 
 
 class UserManager(BaseUserManager):
@@ -30,6 +31,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False, help_text="May log in to the admin.")
     date_joined = models.DateTimeField(default=timezone.now)
     last_active = models.DateTimeField(null=True, blank=True)
+    # Kept beside `TwoFactor.confirmed_at` so that a tenant's 2FA requirement is checked without a query per request.
+    two_factor_enabled = models.BooleanField(default=False, editable=False)
 
     objects = UserManager()
 
@@ -121,3 +124,28 @@ class ApiKey(models.Model):
     @property
     def is_usable(self):
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > timezone.now())
+
+
+class TwoFactor(models.Model):
+    """A user's TOTP second factor (RFC 6238), in force once a code from their authenticator app was verified."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="two_factor")
+    secret = EncryptedTextField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    # The time step of the last code accepted: that code, and any older one, is never accepted again.
+    last_step = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"2FA of {self.user} ({'on' if self.confirmed_at else 'enrolling'})"
+
+
+class RecoveryCode(models.Model):
+    """A single-use code that stands in for a TOTP code; only a keyed hash of it is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64, unique=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"Recovery code of {self.user}{' (used)' if self.used_at else ''}"

@@ -64,6 +64,11 @@ class TenantPermission(permissions.BasePermission):
                 f"This API key's '{scope}' scope exceeds its creator's role '{membership.role}'.",
                 error_code="scope_exceeds_role",
             )
+        if tenant.require_two_factor and api_key is None and not user.two_factor_enabled:
+            raise Forbidden(
+                f"Tenant '{tenant.slug}' requires two-factor sign-in: turn it on in your account first.",
+                error_code="two_factor_required",
+            )
         request.membership = membership
         permission = required_permission_for(view, request)
         if permission and not role_has(membership.role, permission):

@@ -15,6 +15,7 @@ PERMISSIONS = {
     "team.change_role": {OWNER, ADMIN},
     "team.remove": {OWNER, ADMIN},
     "team.manage_owners": {OWNER},
+    "team.require_two_factor": {OWNER},
     "api_keys.view": {OWNER, ADMIN},
     "api_keys.manage": {OWNER, ADMIN},
     "agents.view": {OWNER, ADMIN, MEMBER},

@@ -13,18 +13,30 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
-from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
-from accounts import throttling
+from accounts import throttling, two_factor
 from accounts.models import ApiKey, Invitation, Membership, User, hash_secret
 from accounts.roles import OWNER, role_has, role_may_grant
-from accounts.selectors import membership_of, owner_count
+from accounts.selectors import membership_of, memberships_of, owner_count
+from config.audit import audit
 from config.errors import Conflict, DomainError, Forbidden, Gone, NotFound, Unauthenticated
 
 
 class AuthenticationError(Unauthenticated):
     error_code = "invalid_credentials"
+
+
+def _tenants_of(user) -> list:
+    """Where a change to a person's account is audited: every tenant they belong to."""
+    return [membership.tenant for membership in memberships_of(user)]
+
+
+def _audit_account(user, action):
+    """A person acting on their own account (logging in, refreshing, changing the password)."""
+    audit(action, tenants=_tenants_of(user), actor=user, target=f"user:{user.pk}")
 
 
 def _password_errors(password, user=None, field="password"):
@@ -71,31 +83,150 @@ def _register(*, email, password, name, company, slug, timezone_name):
     return user, tenant
 
 
+@dataclass
+class LoginResult:
+    """Tokens, or (for a user with 2FA) the challenge to send back with a code."""
+
+    user: User
+    tokens: dict | None = None
+    challenge: str = ""
+
+
+class TwoFactorCodeRequired(DomainError):
+    """A session login of a user with 2FA, sent without a code."""
+
+    error_code = "two_factor_required"
+
+
 def check_credentials(*, email, password, ip) -> User:
-    """The user these credentials name, under the login throttle; a session login (the dashboard) stops here, an API
-    login then takes tokens."""
+    """The user these credentials name, under the login throttle: the first step of every login."""
     email = email.strip().lower()
     throttling.check_login_allowed(ip=ip, email=email)
     user = authenticate(username=email, password=password)
     if user is None:
         throttling.record_login_failure(ip=ip, email=email)
+        # Audited where the account belongs; an address with no account is counted by the throttle only.
+        known = User.objects.filter(email=email).first()
+        if known is not None:
+            # No actor: whoever tried is not known to be this person.
+            audit("auth.login_failed", tenants=_tenants_of(known), target=f"user:{known.pk}", data={"email": email})
         raise AuthenticationError("Email or password is incorrect.")
     throttling.clear_account_failures(email)
-    user.last_login = user.last_active = timezone.now()
-    user.save(update_fields=["last_login", "last_active"])
     return user
 
 
-def login(*, email, password, ip) -> tuple[User, dict]:
+def login(*, email, password, ip) -> LoginResult:
     user = check_credentials(email=email, password=password, ip=ip)
-    return user, issue_tokens(user)
+    if user.two_factor_enabled:
+        return LoginResult(user, challenge=two_factor.challenge_for(user))
+    return LoginResult(user, tokens=_complete_login(user))
+
+
+def session_login(*, email, password, code="", ip) -> User:
+    """A login to a browser session (the dashboard): the password and, for a user with 2FA, a code in the same
+    form. No tokens."""
+    user = check_credentials(email=email, password=password, ip=ip)
+    method = ""
+    if user.two_factor_enabled:
+        if not code.strip():
+            raise TwoFactorCodeRequired(
+                "Enter the code from your authenticator app (or a recovery code).",
+                errors={"code": ["Required for an account with two-factor sign-in."]},
+            )
+        method = _check_second_factor(user, code, ip=ip)
+    _record_login(user, second_factor=method)
+    return user
+
+
+def login_with_code(*, challenge: str, code: str, ip) -> LoginResult:
+    """The second step of a login with 2FA: the first step's challenge and a TOTP or recovery code."""
+    user = two_factor.user_of_challenge(challenge)
+    method = _check_second_factor(user, code, ip=ip)
+    return LoginResult(user, tokens=_complete_login(user, second_factor=method))
+
+
+def _check_second_factor(user, code: str, *, ip) -> str:
+    """How the code checked out (TOTP or a recovery code), under the login throttle."""
+    throttling.check_login_allowed(ip=ip, email=user.email)
+    try:
+        method = two_factor.check_code(user, code)
+    except two_factor.InvalidCode:
+        throttling.record_login_failure(ip=ip, email=user.email)
+        audit("auth.two_factor_failed", tenants=_tenants_of(user), target=f"user:{user.pk}")
+        raise
+    throttling.clear_account_failures(user.email)
+    return method
+
+
+def _record_login(user, *, second_factor="") -> None:
+    with transaction.atomic():
+        user.last_login = user.last_active = timezone.now()
+        user.save(update_fields=["last_login", "last_active"])
+        audit(
+            "auth.login",
+            tenants=_tenants_of(user),
+            actor=user,
+            target=f"user:{user.pk}",
+            data={"second_factor": second_factor} if second_factor else None,
+        )
+
+
+def _complete_login(user, *, second_factor="") -> dict:
+    _record_login(user, second_factor=second_factor)
+    return issue_tokens(user)
+
+
+def enable_two_factor(user, *, code: str) -> tuple[list[str], dict]:
+    """2FA on, once the authenticator app's first code checks out: (the recovery codes, fresh tokens). Every other
+    session ends: a refresh token won with the password alone must not outlive the change."""
+    with transaction.atomic():
+        codes = two_factor.confirm_enrolment(user, code)
+        _blacklist_all_refresh_tokens(user)
+        _audit_account(user, "auth.two_factor_enabled")
+    return codes, issue_tokens(user)
+
+
+def disable_two_factor(user, *, password: str) -> None:
+    with transaction.atomic():
+        two_factor.disable(user, password=password)
+        _audit_account(user, "auth.two_factor_disabled")
+
+
+@transaction.atomic
+def require_two_factor(*, tenant, actor: Membership, required: bool) -> None:
+    """Owners may require every member of their tenant to sign in with 2FA (`TenantPermission` enforces it)."""
+    _require(actor, "team.require_two_factor", "Only owners can change the two-factor requirement.")
+    if required and not actor.user.two_factor_enabled:
+        raise Conflict(
+            "Turn on two-factor sign-in for your own account before requiring it.", error_code="enable_two_factor_first"
+        )
+    tenant.require_two_factor = required
+    tenant.save(update_fields=["require_two_factor"])  # a save: the host cache (tenants.selectors) forgets the tenant
+    audit(
+        "team.two_factor_required" if required else "team.two_factor_not_required",
+        tenants=[tenant],
+        actor=actor.user,
+        target=f"tenant:{tenant.slug}",
+    )
+
+
+def record_token_refresh(access_token: str) -> None:
+    """After a refresh token was rotated (simplejwt's view), in the same transaction: who got new tokens."""
+    user = User.objects.filter(pk=AccessToken(access_token)[jwt_settings.USER_ID_CLAIM]).first()
+    if user is not None:
+        _audit_account(user, "auth.token_refreshed")
 
 
 def logout(refresh_token: str) -> None:
     from rest_framework_simplejwt.exceptions import TokenError
 
     try:
-        RefreshToken(refresh_token).blacklist()
+        with transaction.atomic():
+            token = RefreshToken(refresh_token)
+            token.blacklist()
+            user = User.objects.filter(pk=token[jwt_settings.USER_ID_CLAIM]).first()
+            if user is not None:
+                _audit_account(user, "auth.logout")
     except TokenError as exc:
         raise AuthenticationError(str(exc), error_code="invalid_token", errors={"refresh": [str(exc)]})
 
@@ -140,9 +271,11 @@ def confirm_password_reset(*, uid, token, new_password, ip=None) -> User:
     if not default_token_generator.check_token(user, token):
         raise invalid
     _password_errors(new_password, user, field="new_password")
-    user.set_password(new_password)
-    user.save(update_fields=["password"])
-    _blacklist_all_refresh_tokens(user)
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        _blacklist_all_refresh_tokens(user)
+        _audit_account(user, "auth.password_reset")
     return user
 
 
@@ -152,9 +285,11 @@ def change_password(user, *, current_password, new_password) -> None:
             "Current password is incorrect.", error_code="wrong_password", errors={"current_password": ["Incorrect."]}
         )
     _password_errors(new_password, user, field="new_password")
-    user.set_password(new_password)
-    user.save(update_fields=["password"])
-    _blacklist_all_refresh_tokens(user)
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        _blacklist_all_refresh_tokens(user)
+        _audit_account(user, "auth.password_changed")
 
 
 def update_profile(user, *, name) -> User:
@@ -171,6 +306,7 @@ def _require(membership, permission, detail):
         raise Forbidden(detail, error_code="role_forbidden")
 
 
+@transaction.atomic
 def invite(*, tenant, invited_by: Membership, email, role) -> tuple[Invitation, str]:
     _require(invited_by, "team.invite", "Only owners and admins can invite.")
     if role == OWNER:
@@ -188,6 +324,13 @@ def invite(*, tenant, invited_by: Membership, email, role) -> tuple[Invitation, 
         token_hash=hash_secret(token),
         invited_by=invited_by.user,
         expires_at=timezone.now() + settings.INVITATION_TTL,
+    )
+    audit(
+        "team.invited",
+        tenants=[tenant],
+        actor=invited_by.user,
+        target=f"invitation:{invitation.pk}",
+        data={"email": email, "role": role},
     )
     transaction.on_commit(
         lambda: send_mail(
@@ -235,6 +378,13 @@ def accept_invitation(*, token, user=None, name="", password="") -> Acceptance:
     membership = add_membership(user=user, tenant=invitation.tenant, role=invitation.role)
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
+    audit(
+        "team.invitation_accepted",
+        tenants=[invitation.tenant],
+        actor=user,
+        target=f"invitation:{invitation.pk}",
+        data={"email": invitation.email, "role": invitation.role},
+    )
     return Acceptance(membership=membership, tokens=tokens)
 
 
@@ -261,8 +411,15 @@ def change_role(*, tenant, actor: Membership, user_id, role) -> Membership:
         _require(actor, "team.manage_owners", "Only owners can grant or take away the owner role.")
     if target.role == OWNER and role != OWNER and owner_count(tenant) == 1:
         raise Conflict("The last owner cannot be demoted.", error_code="last_owner")
-    target.role = role
+    previous, target.role = target.role, role
     target.save(update_fields=["role"])
+    audit(
+        "team.role_changed",
+        tenants=[tenant],
+        actor=actor.user,
+        target=f"user:{target.user_id}",
+        data={"email": target.user.email, "from": previous, "to": role},
+    )
     return target
 
 
@@ -278,12 +435,20 @@ def remove_member(*, tenant, actor: Membership, user_id) -> None:
             _require(actor, "team.manage_owners", "Only owners can remove an owner.")
         if owner_count(tenant) == 1:
             raise Conflict("The last owner cannot be removed.", error_code="last_owner")
-    ApiKey.objects.filter(tenant=tenant, created_by_id=target.user_id, revoked_at__isnull=True).update(
+    revoked = ApiKey.objects.filter(tenant=tenant, created_by_id=target.user_id, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
     target.delete()
+    audit(
+        "team.member_left" if leaving else "team.member_removed",
+        tenants=[tenant],
+        actor=actor.user,
+        target=f"user:{target.user_id}",
+        data={"email": target.user.email, "role": target.role, "api_keys_revoked": revoked},
+    )
 
 
+@transaction.atomic
 def revoke_invitation(*, tenant, actor: Membership, invitation_id) -> None:
     _require(actor, "team.invite", "Only owners and admins can revoke invitations.")
     updated = Invitation.objects.filter(
@@ -291,6 +456,7 @@ def revoke_invitation(*, tenant, actor: Membership, invitation_id) -> None:
     ).update(revoked_at=timezone.now())
     if not updated:
         raise NotFound("No pending invitation with this id.", error_code="invitation_not_found")
+    audit("team.invitation_revoked", tenants=[tenant], actor=actor.user, target=f"invitation:{invitation_id}")
 
 
 # API keys -------------------------------------------------------------------------------------
@@ -356,13 +522,22 @@ def create_api_key(*, tenant, created_by, name, scopes, expires_at=None, via_key
                     created_by=created_by,
                     expires_at=expires_at,
                 )
+                audit(
+                    "api_key.created",
+                    tenants=[tenant],
+                    actor=created_by,
+                    target=f"api_key:{key.pk}",
+                    data={"name": name, "prefix": key.prefix, "scopes": key.scopes},
+                )
             return key, secret
         except IntegrityError:
             continue  # prefix collision: draw again
     raise Conflict("Could not allocate a unique API key; try again.")
 
 
-def revoke_api_key(*, tenant, key_id) -> None:
+@transaction.atomic
+def revoke_api_key(*, tenant, key_id, actor=None) -> None:
     updated = ApiKey.objects.filter(tenant=tenant, pk=key_id, revoked_at__isnull=True).update(revoked_at=timezone.now())
     if not updated:
         raise NotFound("No active API key with this id.", error_code="api_key_not_found")
+    audit("api_key.revoked", tenants=[tenant], actor=actor, target=f"api_key:{key_id}")

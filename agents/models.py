@@ -90,6 +90,18 @@ class Agent(models.Model):
     max_call_seconds = models.PositiveIntegerField(
         null=True, blank=True, help_text="Longest a phone call may last; blank: the platform's default."
     )
+    # Spoken before anything else (FCC 24-17: an AI voice is an artificial voice; say so and who calls).
+    disclosure = models.CharField(
+        max_length=8,
+        choices=[("outbound", "Outbound calls"), ("always", "Every call"), ("never", "Never")],
+        default="outbound",
+        help_text="On which calls the agent opens with its disclosure.",
+    )
+    disclosure_text = models.TextField(blank=True, help_text="Blank: the platform's standard disclosure.")
+    recording_consent = models.BooleanField(
+        default=False, help_text="Ask the caller's consent to record before the conversation; no means no audio kept."
+    )
+    recording_consent_question = models.TextField(blank=True, help_text="Blank: the platform's standard question.")
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

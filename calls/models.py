@@ -72,6 +72,9 @@ class Call(models.Model):
     recording_sid = models.CharField(max_length=64, blank=True)
     recording_url = models.URLField(max_length=500, blank=True)
     recording_duration = models.PositiveIntegerField(null=True, blank=True)
+    # The caller's answer when the agent asks for consent to record (null: not asked); no means no audio is kept.
+    recording_consent = models.BooleanField(null=True, blank=True)
+    recording_consent_at = models.DateTimeField(null=True, blank=True)
     # A call handled by an external voice bot and ingested through the API, keyed by its own id.
     external_id = models.CharField(max_length=100, null=True, blank=True, unique=True)
     tags = ArrayField(models.CharField(max_length=50), default=list, blank=True)

@@ -3,16 +3,28 @@ from datetime import time
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
+from compliance import opt_out
 from config.weekly_hours import WEEKDAYS
 
 
 class AuditEvent(models.Model):
-    """Append-only record of an access or change inside a tenant."""
+    """Append-only record of an access or change inside a tenant (the schema it lives in is the tenant).
+
+    Per tenant, like the data it is about: a tenant's log is dropped with its schema and cannot leak into another's.
+    A trigger (migration 0005, copied into new schemas by `tenants.schema_builder`) refuses every UPDATE and DELETE,
+    whoever asks: the API, the admin, a service or a raw query."""
 
     actor_id = models.BigIntegerField(
         null=True, blank=True, help_text="accounts.User id; users live in the public schema."
     )
     actor_label = models.CharField(max_length=254, blank=True)
+    api_key_id = models.BigIntegerField(
+        null=True, blank=True, help_text="accounts.ApiKey id when the actor acted through an API key."
+    )
+    api_key_label = models.CharField(max_length=200, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
     action = models.CharField(max_length=100)
     target = models.CharField(max_length=200, blank=True)
     data = models.JSONField(default=dict, blank=True)
@@ -20,7 +32,11 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["action", "created_at"])]
+        indexes = [
+            models.Index(fields=["action", "created_at"]),
+            models.Index(fields=["actor_id", "created_at"], name="compliance_audit_actor"),
+            models.Index(fields=["target", "created_at"], name="compliance_audit_target"),
+        ]
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label or 'system'} {self.action} {self.target}"
@@ -32,13 +48,16 @@ class DncEntry(models.Model):
     class Source(models.TextChoices):
         MANUAL = "manual"
         IMPORT = "import"
-        OPT_OUT_SPOKEN = "opt_out_spoken"
-        OPT_OUT_DTMF = "opt_out_dtmf"
+        OPT_OUT_SPOKEN = opt_out.SPOKEN
+        OPT_OUT_DTMF = opt_out.KEYPAD
         API = "api"
 
     number = models.CharField(max_length=16, unique=True, help_text="E.164, e.g. +14155550123.")
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.MANUAL)
     reason = models.CharField(max_length=200, blank=True)
+    call_id = models.BigIntegerField(
+        null=True, blank=True, help_text="calls.Call id of the call the recipient opted out on."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -50,6 +69,9 @@ class DncEntry(models.Model):
 
     def __str__(self):
         return self.number
+
+
+OPT_OUT_DIGITS = tuple("0123456789*")
 
 
 def _default_calling_days():
@@ -66,6 +88,14 @@ class ComplianceSettings(models.Model):
     calling_window_start = models.TimeField(default=time(8, 0))
     calling_window_end = models.TimeField(default=time(21, 0))
     calling_days = ArrayField(models.CharField(max_length=3), default=_default_calling_days)
+    # Pressed alone during a call, it puts the caller's number on the DNC list (TCPA: an automated opt-out).
+    opt_out_digit = models.CharField(
+        max_length=1,
+        blank=True,
+        default="9",
+        choices=[(digit, digit) for digit in OPT_OUT_DIGITS],
+        help_text="Empty: no keypad opt-out.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

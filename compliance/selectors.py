@@ -6,7 +6,7 @@ from django_tenants.utils import tenant_context
 
 from compliance import hours
 from compliance.hours import CallingWindow
-from compliance.models import ComplianceSettings, DncEntry, DncImport
+from compliance.models import AuditEvent, ComplianceSettings, DncEntry, DncImport
 from config.errors import DomainError, NotFound
 from tenants.selectors import is_public
 
@@ -94,3 +94,22 @@ def get_dnc_import(job_id) -> DncImport:
     if job is None:
         raise NotFound("No such DNC import.")
     return job
+
+
+def audit_entries(*, actor=None, api_key=None, action="", target="", since=None, until=None):
+    """The current tenant's audit log, newest first. `actor`: a user id or an email; `action`: exact, or every
+    action of a kind with a trailing dot (`dnc.`); `since` inclusive, `until` exclusive."""
+    entries = AuditEvent.objects.all()
+    if actor is not None:
+        entries = entries.filter(actor_id=actor) if isinstance(actor, int) else entries.filter(actor_label=actor)
+    if api_key is not None:
+        entries = entries.filter(api_key_id=api_key)
+    if action:
+        entries = entries.filter(action__startswith=action) if action.endswith(".") else entries.filter(action=action)
+    if target:
+        entries = entries.filter(target=target)
+    if since is not None:
+        entries = entries.filter(created_at__gte=since)
+    if until is not None:
+        entries = entries.filter(created_at__lt=until)
+    return entries

@@ -8,23 +8,40 @@ from datetime import datetime
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django_tenants.utils import tenant_context
 
 from compliance import dnc_csv, selectors
 from compliance.models import AuditEvent, ComplianceSettings, DncEntry, DncImport
+from config import audit
 from config.celery import enqueue_on_commit
 from config.errors import DomainError, Forbidden, TooLarge
 from config.phone_numbers import to_e164
 
 
 def record_audit_event(*, action, actor=None, target="", data=None) -> AuditEvent:
-    """Writes in the current tenant's schema; on the public schema the table does not exist."""
+    """Writes in the current tenant's schema (on the public schema the table does not exist), with the origin of
+    the request under way (`config.audit.origin`). Call it inside the transaction of the change it records."""
+    origin = audit.origin()
     return AuditEvent.objects.create(
         action=action,
         actor_id=getattr(actor, "pk", None),
         actor_label=getattr(actor, "email", "") or "",
-        target=target,
+        api_key_id=origin.api_key_id,
+        api_key_label=origin.api_key_label,
+        ip=origin.ip,
+        user_agent=origin.user_agent,
+        request_id=origin.request_id,
+        target=str(target)[:200],
         data=data or {},
     )
+
+
+def write_audit_entry(tenant, *, action, actor=None, target="", data=None) -> AuditEvent:
+    """`config.audit`'s writer: an entry in `tenant`'s log, whatever schema the connection is on."""
+    if tenant.schema_name == connection.schema_name:
+        return record_audit_event(action=action, actor=actor, target=target, data=data)
+    with tenant_context(tenant):
+        return record_audit_event(action=action, actor=actor, target=target, data=data)
 
 
 class OnDncList(Forbidden):
@@ -56,24 +73,29 @@ def blocked_numbers(numbers: Iterable[str], *, tenant=None) -> set[str]:
     return {number for number, _ in selectors.dnc_matches(numbers, tenant=tenant)}
 
 
-def add_dnc_entry(number: str, *, source=DncEntry.Source.MANUAL, reason="", actor=None) -> tuple[DncEntry, bool]:
+def add_dnc_entry(
+    number: str, *, source=DncEntry.Source.MANUAL, reason="", actor=None, call_id=None
+) -> tuple[DncEntry, bool]:
     """Idempotent: a number already listed keeps its entry. Returns (entry, created)."""
     number = _e164(number, field_name="number")
     with transaction.atomic():
-        entry, created = DncEntry.objects.get_or_create(number=number, defaults={"source": source, "reason": reason})
+        entry, created = DncEntry.objects.get_or_create(
+            number=number, defaults={"source": source, "reason": reason, "call_id": call_id}
+        )
         if created:
-            record_audit_event(
-                action="dnc.added", actor=actor, target=number, data={"source": source, "reason": reason}
-            )
+            data = {"source": source, "reason": reason}
+            if call_id is not None:
+                data["call_id"] = call_id
+            record_audit_event(action="dnc.added", actor=actor, target=number, data=data)
     return entry, created
 
 
-def opt_out(number: str, *, source, reason="", actor=None) -> DncEntry:
-    """The recipient asked not to be called again (spoken or DTMF during a call, or through the API): the
+def opt_out(number: str, *, source, reason="", actor=None, call_id=None) -> DncEntry:
+    """The recipient asked not to be called again (spoken or DTMF during call `call_id`, or through the API): the
     number joins the tenant's DNC list at once. Repeating it changes nothing."""
     if source not in DncEntry.Source.values:
         raise ValueError(f"Unknown DNC source {source!r}.")
-    entry, _ = add_dnc_entry(number, source=source, reason=reason, actor=actor)
+    entry, _ = add_dnc_entry(number, source=source, reason=reason[:REASON_MAX_LENGTH], actor=actor, call_id=call_id)
     return entry
 
 
@@ -126,12 +148,17 @@ def check_dial(number: str, *, tenant=None, at: datetime | None = None, timezone
         )
 
 
-def update_settings(*, calling_window_start, calling_window_end, calling_days, actor=None) -> ComplianceSettings:
+def update_settings(
+    *, calling_window_start, calling_window_end, calling_days, opt_out_digit=None, actor=None
+) -> ComplianceSettings:
+    """`opt_out_digit`: None keeps the current one."""
     with transaction.atomic():
         settings, _ = ComplianceSettings.objects.select_for_update().get_or_create(singleton=True)
         settings.calling_window_start = calling_window_start
         settings.calling_window_end = calling_window_end
         settings.calling_days = list(calling_days)
+        if opt_out_digit is not None:
+            settings.opt_out_digit = opt_out_digit
         settings.save()
         record_audit_event(
             action="compliance.settings_updated",
@@ -141,6 +168,7 @@ def update_settings(*, calling_window_start, calling_window_end, calling_days, a
                 "calling_window_start": f"{calling_window_start:%H:%M}",
                 "calling_window_end": f"{calling_window_end:%H:%M}",
                 "calling_days": settings.calling_days,
+                "opt_out_digit": settings.opt_out_digit,
             },
         )
     return settings

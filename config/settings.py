@@ -84,6 +84,7 @@ TENANT_LIMIT_SET_CALLS = True
 
 MIDDLEWARE = [
     "config.middleware.RequestIdMiddleware",
+    "config.audit.AuditOriginMiddleware",
     "config.middleware.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -172,6 +173,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", 3600))
 INVITATION_TTL = timedelta(days=7)
+# How authenticator apps name the account of a user who enrols in two-factor sign-in.
+TWO_FACTOR_ISSUER = os.environ.get("TWO_FACTOR_ISSUER", "Voice Agents")
 LOGIN_FAILURE_LIMIT = 5
 LOGIN_FAILURE_WINDOW_SECONDS = 60
 

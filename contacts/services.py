@@ -19,6 +19,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError
 
+from config.audit import audit
 from config.csv import read_rows
 from config.errors import Conflict, DomainError, in_use
 from config.phone_numbers import to_e164
@@ -178,8 +179,11 @@ def update_contact(contact: Contact, **changes) -> Contact:
     return contact
 
 
-def delete_contact(contact: Contact) -> None:
+@transaction.atomic
+def delete_contact(contact: Contact, *, actor=None) -> None:
+    contact_id = contact.pk
     contact.delete()  # its calls keep their copy of the variables (Call.contact is SET_NULL)
+    audit("contact.deleted", actor=actor, target=f"contact:{contact_id}")
 
 
 def upsert_contacts_for_numbers(numbers: list[str], *, source=Contact.Source.API) -> list[Contact]:
@@ -248,10 +252,13 @@ def update_contact_list(contact_list: ContactList, **changes) -> ContactList:
     return contact_list
 
 
-def delete_contact_list(contact_list: ContactList) -> None:
+def delete_contact_list(contact_list: ContactList, *, actor=None) -> None:
     """The contacts stay; only their memberships go. Not while a campaign calls the list."""
+    list_id, name = contact_list.pk, contact_list.name
     try:
-        contact_list.delete()
+        with transaction.atomic():
+            contact_list.delete()
+            audit("contact_list.deleted", actor=actor, target=f"contact_list:{list_id}", data={"name": name})
     except ProtectedError as error:
         raise in_use(contact_list, error, error_code="contact_list_in_use") from None
 

@@ -4,7 +4,7 @@
 - The public hosts (BASE_DOMAIN, API_HOST): the public schema, unless an API request names its
   tenant through an `X-Tenant: <slug>` header or a registered source (accounts registers the API key's tenant). Whether the caller may act in that
   tenant is decided by `accounts.permissions.TenantPermission`, once the caller is known.
-- Suspended tenants get 403. The connection goes back to the public schema after every request so
+- Suspended tenants get 403, and so does a client outside the tenant's IP allow-list (before authentication). The connection goes back to the public schema after every request so
   that nothing run later on this thread inherits the tenant.
 """
 
@@ -14,10 +14,14 @@ from django.http import HttpResponseForbidden
 from django_tenants.utils import get_public_schema_name
 
 from config.api.errors import error_response
+from config.proxies import client_ip
+from tenants import ip_allowlist
 from tenants.models import Tenant
 from tenants.selectors import hostname_of, tenant_by_slug, tenant_for_host
 
 TENANT_HEADER = "X-Tenant"
+# Reached from outside any allow-list: Twilio's signed webhooks and health checks.
+UNLISTED_PATHS = ("/webhooks/", "/health")
 
 # name -> request -> Tenant | None: how an API request on a public host names its tenant besides X-Tenant.
 _tenant_sources = {}
@@ -70,6 +74,14 @@ class TenantMiddleware:
             if _is_api(request):
                 return error_response(request, 403, message, "tenant_suspended")
             return HttpResponseForbidden(message)
+
+        if tenant.ip_allowlist and not request.path.startswith(UNLISTED_PATHS):
+            address = client_ip(request)
+            if not ip_allowlist.allows(tenant.ip_allowlist, address):
+                message = f"Tenant '{tenant.slug}' is not reachable from {address}."
+                if _is_api(request):
+                    return error_response(request, 403, message, "ip_not_allowed")
+                return HttpResponseForbidden(message)
 
         tenant.domain_url = hostname
         request.tenant = tenant

@@ -1,5 +1,6 @@
 import zoneinfo
 
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -47,6 +48,11 @@ class Tenant(TenantMixin):
     primary_colour = models.CharField(max_length=7, blank=True, validators=[COLOUR_VALIDATOR])
     support_email = models.EmailField(blank=True)
     suspended_reason = models.CharField(max_length=300, blank=True)
+    # Owners may require every member to sign in with a second factor (API keys are not affected).
+    require_two_factor = models.BooleanField(default=False)
+    # CIDR ranges the tenant's API and dashboard may be reached from (empty: anywhere), by the client IP that
+    # config.proxies finds behind our trusted proxies; checked before authentication (tenants.middleware).
+    ip_allowlist = ArrayField(models.CharField(max_length=49), default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     auto_create_schema = True

@@ -35,6 +35,7 @@ def build_schema(schema_name: str) -> None:
             for model in _tenant_models():
                 editor.create_model(model)
         _copy_template_rows(template, schema_name)
+        _copy_template_triggers(template, schema_name)
     finally:
         connection.set_schema_to_public()
 
@@ -67,3 +68,15 @@ def _copy_template_rows(template, schema_name):
                     f'SELECT setval(pg_get_serial_sequence(%s, %s), (SELECT max("{column}") FROM {qualified}))',
                     [qualified, column],
                 )
+
+
+def _copy_template_triggers(template, schema_name):
+    """Triggers a migration created (models cannot declare them), e.g. the audit log's append-only guard."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_get_triggerdef(t.oid) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND NOT t.tgisinternal",
+            [template],
+        )
+        for (definition,) in cursor.fetchall():
+            cursor.execute(definition.replace(f" ON {template}.", f' ON "{schema_name}".', 1))

@@ -5,7 +5,9 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
 
+from config.audit import audit
 from config.errors import Conflict, DomainError
+from tenants import ip_allowlist
 from tenants.models import RESERVED_SLUGS, Domain, Tenant
 from tenants.signals import tenant_created
 
@@ -84,6 +86,46 @@ def update_tenant(tenant: Tenant, **fields) -> Tenant:
         setattr(tenant, name, value)
     tenant.full_clean(exclude=["schema_name"])
     tenant.save(update_fields=list(fields))
+    return tenant
+
+
+@transaction.atomic
+def set_ip_allowlist(tenant: Tenant, ranges: list[str], *, actor=None, caller_ip: str = "") -> Tenant:
+    """Replaces the tenant's allow-list (empty: reachable from anywhere). Refused when it would shut out the
+    caller's own address, so nobody locks themselves out by mistake."""
+    if len(ranges) > ip_allowlist.MAX_RANGES:
+        raise DomainError(
+            f"At most {ip_allowlist.MAX_RANGES} ranges.", errors={"ranges": [f"At most {ip_allowlist.MAX_RANGES}."]}
+        )
+    normalised, bad = [], []
+    for value in ranges:
+        try:
+            normalised.append(ip_allowlist.normalise(value))
+        except ValueError:
+            bad.append(value)
+    if bad:
+        raise DomainError(
+            f"Not an IP address or CIDR range: {', '.join(bad)}.",
+            error_code="invalid_ip_range",
+            errors={"ranges": [f"Not an IP address or CIDR range: {value}" for value in bad]},
+        )
+    normalised = list(dict.fromkeys(normalised))
+    if caller_ip and not ip_allowlist.allows(normalised, caller_ip):
+        raise Conflict(
+            f"The list does not include your own address {caller_ip}: you would lock yourself out.",
+            error_code="ip_allowlist_excludes_you",
+            errors={"ranges": [f"Add {caller_ip} or a range holding it."]},
+        )
+    previous = tenant.ip_allowlist
+    tenant.ip_allowlist = normalised
+    tenant.save(update_fields=["ip_allowlist"])  # a save: the host cache (tenants.selectors) forgets the tenant
+    audit(
+        "tenant.ip_allowlist_changed",
+        tenants=[tenant],
+        actor=actor,
+        target=f"tenant:{tenant.slug}",
+        data={"from": previous, "to": normalised},
+    )
     return tenant
 
 

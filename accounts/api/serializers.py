@@ -60,6 +60,42 @@ class LoginResponseSerializer(serializers.Serializer):
     tokens = TokensSerializer()
 
 
+class TwoFactorChallengeSerializer(serializers.Serializer):
+    two_factor_required = serializers.BooleanField()
+    challenge = serializers.CharField(help_text="Send it back with a code to POST /api/auth/login/2fa.")
+    expires_in = serializers.IntegerField(help_text="Seconds.")
+
+
+class LoginCodeSerializer(serializers.Serializer):
+    challenge = serializers.CharField(max_length=500)
+    code = serializers.CharField(max_length=20, help_text="From the authenticator app, or a recovery code.")
+
+
+class TwoFactorEnrolmentSerializer(serializers.Serializer):
+    secret = serializers.CharField(help_text="For typing into an app that cannot scan the QR code.")
+    otpauth_uri = serializers.CharField()
+    qr_svg = serializers.CharField(help_text="The otpauth URI as a QR code (inline SVG).")
+
+
+class TwoFactorCodeSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=20)
+
+
+class TwoFactorEnabledSerializer(serializers.Serializer):
+    recovery_codes = serializers.ListField(
+        child=serializers.CharField(), help_text="Ten single-use codes; shown only this once."
+    )
+    tokens = TokensSerializer()
+
+
+class PasswordConfirmSerializer(serializers.Serializer):
+    password = serializers.CharField(write_only=True, max_length=128)
+
+
+class TwoFactorRequirementSerializer(serializers.Serializer):
+    required = serializers.BooleanField()
+
+
 class RefreshSerializer(serializers.Serializer):
     refresh = serializers.CharField()
 

@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -9,12 +10,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenRefreshView
 
-from accounts import services
+from accounts import services, two_factor
 from accounts.api import serializers as s
 from accounts.models import ApiKey, Invitation
 from accounts.permissions import NoApiKey
 from accounts.roles import ROLE_CHOICES, matrix
 from accounts.selectors import api_keys_of, invitations_of, members_of, membership_of, memberships_of
+from accounts.two_factor import CHALLENGE_SECONDS
 from config.api.validation import validated
 from config.proxies import client_ip
 from tenants.selectors import is_public
@@ -54,15 +56,65 @@ class LoginView(APIView):
 
     @extend_schema(request=s.LoginSerializer, responses={200: s.LoginResponseSerializer})
     def post(self, request):
+        """200 with tokens; 202 with a challenge when the user has two-factor sign-in (then POST /auth/login/2fa)."""
         data = validated(s.LoginSerializer, request)
-        user, tokens = services.login(email=data["email"], password=data["password"], ip=client_ip(request))
-        return Response(s.LoginResponseSerializer({"user": user, "tokens": tokens}).data)
+        result = services.login(email=data["email"], password=data["password"], ip=client_ip(request))
+        if result.challenge:
+            body = {"two_factor_required": True, "challenge": result.challenge, "expires_in": CHALLENGE_SECONDS}
+            return Response(s.TwoFactorChallengeSerializer(body).data, status=status.HTTP_202_ACCEPTED)
+        return Response(s.LoginResponseSerializer({"user": result.user, "tokens": result.tokens}).data)
+
+
+class LoginCodeView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    @extend_schema(request=s.LoginCodeSerializer, responses={200: s.LoginResponseSerializer})
+    def post(self, request):
+        data = validated(s.LoginCodeSerializer, request)
+        result = services.login_with_code(challenge=data["challenge"], code=data["code"], ip=client_ip(request))
+        return Response(s.LoginResponseSerializer({"user": result.user, "tokens": result.tokens}).data)
+
+
+class TwoFactorEnrolView(APIView):
+    permission_classes = [IsAuthenticated, NoApiKey]
+
+    @extend_schema(request=None, responses={200: s.TwoFactorEnrolmentSerializer})
+    def post(self, request):
+        """A new secret and its QR code for the authenticator app; two-factor sign-in is on once confirmed."""
+        enrolment = two_factor.start_enrolment(request.user)
+        return Response(s.TwoFactorEnrolmentSerializer(enrolment).data)
+
+
+class TwoFactorConfirmView(APIView):
+    permission_classes = [IsAuthenticated, NoApiKey]
+
+    @extend_schema(request=s.TwoFactorCodeSerializer, responses={200: s.TwoFactorEnabledSerializer})
+    def post(self, request):
+        """Turns two-factor sign-in on; other sessions end, and fresh tokens come back."""
+        codes, tokens = services.enable_two_factor(request.user, **validated(s.TwoFactorCodeSerializer, request))
+        return Response(s.TwoFactorEnabledSerializer({"recovery_codes": codes, "tokens": tokens}).data)
+
+
+class TwoFactorDisableView(APIView):
+    permission_classes = [IsAuthenticated, NoApiKey]
+
+    @extend_schema(request=s.PasswordConfirmSerializer, responses={204: None})
+    def post(self, request):
+        services.disable_two_factor(request.user, **validated(s.PasswordConfirmSerializer, request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class RefreshView(TokenRefreshView):
     """Rotates the refresh token; a blacklisted (logged-out) token gets 401."""
 
     permission_classes = [AllowAny]
+
+    def post(self, request, *args, **kwargs):
+        with transaction.atomic():
+            response = super().post(request, *args, **kwargs)
+            services.record_token_refresh(response.data["access"])
+        return response
 
 
 class LogoutView(APIView):
@@ -154,6 +206,23 @@ class PermissionsView(APIView):
     )
     def get(self, request):
         return Response({"role": request.membership.role, "matrix": matrix()})
+
+
+class TeamTwoFactorView(APIView):
+    """Whether every member must sign in with two-factor (owners change it; API keys are not affected)."""
+
+    required_permission = {"GET": "team.view", "PUT": "team.require_two_factor"}
+    required_scope = {"PUT": ApiKey.Scope.TEAM}
+
+    @extend_schema(responses={200: s.TwoFactorRequirementSerializer})
+    def get(self, request):
+        return Response({"required": request.tenant.require_two_factor})
+
+    @extend_schema(request=s.TwoFactorRequirementSerializer, responses={200: s.TwoFactorRequirementSerializer})
+    def put(self, request):
+        required = validated(s.TwoFactorRequirementSerializer, request)["required"]
+        services.require_two_factor(tenant=request.tenant, actor=request.membership, required=required)
+        return Response({"required": required})
 
 
 class MembersView(generics.ListAPIView):
@@ -274,5 +343,5 @@ class ApiKeyView(APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request, key_id):
-        services.revoke_api_key(tenant=request.tenant, key_id=key_id)
+        services.revoke_api_key(tenant=request.tenant, key_id=key_id, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

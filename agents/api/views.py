@@ -131,7 +131,7 @@ class AgentView(APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request, agent_id):
-        agent_services.delete_agent(selectors.get_agent(agent_id))
+        agent_services.delete_agent(selectors.get_agent(agent_id), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

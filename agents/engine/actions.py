@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from jsonschema import Draft202012Validator
 
 from agents.providers.base import ToolSpec
+from compliance.opt_out import KEYPAD, SPOKEN
 
 from .types import ActionContext, ActionResult
 
@@ -123,6 +124,12 @@ def _transfer(ctx: ActionContext, params: dict) -> ActionResult:
     return ActionResult(ok=True, transfer_to=to, data={"to": to, "reason": params.get("reason", "")})
 
 
+def _opt_out(ctx: ActionContext, params: dict) -> ActionResult:
+    """Telephony puts the other party's number on the tenant's DNC list (`calls.media.services.record_opt_out`)."""
+    data = {"reason": "opted_out", "source": params.get("source") or SPOKEN, "said": params.get("said", "")}
+    return ActionResult(ok=True, end_call=True, data=data)
+
+
 def _send_sms(ctx: ActionContext, params: dict) -> ActionResult:
     to = params.get("to") or ctx.variables.get("contact.phone") or ctx.variables.get("call.from")
     body = (params.get("body") or "").strip()
@@ -197,6 +204,15 @@ def default_specs() -> list[ActionSpec]:
             owner="calls",
             handler=_end_call,
             external=True,
+        ),
+        ActionSpec(
+            "opt_out",
+            "The caller asks not to be called again: put their number on the Do-Not-Call list and end the call.",
+            _schema({"source": {"enum": [SPOKEN, KEYPAD]}, "said": _TEXT}),
+            owner="compliance",
+            handler=_opt_out,
+            external=True,
+            llm_parameters=_schema({}),
         ),
         ActionSpec(
             "send_sms",

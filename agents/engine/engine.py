@@ -10,9 +10,10 @@ import logging
 import time
 
 from agents.flows import FlowValidationError, require_valid
-from agents.flows.conditions import best_intent, matches
+from agents.flows.conditions import best_intent, matches, yes_no
 from agents.flows.variables import flatten, render
 from agents.providers.base import Expectation, ToolSpec
+from compliance import opt_out
 
 from .actions import ActionRegistry, registry
 from .types import ActionContext, ActionResult, AgentConfig, EngineResult, Event
@@ -50,6 +51,9 @@ SAY_SILENCE_GOODBYE = "I haven't heard anything, so I'll end the call now. Goodb
 SAY_TROUBLE = "I'm sorry, I'm having trouble on my side."
 SAY_TRANSFERRING = "Let me transfer you to someone who can help."
 SAY_CALL_BACK = "Please call back a little later. Goodbye!"
+# The question that asks for consent to record, before the flow (ids of flow nodes start with a letter).
+CONSENT_NODE = "$recording_consent"
+SAY_OPTED_OUT = "Understood. We've taken your number off our list, and you won't be called again. Goodbye!"
 
 
 def implicit_flow(agent: AgentConfig) -> dict:
@@ -75,6 +79,10 @@ class _Turn:
     def __init__(self, agent: AgentConfig, flow: dict, state: dict):
         self.agent = agent
         self.nodes = {node["id"]: node for node in flow["nodes"]}
+        self.opt_out_node = flow.get("on_opt_out")
+        if agent.consent_question:
+            start = next((node["id"] for node in flow["nodes"] if node.get("start")), None)
+            self.nodes[CONSENT_NODE] = consent_node(agent.consent_question, start)
         self.state = {
             **state,
             "answers": dict(state["answers"]),
@@ -145,11 +153,36 @@ def expectation(node: dict) -> Expectation:
         return Expectation()
     expect = node.get("expect") or {}
     kind = expect.get("type", "open")
+    # A recogniser held to the expected answers must still hear a caller who asks not to be called again.
     if kind == "options":
-        return Expectation(phrases=tuple(expect["options"]))
+        return Expectation(phrases=tuple(expect["options"]) + opt_out.PHRASES)
     if kind in EXPECT_CLASSES:
-        return Expectation(classes=(kind,))
+        return Expectation(phrases=opt_out.PHRASES, classes=(kind,))
     return Expectation()
+
+
+def consent_node(question: str, start: str | None) -> dict:
+    """The consent question as a flow question: yes/no, by voice or keypad (1 yes, 2 no), then the flow's start."""
+    return {
+        "id": CONSENT_NODE,
+        "type": "question",
+        "text": question,
+        "variable": "recording_consent",
+        "expect": {"type": "yes_no"},
+        "dtmf": {"1": "yes", "2": "no"},
+        "next": start,
+    }
+
+
+def claims_digits(node: dict, digits: str) -> bool:
+    """Whether a question takes `digits` as its own answer (so they are not the keypad opt-out there)."""
+    if node["type"] != "question":
+        return False
+    expect = node.get("expect") or {}
+    if digits in node.get("dtmf", {}) or expect.get("type") in ("digits", "number"):
+        return True
+    options = expect.get("options", ()) if expect.get("type") == "options" else ()
+    return digits.isdigit() and 1 <= int(digits) <= len(options)
 
 
 def dtmf_answer(node: dict, digits: str) -> str:
@@ -201,8 +234,10 @@ class Engine:
             self._give_up(turn, "invalid_flow")
             return turn.result()
         turn = _Turn(agent, flow, state)
+        turn.say(render(agent.disclosure, turn.values()))
         turn.say(render(agent.greeting, turn.values()))
-        self._run(turn, next(node["id"] for node in flow["nodes"] if node.get("start")))
+        start = next(node["id"] for node in flow["nodes"] if node.get("start"))
+        self._run(turn, CONSENT_NODE if agent.consent_question else start)
         return turn.result()
 
     def handle(self, agent: AgentConfig, flow: dict | None, state: dict, event: Event) -> EngineResult:
@@ -221,21 +256,63 @@ class Engine:
             self._silence(turn, node)
         elif event.kind in ("utterance", "dtmf"):
             turn.state["silence"] = 0
-            if event.kind == "dtmf" and node["type"] == "question":
+            source = self._opt_out_source(turn.agent, node, event)
+            if source:
+                said = event.text if event.kind == "utterance" else f"(pressed {event.digits} on the keypad)"
+                turn.state["history"].append({"role": "user", "content": said})
+                self._opt_out(turn, node, source, said)
+            elif event.kind == "dtmf" and node["type"] == "question":
                 text = dtmf_answer(node, event.digits)
                 turn.state["history"].append({"role": "user", "content": f"(keypad {event.digits}) {text}"})
+                self._answer(turn, node, text)
             else:
                 text = event.text if event.kind == "utterance" else f"(pressed {event.digits} on the keypad)"
                 turn.state["history"].append({"role": "user", "content": text})
-            self._answer(turn, node, text)
+                self._answer(turn, node, text)
         else:
             raise ValueError(f"unknown event kind {event.kind!r}")
         return turn.result()
 
     # -- events -------------------------------------------------------------------------------------------
+    @staticmethod
+    def _opt_out_source(agent: AgentConfig, node: dict, event: Event) -> str:
+        """The DNC source if the caller asks not to be called again (in words, or the tenant's digit), else ""."""
+        if event.kind == "utterance":
+            return opt_out.SPOKEN if opt_out.is_opt_out_request(event.text) else ""
+        digits = event.digits.rstrip("#")
+        if agent.opt_out_digit and digits == agent.opt_out_digit and not claims_digits(node, digits):
+            return opt_out.KEYPAD
+        return ""
+
+    def _opt_out(self, turn: _Turn, node: dict, source: str, said: str):
+        """Whatever the node: the flow's own opt-out path if it has one, then the `opt_out` action (unless that
+        path performed it) and the end of the call, with a confirmation unless the path said goodbye."""
+        turn.state["opt_out"] = {"source": source, "said": said}
+        if turn.opt_out_node:
+            self._run(turn, turn.opt_out_node)
+        if not any(action["name"] == "opt_out" for action in turn.actions):
+            if not turn.ended:
+                turn.say(SAY_OPTED_OUT)
+            self._perform(turn, "opt_out", {}, node["id"])
+        turn.state["ended"], turn.state["end_reason"] = True, "opted_out"
+
     def _answer(self, turn: _Turn, node: dict, text: str):
         turn.state["last_answer"] = text
-        if node["type"] == "question":
+        if node["id"] == CONSENT_NODE:
+            # Only a clear yes is consent: an answer that is neither keeps the call unrecorded.
+            granted = yes_no(text) is True
+            turn.state["answers"][node["variable"]] = "yes" if granted else "no"
+            turn.actions.append(
+                {
+                    "name": "recording_consent",
+                    "params": {},
+                    "ok": True,
+                    "data": {"granted": granted, "answer": text},
+                    "external": True,
+                }
+            )
+            self._run(turn, node["next"])
+        elif node["type"] == "question":
             turn.state["answers"][node["variable"]] = text
             self._run(turn, node.get("next"))
         else:
@@ -336,6 +413,9 @@ class Engine:
 
     def _perform(self, turn: _Turn, name: str, params: dict, node_id: str) -> ActionResult:
         """Runs an action, stores what it provides into answers, and records it for the caller of the engine."""
+        if name == "opt_out":
+            # Who asked, and how: from the words or keypad that triggered it, else the caller's last answer.
+            params = {"source": opt_out.SPOKEN, "said": turn.state["last_answer"], **turn.state.get("opt_out", {})}
         ctx = ActionContext(
             agent=turn.agent, node_id=node_id, variables=turn.values(), knowledge=self._timed_knowledge(turn)
         )

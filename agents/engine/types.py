@@ -24,6 +24,12 @@ class AgentConfig:
     # Re-prompts after silence before the engine ends the call politely.
     max_silence_prompts: int = 2
     goodbye_message: str = "Thank you for calling. Goodbye!"
+    # Said before the greeting ("" for none): chosen for this call's direction by the agents app.
+    disclosure: str = ""
+    # Asked after the greeting, before the flow ("" for none): the caller's consent to record the call.
+    consent_question: str = ""
+    # The tenant's keypad opt-out ("" for none): pressed alone, the caller is put on the Do-Not-Call list.
+    opt_out_digit: str = ""
     # Replies staff corrected on past calls, newest first: (what the caller said, what the agent should reply).
     # The LLM sees the first `engine.EXAMPLES_LIMIT` that fit in `engine.EXAMPLES_CHARS`.
     examples: tuple[tuple[str, str], ...] = ()

@@ -12,7 +12,7 @@ TEXT_OPS = ("contains", "equals", "regex")
 NUMBER_OPS = ("eq", "lt", "lte", "gt", "gte")
 CONDITION_OPS = TEXT_OPS + NUMBER_OPS + ("intent", "yes", "no")
 # Actions after which the call is over (on success): they need no `next`.
-TERMINAL_ACTIONS = ("end_call", "transfer")
+TERMINAL_ACTIONS = ("end_call", "transfer", "opt_out")
 
 _ID = {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9_-]{0,63}$"}
 _VAR = {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,63}$"}
@@ -80,6 +80,9 @@ FLOW_SCHEMA = {
     "additionalProperties": False,
     "properties": {
         "schema_version": {"const": SCHEMA_VERSION},
+        # Where the flow goes when the caller asks not to be called again, at any node (else the engine's own
+        # confirmation and the `opt_out` action).
+        "on_opt_out": _ID,
         "nodes": {
             "type": "array",
             "minItems": 1,

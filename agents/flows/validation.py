@@ -81,11 +81,15 @@ def validate(flow: dict, known_variables: set[str] | None = None, actions=None) 
         by_id[node["id"]] = node
     errors += _start(nodes)
     errors += _dangling(nodes, by_id)
+    if flow.get("on_opt_out") and flow["on_opt_out"] not in by_id:
+        errors.append(
+            FlowError("", "dangling_edge", f"on_opt_out points to {flow['on_opt_out']!r}, which is not a node.")
+        )
     errors += _actions(nodes, actions)
     errors += _conditions(nodes)
     if errors:
         return errors
-    errors += _unreachable(nodes, by_id)
+    errors += _unreachable(nodes, by_id, flow.get("on_opt_out"))
     errors += _dead_ends(nodes)
     errors += _unbounded_loops(nodes, by_id)
     errors += _variables(nodes, set(DEFAULT_VARIABLES) | set(known_variables or ()), actions)
@@ -194,9 +198,9 @@ def _conditions(nodes: list[dict]) -> list[FlowError]:
     return errors
 
 
-def _unreachable(nodes: list[dict], by_id: dict) -> list[FlowError]:
-    start = next(n["id"] for n in nodes if n.get("start"))
-    seen, stack = {start}, [start]
+def _unreachable(nodes: list[dict], by_id: dict, opt_out: str | None) -> list[FlowError]:
+    roots = [next(n["id"] for n in nodes if n.get("start"))] + ([opt_out] if opt_out else [])
+    seen, stack = set(roots), list(roots)
     while stack:
         for _, target in edges(by_id[stack.pop()]):
             if target not in seen:

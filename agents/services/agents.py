@@ -8,6 +8,7 @@ from agents.models import Agent
 from agents.providers import registry
 from agents.providers.registry import ProviderConfigError
 from agents.services.credentials import has_credentials
+from compliance.services import record_audit_event
 from config.errors import Conflict, DomainError, in_use
 
 # Agent field → provider kind it names.
@@ -69,9 +70,12 @@ def update_agent(agent: Agent, **fields) -> Agent:
     return agent
 
 
-def delete_agent(agent: Agent) -> None:
+def delete_agent(agent: Agent, *, actor=None) -> None:
     """Its calls stay (without the agent) for reporting; its tests go with it. Not while a campaign uses it."""
+    agent_id, name = agent.pk, agent.name
     try:
-        agent.delete()
+        with transaction.atomic():
+            agent.delete()
+            record_audit_event(action="agent.deleted", actor=actor, target=f"agent:{agent_id}", data={"name": name})
     except ProtectedError as error:
         raise in_use(agent, error, error_code="agent_in_use") from None

@@ -12,6 +12,7 @@ from agents.knowledge import services as knowledge
 from agents.models import Agent
 from agents.services.conversation_store import store
 from agents.services.credentials import build_provider
+from compliance.selectors import compliance_settings
 from config.errors import Conflict, NotFound
 
 KNOWLEDGE_CHUNKS = 3
@@ -27,10 +28,21 @@ class Turn:
         return " ".join(self.result.utterances)
 
 
-def agent_config(agent: Agent, *, examples=None) -> AgentConfig:
+DEFAULT_DISCLOSURE = "This call may be recorded, and is handled by an AI assistant for {company}."
+DEFAULT_CONSENT_QUESTION = "May we record this call? Please say yes or no, or press 1 for yes and 2 for no."
+
+
+def disclosure_for(agent: Agent, direction: str) -> str:
+    """What the agent says before anything else on a call in `direction` ("" on a sandbox conversation)."""
+    if agent.disclosure == "always" or (agent.disclosure == "outbound" and direction == "outbound"):
+        return agent.disclosure_text or DEFAULT_DISCLOSURE
+    return ""
+
+
+def agent_config(agent: Agent, *, examples=None, direction: str = "") -> AgentConfig:
     """An agent without its own greeting opens with its template's initial message. `examples`: the agent's
     training examples, [{"caller", "reply"}] newest first; by default its applied corrections, so the sandbox
-    answers as the next phone call will."""
+    answers as the next phone call will. `direction`: the call's, for the disclosure."""
     if examples is None:
         examples = store().training_examples(agent, limit=EXAMPLES_LIMIT)
     greeting = agent.greeting or (agent.template.initial_message if agent.template_id else "")
@@ -47,6 +59,11 @@ def agent_config(agent: Agent, *, examples=None) -> AgentConfig:
         transfer_number=agent.transfer_number,
         voicemail_message=agent.voicemail_message,
         examples=tuple((example["caller"], example["reply"]) for example in examples[:EXAMPLES_LIMIT]),
+        opt_out_digit=compliance_settings().opt_out_digit,
+        disclosure=disclosure_for(agent, direction),
+        consent_question=(agent.recording_consent_question or DEFAULT_CONSENT_QUESTION)
+        if agent.recording_consent
+        else "",
     )
 
 

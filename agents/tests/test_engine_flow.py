@@ -6,6 +6,7 @@ import pytest
 
 from agents.engine import ActionResult, AgentConfig, Engine, Event, registry
 from agents.providers.base import Expectation
+from compliance import opt_out
 
 # The engine is specified here on its own: booking is unavailable unless a test registers it.
 pytestmark = pytest.mark.usefixtures("no_scheduling")
@@ -80,9 +81,9 @@ def test_a_missing_variable_uses_its_fallback_instead_of_failing():
 
 def test_the_expectation_comes_from_the_question():
     engine, result = started()
-    assert result.expect == Expectation(classes=("yes_no",))
+    assert result.expect == Expectation(phrases=opt_out.PHRASES, classes=("yes_no",))
     result = engine.handle(AGENT, FLOW, result.state, Event.utterance("yes"))
-    assert result.expect == Expectation(phrases=("cleaning", "filling", "whitening"))
+    assert result.expect == Expectation(phrases=("cleaning", "filling", "whitening", *opt_out.PHRASES))
 
 
 def test_an_answer_is_stored_and_the_next_question_asked():

@@ -208,6 +208,8 @@ class CallDetailSerializer(CallSerializer):
             "analysed_at",
             "recording_duration",
             "has_recording",
+            "recording_consent",
+            "recording_consent_at",
             "turns",
             "notes",
             "feedback",

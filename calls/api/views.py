@@ -15,6 +15,7 @@ from calls import recordings, reports, selectors, services
 from calls.api import serializers as s
 from calls.services import exports, postcall, review, telephony
 from calls.twilio import client as twilio
+from compliance.services import record_audit_event
 from config.api.schema import results
 from config.api.validation import validated, validated_query
 from config.errors import NotFound
@@ -318,6 +319,12 @@ class ExportView(APIView):
     )
     def get(self, request):
         filters = validated_query(s.ExportQuerySerializer, request)
+        record_audit_event(
+            action="calls.exported",
+            actor=request.user,
+            target="calls",
+            data={name: str(value) for name, value in filters.items() if value not in (None, "", [])},
+        )
         if filters.pop("format") == "pdf":
             return _pdf_export(request, filters)
         calls = selectors.filter_calls(**filters, tz=tenant_zone(request)).order_by("created_at", "id")
@@ -364,6 +371,7 @@ class RecordingView(APIView):
         call = selectors.get_call(call_id)
         if not call.recording_url:
             raise NotFound("This call has no recording.")
+        record_audit_event(action="recording.downloaded", actor=request.user, target=f"call:{call.pk}")
         if not call.recording_sid:
             return HttpResponseRedirect(recordings.redirect_url(call))
         account = selectors.twilio_account()

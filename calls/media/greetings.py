@@ -26,9 +26,10 @@ log = logging.getLogger(__name__)
 
 
 def greeting_text(call: Call) -> str:
-    config = conversations.agent_config(call.agent)
+    """The call's first words: the agent's disclosure if it makes one on this call, else its greeting."""
+    config = conversations.agent_config(call.agent, direction=call.direction)
     values = {"agent.name": config.name, "company": config.company, **flatten(call_variables(call))}
-    return render(config.greeting, values).strip()
+    return render(config.disclosure or config.greeting, values).strip()
 
 
 def prepare(call: Call) -> str:

@@ -24,6 +24,7 @@ from calls.services.lifecycle import TIMING_FIELDS, finish_call
 from calls.twilio import client as twilio
 from calls.twilio import twiml
 from calls.twilio.client import TwilioError
+from compliance.services import opt_out
 from tenants.models import Tenant
 from tenants.selectors import is_public, tenant_for_host
 
@@ -99,7 +100,9 @@ def open_stream(call_id, call_sid: str) -> LiveCall:
     agent = call.agent
     stt_name = agent.stt_provider or registry.default("stt")
     stt, tts = build_providers(("stt", stt_name), ("tts", agent.tts_provider))
-    config = conversations.agent_config(agent, examples=selectors.training_examples(agent, limit=EXAMPLES_LIMIT))
+    config = conversations.agent_config(
+        agent, examples=selectors.training_examples(agent, limit=EXAMPLES_LIMIT), direction=call.direction
+    )
     flow = call.flow_version.flow if call.flow_version_id else None
     variables, engine = call_variables(call), conversations.engine_for(agent, source="call")
     return LiveCall(
@@ -229,6 +232,35 @@ def _insert_exchange(call_id: int, state: dict, turns: list[CallTurn], index: in
         )
         for turn, (turn_id,) in zip(turns, cursor.fetchall()):
             turn.pk = turn_id
+
+
+def record_opt_out(call_id: int, action_data: dict) -> None:
+    """The other party asked (in words or on the keypad) not to be called again: their number joins the tenant's
+    DNC list with the source and this call, before the call is finished."""
+    call = Call.objects.only("direction", "from_number", "to_number").get(pk=call_id)
+    number = call.from_number if call.direction == Call.Direction.INBOUND else call.to_number
+    opt_out(number, source=action_data["source"], reason=action_data.get("said", ""), call_id=call_id)
+
+
+def record_consent(call_id: int, granted: bool) -> None:
+    """The caller's answer to the consent question, with its time. A refusal stops a recording under way; whatever
+    Twilio recorded is deleted when it reports it (`telephony.record_recording`), and nothing of it is kept."""
+    now = timezone.now()
+    Call.objects.filter(pk=call_id).update(recording_consent=granted, recording_consent_at=now)
+    if granted:
+        return
+    call = Call.objects.only("twilio_call_sid", "recording_sid").get(pk=call_id)
+    account = selectors.twilio_account()
+    if account is None:
+        return
+    if call.recording_sid:
+        twilio.delete_recording(account, call.recording_sid)
+        Call.objects.filter(pk=call_id).update(recording_sid="", recording_url="", recording_duration=None)
+    elif call.twilio_call_sid:
+        try:
+            twilio.stop_recording(account, call.twilio_call_sid)
+        except TwilioError:
+            pass  # no recording under way: nothing to stop
 
 
 def record_interruption(turn_id: int, heard_text: str, state: dict) -> dict:

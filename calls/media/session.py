@@ -607,6 +607,12 @@ class CallSession:
             )
             self.next_turn = turns[-1]["index"] + 1
             response.turn_id = turns[-1]["id"]
+            for action in result.actions:
+                if action["name"] == "opt_out" and action["ok"]:
+                    await record_in_tenant(self.tenant, services.record_opt_out, self.call.call_id, action["data"])
+                elif action["name"] == "recording_consent":
+                    granted = action["data"]["granted"]
+                    await record_in_tenant(self.tenant, services.record_consent, self.call.call_id, granted)
             self._perform(result.actions, turns[-1]["index"])
             await self._broadcast(*({"type": "turn", "turn": turn} for turn in turns))
 

@@ -288,6 +288,10 @@ def record_recording(params, *, call_id) -> Call | None:
     if call is None or params.get("RecordingStatus", "completed") != "completed":
         return call
     sid, url = params.get("RecordingSid", ""), params.get("RecordingUrl", "")
+    if call.recording_consent is False and recordings.is_twilio_sid(sid):
+        # The caller said no: the audio is deleted at Twilio, and nothing of it is stored here.
+        twilio.delete_recording(require_account(), sid)
+        return call
     if not recordings.is_twilio_sid(sid) or not recordings.is_allowed_url(url):
         # Signed with the tenant's own token, so a tenant can forge one: never store an address of its choosing.
         logger.warning("Ignored a recording callback for call %s with SID %r at %r", call.pk, sid[:40], url[:200])

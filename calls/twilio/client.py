@@ -143,6 +143,19 @@ def send_sms(account, *, to: str, from_: str, body: str) -> str:
         return client.messages.create(to=to, from_=from_, body=body).sid
 
 
+def stop_recording(account, call_sid: str) -> None:
+    """Stops the call's recording under way (Twilio then reports it, and `delete_recording` removes it)."""
+    client = client_for(account.account_sid, account.auth_token)
+    with twilio_errors():
+        client.calls(call_sid).recordings("Twilio.CURRENT").update(status="stopped")
+
+
+def delete_recording(account, recording_sid: str) -> None:
+    client = client_for(account.account_sid, account.auth_token)
+    with twilio_errors():
+        client.recordings(recording_sid).delete()
+
+
 def open_recording(account, recording_sid: str):
     """The recording's MP3 from Twilio's documented media URL, as a streamed `requests` response (close it)."""
     url = f"{settings.TWILIO_API_BASE_URL.rstrip('/')}/2010-04-01/Accounts/{account.account_sid}/Recordings/{recording_sid}.mp3"

@@ -53,7 +53,7 @@ class CampaignView(APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request, campaign_id):
-        lifecycle.delete_campaign(selectors.get_campaign(campaign_id))
+        lifecycle.delete_campaign(selectors.get_campaign(campaign_id), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

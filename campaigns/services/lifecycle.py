@@ -51,11 +51,15 @@ def update_campaign(campaign: Campaign, **fields) -> Campaign:
     return locked
 
 
-def delete_campaign(campaign: Campaign) -> None:
+def delete_campaign(campaign: Campaign, *, actor=None) -> None:
     with transaction.atomic():
         locked = _locked(campaign)
         _require_draft(locked)
+        campaign_id, name = locked.pk, locked.name
         locked.delete()
+        record_audit_event(
+            action="campaign.deleted", actor=actor, target=f"campaign:{campaign_id}", data={"name": name}
+        )
 
 
 def transition(campaign: Campaign, action: str, *, now: datetime | None = None, starts_at=None) -> Campaign:

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from compliance.hours import MIDNIGHT, zone
-from compliance.models import ComplianceSettings, DncEntry, DncImport
+from compliance.models import OPT_OUT_DIGITS, AuditEvent, ComplianceSettings, DncEntry, DncImport
 from compliance.services import MAX_REPORTED_ERRORS, REASON_MAX_LENGTH
 from config.phone_numbers import to_e164
 from config.weekly_hours import WEEKDAYS
@@ -19,7 +19,7 @@ def e164(value: str) -> str:
 class DncEntrySerializer(serializers.ModelSerializer):
     class Meta:
         model = DncEntry
-        fields = ["id", "number", "source", "reason", "created_at"]
+        fields = ["id", "number", "source", "reason", "call_id", "created_at"]
         read_only_fields = fields
 
 
@@ -120,11 +120,17 @@ class ComplianceSettingsSerializer(serializers.ModelSerializer):
     calling_window_start = serializers.TimeField(format="%H:%M")
     calling_window_end = serializers.TimeField(format="%H:%M", help_text="Exclusive; 00:00 is midnight at day's end.")
     calling_days = serializers.ListField(child=serializers.ChoiceField(choices=WEEKDAYS), allow_empty=False)
+    opt_out_digit = serializers.ChoiceField(
+        choices=OPT_OUT_DIGITS,
+        allow_blank=True,
+        required=False,
+        help_text="Pressed alone during a call, it puts the caller on the DNC list; empty for none. Default 9.",
+    )
     updated_at = serializers.DateTimeField(read_only=True, allow_null=True, help_text="Null until first saved.")
 
     class Meta:
         model = ComplianceSettings
-        fields = ["calling_window_start", "calling_window_end", "calling_days", "updated_at"]
+        fields = ["calling_window_start", "calling_window_end", "calling_days", "opt_out_digit", "updated_at"]
         read_only_fields = ["updated_at"]
 
     def validate_calling_days(self, value):
@@ -136,4 +142,51 @@ class ComplianceSettingsSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(
                 {"calling_window_end": ["Must be after the start (or 00:00 for midnight)."]}
             )
+        return data
+
+
+AUDIT_COLUMNS = [
+    "id",
+    "created_at",
+    "actor_id",
+    "actor_label",
+    "api_key_id",
+    "api_key_label",
+    "ip",
+    "user_agent",
+    "request_id",
+    "action",
+    "target",
+    "data",
+]
+
+
+class AuditEntrySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AuditEvent
+        fields = AUDIT_COLUMNS
+        read_only_fields = fields
+
+
+class AuditQuerySerializer(serializers.Serializer):
+    actor = serializers.CharField(
+        max_length=254, required=False, help_text="The acting user's id or email.", default=None
+    )
+    api_key = serializers.IntegerField(min_value=1, required=False, default=None, help_text="The API key's id.")
+    action = serializers.CharField(
+        max_length=100, required=False, default="", help_text="Exact, or a kind with a trailing dot: `dnc.`."
+    )
+    target = serializers.CharField(max_length=200, required=False, default="")
+    since = serializers.DateTimeField(required=False, default=None, help_text="Inclusive.")
+    until = serializers.DateTimeField(required=False, default=None, help_text="Exclusive.")
+    format = serializers.ChoiceField(["json", "csv"], default="json", help_text="csv: every matching entry, streamed.")
+
+    def validate_actor(self, value):
+        if value is None or not value.isdigit():
+            return value
+        return int(value)
+
+    def validate(self, data):
+        if data["since"] and data["until"] and data["until"] <= data["since"]:
+            raise serializers.ValidationError({"until": ["Must be after since."]})
         return data

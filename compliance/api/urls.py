@@ -9,5 +9,6 @@ urlpatterns = [
     path("compliance/dnc/imports/<id:job_id>", views.DncImportJobView.as_view(), name="compliance-dnc-import-job"),
     path("compliance/dnc/check", views.DncCheckView.as_view(), name="compliance-dnc-check"),
     path("compliance/dnc/<id:entry_id>", views.DncEntryView.as_view(), name="compliance-dnc-entry"),
+    path("compliance/audit-logs", views.AuditLogView.as_view(), name="compliance-audit-logs"),
     path("compliance/settings", views.ComplianceSettingsView.as_view(), name="compliance-settings"),
 ]

@@ -1,7 +1,11 @@
+import json
+
+from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from django_tenants.utils import tenant_context
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, status
+from rest_framework import generics, renderers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -12,6 +16,7 @@ from compliance.api import serializers as s
 from compliance.models import DncEntry
 from config.api.parsers import JSONParser
 from config.api.validation import validated, validated_query
+from config.csv import lines
 from config.errors import DomainError
 
 MAX_IMPORT_BYTES = 64 * 1024 * 1024
@@ -148,3 +153,55 @@ class ComplianceSettingsView(APIView):
     def put(self, request):
         settings = services.update_settings(**validated(s.ComplianceSettingsSerializer, request), actor=request.user)
         return Response(s.ComplianceSettingsSerializer(settings).data)
+
+
+class AuditLogView(generics.ListAPIView):
+    """The tenant's audit log, newest first (owners and admins). `format=csv` streams every matching entry as CSV;
+    that export is itself audited."""
+
+    required_permission = "compliance.view"
+    serializer_class = s.AuditEntrySerializer
+
+    def perform_content_negotiation(self, request, force=False):
+        """`format` is this view's own parameter (validated below), not DRF's renderer switch; errors are JSON."""
+        return renderers.JSONRenderer(), renderers.JSONRenderer.media_type
+
+    def filters(self):
+        query = dict(validated_query(s.AuditQuerySerializer, self.request))
+        return query.pop("format"), query
+
+    def get_queryset(self):
+        return selectors.audit_entries(**self.filters()[1])
+
+    @extend_schema(
+        parameters=[s.AuditQuerySerializer], responses={200: s.AuditEntrySerializer(many=True), (200, "text/csv"): str}
+    )
+    def get(self, request, *args, **kwargs):
+        format_, filters = self.filters()
+        if format_ == "json":
+            return super().get(request, *args, **kwargs)
+        services.record_audit_event(
+            action="audit_log.exported",
+            actor=request.user,
+            target="audit_log",
+            data={name: str(value) for name, value in filters.items() if value not in (None, "")},
+        )
+        entries = selectors.audit_entries(**filters)
+        tenant = request.tenant
+
+        def rows():
+            # Streaming runs after the middleware has put the connection back on the public schema.
+            with tenant_context(tenant):
+                yield from lines([s.AUDIT_COLUMNS])
+                yield from lines(_audit_row(entry) for entry in entries.iterator(chunk_size=500))
+
+        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="audit-log-{tenant.slug}.csv"'
+        return response
+
+
+def _audit_row(entry) -> list:
+    values = {column: getattr(entry, column) for column in s.AUDIT_COLUMNS}
+    values["created_at"] = entry.created_at.isoformat()
+    values["data"] = json.dumps(entry.data, sort_keys=True) if entry.data else ""
+    return [values[column] for column in s.AUDIT_COLUMNS]

@@ -27,6 +27,7 @@ def test_an_admin_adds_a_number_in_any_format_stored_in_e164(api, amy, acme):
         "number": NUMBER,
         "source": "manual",
         "reason": "Asked by e-mail",
+        "call_id": None,
         "created_at": None,
     }
     with tenant_context(acme):

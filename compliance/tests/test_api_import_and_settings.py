@@ -268,12 +268,24 @@ def test_a_window_to_midnight_is_accepted(api, alice, acme):
         ({"calling_window_start": "25:00"}, "calling_window_start"),
         ({"calling_days": []}, "calling_days"),
         ({"calling_days": ["someday"]}, "calling_days"),
+        ({"opt_out_digit": "12"}, "opt_out_digit"),
+        ({"opt_out_digit": "#"}, "opt_out_digit"),
     ],
 )
 def test_bad_settings_are_400_naming_the_field(api, alice, acme, change, field):
     data = {"calling_window_start": "08:00", "calling_window_end": "21:00", "calling_days": ["mon"], **change}
     response = api(alice, acme).put(SETTINGS, data, format="json")
     assert response.status_code == 400 and any(key.startswith(field) for key in response.json()["errors"])
+
+
+def test_the_keypad_opt_out_is_9_until_an_admin_changes_or_clears_it(api, alice, acme):
+    assert api(alice, acme).get(SETTINGS).json()["opt_out_digit"] == "9"
+    window = {"calling_window_start": "08:00", "calling_window_end": "21:00", "calling_days": ["mon"]}
+    assert (
+        api(alice, acme).put(SETTINGS, {**window, "opt_out_digit": "*"}, format="json").json()["opt_out_digit"] == "*"
+    )
+    assert api(alice, acme).put(SETTINGS, window, format="json").json()["opt_out_digit"] == "*"
+    assert api(alice, acme).put(SETTINGS, {**window, "opt_out_digit": ""}, format="json").json()["opt_out_digit"] == ""
 
 
 def test_members_cannot_read_or_change_settings(api, mike, acme):

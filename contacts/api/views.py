@@ -55,7 +55,7 @@ class ContactView(APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request, contact_id):
-        services.delete_contact(selectors.get_contact(contact_id))
+        services.delete_contact(selectors.get_contact(contact_id), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -133,7 +133,7 @@ class ContactListView(APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request, list_id):
-        services.delete_contact_list(selectors.get_contact_list(list_id))
+        services.delete_contact_list(selectors.get_contact_list(list_id), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -1,7 +1,9 @@
 """Sign-up, log in and out, password reset and invitations: sessions with CSRF over the accounts services."""
 
 import re
+import time
 
+import pyotp
 import pytest
 from django.core import mail
 from django.utils import timezone
@@ -176,3 +178,48 @@ def test_an_unknown_invitation_is_a_404_page_and_a_revoked_one_a_410(browser, in
     Invitation.objects.update(revoked_at=timezone.now())
     response = browser().get(f"/invitations/{invitation[1]}")
     assert response.status_code == 410 and "This invitation is revoked." in response.content.decode()
+
+
+def turn_on_two_factor(user) -> str:
+    """The TOTP secret of `user`, enrolled and confirmed through the accounts services."""
+    from accounts import two_factor
+    from accounts.services import enable_two_factor
+
+    secret = two_factor.start_enrolment(user).secret
+    enable_two_factor(user, code=pyotp.TOTP(secret).now())
+    return secret
+
+
+def test_an_account_with_two_factor_is_asked_for_its_code_and_gets_no_session_without_it(
+    browser, alice, acme, password
+):
+    turn_on_two_factor(alice)
+    client = browser(tenant=acme)
+    response = login(client, "alice@example.com", password)
+    assert response.status_code == 400
+    assert "Required for an account with two-factor sign-in." in response.content.decode()
+    assert client.get("/").status_code == 302
+
+
+def test_an_account_with_two_factor_logs_in_with_the_password_and_a_code(browser, alice, acme, password):
+    secret = turn_on_two_factor(alice)
+    client = browser(tenant=acme)
+    # The next step's code: the current one went to the enrolment, and no code is accepted twice.
+    response = login(client, "alice@example.com", password, code=pyotp.TOTP(secret).at(time.time() + 30))
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200
+
+
+def test_a_wrong_code_is_refused_and_gives_no_session(browser, alice, acme, password):
+    turn_on_two_factor(alice)
+    client = browser(tenant=acme)
+    assert login(client, "alice@example.com", password, code="000000").status_code in (400, 401, 403)
+    assert client.get("/").status_code == 302
+
+
+def test_a_member_without_two_factor_gets_the_403_page_where_the_tenant_requires_it(browser, mike, acme):
+    acme.require_two_factor = True
+    acme.save(update_fields=["require_two_factor"])  # a save: the host cache forgets the tenant
+    response = browser(mike, acme).get("/")
+    assert response.status_code == 403
+    assert "requires two-factor sign-in" in response.content.decode()

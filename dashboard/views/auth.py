@@ -63,7 +63,9 @@ def login(request):
         data = validate(
             s.LoginSerializer, {"email": request.POST.get("email", ""), "password": request.POST.get("password", "")}
         )
-        user = services.check_credentials(email=data["email"], password=data["password"], ip=client_ip(request))
+        user = services.session_login(
+            email=data["email"], password=data["password"], code=request.POST.get("code", ""), ip=client_ip(request)
+        )
     except DomainError as exc:
         return form_failure(request, template, context, exc)
     auth.login(request, user, backend="django.contrib.auth.backends.ModelBackend")

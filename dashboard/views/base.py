@@ -47,6 +47,13 @@ def tenant_page(permission):
             membership = membership_of(request.user, tenant)
             if membership is None:
                 return error_page(request, 403, f"You are not a member of {tenant.name}.")
+            if tenant.require_two_factor and not request.user.two_factor_enabled:
+                return error_page(
+                    request,
+                    403,
+                    f"{tenant.name} requires two-factor sign-in: turn it on for your account first "
+                    "(POST /api/auth/2fa/enrol).",
+                )
             request.membership = membership
             request.permissions = {name for name in PERMISSIONS if role_has(membership.role, name)}
             needed = required_for(permission, request.method)

@@ -39,6 +39,13 @@ class TenantUpdateSerializer(serializers.Serializer):
     support_email = serializers.EmailField(required=False, allow_blank=True)
 
 
+class IpAllowlistSerializer(serializers.Serializer):
+    ranges = serializers.ListField(
+        child=serializers.CharField(max_length=49),
+        help_text="IP addresses or CIDR ranges (e.g. 203.0.113.0/24); empty: reachable from anywhere.",
+    )
+
+
 class DomainSerializer(serializers.ModelSerializer):
     class Meta:
         model = Domain

@@ -5,6 +5,7 @@ from rest_framework.views import APIView
 
 from config.api.validation import validated
 from config.errors import Forbidden
+from config.proxies import client_ip
 from tenants import services
 from tenants.api import serializers as s
 from tenants.models import Domain, Tenant
@@ -22,6 +23,22 @@ class CurrentTenantView(APIView):
     def patch(self, request):
         tenant = services.update_tenant(request.tenant, **validated(s.TenantUpdateSerializer, request))
         return Response(s.TenantSerializer(tenant).data)
+
+
+class IpAllowlistView(APIView):
+    """Where the tenant's API and dashboard may be reached from, by client IP (behind our trusted proxies)."""
+
+    required_permission = {"GET": "tenant.view", "PUT": "tenant.manage"}
+
+    @extend_schema(responses={200: s.IpAllowlistSerializer})
+    def get(self, request):
+        return Response({"ranges": request.tenant.ip_allowlist})
+
+    @extend_schema(request=s.IpAllowlistSerializer, responses={200: s.IpAllowlistSerializer})
+    def put(self, request):
+        ranges = validated(s.IpAllowlistSerializer, request)["ranges"]
+        tenant = services.set_ip_allowlist(request.tenant, ranges, actor=request.user, caller_ip=client_ip(request))
+        return Response({"ranges": tenant.ip_allowlist})
 
 
 class DomainsView(generics.ListAPIView):

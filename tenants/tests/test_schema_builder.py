@@ -1,4 +1,4 @@
-"""New tenant schemas are built from the models, and must equal what the migrations produce."""
+"""New tenant schemas are built from the models, and must equal what the migrations produce (triggers included)."""
 
 import pytest
 from django.conf import settings
@@ -30,12 +30,24 @@ def structure(schema):
         indexes = sorted(
             (table, definition.split(" ON ", 1)[1].replace(f"{schema}.", "")) for table, definition in cursor.fetchall()
         )
-    return columns, constraints, indexes
+        cursor.execute(
+            "SELECT c.relname, pg_get_triggerdef(t.oid) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND NOT t.tgisinternal ORDER BY 1, 2",
+            [schema],
+        )
+        triggers = [(table, definition.replace(f"{schema}.", "")) for table, definition in cursor.fetchall()]
+    return columns, constraints, indexes, triggers
 
 
 def test_built_schema_matches_the_migrated_template():
     tenant = create_tenant(name="Shape", slug="shape-check")
     assert structure(tenant.schema_name) == structure(settings.TENANT_BASE_SCHEMA)
+
+
+def test_built_schema_has_the_audit_logs_append_only_trigger():
+    tenant = create_tenant(name="Guarded", slug="guarded")
+    triggers = structure(tenant.schema_name)[3]
+    assert [table for table, _ in triggers] == ["compliance_auditevent"]
 
 
 def test_built_schema_records_every_migration_as_applied():
