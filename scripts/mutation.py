@@ -48,6 +48,7 @@ MODULES = {
         "calls/tests/test_api_outbound.py",
         "calls/tests/test_dial_recovery.py",
         "compliance/tests/test_predial.py",
+        "campaigns/tests/test_dispatch.py",
         "campaigns/tests/test_dial_guards.py",
         "campaigns/tests/test_bulk_scheduled_dnc.py",
     ],

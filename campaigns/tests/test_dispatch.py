@@ -2,6 +2,7 @@
 refusals, and call outcomes (retries per policy, completion) from Twilio's signed status callbacks."""
 
 from datetime import timedelta
+from urllib.parse import parse_qs
 
 import pytest
 from django.test import Client
@@ -15,7 +16,7 @@ from calls.tests.factories import CallFactory, post_webhook, status_params, webh
 from campaigns.models import Attempt, Campaign
 from campaigns.services import dispatch
 from campaigns.services.lifecycle import transition
-from campaigns.tests.conftest import campaign_for, dialed_numbers, script_dials, twilio_api
+from campaigns.tests.conftest import TWILIO_CALLS, campaign_for, dialed_numbers, script_dials, twilio_api
 from compliance.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -30,6 +31,15 @@ def started(agent, size, now=None, **fields):
 def dial_all(claims, now=None):
     for claim in claims:
         dispatch.dial(claim.attempt_id, claim.token, now=now)
+
+
+def test_a_campaigns_calls_are_not_recorded(acme, agent, twilio_api):
+    script_dials(twilio_api, 1)
+    with tenant_context(acme):
+        started(agent, 1)
+        dial_all(dispatch.tick())
+    [request] = twilio_api.requests_to("POST", TWILIO_CALLS)
+    assert parse_qs(request.body.decode())["Record"] == ["false"]
 
 
 def test_a_tick_claims_no_more_than_calls_per_minute(acme, agent):
