@@ -248,7 +248,13 @@ def test_an_admin_sets_the_window_and_days_and_it_is_audited(api, amy, acme):
     with tenant_context(acme):
         settings = ComplianceSettings.objects.get()
         assert (f"{settings.calling_window_end:%H:%M}", settings.calling_days) == ("18:00", ["mon", "fri"])
-        assert AuditEvent.objects.get(action="compliance.settings_updated").actor_label == "amy@example.com"
+        event = AuditEvent.objects.get(action="compliance.settings_updated")
+    assert (event.actor_label, event.target) == ("amy@example.com", "calling_window")
+    assert event.data == {
+        "calling_window_start": "09:30",
+        "calling_window_end": "18:00",
+        "calling_days": ["mon", "fri"],
+    }
     assert api(amy, acme).get(SETTINGS).json()["calling_window_start"] == "09:30"
 
 
