@@ -51,6 +51,7 @@ MODULES = {
         "campaigns/tests/test_dispatch.py",
         "campaigns/tests/test_dial_guards.py",
         "campaigns/tests/test_bulk_scheduled_dnc.py",
+        "config/tests/test_published_events.py",
     ],
     "campaigns/services/dispatch.py": [
         "campaigns/tests/test_dispatch.py",
