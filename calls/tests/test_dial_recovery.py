@@ -174,6 +174,20 @@ def test_a_call_twilio_dated_the_second_the_lost_dial_was_queued_is_adopted(acme
     assert twilio_api.requests_to("POST", TWILIO_CALLS) == []
 
 
+def test_a_call_twilio_dated_more_than_five_seconds_before_the_lost_dial_is_not_it(acme, lost_dial, twilio_api):
+    queued_at = lost_dial.created_at.replace(microsecond=500_000)
+    earlier = {
+        **call_resource(call_sid(), to=CONTACT, from_=CALLER_ID),
+        "date_created": format_datetime(queued_at - timedelta(seconds=5.5)),  # whole seconds: 5.5 s before
+    }
+    script_call_list(twilio_api, earlier)
+    mine = script_dial(twilio_api)
+    with tenant_context(acme):
+        Call.objects.filter(pk=lost_dial.pk).update(created_at=queued_at)
+        call, _ = replay(acme, lost_dial)
+    assert call.twilio_call_sid == mine
+
+
 def test_a_call_to_the_same_number_placed_just_before_the_lost_one_is_not_adopted(acme, lost_dial, twilio_api):
     earlier = call_sid()
     with tenant_context(acme):
