@@ -43,6 +43,7 @@ MODULES = {
         "accounts/tests/test_api_key_use.py",
         "accounts/tests/test_auth_api.py",
         "accounts/tests/test_key_tenant_guard.py",
+        "config/tests/test_ratelimit.py",
     ],
     "calls/services/dialing.py": [
         "calls/tests/test_api_outbound.py",
