@@ -129,9 +129,9 @@ def next_allowed_dial_time(number: str, *, at: datetime, timezone_hint: str = ""
     return allowed
 
 
-def check_dial(number: str, *, tenant=None, at: datetime | None = None, timezone_hint: str = "") -> None:
-    """Refuses (403) a dial the compliance rules forbid: `on_dnc_list`, `outside_calling_hours` (with
-    `retry_at`) or `no_calling_window`."""
+def check_dial(number: str, *, tenant=None, at: datetime | None = None, timezone_hint: str = "") -> str:
+    """The number in E.164 when the compliance rules allow dialing it; refuses `invalid_number` (400), or (403)
+    `on_dnc_list`, `outside_calling_hours` (with `retry_at`) or `no_calling_window`."""
     tenant = selectors.current_tenant(tenant)
     number = _e164(number, field_name="to")
     if blocked_numbers([number], tenant=tenant):
@@ -146,6 +146,7 @@ def check_dial(number: str, *, tenant=None, at: datetime | None = None, timezone
             errors={"to": ["Outside calling hours."], "retry_at": [retry_at]},
             retry_after_seconds=max(1, int((allowed - at).total_seconds())),
         )
+    return number
 
 
 def update_settings(

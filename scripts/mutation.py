@@ -43,13 +43,16 @@ MODULES = {
         "accounts/tests/test_api_key_use.py",
         "accounts/tests/test_auth_api.py",
         "accounts/tests/test_key_tenant_guard.py",
+        "config/tests/test_ratelimit.py",
     ],
     "calls/services/dialing.py": [
         "calls/tests/test_api_outbound.py",
         "calls/tests/test_dial_recovery.py",
         "compliance/tests/test_predial.py",
+        "campaigns/tests/test_dispatch.py",
         "campaigns/tests/test_dial_guards.py",
         "campaigns/tests/test_bulk_scheduled_dnc.py",
+        "config/tests/test_published_events.py",
     ],
     "campaigns/services/dispatch.py": [
         "campaigns/tests/test_dispatch.py",

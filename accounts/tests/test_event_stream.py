@@ -117,6 +117,30 @@ async def test_a_shared_host_takes_the_tenant_from_the_query_and_checks_membersh
     assert (await stream("bob", host="api.localhost", query="tenant=acme"))[1] == (False, CLOSE_FORBIDDEN)
 
 
+async def test_a_tenants_own_host_ignores_a_tenant_named_in_the_query():
+    ws, (connected, _) = await stream("alice", host="acme.localhost", query="tenant=globex")
+    assert connected
+    await committed("t_acme", "call.started", {"call_id": 6})
+    assert (await next_event(ws))["data"] == {"call_id": 6}
+    await ws.disconnect()
+
+
+async def test_a_bearer_token_in_the_authorization_header_opens_the_socket():
+    headers = [(b"host", b"acme.localhost"), (b"authorization", f"Bearer {await token_for('alice')}".encode())]
+    ws = WebsocketCommunicator(application, "/ws/events/", headers=headers)
+    connected, _ = await ws.connect()
+    assert connected
+    await ws.disconnect()
+
+
+async def test_an_authorization_header_of_another_scheme_leaves_the_query_token_in_charge():
+    headers = [(b"host", b"acme.localhost"), (b"authorization", b"Basic YWxpY2U6cGFzc3dvcmQ=")]
+    ws = WebsocketCommunicator(application, f"/ws/events/?token={await token_for('alice')}", headers=headers)
+    connected, _ = await ws.connect()
+    assert connected
+    await ws.disconnect()
+
+
 async def test_a_public_host_without_a_tenant_is_closed_4404():
     assert (await stream("alice", host="api.localhost"))[1] == (False, CLOSE_NO_TENANT)
 

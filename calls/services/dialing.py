@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from billing.selectors import limits
@@ -29,17 +29,12 @@ class Dialable:
     account: TwilioAccount
 
 
-def predial_check(*, agent, to_number: str, tenant=None, timezone_hint: str = "") -> Dialable:
+def predial_check(*, agent, to_number: str, tenant, timezone_hint: str = "") -> Dialable:
     """Everything that must hold before any call is dialed (API, campaigns, scheduled calls): a valid
     number, an active agent with a caller id, an active tenant with a Twilio account, a free line and
     minutes left on its plan; and the compliance rules: not on a Do-Not-Call list, inside the recipient's
     calling hours (in `timezone_hint`, the contact's zone, when known). Raises a DomainError naming what is wrong."""
-    tenant = tenant or connection.tenant
-    try:
-        number = to_e164(to_number)
-    except ValueError as exc:
-        raise DomainError(str(exc), error_code="invalid_number", errors={"to": [str(exc)]}) from exc
-    check_dial(number, tenant=tenant, timezone_hint=timezone_hint)
+    number = check_dial(to_number, tenant=tenant, timezone_hint=timezone_hint)
     if not tenant.is_active:
         raise Forbidden(f"Tenant '{tenant.slug}' is suspended.", error_code="tenant_suspended")
     if agent is None or not agent.is_active:
@@ -126,7 +121,7 @@ def _recover_lost_dial(call: Call, tenant, *, record: bool) -> Call:
     """A replayed key whose call row was committed but whose dial never got Twilio's answer (the process died).
     Either Twilio has the call — adopt its SID — or it never got the request: dial it now, if the compliance
     rules still allow it. The row lock makes concurrent replays recover it once."""
-    if call.twilio_call_sid or call.status != Call.Status.QUEUED or call.created_at > lost_dial_cutoff():
+    if call.created_at > lost_dial_cutoff():
         return call
     with transaction.atomic():
         lost = (
@@ -134,21 +129,19 @@ def _recover_lost_dial(call: Call, tenant, *, record: bool) -> Call:
             .filter(pk=call.pk, twilio_call_sid__isnull=True, status=Call.Status.QUEUED)
             .first()
         )
-        if lost is None:  # recovered meanwhile, or being recovered by another replay
+        if lost is None:  # never lost (it has its SID, or is over), recovered meanwhile, or being recovered now
             call.refresh_from_db()
             return call
         account = selectors.twilio_account()
         if account is None:
             raise NoTwilioAccount()
-        known = Call.objects.filter(
-            to_number=lost.to_number, created_at__gte=lost.created_at, twilio_call_sid__isnull=False
-        ).values_list("twilio_call_sid", flat=True)
+        # A few seconds' slack for Twilio's clock; a SID another row of ours holds is never the lost call's.
+        since = lost.created_at - timedelta(seconds=5)
+        known = Call.objects.filter(to_number=lost.to_number, created_at__gte=since).values_list(
+            "twilio_call_sid", flat=True
+        )
         sid = twilio.find_outbound_call(
-            account,
-            to=lost.to_number,
-            from_=lost.from_number,
-            since=lost.created_at - timedelta(seconds=5),
-            exclude=set(known),
+            account, to=lost.to_number, from_=lost.from_number, since=since, exclude=set(known)
         )
         if sid is not None:
             return _adopt_sid(lost, sid)

@@ -96,8 +96,19 @@ def test_an_idempotency_key_reused_for_another_number_is_409(api, alice, acme, a
     script_dial(twilio_api)
     dial(api(alice, acme), agent, key="order-42")
     response = dial(api(alice, acme), agent, to="+14155550199", key="order-42")
-    assert response.status_code == 409
+    assert (response.status_code, response.json()["error_code"]) == (409, "idempotency_key_reused")
     assert "Idempotency-Key" in response.json()["errors"]
+
+
+def test_an_idempotency_key_reused_for_another_agent_is_409(api, alice, acme, agent, twilio_api):
+    script_dial(twilio_api)
+    dial(api(alice, acme), agent, key="order-42")
+    with tenant_context(acme):
+        other = AgentFactory()
+        PhoneNumberFactory(number="+14155550101", agent=other)
+    response = dial(api(alice, acme), other, key="order-42")
+    assert (response.status_code, response.json()["error_code"]) == (409, "idempotency_key_reused")
+    assert len(twilio_api.requests_to("POST", TWILIO_CALLS)) == 1
 
 
 def test_a_call_twilio_refuses_is_recorded_as_failed_and_a_retry_does_not_dial_again(
@@ -183,6 +194,18 @@ def test_the_predial_check_refuses_a_suspended_tenant(acme, agent):
     assert refused.value.error_code == "tenant_suspended"
 
 
+def test_the_predial_check_refuses_an_invalid_number_naming_to(acme, agent):
+    with tenant_context(acme), pytest.raises(DomainError) as refused:
+        predial_check(agent=agent, to_number="555", tenant=acme)
+    assert (refused.value.error_code, list(refused.value.errors)) == ("invalid_number", ["to"])
+
+
+def test_a_call_placed_with_record_asks_twilio_to_record_it(api, alice, acme, agent, twilio_api):
+    script_dial(twilio_api)
+    assert dial(api(alice, acme), agent, record=True).status_code == 201
+    assert sent(twilio_api.requests_to("POST", TWILIO_CALLS)[0])["Record"] == ["true"]
+
+
 def test_the_predial_check_returns_the_normalised_number_and_caller_id(acme, agent):
     with tenant_context(acme):
         dialable = predial_check(agent=agent, to_number="+1 (415) 555-0123", tenant=acme)
@@ -230,10 +253,11 @@ def test_ending_a_ringing_call_cancels_it(api, alice, acme, agent, twilio_api):
     assert sent(twilio_api.requests[0])["Status"] == ["canceled"]
 
 
-def test_ending_a_finished_call_is_409(api, alice, acme, agent, twilio_api):
+def test_ending_a_finished_call_is_409_call_finished(api, alice, acme, agent, twilio_api):
     with tenant_context(acme):
         call = CallFactory(status="completed")
-    assert api(alice, acme).post(f"{CALLS}/{call.pk}/end").status_code == 409
+    response = api(alice, acme).post(f"{CALLS}/{call.pk}/end")
+    assert (response.status_code, response.json()["error_code"]) == (409, "call_finished")
     assert twilio_api.requests == []
 
 

@@ -19,7 +19,6 @@ from calls.models import Call
 from calls.services import place_call
 from campaigns.models import Attempt, Campaign, idempotency_key
 from campaigns.services.lifecycle import Window, complete_if_done, pause_for, start_due_campaigns, window_state
-from compliance.services import next_allowed_dial_time
 from config.errors import DomainError
 
 A = Attempt.Status
@@ -172,7 +171,7 @@ def _refused(attempt: Attempt, exc: DomainError, now: datetime) -> None:
     receiver has recorded it: the attempt is then no longer `dialing` and nothing changes here."""
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update().get(pk=attempt.campaign_id)
-        attempt = Attempt.objects.select_for_update(of=("self",)).select_related("contact").get(pk=attempt.pk)
+        attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
         if attempt.status != A.DIALING:
             return
         code = exc.error_code
@@ -180,10 +179,7 @@ def _refused(attempt: Attempt, exc: DomainError, now: datetime) -> None:
             _release(attempt, due_at=now + timedelta(seconds=exc.retry_after_seconds))
         elif code == "outside_calling_hours":
             # The refusal's own retry time, so the next claim is not refused again by the same rule.
-            retry_at = getattr(exc, "retry_at", None) or next_allowed_dial_time(
-                attempt.number, at=now, timezone_hint=attempt.contact.timezone if attempt.contact else ""
-            )
-            _release(attempt, due_at=retry_at)
+            _release(attempt, due_at=exc.retry_at)
         elif code in CAMPAIGN_WIDE_REFUSALS:
             _release(attempt, due_at=attempt.due_at)
             pause_for(campaign, code)

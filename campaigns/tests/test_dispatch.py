@@ -1,22 +1,28 @@
 """The dialer: pacing and concurrency, claims, dials through place_call at the fake Twilio boundary, pre-dial
 refusals, and call outcomes (retries per policy, completion) from Twilio's signed status callbacks."""
 
-from datetime import timedelta
+from datetime import time, timedelta
+from urllib.parse import parse_qs
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from agents.models import Agent
 from billing.tests.factories import put_on_plan
-from calls.models import Call, PhoneNumber
+from calls.models import Call, PhoneNumber, TwilioAccount
 from calls.services.lifecycle import apply_status
 from calls.tests.factories import CallFactory, post_webhook, status_params, webhook_path
 from campaigns.models import Attempt, Campaign
 from campaigns.services import dispatch
 from campaigns.services.lifecycle import transition
-from campaigns.tests.conftest import campaign_for, dialed_numbers, script_dials, twilio_api
+from campaigns.tests.conftest import TWILIO_CALLS, campaign_for, dialed_numbers, script_dials, twilio_api
 from compliance.models import AuditEvent
+from compliance.services import next_allowed_dial_time, update_settings
+from config.weekly_hours import WEEKDAYS
+from tenants.services import set_status
 
 pytestmark = pytest.mark.django_db
 __all__ = ["twilio_api"]
@@ -30,6 +36,15 @@ def started(agent, size, now=None, **fields):
 def dial_all(claims, now=None):
     for claim in claims:
         dispatch.dial(claim.attempt_id, claim.token, now=now)
+
+
+def test_a_campaigns_calls_are_not_recorded(acme, agent, twilio_api):
+    script_dials(twilio_api, 1)
+    with tenant_context(acme):
+        started(agent, 1)
+        dial_all(dispatch.tick())
+    [request] = twilio_api.requests_to("POST", TWILIO_CALLS)
+    assert parse_qs(request.body.decode())["Record"] == ["false"]
 
 
 def test_a_tick_claims_no_more_than_calls_per_minute(acme, agent):
@@ -145,6 +160,56 @@ def test_an_agent_without_caller_id_pauses_the_campaign_with_the_reason(acme, ag
         campaign.refresh_from_db()
         assert (campaign.status, campaign.paused_reason) == ("paused", "no_caller_id")
         assert set(campaign.attempts.values_list("status", flat=True)) == {"pending"}
+
+
+def suspend_the_tenant(tenant):
+    set_status(tenant, "suspended")
+
+
+def deactivate_the_agent(tenant):
+    Agent.objects.update(is_active=False)
+
+
+def remove_the_twilio_account(tenant):
+    TwilioAccount.objects.all().delete()
+
+
+@pytest.mark.parametrize(
+    "refusal, cause",
+    [
+        ("tenant_suspended", suspend_the_tenant),
+        ("agent_inactive", deactivate_the_agent),
+        ("twilio_account_missing", remove_the_twilio_account),
+    ],
+)
+def test_a_refusal_that_concerns_the_whole_campaign_pauses_it_undialed(acme, agent, twilio_api, refusal, cause):
+    with tenant_context(acme):
+        campaign = started(agent, 2)
+        cause(acme)
+        dial_all(dispatch.tick())
+        campaign.refresh_from_db()
+        assert (campaign.status, campaign.paused_reason) == ("paused", refusal)
+        assert set(campaign.attempts.values_list("status", "dialed_at")) == {("pending", None)}
+    assert twilio_api.requests == []
+
+
+def test_a_number_outside_its_calling_hours_waits_for_them_undialed(acme, agent, twilio_api):
+    now = timezone.now()
+    hour_in_los_angeles = now.astimezone(ZoneInfo("America/Los_Angeles")).hour
+    with tenant_context(acme):
+        update_settings(
+            calling_window_start=time((hour_in_los_angeles + 2) % 24),
+            calling_window_end=time((hour_in_los_angeles + 3) % 24),
+            calling_days=WEEKDAYS,
+        )
+        campaign = started(agent, 1, now)
+        dial_all(dispatch.tick(now=now), now)
+        attempt = Attempt.objects.get()
+        assert (attempt.status, attempt.dialed_at) == ("pending", None)
+        assert now + timedelta(hours=1) < attempt.due_at == next_allowed_dial_time(attempt.number, at=now)
+        campaign.refresh_from_db()
+        assert campaign.status == "running"
+    assert twilio_api.requests == []
 
 
 def test_a_number_twilio_refuses_fails_its_attempt_and_the_campaign_goes_on(acme, agent, twilio_api):

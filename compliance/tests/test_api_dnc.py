@@ -75,11 +75,13 @@ def test_search_matches_the_start_of_the_number_however_typed(api, alice, acme):
 
 def test_deleting_an_entry_unblocks_the_number_and_is_audited(api, alice, acme):
     with tenant_context(acme):
-        entry = DncEntryFactory(number=NUMBER)
+        entry = DncEntryFactory(number=NUMBER, source="opt_out_spoken", reason="Said stop")
     assert api(alice, acme).delete(f"{DNC}/{entry.pk}").status_code == 204
     assert entries_in(acme) == []
     with tenant_context(acme):
-        assert AuditEvent.objects.get(action="dnc.removed").target == NUMBER
+        event = AuditEvent.objects.get(action="dnc.removed")
+    assert (event.target, event.actor_id, event.actor_label) == (NUMBER, alice.pk, "alice@example.com")
+    assert event.data == {"source": "opt_out_spoken", "reason": "Said stop"}
 
 
 def test_an_unknown_entry_is_404(api, alice, acme):

@@ -7,7 +7,7 @@ from django_tenants.utils import tenant_context
 
 from compliance import services, tasks
 from compliance.api import views
-from compliance.models import AuditEvent, ComplianceSettings, DncEntry
+from compliance.models import AuditEvent, ComplianceSettings, DncEntry, DncImport
 from compliance.tests.factories import DncEntryFactory
 from config.celery import app
 
@@ -196,12 +196,33 @@ def test_a_large_csv_is_imported_in_the_background_and_reported_on_its_job(
     run_as_the_worker(acme, job["id"])
     body = api(alice, acme).get(f"/api/compliance/dnc/imports/{job['id']}").json()
     assert (body["status"], body["rows"], body["added"], body["invalid"]) == ("done", 2, 1, 1)
+    assert body["filename"] == "dnc.csv"
     assert body["errors"][0]["row"] == 3 and body["finished_at"]
     assert numbers_in(acme) == {"+14155550123": "x"}
     with tenant_context(acme):
         assert AuditEvent.objects.get(action="dnc.imported").actor_label == "alice@example.com"
     run_as_the_worker(acme, job["id"])  # redelivered: a finished job is left alone
     assert api(alice, acme).get("/api/compliance/dnc/imports").json()["count"] == 1
+
+
+def test_an_import_job_keeps_no_copy_of_the_upload_once_done(
+    api, alice, acme, monkeypatch, django_capture_on_commit_callbacks
+):
+    response, _ = background_upload(api(alice, acme), "+14155550123\n", monkeypatch, django_capture_on_commit_callbacks)
+    run_as_the_worker(acme, response.json()["id"])
+    with tenant_context(acme):
+        assert bytes(DncImport.objects.get().payload) == b""
+
+
+def test_a_large_upload_with_a_very_long_file_name_keeps_its_first_200_characters(
+    api, alice, acme, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(views, "SYNC_IMPORT_BYTES", 10)
+    monkeypatch.setattr(app, "send_task", lambda *args, **kwargs: None)
+    name = "n" * 296 + ".csv"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api(alice, acme).post(IMPORT, {"file": csv_file("+14155550123\n", name=name)}, format="multipart")
+    assert (response.status_code, response.json()["filename"]) == (202, name[:200])
 
 
 def test_a_large_malformed_csv_fails_its_job_and_imports_nothing(
@@ -213,6 +234,7 @@ def test_a_large_malformed_csv_fails_its_job_and_imports_nothing(
     run_as_the_worker(acme, response.json()["id"])
     body = api(alice, acme).get(f"/api/compliance/dnc/imports/{response.json()['id']}").json()
     assert (body["status"], body["error_code"], body["added"]) == ("failed", "malformed_csv", 0)
+    assert body["detail"].startswith("Malformed CSV at line 2")
     assert numbers_in(acme) == {}
 
 
@@ -248,7 +270,13 @@ def test_an_admin_sets_the_window_and_days_and_it_is_audited(api, amy, acme):
     with tenant_context(acme):
         settings = ComplianceSettings.objects.get()
         assert (f"{settings.calling_window_end:%H:%M}", settings.calling_days) == ("18:00", ["mon", "fri"])
-        assert AuditEvent.objects.get(action="compliance.settings_updated").actor_label == "amy@example.com"
+        event = AuditEvent.objects.get(action="compliance.settings_updated")
+    assert (event.actor_label, event.target) == ("amy@example.com", "calling_window")
+    assert event.data == {
+        "calling_window_start": "09:30",
+        "calling_window_end": "18:00",
+        "calling_days": ["mon", "fri"],
+    }
     assert api(amy, acme).get(SETTINGS).json()["calling_window_start"] == "09:30"
 
 

@@ -45,7 +45,10 @@ def test_before_eight_local_the_dial_is_refused_until_eight(in_acme):
         check_dial(LOS_ANGELES, at=TUESDAY_0700_PACIFIC)
     assert (status_of(error.value), error.value.error_code) == (403, "outside_calling_hours")
     assert error.value.retry_at == TUESDAY_0800_PACIFIC
-    assert error.value.errors["retry_at"] == ["2026-11-24T16:00:00+00:00"]
+    assert (set(error.value.errors), error.value.errors["retry_at"]) == (
+        {"to", "retry_at"},
+        ["2026-11-24T16:00:00+00:00"],
+    )
     assert headers_of(error.value) == {"Retry-After": "3600"}
 
 
@@ -126,6 +129,12 @@ def test_an_invalid_number_is_refused_naming_it(in_acme):
         check_dial("555")
     assert (status_of(error.value), error.value.error_code) == (400, "invalid_number")
     assert list(error.value.errors) == ["to"]
+
+
+def test_the_next_allowed_dial_time_of_an_invalid_number_is_refused_naming_it(in_acme):
+    with pytest.raises(DomainError) as error:
+        next_allowed_dial_time("555", at=TUESDAY_0700_PACIFIC)
+    assert (error.value.error_code, list(error.value.errors)) == ("invalid_number", ["to"])
 
 
 def test_another_tenants_window_does_not_apply(acme, globex):

@@ -12,20 +12,23 @@ pytestmark = pytest.mark.django_db
 NUMBER = "+14155550123"
 
 
-def test_an_opt_out_blocks_the_number_and_is_audited(acme):
+def test_an_opt_out_blocks_the_number_and_is_audited(acme, mike):
     with tenant_context(acme):
-        entry = opt_out("+1 415 555 0123", source=DncEntry.Source.OPT_OUT_SPOKEN, reason="Said 'stop calling me'")
+        entry = opt_out(
+            "+1 415 555 0123", source=DncEntry.Source.OPT_OUT_SPOKEN, reason="Said 'stop calling me'", actor=mike
+        )
         assert (entry.number, entry.source, entry.reason) == (NUMBER, "opt_out_spoken", "Said 'stop calling me'")
         assert blocked_numbers([NUMBER]) == {NUMBER}
         [event] = AuditEvent.objects.all()
-        assert (event.action, event.target, event.data["source"]) == ("dnc.added", NUMBER, "opt_out_spoken")
+    assert (event.action, event.target, event.data["source"]) == ("dnc.added", NUMBER, "opt_out_spoken")
+    assert event.actor_label == mike.email
 
 
 def test_opting_out_twice_keeps_one_entry_and_one_audit_event(acme):
     with tenant_context(acme):
         first = opt_out(NUMBER, source=DncEntry.Source.OPT_OUT_DTMF)
         second = opt_out(NUMBER, source=DncEntry.Source.OPT_OUT_SPOKEN)
-        assert first.pk == second.pk and second.source == "opt_out_dtmf"
+        assert first.pk == second.pk and (second.source, second.reason) == ("opt_out_dtmf", "")
         assert DncEntry.objects.count() == 1 and AuditEvent.objects.count() == 1
 
 
