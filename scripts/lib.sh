@@ -8,9 +8,10 @@ PY="$VENV/bin/python"
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
 ensure_system_packages() {
-  # Offline voice: espeak-ng speaks, sox converts. Installed when missing and we can (root + apt).
+  # Offline voice: espeak-ng and flite speak, sox converts. Installed when missing and we can (root + apt).
   local missing=()
   command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
+  command -v flite >/dev/null 2>&1 || missing+=(flite)
   command -v sox >/dev/null 2>&1 || missing+=(sox)
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
