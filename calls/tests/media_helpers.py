@@ -33,6 +33,7 @@ def bare_session(send, *, muted: bool = False, schema: str = "bare") -> CallSess
         schema=schema,
         state={},
         opening=None,
+        expect=Expectation(),
         muted=muted,
         stt=None,
         tts=None,
