@@ -19,6 +19,12 @@ from agents.providers.base import Expectation
 OPTION_SIMILARITY = 0.75
 YES_NO_WORDS = ("yes", "yeah", "yep", "sure", "correct", "right", "okay", "no", "nope")
 _ORDINAL = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)\b")
+# "1030 in the morning", "930am": a time of day written without its colon.
+_CLOCK = re.compile(
+    r"\b(1[0-2]|0?[1-9])([0-5]\d)(?=\s*(?:a\.?m\b|p\.?m\b|in the (?:morning|afternoon|evening)|o'clock))"
+)
+# "555-1234", "4-2-1-7": numbers said digit by digit.
+_DASHED = re.compile(r"\b\d+(?:-\d+)+\b")
 
 
 def _spoken_ordinals(text: str) -> str:
@@ -37,7 +43,8 @@ def _spoken_digits(text: str) -> str:
 
 def normalise(text: str, expect: Expectation | None = None) -> str:
     """Whisper's text ("Tuesday, March 5th at 10:30.") as spoken words ("tuesday march fifth at ten thirty")."""
-    text = _spoken_ordinals(text)
+    text = _CLOCK.sub(r"\1 \2", _spoken_ordinals(text))
+    text = _DASHED.sub(lambda match: _spoken_digits(match.group()), text)
     if expect is not None and "digits" in expect.classes:
         text = _spoken_digits(text)
     return grammars.normalise(text)

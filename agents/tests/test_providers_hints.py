@@ -64,3 +64,16 @@ def test_the_prompt_lists_the_options():
 def test_there_is_no_prompt_without_options():
     assert hints.prompt(YES_NO) == ""
     assert hints.prompt(None) == ""
+
+
+def test_a_time_written_without_its_colon_is_read_as_a_time():
+    assert hints.apply("1030 in the morning.", None) == "ten thirty in the morning"
+    assert hints.apply("At 930am", None) == "at nine thirty am"
+
+
+def test_a_number_written_with_dashes_is_read_digit_by_digit():
+    assert hints.apply("My number is 555-1234.", None) == "my number is five five five one two three four"
+
+
+def test_a_plain_number_is_not_taken_for_a_time():
+    assert hints.apply("1030 people", None) == "one thousand and thirty people"
