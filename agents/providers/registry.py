@@ -250,6 +250,11 @@ def build(kind: str, name: str, credentials: dict | None = None, options: dict |
         raise ProviderConfigError(str(exc), field="options") from None
 
 
+def prepare(kind: str, name: str) -> None:
+    """Loads what the provider loads once per process (a local model), if anything; raises what loading raises."""
+    getattr(info(kind, name).load(), "prepare", lambda: None)()
+
+
 def voices(tts_name: str, language: str = "") -> list[str]:
     """Voice ids a picker can offer (an empty list when voices are account-specific)."""
     return info("tts", tts_name).load().voices_for(language)

@@ -119,6 +119,10 @@ class WhisperSTT:
     def __init__(self, *, beam_size: int = 1):
         self.beam_size = beam_size
 
+    @staticmethod
+    def prepare() -> None:
+        load(configured_model())
+
     def transcribe(self, audio: Audio, *, language: str = "en-US", expect: Expectation | None = None) -> Transcription:
         if not language.lower().startswith("en"):
             raise ProviderError(f"The offline Whisper model only recognises English, not {language!r}.")

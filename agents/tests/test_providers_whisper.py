@@ -107,3 +107,14 @@ def test_the_beam_size_option_is_checked():
         registry.build("stt", "whisper", {}, {"beam_size": 9})
 
     assert refused.value.field == "options.beam_size"
+
+
+def test_preparing_the_provider_verifies_its_model_before_any_call(own_model, settings):
+    settings.STT_WHISPER_MODEL_SHA256 = "0" * 64
+
+    with pytest.raises(ModelMismatch):
+        registry.prepare("stt", "whisper")
+
+
+def test_preparing_a_provider_with_nothing_to_load_does_nothing():
+    registry.prepare("stt", "pocketsphinx")
