@@ -39,6 +39,11 @@ def resample(audio: Audio, sample_rate: int) -> Audio:
     return Audio(pcm, sample_rate)
 
 
+def resample_stream(pcm: bytes, from_rate: int, to_rate: int, state=None) -> tuple[bytes, object]:
+    """One piece of a stream resampled, and the state to pass with the next piece (None for the first)."""
+    return audioop.ratecv(pcm, SAMPLE_WIDTH, 1, from_rate, to_rate, state)
+
+
 def to_telephony(audio: Audio) -> bytes:
     """Any `Audio` → 8 kHz mu-law bytes, ready to be split into frames."""
     return pcm_to_mulaw(resample(audio, MULAW_RATE).pcm)

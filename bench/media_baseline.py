@@ -1,7 +1,7 @@
 """The baseline for `bench/media_streams.py`: a bare `websockets` server doing a media stream's per-frame work
 and nothing else — no Django, Channels, daphne, engine, database or channel layer.
 
-Per inbound frame, as our consumer and session do: JSON parse (orjson), base64, mu-law → PCM, RMS, turn
+Per inbound frame, as our consumer and session do: JSON parse (orjson), base64, voice activity (Silero) and turn
 detection (`calls.media.vad`). Out: the same `Player` (bursts ahead of real time, marks, pacing by their
 echoes) plays a greeting of two utterances on `start` and one answer at each end of turn, with the instant
 audio the bench's providers give — so the bench's callers cannot tell it from our server, and the figures
@@ -20,7 +20,7 @@ import orjson
 from websockets.asyncio.server import serve
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from agents.audio import mulaw_to_pcm, rms, to_telephony  # noqa: E402
+from agents.audio import to_telephony  # noqa: E402
 from calls.media.playback import Player  # noqa: E402
 from calls.media.vad import TurnDetector  # noqa: E402
 
@@ -55,7 +55,7 @@ async def stream(websocket, answer: bytes) -> None:
                 if detector is None:
                     continue
                 mulaw = base64.b64decode(message["media"]["payload"])
-                if detector.push(mulaw, rms(mulaw_to_pcm(mulaw))) == TurnDetector.END:
+                if detector.push(mulaw) == TurnDetector.END:
                     detector.take_turn()
                     speak(player, answer)
             elif event == "mark":

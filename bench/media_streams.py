@@ -10,7 +10,7 @@ row, each server runs alone, started afresh on `--port`;
 exit status is 1 if any call failed.
 
 Each call is Twilio's side of a media stream in real time (`calls.simulator`): 50 frames a second each
-way, the caller talking for 0.8 s every few seconds, marks echoed as audio plays. Printed per N and server:
+way, the caller saying a short sentence (flite, about 1 s) every few seconds, marks echoed as audio plays. Printed per N and server:
 - frames/s: 20 ms frames of audio handled by the server per second (caller frames in + agent audio out; the
   agent's goes out in bursts of several frames per message, as Twilio allows);
 - late: 20 ms slots in the middle of an agent answer with no audio to play (gaps a caller would hear);
@@ -82,7 +82,7 @@ os.environ.setdefault("CALL_SILENCE_TIMEOUT_MS", "60000")
 TENANT = "bench"
 # The bench tenant's Twilio auth token: callers sign the media-stream upgrade with it, as Twilio does.
 AUTH_TOKEN = "b" * 32
-SPEECH_MS = 800
+CALLER_SAYS = "Yes, that works."
 ANSWER_MS = 1200
 FLOW = {
     "schema_version": 1,
@@ -100,6 +100,14 @@ FLOW = {
         {"id": "bye", "type": "action", "action": "end_call", "text": "Goodbye."},
     ],
 }
+
+
+@functools.cache
+def caller_speech():
+    """What each caller says, made once per process: speech, as the voice-activity detector needs to hear."""
+    from agents.providers.flite import FliteTTS
+
+    return FliteTTS(sample_rate=8000).synthesize(CALLER_SAYS, voice="awb")
 
 
 @functools.cache
@@ -337,7 +345,7 @@ async def one_call(url, call_id, call_sid, greeting, seconds, delay):
     await asyncio.sleep(delay)
     script = [WaitForAgent()]
     for _ in range(int(seconds // 3)):
-        script += [Pause(400), Say(tone(SPEECH_MS)), WaitForAgent()]
+        script += [Pause(400), Say(caller_speech()), WaitForAgent()]
     script.append(HangUp())
     async with websocket_transport(url, auth_token=AUTH_TOKEN if "/ws/twilio/media/" in url else "") as transport:
         return await simulate(

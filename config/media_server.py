@@ -27,6 +27,17 @@ DEFAULT_SERVER = "uvicorn-websockets-sansio"
 MAX_MESSAGE_BYTES = 1024 * 1024
 
 
+# Work the media process does once before its first call (loading a recogniser's model, say), so that no caller
+# waits for it and a broken installation stops the process at start. Apps above config register it (`prepare`).
+_PREPARATIONS: list = []
+
+
+def prepare(func):
+    """Registers `func` to run in the media process before it serves."""
+    _PREPARATIONS.append(func)
+    return func
+
+
 def tune_process() -> None:
     """Once everything is loaded, before the first call."""
     # What is loaded now lives as long as the process: keep it out of the collector's full passes, whose
@@ -95,6 +106,8 @@ def main(argv=None) -> None:
         # `daphne` app): uvloop's, with its policy in place first.
         asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     application = load_application(args.application)
+    for preparation in _PREPARATIONS:
+        preparation()
     if args.server == "daphne":
         serve_daphne(application, args.host, args.port)
     else:

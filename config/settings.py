@@ -268,6 +268,14 @@ CALL_SILENCE_TIMEOUT_MS = int(os.environ.get("CALL_SILENCE_TIMEOUT_MS", 6000))
 CALL_MEDIA_THREADS = int(os.environ.get("CALL_MEDIA_THREADS", 16))
 CALL_SET_UP_THREADS = int(os.environ.get("CALL_SET_UP_THREADS", 4))
 CALL_RECORD_THREADS = int(os.environ.get("CALL_RECORD_THREADS", 1))
+# Offline Whisper (agents/providers/whisper.py): by default the English tiny model installed with the platform;
+# another CTranslate2 Whisper model directory (base.en, small.en) needs the sha256 of its model.bin. WORKERS is
+# how many transcriptions run at once per process, each on one CPU thread.
+STT_WHISPER_MODEL_DIR = os.environ.get("STT_WHISPER_MODEL_DIR", "")
+STT_WHISPER_MODEL_SHA256 = os.environ.get("STT_WHISPER_MODEL_SHA256", "")
+STT_WHISPER_WORKERS = int(os.environ.get("STT_WHISPER_WORKERS", min(4, os.cpu_count() or 1)))
+# Model files come from installed packages only; nothing may reach for a model hub at run time.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
 # A live call that never gets its media or a final status would hold a line forever: beat ends calls still
 # queued/ringing this long after they were made, and calls in progress past their longest length plus a margin
 # (calls/services/reaper.py).
@@ -442,6 +450,8 @@ LOGGING = {
         # The twilio SDK logs every API request at INFO, a dozen lines each (URL with the call's SID, query
         # parameters, headers): a dozen lines at every call's end, and phone numbers in the logs.
         "twilio.http_client": {"level": "WARNING"},
+        # faster-whisper logs every transcription's duration at INFO: a line per caller turn.
+        "faster_whisper": {"level": "WARNING"},
     },
 }
 

@@ -8,11 +8,11 @@ PY="$VENV/bin/python"
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
 ensure_system_packages() {
-  # Offline voice: espeak-ng speaks, sox converts; callers add theirs (scripts/test: chromium, the browser of the
-  # dashboard's end-to-end tests), each a Debian package whose command has its name. Installed when missing and we
-  # can (root + apt).
+  # Offline voice: espeak-ng and flite speak, sox converts; callers add theirs (scripts/test: chromium, the browser
+  # of the dashboard's end-to-end tests), each a Debian package whose command has its name. Installed when missing
+  # and we can (root + apt).
   local missing=() package
-  for package in espeak-ng sox "$@"; do
+  for package in espeak-ng flite sox "$@"; do
     command -v "$package" >/dev/null 2>&1 || missing+=("$package")
   done
   [ ${#missing[@]} -eq 0 ] && return 0

@@ -1,7 +1,7 @@
 """The conversation engine: `Engine(llm, knowledge, actions).start(...)` / `.handle(...)`. See docs/flows.md."""
 
 from .actions import ActionRegistry, ActionSpec, registry
-from .engine import EXAMPLES_LIMIT, Engine
+from .engine import EXAMPLES_LIMIT, Engine, expectation_at
 from .types import ActionContext, ActionResult, AgentConfig, EngineResult, Event
 
 __all__ = [
@@ -15,4 +15,5 @@ __all__ = [
     "ActionSpec",
     "registry",
     "EXAMPLES_LIMIT",
+    "expectation_at",
 ]

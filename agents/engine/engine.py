@@ -185,6 +185,12 @@ def claims_digits(node: dict, digits: str) -> bool:
     return digits.isdigit() and 1 <= int(digits) <= len(options)
 
 
+def expectation_at(flow: dict | None, state: dict) -> Expectation:
+    """What the caller may say next in a conversation stored as `state` (a resumed call's first turn)."""
+    node = next((node for node in (flow or {}).get("nodes", []) if node["id"] == state.get("node")), None)
+    return Expectation() if state.get("ended") or node is None else expectation(node)
+
+
 def dtmf_answer(node: dict, digits: str) -> str:
     """The answer keypad digits give to a question: its `dtmf` map, option N, 1/2 for yes/no, else the digits."""
     digits = digits.rstrip("#")

@@ -42,6 +42,10 @@ def _sample_rate(value):
     return _int(value, minimum=8000, maximum=48000)
 
 
+def _beam_size(value):
+    return _int(value, minimum=1, maximum=5)
+
+
 def _float(value):
     if isinstance(value, bool) or not 0 < float(value) <= 600:
         raise ValueError("is out of range")
@@ -91,6 +95,10 @@ _PROVIDERS = [
         ("api_key",),
         options=(("model", _str), *_CLIENT),
     ),
+    ProviderInfo(
+        "stt", "whisper", "agents.providers.whisper:WhisperSTT", options=(("beam_size", _beam_size),), offline=True
+    ),
+    # Low CPU, but accurate only on what a node's grammar allows.
     ProviderInfo("stt", "pocketsphinx", "agents.providers.sphinx:PocketsphinxSTT", offline=True),
     ProviderInfo(
         "stt",
@@ -106,6 +114,13 @@ _PROVIDERS = [
         "espeak",
         "agents.providers.espeak:EspeakTTS",
         options=(("sample_rate", _sample_rate), ("speed", _int), ("voice", _str)),
+        offline=True,
+    ),
+    ProviderInfo(
+        "tts",
+        "flite",
+        "agents.providers.flite:FliteTTS",
+        options=(("sample_rate", _sample_rate), ("voice", _str)),
         offline=True,
     ),
     ProviderInfo(
@@ -141,7 +156,7 @@ _PROVIDERS = [
     ),
 ]
 _BY_KEY = {(info.kind, info.name): info for info in _PROVIDERS}
-DEFAULTS = {"stt": "pocketsphinx", "tts": "espeak", "embeddings": "hashing"}
+DEFAULTS = {"stt": "whisper", "tts": "espeak", "embeddings": "hashing"}
 _CREDENTIAL_CHECKS = {"base_url": _url}
 
 
@@ -233,6 +248,11 @@ def build(kind: str, name: str, credentials: dict | None = None, options: dict |
     except ValueError as exc:
         # A combination of options the provider cannot work with (e.g. an embeddings model of unknown size).
         raise ProviderConfigError(str(exc), field="options") from None
+
+
+def prepare(kind: str, name: str) -> None:
+    """Loads what the provider loads once per process (a local model), if anything; raises what loading raises."""
+    getattr(info(kind, name).load(), "prepare", lambda: None)()
 
 
 def voices(tts_name: str, language: str = "") -> list[str]:

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from agents.engine import ActionResult, AgentConfig, Engine, Event, registry
+from agents.engine import ActionResult, AgentConfig, Engine, Event, expectation_at, registry
 from agents.providers.base import Expectation
 from compliance import opt_out
 
@@ -84,6 +84,18 @@ def test_the_expectation_comes_from_the_question():
     assert result.expect == Expectation(phrases=opt_out.PHRASES, classes=("yes_no",))
     result = engine.handle(AGENT, FLOW, result.state, Event.utterance("yes"))
     assert result.expect == Expectation(phrases=("cleaning", "filling", "whitening", *opt_out.PHRASES))
+
+
+def test_a_stored_conversation_expects_what_its_waiting_question_does():
+    engine, result = started()
+    result = engine.handle(AGENT, FLOW, result.state, Event.utterance("yes"))
+
+    assert expectation_at(FLOW, result.state) == Expectation(phrases=("cleaning", "filling", "whitening"))
+
+
+def test_an_ended_conversation_or_an_unknown_node_expects_nothing_in_particular():
+    assert expectation_at(FLOW, {"node": "service", "ended": True}) == Expectation()
+    assert expectation_at(FLOW, {"node": "gone", "ended": False}) == Expectation()
 
 
 def test_an_answer_is_stored_and_the_next_question_asked():

@@ -8,7 +8,7 @@ from config.api.errors import status_of
 
 
 def test_defaults_are_the_offline_providers():
-    assert registry.default("stt") == "pocketsphinx"
+    assert registry.default("stt") == "whisper"
     assert registry.default("tts") == "espeak"
     assert registry.default("embeddings") == "hashing"
 
@@ -86,8 +86,8 @@ def test_voices_lists_espeak_voices_for_a_language():
 
 def test_every_kind_has_its_providers():
     assert registry.names("llm") == ["openai", "openai_compatible"]
-    assert registry.names("stt") == ["pocketsphinx", "openai_whisper"]
-    assert registry.names("tts") == ["espeak", "openai", "elevenlabs"]
+    assert registry.names("stt") == ["whisper", "pocketsphinx", "openai_whisper"]
+    assert registry.names("tts") == ["espeak", "flite", "openai", "elevenlabs"]
     assert registry.names("embeddings") == ["hashing", "openai"]
 
 

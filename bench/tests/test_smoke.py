@@ -25,6 +25,7 @@ BENCHES = {
     "campaign_dispatch": ["--contacts", "300", "--dnc", "100", "--repeat", "1"],
     "call_starts": ["--calls", "2", "--at-once", "1", "--rounds", "1", "--no-pin"],
     "api_load": ["--smoke", "--no-pin"],
+    "stt_accuracy": ["--smoke", "--no-pin"],
 }
 
 
@@ -160,3 +161,10 @@ def test_api_load(runs):
     output = output_of(runs, "api_load")
     for server in ("ours", "baseline"):
         assert re.search(rf"^{server}\s+20\s+20\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+0\s", output, re.M), output
+
+
+def test_stt_accuracy(runs):
+    output = output_of(runs, "stt_accuracy")
+    for system in ("sphinx", "whisper"):
+        assert re.search(rf"^{system}\s+[\d.]+%\s+\d+%\s+\d+%\s+[\d.]+\s+[\d.]+s\s+\d+\s+\d+\s", output, re.M), output
+    assert "whisper vs baseline: WER" in output, output

@@ -5,7 +5,7 @@ everything else about a live call (every audio frame) touches no database at all
 """
 
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -14,8 +14,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from agents.engine import EXAMPLES_LIMIT, AgentConfig, Engine, EngineResult
+from agents.engine import EXAMPLES_LIMIT, AgentConfig, Engine, EngineResult, expectation_at
 from agents.providers import registry
+from agents.providers.base import Expectation
 from agents.services import conversations
 from agents.services.credentials import build_providers
 from calls import selectors
@@ -72,6 +73,8 @@ class LiveCall:
     # The engine's opening (greeting up to the first question) for a new conversation, worked out with the rest
     # of the set-up; None when the stream resumes one (it carries on without greeting again).
     opening: EngineResult | None = None
+    # What the caller is expected to say first: where a resumed conversation waits (a new one's comes with its opening).
+    expect: Expectation = field(default_factory=Expectation)
 
 
 def open_stream(call_id, call_sid: str) -> LiveCall:
@@ -122,6 +125,7 @@ def open_stream(call_id, call_sid: str) -> LiveCall:
         max_duration_seconds=agent.max_call_seconds or settings.CALL_MAX_DURATION_SECONDS,
         silence_timeout_ms=settings.CALL_SILENCE_TIMEOUT_MS,
         muted=call.agent_muted,
+        expect=expectation_at(flow, call.state) if call.state else Expectation(),
     )
 
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 from redis import RedisError
 
-from agents.audio import FRAME_MS, mulaw_rms
+from agents.audio import FRAME_MS
 from agents.engine import Event
 from agents.providers.base import Expectation, ProviderError
 from calls import groups
@@ -197,7 +197,7 @@ class CallSession:
         self.detector = TurnDetector()
         self._close, self._clock = close, clock
         # The engine's state of the conversation, and what it expects the caller to say next.
-        self.conversation, self.expect = call.state, Expectation()
+        self.conversation, self.expect = call.state, call.expect
         self.state = State.OPENING
         self._ending: asyncio.Task | None = None
         self.events: asyncio.Queue = asyncio.Queue()
@@ -295,7 +295,7 @@ class CallSession:
             if self.frames >= self.max_frames:
                 self._reach_max_duration()
             return
-        signal = self.detector.push(mulaw, mulaw_rms(mulaw))
+        signal = self.detector.push(mulaw)
         agent_talking = self.player.active
         if signal is TurnDetector.SPEECH:
             self.speech_start, self.over_agent = self.detector.frame, agent_talking

@@ -11,6 +11,7 @@ import time
 from collections import OrderedDict
 
 from agents import audio
+from agents.providers import registry
 from agents.providers.base import Expectation, Transcription
 from config.redis import get_redis, redis_key
 
@@ -43,6 +44,11 @@ class _LocalCache:
 
 
 _LOCAL = _LocalCache(LOCAL_CACHE_BYTES)
+
+
+def prepare_recogniser() -> None:
+    """The default STT's model loaded (and checked) now, not at the first caller's first words."""
+    registry.prepare("stt", registry.default("stt"))
 
 
 class Speech:

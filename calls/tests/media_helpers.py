@@ -11,7 +11,7 @@ from django_tenants.utils import schema_context
 from agents import audio
 from agents import services as agent_services
 from agents.providers.base import Expectation
-from agents.providers.espeak import EspeakTTS
+from agents.providers.flite import FliteTTS
 from agents.providers.sphinx import PocketsphinxSTT
 from calls import services as calls
 from calls.media.session import CallSession
@@ -21,7 +21,7 @@ from calls.tests.factories import AUTH_TOKEN, TwilioAccountFactory
 from config.asgi import application
 from tenants.models import Tenant
 
-CALLER_VOICE = "en-us+m3"
+CALLER_VOICE = "awb"
 SENTENCE_RMS = 300
 
 
@@ -33,6 +33,7 @@ def bare_session(send, *, muted: bool = False, schema: str = "bare") -> CallSess
         schema=schema,
         state={},
         opening=None,
+        expect=Expectation(),
         muted=muted,
         stt=None,
         tts=None,
@@ -46,7 +47,7 @@ def bare_session(send, *, muted: bool = False, schema: str = "bare") -> CallSess
 
 
 def caller_says(text: str):
-    return EspeakTTS(sample_rate=8000).synthesize(text, voice=CALLER_VOICE)
+    return FliteTTS(sample_rate=8000).synthesize(text, voice=CALLER_VOICE)
 
 
 def heard(answer, *candidates: str) -> list[str]:

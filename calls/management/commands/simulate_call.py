@@ -18,7 +18,7 @@ from django_tenants.utils import tenant_context
 
 from agents import audio
 from agents.management.targets import agent_in_tenant, tenant_named
-from agents.providers.espeak import EspeakTTS
+from agents.providers.flite import FliteTTS
 from calls import selectors
 from calls import services as calls
 from calls.media import greetings
@@ -34,7 +34,8 @@ from calls.simulator import (
 )
 from config.asgi import application
 
-CALLER_VOICE = "en-us+m3"
+# The caller speaks with flite: clearer than espeak-ng, as a caller would be to the offline recogniser.
+CALLER_VOICE = "awb"
 
 
 class Command(BaseCommand):
@@ -52,7 +53,7 @@ class Command(BaseCommand):
         tenant = tenant_named(options["tenant"])
         speeches = [self._wav(path) for path in options["wav"]]
         speeches += [
-            EspeakTTS(sample_rate=audio.MULAW_RATE).synthesize(text, voice=CALLER_VOICE) for text in options["texts"]
+            FliteTTS(sample_rate=audio.MULAW_RATE).synthesize(text, voice=CALLER_VOICE) for text in options["texts"]
         ]
         with tenant_context(tenant):
             account = selectors.twilio_account()
