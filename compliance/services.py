@@ -13,6 +13,7 @@ from compliance import dnc_csv, selectors
 from compliance.models import AuditEvent, ComplianceSettings, DncEntry, DncImport
 from config.celery import enqueue_on_commit
 from config.errors import DomainError, Forbidden, TooLarge
+from config.events import publish
 from config.phone_numbers import to_e164
 
 
@@ -73,7 +74,10 @@ def opt_out(number: str, *, source, reason="", actor=None) -> DncEntry:
     number joins the tenant's DNC list at once. Repeating it changes nothing."""
     if source not in DncEntry.Source.values:
         raise ValueError(f"Unknown DNC source {source!r}.")
-    entry, _ = add_dnc_entry(number, source=source, reason=reason, actor=actor)
+    with transaction.atomic():
+        entry, created = add_dnc_entry(number, source=source, reason=reason, actor=actor)
+        if created:
+            publish("contact.opted_out", {"number": entry.number, "source": source, "reason": reason})
     return entry
 
 

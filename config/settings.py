@@ -64,6 +64,7 @@ TENANT_APPS = [
     "campaigns",
     "scheduling",
     "compliance",
+    "webhooks",
 ]
 # `demo` (the demo tenant's seed command) has no tables: it sits on top of every app.
 INSTALLED_APPS = ["daphne"] + SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS] + ["demo"]
@@ -456,3 +457,18 @@ CONTACTS_DEFAULT_REGION = os.environ.get("CONTACTS_DEFAULT_REGION", "US")
 # Hosts on a private network that tenant-supplied URLs (webhook actions, an OpenAI-compatible base URL, CalDAV)
 # may reach, e.g. a self-hosted LLM: every other private, loopback or link-local address is refused.
 OUTBOUND_PRIVATE_HOSTS = env_list("OUTBOUND_PRIVATE_HOSTS", "")
+
+# Outgoing webhooks (webhooks app): each attempt waits this long for the receiver; failed attempts are retried after
+# an exponential backoff (base doubling per attempt, capped, with jitter) for the retry window; an endpoint failing
+# that many days in a row is disabled. Sent from a queue of their own, so a slow receiver never holds up other work.
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", 10))
+WEBHOOK_RETRY_BASE_SECONDS = float(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", 30))
+WEBHOOK_RETRY_MAX_SECONDS = float(os.environ.get("WEBHOOK_RETRY_MAX_SECONDS", 2 * 3600))
+WEBHOOK_RETRY_WINDOW_SECONDS = int(os.environ.get("WEBHOOK_RETRY_WINDOW_SECONDS", 24 * 3600))
+WEBHOOK_DISABLE_AFTER_DAYS = int(os.environ.get("WEBHOOK_DISABLE_AFTER_DAYS", 3))
+CELERY_TASK_ROUTES = {"webhooks.*": {"queue": os.environ.get("WEBHOOK_QUEUE", "webhooks")}}
+CELERY_BEAT_SCHEDULE["webhooks-dispatch-due"] = {
+    "task": "webhooks.dispatch_due",
+    "schedule": 60.0,
+    "options": {"expires": 50},  # no tenant_schemas: every tenant
+}

@@ -16,6 +16,7 @@ api_patterns = [
     path("", include("scheduling.api.urls")),
     path("", include("compliance.api.urls")),
     path("", include("billing.api.urls")),
+    path("", include("webhooks.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", ApiDocsView.as_view(url_name="schema"), name="docs"),
 ]
