@@ -75,7 +75,23 @@ def claim(delivery_id: int, *, now: datetime) -> bool:
     )
 
 
-def attempt(delivery_id: int, *, now: datetime | None = None) -> Outcome | None:
+def send_now(*, url: str, event_id: str, event_type: str, data: dict, secret: str, timeout: float) -> Outcome:
+    """A delivery with no endpoint (a flow's `webhook` action, signed with `secret`): its first attempt is made here
+    and now, waiting at most `timeout`; if it fails, beat's sweep retries it like any other delivery."""
+    now = timezone.now()
+    delivery = Delivery.objects.create(
+        url=url,
+        signing_secret=secret,
+        event_id=event_id,
+        event_type=event_type,
+        payload={"id": event_id, "type": event_type, "occurred_at": now.isoformat(), "data": data},
+        next_attempt_at=now,
+        retry_until=now + timedelta(seconds=settings.WEBHOOK_RETRY_WINDOW_SECONDS),
+    )
+    return attempt(delivery.pk, now=now, timeout=timeout)
+
+
+def attempt(delivery_id: int, *, now: datetime | None = None, timeout: float | None = None) -> Outcome | None:
     """Sends the delivery once if it is due and nobody else holds it (None otherwise), and records the outcome."""
     now = now or timezone.now()
     if not claim(delivery_id, now=now):
@@ -90,7 +106,9 @@ def attempt(delivery_id: int, *, now: datetime | None = None) -> Outcome | None:
         event_type=delivery.event_type,
         attempt=delivery.attempts,
     )
-    status_code, response_body, error, latency_ms = send(delivery.url, body, headers)
+    status_code, response_body, error, latency_ms = send(
+        delivery.url, body, headers, timeout=timeout or settings.WEBHOOK_TIMEOUT_SECONDS
+    )
     record = Attempt(
         delivery=delivery,
         number=delivery.attempts,
@@ -107,7 +125,7 @@ def attempt(delivery_id: int, *, now: datetime | None = None) -> Outcome | None:
     return Outcome(record, retry_at)
 
 
-def send(url: str, body: bytes, headers: dict) -> tuple[int | None, str, str, int]:
+def send(url: str, body: bytes, headers: dict, *, timeout: float) -> tuple[int | None, str, str, int]:
     """POSTs to a public address only (checked again at connect time): status, start of the answer, error, ms."""
     started = time.monotonic()
     status_code, response_body, error = None, "", ""
@@ -117,7 +135,7 @@ def send(url: str, body: bytes, headers: dict) -> tuple[int | None, str, str, in
                 url,
                 data=body,
                 headers=headers,
-                timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
+                timeout=timeout,
                 allow_redirects=False,
                 stream=True,
             )
