@@ -9,6 +9,7 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
+from celery.signals import task_failure  # noqa: E402
 from django.db import (
     connection,  # noqa: E402
     transaction,  # noqa: E402
@@ -40,6 +41,13 @@ class App(CeleryApp):
 app = App("voiceagents")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@task_failure.connect
+def _count_failure(sender=None, **kwargs):
+    from config import metrics  # this module loads before Django's settings are ready
+
+    metrics.CELERY_TASK_FAILURES.labels(getattr(sender, "name", "unknown")).inc()
 
 
 def enqueue_on_commit(task_name: str, *args) -> None:

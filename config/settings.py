@@ -82,6 +82,7 @@ TENANT_SUBPROCESS_PARALLEL = 2
 TENANT_LIMIT_SET_CALLS = True
 
 MIDDLEWARE = [
+    "config.metrics.HttpMetricsMiddleware",
     "config.middleware.RequestIdMiddleware",
     "config.middleware.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -472,3 +473,9 @@ CELERY_BEAT_SCHEDULE["webhooks-dispatch-due"] = {
     "schedule": 60.0,
     "options": {"expires": 50},  # no tenant_schemas: every tenant
 }
+
+# Prometheus metrics at /metrics (config/metrics.py): for a scraper with this bearer token or from these networks
+# (CIDRs, matched against the connecting address); neither set: /metrics answers 404. PROMETHEUS_MULTIPROC_DIR (read by
+# prometheus-client itself) joins the figures of several processes.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS", "")

@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from config.api.docs import ApiDocsView
 from config.health import HealthView
+from config.metrics import metrics_view
 
 api_patterns = [
     path("", include("accounts.api.urls")),
@@ -23,6 +24,7 @@ api_patterns = [
 
 urlpatterns = [
     path("health", HealthView.as_view(), name="health"),
+    path("metrics", metrics_view, name="metrics"),
     path("api/", include(api_patterns)),
     path("admin/", admin.site.urls),
 ]

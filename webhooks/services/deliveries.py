@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from accounts.models import Membership
 from accounts.roles import ADMIN, OWNER
+from config import metrics
 from config.celery import enqueue_on_commit
 from config.errors import Conflict, NotFound
 from config.outbound import UnsafeURL, public_session
@@ -163,11 +164,13 @@ def _read_start(response) -> str:
 def _finish(delivery: Delivery, record: Attempt, *, now: datetime) -> datetime | None:
     mine = Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.DELIVERING, attempts=delivery.attempts)
     if record.succeeded:
+        metrics.WEBHOOK_DELIVERIES.labels("succeeded").inc()
         mine.update(status=Delivery.Status.SUCCEEDED, delivered_at=now, claimed_until=None, next_attempt_at=None)
         if delivery.endpoint_id:
             Endpoint.objects.filter(pk=delivery.endpoint_id).update(failing_since=None)
         return None
     retry_at = next_attempt_at(delivery.attempts, now=now, retry_until=delivery.retry_until)
+    metrics.WEBHOOK_DELIVERIES.labels("gave_up" if retry_at is None else "retrying").inc()
     if retry_at is None:
         mine.update(status=Delivery.Status.FAILED, claimed_until=None, next_attempt_at=None)
     else:
