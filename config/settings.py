@@ -7,6 +7,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -160,6 +161,19 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_DEFAULT_QUEUE", "default")
 CELERY_BEAT_SCHEDULER = "tenant_schemas_celery.scheduler:TenantAwareScheduler"
 CELERY_BEAT_SCHEDULE = {}
+# A queue per kind of job, so each scales on its own and a backlog of one (a receiver that times out, a large
+# knowledge file) never delays another (docker/compose.yaml runs a worker per queue: `-Q <queue>`). The rest goes to
+# the default queue. A worker started without -Q consumes every queue below (one worker is enough on one machine).
+CELERY_TASK_ROUTES = {
+    "campaigns.*": {"queue": "dialer"},
+    "calls.analyse_call": {"queue": "analysis"},
+    "agents.index_knowledge_file": {"queue": "indexing"},
+    "webhooks.*": {"queue": "webhooks"},
+}
+CELERY_TASK_QUEUES = [
+    Queue(name)
+    for name in dict.fromkeys([CELERY_TASK_DEFAULT_QUEUE, *(r["queue"] for r in CELERY_TASK_ROUTES.values())])
+]
 
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [
@@ -467,7 +481,6 @@ WEBHOOK_RETRY_BASE_SECONDS = float(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", 
 WEBHOOK_RETRY_MAX_SECONDS = float(os.environ.get("WEBHOOK_RETRY_MAX_SECONDS", 2 * 3600))
 WEBHOOK_RETRY_WINDOW_SECONDS = int(os.environ.get("WEBHOOK_RETRY_WINDOW_SECONDS", 24 * 3600))
 WEBHOOK_DISABLE_AFTER_DAYS = int(os.environ.get("WEBHOOK_DISABLE_AFTER_DAYS", 3))
-CELERY_TASK_ROUTES = {"webhooks.*": {"queue": os.environ.get("WEBHOOK_QUEUE", "webhooks")}}
 CELERY_BEAT_SCHEDULE["webhooks-dispatch-due"] = {
     "task": "webhooks.dispatch_due",
     "schedule": 60.0,

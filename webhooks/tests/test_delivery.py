@@ -299,3 +299,29 @@ def test_the_verification_snippet_of_the_docs_accepts_our_signature_and_refuses_
     )["Webhook-Signature"]
     assert namespace["verify"](secret, header, body) is True
     assert namespace["verify"](secret, header.replace("v1=", "v1=0"), body) is False
+
+
+@pytest.mark.django_db
+def test_a_receiver_down_for_an_hour_gets_every_delivery_once_it_is_back(acme, make_endpoint, settings):
+    settings.OUTBOUND_PRIVATE_HOSTS = ["127.0.0.1"]
+    with Receiver() as receiver:
+        endpoint = make_endpoint(receiver.url)
+        receiver.secret = endpoint.secret
+        events = [publish_in(acme) for _ in range(3)]
+        receiver.failures = [503] * 1000  # down: every request fails
+        clock = timezone.now()
+        receiver.clock = lambda: clock.timestamp()
+        with tenant_context(acme):
+            while clock < timezone.now() + timedelta(hours=1):  # what beat's sweep does, minute by minute
+                for delivery_id in deliveries.due_delivery_ids(now=clock):
+                    deliveries.attempt(delivery_id, now=clock)
+                clock += timedelta(minutes=1)
+            receiver.failures = []  # back up
+            while Delivery.objects.exclude(status="succeeded").exists():
+                assert not Delivery.objects.filter(status="failed").exists()
+                for delivery_id in deliveries.due_delivery_ids(now=clock):
+                    deliveries.attempt(delivery_id, now=clock)
+                clock += timedelta(minutes=1)
+            attempts = sorted(Delivery.objects.values_list("attempts", flat=True))
+    assert sorted(receiver.effects) == sorted(event["id"] for event in events)
+    assert all(5 <= n <= 12 for n in attempts), attempts  # backed off: a few attempts in the hour, not sixty
