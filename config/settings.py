@@ -85,6 +85,7 @@ TENANT_LIMIT_SET_CALLS = True
 MIDDLEWARE = [
     "config.metrics.HttpMetricsMiddleware",
     "config.middleware.RequestIdMiddleware",
+    "config.logs.LogContextMiddleware",
     "config.middleware.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -440,10 +441,18 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# One JSON object per line (config/logs.py), with request id, tenant, user and call; phone numbers and secrets masked.
+# LOG_FORMAT=text: plain lines, masked the same way.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "config.logs.JsonFormatter"},
+        "text": {"()": "config.logs.TextFormatter", "format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": os.environ.get("LOG_FORMAT", "json")},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
