@@ -50,9 +50,10 @@ def _count_failure(sender=None, **kwargs):
     metrics.CELERY_TASK_FAILURES.labels(getattr(sender, "name", "unknown")).inc()
 
 
-def enqueue_on_commit(task_name: str, *args) -> None:
+def enqueue_on_commit(task_name: str, *args, eta=None, robust: bool = False) -> None:
     """The one way services queue a task: by name (services never import tasks; tasks call services), once the
     transaction commits, in the schema of the tenant current now (by commit time a request may have put the
-    connection back on the public schema)."""
+    connection back on the public schema). `eta`: not before then. `robust`: a broker that is down is logged, not
+    raised into the committed caller, for tasks that a sweep sends again anyway."""
     headers = headers_with_schema(None)
-    transaction.on_commit(lambda: app.send_task(task_name, args=args, headers=headers))
+    transaction.on_commit(lambda: app.send_task(task_name, args=args, headers=headers, eta=eta), robust=robust)

@@ -1,6 +1,8 @@
 """Webhook deliveries on Celery's `webhooks` queue (CELERY_TASK_ROUTES); each task runs in the schema of the tenant
 that queued it."""
 
+from datetime import timedelta
+
 from celery import shared_task
 from django.utils import timezone
 
@@ -16,10 +18,15 @@ def deliver(delivery_id):
         deliver.apply_async((delivery_id,), eta=outcome.retry_at)
 
 
+# A delivery due this long ago is taken for lost: not one whose task is merely waiting behind others in the queue.
+LOST_AFTER = timedelta(minutes=5)
+
+
 @shared_task(name="webhooks.dispatch_due")
 def dispatch_due():
-    """Beat, for every tenant: queues the deliveries that are due but whose task was lost (a Redis restart)."""
-    due = deliveries.due_delivery_ids(now=timezone.now())
+    """Beat, for every tenant: queues the deliveries that are overdue because their task was lost (a Redis restart,
+    a broker down when it was queued)."""
+    due = deliveries.due_delivery_ids(now=timezone.now() - LOST_AFTER)
     for delivery_id in due:
         deliver.delay(delivery_id)
     return {"queued": len(due)}

@@ -57,6 +57,7 @@ class AttemptSerializer(serializers.ModelSerializer):
         fields = [
             "number",
             "started_at",
+            "url",
             "request_headers",
             "response_status",
             "response_body",

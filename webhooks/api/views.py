@@ -47,6 +47,16 @@ class EndpointView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class RotateSecretView(APIView):
+    required_permission = PERMISSION
+
+    @extend_schema(request=None, responses={200: s.EndpointCreatedSerializer})
+    def post(self, request, endpoint_id):
+        """A new signing secret, shown this once; deliveries are signed with it from now on."""
+        endpoint = endpoints.rotate_secret(selectors.get_endpoint(endpoint_id))
+        return Response(s.EndpointCreatedSerializer(endpoint).data)
+
+
 class DeliveriesView(generics.ListAPIView):
     """The endpoint's delivery log, newest first: each delivery with its attempts (request headers, response code
     and start of the answer, latency, error)."""

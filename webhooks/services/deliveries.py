@@ -53,7 +53,9 @@ def record_event(schema: str, event: dict) -> list[Delivery]:
         for endpoint in endpoints
     )
     for delivery in deliveries:
-        enqueue_on_commit(DELIVER_TASK, delivery.pk)
+        # Robust: the change that published the event must not fail for a broker that is down; beat's sweep sends
+        # the delivery later.
+        enqueue_on_commit(DELIVER_TASK, delivery.pk, robust=True)
     return deliveries
 
 
@@ -89,7 +91,10 @@ def send_now(*, url: str, event_id: str, event_type: str, data: dict, secret: st
         next_attempt_at=now,
         retry_until=now + timedelta(seconds=settings.WEBHOOK_RETRY_WINDOW_SECONDS),
     )
-    return attempt(delivery.pk, now=now, timeout=timeout)
+    outcome = attempt(delivery.pk, now=now, timeout=timeout)
+    if outcome.retry_at is not None:
+        enqueue_on_commit(DELIVER_TASK, delivery.pk, eta=outcome.retry_at, robust=True)
+    return outcome
 
 
 def attempt(delivery_id: int, *, now: datetime | None = None, timeout: float | None = None) -> Outcome | None:
@@ -98,6 +103,8 @@ def attempt(delivery_id: int, *, now: datetime | None = None, timeout: float | N
     if not claim(delivery_id, now=now):
         return None
     delivery = Delivery.objects.select_related("endpoint").get(pk=delivery_id)
+    # To the endpoint's URL as it is now: a fixed address also serves the deliveries still to come.
+    url = delivery.endpoint.url if delivery.endpoint else delivery.url
     body = json.dumps(delivery.payload, separators=(",", ":")).encode()
     headers = signing.headers(
         secret=delivery.endpoint.secret if delivery.endpoint else delivery.signing_secret,
@@ -108,12 +115,13 @@ def attempt(delivery_id: int, *, now: datetime | None = None, timeout: float | N
         attempt=delivery.attempts,
     )
     status_code, response_body, error, latency_ms = send(
-        delivery.url, body, headers, timeout=timeout or settings.WEBHOOK_TIMEOUT_SECONDS
+        url, body, headers, timeout=timeout or settings.WEBHOOK_TIMEOUT_SECONDS
     )
     record = Attempt(
         delivery=delivery,
         number=delivery.attempts,
         started_at=now,
+        url=url,
         request_headers=headers,
         response_status=status_code,
         response_body=response_body,

@@ -3,8 +3,10 @@
 from django.db import transaction
 from django.utils import timezone
 
+from config.celery import enqueue_on_commit
 from webhooks import signing
 from webhooks.models import Delivery, Endpoint
+from webhooks.services.deliveries import DELIVER_TASK
 
 
 def create_endpoint(*, url: str, event_types: list[str], description: str = "", is_active: bool = True) -> Endpoint:
@@ -31,10 +33,18 @@ def update_endpoint(endpoint: Endpoint, **changes) -> Endpoint:
     if reactivated:
         endpoint.failing_since = endpoint.disabled_at = None
         endpoint.disabled_reason = ""
-        Delivery.objects.filter(endpoint=endpoint, status=Delivery.Status.PENDING).update(
-            next_attempt_at=timezone.now()
-        )
+        pending = Delivery.objects.filter(endpoint=endpoint, status=Delivery.Status.PENDING)
+        pending.update(next_attempt_at=timezone.now())
+        for delivery_id in pending.values_list("pk", flat=True):
+            enqueue_on_commit(DELIVER_TASK, delivery_id)
     endpoint.save()
+    return endpoint
+
+
+def rotate_secret(endpoint: Endpoint) -> Endpoint:
+    """A new secret, readable this once; the old one signs nothing from now on."""
+    endpoint.secret = signing.new_secret()
+    endpoint.save(update_fields=["secret", "updated_at"])
     return endpoint
 
 

@@ -1,11 +1,16 @@
 """The webhook endpoints over the API (owners and admins only): a secret shown once, event types from the closed
 list, public URLs only, the delivery log and manual redelivery."""
 
+import base64
+import json
+
 import pytest
 from django_tenants.utils import tenant_context
 
+from config.celery import app
 from config.events import EVENT_TYPES
-from webhooks.models import Attempt, Delivery
+from config.redis import get_redis
+from webhooks.models import Attempt, Delivery, Endpoint
 from webhooks.services import deliveries
 
 URL = "https://crm.example.com/hooks"
@@ -112,6 +117,7 @@ def _failed_delivery(acme, endpoint_id):
             delivery=delivery,
             number=1,
             started_at="2026-01-01T00:00:00Z",
+            url=URL,
             request_headers={"Webhook-Id": "evt-1"},
             response_status=502,
             response_body="bad gateway",
@@ -136,6 +142,7 @@ def test_the_delivery_log_shows_each_attempts_request_response_latency_and_error
         {
             "number": 1,
             "started_at": "2026-01-01T00:00:00Z",
+            "url": URL,
             "request_headers": {"Webhook-Id": "evt-1"},
             "response_status": 502,
             "response_body": "bad gateway",
@@ -172,3 +179,32 @@ def test_a_delivery_of_another_endpoint_is_not_found(api, amy, acme):
     second = create(api(amy, acme)).json()["id"]
     delivery = _failed_delivery(acme, first)
     assert api(amy, acme).post(f"{BASE}/{second}/deliveries/{delivery.pk}/redeliver").status_code == 404
+
+
+@pytest.mark.django_db
+def test_rotating_the_secret_shows_the_new_one_once(api, amy, acme):
+    created = create(api(amy, acme)).json()
+    rotated = api(amy, acme).post(f"{BASE}/{created['id']}/rotate-secret")
+    assert rotated.status_code == 200
+    assert rotated.json()["secret"].startswith("whsec_") and rotated.json()["secret"] != created["secret"]
+    assert "secret" not in api(amy, acme).get(f"{BASE}/{created['id']}").json()
+
+
+@pytest.mark.django_db
+def test_turning_a_disabled_endpoint_back_on_sends_its_pending_deliveries(
+    api, amy, acme, django_capture_on_commit_callbacks
+):
+    queue = app.amqp.router.route({}, "webhooks.deliver")["queue"].name
+    get_redis().delete(queue)
+    endpoint_id = create(api(amy, acme)).json()["id"]
+    delivery = _failed_delivery(acme, endpoint_id)
+    with tenant_context(acme):
+        Delivery.objects.filter(pk=delivery.pk).update(status=Delivery.Status.PENDING)
+        Endpoint.objects.filter(pk=endpoint_id).update(is_active=False, disabled_reason="failing")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api(amy, acme).patch(f"{BASE}/{endpoint_id}", {"is_active": True}, format="json")
+    assert (response.json()["is_active"], response.json()["disabled_reason"]) == (True, "")
+    queued = [json.loads(message) for message in get_redis().lrange(queue, 0, -1)]
+    assert [(m["headers"]["task"], json.loads(base64.b64decode(m["body"]))[0]) for m in queued] == [
+        ("webhooks.deliver", [delivery.pk])
+    ]

@@ -325,3 +325,16 @@ def test_a_receiver_down_for_an_hour_gets_every_delivery_once_it_is_back(acme, m
             attempts = sorted(Delivery.objects.values_list("attempts", flat=True))
     assert sorted(receiver.effects) == sorted(event["id"] for event in events)
     assert all(5 <= n <= 12 for n in attempts), attempts  # backed off: a few attempts in the hour, not sixty
+
+
+@pytest.mark.django_db
+def test_a_delivery_goes_to_the_endpoints_url_as_it_is_when_sent(acme, make_endpoint, settings):
+    settings.OUTBOUND_PRIVATE_HOSTS = ["127.0.0.1"]
+    with Receiver() as receiver:
+        endpoint = make_endpoint("http://127.0.0.1:9/typo")
+        receiver.secret = endpoint.secret
+        publish_in(acme)
+        with tenant_context(acme):
+            endpoint.__class__.objects.filter(pk=endpoint.pk).update(url=receiver.url)
+            outcome = deliveries.attempt(Delivery.objects.get().pk)
+    assert (outcome.attempt.url, outcome.attempt.response_status) == (receiver.url, 200)
