@@ -4,8 +4,8 @@ is off (404).
 
 Several processes on one host (web, media, Celery workers) share their samples through prometheus-client's
 multiprocess mode: set PROMETHEUS_MULTIPROC_DIR to a directory of that host, emptied before the processes start
-(`scripts/` and docker/compose.yaml do), and any process's `/metrics` adds up all of them. Without it, a process
-shows its own.
+(`scripts/run` does), and any process's `/metrics` adds up all of them. Without it, a process shows its own (one
+container, one process: scrape each).
 
 Label values are few and fixed (routes as patterns, task names, outcomes): never ids, numbers or tenants."""
 
