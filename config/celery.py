@@ -56,4 +56,5 @@ def enqueue_on_commit(task_name: str, *args, eta=None, robust: bool = False) -> 
     connection back on the public schema). `eta`: not before then. `robust`: a broker that is down is logged, not
     raised into the committed caller, for tasks that a sweep sends again anyway."""
     headers = headers_with_schema(None)
-    transaction.on_commit(lambda: app.send_task(task_name, args=args, headers=headers, eta=eta), robust=robust)
+    options = {"eta": eta} if eta is not None else {}
+    transaction.on_commit(lambda: app.send_task(task_name, args=args, headers=headers, **options), robust=robust)

@@ -7,7 +7,6 @@ after an exponential backoff with jitter until the delivery's retry window (24 h
 deliveries keep failing for WEBHOOK_DISABLE_AFTER_DAYS is disabled and the tenant's owners and admins are told."""
 
 import json
-import logging
 import random
 import time
 from dataclasses import dataclass
@@ -28,8 +27,6 @@ from config.errors import Conflict, NotFound
 from config.outbound import UnsafeURL, public_session
 from webhooks import signing
 from webhooks.models import Attempt, Delivery, Endpoint
-
-log = logging.getLogger(__name__)
 
 DELIVER_TASK = "webhooks.deliver"
 # What the log keeps of a receiver's answer.
@@ -80,7 +77,7 @@ def claim(delivery_id: int, *, now: datetime) -> bool:
 
 def send_now(*, url: str, event_id: str, event_type: str, data: dict, secret: str, timeout: float) -> Outcome:
     """A delivery with no endpoint (a flow's `webhook` action, signed with `secret`): its first attempt is made here
-    and now, waiting at most `timeout`; if it fails, beat's sweep retries it like any other delivery."""
+    and now, waiting at most `timeout`; if it fails, its next attempt is queued for its time like any delivery's."""
     now = timezone.now()
     delivery = Delivery.objects.create(
         url=url,
