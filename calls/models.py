@@ -160,8 +160,8 @@ class TwilioAccount(models.Model):
 
 
 class WebhookSecret(models.Model):
-    """The tenant's key for the flows' `webhook` action: each request carries `X-Signature`, the hex
-    HMAC-SHA256 of its body with this secret, so the receiver knows it comes from us unchanged."""
+    """The tenant's key for the flows' `webhook` action: each request carries `Webhook-Signature`, an HMAC-SHA256
+    of its timestamp and body with this secret (docs/webhooks.md), so the receiver knows it comes from us unchanged."""
 
     secret = EncryptedTextField()
     created_at = models.DateTimeField(auto_now=True)

@@ -15,6 +15,7 @@ from compliance.models import AuditEvent, ComplianceSettings, DncEntry, DncImpor
 from config import audit
 from config.celery import enqueue_on_commit
 from config.errors import DomainError, Forbidden, TooLarge
+from config.events import publish
 from config.phone_numbers import to_e164
 
 
@@ -95,7 +96,12 @@ def opt_out(number: str, *, source, reason="", actor=None, call_id=None) -> DncE
     number joins the tenant's DNC list at once. Repeating it changes nothing."""
     if source not in DncEntry.Source.values:
         raise ValueError(f"Unknown DNC source {source!r}.")
-    entry, _ = add_dnc_entry(number, source=source, reason=reason[:REASON_MAX_LENGTH], actor=actor, call_id=call_id)
+    with transaction.atomic():
+        entry, created = add_dnc_entry(
+            number, source=source, reason=reason[:REASON_MAX_LENGTH], actor=actor, call_id=call_id
+        )
+        if created:
+            publish("contact.opted_out", {"number": entry.number, "source": source, "reason": reason})
     return entry
 
 

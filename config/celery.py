@@ -9,6 +9,7 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
+from celery.signals import task_failure  # noqa: E402
 from django.db import (
     connection,  # noqa: E402
     transaction,  # noqa: E402
@@ -42,9 +43,18 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-def enqueue_on_commit(task_name: str, *args) -> None:
+@task_failure.connect
+def _count_failure(sender=None, **kwargs):
+    from config import metrics  # this module loads before Django's settings are ready
+
+    metrics.CELERY_TASK_FAILURES.labels(getattr(sender, "name", "unknown")).inc()
+
+
+def enqueue_on_commit(task_name: str, *args, eta=None, robust: bool = False) -> None:
     """The one way services queue a task: by name (services never import tasks; tasks call services), once the
     transaction commits, in the schema of the tenant current now (by commit time a request may have put the
-    connection back on the public schema)."""
+    connection back on the public schema). `eta`: not before then. `robust`: a broker that is down is logged, not
+    raised into the committed caller, for tasks that a sweep sends again anyway."""
     headers = headers_with_schema(None)
-    transaction.on_commit(lambda: app.send_task(task_name, args=args, headers=headers))
+    options = {"eta": eta} if eta is not None else {}
+    transaction.on_commit(lambda: app.send_task(task_name, args=args, headers=headers, **options), robust=robust)

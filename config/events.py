@@ -4,11 +4,14 @@ A service calls `publish(event_type, data)` inside its transaction, next to the 
 Once that transaction commits, `{"type", "id", "occurred_at", "data"}` goes to the tenant's channel-layer
 group `events.<schema>`, which the live dashboard's `/ws/events/` sockets join
 (`accounts.consumers.EventStreamConsumer`); a change that rolls back publishes nothing. Outgoing webhooks are
-to consume the same events, so `data` is plain JSON and the set of types is closed: `EVENT_TYPES`.
+consume the same events (`data` is plain JSON and the set of types is closed: `EVENT_TYPES`) through
+`subscribe`: a subscriber is called at publish time, inside the caller's transaction, so what it writes (a webhook
+delivery to send later) commits or rolls back with the change the event reports and is never lost in between.
 """
 
 import json
 import uuid
+from collections.abc import Callable
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -34,10 +37,25 @@ EVENT_TYPES = {
     "appointment.booked": "An appointment was booked (staff, agent or Calendly). data: appointment_id, calendar_id, "
     "title, start, end, status, source, call_id, contact_name.",
     "appointment.cancelled": "An appointment was cancelled. data: as appointment.booked, with reason.",
+    "call.analyzed": "A real call's post-call analysis is stored (again, when it is re-run). data: call_id, summary, "
+    "sentiment, success, extraction.",
+    "contact.opted_out": "Someone asked not to be called again (on a call or through the API): their number joined the "
+    "Do-Not-Call list. data: number, source, reason.",
 }
 
 # The channel layer message type; consumers handle it in `domain_event`.
 MESSAGE_TYPE = "domain.event"
+
+
+Subscriber = Callable[[str, dict], None]
+_subscribers: list[Subscriber] = []
+
+
+def subscribe(subscriber: Subscriber) -> None:
+    """Registers `subscriber(schema, event)`, called for every event as it is published, in the publishing
+    transaction and the tenant's schema (apps above config register at start-up: `webhooks`)."""
+    if subscriber not in _subscribers:
+        _subscribers.append(subscriber)
 
 
 def group_name(schema: str) -> str:
@@ -55,6 +73,8 @@ def publish(event_type: str, data: dict) -> dict:
     event = {"type": event_type, "id": str(uuid.uuid4()), "occurred_at": timezone.now(), "data": data}
     # As JSON from here on (ISO 8601 dates, decimals as strings), so every consumer gets the same payload.
     event = json.loads(json.dumps(event, cls=DjangoJSONEncoder))
+    for subscriber in _subscribers:
+        subscriber(schema, event)
     # robust: the change is committed whatever happens here; a channel layer that is down must not turn the
     # caller's success into an error (Django logs the failure).
     transaction.on_commit(lambda: _send(schema, event), robust=True)

@@ -22,6 +22,7 @@ import redis
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from config import metrics
 from config.api.errors import error_response
 from config.errors import TooManyRequests
 from config.proxies import client_ip
@@ -150,10 +151,13 @@ def _redis_failed(name, exc):
 def check(name: str, identity: str, rules) -> Decision | None:
     """The decision for one more request, or None when Redis cannot tell (the request is let through)."""
     try:
-        return limiter.hit(name, identity, rules)
+        decision = limiter.hit(name, identity, rules)
     except redis.RedisError as exc:
         _redis_failed(name, exc)
         return None
+    if not decision.allowed:
+        metrics.RATE_LIMIT_HITS.labels(name).inc()
+    return decision
 
 
 def throttle(name: str, identity: str, detail: str = "Too many requests; slow down.") -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -64,6 +65,7 @@ TENANT_APPS = [
     "campaigns",
     "scheduling",
     "compliance",
+    "webhooks",
 ]
 # `dashboard` (the staff's web pages) and `demo` (the demo tenant's seed command) have no tables: they sit on top.
 INSTALLED_APPS = (
@@ -83,8 +85,10 @@ TENANT_SUBPROCESS_PARALLEL = 2
 TENANT_LIMIT_SET_CALLS = True
 
 MIDDLEWARE = [
+    "config.metrics.HttpMetricsMiddleware",
     "config.middleware.RequestIdMiddleware",
     "config.audit.AuditOriginMiddleware",
+    "config.logs.LogContextMiddleware",
     "config.middleware.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -161,6 +165,19 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_DEFAULT_QUEUE", "default")
 CELERY_BEAT_SCHEDULER = "tenant_schemas_celery.scheduler:TenantAwareScheduler"
 CELERY_BEAT_SCHEDULE = {}
+# A queue per kind of job, so each scales on its own and a backlog of one (a receiver that times out, a large
+# knowledge file) never delays another (docker/compose.yaml runs a worker per queue: `-Q <queue>`). The rest goes to
+# the default queue. A worker started without -Q consumes every queue below (one worker is enough on one machine).
+CELERY_TASK_ROUTES = {
+    "campaigns.*": {"queue": "dialer"},
+    "calls.analyse_call": {"queue": "analysis"},
+    "agents.index_knowledge_file": {"queue": "indexing"},
+    "webhooks.*": {"queue": "webhooks"},
+}
+CELERY_TASK_QUEUES = [
+    Queue(name)
+    for name in dict.fromkeys([CELERY_TASK_DEFAULT_QUEUE, *(r["queue"] for r in CELERY_TASK_ROUTES.values())])
+]
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "dashboard:login"
@@ -438,10 +455,18 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# One JSON object per line (config/logs.py), with request id, tenant, user and call; phone numbers and secrets masked.
+# LOG_FORMAT=text: plain lines, masked the same way.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "config.logs.JsonFormatter"},
+        "text": {"()": "config.logs.TextFormatter", "format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": os.environ.get("LOG_FORMAT", "json")},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
@@ -472,3 +497,23 @@ CONTACTS_DEFAULT_REGION = os.environ.get("CONTACTS_DEFAULT_REGION", "US")
 # Hosts on a private network that tenant-supplied URLs (webhook actions, an OpenAI-compatible base URL, CalDAV)
 # may reach, e.g. a self-hosted LLM: every other private, loopback or link-local address is refused.
 OUTBOUND_PRIVATE_HOSTS = env_list("OUTBOUND_PRIVATE_HOSTS", "")
+
+# Outgoing webhooks (webhooks app): each attempt waits this long for the receiver; failed attempts are retried after
+# an exponential backoff (base doubling per attempt, capped, with jitter) for the retry window; an endpoint failing
+# that many days in a row is disabled. Sent from a queue of their own, so a slow receiver never holds up other work.
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", 10))
+WEBHOOK_RETRY_BASE_SECONDS = float(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", 30))
+WEBHOOK_RETRY_MAX_SECONDS = float(os.environ.get("WEBHOOK_RETRY_MAX_SECONDS", 2 * 3600))
+WEBHOOK_RETRY_WINDOW_SECONDS = int(os.environ.get("WEBHOOK_RETRY_WINDOW_SECONDS", 24 * 3600))
+WEBHOOK_DISABLE_AFTER_DAYS = int(os.environ.get("WEBHOOK_DISABLE_AFTER_DAYS", 3))
+CELERY_BEAT_SCHEDULE["webhooks-dispatch-due"] = {
+    "task": "webhooks.dispatch_due",
+    "schedule": 60.0,
+    "options": {"expires": 50},  # no tenant_schemas: every tenant
+}
+
+# Prometheus metrics at /metrics (config/metrics.py): for a scraper with this bearer token or from these networks
+# (CIDRs, matched against the connecting address); neither set: /metrics answers 404. PROMETHEUS_MULTIPROC_DIR (read by
+# prometheus-client itself) joins the figures of several processes.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS", "")

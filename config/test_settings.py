@@ -22,6 +22,14 @@ CACHES["default"]["KEY_PREFIX"] = REDIS_KEY_PREFIX  # noqa: F405
 # Keep parallel test runs from reading each other's messages and tasks.
 CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"test-{CHECKOUT_ID}-{os.getpid()}"  # noqa: F405
 CELERY_TASK_DEFAULT_QUEUE = f"test-{CHECKOUT_ID}-{os.getpid()}"
+CELERY_TASK_ROUTES = {  # noqa: F405
+    task: {"queue": f"{CELERY_TASK_DEFAULT_QUEUE}-{route['queue']}"}
+    for task, route in CELERY_TASK_ROUTES.items()  # noqa: F405
+}
+CELERY_TASK_QUEUES = [  # noqa: F405
+    Queue(name)  # noqa: F405
+    for name in dict.fromkeys([CELERY_TASK_DEFAULT_QUEUE, *(r["queue"] for r in CELERY_TASK_ROUTES.values())])
+]
 # The fake provider servers of the tests listen on the loopback interface.
 OUTBOUND_PRIVATE_HOSTS = ["127.0.0.1", "localhost"]
 # Rate limits apply to every test request but out of reach; the tests of limits set small ones.

@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from config.api.docs import ApiDocsView
 from config.health import HealthView
+from config.metrics import metrics_view
 
 api_patterns = [
     path("", include("accounts.api.urls")),
@@ -16,12 +17,14 @@ api_patterns = [
     path("", include("scheduling.api.urls")),
     path("", include("compliance.api.urls")),
     path("", include("billing.api.urls")),
+    path("", include("webhooks.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", ApiDocsView.as_view(url_name="schema"), name="docs"),
 ]
 
 urlpatterns = [
     path("health", HealthView.as_view(), name="health"),
+    path("metrics", metrics_view, name="metrics"),
     path("api/", include(api_patterns)),
     path("admin/", admin.site.urls),
     path("", include("dashboard.urls")),

@@ -28,7 +28,7 @@ class CallControlView(APIView):
 
 
 class WebhookSecretView(APIView):
-    """The secret that signs the flows' `webhook` action requests (`X-Signature`); POST replaces it."""
+    """The secret that signs the flows' `webhook` action requests (`Webhook-Signature`); POST replaces it."""
 
     required_permission = "calls.manage"
 

@@ -31,6 +31,7 @@ from calls.media import protocol
 from calls.media.pools import start_set_up
 from calls.media.services import StreamRefused, open_stream, stream_tenant
 from calls.media.session import CallSession, greet
+from config import logs
 from tenants.channels import CLOSE_FORBIDDEN, CLOSE_NO_TENANT
 from tenants.selectors import is_public
 
@@ -204,6 +205,8 @@ class MediaStreamConsumer:
             log.warning("media stream refused for tenant %s: %s", tenant.slug, exc)
             await self.close(CLOSE_FORBIDDEN)
             return
+        # For the rest of this stream's task and the tasks it starts: every line it logs names the call.
+        logs.bind(tenant=tenant.schema_name, call_id=call.call_id)
         self.session = CallSession(
             tenant=tenant, call=call, stream_sid=stream_sid, send=self.send, close=self.close, greeting=greeting
         )

@@ -17,8 +17,9 @@ import math
 import time
 from dataclasses import dataclass, field
 
-from agents.audio import MULAW_FRAME_BYTES, MULAW_RATE
+from agents.audio import FRAME_MS, MULAW_FRAME_BYTES, MULAW_RATE
 from calls.media import protocol
+from config import metrics
 
 # A mark per 200 ms: what the caller heard is known to a fifth of a second (a short word), for half the
 # messages a mark every 100 ms would cost both ways.
@@ -227,6 +228,10 @@ class Player:
             await self._wake.wait()
             if timer is not None:
                 timer.cancel()
+                # Woken this long after the timer's time: the frames due meanwhile went out late.
+                late_frames = int((loop.time() - timer.when()) * 1000 // FRAME_MS)
+                if late_frames > 0:
+                    metrics.MEDIA_FRAMES_LATE.inc(late_frames)
             self._wake.clear()
 
     def _send_ready(self) -> float | None:

@@ -26,6 +26,7 @@ from calls.twilio import client as twilio
 from calls.twilio import twiml
 from calls.twilio.client import TwilioError
 from compliance.services import opt_out
+from config import metrics
 from tenants.models import Tenant
 from tenants.selectors import is_public, tenant_for_host
 
@@ -173,6 +174,7 @@ def record_exchange(
     stores the engine state (which locks the call) and inserts the turns at that index; if another writer
     added a turn meanwhile, the unique (call, index) refuses it all and the turns are numbered by counting.
     """
+    metrics.observe_turn({name: timings.get(name) for name in TIMING_FIELDS})
     turns = []
     if caller_text is not None:
         turns.append(CallTurn(call_id=call_id, speaker=CallTurn.Speaker.CALLER, text=caller_text))

@@ -51,6 +51,7 @@ from calls.media.speech import Speech, cached_audio, stored_audio
 from calls.media.vad import TurnDetector
 from calls.models import Call
 from calls.services import actions as call_actions
+from config import metrics
 
 log = logging.getLogger(__name__)
 
@@ -251,6 +252,7 @@ class CallSession:
 
     # -- lifecycle ----------------------------------------------------------------------------------------
     def begin(self, started_at: float) -> None:
+        metrics.LIVE_CALLS.inc()
         self.player.start()
         self._worker = asyncio.ensure_future(self._work())
         self._recorder = asyncio.ensure_future(self._record())
@@ -671,6 +673,7 @@ class CallSession:
         that gives up waiting for the worker cancels it, and an ending cut short there would finish the record
         without telling the live view."""
         if self._ending is None:
+            metrics.LIVE_CALLS.dec()
             self._enter(State.ENDED)
             self._ending = asyncio.ensure_future(self._finish(reason, transfer_to=transfer_to, status=status))
         await asyncio.shield(self._ending)

@@ -3,18 +3,16 @@
 POST). They run off the media loop; whatever happens is logged on the call (`Call.action_log`), and a
 failure is never raised: the conversation goes on either way.
 
-A webhook request carries `X-Signature` (hex HMAC-SHA256 of the body with the tenant's webhook secret)
-and `Idempotency-Key` (`call-<id>-turn-<index>-<n>`, n counting the turn's actions), so a receiver can check
-where it comes from and drop a repeat.
+A webhook request goes through the outgoing webhooks' delivery machinery (webhooks.services.deliveries): signed
+like every delivery (`Webhook-Signature`, docs/webhooks.md) with the tenant's webhook secret, `Webhook-Id`
+`call-<id>-turn-<index>-<n>` (n counting the turn's actions) so a receiver can drop a repeat, public addresses only
+(checked again at connect time). Its first attempt is made here, within CALL_ACTION_WEBHOOK_TIMEOUT, and logged on
+the call; a failed one is retried later like any delivery.
 """
 
-import hashlib
-import hmac
-import json
 import logging
 import secrets
 
-import requests
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -23,6 +21,7 @@ from calls.models import Call, WebhookSecret
 from calls.services.telephony import require_account
 from calls.twilio import client as twilio
 from config.outbound import UnsafeURL, check_public_url
+from webhooks.services import deliveries
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +40,6 @@ def webhook_secret() -> str:
 def rotate_webhook_secret() -> str:
     secret, _ = WebhookSecret.objects.update_or_create(pk=1, defaults={"secret": secrets.token_hex(32)})
     return secret.secret
-
-
-def sign(body: bytes, secret: str) -> str:
-    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
 def perform(call_id: int, turn_index: int, position: int, action: dict) -> dict:
@@ -72,9 +67,15 @@ def _send_sms(call: Call, data: dict) -> dict:
 
 
 def _post_webhook(call: Call, turn_index: int, position: int, data: dict) -> dict:
-    body = json.dumps(
-        {
-            "event": "call.action.webhook",
+    try:
+        check_public_url(data["url"])
+    except UnsafeURL as exc:
+        raise ActionFailed(f"{data['url']} {exc}") from exc
+    outcome = deliveries.send_now(
+        url=data["url"],
+        event_id=f"call-{call.pk}-turn-{turn_index}-{position}",
+        event_type="call.action.webhook",
+        data={
             "call": {
                 "id": call.pk,
                 "direction": call.direction,
@@ -85,27 +86,15 @@ def _post_webhook(call: Call, turn_index: int, position: int, data: dict) -> dic
             "turn": turn_index,
             "payload": data.get("payload") or {},
         },
-        separators=(",", ":"),
-    ).encode()
-    headers = {
-        "Content-Type": "application/json",
-        "User-Agent": "voiceagents-webhook/1",
-        "X-Signature": sign(body, webhook_secret()),
-        "Idempotency-Key": f"call-{call.pk}-turn-{turn_index}-{position}",
-    }
-    try:
-        check_public_url(data["url"])
-    except UnsafeURL as exc:
-        raise ActionFailed(f"{data['url']} {exc}") from exc
-    try:
-        response = requests.post(
-            data["url"], data=body, headers=headers, timeout=settings.CALL_ACTION_WEBHOOK_TIMEOUT, allow_redirects=False
-        )
-    except requests.RequestException as exc:
-        raise ActionFailed(f"{data['url']} could not be reached: {type(exc).__name__}") from exc
-    if not 200 <= response.status_code < 300:
-        raise ActionFailed(f"{data['url']} answered HTTP {response.status_code}")
-    return {"url": data["url"], "status": response.status_code}
+        secret=webhook_secret(),
+        timeout=settings.CALL_ACTION_WEBHOOK_TIMEOUT,
+    )
+    sent = outcome.attempt
+    if sent.response_status is None:
+        raise ActionFailed(f"{data['url']} could not be reached: {sent.error}")
+    if sent.error:
+        raise ActionFailed(f"{data['url']} answered HTTP {sent.response_status}")
+    return {"url": data["url"], "status": sent.response_status}
 
 
 @transaction.atomic

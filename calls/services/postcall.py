@@ -9,6 +9,7 @@ from django.utils import timezone
 from billing import services as billing
 from calls import analysis, selectors
 from calls.models import AnalysisProfile, Call
+from config.events import publish
 from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
@@ -64,6 +65,17 @@ def analyse_call(call_id: int) -> Call | None:
             ]
         )
         record_usage(locked)
+        if not locked.is_test:
+            publish(
+                "call.analyzed",
+                {
+                    "call_id": locked.pk,
+                    "summary": locked.summary,
+                    "sentiment": locked.sentiment,
+                    "success": locked.success,
+                    "extraction": locked.extraction,
+                },
+            )
         # A second statement: an UPDATE computes the vector from the row as it was before it.
         Call.objects.filter(pk=call.pk).update(search_vector=SearchVector("transcript", config="english"))
     return locked

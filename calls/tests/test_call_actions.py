@@ -3,8 +3,6 @@ agent's number, webhooks as signed JSON POSTs with an idempotency key; off the m
 failures never raised."""
 
 import asyncio
-import hashlib
-import hmac
 import json
 import time
 from urllib.parse import parse_qs
@@ -22,6 +20,8 @@ from calls.tests.factories import ACCOUNT_SID, API_PREFIX, CallFactory, TwilioAc
 from calls.tests.media_helpers import live_call, run_call
 from scheduling.tests.fakes import twilio_message
 from tenants.models import Tenant
+from webhooks import signing
+from webhooks.models import Delivery
 
 __all__ = ["twilio_api"]
 
@@ -116,11 +116,11 @@ def test_a_webhook_is_signed_with_the_tenants_secret_and_keyed_per_call_and_turn
     [request] = fake_http.requests_to("POST", HOOK)
     with tenant_context(acme):
         secret = actions.webhook_secret()
-    assert request.headers["x-signature"] == hmac.new(secret.encode(), request.body, hashlib.sha256).hexdigest()
-    assert request.headers["idempotency-key"] == f"call-{call.pk}-turn-4-1"
+    assert signing.verify(secret, request.headers["webhook-signature"], request.body, now=int(time.time()))
+    assert request.headers["webhook-id"] == f"call-{call.pk}-turn-4-1"
     assert request.headers["content-type"] == "application/json"
-    assert request.json == {
-        "event": "call.action.webhook",
+    assert (request.json["id"], request.json["type"]) == (f"call-{call.pk}-turn-4-1", "call.action.webhook")
+    assert request.json["data"] == {
         "turn": 4,
         "payload": {"lead": "hot"},
         "call": {"id": call.pk, "direction": "inbound", "from": CALLER, "to": OUR_NUMBER, "agent_id": None},
@@ -143,6 +143,17 @@ def test_a_webhook_answering_an_error_is_logged(acme, call, fake_http):
     fake_http.add("POST", HOOK, status=500, json={"error": "boom"})
     entry = perform(acme, call, hook(fake_http.url + HOOK))
     assert entry["ok"] is False and entry["error"].endswith("answered HTTP 500")
+
+
+@pytest.mark.django_db
+def test_a_failed_webhook_is_left_to_the_delivery_retries_with_its_attempt_logged(acme, call, fake_http):
+    fake_http.add("POST", HOOK, status=503, json={})
+    perform(acme, call, hook(fake_http.url + HOOK), turn=3, position=0)
+    with tenant_context(acme):
+        delivery = Delivery.objects.get()
+        assert (delivery.endpoint, delivery.event_id, delivery.status) == (None, f"call-{call.pk}-turn-3-0", "pending")
+        assert [(a.number, a.response_status) for a in delivery.attempt_log.all()] == [(1, 503)]
+        assert delivery.next_attempt_at > delivery.created_at
 
 
 @pytest.mark.django_db
@@ -256,5 +267,5 @@ async def test_a_live_call_performs_its_sms_and_webhook_once_without_waiting_for
     [text] = twilio_api.requests_to("POST", MESSAGES)
     assert parse_qs(text.body.decode())["From"] == ["+15550002222"]
     [request] = twilio_api.requests_to("POST", HOOK)
-    assert json.loads(request.body)["payload"] == {"caller": "+15550001111"}
-    assert request.headers["idempotency-key"] == f"call-{call['id']}-turn-0-1"  # the turn's second action
+    assert json.loads(request.body)["data"]["payload"] == {"caller": "+15550001111"}
+    assert request.headers["webhook-id"] == f"call-{call['id']}-turn-0-1"  # the turn's second action

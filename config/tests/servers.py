@@ -52,6 +52,7 @@ def running_server(command_for_port, **env):
             env={
                 **os.environ,
                 "DJANGO_SETTINGS_MODULE": "config.test_settings",
+                "LOG_FORMAT": "text",  # tests read tracebacks in the log as they are printed
                 "DATABASE_URL": f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}",
                 **env,
             },

@@ -1,9 +1,12 @@
 """Tenant-supplied URLs the platform calls never reach its own network (SSRF): loopback, private, link-local and
 other reserved addresses are refused unless the operator allows the host."""
 
+from urllib.parse import urlsplit
+
 import pytest
 
-from config.outbound import UnsafeURL, check_public_url
+from config import outbound
+from config.outbound import UnsafeURL, check_public_url, public_session
 
 
 @pytest.fixture(autouse=True)
@@ -49,3 +52,39 @@ def test_a_host_the_operator_allows_passes_though_private(settings):
 
 def test_a_host_that_does_not_resolve_passes_since_the_request_reaches_nothing():
     check_public_url("https://no-such-host.invalid/v1")
+
+
+# At connect time (public_session) ----------------------------------------------------------------
+
+
+def port(server) -> int:
+    return urlsplit(server.url).port
+
+
+def test_a_session_refuses_to_connect_to_a_private_address(fake_http):
+    with pytest.raises(UnsafeURL, match="private or reserved"), public_session() as session:
+        session.get(fake_http.url + "/admin", timeout=2)
+    assert fake_http.requests == []
+
+
+def test_a_session_connects_to_the_address_it_checked_not_to_a_second_answer(fake_http, monkeypatch):
+    answers = iter([["93.184.215.14"], ["127.0.0.1"]])
+    monkeypatch.setattr(outbound, "resolve", lambda host, port: next(answers))
+    check_public_url(f"http://rebind.example:{port(fake_http)}/")
+    with pytest.raises(UnsafeURL, match="127.0.0.1"), public_session() as session:
+        session.get(f"http://rebind.example:{port(fake_http)}/", timeout=2)
+    assert fake_http.requests == []
+
+
+def test_a_session_reaches_a_host_the_operator_allows_under_its_own_name(fake_http, settings, monkeypatch):
+    settings.OUTBOUND_PRIVATE_HOSTS = ["llm.internal"]
+    monkeypatch.setattr(outbound, "resolve", lambda host, port: ["127.0.0.1"])
+    fake_http.add("GET", "/v1/models", json={"data": []})
+    with public_session() as session:
+        assert session.get(f"http://llm.internal:{port(fake_http)}/v1/models", timeout=2).status_code == 200
+    assert fake_http.requests[0].headers["host"] == f"llm.internal:{port(fake_http)}"
+
+
+def test_a_session_ignores_proxies_from_the_environment(monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:3128")
+    assert public_session().trust_env is False

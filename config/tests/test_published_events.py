@@ -9,12 +9,14 @@ from django_tenants.utils import tenant_context
 
 from calls.models import Call, PhoneNumber
 from calls.services import apply_status, finish_call, place_call, start_call
+from calls.services.postcall import analyse_call
 from calls.services.review import ingest_call
 from campaigns.models import Attempt
 from campaigns.services import dispatch
 from campaigns.services.lifecycle import transition
 from campaigns.tests.conftest import CALLER_ID, campaign_for, ready_to_dial, script_dials, twilio_api
-from compliance.models import AuditEvent
+from compliance.models import AuditEvent, DncEntry
+from compliance.services import opt_out
 from config.errors import Conflict
 from scheduling.services import appointments
 from scheduling.tests.conftest import at, make_calendar, next_weekday
@@ -195,6 +197,41 @@ def test_sandbox_conversations_emit_no_call_events(in_acme, acme_events, agent):
         call = start_call(direction=Call.Direction.SANDBOX, agent=agent, is_test=True)
         finish_call(call)
     assert acme_events.events() == []
+
+
+def test_storing_a_calls_analysis_emits_call_analyzed(in_acme, acme_events, agent):
+    with in_acme():
+        call = start_call(direction=Call.Direction.INBOUND, agent=agent, from_number="+14155550123")
+        finish_call(call, end_reason="caller_hangup", duration_seconds=42)
+        analysed = analyse_call(call.pk)
+    [(_, data)] = of_type(acme_events.events(), "call.analyzed")
+    assert data == {
+        "call_id": call.pk,
+        "summary": analysed.summary,
+        "sentiment": analysed.sentiment,
+        "success": analysed.success,
+        "extraction": analysed.extraction,
+    }
+
+
+def test_analysing_a_sandbox_conversation_emits_nothing(in_acme, acme_events, agent):
+    with in_acme():
+        call = start_call(direction=Call.Direction.SANDBOX, agent=agent, is_test=True)
+        finish_call(call)
+        analyse_call(call.pk)
+    assert acme_events.events() == []
+
+
+# Opt-outs ----------------------------------------------------------------------------------------
+
+
+def test_an_opt_out_emits_contact_opted_out_once(in_acme, acme_events):
+    with in_acme():
+        opt_out("+1 415 555 0123", source=DncEntry.Source.OPT_OUT_DTMF, reason="Pressed 9")
+        opt_out("+14155550123", source=DncEntry.Source.OPT_OUT_SPOKEN)
+    assert of_type(acme_events.events(), "contact.") == [
+        ("contact.opted_out", {"number": "+14155550123", "source": "opt_out_dtmf", "reason": "Pressed 9"})
+    ]
 
 
 # Appointments ------------------------------------------------------------------------------------

@@ -1,0 +1,54 @@
+"""Celery queues split by kind of job (settings CELERY_TASK_ROUTES), so that each scales on its own; a worker started
+without -Q consumes them all."""
+
+import pytest
+import yaml
+from django.conf import settings
+
+from config.celery import app
+
+
+def queue_of(task_name: str) -> str:
+    return app.amqp.router.route({}, task_name)["queue"].name
+
+
+def queue(kind: str) -> str:
+    return f"{settings.CELERY_TASK_DEFAULT_QUEUE}-{kind}"  # the test settings prefix every queue with the run's own
+
+
+@pytest.mark.parametrize(
+    ("task", "kind"),
+    [
+        ("campaigns.dispatch", "dialer"),
+        ("campaigns.dial_attempt", "dialer"),
+        ("calls.analyse_call", "analysis"),
+        ("agents.index_knowledge_file", "indexing"),
+        ("webhooks.deliver", "webhooks"),
+        ("webhooks.dispatch_due", "webhooks"),
+    ],
+)
+def test_each_kind_of_job_has_a_queue_of_its_own(task, kind):
+    assert queue_of(task) == queue(kind)
+
+
+def test_other_jobs_go_to_the_default_queue():
+    assert queue_of("scheduling.send_due_reminders") == settings.CELERY_TASK_DEFAULT_QUEUE
+
+
+def test_a_worker_without_q_consumes_every_queue():
+    consumed = {q.name for q in app.conf.task_queues}
+    assert consumed == {settings.CELERY_TASK_DEFAULT_QUEUE} | {
+        queue(kind) for kind in ("dialer", "analysis", "indexing", "webhooks")
+    }
+
+
+def test_the_compose_file_runs_a_worker_for_each_queue():
+    compose = yaml.safe_load((settings.BASE_DIR / "docker" / "compose.yaml").read_text())
+    consumed = {}
+    for name, service in compose["services"].items():
+        command = service.get("command", [])
+        if command[:4] == ["celery", "-A", "config", "worker"]:
+            consumed[command[command.index("-Q") + 1]] = name
+    kinds = {route["queue"].rsplit("-", 1)[-1] for route in settings.CELERY_TASK_ROUTES.values()}
+    assert set(consumed) == {"default"} | kinds
+    assert "beat" in compose["services"] and "web" in compose["services"] and "media" in compose["services"]
