@@ -276,6 +276,7 @@ def test_an_admin_sets_the_window_and_days_and_it_is_audited(api, amy, acme):
         "calling_window_start": "09:30",
         "calling_window_end": "18:00",
         "calling_days": ["mon", "fri"],
+        "opt_out_digit": "9",
     }
     assert api(amy, acme).get(SETTINGS).json()["calling_window_start"] == "09:30"
 
