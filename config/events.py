@@ -3,7 +3,7 @@
 A service calls `publish(event_type, data)` inside its transaction, next to the write the event reports.
 Once that transaction commits, `{"type", "id", "occurred_at", "data"}` goes to the tenant's channel-layer
 group `events.<schema>`, which the live dashboard's `/ws/events/` sockets join
-(`accounts.consumers.EventStreamConsumer`); a change that rolls back publishes nothing. Outgoing webhooks are
+(`accounts.consumers.EventStreamConsumer`); a change that rolls back publishes nothing. Outgoing webhooks
 consume the same events (`data` is plain JSON and the set of types is closed: `EVENT_TYPES`) through
 `subscribe`: a subscriber is called at publish time, inside the caller's transaction, so what it writes (a webhook
 delivery to send later) commits or rolls back with the change the event reports and is never lost in between.
