@@ -56,6 +56,7 @@ def test_a_sandbox_call_books_into_google_calendar_and_the_ics_feed(committed_db
         )
         agent = agent_services.seed_demo_agent(acme)
 
+    app.control.purge()  # what earlier tests of this run left in the queues would run first and could take longer
     with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
         with tenant_context(acme):
             turn = conversations.start(agent)
