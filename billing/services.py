@@ -1,5 +1,9 @@
-"""Billing's writers: plans and which plan a tenant is on; usage metering (the only writer of `UsageRecord`)."""
+"""Billing's writers: plans and which plan a tenant is on (operators, trials, Stripe Checkout and Stripe's webhooks);
+usage metering (the only writer of `UsageRecord`)."""
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import tenant_context
@@ -36,6 +40,16 @@ def assign_plan(tenant, plan: Plan, *, actor=None) -> Subscription:
             data={"from": previous.slug, "to": plan.slug},
         )
     return subscription
+
+
+def start_trial(tenant) -> Subscription:
+    """A new tenant tries the default plan for BILLING_TRIAL_DAYS; then it calls out only once it subscribes."""
+    return Subscription.objects.create(
+        tenant=tenant,
+        plan=Plan.objects.get(is_default=True),
+        status=Subscription.Status.TRIALING,
+        trial_ends_at=timezone.now() + timedelta(days=settings.BILLING_TRIAL_DAYS),
+    )
 
 
 # Usage ----------------------------------------------------------------------------------------

@@ -245,6 +245,11 @@ TWILIO_TRUSTED_PROXIES = TRUSTED_PROXIES
 TWILIO_HTTP_TIMEOUT = float(os.environ.get("TWILIO_HTTP_TIMEOUT", 10))
 # The media-stream WebSocket upgrade must carry Twilio's X-Twilio-Signature (off only for local experiments).
 TWILIO_VALIDATE_WEBSOCKET = env_bool("TWILIO_VALIDATE_WEBSOCKET", True)
+# Billing: a new tenant tries the default plan for BILLING_TRIAL_DAYS; after a failed payment, outbound calling goes
+# on for BILLING_PAYMENT_GRACE_DAYS, then the tenant is limited to inbound calls until Stripe reports it paid.
+BILLING_TRIAL_DAYS = int(os.environ.get("BILLING_TRIAL_DAYS", 14))
+BILLING_PAYMENT_GRACE_DAYS = int(os.environ.get("BILLING_PAYMENT_GRACE_DAYS", 7))
+
 # Where Twilio opens media streams: the media process (`python -m config.media_server`), e.g.
 # wss://media.example.com or, on one machine, ws://127.0.0.1:8001. Empty: the host Twilio reached the voice
 # webhook at, whose reverse proxy then routes /ws/twilio/media/ to the media process.

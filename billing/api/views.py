@@ -44,3 +44,14 @@ class PlanView(APIView):
                 }
             ).data
         )
+
+
+class SubscriptionView(APIView):
+    """GET the tenant's subscription: its plan with every limit and feature, how it stands with Stripe (trial,
+    period, a failed payment and why outbound calls stopped), the use of this month, and the listed plans."""
+
+    required_permission = "billing.view"
+
+    @extend_schema(responses={200: {"type": "object"}})
+    def get(self, request):
+        return Response(selectors.subscription_summary(request.tenant))
