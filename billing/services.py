@@ -1,16 +1,24 @@
 """Billing's writers: plans and which plan a tenant is on (operators, trials, Stripe Checkout and Stripe's webhooks);
 usage metering (the only writer of `UsageRecord`)."""
 
-from datetime import timedelta
+import logging
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.core.mail import send_mail
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from billing import selectors
-from billing.models import Plan, Subscription, UsageRecord
+from accounts.models import Membership
+from billing import gateway, selectors
+from billing.models import Plan, StripeEvent, Subscription, UsageRecord
+from billing.selectors import LAPSED
 from compliance.services import record_audit_event
+from config.errors import Conflict, DomainError
+
+logger = logging.getLogger(__name__)
 
 # Plans ----------------------------------------------------------------------------------------
 
@@ -50,6 +58,277 @@ def start_trial(tenant) -> Subscription:
         status=Subscription.Status.TRIALING,
         trial_ends_at=timezone.now() + timedelta(days=settings.BILLING_TRIAL_DAYS),
     )
+
+
+# Stripe: plans, Checkout, the Customer Portal ----------------------------------------------------
+
+
+def sync_stripe_plans() -> list[Plan]:
+    """Every listed plan as a Stripe product with its monthly price; running it again changes nothing."""
+    synced = []
+    for plan in Plan.objects.filter(is_listed=True).order_by("pk"):
+        plan.stripe_product_id, plan.stripe_price_id = gateway.sync_plan(plan)
+        plan.save(update_fields=["stripe_product_id", "stripe_price_id", "updated_at"])
+        synced.append(plan)
+    return synced
+
+
+def checkout_url(tenant, *, plan_slug: str, user) -> str:
+    """Where the tenant's owner subscribes to a listed plan (Stripe Checkout). A tenant already paying through Stripe
+    changes plan in the Customer Portal instead, so it never has two subscriptions."""
+    plan = Plan.objects.filter(slug=plan_slug, is_listed=True).exclude(stripe_price_id="").first()
+    if plan is None:
+        raise DomainError(
+            f"No plan '{plan_slug}' to subscribe to.",
+            error_code="plan_not_for_sale",
+            errors={"plan": ["Choose a listed plan with a price (custom plans: contact sales)."]},
+        )
+    subscription = selectors.subscription_of(tenant)
+    if subscription is not None and subscription.stripe_subscription_id and subscription.status not in LAPSED:
+        raise Conflict(
+            "This tenant already has a subscription: change its plan in the billing portal.",
+            error_code="already_subscribed",
+        )
+    return gateway.checkout_url(
+        tenant=tenant,
+        plan=plan,
+        customer_id=subscription.stripe_customer_id if subscription is not None else "",
+        email=user.email,
+        success_url=f"{settings.STRIPE_RETURN_URL}?checkout=success",
+        cancel_url=f"{settings.STRIPE_RETURN_URL}?checkout=cancelled",
+    )
+
+
+def portal_url(tenant) -> str:
+    subscription = selectors.subscription_of(tenant)
+    if subscription is None or not subscription.stripe_customer_id:
+        raise Conflict("Subscribe to a plan first (POST /api/billing/checkout).", error_code="no_billing_account")
+    return gateway.portal_url(customer_id=subscription.stripe_customer_id, return_url=settings.STRIPE_RETURN_URL)
+
+
+# Stripe webhooks ----------------------------------------------------------------------------------
+
+
+def apply_stripe_event(event) -> bool:
+    """Applies a verified Stripe event once: its id is claimed by an INSERT … ON CONFLICT DO NOTHING in the same
+    transaction as its effects, so a replay finds the row and a concurrent duplicate waits on it, then finds it
+    too. Returns False for a duplicate. Each change of a subscription also carries the event's `created` time, and an
+    event older than the last one applied to it changes nothing (Stripe delivers in no guaranteed order)."""
+    created = datetime.fromtimestamp(event.created, tz=UTC)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {StripeEvent._meta.db_table} (id, type, created, received_at) VALUES (%s, %s, %s, %s)"
+                " ON CONFLICT (id) DO NOTHING RETURNING id",
+                [event.id, event.type, created, timezone.now()],
+            )
+            if cursor.fetchone() is None:
+                return False
+        handler = EVENT_HANDLERS.get(event.type)
+        if handler is not None:
+            handler(event.data.object.to_dict(), created)
+    return True
+
+
+def _subscription_for(obj, *, tenant_id=None) -> Subscription | None:
+    """The subscription (locked) an event's object belongs to: by the tenant our Checkout put in its metadata, else by
+    Stripe's customer or subscription id."""
+    metadata = obj.get("metadata") or {}
+    tenant_id = tenant_id or metadata.get("tenant_id")
+    locked = Subscription.objects.select_for_update().select_related("tenant", "plan")
+    if tenant_id and str(tenant_id).isdigit():
+        found = locked.filter(tenant_id=int(tenant_id)).first()
+        if found is not None:
+            return found
+    customer = obj.get("customer")
+    if customer:
+        found = locked.filter(stripe_customer_id=customer).first()
+        if found is not None:
+            return found
+    subscription_id = obj.get("subscription") if obj.get("object") != "subscription" else obj.get("id")
+    if subscription_id:
+        return locked.filter(stripe_subscription_id=subscription_id).first()
+    return None
+
+
+def _newer(subscription: Subscription, created: datetime) -> bool:
+    """Claims the subscription for an event created at `created` (a conditional UPDATE): False when a newer event
+    was applied to it already."""
+    claimed = (
+        Subscription.objects.filter(pk=subscription.pk)
+        .filter(Q(stripe_event_created__isnull=True) | Q(stripe_event_created__lte=created))
+        .update(stripe_event_created=created)
+    )
+    if not claimed:
+        logger.info("Stripe event of %s for %s is older than the last applied; ignored", created, subscription)
+    return bool(claimed)
+
+
+def _write(subscription: Subscription, **fields) -> None:
+    for name, value in fields.items():
+        setattr(subscription, name, value)
+    subscription.save(update_fields=[*fields, "updated_at"])
+
+
+def _audit(subscription: Subscription, action: str, **data) -> None:
+    with tenant_context(subscription.tenant):
+        record_audit_event(action=action, target=f"plan:{subscription.plan.slug}", data=data)
+
+
+def _tell_owners(subscription: Subscription, subject: str, body: str) -> None:
+    """Email the tenant's owners (after the transaction commits: a rolled-back event told nobody)."""
+    owners = list(
+        Membership.objects.filter(tenant=subscription.tenant, role="owner").values_list("user__email", flat=True)
+    )
+    if owners:
+        transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, owners))
+
+
+def _when(timestamp) -> datetime | None:
+    return datetime.fromtimestamp(timestamp, tz=UTC) if timestamp else None
+
+
+def _plan_of_stripe_subscription(obj) -> Plan | None:
+    items = (obj.get("items") or {}).get("data") or []
+    price = items[0].get("price") if items else None
+    if price:
+        found = Plan.objects.filter(stripe_price_id=price.get("id")).first()
+        if found is not None:
+            return found
+        slug = (price.get("metadata") or {}).get("plan")
+        if slug:
+            return Plan.objects.filter(slug=slug).first()
+    slug = (obj.get("metadata") or {}).get("plan")
+    return Plan.objects.filter(slug=slug).first() if slug else None
+
+
+def _period_end(obj) -> datetime | None:
+    # Newer API versions keep the period on each subscription item.
+    items = (obj.get("items") or {}).get("data") or []
+    return _when(obj.get("current_period_end") or (items[0].get("current_period_end") if items else None))
+
+
+def _checkout_completed(session, created) -> None:
+    subscription = _subscription_for(session, tenant_id=session.get("client_reference_id"))
+    if subscription is None:
+        logger.warning("Stripe checkout %s names no tenant of ours", session.get("id"))
+        return
+    # Stripe's ids of the customer and subscription never go stale: kept whatever the order of events.
+    ids = {"stripe_customer_id": session.get("customer") or subscription.stripe_customer_id}
+    ids["stripe_subscription_id"] = session.get("subscription") or subscription.stripe_subscription_id
+    _write(subscription, **ids)
+    plan = Plan.objects.filter(slug=(session.get("metadata") or {}).get("plan")).first()
+    if not _newer(subscription, created):
+        return
+    previous = subscription.plan.slug
+    _write(
+        subscription,
+        plan=plan or subscription.plan,
+        status=Subscription.Status.ACTIVE,
+        trial_ends_at=None,
+        payment_failed_at=None,
+    )
+    _audit(subscription, "billing.subscribed", **{"from": previous, "to": subscription.plan.slug})
+
+
+def _subscription_changed(obj, created) -> None:
+    subscription = _subscription_for(obj)
+    if subscription is None or not _newer(subscription, created):
+        return
+    previous_plan, previous_status = subscription.plan.slug, subscription.status
+    status = obj.get("status") or subscription.status
+    failed_at = subscription.payment_failed_at
+    if status == Subscription.Status.PAST_DUE:
+        failed_at = failed_at or created
+    elif status in (Subscription.Status.ACTIVE, Subscription.Status.TRIALING):
+        failed_at = None
+    _write(
+        subscription,
+        plan=_plan_of_stripe_subscription(obj) or subscription.plan,
+        status=status,
+        stripe_subscription_id=obj.get("id") or subscription.stripe_subscription_id,
+        stripe_customer_id=obj.get("customer") or subscription.stripe_customer_id,
+        trial_ends_at=_when(obj.get("trial_end")),
+        current_period_end=_period_end(obj),
+        cancel_at_period_end=bool(obj.get("cancel_at_period_end")),
+        payment_failed_at=failed_at,
+    )
+    if (previous_plan, previous_status) != (subscription.plan.slug, subscription.status):
+        _audit(
+            subscription,
+            "billing.subscription_changed",
+            plan={"from": previous_plan, "to": subscription.plan.slug},
+            status={"from": previous_status, "to": subscription.status},
+        )
+
+
+def _subscription_deleted(obj, created) -> None:
+    subscription = _subscription_for(obj)
+    if subscription is None or not _newer(subscription, created):
+        return
+    _write(subscription, status=Subscription.Status.CANCELED, cancel_at_period_end=False)
+    _audit(subscription, "billing.subscription_canceled")
+    _tell_owners(
+        subscription,
+        "Your subscription has ended",
+        "Your subscription was canceled: outbound calls and campaigns have stopped; inbound calls go on within "
+        "your plan's minutes. Subscribe again from the billing page to call out again.",
+    )
+
+
+def _invoice_paid(invoice, created) -> None:
+    subscription = _subscription_for(invoice)
+    if subscription is None or not _newer(subscription, created):
+        return
+    status = subscription.status
+    if status in (Subscription.Status.PAST_DUE, Subscription.Status.UNPAID):
+        status = Subscription.Status.ACTIVE
+    _write(subscription, status=status, payment_failed_at=None)
+    _audit(subscription, "billing.invoice_paid", invoice=invoice.get("id"), amount_paid=invoice.get("amount_paid"))
+
+
+def _invoice_payment_failed(invoice, created) -> None:
+    subscription = _subscription_for(invoice)
+    if subscription is None or not _newer(subscription, created):
+        return
+    failed_at = subscription.payment_failed_at or created
+    status = subscription.status if subscription.status in LAPSED else Subscription.Status.PAST_DUE
+    _write(subscription, status=status, payment_failed_at=failed_at)
+    grace_ends = failed_at + timedelta(days=settings.BILLING_PAYMENT_GRACE_DAYS)
+    _audit(subscription, "billing.payment_failed", invoice=invoice.get("id"), grace_ends=grace_ends.isoformat())
+    _tell_owners(
+        subscription,
+        "A payment failed",
+        f"We could not take the payment of invoice {invoice.get('number') or invoice.get('id')}. Calls go on as "
+        f"usual until {grace_ends:%Y-%m-%d}; after that only inbound calls are answered until it is paid. Update "
+        "your payment method from the billing page.",
+    )
+
+
+def _trial_will_end(obj, created) -> None:
+    subscription = _subscription_for(obj)
+    if subscription is None:
+        return
+    ends = _when(obj.get("trial_end"))
+    _audit(subscription, "billing.trial_will_end", trial_end=ends.isoformat() if ends else None)
+    _tell_owners(
+        subscription,
+        "Your trial ends soon",
+        f"Your trial ends on {ends:%Y-%m-%d}. Add a payment method from the billing page to keep calling out."
+        if ends
+        else "Your trial ends soon. Add a payment method from the billing page to keep calling out.",
+    )
+
+
+EVENT_HANDLERS = {
+    "checkout.session.completed": _checkout_completed,
+    "customer.subscription.created": _subscription_changed,
+    "customer.subscription.updated": _subscription_changed,
+    "customer.subscription.deleted": _subscription_deleted,
+    "invoice.paid": _invoice_paid,
+    "invoice.payment_failed": _invoice_payment_failed,
+    "customer.subscription.trial_will_end": _trial_will_end,
+}
 
 
 # Usage ----------------------------------------------------------------------------------------

@@ -249,6 +249,14 @@ TWILIO_VALIDATE_WEBSOCKET = env_bool("TWILIO_VALIDATE_WEBSOCKET", True)
 # on for BILLING_PAYMENT_GRACE_DAYS, then the tenant is limited to inbound calls until Stripe reports it paid.
 BILLING_TRIAL_DAYS = int(os.environ.get("BILLING_TRIAL_DAYS", 14))
 BILLING_PAYMENT_GRACE_DAYS = int(os.environ.get("BILLING_PAYMENT_GRACE_DAYS", 7))
+# Stripe: the secret API key, the webhook endpoint's signing secret and how old a signed event may be, the API base
+# (overridable for a test double: the SDK's `base_addresses`), and where Checkout and the Customer Portal return to.
+STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_WEBHOOK_TOLERANCE_SECONDS = int(os.environ.get("STRIPE_WEBHOOK_TOLERANCE_SECONDS", 300))
+STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "https://api.stripe.com")
+STRIPE_CURRENCY = os.environ.get("STRIPE_CURRENCY", "usd")
+STRIPE_RETURN_URL = os.environ.get("STRIPE_RETURN_URL", f"https://app.{BASE_DOMAIN}/billing")
 
 # Where Twilio opens media streams: the media process (`python -m config.media_server`), e.g.
 # wss://media.example.com or, on one machine, ws://127.0.0.1:8001. Empty: the host Twilio reached the voice
