@@ -138,6 +138,21 @@ def invoices(customer_id: str, *, limit: int) -> list[dict]:
     ]
 
 
+def report_minutes(*, customer_id: str, minutes: int, identifier: str, timestamp: datetime) -> None:
+    """One meter event of `minutes` for the customer. `identifier` is both the event's identifier and the request's
+    idempotency key, so a retried report is counted once by Stripe."""
+    params = {
+        "event_name": settings.STRIPE_METER_EVENT_NAME,
+        "payload": {"stripe_customer_id": customer_id, "value": str(minutes)},
+        "identifier": identifier,
+        "timestamp": int(timestamp.timestamp()),
+    }
+    try:
+        client().v1.billing.meter_events.create(params=params, options={"idempotency_key": identifier})
+    except stripe.StripeError as exc:
+        raise _upstream(exc) from exc
+
+
 def verified_event(payload: bytes, signature: str) -> stripe.Event:
     """The event Stripe signed with our endpoint's secret, no older than the tolerance; else a 400."""
     if not settings.STRIPE_WEBHOOK_SECRET:

@@ -21,6 +21,14 @@ class Plan(models.Model):
     max_concurrent_calls = models.PositiveIntegerField(validators=[MinValueValidator(1)])
     # Included call minutes per month; blank: no monthly cap on call minutes.
     monthly_minutes = models.PositiveIntegerField(null=True, blank=True)
+
+    class MinuteRounding(models.TextChoices):
+        UP = "up", "Each call rounded up to a whole minute"
+        NEAREST = "nearest", "Each call rounded to the nearest minute (half up)"
+        DOWN = "down", "Each call rounded down to a whole minute"
+
+    # How a call's seconds become billable minutes (reported to Stripe's meter as whole minutes).
+    minute_rounding = models.CharField(max_length=16, choices=MinuteRounding.choices, default=MinuteRounding.UP)
     max_agents = models.PositiveIntegerField(null=True, blank=True)
     max_campaign_contacts = models.PositiveIntegerField(null=True, blank=True)
     branching_templates = models.BooleanField(default=False)
@@ -105,6 +113,10 @@ class UsageRecord(models.Model):
     tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="usage_records")
     kind = models.CharField(max_length=32, choices=Kind.choices)
     quantity = models.PositiveIntegerField()
+    # The call's minutes by its plan's rounding rule, and how many of them Stripe's meter has been told.
+    billable_minutes = models.PositiveIntegerField(default=0)
+    reported_minutes = models.PositiveIntegerField(default=0)
+    reported_at = models.DateTimeField(null=True, blank=True)
     # The call's id in its tenant's schema (no foreign key across schemas).
     call_id = models.BigIntegerField(null=True, blank=True)
     # "<schema>:call:<id>": recording the same call again updates its row instead of adding one.

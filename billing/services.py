@@ -16,6 +16,7 @@ from billing import gateway, selectors
 from billing.models import Plan, StripeEvent, Subscription, UsageRecord
 from billing.selectors import LAPSED
 from compliance.services import record_audit_event
+from config.celery import enqueue_on_commit
 from config.errors import Conflict, DomainError
 
 logger = logging.getLogger(__name__)
@@ -338,19 +339,37 @@ def call_usage_key(tenant, call_id) -> str:
     return f"{tenant.schema_name}:call:{call_id}"
 
 
+REPORT_USAGE_TASK = "billing.report_usage"
+# Stripe takes meter events up to 35 days old; an older correction is counted now.
+METER_EVENT_MAX_AGE = timedelta(days=34)
+
+
+def billable_minutes(seconds: int, rounding: str) -> int:
+    """A call's seconds as whole billable minutes, by the plan's rounding rule."""
+    if rounding == Plan.MinuteRounding.DOWN:
+        return seconds // 60
+    if rounding == Plan.MinuteRounding.NEAREST:
+        return (seconds + 30) // 60
+    return -(-seconds // 60)
+
+
 def record_call_usage(tenant, call) -> UsageRecord | None:
-    """The billable seconds of a finished call (`call.billable_seconds`), idempotent: one INSERT .. ON CONFLICT
-    on the call's key, so a repeated analysis or a duration Twilio corrected later updates the same row.
-    A call with nothing billable adds no row (but zeroes one recorded before)."""
+    """The billable seconds of a finished call (`call.billable_seconds`) and its minutes by the plan's rounding,
+    idempotent: one INSERT .. ON CONFLICT on the call's key, so a repeated analysis or a duration Twilio corrected
+    later updates the same row. A call with nothing billable adds no row (but zeroes one recorded before). For a
+    tenant paying through Stripe, the minutes not reported yet go to Stripe's meter (a task, once committed)."""
     key = call_usage_key(tenant, call.pk)
     quantity = call.billable_seconds or 0
     if quantity == 0:
-        UsageRecord.objects.filter(idempotency_key=key).update(quantity=0, updated_at=timezone.now())
+        UsageRecord.objects.filter(idempotency_key=key).update(
+            quantity=0, billable_minutes=0, updated_at=timezone.now()
+        )
         return None
     record = UsageRecord(
         tenant=tenant,
         kind=UsageRecord.Kind.CALL_SECONDS,
         quantity=quantity,
+        billable_minutes=billable_minutes(quantity, selectors.plan_of(tenant).minute_rounding),
         call_id=call.pk,
         idempotency_key=key,
         occurred_at=call.started_at or call.created_at,
@@ -359,6 +378,34 @@ def record_call_usage(tenant, call) -> UsageRecord | None:
         [record],
         update_conflicts=True,
         unique_fields=["idempotency_key"],
-        update_fields=["quantity", "occurred_at", "updated_at"],
+        update_fields=["quantity", "billable_minutes", "occurred_at", "updated_at"],
     )
+    subscription = selectors.subscription_of(tenant)
+    if subscription is not None and subscription.stripe_customer_id:
+        enqueue_on_commit(REPORT_USAGE_TASK, key)
     return record
+
+
+def report_usage(key: str) -> int:
+    """Tells Stripe's meter the minutes of one usage record it has not been told yet; returns how many. The meter
+    event's identifier is the record's key and total, so a retried task (or two at once) is counted once by Stripe,
+    and the record moves only from the total it was read at (a conditional UPDATE). A total that went down after it
+    was reported (a duration Twilio corrected) is left as reported."""
+    record = UsageRecord.objects.select_related("tenant").filter(idempotency_key=key).first()
+    if record is None or record.billable_minutes <= record.reported_minutes:
+        return 0
+    subscription = selectors.subscription_of(record.tenant)
+    if subscription is None or not subscription.stripe_customer_id:
+        return 0
+    minutes = record.billable_minutes - record.reported_minutes
+    now = timezone.now()
+    gateway.report_minutes(
+        customer_id=subscription.stripe_customer_id,
+        minutes=minutes,
+        identifier=f"{key}:{record.billable_minutes}",
+        timestamp=max(record.occurred_at, now - METER_EVENT_MAX_AGE),
+    )
+    UsageRecord.objects.filter(pk=record.pk, reported_minutes=record.reported_minutes).update(
+        reported_minutes=record.billable_minutes, reported_at=now
+    )
+    return minutes

@@ -257,6 +257,8 @@ STRIPE_WEBHOOK_TOLERANCE_SECONDS = int(os.environ.get("STRIPE_WEBHOOK_TOLERANCE_
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "https://api.stripe.com")
 STRIPE_CURRENCY = os.environ.get("STRIPE_CURRENCY", "usd")
 STRIPE_RETURN_URL = os.environ.get("STRIPE_RETURN_URL", f"https://app.{BASE_DOMAIN}/billing")
+# The event name of the Stripe meter that counts billable call minutes (one meter event per call).
+STRIPE_METER_EVENT_NAME = os.environ.get("STRIPE_METER_EVENT_NAME", "call_minutes")
 
 # Where Twilio opens media streams: the media process (`python -m config.media_server`), e.g.
 # wss://media.example.com or, on one machine, ws://127.0.0.1:8001. Empty: the host Twilio reached the voice
