@@ -23,7 +23,14 @@ class PlanAdmin(PublicSchemaAdmin):
         "updated_at",
     ]
     prepopulated_fields = {"slug": ["name"]}
-    readonly_fields = ["is_default", "stripe_product_id", "stripe_price_id", "created_at", "updated_at"]
+    readonly_fields = [
+        "is_default",
+        "stripe_product_id",
+        "stripe_price_id",
+        "stripe_minutes_price_id",
+        "created_at",
+        "updated_at",
+    ]
     actions = ["make_default"]
 
     def get_actions(self, request):

@@ -30,14 +30,56 @@ def product_id(plan) -> str:
     return f"plan_{plan.slug}"
 
 
-def lookup_key(plan) -> str:
-    return f"plan_{plan.slug}_monthly"
+def lookup_key(plan, kind="monthly") -> str:
+    return f"plan_{plan.slug}_{kind}"
 
 
-def sync_plan(plan) -> tuple[str, str]:
-    """Creates or updates the plan's product, and its monthly price when the plan has one, so that running it again
-    changes nothing. Prices cannot change in Stripe: a new amount is a new price that takes over the lookup key, and
-    the old one is archived (subscriptions on it keep it until they change plan). Returns (product id, price id)."""
+def _price(api, plan, kind: str, wanted: dict, params: dict) -> str:
+    """The active price under the plan's lookup key for `kind` whose metadata says it is `wanted`; otherwise a new
+    one takes over the key and the old one is archived (prices cannot change in Stripe; subscriptions on the old one
+    keep it until they change plan)."""
+    key = lookup_key(plan, kind)
+    metadata = {"plan": plan.slug, **wanted}
+    current = api.v1.prices.list(params={"lookup_keys": [key], "active": True, "limit": 1}).data
+    if current and current[0].metadata.to_dict() == metadata and current[0].currency == settings.STRIPE_CURRENCY:
+        return current[0].id
+    price = api.v1.prices.create(
+        params={
+            "product": product_id(plan),
+            "currency": settings.STRIPE_CURRENCY,
+            "lookup_key": key,
+            "transfer_lookup_key": True,
+            "metadata": metadata,
+            **params,
+        }
+    )
+    for old in current:
+        api.v1.prices.update(old.id, params={"active": False})
+    return price.id
+
+
+def _meter_id(api) -> str:
+    """The meter of call minutes (STRIPE_METER_EVENT_NAME), made on first use: the sum of the events' values per
+    customer."""
+    for meter in api.v1.billing.meters.list(params={"status": "active", "limit": 100}).auto_paging_iter():
+        if meter.event_name == settings.STRIPE_METER_EVENT_NAME:
+            return meter.id
+    return api.v1.billing.meters.create(
+        params={
+            "display_name": "Call minutes",
+            "event_name": settings.STRIPE_METER_EVENT_NAME,
+            "default_aggregation": {"formula": "sum"},
+            "customer_mapping": {"type": "by_id", "event_payload_key": "stripe_customer_id"},
+            "value_settings": {"event_payload_key": "value"},
+        }
+    ).id
+
+
+def sync_plan(plan) -> tuple[str, str, str]:
+    """Creates or updates the plan's product, its monthly price (when the plan has one) and, for a plan billing
+    minutes beyond those included, a metered price on the call-minutes meter (graduated: the included minutes free,
+    then the overage price), so that running it again changes nothing. Returns the ids of the product, the monthly
+    price and the minutes price ("" for none)."""
     api = client()
     product = {"name": plan.name, "metadata": {"plan": plan.slug}, "active": True}
     try:
@@ -55,27 +97,32 @@ def sync_plan(plan) -> tuple[str, str]:
             ):
                 api.v1.products.update(product_id(plan), params=product)
         if plan.monthly_price is None:
-            return product_id(plan), ""
+            return product_id(plan), "", ""
         cents = int(plan.monthly_price * 100)
-        current = api.v1.prices.list(params={"lookup_keys": [lookup_key(plan)], "active": True, "limit": 1}).data
-        if current and current[0].unit_amount == cents and current[0].currency == settings.STRIPE_CURRENCY:
-            return product_id(plan), current[0].id
-        price = api.v1.prices.create(
-            params={
-                "product": product_id(plan),
-                "currency": settings.STRIPE_CURRENCY,
-                "unit_amount": cents,
-                "recurring": {"interval": "month"},
-                "lookup_key": lookup_key(plan),
-                "transfer_lookup_key": True,
-                "metadata": {"plan": plan.slug},
-            }
+        monthly = _price(
+            api, plan, "monthly", {"amount": str(cents)}, {"unit_amount": cents, "recurring": {"interval": "month"}}
         )
-        for old in current:
-            api.v1.prices.update(old.id, params={"active": False})
+        if plan.overage_price_per_minute is None or plan.monthly_minutes is None:
+            return product_id(plan), monthly, ""
+        overage = f"{plan.overage_price_per_minute * 100:f}"  # cents per minute, as a decimal
+        minutes = _price(
+            api,
+            plan,
+            "minutes",
+            {"included_minutes": str(plan.monthly_minutes), "overage_cents": overage},
+            {
+                "recurring": {"interval": "month", "usage_type": "metered", "meter": _meter_id(api)},
+                "billing_scheme": "tiered",
+                "tiers_mode": "graduated",
+                "tiers": [
+                    {"up_to": plan.monthly_minutes, "unit_amount": 0},
+                    {"up_to": "inf", "unit_amount_decimal": overage},
+                ],
+            },
+        )
     except stripe.StripeError as exc:
         raise _upstream(exc) from exc
-    return product_id(plan), price.id
+    return product_id(plan), monthly, minutes
 
 
 def checkout_url(*, tenant, plan, customer_id: str, email: str, success_url: str, cancel_url: str) -> str:
@@ -84,7 +131,9 @@ def checkout_url(*, tenant, plan, customer_id: str, email: str, success_url: str
     metadata = {"tenant_id": str(tenant.pk), "plan": plan.slug}
     params = {
         "mode": "subscription",
-        "line_items": [{"price": plan.stripe_price_id, "quantity": 1}],
+        # A metered price takes no quantity: Stripe's meter counts it.
+        "line_items": [{"price": plan.stripe_price_id, "quantity": 1}]
+        + ([{"price": plan.stripe_minutes_price_id}] if plan.stripe_minutes_price_id else []),
         "success_url": success_url,
         "cancel_url": cancel_url,
         "client_reference_id": str(tenant.pk),

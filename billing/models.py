@@ -39,6 +39,8 @@ class Plan(models.Model):
     # Written by `manage.py sync_stripe_plans`.
     stripe_product_id = models.CharField(max_length=100, blank=True)
     stripe_price_id = models.CharField(max_length=100, blank=True)
+    # The metered price of the minutes beyond those included (plans with an overage price).
+    stripe_minutes_price_id = models.CharField(max_length=100, blank=True)
     # API requests per caller (API key, user or IP); blank: the platform's default (settings.RATE_LIMITS["api"]).
     api_requests_per_minute = models.PositiveIntegerField(null=True, blank=True, validators=[MinValueValidator(1)])
     api_requests_per_hour = models.PositiveIntegerField(null=True, blank=True, validators=[MinValueValidator(1)])

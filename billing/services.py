@@ -68,8 +68,8 @@ def sync_stripe_plans() -> list[Plan]:
     """Every listed plan as a Stripe product with its monthly price; running it again changes nothing."""
     synced = []
     for plan in Plan.objects.filter(is_listed=True).order_by("pk"):
-        plan.stripe_product_id, plan.stripe_price_id = gateway.sync_plan(plan)
-        plan.save(update_fields=["stripe_product_id", "stripe_price_id", "updated_at"])
+        plan.stripe_product_id, plan.stripe_price_id, plan.stripe_minutes_price_id = gateway.sync_plan(plan)
+        plan.save(update_fields=["stripe_product_id", "stripe_price_id", "stripe_minutes_price_id", "updated_at"])
         synced.append(plan)
     return synced
 

@@ -47,7 +47,7 @@ def price(price_id, *, product_id, unit_amount, lookup_key, currency="usd", **fi
         "recurring": {"interval": "month", "interval_count": 1, "usage_type": "licensed"},
         "type": "recurring",
         "unit_amount": unit_amount,
-        "unit_amount_decimal": str(unit_amount),
+        "unit_amount_decimal": None if unit_amount is None else str(unit_amount),
         **fields,
     }
 

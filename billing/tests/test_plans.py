@@ -183,10 +183,22 @@ def operator_browser(db):
 def test_operators_create_plans_in_the_admin(operator_browser):
     response = operator_browser.post(
         "/admin/billing/plan/add/",
-        {"name": "Growth", "slug": "growth", "max_concurrent_calls": 20, "monthly_minutes": 5000},
+        {
+            "name": "Growth",
+            "slug": "growth",
+            "is_listed": "on",
+            "monthly_price": "99.00",
+            "max_concurrent_calls": 20,
+            "monthly_minutes": 5000,
+            "minute_rounding": "up",
+            "max_agents": 2,
+            "campaigns": "on",
+        },
     )
     assert response.status_code == 302
-    assert Plan.objects.filter(slug="growth", max_concurrent_calls=20, monthly_minutes=5000, is_default=False).exists()
+    growth = Plan.objects.get(slug="growth")
+    assert (growth.monthly_price, growth.monthly_minutes, growth.max_agents, growth.is_default) == (99, 5000, 2, False)
+    assert (growth.campaigns, growth.branching_templates) == (True, False)
 
 
 def test_the_admin_refuses_a_plan_without_a_line_naming_the_field(operator_browser):

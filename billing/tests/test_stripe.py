@@ -44,9 +44,27 @@ def priced(db):
     """The listed plans as sync_stripe_plans leaves them."""
     for slug in ("starter", "pro"):
         Plan.objects.filter(slug=slug).update(stripe_product_id=f"plan_{slug}", stripe_price_id=f"price_{slug}")
+    Plan.objects.filter(slug="pro").update(stripe_minutes_price_id="price_pro_minutes")
 
 
 # sync_stripe_plans ------------------------------------------------------------------------------------
+
+
+MONTHLY = {"starter": {"plan": "starter", "amount": "4900"}, "pro": {"plan": "pro", "amount": "19900"}}
+PRO_MINUTES = {"plan": "pro", "included_minutes": "2000", "overage_cents": "8.0000"}
+
+
+def meter(meter_id="mtr_test_1"):
+    return {
+        "id": meter_id,
+        "object": "billing.meter",
+        "display_name": "Call minutes",
+        "event_name": "call_minutes",
+        "status": "active",
+        "default_aggregation": {"formula": "sum"},
+        "customer_mapping": {"event_payload_key": "stripe_customer_id", "type": "by_id"},
+        "value_settings": {"event_payload_key": "value"},
+    }
 
 
 def script_first_sync(stripe_api):
@@ -56,13 +74,17 @@ def script_first_sync(stripe_api):
         )
         stripe_api.add("POST", "/v1/products", json=fake.product(f"plan_{slug}", name))
     stripe_api.add("GET", "/v1/prices", json=fake.listing("/v1/prices", []))
-    for slug, cents in (("starter", 4900), ("pro", 19900)):
+    stripe_api.add("GET", "/v1/billing/meters", json=fake.listing("/v1/billing/meters", []))
+    stripe_api.add("POST", "/v1/billing/meters", json=meter())
+    for price_id, slug, cents, kind in (
+        ("price_starter", "starter", 4900, "monthly"),
+        ("price_pro", "pro", 19900, "monthly"),
+        ("price_pro_minutes", "pro", None, "minutes"),
+    ):
         stripe_api.add(
             "POST",
             "/v1/prices",
-            json=fake.price(
-                f"price_{slug}", product_id=f"plan_{slug}", unit_amount=cents, lookup_key=f"plan_{slug}_monthly"
-            ),
+            json=fake.price(price_id, product_id=f"plan_{slug}", unit_amount=cents, lookup_key=f"plan_{slug}_{kind}"),
         )
 
 
@@ -75,22 +97,38 @@ def test_sync_creates_a_product_per_listed_plan_and_a_monthly_price_per_priced_o
         ("plan_pro", "Pro", "pro"),
         ("plan_enterprise", "Enterprise", "enterprise"),
     ]
-    prices = [form(request) for request in stripe_api.requests_to("POST", "/v1/prices")]
+    starter, pro, _ = (form(request) for request in stripe_api.requests_to("POST", "/v1/prices"))
     assert [
-        (p["product"], p["unit_amount"], p["currency"], p["recurring[interval]"], p["lookup_key"]) for p in prices
+        (p["product"], p["unit_amount"], p["currency"], p["recurring[interval]"], p["lookup_key"])
+        for p in (starter, pro)
     ] == [
         ("plan_starter", "4900", "usd", "month", "plan_starter_monthly"),
         ("plan_pro", "19900", "usd", "month", "plan_pro_monthly"),
     ]
     assert stripe_api.requests[0].headers["authorization"] == "Bearer sk_test_123"
-    plans = (
-        Plan.objects.filter(is_listed=True).order_by("pk").values_list("slug", "stripe_product_id", "stripe_price_id")
-    )
-    assert list(plans) == [
-        ("starter", "plan_starter", "price_starter"),
-        ("pro", "plan_pro", "price_pro"),
-        ("enterprise", "plan_enterprise", ""),
+    plans = Plan.objects.filter(is_listed=True).order_by("pk")
+    assert list(plans.values_list("slug", "stripe_product_id", "stripe_price_id", "stripe_minutes_price_id")) == [
+        ("starter", "plan_starter", "price_starter", ""),
+        ("pro", "plan_pro", "price_pro", "price_pro_minutes"),
+        ("enterprise", "plan_enterprise", "", ""),
     ]
+
+
+def test_sync_bills_pros_minutes_beyond_the_included_ones_on_the_call_minutes_meter(stripe_api):
+    script_first_sync(stripe_api)
+    call_command("sync_stripe_plans", stdout=io.StringIO())
+    made = form(stripe_api.requests_to("POST", "/v1/billing/meters")[0])
+    assert (made["event_name"], made["default_aggregation[formula]"]) == ("call_minutes", "sum")
+    assert made["customer_mapping[event_payload_key]"] == "stripe_customer_id"
+    minutes = form(stripe_api.requests_to("POST", "/v1/prices")[2])
+    assert (minutes["lookup_key"], minutes["recurring[usage_type]"], minutes["recurring[meter]"]) == (
+        "plan_pro_minutes",
+        "metered",
+        "mtr_test_1",
+    )
+    assert (minutes["billing_scheme"], minutes["tiers_mode"]) == ("tiered", "graduated")
+    assert (minutes["tiers[0][up_to]"], minutes["tiers[0][unit_amount]"]) == ("2000", "0")
+    assert (minutes["tiers[1][up_to]"], minutes["tiers[1][unit_amount_decimal]"]) == ("inf", "8.0000")
 
 
 def test_sync_run_again_changes_nothing_in_stripe(stripe_api):
@@ -98,31 +136,26 @@ def test_sync_run_again_changes_nothing_in_stripe(stripe_api):
         stripe_api.add(
             "GET", f"/v1/products/plan_{slug}", json=fake.product(f"plan_{slug}", name, metadata={"plan": slug})
         )
-    for slug, cents in (("starter", 4900), ("pro", 19900)):
-        stripe_api.add(
-            "GET",
-            "/v1/prices",
-            json=fake.listing(
-                "/v1/prices",
-                [
-                    fake.price(
-                        f"price_{slug}", product_id=f"plan_{slug}", unit_amount=cents, lookup_key=f"plan_{slug}_monthly"
-                    )
-                ],
-            ),
-        )
+    for price_id, slug, kind, metadata in (
+        ("price_starter", "starter", "monthly", MONTHLY["starter"]),
+        ("price_pro", "pro", "monthly", MONTHLY["pro"]),
+        ("price_pro_minutes", "pro", "minutes", PRO_MINUTES),
+    ):
+        found = fake.price(price_id, product_id=f"plan_{slug}", unit_amount=1, lookup_key=f"plan_{slug}_{kind}")
+        stripe_api.add("GET", "/v1/prices", json=fake.listing("/v1/prices", [{**found, "metadata": metadata}]))
+    stripe_api.add("GET", "/v1/billing/meters", json=fake.listing("/v1/billing/meters", [meter()]))
     call_command("sync_stripe_plans", stdout=io.StringIO())
     assert [request.method for request in stripe_api.requests if request.method != "GET"] == []
-    assert Plan.objects.get(slug="pro").stripe_price_id == "price_pro"
+    assert Plan.objects.get(slug="pro").stripe_minutes_price_id == "price_pro_minutes"
     assert stripe_api.requests_to("GET", "/v1/prices")[0].query["lookup_keys[0]"] == ["plan_starter_monthly"]
 
 
 def test_a_new_price_takes_over_the_lookup_key_and_the_old_one_is_archived(stripe_api):
     Plan.objects.filter(is_listed=True).exclude(slug="pro").update(is_listed=False)
-    Plan.objects.filter(slug="pro").update(monthly_price="249.00")
+    Plan.objects.filter(slug="pro").update(monthly_price="249.00", overage_price_per_minute=None)
     stripe_api.add("GET", "/v1/products/plan_pro", json=fake.product("plan_pro", "Pro", metadata={"plan": "pro"}))
     old = fake.price("price_old", product_id="plan_pro", unit_amount=19900, lookup_key="plan_pro_monthly")
-    stripe_api.add("GET", "/v1/prices", json=fake.listing("/v1/prices", [old]))
+    stripe_api.add("GET", "/v1/prices", json=fake.listing("/v1/prices", [{**old, "metadata": MONTHLY["pro"]}]))
     new = fake.price("price_new", product_id="plan_pro", unit_amount=24900, lookup_key="plan_pro_monthly")
     stripe_api.add("POST", "/v1/prices", json=new)
     stripe_api.add("POST", "/v1/prices/price_old", json={**old, "active": False})
@@ -130,7 +163,9 @@ def test_a_new_price_takes_over_the_lookup_key_and_the_old_one_is_archived(strip
     created = form(stripe_api.requests_to("POST", "/v1/prices")[0])
     assert (created["unit_amount"], created["transfer_lookup_key"]) == ("24900", "true")
     assert form(stripe_api.requests_to("POST", "/v1/prices/price_old")[0]) == {"active": "false"}
-    assert Plan.objects.get(slug="pro").stripe_price_id == "price_new"
+    assert list(Plan.objects.filter(slug="pro").values_list("stripe_price_id", "stripe_minutes_price_id")) == [
+        ("price_new", "")
+    ]
 
 
 # Checkout, portal, invoices, subscription -------------------------------------------------------------
@@ -153,6 +188,7 @@ def test_the_owner_gets_a_checkout_session_for_a_listed_plan(api, alice, acme, s
         "pro",
     )
     assert sent["subscription_data[metadata][tenant_id]"] == str(acme.pk)
+    assert sent["line_items[1][price]"] == "price_pro_minutes" and "line_items[1][quantity]" not in sent
     assert sent["customer_email"] == alice.email and sent["success_url"].startswith(django_settings.STRIPE_RETURN_URL)
 
 

@@ -9,4 +9,5 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         for plan in sync_stripe_plans():
             price = plan.stripe_price_id or "no price (custom)"
-            self.stdout.write(f"{plan.slug}: product {plan.stripe_product_id}, {price}")
+            minutes = f", minutes {plan.stripe_minutes_price_id}" if plan.stripe_minutes_price_id else ""
+            self.stdout.write(f"{plan.slug}: product {plan.stripe_product_id}, {price}{minutes}")
