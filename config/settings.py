@@ -257,6 +257,10 @@ STRIPE_WEBHOOK_TOLERANCE_SECONDS = int(os.environ.get("STRIPE_WEBHOOK_TOLERANCE_
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "https://api.stripe.com")
 STRIPE_CURRENCY = os.environ.get("STRIPE_CURRENCY", "usd")
 STRIPE_RETURN_URL = os.environ.get("STRIPE_RETURN_URL", f"https://app.{BASE_DOMAIN}/billing")
+# What providers charge us, for each call's cost breakdown (billing.costs), as JSON: {"telephony": {"twilio": price
+# per minute}, "stt": {provider: per minute}, "llm": {provider: per 1,000 tokens}, "tts": {provider: per 1,000
+# characters}}. A provider left out is shown as unpriced.
+CALL_COST_PRICES = json.loads(os.environ.get("CALL_COST_PRICES") or "{}")
 # The event name of the Stripe meter that counts billable call minutes (one meter event per call).
 STRIPE_METER_EVENT_NAME = os.environ.get("STRIPE_METER_EVENT_NAME", "call_minutes")
 
