@@ -6,4 +6,7 @@ class BillingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from billing import receivers  # noqa: F401  (connects to tenants' signals)
+        from accounts.services import register_api_key_check
+        from billing import quotas, receivers  # noqa: F401  (receivers: connects to tenants' signals)
+
+        register_api_key_check("billing.api_access", lambda tenant: quotas.check_feature(tenant, "api_access"))

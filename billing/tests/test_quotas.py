@@ -256,6 +256,14 @@ def test_starter_keeps_basic_templates_but_not_branching_ones(api, alice, acme, 
     assert response.json()["limit"]["upgrade_to"] == "pro"
 
 
+def test_starter_has_no_api_keys_and_pro_has(api, alice, acme, starter):
+    body = {"name": "CRM", "scopes": ["read"]}
+    response = api(alice, acme).post("/api/settings/api-keys", body, format="json")
+    assert (response.status_code, response.json()["limit"]["name"]) == (402, "api_access")
+    on(acme, "pro")
+    assert api(alice, acme).post("/api/settings/api-keys", body, format="json").status_code == 201
+
+
 def test_starter_cannot_connect_a_calendar(api, alice, acme, starter):
     body = {"provider": "caldav", "url": "https://caldav.example.com/", "username": "a", "password": "b"}
     response = api(alice, acme).post("/api/calendar/connect", body, format="json")
