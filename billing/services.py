@@ -37,10 +37,12 @@ def make_default_plan(plan: Plan) -> Plan:
 
 @transaction.atomic
 def assign_plan(tenant, plan: Plan, *, actor=None) -> Subscription:
-    """Puts the tenant on `plan`, effective at once (limits are read per call and per dial), and records the
-    change in the tenant's audit log, where its owners see it."""
+    """Puts the tenant on `plan` (an operator's choice: active, no trial), effective at once (limits are read per
+    call and per dial), and records the change in the tenant's audit log, where its owners see it."""
     previous = selectors.plan_of(tenant)
-    subscription, _ = Subscription.objects.update_or_create(tenant=tenant, defaults={"plan": plan})
+    subscription, _ = Subscription.objects.update_or_create(
+        tenant=tenant, defaults={"plan": plan, "status": Subscription.Status.ACTIVE, "trial_ends_at": None}
+    )
     with tenant_context(tenant):
         record_audit_event(
             action="billing.plan_changed",
