@@ -4,8 +4,14 @@ connections (scheduling). Billing counts nothing of theirs: the caller passes wh
 `PlanLimit` (402 `plan_limit`) naming the limit, the use, the tenant's plan and the listed plan that lifts it."""
 
 from billing.models import Plan
-from billing.selectors import FEATURES, plan_of, standing
+from billing.selectors import FEATURES, plan_of, resolve_tenant, standing
 from config.errors import PlanLimit
+
+
+def _plan(tenant) -> Plan | None:
+    """The plan that limits the tenant; None in a schema no tenant owns (the template), which nothing limits."""
+    tenant = resolve_tenant(tenant)
+    return plan_of(tenant) if tenant is not None else None
 
 
 def _upgrade(field: str, needed, requires: str = "") -> Plan | None:
@@ -36,8 +42,8 @@ def _refuse(plan: Plan, field: str, *, what: str, current, allowed, needed, requ
 
 def check_feature(tenant, feature: str) -> None:
     """The plan includes the feature (a key of FEATURES)."""
-    plan = plan_of(tenant)
-    if not getattr(plan, feature):
+    plan = _plan(tenant)
+    if plan is not None and not getattr(plan, feature):
         raise _refuse(
             plan,
             feature,
@@ -50,8 +56,8 @@ def check_feature(tenant, feature: str) -> None:
 
 def check_agents(tenant, *, current: int) -> None:
     """One more agent fits in the plan (`current`: the agents the tenant has)."""
-    plan = plan_of(tenant)
-    if plan.max_agents is not None and current + 1 > plan.max_agents:
+    plan = _plan(tenant)
+    if plan is not None and plan.max_agents is not None and current + 1 > plan.max_agents:
         raise _refuse(
             plan,
             "max_agents",
@@ -66,8 +72,8 @@ def check_campaign(tenant, *, contacts: int) -> None:
     """A campaign (or bulk calls) of `contacts` contacts may start: campaigns are in the plan, the campaign is within
     the plan's contacts per campaign, and the subscription allows outbound calls."""
     check_feature(tenant, "campaigns")
-    plan = plan_of(tenant)
-    if plan.max_campaign_contacts is not None and contacts > plan.max_campaign_contacts:
+    plan = _plan(tenant)
+    if plan is not None and plan.max_campaign_contacts is not None and contacts > plan.max_campaign_contacts:
         raise _refuse(
             plan,
             "max_campaign_contacts",
@@ -91,8 +97,13 @@ def check_outbound(tenant) -> None:
 def minutes_left(tenant, *, used: float) -> bool:
     """Whether another call may start after `used` minutes this month: a plan with overage pricing bills the
     minutes beyond those included instead of stopping there."""
-    plan = plan_of(tenant)
-    return plan.monthly_minutes is None or plan.overage_price_per_minute is not None or used < plan.monthly_minutes
+    plan = _plan(tenant)
+    return (
+        plan is None
+        or plan.monthly_minutes is None
+        or plan.overage_price_per_minute is not None
+        or used < plan.monthly_minutes
+    )
 
 
 def check_minutes(tenant, *, used: float) -> None:

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from billing import metering
 from billing.models import Plan, Subscription, UsageRecord
+from tenants.models import Tenant
 
 FEATURES = {
     "branching_templates": "Branching call templates",
@@ -26,7 +27,18 @@ class Limits:
     monthly_minutes: int | None  # None: unlimited
 
 
+def resolve_tenant(tenant) -> Tenant | None:
+    """The tenant itself, also from django-tenants' stand-in under `schema_context` (it knows only its schema name);
+    None for a schema no tenant owns (the template)."""
+    if tenant is None or getattr(tenant, "pk", None) is not None:
+        return tenant
+    return Tenant.objects.filter(schema_name=tenant.schema_name).first()
+
+
 def subscription_of(tenant) -> Subscription | None:
+    tenant = resolve_tenant(tenant)
+    if tenant is None:
+        return None
     return Subscription.objects.select_related("plan").filter(tenant=tenant).first()
 
 
