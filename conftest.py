@@ -30,6 +30,7 @@ PERSONAS = {
 def django_db_setup(django_db_setup, django_db_blocker):
     from django.test.utils import setup_databases, teardown_databases
 
+    from billing.tests.factories import reset_persona_plans
     from tenants.services import create_tenant, ensure_public_tenant, sync_tenant_template
 
     created = None
@@ -47,6 +48,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
                 user = UserFactory(email=f"{name}@example.com", name=name.capitalize())
                 if slug:
                     Membership.objects.create(user=user, tenant=tenants[slug], role=role)
+        reset_persona_plans(PERSONA_TENANTS)
     yield
     with django_db_blocker.unblock(), connection.cursor() as cursor:
         # Threads of Channels and Celery keep their own connections open; drop them so the test
@@ -211,13 +213,12 @@ def _forget_tenant_hosts():
 @pytest.fixture
 def committed_db(django_db_setup, django_db_blocker):
     """For tests whose code runs on other threads (Celery worker, Channels): data is committed, and
-    the persona tenants' tables are emptied afterwards, as are the plans they were put on."""
-    from billing.models import Plan, Subscription
+    the persona tenants' tables are emptied afterwards, and their plans are the suite's again."""
+    from billing.tests.factories import reset_persona_plans
 
     with django_db_blocker.unblock():
         yield
-        Subscription.objects.all().delete()
-        Plan.objects.filter(is_default=False).delete()
+        reset_persona_plans(PERSONA_TENANTS)
         schemas = [Tenant.schema_name_for(slug) for slug in PERSONA_TENANTS]
         with connection.cursor() as cursor:
             cursor.execute(

@@ -1,6 +1,7 @@
 """Business rules of users, memberships, invitations, API keys and logins."""
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -500,9 +501,20 @@ def _check_grantable(*, tenant, created_by, scopes, expires_at, via_key):
     return expires_at
 
 
+# What a tenant's plan says of a new API key: billing registers its check at start-up (it sits above accounts).
+_api_key_checks: dict[str, Callable] = {}
+
+
+def register_api_key_check(name: str, check: Callable) -> None:
+    """`check(tenant)` raises a DomainError when the tenant may not create an API key."""
+    _api_key_checks[name] = check
+
+
 def create_api_key(*, tenant, created_by, name, scopes, expires_at=None, via_key=None) -> tuple[ApiKey, str]:
     """Returns the key and its secret; the secret is never stored and never shown again. `via_key`: the API key the
     request was made with, if any."""
+    for check in _api_key_checks.values():
+        check(tenant)
     if expires_at is not None and expires_at <= timezone.now():
         raise DomainError("expires_at: must be in the future.", errors={"expires_at": ["Must be in the future."]})
     expires_at = _check_grantable(

@@ -42,6 +42,8 @@ def main():
     from django_tenants.utils import tenant_context
 
     from agents.models import Agent
+    from billing.models import Plan
+    from billing.services import assign_plan
     from campaigns.models import Attempt, Campaign, idempotency_key
     from campaigns.services.lifecycle import transition
     from compliance.models import DncEntry
@@ -50,6 +52,8 @@ def main():
     from tenants.services import create_tenant
 
     tenant = create_tenant(name="Bench", slug="bench")
+    # Enterprise: no plan limit gets in the way of what is measured.
+    assign_plan(tenant, Plan.objects.get(slug="enterprise"))
     with tenant_context(tenant):
         agent = Agent.objects.create(name="Bench agent")
         # Contacts +1415 200 0000 …; 1% of them are on the DNC list, the rest of the list is other numbers.

@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 
 from billing import services
-from billing.models import Plan, Subscription, UsageRecord
+from billing.models import Plan, StripeEvent, Subscription, UsageRecord
 from config.admin import PublicSchemaAdmin, ReadOnlyAdminMixin
 
 
@@ -12,15 +12,25 @@ class PlanAdmin(PublicSchemaAdmin):
     list_display = [
         "name",
         "slug",
+        "is_listed",
+        "monthly_price",
         "max_concurrent_calls",
         "monthly_minutes",
+        "max_agents",
         "api_requests_per_minute",
         "api_requests_per_hour",
         "is_default",
         "updated_at",
     ]
     prepopulated_fields = {"slug": ["name"]}
-    readonly_fields = ["is_default", "created_at", "updated_at"]
+    readonly_fields = [
+        "is_default",
+        "stripe_product_id",
+        "stripe_price_id",
+        "stripe_minutes_price_id",
+        "created_at",
+        "updated_at",
+    ]
     actions = ["make_default"]
 
     def get_actions(self, request):
@@ -46,12 +56,33 @@ class SubscriptionAdmin(PublicSchemaAdmin):
     """Which plan a tenant is on; a tenant not listed is on the default plan. Saved through the service, which
     records the change in the tenant's audit log."""
 
-    list_display = ["tenant", "plan", "updated_at"]
-    list_filter = ["plan"]
-    search_fields = ["tenant__name", "tenant__slug"]
-    fields = ["tenant", "plan", "created_at", "updated_at"]
+    list_display = ["tenant", "plan", "status", "trial_ends_at", "payment_failed_at", "updated_at"]
+    list_filter = ["plan", "status"]
+    search_fields = ["tenant__name", "tenant__slug", "stripe_customer_id", "stripe_subscription_id"]
+    fields = [
+        "tenant",
+        "plan",
+        "status",
+        "trial_ends_at",
+        "current_period_end",
+        "payment_failed_at",
+        "stripe_customer_id",
+        "stripe_subscription_id",
+        "created_at",
+        "updated_at",
+    ]
     autocomplete_fields = ["tenant"]
-    readonly_fields = ["created_at", "updated_at"]
+    # Stripe's webhooks keep the standing; an operator changes the plan only.
+    readonly_fields = [
+        "status",
+        "trial_ends_at",
+        "current_period_end",
+        "payment_failed_at",
+        "stripe_customer_id",
+        "stripe_subscription_id",
+        "created_at",
+        "updated_at",
+    ]
 
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, "tenant"] if obj is not None else self.readonly_fields
@@ -71,3 +102,12 @@ class UsageRecordAdmin(ReadOnlyAdminMixin, PublicSchemaAdmin):
     list_filter = ["kind", "tenant"]
     search_fields = ["idempotency_key", "tenant__slug"]
     date_hierarchy = "occurred_at"
+
+
+@admin.register(StripeEvent)
+class StripeEventAdmin(ReadOnlyAdminMixin, PublicSchemaAdmin):
+    """Read-only: the Stripe events applied, each once."""
+
+    list_display = ["created", "type", "id", "received_at"]
+    list_filter = ["type"]
+    search_fields = ["id"]

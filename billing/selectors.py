@@ -3,11 +3,22 @@
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
+from django.conf import settings
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from billing import metering
 from billing.models import Plan, Subscription, UsageRecord
+from tenants.models import Tenant
+
+FEATURES = {
+    "branching_templates": "Branching call templates",
+    "calendar_integrations": "Calendar integrations",
+    "campaigns": "Campaigns and bulk calls",
+    "api_access": "API access",
+    "white_label": "White-label",
+}
 
 
 @dataclass(frozen=True)
@@ -16,9 +27,24 @@ class Limits:
     monthly_minutes: int | None  # None: unlimited
 
 
+def resolve_tenant(tenant) -> Tenant | None:
+    """The tenant itself, also from django-tenants' stand-in under `schema_context` (it knows only its schema name);
+    None for a schema no tenant owns (the template)."""
+    if tenant is None or getattr(tenant, "pk", None) is not None:
+        return tenant
+    return Tenant.objects.filter(schema_name=tenant.schema_name).first()
+
+
+def subscription_of(tenant) -> Subscription | None:
+    tenant = resolve_tenant(tenant)
+    if tenant is None:
+        return None
+    return Subscription.objects.select_related("plan").filter(tenant=tenant).first()
+
+
 def plan_of(tenant) -> Plan:
     """The tenant's plan; a tenant without a subscription is on the default plan."""
-    subscription = Subscription.objects.select_related("plan").filter(tenant=tenant).first()
+    subscription = subscription_of(tenant)
     return subscription.plan if subscription is not None else Plan.objects.get(is_default=True)
 
 
@@ -26,6 +52,87 @@ def limits(tenant) -> Limits:
     """What the tenant's plan allows, read afresh on every call so a plan change applies at once."""
     plan = plan_of(tenant)
     return Limits(max_concurrent_calls=plan.max_concurrent_calls, monthly_minutes=plan.monthly_minutes)
+
+
+# Stripe statuses that stop outbound calling at once (past_due does after the grace period).
+LAPSED = {
+    Subscription.Status.UNPAID,
+    Subscription.Status.CANCELED,
+    Subscription.Status.INCOMPLETE,
+    Subscription.Status.INCOMPLETE_EXPIRED,
+    Subscription.Status.PAUSED,
+}
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Whether the tenant may call out: `restricted` names why not (it may still take inbound calls)."""
+
+    restricted: str  # "" | "trial_ended" | "payment_failed" | "subscription_<status>"
+    detail: str
+
+
+def standing(tenant, *, now=None) -> Standing:
+    now = now or timezone.now()
+    subscription = subscription_of(tenant)
+    if subscription is None:
+        return Standing("", "")
+    status = subscription.status
+    if status == Subscription.Status.TRIALING and subscription.trial_ends_at and subscription.trial_ends_at <= now:
+        return Standing("trial_ended", "The trial has ended: choose a plan to call out again.")
+    if status == Subscription.Status.PAST_DUE and subscription.payment_failed_at is not None:
+        grace_ends = subscription.payment_failed_at + timedelta(days=settings.BILLING_PAYMENT_GRACE_DAYS)
+        if grace_ends <= now:
+            return Standing(
+                "payment_failed",
+                f"A payment failed on {subscription.payment_failed_at:%Y-%m-%d} and is still due: outbound calls "
+                "are paused, inbound calls go on. Update the payment method in the billing portal.",
+            )
+    if status in LAPSED:
+        return Standing(
+            f"subscription_{status}", f"The subscription is {status.replace('_', ' ')}: only inbound calls go on."
+        )
+    return Standing("", "")
+
+
+def plan_as_dict(plan: Plan) -> dict:
+    def money(value):
+        return None if value is None else str(value)
+
+    return {
+        "slug": plan.slug,
+        "name": plan.name,
+        "monthly_price": money(plan.monthly_price),
+        "overage_price_per_minute": money(plan.overage_price_per_minute),
+        "monthly_minutes": plan.monthly_minutes,
+        "max_agents": plan.max_agents,
+        "max_concurrent_calls": plan.max_concurrent_calls,
+        "max_campaign_contacts": plan.max_campaign_contacts,
+        "features": {feature: getattr(plan, feature) for feature in FEATURES},
+    }
+
+
+def subscription_summary(tenant) -> dict:
+    """The tenant's plan and how its subscription stands (null limits: unlimited; a null price: custom), this
+    month's use, and the plans it may choose in Checkout."""
+    subscription = subscription_of(tenant)
+    plan = subscription.plan if subscription is not None else plan_of(tenant)
+    found = standing(tenant)
+    return {
+        "plan": plan_as_dict(plan),
+        "status": subscription.status if subscription is not None else Subscription.Status.ACTIVE,
+        "trial_ends_at": getattr(subscription, "trial_ends_at", None),
+        "current_period_end": getattr(subscription, "current_period_end", None),
+        "cancel_at_period_end": getattr(subscription, "cancel_at_period_end", False),
+        "payment_failed_at": getattr(subscription, "payment_failed_at", None),
+        "has_billing_account": bool(getattr(subscription, "stripe_customer_id", "")),
+        "restriction": {"reason": found.restricted, "detail": found.detail} if found.restricted else None,
+        "usage": {
+            "minutes_used_this_month": round(metering.minutes_used_this_month(), 2),
+            "lines_in_use": metering.lines_in_use(),
+        },
+        "plans": [plan_as_dict(listed) for listed in Plan.objects.filter(is_listed=True).order_by("monthly_price")],
+    }
 
 
 def api_rate_limits(tenant) -> dict[int, int]:

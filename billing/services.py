@@ -1,12 +1,25 @@
-"""Billing's writers: plans and which plan a tenant is on; usage metering (the only writer of `UsageRecord`)."""
+"""Billing's writers: plans and which plan a tenant is on (operators, trials, Stripe Checkout and Stripe's webhooks);
+usage metering (the only writer of `UsageRecord`)."""
 
-from django.db import transaction
+import logging
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from billing import selectors
-from billing.models import Plan, Subscription, UsageRecord
+from accounts.models import Membership
+from billing import gateway, selectors
+from billing.models import Plan, StripeEvent, Subscription, UsageRecord
+from billing.selectors import LAPSED
 from compliance.services import record_audit_event
+from config.celery import enqueue_on_commit
+from config.errors import Conflict, DomainError
+
+logger = logging.getLogger(__name__)
 
 # Plans ----------------------------------------------------------------------------------------
 
@@ -24,10 +37,12 @@ def make_default_plan(plan: Plan) -> Plan:
 
 @transaction.atomic
 def assign_plan(tenant, plan: Plan, *, actor=None) -> Subscription:
-    """Puts the tenant on `plan`, effective at once (limits are read per call and per dial), and records the
-    change in the tenant's audit log, where its owners see it."""
+    """Puts the tenant on `plan` (an operator's choice: active, no trial), effective at once (limits are read per
+    call and per dial), and records the change in the tenant's audit log, where its owners see it."""
     previous = selectors.plan_of(tenant)
-    subscription, _ = Subscription.objects.update_or_create(tenant=tenant, defaults={"plan": plan})
+    subscription, _ = Subscription.objects.update_or_create(
+        tenant=tenant, defaults={"plan": plan, "status": Subscription.Status.ACTIVE, "trial_ends_at": None}
+    )
     with tenant_context(tenant):
         record_audit_event(
             action="billing.plan_changed",
@@ -38,6 +53,287 @@ def assign_plan(tenant, plan: Plan, *, actor=None) -> Subscription:
     return subscription
 
 
+def start_trial(tenant) -> Subscription:
+    """A new tenant tries the default plan for BILLING_TRIAL_DAYS; then it calls out only once it subscribes."""
+    return Subscription.objects.create(
+        tenant=tenant,
+        plan=Plan.objects.get(is_default=True),
+        status=Subscription.Status.TRIALING,
+        trial_ends_at=timezone.now() + timedelta(days=settings.BILLING_TRIAL_DAYS),
+    )
+
+
+# Stripe: plans, Checkout, the Customer Portal ----------------------------------------------------
+
+
+def sync_stripe_plans() -> list[Plan]:
+    """Every listed plan as a Stripe product with its monthly price; running it again changes nothing."""
+    synced = []
+    for plan in Plan.objects.filter(is_listed=True).order_by("pk"):
+        plan.stripe_product_id, plan.stripe_price_id, plan.stripe_minutes_price_id = gateway.sync_plan(plan)
+        plan.save(update_fields=["stripe_product_id", "stripe_price_id", "stripe_minutes_price_id", "updated_at"])
+        synced.append(plan)
+    return synced
+
+
+def checkout_url(tenant, *, plan_slug: str, user) -> str:
+    """Where the tenant's owner subscribes to a listed plan (Stripe Checkout). A tenant already paying through Stripe
+    changes plan in the Customer Portal instead, so it never has two subscriptions."""
+    plan = Plan.objects.filter(slug=plan_slug, is_listed=True).exclude(stripe_price_id="").first()
+    if plan is None:
+        raise DomainError(
+            f"No plan '{plan_slug}' to subscribe to.",
+            error_code="plan_not_for_sale",
+            errors={"plan": ["Choose a listed plan with a price (custom plans: contact sales)."]},
+        )
+    subscription = selectors.subscription_of(tenant)
+    if subscription is not None and subscription.stripe_subscription_id and subscription.status not in LAPSED:
+        raise Conflict(
+            "This tenant already has a subscription: change its plan in the billing portal.",
+            error_code="already_subscribed",
+        )
+    return gateway.checkout_url(
+        tenant=tenant,
+        plan=plan,
+        customer_id=subscription.stripe_customer_id if subscription is not None else "",
+        email=user.email,
+        success_url=f"{settings.STRIPE_RETURN_URL}?checkout=success",
+        cancel_url=f"{settings.STRIPE_RETURN_URL}?checkout=cancelled",
+    )
+
+
+def portal_url(tenant) -> str:
+    subscription = selectors.subscription_of(tenant)
+    if subscription is None or not subscription.stripe_customer_id:
+        raise Conflict("Subscribe to a plan first (POST /api/billing/checkout).", error_code="no_billing_account")
+    return gateway.portal_url(customer_id=subscription.stripe_customer_id, return_url=settings.STRIPE_RETURN_URL)
+
+
+# Stripe webhooks ----------------------------------------------------------------------------------
+
+
+def apply_stripe_event(event) -> bool:
+    """Applies a verified Stripe event once: its id is claimed by an INSERT … ON CONFLICT DO NOTHING in the same
+    transaction as its effects, so a replay finds the row and a concurrent duplicate waits on it, then finds it
+    too. Returns False for a duplicate. Each change of a subscription also carries the event's `created` time, and an
+    event older than the last one applied to it changes nothing (Stripe delivers in no guaranteed order)."""
+    created = datetime.fromtimestamp(event.created, tz=UTC)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {StripeEvent._meta.db_table} (id, type, created, received_at) VALUES (%s, %s, %s, %s)"
+                " ON CONFLICT (id) DO NOTHING RETURNING id",
+                [event.id, event.type, created, timezone.now()],
+            )
+            if cursor.fetchone() is None:
+                return False
+        handler = EVENT_HANDLERS.get(event.type)
+        if handler is not None:
+            handler(event.data.object.to_dict(), created)
+    return True
+
+
+def _subscription_for(obj, *, tenant_id=None) -> Subscription | None:
+    """The subscription (locked) an event's object belongs to: by the tenant our Checkout put in its metadata, else by
+    Stripe's customer or subscription id."""
+    metadata = obj.get("metadata") or {}
+    tenant_id = tenant_id or metadata.get("tenant_id")
+    locked = Subscription.objects.select_for_update().select_related("tenant", "plan")
+    if tenant_id and str(tenant_id).isdigit():
+        found = locked.filter(tenant_id=int(tenant_id)).first()
+        if found is not None:
+            return found
+    customer = obj.get("customer")
+    if customer:
+        found = locked.filter(stripe_customer_id=customer).first()
+        if found is not None:
+            return found
+    subscription_id = obj.get("subscription") if obj.get("object") != "subscription" else obj.get("id")
+    if subscription_id:
+        return locked.filter(stripe_subscription_id=subscription_id).first()
+    return None
+
+
+def _newer(subscription: Subscription, created: datetime) -> bool:
+    """Claims the subscription for an event created at `created` (a conditional UPDATE): False when a newer event
+    was applied to it already."""
+    claimed = (
+        Subscription.objects.filter(pk=subscription.pk)
+        .filter(Q(stripe_event_created__isnull=True) | Q(stripe_event_created__lte=created))
+        .update(stripe_event_created=created)
+    )
+    if not claimed:
+        logger.info("Stripe event of %s for %s is older than the last applied; ignored", created, subscription)
+    return bool(claimed)
+
+
+def _write(subscription: Subscription, **fields) -> None:
+    for name, value in fields.items():
+        setattr(subscription, name, value)
+    subscription.save(update_fields=[*fields, "updated_at"])
+
+
+def _audit(subscription: Subscription, action: str, **data) -> None:
+    with tenant_context(subscription.tenant):
+        record_audit_event(action=action, target=f"plan:{subscription.plan.slug}", data=data)
+
+
+def _tell_owners(subscription: Subscription, subject: str, body: str) -> None:
+    """Email the tenant's owners (after the transaction commits: a rolled-back event told nobody)."""
+    owners = list(
+        Membership.objects.filter(tenant=subscription.tenant, role="owner").values_list("user__email", flat=True)
+    )
+    if owners:
+        transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, owners))
+
+
+def _when(timestamp) -> datetime | None:
+    return datetime.fromtimestamp(timestamp, tz=UTC) if timestamp else None
+
+
+def _plan_of_stripe_subscription(obj) -> Plan | None:
+    items = (obj.get("items") or {}).get("data") or []
+    price = items[0].get("price") if items else None
+    if price:
+        found = Plan.objects.filter(stripe_price_id=price.get("id")).first()
+        if found is not None:
+            return found
+        slug = (price.get("metadata") or {}).get("plan")
+        if slug:
+            return Plan.objects.filter(slug=slug).first()
+    slug = (obj.get("metadata") or {}).get("plan")
+    return Plan.objects.filter(slug=slug).first() if slug else None
+
+
+def _period_end(obj) -> datetime | None:
+    # Newer API versions keep the period on each subscription item.
+    items = (obj.get("items") or {}).get("data") or []
+    return _when(obj.get("current_period_end") or (items[0].get("current_period_end") if items else None))
+
+
+def _checkout_completed(session, created) -> None:
+    subscription = _subscription_for(session, tenant_id=session.get("client_reference_id"))
+    if subscription is None:
+        logger.warning("Stripe checkout %s names no tenant of ours", session.get("id"))
+        return
+    # Stripe's ids of the customer and subscription never go stale: kept whatever the order of events.
+    ids = {"stripe_customer_id": session.get("customer") or subscription.stripe_customer_id}
+    ids["stripe_subscription_id"] = session.get("subscription") or subscription.stripe_subscription_id
+    _write(subscription, **ids)
+    plan = Plan.objects.filter(slug=(session.get("metadata") or {}).get("plan")).first()
+    if not _newer(subscription, created):
+        return
+    previous = subscription.plan.slug
+    _write(
+        subscription,
+        plan=plan or subscription.plan,
+        status=Subscription.Status.ACTIVE,
+        trial_ends_at=None,
+        payment_failed_at=None,
+    )
+    _audit(subscription, "billing.subscribed", **{"from": previous, "to": subscription.plan.slug})
+
+
+def _subscription_changed(obj, created) -> None:
+    subscription = _subscription_for(obj)
+    if subscription is None or not _newer(subscription, created):
+        return
+    previous_plan, previous_status = subscription.plan.slug, subscription.status
+    status = obj.get("status") or subscription.status
+    failed_at = subscription.payment_failed_at
+    if status == Subscription.Status.PAST_DUE:
+        failed_at = failed_at or created
+    elif status in (Subscription.Status.ACTIVE, Subscription.Status.TRIALING):
+        failed_at = None
+    _write(
+        subscription,
+        plan=_plan_of_stripe_subscription(obj) or subscription.plan,
+        status=status,
+        stripe_subscription_id=obj.get("id") or subscription.stripe_subscription_id,
+        stripe_customer_id=obj.get("customer") or subscription.stripe_customer_id,
+        trial_ends_at=_when(obj.get("trial_end")),
+        current_period_end=_period_end(obj),
+        cancel_at_period_end=bool(obj.get("cancel_at_period_end")),
+        payment_failed_at=failed_at,
+    )
+    if (previous_plan, previous_status) != (subscription.plan.slug, subscription.status):
+        _audit(
+            subscription,
+            "billing.subscription_changed",
+            plan={"from": previous_plan, "to": subscription.plan.slug},
+            status={"from": previous_status, "to": subscription.status},
+        )
+
+
+def _subscription_deleted(obj, created) -> None:
+    subscription = _subscription_for(obj)
+    if subscription is None or not _newer(subscription, created):
+        return
+    _write(subscription, status=Subscription.Status.CANCELED, cancel_at_period_end=False)
+    _audit(subscription, "billing.subscription_canceled")
+    _tell_owners(
+        subscription,
+        "Your subscription has ended",
+        "Your subscription was canceled: outbound calls and campaigns have stopped; inbound calls go on within "
+        "your plan's minutes. Subscribe again from the billing page to call out again.",
+    )
+
+
+def _invoice_paid(invoice, created) -> None:
+    subscription = _subscription_for(invoice)
+    if subscription is None or not _newer(subscription, created):
+        return
+    status = subscription.status
+    if status in (Subscription.Status.PAST_DUE, Subscription.Status.UNPAID):
+        status = Subscription.Status.ACTIVE
+    _write(subscription, status=status, payment_failed_at=None)
+    _audit(subscription, "billing.invoice_paid", invoice=invoice.get("id"), amount_paid=invoice.get("amount_paid"))
+
+
+def _invoice_payment_failed(invoice, created) -> None:
+    subscription = _subscription_for(invoice)
+    if subscription is None or not _newer(subscription, created):
+        return
+    failed_at = subscription.payment_failed_at or created
+    status = subscription.status if subscription.status in LAPSED else Subscription.Status.PAST_DUE
+    _write(subscription, status=status, payment_failed_at=failed_at)
+    grace_ends = failed_at + timedelta(days=settings.BILLING_PAYMENT_GRACE_DAYS)
+    _audit(subscription, "billing.payment_failed", invoice=invoice.get("id"), grace_ends=grace_ends.isoformat())
+    _tell_owners(
+        subscription,
+        "A payment failed",
+        f"We could not take the payment of invoice {invoice.get('number') or invoice.get('id')}. Calls go on as "
+        f"usual until {grace_ends:%Y-%m-%d}; after that only inbound calls are answered until it is paid. Update "
+        "your payment method from the billing page.",
+    )
+
+
+def _trial_will_end(obj, created) -> None:
+    subscription = _subscription_for(obj)
+    if subscription is None:
+        return
+    ends = _when(obj.get("trial_end"))
+    _audit(subscription, "billing.trial_will_end", trial_end=ends.isoformat() if ends else None)
+    _tell_owners(
+        subscription,
+        "Your trial ends soon",
+        f"Your trial ends on {ends:%Y-%m-%d}. Add a payment method from the billing page to keep calling out."
+        if ends
+        else "Your trial ends soon. Add a payment method from the billing page to keep calling out.",
+    )
+
+
+EVENT_HANDLERS = {
+    "checkout.session.completed": _checkout_completed,
+    "customer.subscription.created": _subscription_changed,
+    "customer.subscription.updated": _subscription_changed,
+    "customer.subscription.deleted": _subscription_deleted,
+    "invoice.paid": _invoice_paid,
+    "invoice.payment_failed": _invoice_payment_failed,
+    "customer.subscription.trial_will_end": _trial_will_end,
+}
+
+
 # Usage ----------------------------------------------------------------------------------------
 
 
@@ -45,19 +341,37 @@ def call_usage_key(tenant, call_id) -> str:
     return f"{tenant.schema_name}:call:{call_id}"
 
 
+REPORT_USAGE_TASK = "billing.report_usage"
+# Stripe takes meter events up to 35 days old; an older correction is counted now.
+METER_EVENT_MAX_AGE = timedelta(days=34)
+
+
+def billable_minutes(seconds: int, rounding: str) -> int:
+    """A call's seconds as whole billable minutes, by the plan's rounding rule."""
+    if rounding == Plan.MinuteRounding.DOWN:
+        return seconds // 60
+    if rounding == Plan.MinuteRounding.NEAREST:
+        return (seconds + 30) // 60
+    return -(-seconds // 60)
+
+
 def record_call_usage(tenant, call) -> UsageRecord | None:
-    """The billable seconds of a finished call (`call.billable_seconds`), idempotent: one INSERT .. ON CONFLICT
-    on the call's key, so a repeated analysis or a duration Twilio corrected later updates the same row.
-    A call with nothing billable adds no row (but zeroes one recorded before)."""
+    """The billable seconds of a finished call (`call.billable_seconds`) and its minutes by the plan's rounding,
+    idempotent: one INSERT .. ON CONFLICT on the call's key, so a repeated analysis or a duration Twilio corrected
+    later updates the same row. A call with nothing billable adds no row (but zeroes one recorded before). For a
+    tenant paying through Stripe, the minutes not reported yet go to Stripe's meter (a task, once committed)."""
     key = call_usage_key(tenant, call.pk)
     quantity = call.billable_seconds or 0
     if quantity == 0:
-        UsageRecord.objects.filter(idempotency_key=key).update(quantity=0, updated_at=timezone.now())
+        UsageRecord.objects.filter(idempotency_key=key).update(
+            quantity=0, billable_minutes=0, updated_at=timezone.now()
+        )
         return None
     record = UsageRecord(
         tenant=tenant,
         kind=UsageRecord.Kind.CALL_SECONDS,
         quantity=quantity,
+        billable_minutes=billable_minutes(quantity, selectors.plan_of(tenant).minute_rounding),
         call_id=call.pk,
         idempotency_key=key,
         occurred_at=call.started_at or call.created_at,
@@ -66,6 +380,34 @@ def record_call_usage(tenant, call) -> UsageRecord | None:
         [record],
         update_conflicts=True,
         unique_fields=["idempotency_key"],
-        update_fields=["quantity", "occurred_at", "updated_at"],
+        update_fields=["quantity", "billable_minutes", "occurred_at", "updated_at"],
     )
+    subscription = selectors.subscription_of(tenant)
+    if subscription is not None and subscription.stripe_customer_id:
+        enqueue_on_commit(REPORT_USAGE_TASK, key)
     return record
+
+
+def report_usage(key: str) -> int:
+    """Tells Stripe's meter the minutes of one usage record it has not been told yet; returns how many. The meter
+    event's identifier is the record's key and total, so a retried task (or two at once) is counted once by Stripe,
+    and the record moves only from the total it was read at (a conditional UPDATE). A total that went down after it
+    was reported (a duration Twilio corrected) is left as reported."""
+    record = UsageRecord.objects.select_related("tenant").filter(idempotency_key=key).first()
+    if record is None or record.billable_minutes <= record.reported_minutes:
+        return 0
+    subscription = selectors.subscription_of(record.tenant)
+    if subscription is None or not subscription.stripe_customer_id:
+        return 0
+    minutes = record.billable_minutes - record.reported_minutes
+    now = timezone.now()
+    gateway.report_minutes(
+        customer_id=subscription.stripe_customer_id,
+        minutes=minutes,
+        identifier=f"{key}:{record.billable_minutes}",
+        timestamp=max(record.occurred_at, now - METER_EVENT_MAX_AGE),
+    )
+    UsageRecord.objects.filter(pk=record.pk, reported_minutes=record.reported_minutes).update(
+        reported_minutes=record.billable_minutes, reported_at=now
+    )
+    return minutes

@@ -82,6 +82,8 @@ class Call(models.Model):
     transcript = models.TextField(blank=True)
     search_vector = SearchVectorField(null=True, blank=True)
     billable_seconds = models.PositiveIntegerField(null=True, blank=True)
+    # What the call cost by part (telephony, STT, LLM, TTS) at the providers' prices (billing.costs).
+    cost = models.JSONField(default=dict, blank=True)
     analysed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 

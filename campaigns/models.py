@@ -37,7 +37,7 @@ class Campaign(models.Model):
         "contacts.ContactList", null=True, blank=True, on_delete=models.PROTECT, related_name="campaigns"
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
-    # Why the dialer paused the campaign by itself (e.g. `minutes_exhausted`); blank when paused by staff.
+    # Why the dialer paused the campaign by itself (e.g. `plan_limit:monthly_minutes`); blank when paused by staff.
     paused_reason = models.CharField(max_length=64, blank=True)
     # Window: dates (inclusive) and weekly hours (config/weekly_hours.py format, empty: any time) in `timezone`.
     start_date = models.DateField(null=True, blank=True)

@@ -4,8 +4,8 @@ headers, once for every view, consumer and webhook.
 
 Raise the kind that says what happened (a subclass with its own `error_code` where callers tell cases apart):
 `DomainError` (the request is invalid), `NotFound`, `Forbidden`, `Conflict`, `Unauthenticated`, `Gone`,
-`TooLarge`, `TooManyRequests` (with `retry_after_seconds`), `UpstreamError` (a provider failed), `Unavailable`
-(a dependency of ours is down)."""
+`TooLarge`, `TooManyRequests` (with `retry_after_seconds`), `PlanLimit` (the tenant's plan or subscription does not
+allow it), `UpstreamError` (a provider failed), `Unavailable` (a dependency of ours is down)."""
 
 from django.db.models.deletion import ProtectedError, RestrictedError
 
@@ -61,6 +61,33 @@ class TooManyRequests(DomainError):
         super().__init__(detail, **kwargs)
         self.retry_after_seconds = max(1, int(retry_after_seconds))
         self.limit, self.remaining, self.reset_seconds = limit, remaining, reset_seconds
+
+
+class PlanLimit(DomainError):
+    """The tenant's plan does not allow this: `limit_name` names the limit (e.g. "agents", "monthly_minutes", a feature,
+    or "subscription" when it is not paid), `current` is what is in use, `allowed` what the plan allows, `plan` the
+    tenant's plan and `upgrade_to` the plan that lifts the limit (None when no listed plan does)."""
+
+    error_code = "plan_limit"
+
+    def __init__(self, detail, *, limit, current, allowed, plan, upgrade_to=None, **kwargs):
+        super().__init__(detail, **kwargs)
+        self.limit_name, self.current, self.allowed, self.plan, self.upgrade_to = (
+            limit,
+            current,
+            allowed,
+            plan,
+            upgrade_to,
+        )
+
+    def as_dict(self) -> dict:
+        return {
+            "name": self.limit_name,
+            "current": self.current,
+            "allowed": self.allowed,
+            "plan": self.plan,
+            "upgrade_to": self.upgrade_to,
+        }
 
 
 class UpstreamError(DomainError):

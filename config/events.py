@@ -29,7 +29,7 @@ EVENT_TYPES = {
     "campaign.scheduled": "A campaign will start at starts_at. data: campaign_id, name, status, starts_at.",
     "campaign.started": "A campaign began dialing its list. data: campaign_id, name, status.",
     "campaign.paused": "Staff paused a campaign, or the dialer did because it cannot go on (reason, e.g. "
-    "minutes_exhausted; blank when staff paused it). data: campaign_id, name, status, reason.",
+    "plan_limit:monthly_minutes; blank when staff paused it). data: campaign_id, name, status, reason.",
     "campaign.resumed": "A paused campaign dials again. data: campaign_id, name, status.",
     "campaign.cancelled": "A campaign was cancelled; its undialed attempts are dropped. data: campaign_id, name, status.",
     "campaign.completed": "A campaign has no attempt left to dial. data: campaign_id, name, status, stats (attempts "

@@ -268,6 +268,25 @@ TWILIO_TRUSTED_PROXIES = TRUSTED_PROXIES
 TWILIO_HTTP_TIMEOUT = float(os.environ.get("TWILIO_HTTP_TIMEOUT", 10))
 # The media-stream WebSocket upgrade must carry Twilio's X-Twilio-Signature (off only for local experiments).
 TWILIO_VALIDATE_WEBSOCKET = env_bool("TWILIO_VALIDATE_WEBSOCKET", True)
+# Billing: a new tenant tries the default plan for BILLING_TRIAL_DAYS; after a failed payment, outbound calling goes
+# on for BILLING_PAYMENT_GRACE_DAYS, then the tenant is limited to inbound calls until Stripe reports it paid.
+BILLING_TRIAL_DAYS = int(os.environ.get("BILLING_TRIAL_DAYS", 14))
+BILLING_PAYMENT_GRACE_DAYS = int(os.environ.get("BILLING_PAYMENT_GRACE_DAYS", 7))
+# Stripe: the secret API key, the webhook endpoint's signing secret and how old a signed event may be, the API base
+# (overridable for a test double: the SDK's `base_addresses`), and where Checkout and the Customer Portal return to.
+STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_WEBHOOK_TOLERANCE_SECONDS = int(os.environ.get("STRIPE_WEBHOOK_TOLERANCE_SECONDS", 300))
+STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "https://api.stripe.com")
+STRIPE_CURRENCY = os.environ.get("STRIPE_CURRENCY", "usd")
+STRIPE_RETURN_URL = os.environ.get("STRIPE_RETURN_URL", f"https://app.{BASE_DOMAIN}/billing")
+# What providers charge us, for each call's cost breakdown (billing.costs), as JSON: {"telephony": {"twilio": price
+# per minute}, "stt": {provider: per minute}, "llm": {provider: per 1,000 tokens}, "tts": {provider: per 1,000
+# characters}}. A provider left out is shown as unpriced.
+CALL_COST_PRICES = json.loads(os.environ.get("CALL_COST_PRICES") or "{}")
+# The event name of the Stripe meter that counts billable call minutes (one meter event per call).
+STRIPE_METER_EVENT_NAME = os.environ.get("STRIPE_METER_EVENT_NAME", "call_minutes")
+
 # Where Twilio opens media streams: the media process (`python -m config.media_server`), e.g.
 # wss://media.example.com or, on one machine, ws://127.0.0.1:8001. Empty: the host Twilio reached the voice
 # webhook at, whose reverse proxy then routes /ws/twilio/media/ to the media process.

@@ -1,7 +1,7 @@
 """Call-template flows: the versioned schema and save-time validation. See docs/flows.md."""
 
 from .schema import FLOW_SCHEMA, SCHEMA_VERSION
-from .validation import FlowError, FlowValidationError, require_valid, validate
+from .validation import FlowError, FlowValidationError, is_branching, require_valid, validate
 from .variables import DEFAULT_VARIABLES
 
 __all__ = [
@@ -10,6 +10,7 @@ __all__ = [
     "DEFAULT_VARIABLES",
     "FlowError",
     "FlowValidationError",
+    "is_branching",
     "require_valid",
     "validate",
 ]

@@ -45,6 +45,11 @@ def edges(node: dict) -> list[tuple[str, str]]:
     return found
 
 
+def is_branching(flow: dict) -> bool:
+    """Whether the flow chooses its path by the caller's answers (a `condition` node): a plan feature."""
+    return any(node.get("type") == "condition" for node in flow.get("nodes", ()))
+
+
 def is_terminal(node: dict) -> bool:
     """A node the call may end at: an ending action, or an `llm` node with nowhere to go after its goal."""
     if node["type"] == "action":

@@ -1,15 +1,15 @@
 """Creating, changing and deleting agents, with their provider choices checked against the registry."""
 
-from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import ProtectedError
 
 from agents.models import Agent
 from agents.providers import registry
 from agents.providers.registry import ProviderConfigError
 from agents.services.credentials import has_credentials
+from billing import quotas
 from compliance.services import record_audit_event
-from config.errors import Conflict, DomainError, in_use
+from config.errors import DomainError, in_use
 
 # Agent field → provider kind it names.
 PROVIDER_FIELDS = {
@@ -46,10 +46,11 @@ def _check_providers(agent: Agent) -> None:
 
 
 def _check_agent_limit() -> None:
-    """The one place a plan limit on the number of agents is enforced (billing sets the number)."""
-    limit = getattr(settings, "AGENTS_MAX_PER_TENANT", None)
-    if limit is not None and Agent.objects.count() >= limit:
-        raise Conflict(f"Your plan allows {limit} agents.", error_code="agent_limit_reached")
+    """The one place the plan's limit on agents is enforced. Agents are created one at a time per tenant (a lock
+    held to the end of the transaction), so two requests cannot both take the last place."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"{connection.schema_name}:create-agent"])
+    quotas.check_agents(connection.tenant, current=Agent.objects.count())
 
 
 @transaction.atomic

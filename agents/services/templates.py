@@ -1,9 +1,10 @@
 """Call templates and their immutable flow versions; installing templates from the library."""
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from agents import flows
 from agents.models import CallTemplate, FlowVersion
+from billing import quotas
 from config.errors import Conflict, DomainError, NotFound
 
 TEMPLATE_FIELDS = ("name", "description", "industry", "initial_message")
@@ -17,6 +18,9 @@ def _require_valid_flow(flow) -> None:
 
 
 def _add_version(template, flow, user) -> FlowVersion:
+    """Every new version of a flow is made here, so here the plan's template features are checked."""
+    if flows.is_branching(flow):
+        quotas.check_feature(connection.tenant, "branching_templates")
     last = template.versions.order_by("-number").values_list("number", flat=True).first() or 0
     return FlowVersion.objects.create(
         template=template,

@@ -1,11 +1,11 @@
 """/api/agents: CRUD with validation, roles and tenant isolation."""
 
 import pytest
-from django.test import override_settings
 from django_tenants.utils import tenant_context
 
 from agents.models import Agent
 from agents.tests.factories import AgentFactory
+from billing.tests.factories import put_on_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -151,10 +151,11 @@ def test_unknown_agent_is_404_in_the_error_format(api, alice, acme):
     assert (response.status_code, response.json()["error_code"]) == (404, "not_found")
 
 
-@override_settings(AGENTS_MAX_PER_TENANT=1)
 def test_plan_limit_on_the_number_of_agents(api, alice, acme, alices_agent):
+    put_on_plan(acme, max_agents=1)
     response = create(api(alice, acme))
-    assert (response.status_code, response.json()["error_code"]) == (409, "agent_limit_reached")
+    assert (response.status_code, response.json()["error_code"]) == (402, "plan_limit")
+    assert response.json()["limit"]["name"] == "max_agents"
 
 
 def test_anonymous_cannot_list_agents(api, acme):

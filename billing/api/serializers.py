@@ -31,3 +31,15 @@ class TenantPlanSerializer(serializers.Serializer):
     monthly_minutes = serializers.IntegerField(allow_null=True, help_text="Call minutes per month; null: unlimited.")
     lines_in_use = serializers.IntegerField()
     minutes_used_this_month = serializers.FloatField()
+
+
+class CheckoutSerializer(serializers.Serializer):
+    plan = serializers.SlugField(help_text="The slug of a listed plan (GET /api/billing/subscription lists them).")
+
+
+class SessionUrlSerializer(serializers.Serializer):
+    url = serializers.URLField(help_text="Send the user's browser here (Stripe Checkout or the Customer Portal).")
+
+
+class InvoicesQuerySerializer(serializers.Serializer):
+    per_page = serializers.IntegerField(min_value=1, max_value=100, default=20)

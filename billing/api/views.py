@@ -1,13 +1,25 @@
 import zoneinfo
 
+from django.http import JsonResponse
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 from drf_spectacular.utils import extend_schema
+from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from billing import metering, selectors
-from billing.api.serializers import TenantPlanSerializer, UsageQuerySerializer
-from config.api.validation import validated_query
+from billing import gateway, metering, selectors, services
+from billing.api.serializers import (
+    CheckoutSerializer,
+    InvoicesQuerySerializer,
+    SessionUrlSerializer,
+    TenantPlanSerializer,
+    UsageQuerySerializer,
+)
+from config.api.errors import domain_error_response
+from config.api.validation import validated, validated_query
+from config.errors import DomainError
 
 
 class UsageView(APIView):
@@ -44,3 +56,63 @@ class PlanView(APIView):
                 }
             ).data
         )
+
+
+class SubscriptionView(APIView):
+    """GET the tenant's subscription: its plan with every limit and feature, how it stands with Stripe (trial,
+    period, a failed payment and why outbound calls stopped), the use of this month, and the listed plans."""
+
+    required_permission = "billing.view"
+
+    @extend_schema(responses={200: {"type": "object"}})
+    def get(self, request):
+        return Response(selectors.subscription_summary(request.tenant))
+
+
+class CheckoutView(APIView):
+    """POST {plan}: a Stripe Checkout session subscribing the tenant to the plan; send the browser to its `url`."""
+
+    required_permission = "billing.manage"
+
+    @extend_schema(request=CheckoutSerializer, responses={201: SessionUrlSerializer})
+    def post(self, request):
+        data = validated(CheckoutSerializer, request)
+        url = services.checkout_url(request.tenant, plan_slug=data["plan"], user=request.user)
+        return Response({"url": url}, status=status.HTTP_201_CREATED)
+
+
+class PortalView(APIView):
+    """POST: a Stripe Customer Portal session (change plan, payment method, cancel); send the browser to its `url`."""
+
+    required_permission = "billing.manage"
+
+    @extend_schema(request=None, responses={201: SessionUrlSerializer})
+    def post(self, request):
+        return Response({"url": services.portal_url(request.tenant)}, status=status.HTTP_201_CREATED)
+
+
+class InvoicesView(APIView):
+    """GET the tenant's latest invoices from Stripe, newest first, each with its hosted page and PDF."""
+
+    required_permission = "billing.view"
+
+    @extend_schema(parameters=[InvoicesQuerySerializer], responses={200: {"type": "object"}})
+    def get(self, request):
+        query = validated_query(InvoicesQuerySerializer, request)
+        subscription = selectors.subscription_of(request.tenant)
+        if subscription is None or not subscription.stripe_customer_id:
+            return Response({"results": []})
+        return Response({"results": gateway.invoices(subscription.stripe_customer_id, limit=query["per_page"])})
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request):
+    """Stripe's events, on the shared public host: the signature (our endpoint's secret, within the tolerance)
+    authenticates them; each is applied once, whatever Stripe retries."""
+    try:
+        event = gateway.verified_event(request.body, request.headers.get("Stripe-Signature", ""))
+        applied = services.apply_stripe_event(event)
+    except DomainError as exc:
+        return domain_error_response(request, exc)
+    return JsonResponse({"received": True, "duplicate": not applied})

@@ -1,17 +1,22 @@
-"""Plans own each tenant's telephony limits (lines, monthly minutes): a tenant without a subscription is on the one
-default plan; a plan change applies at once and is audited in the tenant's log; GET /api/billing/plan shows the
-plan with what is in use; platform operators manage plans and subscriptions in the public admin."""
+"""Plans are data, priced as sold (Starter, Pro, Enterprise, seeded by a migration): a new tenant tries the default
+plan (Starter), a tenant without a subscription is on it; a plan change applies at once and is audited in the tenant's
+log; GET /api/billing/plan shows the plan with what is in use; platform operators manage plans and subscriptions in
+the public admin."""
+
+from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.test import Client
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from billing import selectors, services
 from billing.models import Plan, Subscription
 from billing.selectors import Limits
-from billing.tests.factories import PlanFactory, put_on_plan
+from billing.tests.factories import SUITE_PLAN, PlanFactory, put_on_plan
 from calls.tests.factories import CallFactory
 from compliance.models import AuditEvent
 from tenants.services import create_tenant
@@ -28,28 +33,57 @@ def default_plan():
 # Plans and limits ---------------------------------------------------------------------------
 
 
-def test_the_default_plan_is_starter_with_five_lines_and_unlimited_minutes():
-    plan = default_plan()
-    assert (plan.slug, plan.name, plan.max_concurrent_calls, plan.monthly_minutes) == ("starter", "Starter", 5, None)
+PRICED = [
+    "slug",
+    "monthly_price",
+    "monthly_minutes",
+    "overage_price_per_minute",
+    "max_agents",
+    "max_campaign_contacts",
+    "branching_templates",
+    "calendar_integrations",
+    "campaigns",
+    "white_label",
+]
 
 
-def test_a_new_tenant_is_on_the_default_plan():
+def test_the_plans_are_seeded_as_priced():
+    plans = Plan.objects.filter(is_listed=True).order_by("monthly_price").values_list(*PRICED)
+    assert list(plans) == [
+        ("starter", Decimal("49.00"), 500, None, 1, None, False, False, False, False),
+        ("pro", Decimal("199.00"), 2000, Decimal("0.0800"), 3, 1000, True, True, True, False),
+        ("enterprise", None, None, None, None, None, True, True, True, True),
+    ]
+
+
+def test_starter_is_the_default_plan():
+    assert default_plan().slug == "starter"
+
+
+def test_a_new_tenant_starts_on_a_trial_of_starter_as_long_as_the_setting_says(settings):
+    settings.BILLING_TRIAL_DAYS = 10
     tenant = create_tenant(name="Fresh Clinic", slug="fresh-clinic")
-    assert selectors.plan_of(tenant) == default_plan()
-    assert selectors.limits(tenant) == Limits(max_concurrent_calls=5, monthly_minutes=None)
+    subscription = selectors.subscription_of(tenant)
+    assert (subscription.plan.slug, subscription.status) == ("starter", "trialing")
+    assert abs(subscription.trial_ends_at - (timezone.now() + timedelta(days=10))) < timedelta(minutes=1)
+
+
+def test_a_new_tenant_never_has_unlimited_minutes():
+    tenant = create_tenant(name="Fresh Clinic", slug="fresh-clinic")
+    assert selectors.limits(tenant).monthly_minutes == 500
 
 
 def test_changing_a_tenants_plan_changes_its_limits_at_once(acme):
-    put_on_plan(acme, max_concurrent_calls=2, monthly_minutes=300)
-    assert selectors.limits(acme) == Limits(max_concurrent_calls=2, monthly_minutes=300)
+    put_on_plan(acme, max_concurrent_calls=3, monthly_minutes=300)
+    assert selectors.limits(acme) == Limits(max_concurrent_calls=3, monthly_minutes=300)
     services.assign_plan(acme, default_plan())
-    assert selectors.limits(acme) == Limits(max_concurrent_calls=5, monthly_minutes=None)
+    assert selectors.limits(acme) == Limits(max_concurrent_calls=2, monthly_minutes=500)
     assert Subscription.objects.filter(tenant=acme).count() == 1
 
 
 def test_one_tenants_plan_leaves_the_others_on_theirs(acme, globex):
     put_on_plan(acme, max_concurrent_calls=1)
-    assert selectors.plan_of(globex) == default_plan()
+    assert selectors.plan_of(globex).slug == SUITE_PLAN
 
 
 def test_a_plan_change_is_recorded_in_the_tenants_audit_log_with_who_did_it(acme, globex):
@@ -61,13 +95,14 @@ def test_a_plan_change_is_recorded_in_the_tenants_audit_log_with_who_did_it(acme
     assert (event.actor_label, event.target, event.data) == (
         "ops@example.com",
         "plan:gold",
-        {"from": "starter", "to": "gold"},
+        {"from": SUITE_PLAN, "to": "gold"},
     )
     with tenant_context(globex):
         assert not AuditEvent.objects.filter(action="billing.plan_changed").exists()
 
 
 def test_making_a_plan_the_default_takes_the_flag_from_the_previous_one(globex):
+    Subscription.objects.filter(tenant=globex).delete()
     before, after = default_plan(), PlanFactory(max_concurrent_calls=9)
     services.make_default_plan(after)
     assert list(Plan.objects.filter(is_default=True)) == [after]
@@ -113,14 +148,15 @@ def test_a_member_sees_the_plan_its_limits_and_what_is_in_use(api, mike, acme):
 
 
 def test_a_tenant_without_a_subscription_sees_the_default_plan(api, bob, globex):
+    Subscription.objects.filter(tenant=globex).delete()
     body = api(bob, globex).get(PLAN).json()
-    assert (body["slug"], body["max_concurrent_calls"], body["monthly_minutes"]) == ("starter", 5, None)
+    assert (body["slug"], body["max_concurrent_calls"], body["monthly_minutes"]) == ("starter", 2, 500)
     assert (body["lines_in_use"], body["minutes_used_this_month"]) == (0, 0)
 
 
 def test_bob_sees_his_own_plan_never_alices(api, bob, globex, acme):
     put_on_plan(acme, slug="acme-special")
-    assert api(bob, globex).get(PLAN).json()["slug"] == "starter"
+    assert api(bob, globex).get(PLAN).json()["slug"] == SUITE_PLAN
     assert api(bob, acme).get(PLAN).json()["error_code"] == "not_a_member"
 
 
@@ -147,10 +183,22 @@ def operator_browser(db):
 def test_operators_create_plans_in_the_admin(operator_browser):
     response = operator_browser.post(
         "/admin/billing/plan/add/",
-        {"name": "Growth", "slug": "growth", "max_concurrent_calls": 20, "monthly_minutes": 5000},
+        {
+            "name": "Growth",
+            "slug": "growth",
+            "is_listed": "on",
+            "monthly_price": "99.00",
+            "max_concurrent_calls": 20,
+            "monthly_minutes": 5000,
+            "minute_rounding": "up",
+            "max_agents": 2,
+            "campaigns": "on",
+        },
     )
     assert response.status_code == 302
-    assert Plan.objects.filter(slug="growth", max_concurrent_calls=20, monthly_minutes=5000, is_default=False).exists()
+    growth = Plan.objects.get(slug="growth")
+    assert (growth.monthly_price, growth.monthly_minutes, growth.max_agents, growth.is_default) == (99, 5000, 2, False)
+    assert (growth.campaigns, growth.branching_templates) == (True, False)
 
 
 def test_the_admin_refuses_a_plan_without_a_line_naming_the_field(operator_browser):
@@ -176,6 +224,7 @@ def test_the_default_plan_cannot_be_deleted_in_the_admin(operator_browser):
 
 
 def test_an_operator_puts_a_tenant_on_a_plan_in_the_admin_and_it_is_audited(operator_browser, acme):
+    Subscription.objects.filter(tenant=acme).delete()
     growth = PlanFactory(slug="growth", max_concurrent_calls=20)
     response = operator_browser.post("/admin/billing/subscription/add/", {"tenant": acme.pk, "plan": growth.pk})
     assert response.status_code == 302

@@ -205,6 +205,7 @@ class CallDetailSerializer(CallSerializer):
             "extraction",
             "transcript",
             "billable_seconds",
+            "cost",
             "analysed_at",
             "recording_duration",
             "has_recording",

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from billing import quotas
 from billing.selectors import limits
 from calls import selectors
 from calls.models import Call, TwilioAccount
@@ -31,8 +32,8 @@ class Dialable:
 
 def predial_check(*, agent, to_number: str, tenant, timezone_hint: str = "") -> Dialable:
     """Everything that must hold before any call is dialed (API, campaigns, scheduled calls): a valid
-    number, an active agent with a caller id, an active tenant with a Twilio account, a free line and
-    minutes left on its plan; and the compliance rules: not on a Do-Not-Call list, inside the recipient's
+    number, an active agent with a caller id, an active tenant with a Twilio account, a subscription in good
+    standing, a free line and minutes left on its plan (402 `plan_limit`); and the compliance rules: not on a Do-Not-Call list, inside the recipient's
     calling hours (in `timezone_hint`, the contact's zone, when known). Raises a DomainError naming what is wrong."""
     number = check_dial(to_number, tenant=tenant, timezone_hint=timezone_hint)
     if not tenant.is_active:
@@ -49,6 +50,7 @@ def predial_check(*, agent, to_number: str, tenant, timezone_hint: str = "") -> 
     account = selectors.twilio_account()
     if account is None:
         raise NoTwilioAccount()
+    quotas.check_outbound(tenant)
     plan = limits(tenant)
     if selectors.live_call_count() >= plan.max_concurrent_calls:
         raise TooManyRequests(
@@ -56,10 +58,7 @@ def predial_check(*, agent, to_number: str, tenant, timezone_hint: str = "") -> 
             error_code="concurrency_limit",
             retry_after_seconds=LINES_BUSY_RETRY_SECONDS,
         )
-    if plan.monthly_minutes is not None and selectors.minutes_used_this_month() >= plan.monthly_minutes:
-        raise Forbidden(
-            f"This month's {plan.monthly_minutes} call minutes of the plan are used up.", error_code="minutes_exhausted"
-        )
+    quotas.check_minutes(tenant, used=selectors.minutes_used_this_month())
     return Dialable(to_number=number, caller_id=caller_id.number, account=account)
 
 

@@ -7,8 +7,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from billing import services as billing
+from billing.costs import CallUsage, call_cost
 from calls import analysis, selectors
-from calls.models import AnalysisProfile, Call
+from calls.models import AnalysisProfile, Call, CallTurn
 from config.events import publish
 from tenants.models import Tenant
 
@@ -18,6 +19,23 @@ logger = logging.getLogger(__name__)
 def billable_seconds(call: Call) -> int:
     """Only answered calls cost minutes."""
     return call.duration_seconds or 0 if call.started_at else 0
+
+
+def cost_of(call: Call, turns) -> dict:
+    """The call's cost by part: the model read and wrote the whole conversation, text-to-speech spoke the agent's
+    lines."""
+    agent = call.agent
+    return call_cost(
+        CallUsage(
+            seconds=call.billable_seconds or 0,
+            telephony="twilio" if call.twilio_call_sid else "",
+            stt=agent.stt_provider if agent else "",
+            llm=agent.llm_provider if agent else "",
+            tts=agent.tts_provider if agent else "",
+            llm_characters=sum(len(turn.text) for turn in turns),
+            tts_characters=sum(len(turn.text) for turn in turns if turn.speaker == CallTurn.Speaker.AGENT),
+        )
+    )
 
 
 def record_usage(call: Call) -> None:
@@ -52,6 +70,7 @@ def analyse_call(call_id: int) -> Call | None:
         locked.extraction = result.extraction
         locked.success = result.success
         locked.billable_seconds = billable_seconds(locked)
+        locked.cost = cost_of(locked, turns)
         locked.analysed_at = timezone.now()
         locked.save(
             update_fields=[
@@ -61,6 +80,7 @@ def analyse_call(call_id: int) -> Call | None:
                 "extraction",
                 "success",
                 "billable_seconds",
+                "cost",
                 "analysed_at",
             ]
         )

@@ -5,6 +5,7 @@ import time
 
 from django.db import IntegrityError, connection, transaction
 
+from billing import quotas
 from billing.selectors import limits
 from calls import recordings, selectors
 from calls.media import greetings
@@ -163,10 +164,6 @@ def remove_number(phone: PhoneNumber) -> None:
 # Webhooks -----------------------------------------------------------------------------------
 
 
-def _quota_left(plan) -> bool:
-    return plan.monthly_minutes is None or selectors.minutes_used_this_month() < plan.monthly_minutes
-
-
 def answer_voice(tenant, params, *, call_id, public_url, waiting_since=None) -> str:
     """TwiML for Twilio's voice webhook: bridge the call to our media stream, or say why not and hang up.
     An inbound call finding every line busy waits (Twilio comes back with `waiting_since`) or leaves a voicemail."""
@@ -194,9 +191,10 @@ def _answer_inbound(tenant, params, public_url, waiting_since=None) -> str:
     agent = phone.agent if phone is not None and phone.inbound_enabled else None
     if agent is None or not agent.is_active:
         return twiml.say_and_hang_up(NO_AGENT)
+    if not quotas.minutes_left(tenant, used=selectors.minutes_used_this_month()):
+        # No minutes left on the plan: no line frees up for it, so straight to the overflow's voicemail.
+        return _voicemail(tenant, agent, phone, params)
     plan = limits(tenant)
-    if not _quota_left(plan):
-        return twiml.say_and_hang_up(NOT_IN_SERVICE, language=agent.language)
     try:
         with transaction.atomic():
             # One answer at a time per tenant, so two callers cannot both take the last free line.
@@ -227,6 +225,10 @@ def _overflow(tenant, account, agent, phone, params, waiting_since) -> str:
             pause_seconds=QUEUE_RECHECK_SECONDS,
             language=agent.language,
         )
+    return _voicemail(tenant, agent, phone, params)
+
+
+def _voicemail(tenant, agent, phone, params) -> str:
     # A voicemail is a call of its own that no agent takes: finished now, its recording attached when ready.
     call = start_call(
         direction=Call.Direction.INBOUND,

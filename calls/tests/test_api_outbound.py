@@ -182,8 +182,8 @@ def test_the_plans_used_up_minutes_stop_dialing(api, alice, acme, agent, twilio_
     with tenant_context(acme):
         CallFactory(duration_seconds=90)
     response = dial(api(alice, acme), agent)
-    assert response.status_code == 403
-    assert response.json()["error_code"] == "minutes_exhausted"
+    assert (response.status_code, response.json()["error_code"]) == (402, "plan_limit")
+    assert response.json()["limit"]["name"] == "monthly_minutes"
     assert twilio_api.requests == [] and len(calls_in(acme)) == 1
 
 

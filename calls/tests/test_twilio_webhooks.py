@@ -185,13 +185,13 @@ def test_a_suspended_tenant_answers_not_in_service_and_hangs_up(client, acme, ac
     assert calls_in(acme) == []
 
 
-def test_a_tenant_out_of_its_plans_minutes_answers_not_in_service_and_hangs_up(client, acme, acme_line):
+def test_a_tenant_out_of_its_plans_minutes_sends_the_caller_to_voicemail(client, acme, acme_line):
     put_on_plan(acme, monthly_minutes=1)
     with tenant_context(acme):
         CallFactory(duration_seconds=61)
     body = post_webhook(client, webhook_path(acme, "voice"), voice_params(call_sid(), to=NUMBER)).content.decode()
-    assert "Sorry, this number is not available right now." in body and "<Connect>" not in body
-    assert len(calls_in(acme)) == 1
+    assert "<Record" in body and "<Connect>" not in body
+    assert [call.end_reason for call in calls_in(acme)][-1] == "voicemail"
 
 
 # Signatures ---------------------------------------------------------------------------------

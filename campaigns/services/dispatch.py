@@ -19,7 +19,7 @@ from calls.models import Call
 from calls.services import place_call
 from campaigns.models import Attempt, Campaign, idempotency_key
 from campaigns.services.lifecycle import Window, complete_if_done, pause_for, start_due_campaigns, window_state
-from config.errors import DomainError
+from config.errors import DomainError, PlanLimit
 
 A = Attempt.Status
 IN_FLIGHT = (A.CLAIMED, A.DIALING, A.IN_PROGRESS)
@@ -30,7 +30,7 @@ CAMPAIGN_WIDE_REFUSALS = {
     "agent_inactive",
     "no_caller_id",
     "twilio_account_missing",
-    "minutes_exhausted",
+    "plan_limit",
 }
 MACHINE_ANSWERS = ("machine", "fax")
 
@@ -182,7 +182,7 @@ def _refused(attempt: Attempt, exc: DomainError, now: datetime) -> None:
             _release(attempt, due_at=exc.retry_at)
         elif code in CAMPAIGN_WIDE_REFUSALS:
             _release(attempt, due_at=attempt.due_at)
-            pause_for(campaign, code)
+            pause_for(campaign, f"{code}:{exc.limit_name}" if isinstance(exc, PlanLimit) else code)
         else:
             attempt.status = A.SKIPPED_DNC if code == "on_dnc_list" else A.FAILED
             attempt.outcome, attempt.detail = code, str(exc.detail)[:300]

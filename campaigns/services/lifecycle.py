@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from django.db import connection, transaction
 from django.utils import timezone
 
+from billing import quotas
 from campaigns.models import Attempt, Campaign
 from campaigns.selectors import campaign_stats
 from compliance.services import blocked_numbers, record_audit_event
@@ -38,6 +39,7 @@ TRANSITION_EVENTS = {
 
 
 def create_campaign(**fields) -> Campaign:
+    quotas.check_feature(connection.tenant, "campaigns")
     return Campaign.objects.create(**fields)
 
 
@@ -80,6 +82,10 @@ def transition(campaign: Campaign, action: str, *, now: datetime | None = None, 
                 error_code="contact_list_required",
                 errors={"contact_list": ["Required to schedule or start a campaign."]},
             )
+        if action in ("schedule", "start", "resume") and locked.kind == Campaign.Kind.CAMPAIGN:
+            # Campaigns and bulk calls all start here: the plan allows them, their size, and calling out.
+            contacts = ContactListMembership.objects.filter(contact_list_id=locked.contact_list_id).count()
+            quotas.check_campaign(connection.tenant, contacts=contacts)
         if action == "schedule":
             locked.starts_at = starts_at or locked.starts_at
             if locked.starts_at is None or locked.starts_at <= now:

@@ -104,7 +104,7 @@ def test_a_campaign_with_the_plans_minutes_used_up_dials_nobody_and_pauses(acme,
             dispatch.dial(claim.attempt_id, claim.token, now=now)
 
         campaign.refresh_from_db()
-        assert (campaign.status, campaign.paused_reason) == ("paused", "minutes_exhausted")
+        assert (campaign.status, campaign.paused_reason) == ("paused", "plan_limit:monthly_minutes")
         assert set(Attempt.objects.values_list("status", "dialed_at")) == {("pending", None)}
         assert dispatch.tick(now=now) == []  # paused: nothing more is claimed
         assert Call.objects.filter(direction=Call.Direction.OUTBOUND).count() == 0
@@ -124,6 +124,6 @@ def test_a_scheduled_call_with_the_plans_minutes_used_up_is_not_dialed(
         for claim in dispatch.tick(now=at):
             dispatch.dial(claim.attempt_id, claim.token, now=at)
         campaign = Campaign.objects.get(pk=response.json()["id"])
-        assert (campaign.status, campaign.paused_reason) == ("paused", "minutes_exhausted")
+        assert (campaign.status, campaign.paused_reason) == ("paused", "plan_limit:monthly_minutes")
         assert Attempt.objects.get().status == "pending"
     assert twilio_api.requests_to("POST", TWILIO_CALLS) == []

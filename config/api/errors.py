@@ -1,5 +1,6 @@
 """One error format for every 4xx/5xx:
-`{"detail": str, "error_code": str, "errors": {field: [messages]}, "request_id": str}`.
+`{"detail": str, "error_code": str, "errors": {field: [messages]}, "request_id": str}`; a 402 `plan_limit` adds
+`"limit": {"name", "current", "allowed", "plan", "upgrade_to"}`.
 
 Domain code raises the errors of `config/errors.py` (no HTTP in them); this module is the one place that gives each
 kind its status and headers. DRF's own exceptions are mapped to codes here; anything else is a 500 that never leaks
@@ -31,6 +32,7 @@ STATUS = (
     (domain.Gone, status.HTTP_410_GONE),
     (domain.TooLarge, status.HTTP_413_REQUEST_ENTITY_TOO_LARGE),
     (domain.TooManyRequests, status.HTTP_429_TOO_MANY_REQUESTS),
+    (domain.PlanLimit, status.HTTP_402_PAYMENT_REQUIRED),
     (domain.UpstreamError, status.HTTP_502_BAD_GATEWAY),
     (domain.Unavailable, status.HTTP_503_SERVICE_UNAVAILABLE),
     (domain.DomainError, status.HTTP_400_BAD_REQUEST),
@@ -56,9 +58,19 @@ def headers_of(exc: domain.DomainError) -> dict:
     return headers
 
 
+def domain_error_body(request, exc: domain.DomainError) -> dict:
+    body = error_body(request, exc.detail, exc.error_code, exc.errors)
+    if isinstance(exc, domain.PlanLimit):
+        body["limit"] = exc.as_dict()  # which limit, the use, and the plan that lifts it
+    return body
+
+
 def domain_error_response(request, exc: domain.DomainError):
     """A domain error as a plain Django response (middleware, webhooks: views outside DRF)."""
-    return error_response(request, status_of(exc), exc.detail, exc.error_code, exc.errors, headers_of(exc))
+    response = JsonResponse(domain_error_body(request, exc), status=status_of(exc))
+    for name, value in headers_of(exc).items():
+        response[name] = value
+    return response
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -151,9 +163,7 @@ def exception_handler(exc, context):
         exc = domain.DomainError("A value is out of range or too long for its field.", error_code="invalid_value")
 
     if isinstance(exc, domain.DomainError):
-        return Response(
-            error_body(request, exc.detail, exc.error_code, exc.errors), status=status_of(exc), headers=headers_of(exc)
-        )
+        return Response(domain_error_body(request, exc), status=status_of(exc), headers=headers_of(exc))
 
     if isinstance(exc, exceptions.ValidationError):
         errors = flatten_errors(exc.detail if isinstance(exc.detail, (dict, list)) else [exc.detail])

@@ -50,3 +50,11 @@ def test_login_box_frames_every_row_at_one_width():
     box = login_box([("URL", "http://demo.localhost:8000/"), ("Password", "p")]).splitlines()
     assert box[0] == box[-1] == "+" + "-" * 39 + "+"
     assert box[1:-1] == ["| URL       http://demo.localhost:8000/ |", "| Password  p                           |"]
+
+
+def test_the_demo_tenant_is_on_pro_with_no_trial_to_end():
+    from billing.selectors import subscription_of
+
+    seed()
+    subscription = subscription_of(Tenant.objects.get(slug="demo"))
+    assert (subscription.plan.slug, subscription.status, subscription.trial_ends_at) == ("pro", "active", None)

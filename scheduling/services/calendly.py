@@ -15,6 +15,7 @@ from scheduling.calendars import calendly
 from scheduling.calendars.base import AuthorizationExpired
 from scheduling.models import Appointment, Calendar, CalendarIntegration
 from scheduling.services import appointments
+from scheduling.services.integrations import require_plan
 
 logger = logging.getLogger(__name__)
 PROVIDER = CalendarIntegration.Provider.CALENDLY
@@ -30,6 +31,7 @@ def webhook_url() -> str:
 def connect(*, calendar: Calendar, token: str, scope: str = "user", user) -> CalendarIntegration:
     """Checks the token (`GET /users/me`), subscribes our webhook with a fresh signing key and stores both
     encrypted. Reconnecting the same account replaces its previous subscription."""
+    require_plan()
     client = calendly.Client(token)
     try:
         me = client.me()

@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
+from billing import quotas
 from config.errors import DomainError, NotFound, Unavailable
 from config.outbound import UnsafeURL, check_public_url
 from scheduling.calendars import caldav, calendly, google, microsoft
@@ -34,7 +35,13 @@ class InvalidState(DomainError):
         super().__init__(message, errors={"state": [message]})
 
 
+def require_plan() -> None:
+    """Connecting an external calendar (any provider) is a plan feature, checked before anything is asked of it."""
+    quotas.check_feature(connection.tenant, "calendar_integrations")
+
+
 def _oauth_module(provider: str):
+    require_plan()
     module = OAUTH_PROVIDERS.get(provider)
     if module is None:
         raise NotFound(
@@ -112,6 +119,7 @@ def connect_caldav(
 ) -> CalendarIntegration:
     """Connects a CalDAV calendar (iCloud: an app-specific password) once the server accepts us: the one at `url`,
     or, given the server's URL, the account's calendar named `calendar_name` (else its first)."""
+    require_plan()
     if not url.startswith("https://") and not settings.CALDAV_ALLOW_HTTP:
         raise DomainError("CalDAV needs an https:// URL.", errors={"url": ["Use https://."]})
     try:

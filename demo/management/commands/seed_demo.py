@@ -9,12 +9,16 @@ from django_tenants.utils import tenant_context
 from accounts.models import User
 from accounts.services import add_membership
 from agents.services.demo import seed_demo_agent
+from billing.models import Plan
+from billing.selectors import plan_of
+from billing.services import assign_plan
 from campaigns.services.demo import seed_demo_campaign
 from tenants.models import Tenant
 from tenants.services import create_tenant, tenant_hostname
 
 DEMO_SLUG = "demo"
 DEMO_EMAIL = "owner@demo.localhost"
+DEMO_PLAN = "pro"
 
 
 def login_box(rows) -> str:
@@ -49,6 +53,9 @@ class Command(BaseCommand):
             name="Demo Dental Clinic", slug=DEMO_SLUG, timezone="America/New_York"
         )
         add_membership(user=user, tenant=tenant, role="owner")
+        if plan_of(tenant).slug != DEMO_PLAN:
+            # Its template branches and it has a campaign: the demo shows what Pro includes, with no trial ending.
+            assign_plan(tenant, Plan.objects.get(slug=DEMO_PLAN))
         agent, campaign_line = self._seed_agent(tenant)
         url = f"http://{tenant_hostname(DEMO_SLUG)}:{options['port']}/"
         self.stdout.write(campaign_line)
