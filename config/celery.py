@@ -50,6 +50,11 @@ def _count_failure(sender=None, **kwargs):
     metrics.CELERY_TASK_FAILURES.labels(getattr(sender, "name", "unknown")).inc()
 
 
+def queue_key(queue: str) -> str:
+    """The broker's Redis key of a queue (the transport's `global_keyprefix`, if any, in front: tests set one)."""
+    return (app.conf.broker_transport_options or {}).get("global_keyprefix", "") + queue
+
+
 def enqueue_on_commit(task_name: str, *args, eta=None, robust: bool = False) -> None:
     """The one way services queue a task: by name (services never import tasks; tasks call services), once the
     transaction commits, in the schema of the tenant current now (by commit time a request may have put the

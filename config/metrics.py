@@ -29,6 +29,8 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily
 
+from config.celery import queue_key
+
 HTTP_REQUESTS = Counter(
     "http_requests", "HTTP requests answered, by route pattern, method and status.", ["route", "method", "status"]
 )
@@ -97,7 +99,7 @@ class _QueueDepths:
         try:
             client = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=1)
             for queue in sorted(queues):
-                family.add_metric([queue], client.llen(queue))
+                family.add_metric([queue], client.llen(queue_key(queue)))
         except redis.RedisError:
             return  # the broker is down: no figures rather than a failed scrape
         yield family

@@ -13,7 +13,7 @@ from agents.knowledge import services as knowledge
 from agents.knowledge.files import MAX_FILE_BYTES
 from agents.models import KnowledgeFile
 from agents.tests.factories import pdf_bytes
-from config.celery import app
+from config.celery import app, queue_key
 from config.redis import get_redis
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +44,7 @@ def test_admin_uploads_several_files_and_each_starts_pending(api, amy, acme):
 
 
 def test_upload_queues_indexing_in_the_tenant_schema(api, alice, acme, django_capture_on_commit_callbacks):
-    redis, queue = get_redis(), app.amqp.router.route({}, "agents.index_knowledge_file")["queue"].name
+    redis, queue = get_redis(), queue_key(app.amqp.router.route({}, "agents.index_knowledge_file")["queue"].name)
     redis.delete(queue)
     with django_capture_on_commit_callbacks(execute=True):
         response = upload(api(alice, acme), ("faq.txt", b"We open at nine."))

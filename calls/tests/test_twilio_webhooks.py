@@ -31,7 +31,7 @@ from calls.tests.factories import (
     voice_params,
     webhook_path,
 )
-from config.celery import app
+from config.celery import app, queue_key
 from config.redis import get_redis
 from tenants.services import set_status
 
@@ -338,7 +338,10 @@ def test_a_status_for_an_unknown_call_is_accepted_and_ignored(client, acme, acme
 def test_completion_queues_the_analysis_in_the_tenant_schema(
     client, acme, outbound_call, django_capture_on_commit_callbacks
 ):
-    redis, queue = get_redis(), app.amqp.router.route({}, "calls.analyse_call")["queue"].name  # the analysis queue
+    redis, queue = (
+        get_redis(),
+        queue_key(app.amqp.router.route({}, "calls.analyse_call")["queue"].name),
+    )  # the analysis queue
     redis.delete(queue)
     with django_capture_on_commit_callbacks(execute=True):
         send_status(client, acme, outbound_call, "completed", duration=20)

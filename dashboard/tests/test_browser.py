@@ -5,11 +5,13 @@ artifacts/screenshots/<test>/, and fails on any console error (a CSP violation i
 
 import re
 import shutil
+import threading
 import uuid
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django_tenants.utils import tenant_context
 
 from accounts.tests.factories import PASSWORD
@@ -136,6 +138,24 @@ def new_workspace(committed_db):
     User.objects.filter(email=email).delete()
 
 
+def on_pro(slug):
+    """Puts the workspace on the Pro plan, from a thread of its own: Django refuses database work in the thread
+    where Playwright's event loop runs."""
+    from billing.models import Plan
+    from billing.services import assign_plan
+    from tenants.models import Tenant
+
+    def assign():
+        try:
+            assign_plan(Tenant.objects.get(slug=slug), Plan.objects.get(slug="pro"))
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=assign)
+    worker.start()
+    worker.join()
+
+
 def test_sign_up_then_create_an_agent_from_a_library_template_and_see_it_listed(new_workspace, visit):
     slug, email = new_workspace
     tab = visit()
@@ -154,6 +174,9 @@ def test_sign_up_then_create_an_agent_from_a_library_template_and_see_it_listed(
     # Both libraries run under the CSP (no eval, no inline script).
     assert page.evaluate("() => [window.htmx.version, typeof window.Alpine.data]") == ["2.0.11", "function"]
 
+    # A new workspace is on a Starter trial, whose plan has no branching templates, and every library template
+    # branches: the operator moves it to Pro first.
+    on_pro(slug)
     tab.click("link", "Agents")
     tab.click("link", "New agent")
     page.get_by_label("Agent name").fill("Mia")

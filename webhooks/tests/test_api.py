@@ -7,7 +7,7 @@ import json
 import pytest
 from django_tenants.utils import tenant_context
 
-from config.celery import app
+from config.celery import app, queue_key
 from config.events import EVENT_TYPES
 from config.redis import get_redis
 from webhooks.models import Attempt, Delivery, Endpoint
@@ -194,7 +194,7 @@ def test_rotating_the_secret_shows_the_new_one_once(api, amy, acme):
 def test_turning_a_disabled_endpoint_back_on_sends_its_pending_deliveries(
     api, amy, acme, django_capture_on_commit_callbacks
 ):
-    queue = app.amqp.router.route({}, "webhooks.deliver")["queue"].name
+    queue = queue_key(app.amqp.router.route({}, "webhooks.deliver")["queue"].name)
     get_redis().delete(queue)
     endpoint_id = create(api(amy, acme)).json()["id"]
     delivery = _failed_delivery(acme, endpoint_id)
