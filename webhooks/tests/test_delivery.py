@@ -55,7 +55,9 @@ def test_a_receiver_failing_twice_gets_three_signed_attempts_and_acts_once(
     with Receiver(failures=(500, 503)) as receiver:
         endpoint = make_endpoint(receiver.url)
         receiver.secret = endpoint.secret
-        with start_worker(app, pool="solo", perform_ping_check=False, queues=[webhooks_queue()]):
+        # Every queue, as a worker without -Q: `queues=` would narrow the app's queues for later workers too.
+        app.control.purge()
+        with start_worker(app, pool="solo", perform_ping_check=False):
             event = publish_in(acme)
             wait_for(lambda: receiver.effects)
             time.sleep(0.3)  # room for an attempt too many, were one coming
