@@ -1,13 +1,12 @@
 """Celery tasks run in the schema of the tenant that queued them, and refuse to run without one."""
 
-import time
-
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.db import connection
 from django_tenants.utils import tenant_context
 
 from config.celery import TenantRequired, app, enqueue_on_commit
+from config.tests.waiting import wait_until
 from tenants.models import Tenant
 
 ran_in = []
@@ -16,15 +15,6 @@ ran_in = []
 @app.task(name="tests.note_schema")
 def note_schema(label):
     ran_in.append((label, connection.schema_name))
-
-
-def wait_until(condition, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 @pytest.mark.slow

@@ -1,7 +1,6 @@
 """Acceptance: a simulated call with the library's medical receptionist books an appointment, which a Celery
 worker puts into the (fake) Google Calendar and which shows in the calendar's ICS feed."""
 
-import time
 from datetime import UTC, timedelta
 
 import pytest
@@ -13,6 +12,7 @@ from accounts.models import User
 from agents import services as agent_services
 from agents.services import conversations
 from config.celery import app
+from config.tests.waiting import wait_until
 from scheduling.models import Appointment, CalendarIntegration
 from tenants.models import Tenant
 
@@ -20,15 +20,6 @@ from .conftest import NEW_YORK, at, make_calendar
 from .fakes import GOOGLE_CALENDAR_PATH, google_event, google_freebusy, use_fake_providers
 
 EVENTS = f"{GOOGLE_CALENDAR_PATH}/calendars/primary/events"
-
-
-def wait_until(condition, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 @pytest.mark.slow
