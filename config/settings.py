@@ -339,6 +339,8 @@ if DB_POOL_MAX_SIZE:
         "timeout": float(os.environ.get("DB_POOL_TIMEOUT", 10)),
         "max_idle": float(os.environ.get("DB_POOL_MAX_IDLE", 60)),
     }
+# A request that found no free connection for DB_POOL_TIMEOUT is answered 503, to be retried after this long.
+DATABASE_BUSY_RETRY_AFTER_SECONDS = int(os.environ.get("DATABASE_BUSY_RETRY_AFTER_SECONDS", 1))
 # Requests a process works on at once (config/asgi.py): a thread each, the rest wait in line. Below
 # DB_POOL_MAX_SIZE, so requests never wait for a database connection.
 WEB_HTTP_THREADS = int(os.environ.get("WEB_HTTP_THREADS", 8))

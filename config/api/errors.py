@@ -8,13 +8,15 @@ internals.
 """
 
 import logging
+import sys
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DataError, IntegrityError
+from django.db import DataError, IntegrityError, OperationalError
 from django.db.models.deletion import ProtectedError, RestrictedError
 from django.http import Http404, JsonResponse
+from psycopg_pool import PoolTimeout
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
@@ -135,8 +137,21 @@ _CODES = {
 }
 
 
+def database_busy(exc) -> domain.Unavailable | None:
+    """Every connection of the process's pool stayed in use for the pool's whole timeout: the server is overloaded,
+    not broken, and the request is worth retrying shortly."""
+    if isinstance(exc, OperationalError) and isinstance(exc.__cause__, PoolTimeout):
+        return domain.Unavailable(
+            "The server is busy; try again shortly.",
+            error_code="database_busy",
+            retry_after_seconds=settings.DATABASE_BUSY_RETRY_AFTER_SECONDS,
+        )
+    return None
+
+
 def exception_handler(exc, context):
     request = context.get("request")
+    exc = database_busy(exc) or exc
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -195,6 +210,10 @@ def json_404(request, exception=None):
 
 
 def json_500(request):
+    # Django calls this while it handles the exception (raised in a middleware or a view outside DRF).
+    busy = database_busy(sys.exc_info()[1])
+    if busy is not None:
+        return domain_error_response(request, busy)
     return error_response(request, 500, "Internal server error.", "server_error")
 
 

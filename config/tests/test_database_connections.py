@@ -112,3 +112,21 @@ def test_one_pooled_connection_serving_two_tenants_in_turn_shows_each_only_its_o
         assert status == 200
         names[host] |= {contact["first_name"] for contact in body["results"]}
     assert names == {"acme.localhost": {"Acme"}, "globex.localhost": {"Globex"}}
+
+
+def test_a_request_that_waits_out_the_pool_timeout_is_a_503_to_retry_not_a_500():
+    alice = token("alice")
+
+    async def burst(server):
+        async with httpx2.AsyncClient(base_url=f"http://{server}", timeout=30) as client:
+            headers = {"Host": "acme.localhost", "Authorization": f"Bearer {alice}"}
+            return await asyncio.gather(*(client.get("/api/contacts", headers=headers) for _ in range(200)))
+
+    # One connection for eight request threads, and next to no wait for it: most requests find it taken.
+    with web_server(DB_POOL_MAX_SIZE="1", DB_POOL_TIMEOUT="0.001", WEB_HTTP_THREADS="8") as running:
+        responses = asyncio.run(burst(running.address))
+
+    busy = [response for response in responses if response.status_code == 503]
+    assert {response.status_code for response in responses} == {200, 503}
+    assert {response.json()["error_code"] for response in busy} == {"database_busy"}
+    assert {response.headers["Retry-After"] for response in busy} == {"1"}

@@ -3,9 +3,11 @@
 import ast
 
 import pytest
+from django.db import OperationalError
+from psycopg_pool import PoolTimeout
 
 from config import errors
-from config.api.errors import headers_of, status_of
+from config.api.errors import exception_handler, headers_of, status_of
 from config.tests.test_layering import ROOT, product_modules
 
 KINDS = {name for name in dir(errors) if isinstance(getattr(errors, name), type)}
@@ -81,3 +83,22 @@ def test_a_wait_becomes_retry_after_and_a_rate_limit_its_headers():
         "X-RateLimit-Remaining": "0",
         "X-RateLimit-Reset": "7",
     }
+
+
+def test_a_view_that_waited_out_the_pool_timeout_answers_503_with_retry_after():
+    try:
+        try:
+            raise PoolTimeout("couldn't get a connection after 10.00 sec")
+        except PoolTimeout as timeout:
+            raise OperationalError(str(timeout)) from timeout  # as Django's database wrapper raises it
+    except OperationalError as error:
+        response = exception_handler(error, {})
+
+    assert (response.status_code, response.data["error_code"]) == (503, "database_busy")
+    assert response["Retry-After"] == "1"
+
+
+def test_any_other_operational_error_stays_a_500():
+    response = exception_handler(OperationalError("server closed the connection unexpectedly"), {})
+
+    assert (response.status_code, response.data["error_code"]) == (500, "server_error")
