@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from accounts.models import ApiKey, Invitation, Membership, User
 from accounts.roles import ROLE_CHOICES
+from config.api.serializers import ModelSerializer
 from tenants.models import SLUG_VALIDATOR, validate_timezone
 
 
@@ -14,14 +15,14 @@ class TenantSummarySerializer(serializers.Serializer):
     timezone = serializers.CharField()
 
 
-class UserSerializer(serializers.ModelSerializer):
+class UserSerializer(ModelSerializer):
     class Meta:
         model = User
         fields = ["id", "email", "name", "is_active", "date_joined", "last_active"]
         read_only_fields = fields
 
 
-class MembershipSerializer(serializers.ModelSerializer):
+class MembershipSerializer(ModelSerializer):
     tenant = TenantSummarySerializer()
 
     class Meta:
@@ -126,7 +127,7 @@ class PasswordChangeSerializer(serializers.Serializer):
     new_password = serializers.CharField(write_only=True, max_length=128)
 
 
-class MemberSerializer(serializers.ModelSerializer):
+class MemberSerializer(ModelSerializer):
     user_id = serializers.IntegerField(source="user.id")
     email = serializers.EmailField(source="user.email")
     name = serializers.CharField(source="user.name")
@@ -143,7 +144,7 @@ class InviteSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=ROLE_CHOICES)
 
 
-class InvitationSerializer(serializers.ModelSerializer):
+class InvitationSerializer(ModelSerializer):
     invited_by = serializers.EmailField(source="invited_by.email", allow_null=True, default=None)
 
     class Meta:
@@ -180,7 +181,7 @@ class TeamStatsSerializer(serializers.Serializer):
     active_last_7_days = serializers.IntegerField()
 
 
-class ApiKeySerializer(serializers.ModelSerializer):
+class ApiKeySerializer(ModelSerializer):
     created_by = serializers.EmailField(source="created_by.email", read_only=True)
 
     class Meta:

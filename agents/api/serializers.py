@@ -17,6 +17,7 @@ from agents.models import (
 from agents.providers import registry
 from agents.services.agent_tests import EXPECTATION_TYPES
 from config.api.converters import MAX_ID
+from config.api.serializers import ModelSerializer
 from config.weekly_hours import weekly_hours_problems
 
 
@@ -28,7 +29,7 @@ class KnowledgeQueriesQuerySerializer(serializers.Serializer):
     agent = serializers.IntegerField(min_value=1, required=False, help_text="Only what this agent searched.")
 
 
-class KnowledgeFileSerializer(serializers.ModelSerializer):
+class KnowledgeFileSerializer(ModelSerializer):
     class Meta:
         model = KnowledgeFile
         fields = [
@@ -61,7 +62,7 @@ class KnowledgeHitSerializer(serializers.Serializer):
     score = serializers.FloatField()
 
 
-class KnowledgeQuerySerializer(serializers.ModelSerializer):
+class KnowledgeQuerySerializer(ModelSerializer):
     class Meta:
         model = KnowledgeQuery
         fields = ["id", "agent", "query", "method", "source", "results", "created_at"]
@@ -93,7 +94,7 @@ def _phone_number(value):
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-class AgentSerializer(serializers.ModelSerializer):
+class AgentSerializer(ModelSerializer):
     template = serializers.PrimaryKeyRelatedField(queryset=CallTemplate.objects.all(), allow_null=True, required=False)
     language = serializers.RegexField(
         r"^[a-z]{2,3}(-[A-Z]{2})?$",
@@ -158,7 +159,7 @@ class AgentSerializer(serializers.ModelSerializer):
         return _phone_number(value)
 
 
-class ProviderCredentialSerializer(serializers.ModelSerializer):
+class ProviderCredentialSerializer(ModelSerializer):
     """Which providers have credentials and which keys were given; never the values."""
 
     keys = serializers.SerializerMethodField()
@@ -175,13 +176,13 @@ class ProviderCredentialWriteSerializer(serializers.Serializer):
     credentials = serializers.DictField(child=serializers.CharField(allow_blank=True), allow_empty=False)
 
 
-class FlowVersionSerializer(serializers.ModelSerializer):
+class FlowVersionSerializer(ModelSerializer):
     class Meta:
         model = FlowVersion
         fields = ["id", "number", "schema_version", "flow", "created_at"]
 
 
-class CallTemplateSerializer(serializers.ModelSerializer):
+class CallTemplateSerializer(ModelSerializer):
     """A template with its current flow; `flow` in a write makes a new version when it changed."""
 
     flow = serializers.JSONField(write_only=True)
@@ -264,7 +265,7 @@ class ExpectationSerializer(serializers.Serializer):
         return data
 
 
-class AgentTestSerializer(serializers.ModelSerializer):
+class AgentTestSerializer(ModelSerializer):
     caller_turns = serializers.ListField(child=serializers.CharField(max_length=2000), min_length=1, max_length=50)
     expectations = ExpectationSerializer(many=True, allow_empty=False)
 
@@ -282,7 +283,7 @@ class AgentTestRunRequestSerializer(serializers.Serializer):
     )
 
 
-class AgentTestRunSerializer(serializers.ModelSerializer):
+class AgentTestRunSerializer(ModelSerializer):
     test_name = serializers.CharField(source="test.name")
     session_id = serializers.IntegerField(source="call_id")
 

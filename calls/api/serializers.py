@@ -17,6 +17,7 @@ from calls.models import (
 )
 from calls.services.controls import ACTIONS as CONTROL_ACTIONS
 from config.api.converters import MAX_ID, MAX_INT
+from config.api.serializers import ModelSerializer
 from config.phone_numbers import to_e164
 
 
@@ -45,7 +46,7 @@ class PlanLimitsAreNotHere:
         return data
 
 
-class TwilioAccountSerializer(PlanLimitsAreNotHere, serializers.ModelSerializer):
+class TwilioAccountSerializer(PlanLimitsAreNotHere, ModelSerializer):
     account_sid = serializers.RegexField(
         r"^AC[0-9a-fA-F]{32}$",
         error_messages={"invalid": "A Twilio Account SID is AC followed by 32 hexadecimal characters."},
@@ -63,14 +64,14 @@ class TwilioAccountSerializer(PlanLimitsAreNotHere, serializers.ModelSerializer)
         extra_kwargs = {"max_queue_wait_seconds": {"min_value": 0, "max_value": 3600}}
 
 
-class TwilioOverflowSerializer(PlanLimitsAreNotHere, serializers.ModelSerializer):
+class TwilioOverflowSerializer(PlanLimitsAreNotHere, ModelSerializer):
     class Meta:
         model = TwilioAccount
         fields = ["overflow_action", "max_queue_wait_seconds"]
         extra_kwargs = {"max_queue_wait_seconds": {"min_value": 0, "max_value": 3600}}
 
 
-class PhoneNumberSerializer(serializers.ModelSerializer):
+class PhoneNumberSerializer(ModelSerializer):
     number = E164Field(max_length=32)
     agent = serializers.PrimaryKeyRelatedField(queryset=Agent.objects.all(), allow_null=True, required=False)
 
@@ -80,7 +81,7 @@ class PhoneNumberSerializer(serializers.ModelSerializer):
         read_only_fields = ["twilio_sid", "friendly_name", "source", "created_at"]
 
 
-class PhoneNumberUpdateSerializer(serializers.ModelSerializer):
+class PhoneNumberUpdateSerializer(ModelSerializer):
     agent = serializers.PrimaryKeyRelatedField(queryset=Agent.objects.all(), allow_null=True, required=False)
 
     class Meta:
@@ -118,7 +119,7 @@ class PlaceCallSerializer(serializers.Serializer):
     record = serializers.BooleanField(default=False)
 
 
-class CallSerializer(serializers.ModelSerializer):
+class CallSerializer(ModelSerializer):
     agent_name = serializers.CharField(source="agent.name", default=None, read_only=True, allow_null=True)
 
     class Meta:
@@ -149,7 +150,7 @@ class CallSerializer(serializers.ModelSerializer):
         ]
 
 
-class CallTurnSerializer(serializers.ModelSerializer):
+class CallTurnSerializer(ModelSerializer):
     class Meta:
         model = CallTurn
         fields = [
@@ -169,14 +170,14 @@ class CallTurnSerializer(serializers.ModelSerializer):
         ]
 
 
-class CallNoteSerializer(serializers.ModelSerializer):
+class CallNoteSerializer(ModelSerializer):
     class Meta:
         model = CallNote
         fields = ["id", "text", "author_id", "author_label", "created_at"]
         read_only_fields = ["author_id", "author_label", "created_at"]
 
 
-class TurnCorrectionSerializer(serializers.ModelSerializer):
+class TurnCorrectionSerializer(ModelSerializer):
     turn = serializers.IntegerField(source="turn.index", read_only=True)
     call = serializers.IntegerField(source="turn.call_id", read_only=True)
 
@@ -185,7 +186,7 @@ class TurnCorrectionSerializer(serializers.ModelSerializer):
         fields = ["id", "call", "turn", "agent", "caller_text", "original", "suggested", "applied_at", "created_at"]
 
 
-class CallFeedbackSerializer(serializers.ModelSerializer):
+class CallFeedbackSerializer(ModelSerializer):
     corrections = TurnCorrectionSerializer(many=True, read_only=True)
 
     class Meta:
@@ -267,7 +268,7 @@ class ShareLinkRequestSerializer(serializers.Serializer):
     expires_in_hours = serializers.IntegerField(min_value=1, max_value=24 * 30, default=72)
 
 
-class ShareLinkSerializer(serializers.ModelSerializer):
+class ShareLinkSerializer(ModelSerializer):
     class Meta:
         model = ShareLink
         fields = ["id", "expires_at", "revoked_at", "created_at"]
@@ -340,7 +341,7 @@ class ExtractionFieldSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=300, allow_blank=True, default="")
 
 
-class AnalysisProfileSerializer(serializers.ModelSerializer):
+class AnalysisProfileSerializer(ModelSerializer):
     fields = ExtractionFieldSerializer(many=True, required=False, default=list)
     updated_at = serializers.DateTimeField(read_only=True, allow_null=True, help_text="Null until first saved.")
 

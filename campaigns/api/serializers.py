@@ -9,6 +9,7 @@ from calls.api.serializers import E164Field
 from calls.models import Call
 from campaigns.models import Attempt, Campaign
 from config.api.converters import MAX_ID
+from config.api.serializers import ModelSerializer
 from config.weekly_hours import weekly_hours_problems
 from contacts.models import ContactList
 
@@ -55,7 +56,7 @@ class PolicyFields(serializers.Serializer):
         return data
 
 
-class CampaignSerializer(PolicyFields, serializers.ModelSerializer):
+class CampaignSerializer(PolicyFields, ModelSerializer):
     agent = serializers.PrimaryKeyRelatedField(queryset=Agent.objects.all())
     contact_list = serializers.PrimaryKeyRelatedField(
         queryset=ContactList.objects.all(), required=False, allow_null=True
@@ -96,7 +97,7 @@ class ScheduleSerializer(serializers.Serializer):
     starts_at = serializers.DateTimeField(required=False, validators=[_future])
 
 
-class AttemptSerializer(serializers.ModelSerializer):
+class AttemptSerializer(ModelSerializer):
     call_status = serializers.CharField(source="call.status", default=None, read_only=True)
 
     class Meta:
@@ -157,7 +158,7 @@ class ScheduleCallSerializer(serializers.Serializer):
     voicemail_action = serializers.ChoiceField(Call.VoicemailAction.choices, required=False, allow_blank=True)
 
 
-class ScheduledCallSerializer(serializers.ModelSerializer):
+class ScheduledCallSerializer(ModelSerializer):
     """A call scheduled for a time: a campaign of kind `single_call` with one attempt."""
 
     to = serializers.SerializerMethodField()

@@ -3,6 +3,7 @@ from rest_framework import serializers
 from compliance.hours import MIDNIGHT, zone
 from compliance.models import OPT_OUT_DIGITS, AuditEvent, ComplianceSettings, DncEntry, DncImport
 from compliance.services import MAX_REPORTED_ERRORS, REASON_MAX_LENGTH
+from config.api.serializers import ModelSerializer
 from config.phone_numbers import to_e164
 from config.weekly_hours import WEEKDAYS
 
@@ -16,7 +17,7 @@ def e164(value: str) -> str:
         raise serializers.ValidationError(str(exc)) from exc
 
 
-class DncEntrySerializer(serializers.ModelSerializer):
+class DncEntrySerializer(ModelSerializer):
     class Meta:
         model = DncEntry
         fields = ["id", "number", "source", "reason", "call_id", "created_at"]
@@ -63,7 +64,7 @@ class DncImportReportSerializer(serializers.Serializer):
     errors_truncated = serializers.BooleanField()
 
 
-class DncImportJobSerializer(serializers.ModelSerializer):
+class DncImportJobSerializer(ModelSerializer):
     """A large upload imported in the background: `pending`/`running`, then `done` with the report
     (`errors` as {row, value, error}) or `failed` with `error_code` and `detail`."""
 
@@ -116,7 +117,7 @@ class DncCheckSerializer(serializers.Serializer):
     )
 
 
-class ComplianceSettingsSerializer(serializers.ModelSerializer):
+class ComplianceSettingsSerializer(ModelSerializer):
     calling_window_start = serializers.TimeField(format="%H:%M")
     calling_window_end = serializers.TimeField(format="%H:%M", help_text="Exclusive; 00:00 is midnight at day's end.")
     calling_days = serializers.ListField(child=serializers.ChoiceField(choices=WEEKDAYS), allow_empty=False)
@@ -161,7 +162,7 @@ AUDIT_COLUMNS = [
 ]
 
 
-class AuditEntrySerializer(serializers.ModelSerializer):
+class AuditEntrySerializer(ModelSerializer):
     class Meta:
         model = AuditEvent
         fields = AUDIT_COLUMNS

@@ -1,9 +1,10 @@
 from rest_framework import serializers
 
+from config.api.serializers import ModelSerializer
 from contacts.models import Contact, ContactImport, ContactList
 
 
-class ContactSerializer(serializers.ModelSerializer):
+class ContactSerializer(ModelSerializer):
     lists = serializers.SerializerMethodField()
 
     class Meta:
@@ -48,7 +49,7 @@ class ContactFilterSerializer(serializers.Serializer):
     search = serializers.CharField(max_length=200, required=False, help_text="Name, email, company or phone digits.")
 
 
-class ContactListSerializer(serializers.ModelSerializer):
+class ContactListSerializer(ModelSerializer):
     contact_count = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -90,7 +91,7 @@ class ImportErrorSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
-class ContactImportSerializer(serializers.ModelSerializer):
+class ContactImportSerializer(ModelSerializer):
     errors = ImportErrorSerializer(many=True)
 
     class Meta:

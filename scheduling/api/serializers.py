@@ -1,10 +1,11 @@
 from rest_framework import serializers
 
+from config.api.serializers import ModelSerializer
 from contacts.models import Contact
 from scheduling.models import Appointment, Calendar, CalendarIntegration
 
 
-class CalendarSerializer(serializers.ModelSerializer):
+class CalendarSerializer(ModelSerializer):
     weekly_hours = serializers.JSONField(required=False)
     slot_minutes = serializers.IntegerField(min_value=5, max_value=480, required=False)
     buffer_before_minutes = serializers.IntegerField(min_value=0, max_value=240, required=False)
@@ -46,7 +47,7 @@ class AttendeeSerializer(serializers.Serializer):
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
 
 
-class AppointmentSerializer(serializers.ModelSerializer):
+class AppointmentSerializer(ModelSerializer):
     attendees = AttendeeSerializer(many=True, required=False)
 
     class Meta:
@@ -189,7 +190,7 @@ class ConnectSerializer(serializers.Serializer):
         return data
 
 
-class IntegrationSerializer(serializers.ModelSerializer):
+class IntegrationSerializer(ModelSerializer):
     class Meta:
         model = CalendarIntegration
         fields = [

@@ -1,9 +1,10 @@
 from rest_framework import serializers
 
+from config.api.serializers import ModelSerializer
 from tenants.models import SLUG_VALIDATOR, Domain, Tenant, validate_timezone
 
 
-class TenantSerializer(serializers.ModelSerializer):
+class TenantSerializer(ModelSerializer):
     host = serializers.SerializerMethodField()
 
     class Meta:
@@ -46,7 +47,7 @@ class IpAllowlistSerializer(serializers.Serializer):
     )
 
 
-class DomainSerializer(serializers.ModelSerializer):
+class DomainSerializer(ModelSerializer):
     class Meta:
         model = Domain
         fields = ["id", "domain", "is_primary"]

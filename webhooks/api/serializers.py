@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from config.api.serializers import ModelSerializer
 from config.events import EVENT_TYPES
 from config.outbound import UnsafeURL, check_public_url
 from webhooks.models import Attempt, Delivery, Endpoint
@@ -7,7 +8,7 @@ from webhooks.models import Attempt, Delivery, Endpoint
 EVENT_CHOICES = sorted(EVENT_TYPES)
 
 
-class EndpointSerializer(serializers.ModelSerializer):
+class EndpointSerializer(ModelSerializer):
     class Meta:
         model = Endpoint
         fields = [
@@ -51,7 +52,7 @@ class EndpointWriteSerializer(serializers.Serializer):
         return value
 
 
-class AttemptSerializer(serializers.ModelSerializer):
+class AttemptSerializer(ModelSerializer):
     class Meta:
         model = Attempt
         fields = [
@@ -67,7 +68,7 @@ class AttemptSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DeliverySerializer(serializers.ModelSerializer):
+class DeliverySerializer(ModelSerializer):
     attempt_log = AttemptSerializer(many=True, read_only=True)
 
     class Meta:
