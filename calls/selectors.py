@@ -41,6 +41,26 @@ def calls(*, include_tests=False):
     return queryset if include_tests else queryset.filter(is_test=False)
 
 
+# What a list of calls never shows: each call's working state, logs and full transcript, and its agent's settings
+# beyond its name, belong to the call's detail. Reading and decoding them cost more than the rest of a page.
+UNLISTED_CALL_FIELDS = (
+    "state",
+    "extraction",
+    "contact_variables",
+    "action_log",
+    "transcript",
+    "cost",
+    "search_vector",
+    *(f"agent__{name}" for name in ("greeting", "system_prompt", "tools_enabled", "business_hours")),
+    *(f"agent__{name}" for name in ("voicemail_message", "disclosure_text", "recording_consent_question")),
+)
+
+
+def listed(queryset):
+    """Calls as a list shows them (`UNLISTED_CALL_FIELDS` left unread)."""
+    return queryset.defer(*UNLISTED_CALL_FIELDS)
+
+
 def get_call(call_id, *, include_tests=True) -> Call:
     found = calls(include_tests=include_tests).filter(pk=call_id).first()
     if found is None:

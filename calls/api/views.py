@@ -132,8 +132,10 @@ class CallsView(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no tenant
             return selectors.calls().none()
-        return selectors.filter_calls(
-            **validated_query(s.CallFilterSerializer, self.request), tz=tenant_zone(self.request)
+        return selectors.listed(
+            selectors.filter_calls(
+                **validated_query(s.CallFilterSerializer, self.request), tz=tenant_zone(self.request)
+            )
         )
 
     @extend_schema(

@@ -88,6 +88,21 @@ def test_the_list_shows_real_calls_newest_first_without_sandbox_sessions(api, al
     assert response.json()["results"][0]["agent_name"] == "Sales"
 
 
+def test_a_page_of_calls_is_read_in_the_same_queries_however_many_calls_it_holds(api, alice, acme, acme_calls):
+    """No field the list shows is left unread by the list's query (each would be a query per call)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api(alice, acme)
+    client.get(CALLS)  # the first request of a minute also records the user's activity
+    with CaptureQueriesContext(connection) as one:
+        client.get(f"{CALLS}?per_page=1")
+    with CaptureQueriesContext(connection) as three:
+        client.get(f"{CALLS}?per_page=3")
+
+    assert len(three) == len(one)
+
+
 def test_sandbox_sessions_are_listed_on_request(api, alice, acme, acme_calls):
     assert acme_calls["sandbox"].pk in ids(api(alice, acme).get(f"{CALLS}?include_tests=true"))
 
