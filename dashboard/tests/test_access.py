@@ -10,6 +10,7 @@ pytestmark = pytest.mark.django_db
 MEMBER_PAGES = [
     "/",
     "/agents",
+    "/templates",
     "/calls",
     "/calendar",
     "/campaigns",

@@ -138,22 +138,42 @@ def new_workspace(committed_db):
     User.objects.filter(email=email).delete()
 
 
+def off_the_loop(work):
+    """`work()`'s result, run on a thread of its own: Django refuses database work in the thread where Playwright's
+    event loop runs."""
+    result = []
+
+    def run():
+        try:
+            result.append(work())
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join()
+    return result[0]
+
+
 def on_pro(slug):
-    """Puts the workspace on the Pro plan, from a thread of its own: Django refuses database work in the thread
-    where Playwright's event loop runs."""
+    """Puts the workspace on the Pro plan."""
     from billing.models import Plan
     from billing.services import assign_plan
     from tenants.models import Tenant
 
-    def assign():
-        try:
-            assign_plan(Tenant.objects.get(slug=slug), Plan.objects.get(slug="pro"))
-        finally:
-            connection.close()
+    off_the_loop(lambda: assign_plan(Tenant.objects.get(slug=slug), Plan.objects.get(slug="pro")))
 
-    worker = threading.Thread(target=assign)
-    worker.start()
-    worker.join()
+
+def current_flow(slug, template_id):
+    from agents.models import CallTemplate
+    from tenants.models import Tenant
+
+    def read():
+        with tenant_context(Tenant.objects.get(slug=slug)):
+            latest = CallTemplate.objects.get(pk=template_id).latest_version
+            return latest.number, latest.flow
+
+    return off_the_loop(read)
 
 
 def test_sign_up_then_create_an_agent_from_a_library_template_and_see_it_listed(new_workspace, visit):
@@ -237,3 +257,69 @@ def test_bob_of_globex_sees_nothing_of_acme_through_the_browser(acme_secret, vis
     assert tab.go("globex.localhost", f"/agents/{secret.pk}").status == 404
     tab.go("globex.localhost", "/agents")
     assert "Acme secret receptionist" not in page.content()
+
+
+GREETING = {
+    "schema_version": 1,
+    "nodes": [
+        {"id": "hello", "type": "message", "start": True, "text": "Hello from {company}.", "next": "bye"},
+        {"id": "bye", "type": "action", "action": "end_call", "text": "Goodbye!"},
+    ],
+}
+
+
+@pytest.fixture
+def acme_greeting(committed_db):
+    """Committed for the server to see (the `acme` fixture's data would stay in this test's transaction)."""
+    from agents.services.templates import create_template
+    from tenants.models import Tenant
+
+    with tenant_context(Tenant.objects.get(slug="acme")):
+        return create_template(name="Greeting", flow=GREETING)
+
+
+def drag(page, source, target):
+    """Presses on `source`, moves to `target` and lets go there: a connection drawn as a person draws it."""
+    start, end = page.locator(source).bounding_box(), page.locator(target).bounding_box()
+    page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(end["x"] + end["width"] / 2, end["y"] + end["height"] / 2, steps=8)
+    page.mouse.up()
+
+
+def node(page, node_id):
+    return page.locator(f'.drawflow-node[data-node-id="{node_id}"]')
+
+
+def test_an_admin_adds_a_node_connects_it_by_dragging_and_sees_the_problems_on_the_nodes(acme_greeting, visit):
+    template = acme_greeting
+    tab = visit()
+    page = tab.page
+    tab.log_in("acme.localhost", "amy@example.com")
+    tab.go("acme.localhost", f"/templates/{template.pk}")
+    assert node(page, "hello").count() == 1 and "start" in node(page, "hello").get_attribute("class")
+    page.get_by_role("button", name="Add message").click()
+    assert page.get_by_label("Node", exact=True).input_value() == "message_1"
+    page.get_by_label("What the agent says").fill("Anything else I can do for you?")
+    assert "Anything else I can do" in node(page, "message_1").inner_text()
+    # hello's only output now leads to the new node, which leads nowhere yet.
+    drag(page, '.drawflow-node[data-node-id="hello"] .output_1', '.drawflow-node[data-node-id="message_1"] .input_1')
+    tab.shot("connected")
+    tab.click("button", "Save flow")
+    assert "The flow was not saved" in page.get_by_role("alert").inner_text()
+    assert "invalid" in node(page, "message_1").get_attribute("class")
+    assert node(page, "message_1").locator(".node-problems").inner_text() != ""
+    assert "invalid" in node(page, "bye").get_attribute("class")  # no longer reachable
+    assert current_flow("acme", template.pk)[0] == 1
+
+    drag(page, '.drawflow-node[data-node-id="message_1"] .output_1', '.drawflow-node[data-node-id="bye"] .input_1')
+    tab.click("button", "Save flow")
+    assert page.get_by_role("status").filter(has_text="Greeting is saved as version 2.").is_visible()
+    number, flow = current_flow("acme", template.pk)
+    edges = {item["id"]: item.get("next") for item in flow["nodes"]}
+    assert number == 2 and edges == {"hello": "message_1", "bye": None, "message_1": "bye"}
+    assert flow["nodes"][2]["text"] == "Anything else I can do for you?"
+
+    tab.click("button", "Restore version 1")
+    assert page.get_by_role("status").filter(has_text="Version 1 is restored as version 3.").is_visible()
+    assert node(page, "message_1").count() == 0
