@@ -32,6 +32,7 @@ urlpatterns = [
     path("agents", agents.agent_list, name="agents"),
     path("agents/new", agents.agent_create, name="agent_create"),
     path("agents/<id:agent_id>", agents.agent_edit, name="agent"),
+    path("agents/<id:agent_id>/sandbox-socket", agents.sandbox_socket, name="sandbox_socket"),
     path("templates", flows.template_list, name="templates"),
     path("templates/<id:template_id>", flows.template_builder, name="template"),
     path("templates/<id:template_id>/versions/<int:number>/restore", flows.version_restore, name="template_restore"),

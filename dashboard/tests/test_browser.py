@@ -7,6 +7,7 @@ import re
 import shutil
 import threading
 import uuid
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -176,7 +177,25 @@ def current_flow(slug, template_id):
     return off_the_loop(read)
 
 
-def test_sign_up_then_create_an_agent_from_a_library_template_and_see_it_listed(new_workspace, visit):
+def chat(page, text):
+    """Says `text` in the sandbox, waits for the agent's answer and returns its last line."""
+    from playwright.sync_api import expect
+
+    page.get_by_label("Your reply").fill(text)
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator("[data-sandbox-status]")).to_have_text("Your turn.")
+    return page.locator(".chat .said.agent").last.inner_text()
+
+
+def a_weekday_ahead():
+    """A working day at least two days ahead (the new calendar's default hours are on weekdays)."""
+    day = date.today() + timedelta(days=2)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+def test_sign_up_create_an_agent_edit_its_flow_book_in_the_sandbox_and_see_it_in_the_calendar(new_workspace, visit):
     slug, email = new_workspace
     tab = visit()
     page = tab.page
@@ -209,6 +228,46 @@ def test_sign_up_then_create_an_agent_from_a_library_template_and_see_it_listed(
     tab.click("link", "All agents")
     row = page.get_by_role("row").filter(has_text="Mia")
     assert "Medical receptionist" in row.inner_text()
+
+    # The flow builder: one node's words changed in the side panel, saved as version 2, the rest as it was.
+    tab.click("link", "Mia")
+    tab.click("link", "Edit the call flow")
+    template_id = int(page.url.rsplit("/", 1)[1])
+    _, library_flow = current_flow(slug, template_id)
+    page.get_by_label("Node", exact=True).select_option("booked")
+    said = "You're booked for {answers.appointment}. See you then!"
+    page.get_by_label("What the agent says").fill(said)
+    assert "See you then!" in node(page, "booked").inner_text()
+    tab.click("button", "Save flow")
+    assert page.get_by_role("status").filter(has_text="Medical receptionist is saved as version 2.").is_visible()
+    number, flow = current_flow(slug, template_id)
+    expected = [{**item, "text": said} if item["id"] == "booked" else item for item in library_flow["nodes"]]
+    placed = [{key: value for key, value in item.items() if key not in ("x", "y")} for item in flow["nodes"]]
+    assert number == 2 and placed == expected and all("x" in item and "y" in item for item in flow["nodes"])
+
+    # The sandbox, over its WebSocket: a booking as a caller makes it, the node and the actions shown as it goes.
+    tab.click("link", "Agents")
+    tab.click("link", "Mia")
+    page.get_by_role("button", name="Start a conversation").click()
+    page.get_by_label("Your reply").wait_for()
+    assert page.locator("[data-sandbox-node]").inner_text() == "reason"
+    chat(page, "I'd like to book an appointment")
+    assert page.locator("[data-sandbox-node]").inner_text() == "patient_name"
+    chat(page, "Jane Doe")
+    chat(page, "A checkup")
+    day = a_weekday_ahead()
+    offer = chat(page, day.isoformat())
+    assert page.locator("[data-sandbox-node]").inner_text() == "visit_time", offer
+    assert "check_availability: done" in page.locator(".chat .said.action").first.inner_text()
+    chat(page, "10am")
+    tab.shot("sandbox-booked")
+    assert "book_appointment: done" in page.locator(".chat .said.action").last.inner_text()
+    assert page.locator(".chat .said.agent").filter(has_text="See you then!").count() == 1  # the edited node
+    assert page.locator("[data-sandbox-node]").inner_text() == "anything_else"
+
+    tab.go(f"{slug}.localhost", f"/calendar?week={day.isoformat()}")
+    booked = page.locator(".day").filter(has_text=day.strftime("%A")).locator(".appointment")
+    assert "10:00" in booked.inner_text() and "Jane Doe" in booked.inner_text()
 
 
 def test_a_member_gets_the_403_page_on_an_owner_page_and_imports_contacts_at_phone_width(visit):
