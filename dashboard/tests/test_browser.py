@@ -212,6 +212,8 @@ def test_sign_up_create_an_agent_edit_its_flow_book_in_the_sandbox_and_see_it_in
     assert page.get_by_role("heading", name="Overview").is_visible()
     # Both libraries run under the CSP (no eval, no inline script).
     assert page.evaluate("() => [window.htmx.version, typeof window.Alpine.data]") == ["2.0.11", "function"]
+    # The overview's three charts, drawn by Chart.js under the same CSP.
+    assert page.evaluate("() => Object.keys(window.Chart.instances).length") == 3
 
     # A new workspace is on a Starter trial, whose plan has no branching templates, and every library template
     # branches: the operator moves it to Pro first.
