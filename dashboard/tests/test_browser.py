@@ -3,16 +3,21 @@
 htmx and Alpine running, sessions and CSRF across hosts). Each test saves a screenshot of every page it visits in
 artifacts/screenshots/<test>/, and fails on any console error (a CSP violation is one)."""
 
+import io
+import math
 import re
 import shutil
+import struct
 import threading
 import uuid
+import wave
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from accounts.tests.factories import PASSWORD
@@ -30,8 +35,17 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def server(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), web_server() as running:
+def fake_twilio():
+    """api.twilio.com for the web process: a real HTTP server with scripted answers (recordings, dials)."""
+    from agents.tests.fake_http import FakeHTTP
+
+    with FakeHTTP() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def server(django_db_setup, django_db_blocker, fake_twilio):
+    with django_db_blocker.unblock(), web_server(TWILIO_API_BASE_URL=fake_twilio.url) as running:
         yield running
 
 
@@ -384,3 +398,80 @@ def test_an_admin_adds_a_node_connects_it_by_dragging_and_sees_the_problems_on_t
     tab.click("button", "Restore version 1")
     assert page.get_by_role("status").filter(has_text="Version 1 is restored as version 3.").is_visible()
     assert node(page, "message_1").count() == 0
+
+
+def wav(seconds, rate=8000):
+    """A tone as a WAV file: audio Chromium plays, standing in for Twilio's recording."""
+    frames = b"".join(
+        struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * i / rate))) for i in range(int(seconds * rate))
+    )
+    out = io.BytesIO()
+    with wave.open(out, "wb") as file:
+        file.setnchannels(1)
+        file.setsampwidth(2)
+        file.setframerate(rate)
+        file.writeframes(frames)
+    return out.getvalue()
+
+
+@pytest.fixture
+def acme_finished_call(committed_db, fake_twilio):
+    """A finished call of Acme's with its recording at (fake) Twilio: the caller at 0.5 s, the agent at 1.5 s and
+    2.5 s into it."""
+    from calls.models import CallTurn
+    from calls.tests.factories import API_PREFIX, CallFactory, TwilioAccountFactory
+    from tenants.models import Tenant
+
+    sid = "RE" + "c" * 32
+    fake_twilio.add("GET", f"{API_PREFIX}/Recordings/{sid}.mp3", body=wav(4), headers={"Content-Type": "audio/wav"})
+    with tenant_context(Tenant.objects.get(slug="acme")):
+        TwilioAccountFactory()
+        started = timezone.now() - timedelta(minutes=10)
+        call = CallFactory(
+            agent=AgentFactory(name="Reception"),
+            started_at=started,
+            duration_seconds=4,
+            recording_sid=sid,
+            recording_url=f"https://api.twilio.com{API_PREFIX}/Recordings/{sid}",
+        )
+        turns = [("caller", "Do you have parking?", 0.5), ("agent", "I'm not sure.", 1.5), ("agent", "Goodbye.", 2.5)]
+        for index, (speaker, text, after) in enumerate(turns):
+            turn = CallTurn.objects.create(call=call, index=index, speaker=speaker, text=text)
+            CallTurn.objects.filter(pk=turn.pk).update(created_at=started + timedelta(seconds=after))
+        return call
+
+
+def test_a_member_plays_a_finished_call_follows_its_transcript_and_adds_a_note_and_a_correction(
+    acme_finished_call, visit
+):
+    from playwright.sync_api import expect
+
+    call = acme_finished_call
+    tab = visit()
+    page = tab.page
+    tab.log_in("acme.localhost", "mike@example.com")
+    tab.click("link", "Calls")
+    with page.expect_navigation():
+        page.locator(f'a[href="/calls/{call.pk}"]').click()
+    tab.shot()
+    assert page.get_by_role("heading", name="Transcript").is_visible()
+
+    # The recording plays through the dashboard; the turn being heard is marked as it goes.
+    page.get_by_role("button", name="Play from 2 seconds").click()  # the agent's first turn, at 1.5 s
+    expect(page.locator("#turn-1")).to_have_attribute("aria-current", "true")
+    expect(page.locator("#turn-2")).to_have_attribute("aria-current", "true", timeout=5000)
+    assert page.locator("#turn-1").get_attribute("aria-current") is None
+    assert page.evaluate("document.querySelector('audio').currentTime") >= 2.5
+    tab.shot("playing")
+
+    page.get_by_label("Add a note").fill("Ask the front desk about parking.")
+    tab.click("button", "Add note")
+    assert page.get_by_role("status").filter(has_text="The note is added.").is_visible()
+    assert page.get_by_text("Ask the front desk about parking.").is_visible()
+
+    turn = page.locator("#turn-1")
+    turn.get_by_text("Correct this reply").click()
+    turn.get_by_label("Should have said…").fill("Yes, there is free parking behind the clinic.")
+    tab.click("button", "Save correction", within=turn)
+    assert page.get_by_role("status").filter(has_text="The correction is saved.").is_visible()
+    assert "Should have said: Yes, there is free parking behind the clinic." in page.locator("#turn-1").inner_text()
