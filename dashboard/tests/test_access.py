@@ -12,6 +12,7 @@ MEMBER_PAGES = [
     "/agents",
     "/templates",
     "/calls",
+    "/calls/live",
     "/calendar",
     "/campaigns",
     "/contacts",

@@ -475,3 +475,76 @@ def test_a_member_plays_a_finished_call_follows_its_transcript_and_adds_a_note_a
     tab.click("button", "Save correction", within=turn)
     assert page.get_by_role("status").filter(has_text="The correction is saved.").is_visible()
     assert "Should have said: Yes, there is free parking behind the clinic." in page.locator("#turn-1").inner_text()
+
+
+LINE = "+14155550100"
+
+
+@pytest.fixture
+def acme_live_call(committed_db, fake_twilio):
+    """Acme's Twilio line, answered by its receptionist, and a call on it in progress with two turns so far; Twilio
+    (fake) accepts changes to that call."""
+    from calls.models import Call, CallTurn
+    from calls.tests.factories import API_PREFIX, CallFactory, PhoneNumberFactory, TwilioAccountFactory, call_resource
+    from tenants.models import Tenant
+
+    with tenant_context(Tenant.objects.get(slug="acme")):
+        TwilioAccountFactory()
+        agent = AgentFactory(name="Reception")
+        PhoneNumberFactory(number=LINE, agent=agent)
+        call = CallFactory(
+            agent=agent,
+            status=Call.Status.IN_PROGRESS,
+            started_at=timezone.now(),
+            twilio_call_sid="CA" + "d" * 32,
+            from_number="+14155550111",
+            to_number=LINE,
+        )
+        CallTurn.objects.create(call=call, index=0, speaker="agent", text="Acme Dental, how can I help?")
+        CallTurn.objects.create(call=call, index=1, speaker="caller", text="I'd like to move my appointment.")
+    resource = call_resource(call.twilio_call_sid, to=LINE, from_=call.from_number, status="in-progress")
+    fake_twilio.add("POST", f"{API_PREFIX}/Calls/{call.twilio_call_sid}.json", json=resource)
+    return call
+
+
+def ring(server, sid, caller):
+    """Twilio's signed voice webhook for a new inbound call on Acme's line, sent to the web process."""
+    import requests
+    from twilio.request_validator import RequestValidator
+
+    from calls.tests.factories import AUTH_TOKEN, voice_params
+
+    path = "/api/webhooks/twilio/acme/voice"
+    params = voice_params(sid, to=LINE, from_=caller)
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(f"http://{settings.API_HOST}{path}", params)
+    response = requests.post(
+        f"{server.url}{path}", data=params, headers={"Host": settings.API_HOST, "X-Twilio-Signature": signature}
+    )
+    assert response.status_code == 200, response.text
+
+
+def test_an_admin_follows_live_calls_and_holds_and_ends_one(acme_live_call, server, visit):
+    from playwright.sync_api import expect
+
+    call = acme_live_call
+    tab = visit()
+    page = tab.page
+    tab.log_in("acme.localhost", "amy@example.com")
+    tab.click("link", "Calls")
+    tab.click("link", "Live calls")
+    card = page.locator(f'[data-live-call="{call.pk}"]')
+    expect(card.locator(".turn")).to_have_count(2)  # the transcript so far, from the call's live socket
+    expect(page.get_by_role("status").filter(has_text="Following the calls as they happen.")).to_be_visible()
+
+    # A call that starts now appears by itself, from the events stream.
+    ring(server, "CA" + "e" * 32, "+14155550222")
+    expect(page.locator(".live-call").filter(has_text="+14155550222")).to_be_visible()
+    tab.shot("a-new-call")
+
+    card.get_by_role("button", name="Hold").click()
+    expect(card.locator("[data-call-flags]")).to_have_text(" · on hold")
+    expect(card.get_by_role("status")).to_have_text("hold by amy@example.com.")
+    card.get_by_role("button", name="End call").click()
+    expect(card.locator("[data-call-state]")).to_have_text("Completed (ended_by_staff)")
+    expect(card.get_by_role("button", name="Hold")).to_be_disabled()
+    tab.shot("ended")

@@ -185,3 +185,37 @@ def test_an_admin_makes_a_correction_a_training_example(browser, mike, amy, acme
     with tenant_context(acme):
         correction.refresh_from_db()
     assert correction.applied_at is not None
+
+
+# Live calls -----------------------------------------------------------------------------------------------------------
+
+
+def live_ids(response):
+    return re.findall(r'data-live-call="(\d+)"', response.content.decode())
+
+
+def test_the_live_page_shows_the_calls_going_on_now(browser, mike, acme, acme_calls):
+    with tenant_context(acme):
+        ringing = CallFactory(status=Call.Status.RINGING)
+        talking = CallFactory(status=Call.Status.IN_PROGRESS, started_at=timezone.now())
+    assert live_ids(browser(mike, acme).get("/calls/live")) == [str(talking.pk), str(ringing.pk)]
+
+
+def test_the_live_page_follows_the_calls_over_their_sockets(browser, mike, acme):
+    page = browser(mike, acme).get("/calls/live").content.decode()
+    assert '<script src="/static/dashboard/live_calls.js" defer></script>' in page
+    assert 'data-token-url="/socket-token"' in page and "No call is live right now" in page
+    assert 'data-live-call="" aria-labelledby="live-new-title"' in page  # the <template> of a call that starts
+
+
+def test_a_member_follows_live_calls_without_the_staff_controls(browser, mike, amy, acme):
+    with tenant_context(acme):
+        CallFactory(status=Call.Status.IN_PROGRESS, started_at=timezone.now())
+    assert 'data-control="hold"' not in browser(mike, acme).get("/calls/live").content.decode()
+    assert 'data-control="hold"' in browser(amy, acme).get("/calls/live").content.decode()
+
+
+def test_another_tenants_live_calls_are_not_shown(browser, bob, globex, acme):
+    with tenant_context(acme):
+        CallFactory(status=Call.Status.IN_PROGRESS, started_at=timezone.now())
+    assert live_ids(browser(bob, globex).get("/calls/live")) == []

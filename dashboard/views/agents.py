@@ -2,10 +2,8 @@ import json
 
 from django.contrib import messages
 from django.db import transaction
-from django.http import JsonResponse
 from django.shortcuts import redirect, render
 
-from accounts.services import socket_token
 from agents import selectors
 from agents.api import serializers as s
 from agents.engine import actions
@@ -109,15 +107,3 @@ def agent_edit(request, agent_id):
         return form_failure(request, template, context, exc)
     messages.success(request, f"{agent.name} is saved.")
     return redirect("dashboard:agent", agent_id=agent.pk)
-
-
-@tenant_page("agents.view")
-def sandbox_socket(request, agent_id):
-    """What the agent page's sandbox chat opens its WebSocket with: the socket's path and a one-minute token for the
-    session's user (the socket checks membership and role itself). POST, so that CSRF protection covers it."""
-    if request.method != "POST":
-        return JsonResponse({"detail": "Use POST."}, status=405, headers={"Allow": "POST"})
-    agent = selectors.get_agent(agent_id)
-    response = JsonResponse({"path": f"/ws/agents/{agent.pk}/sandbox/", "token": socket_token(request.user)})
-    response["Cache-Control"] = "no-store"
-    return response

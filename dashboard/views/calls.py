@@ -130,3 +130,12 @@ def correction_apply(request, correction_id):
         else:
             messages.success(request, f"The correction is now a training example of {correction.agent.name}.")
     return redirect("dashboard:call", call_id=correction.turn.call_id)
+
+
+@tenant_page("calls.view")
+def live_calls(request):
+    """The calls going on now; the page follows each one's transcript over its live socket, and the events stream for
+    calls that start or finish meanwhile. Staff with `calls.manage` control them from here (over the same socket)."""
+    live = selectors.calls().filter(status__in=selectors.LIVE_STATUSES).select_related("agent").order_by("-created_at")
+    context = {"page": paginate(request, live), "can_control": "calls.manage" in request.permissions}
+    return render(request, "dashboard/calls/live.html", context)

@@ -1,13 +1,9 @@
 // The agent page's sandbox chat, over the sandbox WebSocket (/ws/agents/<id>/sandbox/, agents.consumers).
 //
-// The socket authenticates with a token, not the session cookie: the page asks its own server for a one-minute token
-// (a POST under CSRF, for the logged-in user) just before opening it. Each reply shows what the agent said, the flow
-// node it is at, and the actions it took (a booking, a transfer...) with their outcome.
+// The socket is opened with a one-minute token of the session's user (window.openSocket, dashboard.js). Each reply
+// shows what the agent said, the flow node it is at, and the actions it took (a booking, a transfer...) with their
+// outcome.
 (() => {
-  function csrf(section) {
-    return section.querySelector("input[name=csrfmiddlewaretoken]").value;
-  }
-
   function line(log, who, text, extra = "") {
     const item = document.createElement("li");
     item.className = `said ${who} ${extra}`.trim();
@@ -48,23 +44,13 @@
       this.startButton.disabled = true;
       this.status.textContent = "Connecting…";
       this.log.replaceChildren();
-      let grant;
       try {
-        const response = await fetch(this.section.dataset.sandbox, {
-          method: "POST",
-          headers: { "X-CSRFToken": csrf(this.section) },
-          credentials: "same-origin",
-        });
-        if (!response.ok) throw new Error(`${response.status}`);
-        grant = await response.json();
+        this.socket = await window.openSocket(this.section, this.section.dataset.sandbox);
       } catch (error) {
         this.status.textContent = `The sandbox is not available (${error.message}).`;
         this.startButton.disabled = false;
         return;
       }
-      const scheme = window.location.protocol === "https:" ? "wss" : "ws";
-      const url = `${scheme}://${window.location.host}${grant.path}?token=${encodeURIComponent(grant.token)}`;
-      this.socket = new WebSocket(url);
       this.socket.addEventListener("open", () => this.socket.send(JSON.stringify({ type: "start" })));
       this.socket.addEventListener("message", (event) => this.received(JSON.parse(event.data)));
       this.socket.addEventListener("close", (event) => this.closed(event));
