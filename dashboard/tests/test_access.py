@@ -24,6 +24,8 @@ OWNER_AND_ADMIN_PAGES = [
     "/agents/new",
     "/campaigns/new",
     "/compliance/dnc",
+    "/compliance/dnc/import",
+    "/compliance/calling-hours",
     "/settings/api-keys",
     "/settings/providers",
 ]

@@ -548,3 +548,46 @@ def test_an_admin_follows_live_calls_and_holds_and_ends_one(acme_live_call, serv
     expect(card.locator("[data-call-state]")).to_have_text("Completed (ended_by_staff)")
     expect(card.get_by_role("button", name="Hold")).to_be_disabled()
     tab.shot("ended")
+
+
+def test_an_admin_uploads_do_not_call_numbers_follows_the_import_and_sets_the_calling_hours(committed_db, visit):
+    from playwright.sync_api import expect
+
+    from compliance.models import DncImport
+    from compliance.services import run_dnc_import
+    from tenants.models import Tenant
+
+    tab = visit()
+    page = tab.page
+    tab.log_in("acme.localhost", "amy@example.com")
+    tab.click("link", "Compliance")
+    tab.click("link", "Upload numbers")
+    numbers = b"number,reason\n+14155550150,asked\nnot a number,\n+14155550151,\n"
+    page.get_by_label("CSV file").set_input_files(
+        files=[{"name": "dnc.csv", "mimeType": "text/csv", "buffer": numbers}]
+    )
+    with page.expect_navigation():
+        page.get_by_role("button", name="Upload").click()
+    tab.shot("queued")
+    expect(page.get_by_role("status")).to_have_text("Waiting for its turn…")
+    assert page.get_by_label("Sending the file").count() == 0  # a new page: the upload is over
+
+    # The worker's part, played here: the page, asking every second, shows the report by itself.
+    def work():
+        with tenant_context(Tenant.objects.get(slug="acme")):
+            return run_dnc_import(DncImport.objects.get().pk).added
+
+    assert off_the_loop(work) == 2
+    expect(page.locator("[data-job-status]")).to_have_attribute("data-job-status", "done")
+    assert page.locator('[data-stat="added"]').inner_text() == "2"
+    assert "not a number" in page.get_by_role("table").inner_text()
+    tab.shot("imported")
+
+    tab.click("link", "Calling hours")
+    page.get_by_label("From").fill("09:00")
+    page.get_by_label("Until").fill("18:00")
+    page.get_by_label("Saturday").uncheck()
+    page.get_by_label("Sunday").uncheck()
+    tab.click("button", "Save")
+    expect(page.get_by_role("status").filter(has_text="The calling hours are saved.")).to_be_visible()
+    assert page.get_by_label("Until").input_value() == "18:00" and not page.get_by_label("Saturday").is_checked()
