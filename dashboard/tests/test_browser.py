@@ -591,3 +591,48 @@ def test_an_admin_uploads_do_not_call_numbers_follows_the_import_and_sets_the_ca
     tab.click("button", "Save")
     expect(page.get_by_role("status").filter(has_text="The calling hours are saved.")).to_be_visible()
     assert page.get_by_label("Until").input_value() == "18:00" and not page.get_by_label("Saturday").is_checked()
+
+
+@pytest.fixture
+def agency(committed_db):
+    """An agency workspace Alice owns, and (afterwards) it and its clients deleted with their schemas."""
+    from accounts.models import User
+    from tenants.models import Tenant
+    from tenants.services import create_tenant
+
+    slug = f"agency-{uuid.uuid4().hex[:8]}"
+    alice = User.objects.get(email="alice@example.com")
+    agency = create_tenant(name="Sunrise Agency", slug=slug, kind=Tenant.Kind.AGENCY, owner=alice)
+    yield agency
+    for tenant in [*Tenant.objects.filter(parent=agency), agency]:
+        tenant.delete(force_drop=True)
+
+
+def test_an_agency_creates_a_client_and_switches_into_it(agency, visit):
+    from playwright.sync_api import expect
+
+    from compliance.models import AuditEvent
+    from tenants.models import Tenant
+
+    client_slug = f"{agency.slug}-smiles"
+    tab = visit()
+    page = tab.page
+    tab.log_in(f"{agency.slug}.localhost", "alice@example.com")
+    tab.click("link", "Clients")
+    page.get_by_label("Client name").fill("Bright Smiles")
+    page.get_by_label("Client address").fill(client_slug)
+    tab.click("button", "Create client")
+    expect(page.get_by_role("status").filter(has_text="Bright Smiles is created")).to_be_visible()
+    tab.click("button", "Switch into Bright Smiles")
+    assert page.url.startswith(tab.url(f"{client_slug}.localhost", "/login"))
+    assert page.get_by_label("Email").input_value() == "alice@example.com"
+    page.get_by_label("Password").fill(PASSWORD)
+    tab.click("button", "Log in")
+    assert page.locator(".brand").inner_text() == "Bright Smiles"
+    assert page.get_by_role("heading", name="Overview").is_visible()
+
+    def audited():
+        with tenant_context(Tenant.objects.get(slug=client_slug)):
+            return list(AuditEvent.objects.values_list("action", "actor_label", "data"))
+
+    assert ("agency.switch", "alice@example.com", {"agency": agency.slug}) in off_the_loop(audited)
