@@ -23,6 +23,7 @@ from django_tenants.utils import tenant_context
 from accounts.tests.factories import PASSWORD
 from agents.tests.factories import AgentFactory
 from config.tests.servers import web_server
+from dashboard.tests.factories import GREETING, recorded_call
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(settings.BASE_DIR) / "artifacts" / "screenshots"
@@ -334,15 +335,6 @@ def test_bob_of_globex_sees_nothing_of_acme_through_the_browser(acme_secret, vis
     assert "Acme secret receptionist" not in page.content()
 
 
-GREETING = {
-    "schema_version": 1,
-    "nodes": [
-        {"id": "hello", "type": "message", "start": True, "text": "Hello from {company}.", "next": "bye"},
-        {"id": "bye", "type": "action", "action": "end_call", "text": "Goodbye!"},
-    ],
-}
-
-
 @pytest.fixture
 def acme_greeting(committed_db):
     """Committed for the server to see (the `acme` fixture's data would stay in this test's transaction)."""
@@ -418,27 +410,15 @@ def wav(seconds, rate=8000):
 def acme_finished_call(committed_db, fake_twilio):
     """A finished call of Acme's with its recording at (fake) Twilio: the caller at 0.5 s, the agent at 1.5 s and
     2.5 s into it."""
-    from calls.models import CallTurn
-    from calls.tests.factories import API_PREFIX, CallFactory, TwilioAccountFactory
+    from calls.tests.factories import API_PREFIX
     from tenants.models import Tenant
 
     sid = "RE" + "c" * 32
     fake_twilio.add("GET", f"{API_PREFIX}/Recordings/{sid}.mp3", body=wav(4), headers={"Content-Type": "audio/wav"})
     with tenant_context(Tenant.objects.get(slug="acme")):
-        TwilioAccountFactory()
-        started = timezone.now() - timedelta(minutes=10)
-        call = CallFactory(
-            agent=AgentFactory(name="Reception"),
-            started_at=started,
-            duration_seconds=4,
-            recording_sid=sid,
-            recording_url=f"https://api.twilio.com{API_PREFIX}/Recordings/{sid}",
+        return recorded_call(
+            sid, [("caller", "Do you have parking?", 0.5), ("agent", "I'm not sure.", 1.5), ("agent", "Goodbye.", 2.5)]
         )
-        turns = [("caller", "Do you have parking?", 0.5), ("agent", "I'm not sure.", 1.5), ("agent", "Goodbye.", 2.5)]
-        for index, (speaker, text, after) in enumerate(turns):
-            turn = CallTurn.objects.create(call=call, index=index, speaker=speaker, text=text)
-            CallTurn.objects.filter(pk=turn.pk).update(created_at=started + timedelta(seconds=after))
-        return call
 
 
 def test_a_member_plays_a_finished_call_follows_its_transcript_and_adds_a_note_and_a_correction(

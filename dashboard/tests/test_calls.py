@@ -8,9 +8,10 @@ from django.contrib.postgres.search import SearchVector
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from agents.tests.factories import AgentFactory
 from calls.models import Call, CallNote, CallTurn, TurnCorrection
-from calls.tests.factories import API_PREFIX, CallFactory, TwilioAccountFactory
+from calls.tests.factories import API_PREFIX, CallFactory
+from calls.tests.test_api_call_extras import MP3
+from dashboard.tests.factories import recorded_call
 
 pytestmark = pytest.mark.django_db
 
@@ -96,26 +97,12 @@ def test_sandbox_conversations_are_not_listed(browser, mike, acme):
 
 # Recording, transcript that follows it, corrections ------------------------------------------------------------------
 
-MP3 = b"ID3\x03\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x00" * 256
-
 
 @pytest.fixture
 def recorded(acme):
-    """An answered call with its Twilio recording, a caller turn 2 s in and the agent's answer 5 s in."""
+    """A finished call with its Twilio recording, a caller turn 2 s in and the agent's answer 5 s in."""
     with tenant_context(acme):
-        TwilioAccountFactory()
-        sid = "RE" + "a" * 32
-        started = timezone.now() - timedelta(minutes=5)
-        call = CallFactory(
-            agent=AgentFactory(name="Reception"),
-            started_at=started,
-            recording_sid=sid,
-            recording_url=f"https://api.twilio.com{API_PREFIX}/Recordings/{sid}",
-        )
-        for index, (speaker, text, after) in enumerate([("caller", "Is there parking?", 2), ("agent", "No.", 5)]):
-            turn = CallTurn.objects.create(call=call, index=index, speaker=speaker, text=text)
-            CallTurn.objects.filter(pk=turn.pk).update(created_at=started + timedelta(seconds=after))
-        return call
+        return recorded_call("RE" + "a" * 32, [("caller", "Is there parking?", 2), ("agent", "No.", 5)])
 
 
 def test_the_detail_plays_the_recording_through_the_dashboard(browser, mike, acme, recorded):

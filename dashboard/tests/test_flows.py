@@ -10,16 +10,9 @@ from django_tenants.utils import tenant_context
 
 from agents.models import FlowVersion
 from agents.services import templates as template_services
+from dashboard.tests.factories import GREETING
 
 pytestmark = pytest.mark.django_db
-
-GREETING = {
-    "schema_version": 1,
-    "nodes": [
-        {"id": "hello", "type": "message", "start": True, "text": "Hello from {company}.", "next": "bye"},
-        {"id": "bye", "type": "action", "action": "end_call", "text": "Goodbye!"},
-    ],
-}
 
 
 @pytest.fixture
