@@ -367,8 +367,9 @@ def test_an_admin_adds_a_node_connects_it_by_dragging_and_sees_the_problems_on_t
     assert node(page, "hello").count() == 1 and "start" in node(page, "hello").get_attribute("class")
     page.get_by_role("button", name="Add message").click()
     assert page.get_by_label("Node", exact=True).input_value() == "message_1"
-    page.get_by_label("What the agent says").fill("Anything else I can do for you?")
-    assert "Anything else I can do" in node(page, "message_1").inner_text()
+    page.get_by_label("What the agent says").fill("Anything else I can do for you at ")
+    page.get_by_role("button", name="{company}").click()  # the variables a text may use, inserted at the caret
+    assert "Anything else I can do for you at {company}" in node(page, "message_1").inner_text()
     # hello's only output now leads to the new node, which leads nowhere yet.
     drag(page, '.drawflow-node[data-node-id="hello"] .output_1', '.drawflow-node[data-node-id="message_1"] .input_1')
     tab.shot("connected")
@@ -385,7 +386,7 @@ def test_an_admin_adds_a_node_connects_it_by_dragging_and_sees_the_problems_on_t
     number, flow = current_flow("acme", template.pk)
     edges = {item["id"]: item.get("next") for item in flow["nodes"]}
     assert number == 2 and edges == {"hello": "message_1", "bye": None, "message_1": "bye"}
-    assert flow["nodes"][2]["text"] == "Anything else I can do for you?"
+    assert flow["nodes"][2]["text"] == "Anything else I can do for you at {company}"
 
     tab.click("button", "Restore version 1")
     assert page.get_by_role("status").filter(has_text="Version 1 is restored as version 3.").is_visible()
