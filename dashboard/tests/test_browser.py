@@ -655,3 +655,62 @@ def test_a_campaigns_progress_updates_on_its_page_by_itself(acme_running_campaig
     expect(page.locator("[data-status]")).to_have_text("Completed", timeout=8000)
     assert page.locator("[data-campaign-live]").count() == 0  # over: no longer followed
     tab.shot("completed")
+
+
+@pytest.fixture
+def acme_ready_to_dial(committed_db, fake_twilio):
+    """Acme's agent Sally with a caller id, calls allowed at any hour, and (fake) Twilio taking one dial."""
+    from agents.models import Agent
+    from campaigns.tests.conftest import ready_to_dial, script_dials
+    from tenants.models import Tenant
+
+    with tenant_context(Tenant.objects.get(slug="acme")):
+        agent = ready_to_dial()
+        Agent.objects.filter(pk=agent.pk).update(name="Sally")
+    script_dials(fake_twilio, 1)
+
+
+def test_an_admin_imports_leads_starts_a_campaign_and_watches_it_dial(acme_ready_to_dial, fake_twilio, visit):
+    from django.test import override_settings
+    from playwright.sync_api import expect
+
+    from campaigns.models import Attempt
+    from campaigns.services.dispatch import dial, tick
+    from campaigns.tests.conftest import dialed_numbers
+    from tenants.models import Tenant
+
+    tab = visit()
+    page = tab.page
+    tab.log_in("acme.localhost", "amy@example.com")
+    tab.go("acme.localhost", "/contacts/import")
+    page.get_by_label("CSV file").set_input_files(
+        files=[
+            {"name": "leads.csv", "mimeType": "text/csv", "buffer": b"phone,first_name\n+14155550101,Ann\nnope,Bad\n"}
+        ]
+    )
+    page.get_by_label("Add them to the list (optional)").fill("Spring leads")
+    tab.click("button", "Import")
+    assert page.get_by_role("table").get_by_role("row").nth(1).inner_text().split("\t")[:2] == ["3", "phone"]
+
+    tab.click("link", "Campaigns")
+    tab.click("link", "New campaign")
+    page.get_by_label("Name").fill("Spring recall")
+    page.get_by_label("Agent").select_option(label="Sally")
+    page.get_by_label("Contact list").select_option(label="Spring leads")
+    tab.click("button", "Create draft")
+    tab.click("button", "Start")
+    expect(page.locator("[data-status]")).to_have_text("Running")
+    expect(page.locator('[data-stat="calls"]')).to_have_text("0")
+
+    # The dialer's part (a beat, then the dial task of each claim), played here against the fake Twilio; the page
+    # shows the call by itself.
+    def dispatch():
+        with tenant_context(Tenant.objects.get(slug="acme")), override_settings(TWILIO_API_BASE_URL=fake_twilio.url):
+            for claim in tick():
+                dial(claim.attempt_id, claim.token)
+            return list(Attempt.objects.values_list("status", flat=True))
+
+    assert off_the_loop(dispatch) == ["in_progress"]
+    expect(page.locator('[data-stat="calls"]')).to_have_text("1", timeout=8000)
+    assert dialed_numbers(fake_twilio) == ["+14155550101"]
+    tab.shot("dialing")
