@@ -620,44 +620,6 @@ def test_an_agency_creates_a_client_and_switches_into_it(agency, visit):
 
 
 @pytest.fixture
-def acme_running_campaign(committed_db):
-    from campaigns.models import Campaign
-    from campaigns.services.lifecycle import create_campaign
-    from contacts.services import add_to_list, create_contact, create_contact_list
-    from tenants.models import Tenant
-
-    with tenant_context(Tenant.objects.get(slug="acme")):
-        leads = create_contact_list(name="Leads")
-        add_to_list(leads, [create_contact(phone="+14155550101").pk])
-        campaign = create_campaign(name="Spring recall", agent=AgentFactory(name="Sally"), contact_list=leads)
-        Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.RUNNING)
-        return campaign
-
-
-def test_a_campaigns_progress_updates_on_its_page_by_itself(acme_running_campaign, visit):
-    from playwright.sync_api import expect
-
-    from campaigns.models import Campaign
-    from tenants.models import Tenant
-
-    campaign = acme_running_campaign
-    tab = visit()
-    page = tab.page
-    tab.log_in("acme.localhost", "mike@example.com")
-    tab.go("acme.localhost", f"/campaigns/{campaign.pk}")
-    expect(page.locator("[data-status]")).to_have_text("Running")
-
-    def complete():
-        with tenant_context(Tenant.objects.get(slug="acme")):
-            return Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.COMPLETED)
-
-    off_the_loop(complete)
-    expect(page.locator("[data-status]")).to_have_text("Completed", timeout=8000)
-    assert page.locator("[data-campaign-live]").count() == 0  # over: no longer followed
-    tab.shot("completed")
-
-
-@pytest.fixture
 def acme_ready_to_dial(committed_db, fake_twilio):
     """Acme's agent Sally with a caller id, calls allowed at any hour, and (fake) Twilio taking one dial."""
     from agents.models import Agent
