@@ -3,6 +3,7 @@
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -50,6 +51,18 @@ def _password_errors(password, user=None, field="password"):
 def issue_tokens(user) -> dict:
     refresh = RefreshToken.for_user(user)
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
+
+
+# A page's WebSocket is opened right after its token is made; a token seen later (in a log of query strings) is dead.
+SOCKET_TOKEN_SECONDS = 60
+
+
+def socket_token(user) -> str:
+    """A short-lived access token for a logged-in page to open one of our WebSockets: browsers cannot set an
+    Authorization header on a socket, so it travels in the query string (`?token=`), where it must not live long."""
+    access = AccessToken.for_user(user)
+    access.set_exp(lifetime=timedelta(seconds=SOCKET_TOKEN_SECONDS))
+    return str(access)
 
 
 def add_membership(*, user, tenant, role) -> Membership:

@@ -3,11 +3,20 @@
 from datetime import datetime, time, timedelta
 
 from django.contrib.postgres.search import SearchQuery
-from django.db.models import Avg, Count, Prefetch, Q, Sum
+from django.db.models import Aggregate, Avg, Count, FloatField, Prefetch, Q, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from calls.models import AnalysisProfile, Call, CallFeedback, PhoneNumber, ShareLink, TurnCorrection, TwilioAccount
+from calls.models import (
+    AnalysisProfile,
+    Call,
+    CallFeedback,
+    CallTurn,
+    PhoneNumber,
+    ShareLink,
+    TurnCorrection,
+    TwilioAccount,
+)
 from config.errors import NotFound
 
 LIVE_STATUSES = (Call.Status.QUEUED, Call.Status.RINGING, Call.Status.IN_PROGRESS)
@@ -225,6 +234,45 @@ def calls_per_day(queryset, *, date_from, date_to, tz) -> list[dict]:
         day = date_from + timedelta(days=offset)
         row = rows.get(day, empty)
         series.append({"date": day.isoformat(), **{key: row[key] for key in empty}})
+    return series
+
+
+class _Percentile(Aggregate):
+    """PostgreSQL's continuous percentile of a column: `_Percentile("total_ms", fraction=0.95)`."""
+
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+
+def turn_latency_per_day(queryset, *, date_from, date_to, tz) -> list[dict]:
+    """How long callers waited for the agent, per calendar day of the tenant (by the call's day; days without timed
+    turns included, as None), oldest first: the median (p50) and 95th percentile (p95) of the agent turns'
+    `total_ms` in the calls of `queryset`, and how many turns that is."""
+    rows = {
+        row["day"]: row
+        for row in CallTurn.objects.filter(call__in=queryset, speaker=CallTurn.Speaker.AGENT, total_ms__isnull=False)
+        .order_by()
+        .annotate(day=TruncDate("call__created_at", tzinfo=tz))
+        .values("day")
+        .annotate(
+            turns=Count("id"),
+            p50=_Percentile("total_ms", fraction=0.5),
+            p95=_Percentile("total_ms", fraction=0.95),
+        )
+    }
+    series = []
+    for offset in range((date_to - date_from).days + 1):
+        day = date_from + timedelta(days=offset)
+        row = rows.get(day)
+        series.append(
+            {
+                "date": day.isoformat(),
+                "turns": row["turns"] if row else 0,
+                "p50_ms": round(row["p50"]) if row else None,
+                "p95_ms": round(row["p95"]) if row else None,
+            }
+        )
     return series
 
 

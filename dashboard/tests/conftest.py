@@ -2,6 +2,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from calls.tests.factories import twilio_api  # noqa: F401 (the fake api.twilio.com, a fixture)
 from conftest import host_of
 
 

@@ -10,7 +10,9 @@ pytestmark = pytest.mark.django_db
 MEMBER_PAGES = [
     "/",
     "/agents",
+    "/templates",
     "/calls",
+    "/calls/live",
     "/calendar",
     "/campaigns",
     "/contacts",
@@ -22,6 +24,8 @@ OWNER_AND_ADMIN_PAGES = [
     "/agents/new",
     "/campaigns/new",
     "/compliance/dnc",
+    "/compliance/dnc/import",
+    "/compliance/calling-hours",
     "/settings/api-keys",
     "/settings/providers",
 ]

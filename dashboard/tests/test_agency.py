@@ -61,3 +61,9 @@ def test_a_member_of_the_agency_sees_the_clients_but_cannot_create_or_switch(bro
     assert "No clients yet." in client.get("/agency/clients").content.decode()
     assert client.post("/agency/clients", {"name": "X", "slug": "xxx"}).status_code == 403
     assert client.post(f"/agency/clients/{globex.pk}/switch").status_code == 403
+
+
+def test_the_clients_page_lets_its_switch_forms_lead_to_the_clients_hosts(browser, alice, agency):
+    # Browsers check a form's redirect against the CSP of the page the form is on, not the answer's.
+    response = browser(alice, agency).get("/agency/clients")
+    assert "form-action 'self' *.localhost:*" in response["Content-Security-Policy"]

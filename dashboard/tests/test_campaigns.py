@@ -106,3 +106,24 @@ def test_another_tenants_campaign_is_not_found(browser, bob, globex, acme, setup
         campaign = create_campaign(name="Spring", agent=agent, contact_list=leads)
     assert browser(bob, globex).get(f"/campaigns/{campaign.pk}").status_code == 404
     assert browser(bob, globex).post(f"/campaigns/{campaign.pk}/cancel").status_code == 404
+
+
+def test_a_running_campaigns_progress_follows_the_events_stream_and_refreshes(browser, mike, acme, setup):
+    agent, leads = setup
+    with tenant_context(acme):
+        campaign = create_campaign(name="Spring", agent=agent, contact_list=leads)
+        Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.RUNNING)
+    page = browser(mike, acme).get(f"/campaigns/{campaign.pk}").content.decode()
+    assert f'data-campaign-live="{campaign.pk}"' in page
+    assert 'hx-trigger="every 5s, campaign-event from:body" hx-select="#campaign-progress"' in page
+    assert '<script src="/static/dashboard/campaign_live.js" defer></script>' in page
+
+
+@pytest.mark.parametrize("status", [Campaign.Status.DRAFT, Campaign.Status.COMPLETED, Campaign.Status.CANCELLED])
+def test_a_campaign_that_cannot_dial_is_not_followed(browser, mike, acme, setup, status):
+    agent, leads = setup
+    with tenant_context(acme):
+        campaign = create_campaign(name="Spring", agent=agent, contact_list=leads)
+        Campaign.objects.filter(pk=campaign.pk).update(status=status)
+    page = browser(mike, acme).get(f"/campaigns/{campaign.pk}").content.decode()
+    assert "data-campaign-live" not in page and "hx-trigger" not in page

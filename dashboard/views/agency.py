@@ -47,6 +47,7 @@ def _agency_only(view):
     return wrapped
 
 
+@redirects_to_tenant_hosts  # its "Switch into" forms lead to the clients' hosts: the browser checks this page's CSP
 @tenant_page({"GET": "tenant.view", "*": "tenant.manage"})
 @_agency_only
 def clients(request):

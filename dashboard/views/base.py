@@ -7,12 +7,14 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
 from accounts.roles import PERMISSIONS, role_has
 from accounts.selectors import membership_of
+from accounts.services import socket_token as make_socket_token
 from config.errors import DomainError, Forbidden, NotFound, TooManyRequests
 from config.middleware import content_security_policy
 from tenants.selectors import is_public
@@ -130,3 +132,14 @@ def tenant_url(request, slug, path="/"):
     default = {"http": "80", "https": "443"}[request.scheme]
     netloc = tenant_hostname(slug) + ("" if port == default else f":{port}")
     return f"{request.scheme}://{netloc}{path}"
+
+
+@tenant_page(None)
+def socket_token(request):
+    """A one-minute token for the session's user to open one of our WebSockets (the sandbox, a live call, the events
+    stream): each socket checks the user's membership and role itself. POST, so that CSRF protection covers it."""
+    if request.method != "POST":
+        return JsonResponse({"detail": "Use POST."}, status=405, headers={"Allow": "POST"})
+    response = JsonResponse({"token": make_socket_token(request.user)})
+    response["Cache-Control"] = "no-store"
+    return response

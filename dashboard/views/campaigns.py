@@ -69,6 +69,9 @@ def campaign_create(request):
     return redirect("dashboard:campaign", campaign_id=campaign.pk)
 
 
+LIVE_STATUSES = (Campaign.Status.SCHEDULED, Campaign.Status.RUNNING, Campaign.Status.PAUSED)
+
+
 @tenant_page("campaigns.view")
 def campaign_detail(request, campaign_id):
     campaign = selectors.get_campaign(campaign_id)
@@ -76,6 +79,8 @@ def campaign_detail(request, campaign_id):
         "campaign": campaign,
         "stats": selectors.campaign_stats(campaign),
         "actions": [action for action, (sources, _) in lifecycle.TRANSITIONS.items() if campaign.status in sources],
+        # Progress to follow: the campaign may still dial, or its last calls may still be going on.
+        "live": campaign.status in LIVE_STATUSES,
     }
     return render(request, "dashboard/campaigns/detail.html", context)
 
