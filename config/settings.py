@@ -228,6 +228,22 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    # Call recordings and data-subject exports: never served as static files, only through authorised views. Local
+    # disk by default; S3-compatible object storage with django-storages, e.g.
+    # RECORDINGS_STORAGE_BACKEND=storages.backends.s3.S3Storage and its OPTIONS as JSON in *_STORAGE_OPTIONS.
+    "recordings": {
+        "BACKEND": os.environ.get("RECORDINGS_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": json.loads(
+            os.environ.get("RECORDINGS_STORAGE_OPTIONS", "")
+            or json.dumps({"location": str(BASE_DIR / "var" / "recordings")})
+        ),
+    },
+    "exports": {
+        "BACKEND": os.environ.get("EXPORTS_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": json.loads(
+            os.environ.get("EXPORTS_STORAGE_OPTIONS", "") or json.dumps({"location": str(BASE_DIR / "var" / "exports")})
+        ),
+    },
 }
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -21,6 +21,7 @@ from agents.services import conversations
 from agents.services.credentials import build_providers
 from calls import selectors
 from calls.models import Call, CallTurn
+from calls.services import recordings
 from calls.services.lifecycle import TIMING_FIELDS, finish_call
 from calls.twilio import client as twilio
 from calls.twilio import twiml
@@ -101,6 +102,7 @@ def open_stream(call_id, call_sid: str) -> LiveCall:
     Call.objects.filter(pk=call.pk).exclude(status=Call.Status.IN_PROGRESS).update(
         status=Call.Status.IN_PROGRESS, started_at=Coalesce("started_at", Value(timezone.now()))
     )
+    recordings.queue_start(call)
     agent = call.agent
     stt_name = agent.stt_provider or registry.default("stt")
     stt, tts = build_providers(("stt", stt_name), ("tts", agent.tts_provider))
@@ -255,14 +257,11 @@ def record_consent(call_id: int, granted: bool) -> None:
     Call.objects.filter(pk=call_id).update(recording_consent=granted, recording_consent_at=now)
     if granted:
         return
-    call = Call.objects.only("twilio_call_sid", "recording_sid").get(pk=call_id)
-    account = selectors.twilio_account()
-    if account is None:
+    call = Call.objects.only("twilio_call_sid", "recording_sid", "recording_file").get(pk=call_id)
+    if recordings.remove_audio(call):
         return
-    if call.recording_sid:
-        twilio.delete_recording(account, call.recording_sid)
-        Call.objects.filter(pk=call_id).update(recording_sid="", recording_url="", recording_duration=None)
-    elif call.twilio_call_sid:
+    account = selectors.twilio_account()
+    if account is not None and call.twilio_call_sid:
         try:
             twilio.stop_recording(account, call.twilio_call_sid)
         except TwilioError:

@@ -126,11 +126,33 @@ class ComplianceSettingsSerializer(serializers.ModelSerializer):
         required=False,
         help_text="Pressed alone during a call, it puts the caller on the DNC list; empty for none. Default 9.",
     )
+    record_calls = serializers.BooleanField(
+        required=False, help_text="Record inbound and outbound agent calls, consent permitting. Default off."
+    )
+    retention_days = serializers.IntegerField(
+        min_value=1,
+        max_value=36500,
+        allow_null=True,
+        required=False,
+        help_text="Recordings and transcripts older than this many days are deleted; null keeps them.",
+    )
+    redact_pii = serializers.BooleanField(
+        required=False, help_text="Mask card numbers, SSNs and dates of birth in stored transcripts. Default on."
+    )
     updated_at = serializers.DateTimeField(read_only=True, allow_null=True, help_text="Null until first saved.")
 
     class Meta:
         model = ComplianceSettings
-        fields = ["calling_window_start", "calling_window_end", "calling_days", "opt_out_digit", "updated_at"]
+        fields = [
+            "calling_window_start",
+            "calling_window_end",
+            "calling_days",
+            "opt_out_digit",
+            "record_calls",
+            "retention_days",
+            "redact_pii",
+            "updated_at",
+        ]
         read_only_fields = ["updated_at"]
 
     def validate_calling_days(self, value):
