@@ -80,7 +80,9 @@ def start_recording(call_id: int) -> None:
 
 
 def queue_start(call: Call) -> None:
-    if call.direction == Call.Direction.INBOUND and not call.is_test and tenant_records_calls():
+    """When a call of a tenant that records its calls connects: an inbound one starts recording (an outbound one
+    was dialed with recording on)."""
+    if call.direction == Call.Direction.INBOUND and not call.is_test:
         enqueue_on_commit(START_TASK, call.pk)
 
 
