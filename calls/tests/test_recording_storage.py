@@ -141,3 +141,31 @@ def test_recording_follows_the_tenants_setting(acme):
         assert recordings.tenant_records_calls() is False
         ComplianceSettings.objects.update_or_create(singleton=True, defaults={"record_calls": True})
         assert recordings.tenant_records_calls() is True
+
+
+def streams_opened(acme, monkeypatch, capture, *, direction):
+    """The tasks queued when a call's media stream opens."""
+    from agents.tests.factories import AgentFactory
+    from calls.media.services import open_stream
+    from config.celery import app
+
+    queued = []
+    monkeypatch.setattr(app, "send_task", lambda name, args, headers, **options: queued.append((name, args)))
+    with tenant_context(acme), capture(execute=True):
+        call = CallFactory(agent=AgentFactory(), status="ringing", direction=direction)
+        open_stream(call.pk, call.twilio_call_sid)
+    return call, queued
+
+
+def test_an_inbound_call_of_a_tenant_that_records_starts_recording_when_its_stream_opens(
+    acme, monkeypatch, django_capture_on_commit_callbacks
+):
+    with tenant_context(acme):
+        ComplianceSettings.objects.update_or_create(singleton=True, defaults={"record_calls": True})
+    call, queued = streams_opened(acme, monkeypatch, django_capture_on_commit_callbacks, direction="inbound")
+    assert (recordings.START_TASK, (call.pk,)) in queued
+
+
+def test_no_recording_starts_for_a_tenant_that_does_not_record(acme, monkeypatch, django_capture_on_commit_callbacks):
+    _, queued = streams_opened(acme, monkeypatch, django_capture_on_commit_callbacks, direction="inbound")
+    assert recordings.START_TASK not in [name for name, _ in queued]
