@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from compliance import selectors
 from compliance.models import AuditEvent, ComplianceSettings, DncEntry, DncImport
 from config.admin import ReadOnlyAdminMixin, TenantSchemaAdmin
 
@@ -8,9 +9,39 @@ from config.admin import ReadOnlyAdminMixin, TenantSchemaAdmin
 class AuditEventAdmin(ReadOnlyAdminMixin, TenantSchemaAdmin):
     """Append-only: the audit log is read, never edited."""
 
-    list_display = ["created_at", "actor_label", "action", "target"]
+    list_display = ["created_at", "actor_label", "action", "shown_target"]
     list_filter = ["action"]
     search_fields = ["actor_label", "action", "target"]
+    fields = [
+        "created_at",
+        "actor_id",
+        "actor_label",
+        "api_key_id",
+        "api_key_label",
+        "ip",
+        "user_agent",
+        "request_id",
+        "action",
+        "shown_target",
+        "shown_data",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return selectors.audit_entries()
+
+    def get_search_results(self, request, queryset, search_term):
+        # Searching an erased number finds nothing, not even the masked entries.
+        queryset, duplicates = super().get_search_results(request, queryset, search_term)
+        return (queryset.filter(erased=False) if search_term else queryset), duplicates
+
+    @admin.display(description="target")
+    def shown_target(self, entry):
+        return selectors.shown_target(entry)
+
+    @admin.display(description="data")
+    def shown_data(self, entry):
+        return selectors.shown_data(entry)
 
 
 @admin.register(DncEntry)

@@ -308,6 +308,16 @@ STRIPE_METER_EVENT_NAME = os.environ.get("STRIPE_METER_EVENT_NAME", "call_minute
 # webhook at, whose reverse proxy then routes /ws/twilio/media/ to the media process.
 MEDIA_STREAM_BASE_URL = os.environ.get("MEDIA_STREAM_BASE_URL", "")
 
+# Data subjects' rights (compliance/privacy.py): how long an export's download link works, and the secret an erased
+# number's hash is salted with (changing it would let erased opted-out numbers be called again).
+DATA_EXPORT_TTL = timedelta(hours=int(os.environ.get("DATA_EXPORT_TTL_HOURS", 24)))
+ERASURE_HASH_SALT = os.environ.get("ERASURE_HASH_SALT", SECRET_KEY)
+CELERY_BEAT_SCHEDULE["compliance-retention"] = {
+    "task": "compliance.apply_retention",
+    "schedule": 3600.0,  # no tenant_schemas: every tenant
+    "options": {"expires": 3000},
+}
+
 # Hosts of the operator's own recording storage: besides Twilio's API hosts, the only places a call's recording
 # may be fetched from or redirected to (calls/recordings.py).
 RECORDING_STORAGE_HOSTS = env_list("RECORDING_STORAGE_HOSTS", "")

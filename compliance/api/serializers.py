@@ -1,7 +1,10 @@
+from django.urls import reverse
 from rest_framework import serializers
 
 from compliance.hours import MIDNIGHT, zone
-from compliance.models import OPT_OUT_DIGITS, AuditEvent, ComplianceSettings, DncEntry, DncImport
+from compliance.models import OPT_OUT_DIGITS, AuditEvent, ComplianceSettings, DataExport, DncEntry, DncImport, Erasure
+from compliance.privacy import export_link_token
+from compliance.selectors import shown_data, shown_target
 from compliance.services import MAX_REPORTED_ERRORS, REASON_MAX_LENGTH
 from config.phone_numbers import to_e164
 from config.weekly_hours import WEEKDAYS
@@ -184,10 +187,19 @@ AUDIT_COLUMNS = [
 
 
 class AuditEntrySerializer(serializers.ModelSerializer):
+    target = serializers.SerializerMethodField(help_text="`(erased)` when it named an erased contact's number.")
+    data = serializers.SerializerMethodField()
+
     class Meta:
         model = AuditEvent
         fields = AUDIT_COLUMNS
         read_only_fields = fields
+
+    def get_target(self, entry) -> str:
+        return shown_target(entry)
+
+    def get_data(self, entry) -> dict:
+        return shown_data(entry)
 
 
 class AuditQuerySerializer(serializers.Serializer):
@@ -212,3 +224,70 @@ class AuditQuerySerializer(serializers.Serializer):
         if data["since"] and data["until"] and data["until"] <= data["since"]:
             raise serializers.ValidationError({"until": ["Must be after since."]})
         return data
+
+
+class ExportRequestSerializer(serializers.Serializer):
+    contact = serializers.IntegerField(min_value=1, required=False, help_text="The contact's id.")
+    user = serializers.IntegerField(min_value=1, required=False, help_text="A member's user id.")
+
+    def validate(self, data):
+        if len(data) != 1:
+            raise serializers.ValidationError({"contact": ["Give exactly one of contact or user."]})
+        [(kind, subject_id)] = data.items()
+        return {"kind": kind, "subject_id": subject_id}
+
+
+class DataExportSerializer(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField(
+        help_text="For its requester once ready: a signed link that works once, until expires_at."
+    )
+
+    class Meta:
+        model = DataExport
+        fields = [
+            "id",
+            "kind",
+            "subject_id",
+            "status",
+            "size",
+            "detail",
+            "created_at",
+            "ready_at",
+            "expires_at",
+            "downloaded_at",
+            "download_url",
+        ]
+        read_only_fields = fields
+
+    def get_download_url(self, export) -> str | None:
+        request = self.context["request"]
+        if export.status != DataExport.Status.READY or export.requested_by_id != request.user.pk:
+            return None
+        path = reverse("compliance-export-download", kwargs={"export_id": export.pk})
+        return request.build_absolute_uri(f"{path}?token={export_link_token(export)}")
+
+
+class ErasureRequestSerializer(serializers.Serializer):
+    contact = serializers.IntegerField(min_value=1, required=False, help_text="The contact's id.")
+    number = serializers.CharField(
+        max_length=32, required=False, help_text="Or a number (someone who called or was called, with no contact)."
+    )
+
+    def validate_number(self, value):
+        return e164(value)
+
+    def validate(self, data):
+        if len(data) != 1:
+            raise serializers.ValidationError({"contact": ["Give exactly one of contact or number."]})
+        return data
+
+
+class ErasureSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Erasure
+        fields = ["id", "subject", "counts", "created_at"]
+        read_only_fields = fields
+
+
+class DownloadQuerySerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=500)
