@@ -251,6 +251,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"no-reply@{BASE_DOMAIN}")
 FRONTEND_URL = os.environ.get("FRONTEND_URL", f"http://{BASE_DOMAIN}:8000")
+# How long the email-verification link sent at sign-up works.
+EMAIL_VERIFICATION_MAX_AGE = timedelta(days=int(os.environ.get("EMAIL_VERIFICATION_MAX_AGE_DAYS", 7)))
 
 # Fernet keys for secrets at rest (provider credentials, Twilio tokens); the first encrypts, all
 # decrypt, so keys rotate by prepending a new one.

@@ -128,6 +128,47 @@ class LogoutView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class VerifyEmailView(APIView):
+    """The link emailed at sign-up: its token proves the address."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    @extend_schema(request=s.VerifyEmailSerializer, responses={200: s.UserSerializer})
+    def post(self, request):
+        user = services.verify_email(validated(s.VerifyEmailSerializer, request)["token"])
+        return Response(s.UserSerializer(user).data)
+
+
+class ResendVerificationView(APIView):
+    permission_classes = [IsAuthenticated, NoApiKey]
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request):
+        if request.user.email_verified_at is None:
+            services.send_email_verification(request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SessionsView(APIView):
+    """The user's active sessions (refresh tokens), newest first."""
+
+    permission_classes = [IsAuthenticated, NoApiKey]
+
+    @extend_schema(responses={200: s.SessionSerializer(many=True)})
+    def get(self, request):
+        return Response({"results": s.SessionSerializer(services.active_sessions(request.user), many=True).data})
+
+
+class SessionView(APIView):
+    permission_classes = [IsAuthenticated, NoApiKey]
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, session_id):
+        services.revoke_session(request.user, session_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class MeView(APIView):
     permission_classes = [IsAuthenticated]
 
