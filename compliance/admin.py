@@ -12,19 +12,7 @@ class AuditEventAdmin(ReadOnlyAdminMixin, TenantSchemaAdmin):
     list_display = ["created_at", "actor_label", "action", "shown_target"]
     list_filter = ["action"]
     search_fields = ["actor_label", "action", "target"]
-    fields = [
-        "created_at",
-        "actor_id",
-        "actor_label",
-        "api_key_id",
-        "api_key_label",
-        "ip",
-        "user_agent",
-        "request_id",
-        "action",
-        "shown_target",
-        "shown_data",
-    ]
+    fields = [{"target": "shown_target", "data": "shown_data"}.get(name, name) for name in selectors.AUDIT_COLUMNS[1:]]
     readonly_fields = fields
 
     def get_queryset(self, request):
@@ -34,14 +22,6 @@ class AuditEventAdmin(ReadOnlyAdminMixin, TenantSchemaAdmin):
         # Searching an erased number finds nothing, not even the masked entries.
         queryset, duplicates = super().get_search_results(request, queryset, search_term)
         return (queryset.filter(erased=False) if search_term else queryset), duplicates
-
-    @admin.display(description="target")
-    def shown_target(self, entry):
-        return selectors.shown_target(entry)
-
-    @admin.display(description="data")
-    def shown_data(self, entry):
-        return selectors.shown_data(entry)
 
 
 @admin.register(DncEntry)

@@ -38,8 +38,20 @@ class AuditEvent(models.Model):
             models.Index(fields=["target", "created_at"], name="compliance_audit_target"),
         ]
 
+    # What an entry about an erased contact's number shows instead of its target (`selectors.audit_entries` sets
+    # `erased`); its data is not shown at all.
+    ERASED = "(erased)"
+
     def __str__(self):
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label or 'system'} {self.action} {self.target}"
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label or 'system'} {self.action} {self.shown_target}"
+
+    @property
+    def shown_target(self) -> str:
+        return self.ERASED if getattr(self, "erased", False) else self.target
+
+    @property
+    def shown_data(self) -> dict:
+        return {} if getattr(self, "erased", False) else self.data
 
 
 class DncEntry(models.Model):

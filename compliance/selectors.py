@@ -139,15 +139,21 @@ def audit_entries(*, actor=None, api_key=None, action="", target="", since=None,
     return entries
 
 
-ERASED = "(erased)"
-
-
-def shown_target(entry) -> str:
-    return ERASED if getattr(entry, "erased", False) else entry.target
-
-
-def shown_data(entry) -> dict:
-    return {} if getattr(entry, "erased", False) else entry.data
+# The audit log's columns, as the API, its CSV export and the admin show them.
+AUDIT_COLUMNS = [
+    "id",
+    "created_at",
+    "actor_id",
+    "actor_label",
+    "api_key_id",
+    "api_key_label",
+    "ip",
+    "user_agent",
+    "request_id",
+    "action",
+    "target",
+    "data",
+]
 
 
 def get_export(export_id) -> DataExport:

@@ -4,7 +4,7 @@ from rest_framework import serializers
 from compliance.hours import MIDNIGHT, zone
 from compliance.models import OPT_OUT_DIGITS, AuditEvent, ComplianceSettings, DataExport, DncEntry, DncImport, Erasure
 from compliance.privacy import export_link_token
-from compliance.selectors import shown_data, shown_target
+from compliance.selectors import AUDIT_COLUMNS
 from compliance.services import MAX_REPORTED_ERRORS, REASON_MAX_LENGTH
 from config.phone_numbers import to_e164
 from config.weekly_hours import WEEKDAYS
@@ -170,22 +170,6 @@ class ComplianceSettingsSerializer(serializers.ModelSerializer):
         return data
 
 
-AUDIT_COLUMNS = [
-    "id",
-    "created_at",
-    "actor_id",
-    "actor_label",
-    "api_key_id",
-    "api_key_label",
-    "ip",
-    "user_agent",
-    "request_id",
-    "action",
-    "target",
-    "data",
-]
-
-
 class AuditEntrySerializer(serializers.ModelSerializer):
     target = serializers.SerializerMethodField(help_text="`(erased)` when it named an erased contact's number.")
     data = serializers.SerializerMethodField()
@@ -196,10 +180,10 @@ class AuditEntrySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_target(self, entry) -> str:
-        return shown_target(entry)
+        return entry.shown_target
 
     def get_data(self, entry) -> dict:
-        return shown_data(entry)
+        return entry.shown_data
 
 
 class AuditQuerySerializer(serializers.Serializer):

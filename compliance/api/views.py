@@ -204,7 +204,7 @@ class AuditLogView(generics.ListAPIView):
 def _audit_row(entry) -> list:
     values = {column: getattr(entry, column) for column in s.AUDIT_COLUMNS}
     values["created_at"] = entry.created_at.isoformat()
-    values["target"], data = selectors.shown_target(entry), selectors.shown_data(entry)
+    values["target"], data = entry.shown_target, entry.shown_data
     values["data"] = json.dumps(data, sort_keys=True) if data else ""
     return [values[column] for column in s.AUDIT_COLUMNS]
 

@@ -247,9 +247,12 @@ def test_after_erasure_nothing_about_the_contact_is_retrievable_anywhere(api, al
 
 def test_after_erasure_the_admin_shows_nothing_about_the_contact(api, alice, acme, janine):
     api(alice, acme).post("/api/compliance/erasures", {"contact": janine.pk}, format="json")
+    with tenant_context(acme):
+        opted_out = AuditEvent.objects.get(action="dnc.added").pk
     admin = Client(HTTP_HOST="acme.localhost")
     admin.force_login(alice)
     for path in [
+        f"/admin/compliance/auditevent/{opted_out}/change/",
         "/admin/contacts/contact/",
         "/admin/calls/call/",
         f"/admin/calls/call/{janine.call.pk}/change/",
