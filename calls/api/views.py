@@ -160,7 +160,10 @@ class CallView(APIView):
 
     @extend_schema(responses={200: s.CallDetailSerializer})
     def get(self, request, call_id):
-        return Response(s.CallDetailSerializer(selectors.call_detail(call_id)).data)
+        """The call with its transcript: each view is audited."""
+        call = selectors.call_detail(call_id)
+        record_audit_event(action="call.viewed", actor=request.user, target=f"call:{call.pk}")
+        return Response(s.CallDetailSerializer(call).data)
 
 
 class EndCallView(APIView):
