@@ -28,6 +28,8 @@ from compliance.services import OnDncList, check_dial, opt_out
 from contacts.tests.factories import ContactFactory, ContactListFactory
 from scheduling.services import appointments
 from scheduling.tests.conftest import at, make_calendar, next_weekday
+from webhooks.models import Endpoint
+from webhooks.services.deliveries import record_event
 
 pytestmark = pytest.mark.django_db
 
@@ -84,7 +86,12 @@ def janine(acme, alice):
             campaign=campaign, contact=contact, number=PHONE, due_at=timezone.now(), idempotency_key="janine-1"
         )
         opt_out(PHONE, source=opt_out_sources.SPOKEN, reason=f"{NAME} said stop calling me", call_id=call.pk)
-        contact.call, contact.inbound = call, inbound
+        # The opt-out event as an endpoint's delivery records it (events are published on commit).
+        endpoint = Endpoint.objects.create(
+            url="https://crm.example.com/hook", event_types=["contact.opted_out"], secret="whsec-test"
+        )
+        record_event(acme.schema_name, {"id": "evt-1", "type": "contact.opted_out", "data": {"number": PHONE}})
+        contact.call, contact.inbound, contact.endpoint = call, inbound, endpoint
         return contact
 
 
@@ -127,6 +134,7 @@ def test_a_contact_export_holds_every_item_held_about_them(api, alice, acme, jan
         "campaign_attempts.json",
         "dnc.json",
         "audit.json",
+        "webhook_deliveries.json",
     }
     contact = json.loads(files["contact.json"])
     assert (contact["first_name"], contact["email"], contact["lists"]) == (NAME, EMAIL, ["Leads"])
@@ -142,6 +150,7 @@ def test_a_contact_export_holds_every_item_held_about_them(api, alice, acme, jan
     [entry] = json.loads(files["dnc.json"])
     assert (entry["number"], entry["source"], entry["call_id"]) == (PHONE, "opt_out_spoken", janine.call.pk)
     assert "dnc.added" in {entry["action"] for entry in json.loads(files["audit.json"])}
+    assert json.loads(files["webhook_deliveries.json"])[0]["payload"]["data"]["number"] == PHONE
 
 
 def test_an_export_downloads_once_and_only_by_its_requester(api, alice, amy, acme, janine):
@@ -235,6 +244,7 @@ def test_after_erasure_nothing_about_the_contact_is_retrievable_anywhere(api, al
         "/api/compliance/audit-logs?per_page=100",
         "/api/compliance/audit-logs?format=csv",
         f"/api/compliance/audit-logs?target=%2B{PHONE[1:]}",
+        f"/api/settings/webhooks/{janine.endpoint.pk}/deliveries",
     ]
     for path in reads:
         response = client.get(path)
