@@ -259,3 +259,23 @@ def apply_retention(now=None) -> dict:
                 data={"retention_days": days, "cutoff": cutoff.isoformat(), **counts},
             )
     return {**result, **counts}
+
+
+# Closing a tenant ----------------------------------------------------------------------------------
+
+
+def delete_tenant_files(sender, tenant, **kwargs) -> None:
+    """`tenants.signals.tenant_deleting`: the tenant's recordings and exports leave storage with its schema."""
+    for name in ("recordings", "exports"):
+        _delete_tree(storages[name], tenant.schema_name)
+
+
+def _delete_tree(storage, path: str) -> None:
+    try:
+        directories, files = storage.listdir(path)
+    except FileNotFoundError:
+        return
+    for name in files:
+        storage.delete(f"{path}/{name}")
+    for name in directories:
+        _delete_tree(storage, f"{path}/{name}")

@@ -320,6 +320,14 @@ CELERY_BEAT_SCHEDULE["compliance-retention"] = {
     "options": {"expires": 3000},
 }
 
+# A tenant its owner closed is suspended at once and deleted with all its data after this grace period.
+TENANT_CLOSE_GRACE = timedelta(days=int(os.environ.get("TENANT_CLOSE_GRACE_DAYS", 30)))
+CELERY_BEAT_SCHEDULE["tenants-delete-closed"] = {
+    "task": "tenants.delete_closed_tenants",
+    "schedule": 3600.0,
+    "options": {"expires": 3000, "tenant_schemas": ["public"]},
+}
+
 # Hosts of the operator's own recording storage: besides Twilio's API hosts, the only places a call's recording
 # may be fetched from or redirected to (calls/recordings.py).
 RECORDING_STORAGE_HOSTS = env_list("RECORDING_STORAGE_HOSTS", "")
