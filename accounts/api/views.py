@@ -17,6 +17,7 @@ from accounts.permissions import NoApiKey
 from accounts.roles import ROLE_CHOICES, matrix
 from accounts.selectors import api_keys_of, invitations_of, members_of, membership_of, memberships_of
 from accounts.two_factor import CHALLENGE_SECONDS
+from config.api.schema import results
 from config.api.validation import validated
 from config.proxies import client_ip
 from tenants.selectors import is_public
@@ -155,7 +156,7 @@ class SessionsView(APIView):
 
     permission_classes = [IsAuthenticated, NoApiKey]
 
-    @extend_schema(responses={200: s.SessionSerializer(many=True)})
+    @extend_schema(responses={200: results("Sessions", s.SessionSerializer)})
     def get(self, request):
         return Response({"results": s.SessionSerializer(services.active_sessions(request.user), many=True).data})
 
