@@ -313,7 +313,7 @@ MEDIA_STREAM_BASE_URL = os.environ.get("MEDIA_STREAM_BASE_URL", "")
 # Data subjects' rights (compliance/privacy.py): how long an export's download link works, and the secret an erased
 # number's hash is salted with (changing it would let erased opted-out numbers be called again).
 DATA_EXPORT_TTL = timedelta(hours=int(os.environ.get("DATA_EXPORT_TTL_HOURS", 24)))
-ERASURE_HASH_SALT = os.environ.get("ERASURE_HASH_SALT", SECRET_KEY)
+ERASURE_HASH_SALT = os.environ.get("ERASURE_HASH_SALT") or SECRET_KEY
 CELERY_BEAT_SCHEDULE["compliance-retention"] = {
     "task": "compliance.apply_retention",
     "schedule": 3600.0,  # no tenant_schemas: every tenant
