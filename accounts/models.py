@@ -33,6 +33,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     last_active = models.DateTimeField(null=True, blank=True)
     # Kept beside `TwoFactor.confirmed_at` so that a tenant's 2FA requirement is checked without a query per request.
     two_factor_enabled = models.BooleanField(default=False, editable=False)
+    # Set when the user opened the link emailed at sign-up (or accepted an invitation sent to the address). Until then
+    # they may sign in but not place calls or invite anyone.
+    email_verified_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = UserManager()
 
@@ -149,3 +152,19 @@ class RecoveryCode(models.Model):
 
     def __str__(self):
         return f"Recovery code of {self.user}{' (used)' if self.used_at else ''}"
+
+
+class LoginOrigin(models.Model):
+    """An address a user signed in from. A sign-in from an address not seen before is emailed to the user, so a
+    stolen password shows itself."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="login_origins")
+    ip = models.GenericIPAddressField()
+    first_seen_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "ip"], name="one_login_origin_per_address")]
+
+    def __str__(self):
+        return f"{self.user} from {self.ip}"

@@ -11,8 +11,12 @@ from rest_framework import permissions
 from accounts.models import ApiKey
 from accounts.roles import role_has, role_may_grant
 from accounts.selectors import creator_membership, membership_of
+from accounts.services import check_verified
 from config.errors import DomainError, Forbidden
 from tenants.selectors import is_public
+
+# What an account may do only once its email address is verified (an API key: its creator's).
+NEEDS_VERIFIED_EMAIL = {"calls.place", "team.invite"}
 
 
 class TenantRequired(DomainError):
@@ -75,6 +79,8 @@ class TenantPermission(permissions.BasePermission):
             raise Forbidden(
                 f"Your role '{membership.role}' does not allow '{permission}'.", error_code="role_forbidden"
             )
+        if permission in NEEDS_VERIFIED_EMAIL:
+            check_verified(user)  # an API key acts as its creator
         return True
 
 

@@ -10,6 +10,7 @@ ROLE_CHOICES = [(OWNER, "Owner"), (ADMIN, "Admin"), (MEMBER, "Member")]
 PERMISSIONS = {
     "tenant.view": {OWNER, ADMIN, MEMBER},
     "tenant.manage": {OWNER, ADMIN},
+    "tenant.close": {OWNER},
     "team.view": {OWNER, ADMIN, MEMBER},
     "team.invite": {OWNER, ADMIN},
     "team.change_role": {OWNER, ADMIN},

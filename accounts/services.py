@@ -1,5 +1,6 @@
 """Business rules of users, memberships, invitations, API keys and logins."""
 
+import ipaddress
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -20,7 +22,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from accounts import throttling, two_factor
-from accounts.models import ApiKey, Invitation, Membership, User, hash_secret
+from accounts.models import ApiKey, Invitation, LoginOrigin, Membership, User, hash_secret
 from accounts.roles import OWNER, role_has, role_may_grant
 from accounts.selectors import membership_of, memberships_of, owner_count
 from config.audit import audit
@@ -77,7 +79,50 @@ def register(*, email, password, name, company, slug, timezone_name="UTC", ip=No
     """`ip`: the client's, for the sign-up rate limit (None: not limited, e.g. from a management command)."""
     if ip is not None:
         throttling.check_signup_allowed(ip=ip)
-    return _register(email=email, password=password, name=name, company=company, slug=slug, timezone_name=timezone_name)
+    user, tenant = _register(
+        email=email, password=password, name=name, company=company, slug=slug, timezone_name=timezone_name
+    )
+    send_email_verification(user)
+    return user, tenant
+
+
+_VERIFY_EMAIL_SALT = "accounts.verify-email"
+
+
+def send_email_verification(user) -> None:
+    """A signed link proving the user reads mail at their address; it works for `EMAIL_VERIFICATION_MAX_AGE`."""
+    token = signing.dumps({"user": user.pk, "email": user.email}, salt=_VERIFY_EMAIL_SALT)
+    link = f"{settings.FRONTEND_URL}/verify-email?token={token}"
+    send_mail(
+        "Confirm your email address",
+        f"Open this link to confirm {user.email}; until then you can sign in but not place calls or invite anyone:\n"
+        f"{link}\ntoken: {token}\n",
+        settings.DEFAULT_FROM_EMAIL,
+        [user.email],
+    )
+
+
+def verify_email(token: str) -> User:
+    invalid = DomainError(
+        "This verification link is invalid or has expired.",
+        error_code="invalid_verification_token",
+        errors={"token": ["Invalid or expired."]},
+    )
+    try:
+        signed = signing.loads(
+            token, salt=_VERIFY_EMAIL_SALT, max_age=settings.EMAIL_VERIFICATION_MAX_AGE.total_seconds()
+        )
+    except signing.BadSignature:
+        raise invalid from None
+    user = User.objects.filter(pk=signed.get("user"), email=signed.get("email"), is_active=True).first()
+    if user is None:
+        raise invalid
+    if user.email_verified_at is None:
+        with transaction.atomic():
+            user.email_verified_at = timezone.now()
+            user.save(update_fields=["email_verified_at"])
+            _audit_account(user, "auth.email_verified")
+    return user
 
 
 @transaction.atomic
@@ -133,7 +178,7 @@ def login(*, email, password, ip) -> LoginResult:
     user = check_credentials(email=email, password=password, ip=ip)
     if user.two_factor_enabled:
         return LoginResult(user, challenge=two_factor.challenge_for(user))
-    return LoginResult(user, tokens=_complete_login(user))
+    return LoginResult(user, tokens=_complete_login(user, ip=ip))
 
 
 def session_login(*, email, password, code="", ip) -> User:
@@ -148,7 +193,7 @@ def session_login(*, email, password, code="", ip) -> User:
                 errors={"code": ["Required for an account with two-factor sign-in."]},
             )
         method = _check_second_factor(user, code, ip=ip)
-    _record_login(user, second_factor=method)
+    _record_login(user, ip=ip, second_factor=method)
     return user
 
 
@@ -156,7 +201,7 @@ def login_with_code(*, challenge: str, code: str, ip) -> LoginResult:
     """The second step of a login with 2FA: the first step's challenge and a TOTP or recovery code."""
     user = two_factor.user_of_challenge(challenge)
     method = _check_second_factor(user, code, ip=ip)
-    return LoginResult(user, tokens=_complete_login(user, second_factor=method))
+    return LoginResult(user, tokens=_complete_login(user, ip=ip, second_factor=method))
 
 
 def _check_second_factor(user, code: str, *, ip) -> str:
@@ -172,7 +217,7 @@ def _check_second_factor(user, code: str, *, ip) -> str:
     return method
 
 
-def _record_login(user, *, second_factor="") -> None:
+def _record_login(user, *, ip, second_factor="") -> None:
     with transaction.atomic():
         user.last_login = user.last_active = timezone.now()
         user.save(update_fields=["last_login", "last_active"])
@@ -183,10 +228,34 @@ def _record_login(user, *, second_factor="") -> None:
             target=f"user:{user.pk}",
             data={"second_factor": second_factor} if second_factor else None,
         )
+        _note_login_origin(user, ip)
 
 
-def _complete_login(user, *, second_factor="") -> dict:
-    _record_login(user, second_factor=second_factor)
+def _note_login_origin(user, ip) -> None:
+    """Remembers where the user signed in from; a new address (after the first sign-in) is emailed to them."""
+    try:
+        ip = str(ipaddress.ip_address(ip or ""))
+    except ValueError:
+        return
+    seen_before = user.login_origins.exists()
+    origin, created = LoginOrigin.objects.get_or_create(user=user, ip=ip)
+    if not created:
+        LoginOrigin.objects.filter(pk=origin.pk).update(last_seen_at=timezone.now())
+        return
+    if seen_before:
+        when = timezone.now().strftime("%Y-%m-%d %H:%M UTC")
+        send_mail(
+            "New sign-in to your account",
+            f"Your account {user.email} was signed in to from a new address, {ip}, at {when}.\n"
+            "If this was not you, change your password now and sign out your other sessions "
+            f"({settings.FRONTEND_URL}/settings).\n",
+            settings.DEFAULT_FROM_EMAIL,
+            [user.email],
+        )
+
+
+def _complete_login(user, *, ip, second_factor="") -> dict:
+    _record_login(user, ip=ip, second_factor=second_factor)
     return issue_tokens(user)
 
 
@@ -243,6 +312,31 @@ def logout(refresh_token: str) -> None:
                 _audit_account(user, "auth.logout")
     except TokenError as exc:
         raise AuthenticationError(str(exc), error_code="invalid_token", errors={"refresh": [str(exc)]})
+
+
+def active_sessions(user):
+    """The user's refresh tokens still good: one per signed-in app or browser, newest first."""
+    return (
+        OutstandingToken.objects.filter(user=user, expires_at__gt=timezone.now(), blacklistedtoken__isnull=True)
+        .only("id", "created_at", "expires_at")
+        .order_by("-created_at", "-id")
+    )
+
+
+def revoke_session(user, session_id) -> None:
+    """Ends one session: its refresh token is refused from now on (its access token lapses within minutes)."""
+    token = active_sessions(user).filter(pk=session_id).first()
+    if token is None:
+        raise NotFound("No such session.")
+    with transaction.atomic():
+        BlacklistedToken.objects.get_or_create(token=token)
+        audit(
+            "auth.session_revoked",
+            tenants=_tenants_of(user),
+            actor=user,
+            target=f"user:{user.pk}",
+            data={"session": token.pk},
+        )
 
 
 def _blacklist_all_refresh_tokens(user) -> None:
@@ -321,8 +415,22 @@ def _require(membership, permission, detail):
 
 
 @transaction.atomic
+class EmailUnverified(Forbidden):
+    error_code = "email_unverified"
+
+    def __init__(self):
+        super().__init__("Confirm your email address first: open the link we emailed you at sign-up.")
+
+
+def check_verified(user) -> None:
+    """Placing calls and inviting need an address the user proved they read."""
+    if user.email_verified_at is None:
+        raise EmailUnverified()
+
+
 def invite(*, tenant, invited_by: Membership, email, role) -> tuple[Invitation, str]:
     _require(invited_by, "team.invite", "Only owners and admins can invite.")
+    check_verified(invited_by.user)
     if role == OWNER:
         _require(invited_by, "team.manage_owners", "Only owners can invite owners.")
     email = email.strip().lower()
@@ -384,7 +492,8 @@ def accept_invitation(*, token, user=None, name="", password="") -> Acceptance:
             )
         if not password:
             raise DomainError("password: This field is required.", errors={"password": ["This field is required."]})
-        user = User(email=invitation.email, name=name)
+        # The invitation reached this address: that verifies it.
+        user = User(email=invitation.email, name=name, email_verified_at=timezone.now())
         _password_errors(password, user)
         user.set_password(password)
         user.save()

@@ -11,7 +11,9 @@ class CallsConfig(AppConfig):
         from calls import selectors
         from calls.media.speech import prepare_recogniser
         from calls.services import conversations
+        from calls.services import privacy as call_privacy
         from calls.services.texting import send_sms
+        from compliance import subject_data
         from config import media_server
         from scheduling.services import sms
 
@@ -21,3 +23,4 @@ class CallsConfig(AppConfig):
         sms.register_sender(send_sms)
         conversation_store.register(conversations)
         media_server.prepare(prepare_recogniser)
+        subject_data.register(call_privacy.HOLDER)

@@ -72,6 +72,8 @@ class Call(models.Model):
     recording_sid = models.CharField(max_length=64, blank=True)
     recording_url = models.URLField(max_length=500, blank=True)
     recording_duration = models.PositiveIntegerField(null=True, blank=True)
+    # The recording's name in the platform's `recordings` storage once copied there (Twilio's copy is then deleted).
+    recording_file = models.CharField(max_length=300, blank=True)
     # The caller's answer when the agent asks for consent to record (null: not asked); no means no audio is kept.
     recording_consent = models.BooleanField(null=True, blank=True)
     recording_consent_at = models.DateTimeField(null=True, blank=True)

@@ -38,8 +38,20 @@ class AuditEvent(models.Model):
             models.Index(fields=["target", "created_at"], name="compliance_audit_target"),
         ]
 
+    # What an entry about an erased contact's number shows instead of its target (`selectors.audit_entries` sets
+    # `erased`); its data is not shown at all.
+    ERASED = "(erased)"
+
     def __str__(self):
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label or 'system'} {self.action} {self.target}"
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label or 'system'} {self.action} {self.shown_target}"
+
+    @property
+    def shown_target(self) -> str:
+        return self.ERASED if getattr(self, "erased", False) else self.target
+
+    @property
+    def shown_data(self) -> dict:
+        return {} if getattr(self, "erased", False) else self.data
 
 
 class DncEntry(models.Model):
@@ -52,7 +64,11 @@ class DncEntry(models.Model):
         OPT_OUT_DTMF = opt_out.KEYPAD
         API = "api"
 
-    number = models.CharField(max_length=16, unique=True, help_text="E.164, e.g. +14155550123.")
+    # Null once the contact it belonged to was erased: the number is then kept only as `number_hash`, still blocking.
+    number = models.CharField(max_length=16, unique=True, null=True, help_text="E.164, e.g. +14155550123.")
+    number_hash = models.CharField(
+        max_length=64, blank=True, db_default="", help_text="compliance.erasure.number_hash, once erased."
+    )
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.MANUAL)
     reason = models.CharField(max_length=200, blank=True)
     call_id = models.BigIntegerField(
@@ -65,10 +81,13 @@ class DncEntry(models.Model):
         verbose_name = "DNC entry"
         verbose_name_plural = "DNC entries"
         # `number` is unique: PostgreSQL gets its index plus a varchar_pattern_ops one for prefix search.
-        indexes = [models.Index(fields=["-created_at", "-id"], name="compliance_dnc_newest")]
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="compliance_dnc_newest"),
+            models.Index(fields=["number_hash"], name="compliance_dnc_erased", condition=models.Q(number__isnull=True)),
+        ]
 
     def __str__(self):
-        return self.number
+        return self.number or "(erased number)"
 
 
 OPT_OUT_DIGITS = tuple("0123456789*")
@@ -96,6 +115,12 @@ class ComplianceSettings(models.Model):
         choices=[(digit, digit) for digit in OPT_OUT_DIGITS],
         help_text="Empty: no keypad opt-out.",
     )
+    # Inbound and outbound agent calls are recorded (kept in the platform's storage) unless the caller refuses.
+    record_calls = models.BooleanField(default=False)
+    # Recordings and transcripts of calls older than this are deleted by a daily task; null keeps them.
+    retention_days = models.PositiveIntegerField(null=True, blank=True)
+    # Card numbers, SSNs and dates of birth are masked in stored transcripts.
+    redact_pii = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -136,3 +161,56 @@ class DncImport(models.Model):
 
     def __str__(self):
         return f"DNC import {self.pk} ({self.status})"
+
+
+class Erasure(models.Model):
+    """A data subject's erasure, kept without the erased data: the hash of the number lets the audit log's readers
+    hide entries about it (the log itself is append-only) and keeps an opted-out number blocked."""
+
+    number_hash = models.CharField(max_length=64, db_index=True)
+    subject = models.CharField(max_length=100, help_text="What was erased, e.g. contact:12 (its id only).")
+    counts = models.JSONField(default=dict, blank=True, help_text="How many rows of each kind were erased.")
+    actor_id = models.BigIntegerField(null=True, blank=True, help_text="accounts.User id (public schema).")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"erasure of {self.subject}"
+
+
+class DataExport(models.Model):
+    """Everything held about a contact or a user, as a zip built by a Celery task, downloadable once by its
+    requester through a signed, expiring link; the file is deleted from storage once downloaded or expired."""
+
+    class Kind(models.TextChoices):
+        CONTACT = "contact"
+        USER = "user"
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        READY = "ready"
+        DOWNLOADED = "downloaded"
+        EXPIRED = "expired"
+        FAILED = "failed"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    subject_id = models.BigIntegerField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    file = models.CharField(max_length=300, blank=True, help_text="Its name in the exports storage.")
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+    detail = models.CharField(max_length=300, blank=True)
+    requested_by_id = models.BigIntegerField(
+        help_text="accounts.User id (public schema): the only one who may fetch it."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    ready_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    downloaded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"export of {self.kind}:{self.subject_id} ({self.status})"

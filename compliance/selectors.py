@@ -1,14 +1,20 @@
 from collections.abc import Iterable
 from datetime import datetime
 
+from django.conf import settings
 from django.db import connection
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
 from django_tenants.utils import tenant_context
 
 from compliance import hours
 from compliance.hours import CallingWindow
-from compliance.models import AuditEvent, ComplianceSettings, DncEntry, DncImport
+from compliance.models import AuditEvent, ComplianceSettings, DataExport, DncEntry, DncImport, Erasure
 from config.errors import DomainError, NotFound
 from tenants.selectors import is_public
+
+# `compliance.privacy.number_hash` in SQL: the salt is the statement's parameter.
+ERASED_NUMBER_SQL = "encode(sha256(convert_to(%s || {number}, 'UTF8')), 'hex')"
 
 
 def current_tenant(tenant=None):
@@ -38,12 +44,22 @@ def dnc_matches(numbers: Iterable[str], *, tenant=None) -> list[tuple[str, str]]
     if not numbers:
         return []
     table = quote(DncEntry._meta.db_table)
-    joins = " UNION ALL ".join(
-        f"SELECT d.number, '{label}' FROM asked JOIN {quote(schema)}.{table} AS d ON d.number = asked.number"
-        for label, schema in dnc_lists(current_tenant(tenant))
-    )
+    joins, params = [], []
+    for label, schema in dnc_lists(current_tenant(tenant)):
+        dnc = f"{quote(schema)}.{table}"
+        joins.append(f"SELECT d.number, '{label}' FROM asked JOIN {dnc} AS d ON d.number = asked.number")
+        # Numbers of erased contacts, kept as hashes: hashed only when the list holds any (a one-time filter).
+        joins.append(
+            f"SELECT asked.number, '{label}' FROM asked JOIN {dnc} AS d "
+            f"ON d.number IS NULL AND d.number_hash = {ERASED_NUMBER_SQL.format(number='asked.number')} "
+            f"WHERE EXISTS (SELECT FROM {dnc} WHERE number IS NULL)"
+        )
+        params.append(settings.ERASURE_HASH_SALT)
     with connection.cursor() as cursor:
-        cursor.execute(f"WITH asked AS MATERIALIZED (SELECT unnest(%s::text[]) AS number) {joins}", [numbers])
+        cursor.execute(
+            f"WITH asked AS MATERIALIZED (SELECT unnest(%s::text[]) AS number) {' UNION ALL '.join(joins)}",
+            [numbers, *params],
+        )
         return cursor.fetchall()
 
 
@@ -99,7 +115,15 @@ def get_dnc_import(job_id) -> DncImport:
 def audit_entries(*, actor=None, api_key=None, action="", target="", since=None, until=None):
     """The current tenant's audit log, newest first. `actor`: a user id or an email; `action`: exact, or every
     action of a kind with a trailing dot (`dnc.`); `since` inclusive, `until` exclusive."""
-    entries = AuditEvent.objects.all()
+    entries = AuditEvent.objects.annotate(
+        # An entry about an erased contact's number (the log is append-only) is shown without its target and data.
+        erased=RawSQL(
+            f"EXISTS (SELECT FROM {quote(Erasure._meta.db_table)} AS e WHERE e.number_hash = "
+            f"{ERASED_NUMBER_SQL.format(number=quote(AuditEvent._meta.db_table) + '.target')})",
+            [settings.ERASURE_HASH_SALT],
+            output_field=BooleanField(),
+        )
+    )
     if actor is not None:
         entries = entries.filter(actor_id=actor) if isinstance(actor, int) else entries.filter(actor_label=actor)
     if api_key is not None:
@@ -107,9 +131,33 @@ def audit_entries(*, actor=None, api_key=None, action="", target="", since=None,
     if action:
         entries = entries.filter(action__startswith=action) if action.endswith(".") else entries.filter(action=action)
     if target:
-        entries = entries.filter(target=target)
+        entries = entries.filter(target=target, erased=False)
     if since is not None:
         entries = entries.filter(created_at__gte=since)
     if until is not None:
         entries = entries.filter(created_at__lt=until)
     return entries
+
+
+# The audit log's columns, as the API, its CSV export and the admin show them.
+AUDIT_COLUMNS = [
+    "id",
+    "created_at",
+    "actor_id",
+    "actor_label",
+    "api_key_id",
+    "api_key_label",
+    "ip",
+    "user_agent",
+    "request_id",
+    "action",
+    "target",
+    "data",
+]
+
+
+def get_export(export_id) -> DataExport:
+    export = DataExport.objects.filter(pk=export_id).first()
+    if export is None:
+        raise NotFound("No such export.")
+    return export

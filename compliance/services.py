@@ -155,10 +155,22 @@ def check_dial(number: str, *, tenant=None, at: datetime | None = None, timezone
     return number
 
 
+_KEPT = object()
+
+
 def update_settings(
-    *, calling_window_start, calling_window_end, calling_days, opt_out_digit=None, actor=None
+    *,
+    calling_window_start,
+    calling_window_end,
+    calling_days,
+    opt_out_digit=None,
+    record_calls=None,
+    retention_days=_KEPT,
+    redact_pii=None,
+    actor=None,
 ) -> ComplianceSettings:
-    """`opt_out_digit`: None keeps the current one."""
+    """`opt_out_digit`, `record_calls`, `redact_pii`: None keeps the current value; `retention_days` when not given
+    (None means keep recordings and transcripts for ever)."""
     with transaction.atomic():
         settings, _ = ComplianceSettings.objects.select_for_update().get_or_create(singleton=True)
         settings.calling_window_start = calling_window_start
@@ -166,6 +178,12 @@ def update_settings(
         settings.calling_days = list(calling_days)
         if opt_out_digit is not None:
             settings.opt_out_digit = opt_out_digit
+        if record_calls is not None:
+            settings.record_calls = record_calls
+        if retention_days is not _KEPT:
+            settings.retention_days = retention_days
+        if redact_pii is not None:
+            settings.redact_pii = redact_pii
         settings.save()
         record_audit_event(
             action="compliance.settings_updated",
@@ -176,6 +194,9 @@ def update_settings(
                 "calling_window_end": f"{calling_window_end:%H:%M}",
                 "calling_days": settings.calling_days,
                 "opt_out_digit": settings.opt_out_digit,
+                "record_calls": settings.record_calls,
+                "retention_days": settings.retention_days,
+                "redact_pii": settings.redact_pii,
             },
         )
     return settings

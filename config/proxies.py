@@ -33,6 +33,15 @@ def client_ip(request) -> str:
     return cached
 
 
+def scope_client_ip(scope) -> str:
+    """The client's address of an ASGI connection (a WebSocket), found as `client_ip` finds a request's."""
+    forwarded = ",".join(
+        value.decode("latin1") for key, value in scope.get("headers", []) if key.lower() == b"x-forwarded-for"
+    )
+    peer = (scope.get("client") or ("",))[0]
+    return _client_ip({"REMOTE_ADDR": peer, "HTTP_X_FORWARDED_FOR": forwarded})
+
+
 def _client_ip(meta) -> str:
     peer = meta.get("REMOTE_ADDR") or "unknown"
     if not is_trusted_proxy(peer):

@@ -228,6 +228,22 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    # Call recordings and data-subject exports: never served as static files, only through authorised views. Local
+    # disk by default; S3-compatible object storage with django-storages, e.g.
+    # RECORDINGS_STORAGE_BACKEND=storages.backends.s3.S3Storage and its OPTIONS as JSON in *_STORAGE_OPTIONS.
+    "recordings": {
+        "BACKEND": os.environ.get("RECORDINGS_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": json.loads(
+            os.environ.get("RECORDINGS_STORAGE_OPTIONS", "")
+            or json.dumps({"location": str(BASE_DIR / "var" / "recordings")})
+        ),
+    },
+    "exports": {
+        "BACKEND": os.environ.get("EXPORTS_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": json.loads(
+            os.environ.get("EXPORTS_STORAGE_OPTIONS", "") or json.dumps({"location": str(BASE_DIR / "var" / "exports")})
+        ),
+    },
 }
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -235,6 +251,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"no-reply@{BASE_DOMAIN}")
 FRONTEND_URL = os.environ.get("FRONTEND_URL", f"http://{BASE_DOMAIN}:8000")
+# How long the email-verification link sent at sign-up works.
+EMAIL_VERIFICATION_MAX_AGE = timedelta(days=int(os.environ.get("EMAIL_VERIFICATION_MAX_AGE_DAYS", 7)))
 
 # Fernet keys for secrets at rest (provider credentials, Twilio tokens); the first encrypts, all
 # decrypt, so keys rotate by prepending a new one.
@@ -291,6 +309,24 @@ STRIPE_METER_EVENT_NAME = os.environ.get("STRIPE_METER_EVENT_NAME", "call_minute
 # wss://media.example.com or, on one machine, ws://127.0.0.1:8001. Empty: the host Twilio reached the voice
 # webhook at, whose reverse proxy then routes /ws/twilio/media/ to the media process.
 MEDIA_STREAM_BASE_URL = os.environ.get("MEDIA_STREAM_BASE_URL", "")
+
+# Data subjects' rights (compliance/privacy.py): how long an export's download link works, and the secret an erased
+# number's hash is salted with (changing it would let erased opted-out numbers be called again).
+DATA_EXPORT_TTL = timedelta(hours=int(os.environ.get("DATA_EXPORT_TTL_HOURS", 24)))
+ERASURE_HASH_SALT = os.environ.get("ERASURE_HASH_SALT") or SECRET_KEY
+CELERY_BEAT_SCHEDULE["compliance-retention"] = {
+    "task": "compliance.apply_retention",
+    "schedule": 3600.0,  # no tenant_schemas: every tenant
+    "options": {"expires": 3000},
+}
+
+# A tenant its owner closed is suspended at once and deleted with all its data after this grace period.
+TENANT_CLOSE_GRACE = timedelta(days=int(os.environ.get("TENANT_CLOSE_GRACE_DAYS", 30)))
+CELERY_BEAT_SCHEDULE["tenants-delete-closed"] = {
+    "task": "tenants.delete_closed_tenants",
+    "schedule": 3600.0,
+    "options": {"expires": 3000, "tenant_schemas": ["public"]},
+}
 
 # Hosts of the operator's own recording storage: besides Twilio's API hosts, the only places a call's recording
 # may be fetched from or redirected to (calls/recordings.py).

@@ -32,6 +32,9 @@ CELERY_TASK_QUEUES = [  # noqa: F405
     Queue(name)  # noqa: F405
     for name in dict.fromkeys([CELERY_TASK_DEFAULT_QUEUE, *(r["queue"] for r in CELERY_TASK_ROUTES.values())])
 ]
+# Recordings and exports on disk in a directory of this checkout's own.
+for _name in ("recordings", "exports"):
+    STORAGES[_name]["OPTIONS"] = {"location": f"/tmp/voiceagents-test-{CHECKOUT_ID}/{_name}"}  # noqa: F405
 # The fake provider servers of the tests listen on the loopback interface.
 OUTBOUND_PRIVATE_HOSTS = ["127.0.0.1", "localhost"]
 # Rate limits apply to every test request but out of reach; the tests of limits set small ones.

@@ -6,9 +6,11 @@ class SchedulingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        """Installs the engine's booking actions, which stay unavailable without this app."""
+        """Installs the engine's booking actions, which stay unavailable without this app, and tells compliance
+        what appointments hold about a person."""
         from agents.engine import registry
-        from scheduling.services import agent_actions
+        from compliance import subject_data
+        from scheduling.services import agent_actions, privacy
 
         # Besides the slots, the day as the agent says it, and the slots themselves for "the first one".
         registry.register(
@@ -18,3 +20,4 @@ class SchedulingConfig(AppConfig):
             provides=lambda params: ("available_slots", "available_day", "offered_slots"),
         )
         registry.register("book_appointment", agent_actions.book_appointment, owner="scheduling")
+        subject_data.register(privacy.HOLDER)

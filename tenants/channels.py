@@ -17,6 +17,8 @@ from django_tenants.utils import tenant_context
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import AccessToken
 
+from config.proxies import scope_client_ip
+from tenants import ip_allowlist
 from tenants.selectors import is_public, tenant_by_slug, tenant_for_host
 
 # How a socket of ours closes when the tenant or the user is not right (the 4xxx range is the application's).
@@ -76,4 +78,9 @@ class TenantAuthMiddleware(BaseMiddleware):
 
     async def __call__(self, scope, receive, send):
         tenant, user = await _resolve(scope)
+        if tenant is not None and not ip_allowlist.allows(tenant.ip_allowlist, scope_client_ip(scope)):
+            # The tenant's IP allow-list, as for its API and dashboard: the handshake is refused before anything else.
+            await receive()  # websocket.connect
+            await send({"type": "websocket.close", "code": CLOSE_FORBIDDEN})
+            return None
         return await super().__call__(dict(scope, tenant=tenant, user=user), receive, send)

@@ -53,6 +53,8 @@ class Tenant(TenantMixin):
     # CIDR ranges the tenant's API and dashboard may be reached from (empty: anywhere), by the client IP that
     # config.proxies finds behind our trusted proxies; checked before authentication (tenants.middleware).
     ip_allowlist = ArrayField(models.CharField(max_length=49), default=list, blank=True)
+    # Closed by its owner: suspended at once, and every piece of its data deleted at this time (tenants.services).
+    delete_after = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     auto_create_schema = True

@@ -3,13 +3,14 @@
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
 
 from config.audit import audit
 from config.errors import Conflict, DomainError
 from tenants import ip_allowlist
 from tenants.models import RESERVED_SLUGS, Domain, Tenant
-from tenants.signals import tenant_created
+from tenants.signals import tenant_created, tenant_deleting
 
 
 def tenant_hostname(slug: str) -> str:
@@ -134,3 +135,38 @@ def set_status(tenant: Tenant, status: str, reason: str = "") -> Tenant:
     tenant.suspended_reason = reason if status == Tenant.Status.SUSPENDED else ""
     tenant.save(update_fields=["status", "suspended_reason"])
     return tenant
+
+
+CLOSE_TASK = "tenants.delete_closed_tenants"
+
+
+def close_tenant(tenant: Tenant, *, actor=None, now=None) -> Tenant:
+    """The owner closes the tenant: suspended at once (its API, dashboard and calls stop), and deleted with all its
+    data once `TENANT_CLOSE_GRACE` has passed (`delete_closed_tenants`). An agency with clients cannot close."""
+    if tenant.clients.exists():
+        raise Conflict("Move or close this agency's client tenants first.", error_code="agency_has_clients", errors={})
+    delete_after = (now or timezone.now()) + settings.TENANT_CLOSE_GRACE
+    with transaction.atomic():
+        tenant.status = Tenant.Status.SUSPENDED
+        tenant.suspended_reason = f"Closed by its owner; its data is deleted on {delete_after:%Y-%m-%d}."
+        tenant.delete_after = delete_after
+        tenant.save(update_fields=["status", "suspended_reason", "delete_after"])  # the host cache forgets it
+        audit(
+            "tenant.closed",
+            tenants=[tenant],
+            actor=actor,
+            target=f"tenant:{tenant.slug}",
+            data={"delete_after": delete_after.isoformat()},
+        )
+    return tenant
+
+
+def delete_closed_tenants(now=None) -> list[str]:
+    """Closed tenants past their grace period go, schema and all: the slugs deleted."""
+    deleted = []
+    due = Tenant.objects.filter(status=Tenant.Status.SUSPENDED, delete_after__lte=now or timezone.now())
+    for tenant in due:
+        tenant_deleting.send(sender=Tenant, tenant=tenant)
+        tenant.delete(force_drop=True)
+        deleted.append(tenant.slug)
+    return deleted

@@ -5,3 +5,7 @@ from django.dispatch import Signal
 # Sent inside create_tenant's transaction with `tenant` and `owner` (a user or None): accounts makes the owner's
 # membership (accounts/apps.py).
 tenant_created = Signal()
+
+# Sent with `tenant` before a closed tenant and its schema are deleted: apps delete what they keep outside the database
+# (compliance: its recordings and exports in storage).
+tenant_deleting = Signal()

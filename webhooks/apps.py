@@ -7,8 +7,11 @@ class WebhooksConfig(AppConfig):
 
     def ready(self):
         """Every domain event becomes one delivery per endpoint subscribed to its type (config.events sits below
-        this app, so it takes a subscription instead of importing it)."""
+        this app, so it takes a subscription instead of importing it); compliance learns what deliveries hold about
+        a person the same way."""
+        from compliance import subject_data
         from config import events
-        from webhooks.services import deliveries
+        from webhooks.services import deliveries, privacy
 
         events.subscribe(deliveries.record_event)
+        subject_data.register(privacy.HOLDER)

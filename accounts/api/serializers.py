@@ -16,10 +16,17 @@ class TenantSummarySerializer(serializers.Serializer):
 
 
 class UserSerializer(ModelSerializer):
+    email_verified = serializers.SerializerMethodField(
+        help_text="Until true, no calls can be placed nor invitations sent."
+    )
+
     class Meta:
         model = User
-        fields = ["id", "email", "name", "is_active", "date_joined", "last_active"]
+        fields = ["id", "email", "name", "is_active", "date_joined", "last_active", "email_verified"]
         read_only_fields = fields
+
+    def get_email_verified(self, user) -> bool:
+        return user.email_verified_at is not None
 
 
 class MembershipSerializer(ModelSerializer):
@@ -218,3 +225,13 @@ class ApiKeyCreatedSerializer(ApiKeySerializer):
     class Meta(ApiKeySerializer.Meta):
         fields = ApiKeySerializer.Meta.fields + ["key"]
         read_only_fields = fields
+
+
+class SessionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+
+
+class VerifyEmailSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=500)

@@ -17,6 +17,7 @@ from accounts.permissions import NoApiKey
 from accounts.roles import ROLE_CHOICES, matrix
 from accounts.selectors import api_keys_of, invitations_of, members_of, membership_of, memberships_of
 from accounts.two_factor import CHALLENGE_SECONDS
+from config.api.schema import results
 from config.api.validation import validated
 from config.proxies import client_ip
 from tenants.selectors import is_public
@@ -125,6 +126,47 @@ class LogoutView(APIView):
     def post(self, request):
         data = validated(s.RefreshSerializer, request)
         services.logout(data["refresh"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class VerifyEmailView(APIView):
+    """The link emailed at sign-up: its token proves the address."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    @extend_schema(request=s.VerifyEmailSerializer, responses={200: s.UserSerializer})
+    def post(self, request):
+        user = services.verify_email(validated(s.VerifyEmailSerializer, request)["token"])
+        return Response(s.UserSerializer(user).data)
+
+
+class ResendVerificationView(APIView):
+    permission_classes = [IsAuthenticated, NoApiKey]
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request):
+        if request.user.email_verified_at is None:
+            services.send_email_verification(request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SessionsView(APIView):
+    """The user's active sessions (refresh tokens), newest first."""
+
+    permission_classes = [IsAuthenticated, NoApiKey]
+
+    @extend_schema(responses={200: results("Sessions", s.SessionSerializer)})
+    def get(self, request):
+        return Response({"results": s.SessionSerializer(services.active_sessions(request.user), many=True).data})
+
+
+class SessionView(APIView):
+    permission_classes = [IsAuthenticated, NoApiKey]
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, session_id):
+        services.revoke_session(request.user, session_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -218,7 +218,7 @@ class CallDetailSerializer(CallSerializer):
         ]
 
     def get_has_recording(self, call) -> bool:
-        return bool(call.recording_url)
+        return bool(call.recording_file or call.recording_url)
 
 
 class CallFilterSerializer(serializers.Serializer):

@@ -1,6 +1,6 @@
 import zoneinfo
 
-from django.http import HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django_tenants.utils import tenant_context
@@ -14,6 +14,7 @@ from billing.selectors import limits
 from calls import recordings, reports, selectors, services
 from calls.api import serializers as s
 from calls.services import exports, postcall, review, telephony
+from calls.services import recordings as recording_store
 from calls.twilio import client as twilio
 from compliance.services import record_audit_event
 from config.api.schema import results
@@ -161,7 +162,10 @@ class CallView(APIView):
 
     @extend_schema(responses={200: s.CallDetailSerializer})
     def get(self, request, call_id):
-        return Response(s.CallDetailSerializer(selectors.call_detail(call_id)).data)
+        """The call with its transcript: each view is audited."""
+        call = selectors.call_detail(call_id)
+        record_audit_event(action="call.viewed", actor=request.user, target=f"call:{call.pk}")
+        return Response(s.CallDetailSerializer(call).data)
 
 
 class EndCallView(APIView):
@@ -362,20 +366,30 @@ def _pdf_export(request, filters):
 
 
 class RecordingView(APIView):
-    """The call's audio: a Twilio recording is streamed through us (Twilio needs the tenant's credentials);
-    a recording an external bot reported is a redirect to where it lives, only ever Twilio or our own storage
-    (`calls.recordings`)."""
+    """The call's audio, for the tenant's members only: from the platform's storage once copied there; until then a
+    Twilio recording is streamed through us (Twilio needs the tenant's credentials); a recording an external bot
+    reported is a redirect to where it lives, only ever Twilio or our own storage (`calls.recordings`). DELETE
+    removes every copy."""
 
-    required_permission = "calls.view"
+    required_permission = {"GET": "calls.view", "DELETE": "calls.manage"}
 
     @extend_schema(responses={(200, "audio/mpeg"): bytes, 302: None})
     def get(self, request, call_id):
         call = selectors.get_call(call_id)
-        if not call.recording_url:
+        if not (call.recording_file or call.recording_url):
             raise NotFound("This call has no recording.")
         record_audit_event(action="recording.downloaded", actor=request.user, target=f"call:{call.pk}")
-        if not call.recording_sid:
+        if call.recording_file:
+            response = FileResponse(recording_store.open_stored(call), content_type="audio/mpeg")
+        elif not call.recording_sid:
             return HttpResponseRedirect(recordings.redirect_url(call))
+        else:
+            response = self._from_twilio(call)
+        response["Content-Disposition"] = f'inline; filename="call-{call.pk}.mp3"'
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+    def _from_twilio(self, call):
         account = selectors.twilio_account()
         if account is None:
             raise telephony.NoTwilioAccount()
@@ -387,10 +401,12 @@ class RecordingView(APIView):
             finally:
                 upstream.close()
 
-        response = StreamingHttpResponse(chunks(), content_type=upstream.headers.get("Content-Type", "audio/mpeg"))
-        response["Content-Disposition"] = f'inline; filename="call-{call.pk}.mp3"'
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return StreamingHttpResponse(chunks(), content_type=upstream.headers.get("Content-Type", "audio/mpeg"))
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, call_id):
+        recording_store.delete_recording(selectors.get_call(call_id), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ShareLinksView(APIView):

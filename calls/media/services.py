@@ -21,10 +21,13 @@ from agents.services import conversations
 from agents.services.credentials import build_providers
 from calls import selectors
 from calls.models import Call, CallTurn
+from calls.services import recordings
 from calls.services.lifecycle import TIMING_FIELDS, finish_call
 from calls.twilio import client as twilio
 from calls.twilio import twiml
 from calls.twilio.client import TwilioError
+from compliance import redaction
+from compliance.selectors import compliance_settings
 from compliance.services import opt_out
 from config import metrics
 from tenants.models import Tenant
@@ -76,6 +79,8 @@ class LiveCall:
     opening: EngineResult | None = None
     # What the caller is expected to say first: where a resumed conversation waits (a new one's comes with its opening).
     expect: Expectation = field(default_factory=Expectation)
+    # The tenant's choice: card numbers, SSNs and dates of birth are masked in the stored turns.
+    redact_pii: bool = True
 
 
 def open_stream(call_id, call_sid: str) -> LiveCall:
@@ -101,6 +106,9 @@ def open_stream(call_id, call_sid: str) -> LiveCall:
     Call.objects.filter(pk=call.pk).exclude(status=Call.Status.IN_PROGRESS).update(
         status=Call.Status.IN_PROGRESS, started_at=Coalesce("started_at", Value(timezone.now()))
     )
+    compliance = compliance_settings()
+    if compliance.record_calls:
+        recordings.queue_start(call)
     agent = call.agent
     stt_name = agent.stt_provider or registry.default("stt")
     stt, tts = build_providers(("stt", stt_name), ("tts", agent.tts_provider))
@@ -127,6 +135,7 @@ def open_stream(call_id, call_sid: str) -> LiveCall:
         silence_timeout_ms=settings.CALL_SILENCE_TIMEOUT_MS,
         muted=call.agent_muted,
         expect=expectation_at(flow, call.state) if call.state else Expectation(),
+        redact_pii=compliance.redact_pii,
     )
 
 
@@ -165,6 +174,7 @@ def record_exchange(
     interrupted: bool = False,
     heard_text: str = "",
     index: int | None = None,
+    redact: bool = True,
 ) -> list[dict]:
     """The caller's words (if any) and the agent's answer with the turn's timings; returns both as live events.
 
@@ -175,6 +185,9 @@ def record_exchange(
     added a turn meanwhile, the unique (call, index) refuses it all and the turns are numbered by counting.
     """
     metrics.observe_turn({name: timings.get(name) for name in TIMING_FIELDS})
+    if redact:
+        caller_text = None if caller_text is None else redaction.redact(caller_text)
+        agent_text, heard_text = redaction.redact(agent_text), redaction.redact(heard_text)
     turns = []
     if caller_text is not None:
         turns.append(CallTurn(call_id=call_id, speaker=CallTurn.Speaker.CALLER, text=caller_text))
@@ -255,14 +268,11 @@ def record_consent(call_id: int, granted: bool) -> None:
     Call.objects.filter(pk=call_id).update(recording_consent=granted, recording_consent_at=now)
     if granted:
         return
-    call = Call.objects.only("twilio_call_sid", "recording_sid").get(pk=call_id)
-    account = selectors.twilio_account()
-    if account is None:
+    call = Call.objects.only("twilio_call_sid", "recording_sid", "recording_file").get(pk=call_id)
+    if recordings.remove_audio(call):
         return
-    if call.recording_sid:
-        twilio.delete_recording(account, call.recording_sid)
-        Call.objects.filter(pk=call_id).update(recording_sid="", recording_url="", recording_duration=None)
-    elif call.twilio_call_sid:
+    account = selectors.twilio_account()
+    if account is not None and call.twilio_call_sid:
         try:
             twilio.stop_recording(account, call.twilio_call_sid)
         except TwilioError:

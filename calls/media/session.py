@@ -606,6 +606,7 @@ class CallSession:
                 timings=timings,
                 state=result.state,
                 index=self.next_turn,
+                redact=self.call.redact_pii,
             )
             self.next_turn = turns[-1]["index"] + 1
             response.turn_id = turns[-1]["id"]

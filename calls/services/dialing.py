@@ -12,6 +12,7 @@ from billing import quotas
 from billing.selectors import limits
 from calls import selectors
 from calls.models import Call, TwilioAccount
+from calls.services import recordings
 from calls.services.lifecycle import finish_call, publish_call_event
 from calls.services.telephony import NoTwilioAccount
 from calls.twilio import client as twilio
@@ -98,7 +99,7 @@ def place_call(
 
 def _dial(call: Call, account, tenant, *, record: bool) -> Call:
     try:
-        created = twilio.create_call(account, tenant, call, record=record)
+        created = twilio.create_call(account, tenant, call, record=record or recordings.tenant_records_calls())
     except DomainError:
         finish_call(call, status=Call.Status.FAILED, end_reason="dial_failed")
         raise

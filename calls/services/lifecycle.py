@@ -9,6 +9,8 @@ from django.utils import timezone
 from calls.models import Call, CallTurn
 from calls.services.postcall import record_usage
 from calls.signals import call_finished
+from compliance import redaction
+from compliance.selectors import compliance_settings
 from config.celery import enqueue_on_commit
 from config.events import publish
 
@@ -69,6 +71,8 @@ def record_turn(
     locked = Call.objects.select_for_update().get(pk=call.pk)
     index = locked.turns.count()
     timings = timings or {}
+    if compliance_settings().redact_pii:
+        text, heard_text = redaction.redact(text), redaction.redact(heard_text)
     turn = CallTurn.objects.create(
         call=locked,
         index=index,

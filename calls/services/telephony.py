@@ -10,6 +10,7 @@ from billing.selectors import limits
 from calls import recordings, selectors
 from calls.media import greetings
 from calls.models import Call, PhoneNumber, TwilioAccount
+from calls.services import recordings as recording_store
 from calls.services.lifecycle import TWILIO_STATUSES, apply_status, finish_call, start_call
 from calls.twilio import client as twilio
 from calls.twilio import twiml
@@ -302,6 +303,7 @@ def record_recording(params, *, call_id) -> Call | None:
         call.recording_sid, call.recording_url = sid, url
         call.recording_duration = _parse_duration(params.get("RecordingDuration"))
         call.save(update_fields=["recording_sid", "recording_url", "recording_duration"])
+        recording_store.queue_copy(call)
     return call
 
 

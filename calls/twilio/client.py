@@ -143,6 +143,18 @@ def send_sms(account, *, to: str, from_: str, body: str) -> str:
         return client.messages.create(to=to, from_=from_, body=body).sid
 
 
+def start_recording(account, tenant, call) -> None:
+    """Records a call in progress (both parties, one channel each); Twilio reports it to the recording webhook."""
+    client = client_for(account.account_sid, account.auth_token)
+    with twilio_errors():
+        client.calls(call.twilio_call_sid).recordings.create(
+            recording_channels="dual",
+            recording_status_callback=webhook_url(tenant, "recording", call_id=call.pk),
+            recording_status_callback_method="POST",
+            recording_status_callback_event=["completed"],
+        )
+
+
 def stop_recording(account, call_sid: str) -> None:
     """Stops the call's recording under way (Twilio then reports it, and `delete_recording` removes it)."""
     client = client_for(account.account_sid, account.auth_token)

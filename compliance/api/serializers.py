@@ -1,7 +1,10 @@
+from django.urls import reverse
 from rest_framework import serializers
 
 from compliance.hours import MIDNIGHT, zone
-from compliance.models import OPT_OUT_DIGITS, AuditEvent, ComplianceSettings, DncEntry, DncImport
+from compliance.models import OPT_OUT_DIGITS, AuditEvent, ComplianceSettings, DataExport, DncEntry, DncImport, Erasure
+from compliance.privacy import export_link_token
+from compliance.selectors import AUDIT_COLUMNS
 from compliance.services import MAX_REPORTED_ERRORS, REASON_MAX_LENGTH
 from config.api.serializers import ModelSerializer
 from config.phone_numbers import to_e164
@@ -127,11 +130,33 @@ class ComplianceSettingsSerializer(ModelSerializer):
         required=False,
         help_text="Pressed alone during a call, it puts the caller on the DNC list; empty for none. Default 9.",
     )
+    record_calls = serializers.BooleanField(
+        required=False, help_text="Record inbound and outbound agent calls, consent permitting. Default off."
+    )
+    retention_days = serializers.IntegerField(
+        min_value=1,
+        max_value=36500,
+        allow_null=True,
+        required=False,
+        help_text="Recordings and transcripts older than this many days are deleted; null keeps them.",
+    )
+    redact_pii = serializers.BooleanField(
+        required=False, help_text="Mask card numbers, SSNs and dates of birth in stored transcripts. Default on."
+    )
     updated_at = serializers.DateTimeField(read_only=True, allow_null=True, help_text="Null until first saved.")
 
     class Meta:
         model = ComplianceSettings
-        fields = ["calling_window_start", "calling_window_end", "calling_days", "opt_out_digit", "updated_at"]
+        fields = [
+            "calling_window_start",
+            "calling_window_end",
+            "calling_days",
+            "opt_out_digit",
+            "record_calls",
+            "retention_days",
+            "redact_pii",
+            "updated_at",
+        ]
         read_only_fields = ["updated_at"]
 
     def validate_calling_days(self, value):
@@ -146,27 +171,20 @@ class ComplianceSettingsSerializer(ModelSerializer):
         return data
 
 
-AUDIT_COLUMNS = [
-    "id",
-    "created_at",
-    "actor_id",
-    "actor_label",
-    "api_key_id",
-    "api_key_label",
-    "ip",
-    "user_agent",
-    "request_id",
-    "action",
-    "target",
-    "data",
-]
-
-
 class AuditEntrySerializer(ModelSerializer):
+    target = serializers.SerializerMethodField(help_text="`(erased)` when it named an erased contact's number.")
+    data = serializers.SerializerMethodField()
+
     class Meta:
         model = AuditEvent
         fields = AUDIT_COLUMNS
         read_only_fields = fields
+
+    def get_target(self, entry) -> str:
+        return entry.shown_target
+
+    def get_data(self, entry) -> dict:
+        return entry.shown_data
 
 
 class AuditQuerySerializer(serializers.Serializer):
@@ -191,3 +209,70 @@ class AuditQuerySerializer(serializers.Serializer):
         if data["since"] and data["until"] and data["until"] <= data["since"]:
             raise serializers.ValidationError({"until": ["Must be after since."]})
         return data
+
+
+class ExportRequestSerializer(serializers.Serializer):
+    contact = serializers.IntegerField(min_value=1, required=False, help_text="The contact's id.")
+    user = serializers.IntegerField(min_value=1, required=False, help_text="A member's user id.")
+
+    def validate(self, data):
+        if len(data) != 1:
+            raise serializers.ValidationError({"contact": ["Give exactly one of contact or user."]})
+        [(kind, subject_id)] = data.items()
+        return {"kind": kind, "subject_id": subject_id}
+
+
+class DataExportSerializer(ModelSerializer):
+    download_url = serializers.SerializerMethodField(
+        help_text="For its requester once ready: a signed link that works once, until expires_at."
+    )
+
+    class Meta:
+        model = DataExport
+        fields = [
+            "id",
+            "kind",
+            "subject_id",
+            "status",
+            "size",
+            "detail",
+            "created_at",
+            "ready_at",
+            "expires_at",
+            "downloaded_at",
+            "download_url",
+        ]
+        read_only_fields = fields
+
+    def get_download_url(self, export) -> str | None:
+        request = self.context["request"]
+        if export.status != DataExport.Status.READY or export.requested_by_id != request.user.pk:
+            return None
+        path = reverse("compliance-export-download", kwargs={"export_id": export.pk})
+        return request.build_absolute_uri(f"{path}?token={export_link_token(export)}")
+
+
+class ErasureRequestSerializer(serializers.Serializer):
+    contact = serializers.IntegerField(min_value=1, required=False, help_text="The contact's id.")
+    number = serializers.CharField(
+        max_length=32, required=False, help_text="Or a number (someone who called or was called, with no contact)."
+    )
+
+    def validate_number(self, value):
+        return e164(value)
+
+    def validate(self, data):
+        if len(data) != 1:
+            raise serializers.ValidationError({"contact": ["Give exactly one of contact or number."]})
+        return data
+
+
+class ErasureSerializer(ModelSerializer):
+    class Meta:
+        model = Erasure
+        fields = ["id", "subject", "counts", "created_at"]
+        read_only_fields = fields
+
+
+class DownloadQuerySerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=500)

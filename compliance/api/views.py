@@ -1,6 +1,6 @@
 import json
 
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django_tenants.utils import tenant_context
@@ -11,13 +11,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import ApiKey
-from compliance import dnc_csv, selectors, services
+from compliance import dnc_csv, privacy, selectors, services
 from compliance.api import serializers as s
 from compliance.models import DncEntry
 from config.api.parsers import JSONParser
 from config.api.validation import validated, validated_query
 from config.csv import lines
 from config.errors import DomainError
+from contacts.selectors import get_contact
 
 MAX_IMPORT_BYTES = 64 * 1024 * 1024
 # Larger CSV files (about 50,000 rows) are imported by a Celery task: a million rows take over a minute.
@@ -203,5 +204,60 @@ class AuditLogView(generics.ListAPIView):
 def _audit_row(entry) -> list:
     values = {column: getattr(entry, column) for column in s.AUDIT_COLUMNS}
     values["created_at"] = entry.created_at.isoformat()
-    values["data"] = json.dumps(entry.data, sort_keys=True) if entry.data else ""
+    values["target"], data = entry.shown_target, entry.shown_data
+    values["data"] = json.dumps(data, sort_keys=True) if data else ""
     return [values[column] for column in s.AUDIT_COLUMNS]
+
+
+class ExportsView(APIView):
+    """A zip of everything held about a contact (its row, calls, transcripts, recordings, appointments, consent
+    answers, DNC entries, notes) or about a member, built in the background: 202, then follow the export."""
+
+    required_permission = "compliance.manage"
+
+    @extend_schema(request=s.ExportRequestSerializer, responses={202: s.DataExportSerializer})
+    def post(self, request):
+        export = privacy.request_export(**validated(s.ExportRequestSerializer, request), actor=request.user)
+        location = reverse("compliance-export", kwargs={"export_id": export.pk})
+        return Response(
+            s.DataExportSerializer(export, context={"request": request}).data,
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": request.build_absolute_uri(location)},
+        )
+
+
+class ExportView(APIView):
+    required_permission = "compliance.manage"
+
+    @extend_schema(responses={200: s.DataExportSerializer})
+    def get(self, request, export_id):
+        return Response(s.DataExportSerializer(selectors.get_export(export_id), context={"request": request}).data)
+
+
+class ExportDownloadView(APIView):
+    """The zip, once, for its requester, with the signed link's token; it leaves storage as it is sent."""
+
+    required_permission = "compliance.manage"
+
+    @extend_schema(parameters=[s.DownloadQuerySerializer], responses={(200, "application/zip"): bytes})
+    def get(self, request, export_id):
+        token = validated_query(s.DownloadQuerySerializer, request)["token"]
+        filename, content = privacy.take_export(export_id, token, actor=request.user)
+        response = HttpResponse(content, content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class ErasuresView(APIView):
+    """Erases a contact, or whoever a number belongs to: nothing about them stays retrievable; an opted-out number
+    stays blocked as a hash. Audited without the erased data."""
+
+    required_permission = "compliance.manage"
+
+    @extend_schema(request=s.ErasureRequestSerializer, responses={200: s.ErasureSerializer})
+    def post(self, request):
+        data = validated(s.ErasureRequestSerializer, request)
+        contact = get_contact(data["contact"]) if "contact" in data else None
+        erasure = privacy.erase(contact=contact, number=data.get("number", ""), actor=request.user)
+        return Response(s.ErasureSerializer(erasure).data)

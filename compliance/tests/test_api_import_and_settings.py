@@ -277,8 +277,27 @@ def test_an_admin_sets_the_window_and_days_and_it_is_audited(api, amy, acme):
         "calling_window_end": "18:00",
         "calling_days": ["mon", "fri"],
         "opt_out_digit": "9",
+        "record_calls": False,
+        "retention_days": None,
+        "redact_pii": True,
     }
     assert api(amy, acme).get(SETTINGS).json()["calling_window_start"] == "09:30"
+
+
+def test_recording_retention_and_redaction_are_the_tenants_choice(api, alice, acme):
+    window = {"calling_window_start": "08:00", "calling_window_end": "21:00", "calling_days": ["mon"]}
+    changes = {"record_calls": True, "retention_days": 30, "redact_pii": False}
+    assert api(alice, acme).put(SETTINGS, {**window, **changes}, format="json").status_code == 200
+    assert {name: api(alice, acme).get(SETTINGS).json()[name] for name in changes} == changes
+    # Left out, they keep their values; a null retention keeps recordings and transcripts for ever.
+    assert api(alice, acme).put(SETTINGS, {**window, "retention_days": None}, format="json").status_code == 200
+    saved = api(alice, acme).get(SETTINGS).json()
+    assert (saved["record_calls"], saved["retention_days"], saved["redact_pii"]) == (True, None, False)
+
+
+def test_by_default_calls_are_not_recorded_kept_for_ever_and_redacted(api, alice, acme):
+    saved = api(alice, acme).get(SETTINGS).json()
+    assert (saved["record_calls"], saved["retention_days"], saved["redact_pii"]) == (False, None, True)
 
 
 def test_a_window_to_midnight_is_accepted(api, alice, acme):
@@ -299,6 +318,9 @@ def test_a_window_to_midnight_is_accepted(api, alice, acme):
         ({"calling_days": ["someday"]}, "calling_days"),
         ({"opt_out_digit": "12"}, "opt_out_digit"),
         ({"opt_out_digit": "#"}, "opt_out_digit"),
+        ({"retention_days": 0}, "retention_days"),
+        ({"retention_days": "soon"}, "retention_days"),
+        ({"record_calls": "sometimes"}, "record_calls"),
     ],
 )
 def test_bad_settings_are_400_naming_the_field(api, alice, acme, change, field):

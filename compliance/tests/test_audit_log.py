@@ -136,6 +136,24 @@ def test_deleting_a_contact_is_audited(api, mike, acme):
     assert (entry.actor_label, entry.target) == ("mike@example.com", f"contact:{contact.pk}")
 
 
+def test_viewing_a_contact_is_audited(api, mike, acme):
+    with tenant_context(acme):
+        contact = ContactFactory()
+    assert api(mike, acme).get(f"/api/contacts/{contact.pk}").status_code == 200
+    [entry] = entries(acme, "contact.viewed")
+    assert (entry.actor_id, entry.target) == (mike.pk, f"contact:{contact.pk}")
+
+
+def test_viewing_a_call_and_its_transcript_is_audited(api, mike, acme):
+    from calls.tests.factories import CallFactory
+
+    with tenant_context(acme):
+        call = CallFactory(transcript="Caller: hello")
+    assert api(mike, acme).get(f"/api/calls/{call.pk}").status_code == 200
+    [entry] = entries(acme, "call.viewed")
+    assert (entry.actor_id, entry.target) == (mike.pk, f"call:{call.pk}")
+
+
 def test_exporting_calls_is_audited(api, mike, acme):
     response = api(mike, acme).get("/api/analytics/export?format=csv")
     assert response.status_code == 200 and b"".join(response.streaming_content)

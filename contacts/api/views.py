@@ -5,6 +5,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api.validation import validated, validated_query
+from config.audit import audit
 from contacts import selectors, services
 from contacts.api import serializers as s
 
@@ -45,7 +46,10 @@ class ContactView(APIView):
 
     @extend_schema(responses={200: s.ContactSerializer})
     def get(self, request, contact_id):
-        return Response(s.ContactSerializer(selectors.get_contact(contact_id)).data)
+        """Each view of a contact is audited."""
+        contact = selectors.get_contact(contact_id)
+        audit("contact.viewed", actor=request.user, target=f"contact:{contact.pk}")
+        return Response(s.ContactSerializer(contact).data)
 
     @extend_schema(request=s.ContactWriteSerializer, responses={200: s.ContactSerializer})
     def patch(self, request, contact_id):

@@ -65,3 +65,25 @@ class ClientCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     slug = serializers.CharField(max_length=40, validators=[SLUG_VALIDATOR])
     timezone = serializers.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+
+
+class TenantCloseSerializer(serializers.Serializer):
+    confirm = serializers.CharField(
+        max_length=40,
+        help_text="The tenant's slug. Closing deletes every piece of its data after the grace period: export first.",
+    )
+
+    def validate_confirm(self, value):
+        if value != self.context["tenant"].slug:
+            raise serializers.ValidationError(
+                "Type the tenant's slug to close it. Its data is deleted after the grace period: export what you "
+                "need first (POST /api/compliance/exports, GET /api/analytics/export)."
+            )
+        return value
+
+
+class TenantClosedSerializer(ModelSerializer):
+    class Meta:
+        model = Tenant
+        fields = ["slug", "status", "delete_after"]
+        read_only_fields = fields

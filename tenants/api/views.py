@@ -13,7 +13,7 @@ from tenants.selectors import clients_of
 
 
 class CurrentTenantView(APIView):
-    required_permission = {"GET": "tenant.view", "PATCH": "tenant.manage"}
+    required_permission = {"GET": "tenant.view", "PATCH": "tenant.manage", "DELETE": "tenant.close"}
 
     @extend_schema(responses={200: s.TenantSerializer})
     def get(self, request):
@@ -23,6 +23,14 @@ class CurrentTenantView(APIView):
     def patch(self, request):
         tenant = services.update_tenant(request.tenant, **validated(s.TenantUpdateSerializer, request))
         return Response(s.TenantSerializer(tenant).data)
+
+    @extend_schema(request=s.TenantCloseSerializer, responses={202: s.TenantClosedSerializer})
+    def delete(self, request):
+        """Owners close the tenant: suspended at once, its data deleted after the grace period. Export what you
+        need first (`POST /api/compliance/exports`, `GET /api/analytics/export`); `confirm` must be the slug."""
+        validated(s.TenantCloseSerializer, request, context={"tenant": request.tenant})
+        tenant = services.close_tenant(request.tenant, actor=request.user)
+        return Response(s.TenantClosedSerializer(tenant).data, status=status.HTTP_202_ACCEPTED)
 
 
 class IpAllowlistView(APIView):

@@ -4,6 +4,7 @@ import secrets
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from accounts.models import User
@@ -45,7 +46,7 @@ class Command(BaseCommand):
         password = options["password"]
         if user is None:
             password = password or f"Demo-{secrets.token_urlsafe(9)}1"
-            user = User.objects.create_user(DEMO_EMAIL, password, name="Demo Owner")
+            user = User.objects.create_user(DEMO_EMAIL, password, name="Demo Owner", email_verified_at=timezone.now())
         elif password:
             user.set_password(password)
             user.save(update_fields=["password"])

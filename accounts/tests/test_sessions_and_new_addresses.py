@@ -1,0 +1,93 @@
+"""Accounts that show a takeover: a sign-in from an address the user never signed in from is emailed to them, and the
+user sees their active sessions (refresh tokens) and can end any one of them."""
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django_tenants.utils import tenant_context
+from rest_framework.test import APIClient
+
+from accounts.tests.factories import PASSWORD
+from compliance.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+HOME, ELSEWHERE = "203.0.113.7", "198.51.100.23"
+
+
+def anonymous(ip=HOME):
+    return APIClient(HTTP_HOST=settings.API_HOST, REMOTE_ADDR=ip)
+
+
+def login(user, ip=HOME):
+    client = anonymous(ip)
+    response = client.post("/api/auth/login", {"email": user.email, "password": PASSWORD}, format="json")
+    assert response.status_code == 200, response.json()
+    return response.json()["tokens"]
+
+
+def new_address_mails():
+    return [message for message in mail.outbox if message.subject == "New sign-in to your account"]
+
+
+def test_the_first_sign_in_sends_no_notice(mike):
+    login(mike)
+    assert new_address_mails() == []
+
+
+def test_a_sign_in_from_a_known_address_sends_no_notice(mike):
+    login(mike)
+    login(mike)
+    assert new_address_mails() == []
+
+
+def test_a_sign_in_from_a_new_address_is_emailed_to_the_user(mike):
+    login(mike)
+    login(mike, ip=ELSEWHERE)
+    [notice] = new_address_mails()
+    assert notice.to == [mike.email] and ELSEWHERE in notice.body
+
+
+def test_a_failed_sign_in_from_a_new_address_sends_no_notice(mike):
+    login(mike)
+    anonymous(ELSEWHERE).post("/api/auth/login", {"email": mike.email, "password": "wrong"}, format="json")
+    assert new_address_mails() == []
+
+
+def sessions(api, user, tokens):
+    return api(headers={"Authorization": f"Bearer {tokens['access']}"}).get("/api/auth/sessions")
+
+
+def test_the_user_sees_each_active_session(api, mike):
+    login(mike)
+    second = login(mike, ip=ELSEWHERE)
+    response = sessions(api, mike, second)
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == 2
+    assert {"id", "created_at", "expires_at"} == set(response.json()["results"][0])
+
+
+def test_a_revoked_session_can_no_longer_refresh(api, mike, acme):
+    stolen, mine = login(mike, ip=ELSEWHERE), login(mike)
+    client = api(headers={"Authorization": f"Bearer {mine['access']}"})
+    oldest = client.get("/api/auth/sessions").json()["results"][-1]["id"]
+    assert client.delete(f"/api/auth/sessions/{oldest}").status_code == 204
+    refused = anonymous().post("/api/auth/refresh", {"refresh": stolen["refresh"]}, format="json")
+    assert refused.status_code == 401
+    assert len(client.get("/api/auth/sessions").json()["results"]) == 1
+    with tenant_context(acme):
+        assert AuditEvent.objects.filter(action="auth.session_revoked", actor_id=mike.pk).exists()
+
+
+def test_another_users_session_cannot_be_revoked(api, mike, amy):
+    amys = login(amy)
+    amys_session = api(headers={"Authorization": f"Bearer {amys['access']}"}).get("/api/auth/sessions").json()
+    mikes = login(mike)
+    client = api(headers={"Authorization": f"Bearer {mikes['access']}"})
+    assert client.delete(f"/api/auth/sessions/{amys_session['results'][0]['id']}").status_code == 404
+
+
+def test_sessions_need_a_signed_in_user_not_an_api_key(api, alice, acme, make_api_key):
+    assert api().get("/api/auth/sessions").status_code == 401
+    _, secret = make_api_key(acme, alice)
+    assert api(None, acme, api_key=secret).get("/api/auth/sessions").status_code == 403
