@@ -9,7 +9,7 @@ class CallsConfig(AppConfig):
         from agents.services import conversation_store
         from billing import metering
         from calls import selectors
-        from calls.media.speech import prepare_recogniser
+        from calls.media.speech import prepare_speech
         from calls.services import conversations
         from calls.services.texting import send_sms
         from config import media_server
@@ -20,4 +20,4 @@ class CallsConfig(AppConfig):
         )
         sms.register_sender(send_sms)
         conversation_store.register(conversations)
-        media_server.prepare(prepare_recogniser)
+        media_server.prepare(prepare_speech)

@@ -46,9 +46,10 @@ class _LocalCache:
 _LOCAL = _LocalCache(LOCAL_CACHE_BYTES)
 
 
-def prepare_recogniser() -> None:
-    """The default STT's model loaded (and checked) now, not at the first caller's first words."""
+def prepare_speech() -> None:
+    """The default STT's model and TTS voice loaded (and checked) now, not at the first caller's first words."""
     registry.prepare("stt", registry.default("stt"))
+    registry.prepare("tts", registry.default("tts"))
 
 
 class Speech:
