@@ -17,8 +17,8 @@ SLUGS = [
 CONTACT = {"contact": {"name": "Ann Lee", "first_name": "Ann", "phone": "+15550123", "email": "ann@example.com"}}
 
 
-def scheduling_actions(calls):
-    """Test handlers standing in for the scheduling app's booking actions."""
+def scheduling_actions(calls, taken=()):
+    """Test handlers standing in for the scheduling app's booking actions; a time in `taken` is refused."""
     actions = registry.copy()
 
     def check(ctx, params):
@@ -27,6 +27,8 @@ def scheduling_actions(calls):
 
     def book(ctx, params):
         calls.append(("book_appointment", params))
+        if params["time"] in taken:
+            return ActionResult(ok=False, say="That slot is taken.")
         return ActionResult(ok=True, data={"appointment": f"{params['date']} at {params['time']}"})
 
     actions.register("check_availability", check, owner="scheduling")
@@ -90,6 +92,28 @@ def test_medical_receptionist_books_an_appointment():
     assert "On Tuesday we have 9am, 11am. Which time would you like?" in said
     assert "You're booked for Tuesday at 11am. Please arrive ten minutes early." in said
     assert result.ended and result.end_reason == "completed"
+
+
+def test_medical_receptionist_offers_the_free_times_again_when_a_slot_is_refused():
+    calls = []
+    result, said, actions = call(
+        "medical-receptionist",
+        Event.utterance("book an appointment"),
+        Event.utterance("Ann Lee"),
+        Event.utterance("a check-up"),
+        Event.utterance("Tuesday"),
+        Event.utterance("11am"),
+        engine=Engine(actions=scheduling_actions(calls, taken={"11am"})),
+    )
+    assert said[-2:] == ["That slot is taken.", "On Tuesday we have 9am, 11am. Which time would you like?"]
+    assert not result.ended and "transfer" not in [action["name"] for action in actions]
+
+
+def test_medical_receptionist_ends_the_call_politely_on_no_thanks_thats_all():
+    result, said, actions = call("medical-receptionist", Event.utterance("No thanks, that's all."))
+    assert said[-1] == "Thank you for calling Acme. Goodbye!"
+    assert result.ended and result.end_reason != "transfer"
+    assert "transfer" not in [action["name"] for action in actions]
 
 
 def test_medical_receptionist_answers_a_question_from_the_knowledge_base():

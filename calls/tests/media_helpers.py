@@ -17,6 +17,7 @@ from agents.providers.flite import FliteTTS
 from agents.providers.whisper import WhisperSTT
 from calls import services as calls
 from calls.media.session import CallSession
+from calls.media.speech import prepare_speech
 from calls.models import Call
 from calls.simulator import channels_transport, simulate
 from calls.tests.factories import AUTH_TOKEN, TwilioAccountFactory
@@ -72,7 +73,9 @@ def heard(answer, *candidates: str) -> list[str]:
 
 @database_sync_to_async
 def live_call(slug: str = "acme", **fields) -> dict:
-    """A ringing inbound call to the demo receptionist, as the voice webhook leaves it."""
+    """A ringing inbound call to the demo receptionist, as the voice webhook leaves it, to a process whose recogniser
+    and voice are ready, as the media process's are before it serves (`prepare_speech`)."""
+    prepare_speech()
     tenant = Tenant.objects.get(slug=slug)
     with schema_context(tenant.schema_name):
         TwilioAccountFactory()
