@@ -121,11 +121,20 @@ def tone(ms: int, rate: int = 8000, hz: int = 300):
     )
 
 
+# What the instant STT hears for a node expecting one of these (`bench/voice_latency.py` walks a real flow with it).
+HEARD_FOR = {"name": "Jane Doe", "date": "Tuesday", "time": "10 am", "yes_no": "yes", "digits": "4217"}
+
+
 class InstantSTT:
+    """Hears, at once, the node's first option or an answer of the kind it expects; "hello" where it expects none."""
+
     def transcribe(self, audio, *, language="en-US", expect=None):
         from agents.providers.base import Transcription
 
-        return Transcription("hello", 1.0, 0.0)
+        if expect is not None and expect.phrases:
+            return Transcription(expect.phrases[0], 1.0, 0.0)
+        kinds = [kind for kind in (expect.classes if expect is not None else ()) if kind in HEARD_FOR]
+        return Transcription(HEARD_FOR[kinds[0]] if kinds else "hello", 1.0, 0.0)
 
 
 class InstantTTS:
