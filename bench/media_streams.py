@@ -257,8 +257,9 @@ def server_command(server: str, port: int) -> list[str]:
     ]
 
 
-def start_server(port, command, pin):
-    server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+def start_server(port, command, pin, log=None):
+    """`log`: a file for the server's stderr; without one, a pipe read only if it fails to start (keep it quiet)."""
+    server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log or subprocess.PIPE)
     if pin:
         os.sched_setaffinity(server.pid, {SERVER_CORE})
     deadline = time.monotonic() + 30
@@ -269,7 +270,7 @@ def start_server(port, command, pin):
         except OSError:
             time.sleep(0.1)
     server.kill()
-    raise SystemExit(f"{command} did not start: " + server.stderr.read().decode()[-2000:])
+    raise SystemExit(f"{command} did not start" + (": " + server.stderr.read().decode()[-2000:] if not log else ""))
 
 
 def stop_servers(servers) -> None:
