@@ -70,15 +70,17 @@ def test_templates_are_fresh_copies():
     assert templates()[0]["flow"]["nodes"]
 
 
+# A caller booking with the medical receptionist, up to the time they pick.
+BOOKING_AT_11 = [
+    Event.utterance(text) for text in ("I'd like to book an appointment", "Ann Lee", "a check-up", "Tuesday", "11am")
+]
+
+
 def test_medical_receptionist_books_an_appointment():
     calls = []
     result, said, _ = call(
         "medical-receptionist",
-        Event.utterance("I'd like to book an appointment"),
-        Event.utterance("Ann Lee"),
-        Event.utterance("a check-up"),
-        Event.utterance("Tuesday"),
-        Event.utterance("11am"),
+        *BOOKING_AT_11,
         Event.utterance("no"),
         engine=Engine(actions=scheduling_actions(calls)),
     )
@@ -97,13 +99,7 @@ def test_medical_receptionist_books_an_appointment():
 def test_medical_receptionist_offers_the_free_times_again_when_a_slot_is_refused():
     calls = []
     result, said, actions = call(
-        "medical-receptionist",
-        Event.utterance("book an appointment"),
-        Event.utterance("Ann Lee"),
-        Event.utterance("a check-up"),
-        Event.utterance("Tuesday"),
-        Event.utterance("11am"),
-        engine=Engine(actions=scheduling_actions(calls, taken={"11am"})),
+        "medical-receptionist", *BOOKING_AT_11, engine=Engine(actions=scheduling_actions(calls, taken={"11am"}))
     )
     assert said[-2:] == ["That slot is taken.", "On Tuesday we have 9am, 11am. Which time would you like?"]
     assert not result.ended and "transfer" not in [action["name"] for action in actions]
