@@ -121,11 +121,20 @@ def tone(ms: int, rate: int = 8000, hz: int = 300):
     )
 
 
+# What the instant STT hears for a node expecting one of these (`bench/voice_latency.py` walks a real flow with it).
+HEARD_FOR = {"name": "Jane Doe", "date": "Tuesday", "time": "10 am", "yes_no": "yes", "digits": "4217"}
+
+
 class InstantSTT:
+    """Hears, at once, the node's first option or an answer of the kind it expects; "hello" where it expects none."""
+
     def transcribe(self, audio, *, language="en-US", expect=None):
         from agents.providers.base import Transcription
 
-        return Transcription("hello", 1.0, 0.0)
+        if expect is not None and expect.phrases:
+            return Transcription(expect.phrases[0], 1.0, 0.0)
+        kinds = [kind for kind in (expect.classes if expect is not None else ()) if kind in HEARD_FOR]
+        return Transcription(HEARD_FOR[kinds[0]] if kinds else "hello", 1.0, 0.0)
 
 
 class InstantTTS:
@@ -248,8 +257,9 @@ def server_command(server: str, port: int) -> list[str]:
     ]
 
 
-def start_server(port, command, pin):
-    server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+def start_server(port, command, pin, log=None):
+    """`log`: a file for the server's stderr; without one, a pipe read only if it fails to start (keep it quiet)."""
+    server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log or subprocess.PIPE)
     if pin:
         os.sched_setaffinity(server.pid, {SERVER_CORE})
     deadline = time.monotonic() + 30
@@ -260,7 +270,7 @@ def start_server(port, command, pin):
         except OSError:
             time.sleep(0.1)
     server.kill()
-    raise SystemExit(f"{command} did not start: " + server.stderr.read().decode()[-2000:])
+    raise SystemExit(f"{command} did not start" + (": " + server.stderr.read().decode()[-2000:] if not log else ""))
 
 
 def stop_servers(servers) -> None:

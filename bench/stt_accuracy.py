@@ -5,7 +5,7 @@
 
 The test set is made here, at bench time: receptionist-call utterances (`UTTERANCES`), each with what the flow's
 node would expect there (menu options, yes/no, a name, a date, a time, digits, or open), spoken by each voice
-(espeak-ng, and flite from Debian), then put through a phone line: 8 kHz, band-limited to 300–3400 Hz (sox),
+(espeak-ng, flite, and Festival with its HTS voice, all from Debian), then put through a phone line: 8 kHz, band-limited to 300–3400 Hz (sox),
 mu-law and back. Plus two clips with no speech: line noise (band-limited hiss and a little mains hum) and the
 near-silence of an idle line.
 
@@ -103,8 +103,8 @@ UTTERANCES = [
     ("Can you repeat that please?", OPEN, None),
     ("Is Doctor Smith available next week?", OPEN, None),
 ]
-VOICES = ["espeak:en-us+m3", "espeak:en-us+f3", "flite:slt", "flite:rms"]
-ENGINES = {"espeak": "espeak-ng", "flite": "flite"}
+VOICES = ["espeak:en-us+m3", "espeak:en-us+f3", "flite:slt", "flite:rms", "festival:slt"]
+ENGINES = {"espeak": "espeak-ng", "flite": "flite", "festival": "festival"}
 SYSTEMS = ["sphinx", "sphinx+grammar", "whisper", "whisper+hints"]
 # Spellings of one thing that the recognisers write differently: made one before counting errors.
 SAME = {"a m": "am", "p m": "pm", "dr": "doctor", "ok": "okay", "check up": "checkup", "o clock": "o'clock"}
@@ -138,8 +138,13 @@ def speak(voice: str, text: str) -> Audio:
         command = ["espeak-ng", "-v", name, "--stdout", text]
     elif engine == "flite":
         command = ["flite", "-voice", name, "-t", text, "-o", "/dev/stdout"]
+    elif engine == "festival":
+        # The platform's own provider: one Festival process for the whole set, at its native rate.
+        from agents.providers.festival import FestivalTTS
+
+        return FestivalTTS(sample_rate=16000).synthesize(text, voice=name)
     else:
-        raise SystemExit(f"unknown voice engine {engine!r} (espeak or flite)")
+        raise SystemExit(f"unknown voice engine {engine!r} (espeak, flite or festival)")
     return audio.from_wav(subprocess.run(command, capture_output=True, check=True).stdout)
 
 

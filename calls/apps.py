@@ -9,7 +9,7 @@ class CallsConfig(AppConfig):
         from agents.services import conversation_store
         from billing import metering
         from calls import selectors
-        from calls.media.speech import prepare_recogniser
+        from calls.media.speech import prepare_speech
         from calls.services import conversations
         from calls.services import privacy as call_privacy
         from calls.services.texting import send_sms
@@ -22,5 +22,5 @@ class CallsConfig(AppConfig):
         )
         sms.register_sender(send_sms)
         conversation_store.register(conversations)
-        media_server.prepare(prepare_recogniser)
+        media_server.prepare(prepare_speech)
         subject_data.register(call_privacy.HOLDER)

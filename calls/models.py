@@ -120,9 +120,14 @@ class CallTurn(models.Model):
     # Barge-in: the agent was cut off and the caller heard only `heard_text`.
     interrupted = models.BooleanField(default=False)
     heard_text = models.TextField(blank=True)
+    # An agent turn's stages, in milliseconds: the end-of-turn detection's wait after the caller's last voiced
+    # frame (`vad_ms`), recognition, the engine (with its LLM), synthesis (all of it, and before the first
+    # sentence's audio), and from the caller's last voiced frame to the answer's first frame sent (`total_ms`).
+    vad_ms = models.FloatField(null=True, blank=True)
     stt_ms = models.FloatField(null=True, blank=True)
     llm_ms = models.FloatField(null=True, blank=True)
     tts_ms = models.FloatField(null=True, blank=True)
+    tts_first_ms = models.FloatField(null=True, blank=True)
     engine_ms = models.FloatField(null=True, blank=True)
     total_ms = models.FloatField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -238,11 +238,42 @@ def calls_per_day(queryset, *, date_from, date_to, tz) -> list[dict]:
 
 
 class _Percentile(Aggregate):
-    """PostgreSQL's continuous percentile of a column: `_Percentile("total_ms", fraction=0.95)`."""
+    """PostgreSQL's continuous percentile of an expression (`fraction` in 0..1)."""
 
     function = "PERCENTILE_CONT"
     template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
     output_field = FloatField()
+
+    def __init__(self, expression, fraction: float):
+        super().__init__(expression, fraction=float(fraction))
+
+
+# The stages of an answer to the caller's speech stored on its turn (`CallTurn`), shown per agent as p50 and p95.
+LATENCY_STAGES = ("vad_ms", "stt_ms", "engine_ms", "tts_first_ms", "total_ms")
+
+
+def answer_latencies(queryset) -> dict[int, dict]:
+    """Per agent of these calls: p50 and p95 of each stage of its answers to the caller's speech (ms)."""
+    aggregates = {
+        f"{stage.removesuffix('_ms')}_{name}_ms": _Percentile(stage, fraction)
+        for stage in LATENCY_STAGES
+        for name, fraction in (("p50", 0.5), ("p95", 0.95))
+    }
+    rows = (
+        CallTurn.objects.filter(
+            call__in=queryset.filter(agent__isnull=False).values("pk"),
+            speaker=CallTurn.Speaker.AGENT,
+            stt_ms__isnull=False,
+            total_ms__isnull=False,
+        )
+        .order_by()
+        .values("call__agent")
+        .annotate(**aggregates)
+    )
+    return {
+        row.pop("call__agent"): {key: round(value, 1) if value is not None else None for key, value in row.items()}
+        for row in rows
+    }
 
 
 def turn_latency_per_day(queryset, *, date_from, date_to, tz) -> list[dict]:
@@ -277,6 +308,7 @@ def turn_latency_per_day(queryset, *, date_from, date_to, tz) -> list[dict]:
 
 
 def per_agent_stats(queryset) -> list[dict]:
+    latencies = answer_latencies(queryset)
     rows = (
         queryset.filter(agent__isnull=False)
         .order_by()
@@ -304,6 +336,8 @@ def per_agent_stats(queryset) -> list[dict]:
             "billable_minutes": round((row["billable"] or 0) / 60, 2),
             "positive": row["positive"],
             "negative": row["negative"],
+            # From the caller's last voiced frame to the answer's first frame, and its stages (None: no answers).
+            "latency": latencies.get(row["agent"]),
         }
         for row in rows
     ]

@@ -346,6 +346,8 @@ CALL_RECORD_THREADS = int(os.environ.get("CALL_RECORD_THREADS", 1))
 STT_WHISPER_MODEL_DIR = os.environ.get("STT_WHISPER_MODEL_DIR", "")
 STT_WHISPER_MODEL_SHA256 = os.environ.get("STT_WHISPER_MODEL_SHA256", "")
 STT_WHISPER_WORKERS = int(os.environ.get("STT_WHISPER_WORKERS", min(4, os.cpu_count() or 1)))
+# Festival processes (agents/providers/festival.py) each media process may run at once, about 300 MB each.
+TTS_FESTIVAL_PROCESSES = int(os.environ.get("TTS_FESTIVAL_PROCESSES", min(2, os.cpu_count() or 1)))
 # Model files come from installed packages only; nothing may reach for a model hub at run time.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 # A live call that never gets its media or a final status would hold a line forever: beat ends calls still

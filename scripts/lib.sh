@@ -8,13 +8,16 @@ PY="$VENV/bin/python"
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
 ensure_system_packages() {
-  # Offline voice: espeak-ng and flite speak, sox converts; callers add theirs (scripts/test: chromium, the browser
-  # of the dashboard's end-to-end tests), each a Debian package whose command has its name. Installed when missing
-  # and we can (root + apt).
+  # Offline voice: Festival with its HTS voice (the default), espeak-ng and flite speak, sox converts; callers add
+  # theirs (scripts/test: chromium, the browser of the dashboard's end-to-end tests), each a Debian package whose
+  # command has its name. Installed when missing and we can (root + apt).
   local missing=() package
-  for package in espeak-ng flite sox "$@"; do
+  for package in festival espeak-ng flite sox "$@"; do
     command -v "$package" >/dev/null 2>&1 || missing+=("$package")
   done
+  # The voice has no command: its model file (agents/providers/festival.py checks its sha256 at start).
+  [ -f /usr/share/festival/voices/us/cmu_us_slt_arctic_hts/hts/cmu_us_slt_arctic_hts.htsvoice ] ||
+    missing+=(festvox-us-slt-hts)
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     log "Installing ${missing[*]} (apt)"

@@ -109,6 +109,8 @@ class AgentSerializer(ModelSerializer):
     transfer_number = serializers.CharField(max_length=32, allow_blank=True, default="")
     max_call_seconds = serializers.IntegerField(min_value=30, max_value=4 * 3600, allow_null=True, required=False)
     tts_provider = serializers.CharField(max_length=50, default=lambda: registry.default("tts") or "")
+    # A voice belongs to its provider: a replacement that leaves both out gets the default provider's default voice.
+    voice_id = serializers.CharField(max_length=100, allow_blank=True, default="")
     stt_provider = serializers.CharField(max_length=50, allow_blank=True, default=lambda: registry.default("stt") or "")
     llm_provider = serializers.CharField(max_length=50, allow_blank=True, default=lambda: registry.default("llm") or "")
 

@@ -109,6 +109,14 @@ _PROVIDERS = [
         options=(("model", _str), *_CLIENT),
         account="openai",
     ),
+    # The most natural offline voice (docs/licences.md has the measured table).
+    ProviderInfo(
+        "tts",
+        "festival",
+        "agents.providers.festival:FestivalTTS",
+        options=(("sample_rate", _sample_rate), ("voice", _str)),
+        offline=True,
+    ),
     ProviderInfo(
         "tts",
         "espeak",
@@ -156,7 +164,7 @@ _PROVIDERS = [
     ),
 ]
 _BY_KEY = {(info.kind, info.name): info for info in _PROVIDERS}
-DEFAULTS = {"stt": "whisper", "tts": "espeak", "embeddings": "hashing"}
+DEFAULTS = {"stt": "whisper", "tts": "festival", "embeddings": "hashing"}
 _CREDENTIAL_CHECKS = {"base_url": _url}
 
 

@@ -11,7 +11,7 @@ DEMO_AGENT_NAME = "Mia"
 
 def seed_demo_agent(tenant) -> Agent:
     """Idempotent (run inside the tenant's schema): the library's medical receptionist template (its flow kept up
-    to date with the library's until someone edits it) and an offline agent on it (espeak voice, flow only,
+    to date with the library's until someone edits it) and an offline agent on it (Festival voice, flow only,
     knowledge base by full-text search)."""
     template, created = install_library_template(DEMO_TEMPLATE)
     if not created and template.latest_version.created_by_id is None:
@@ -23,8 +23,8 @@ def seed_demo_agent(tenant) -> Agent:
     return create_agent(
         name=DEMO_AGENT_NAME,
         template=template,
-        tts_provider="espeak",
-        voice_id="en-us+f3",
+        tts_provider="festival",
+        voice_id="slt",
         system_prompt=f"You are {DEMO_AGENT_NAME}, the friendly receptionist of {tenant.name}. Be brief and warm.",
         tools_enabled=["transfer", "end_call", "lookup_knowledge"],
         voicemail_message=f"You've reached {tenant.name}. Please leave your name and number after the tone.",

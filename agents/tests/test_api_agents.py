@@ -23,13 +23,13 @@ def alices_agent(acme):
 
 
 def test_admin_creates_an_agent_with_offline_defaults(api, amy, acme):
-    response = create(api(amy, acme), voice_id="en-us+f3", language="en-GB", temperature=0.5)
+    response = create(api(amy, acme), voice_id="slt", language="en-GB", temperature=0.5)
     assert response.status_code == 201
     body = response.json()
     assert (body["name"], body["tts_provider"], body["voice_id"], body["language"], body["temperature"]) == (
         "Reception",
-        "espeak",
-        "en-us+f3",
+        "festival",
+        "slt",
         "en-GB",
         0.5,
     )
@@ -180,7 +180,7 @@ def test_bob_cannot_read_update_or_delete_alices_agent(api, bob, acme, globex, a
 def test_provider_catalog_lists_offline_defaults(api, mike, acme):
     catalog = api(mike, acme).get("/api/providers").json()
     assert {
-        "name": "espeak",
+        "name": "festival",
         "offline": True,
         "default": True,
         "required_credentials": [],

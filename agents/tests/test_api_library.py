@@ -49,7 +49,7 @@ def test_seed_demo_agent_puts_an_agent_on_the_receptionist_template(acme):
     with tenant_context(acme):
         agent = services.seed_demo_agent(acme)
         assert agent.template.library_key == "medical-receptionist"
-        assert (agent.tts_provider, agent.is_active) == ("espeak", True)
+        assert (agent.tts_provider, agent.voice_id, agent.is_active) == ("festival", "slt", True)
 
 
 def test_seed_demo_agent_is_idempotent(acme):

@@ -17,8 +17,8 @@ SLUGS = [
 CONTACT = {"contact": {"name": "Ann Lee", "first_name": "Ann", "phone": "+15550123", "email": "ann@example.com"}}
 
 
-def scheduling_actions(calls):
-    """Test handlers standing in for the scheduling app's booking actions."""
+def scheduling_actions(calls, taken=()):
+    """Test handlers standing in for the scheduling app's booking actions; a time in `taken` is refused."""
     actions = registry.copy()
 
     def check(ctx, params):
@@ -27,6 +27,8 @@ def scheduling_actions(calls):
 
     def book(ctx, params):
         calls.append(("book_appointment", params))
+        if params["time"] in taken:
+            return ActionResult(ok=False, say="That slot is taken.")
         return ActionResult(ok=True, data={"appointment": f"{params['date']} at {params['time']}"})
 
     actions.register("check_availability", check, owner="scheduling")
@@ -68,15 +70,17 @@ def test_templates_are_fresh_copies():
     assert templates()[0]["flow"]["nodes"]
 
 
+# A caller booking with the medical receptionist, up to the time they pick.
+BOOKING_AT_11 = [
+    Event.utterance(text) for text in ("I'd like to book an appointment", "Ann Lee", "a check-up", "Tuesday", "11am")
+]
+
+
 def test_medical_receptionist_books_an_appointment():
     calls = []
     result, said, _ = call(
         "medical-receptionist",
-        Event.utterance("I'd like to book an appointment"),
-        Event.utterance("Ann Lee"),
-        Event.utterance("a check-up"),
-        Event.utterance("Tuesday"),
-        Event.utterance("11am"),
+        *BOOKING_AT_11,
         Event.utterance("no"),
         engine=Engine(actions=scheduling_actions(calls)),
     )
@@ -90,6 +94,22 @@ def test_medical_receptionist_books_an_appointment():
     assert "On Tuesday we have 9am, 11am. Which time would you like?" in said
     assert "You're booked for Tuesday at 11am. Please arrive ten minutes early." in said
     assert result.ended and result.end_reason == "completed"
+
+
+def test_medical_receptionist_offers_the_free_times_again_when_a_slot_is_refused():
+    calls = []
+    result, said, actions = call(
+        "medical-receptionist", *BOOKING_AT_11, engine=Engine(actions=scheduling_actions(calls, taken={"11am"}))
+    )
+    assert said[-2:] == ["That slot is taken.", "On Tuesday we have 9am, 11am. Which time would you like?"]
+    assert not result.ended and "transfer" not in [action["name"] for action in actions]
+
+
+def test_medical_receptionist_ends_the_call_politely_on_no_thanks_thats_all():
+    result, said, actions = call("medical-receptionist", Event.utterance("No thanks, that's all."))
+    assert said[-1] == "Thank you for calling Acme. Goodbye!"
+    assert result.ended and result.end_reason != "transfer"
+    assert "transfer" not in [action["name"] for action in actions]
 
 
 def test_medical_receptionist_answers_a_question_from_the_knowledge_base():

@@ -9,7 +9,7 @@ from config.api.errors import status_of
 
 def test_defaults_are_the_offline_providers():
     assert registry.default("stt") == "whisper"
-    assert registry.default("tts") == "espeak"
+    assert registry.default("tts") == "festival"
     assert registry.default("embeddings") == "hashing"
 
 
@@ -28,8 +28,8 @@ def test_build_embeddings_with_dimensions():
 
 
 def test_unknown_provider_is_rejected_naming_the_provider_and_the_choices():
-    with pytest.raises(ProviderConfigError, match="espeak") as error:
-        registry.validate("tts", "festival")
+    with pytest.raises(ProviderConfigError, match="festival, espeak") as error:
+        registry.validate("tts", "piper")
 
     assert error.value.field == "provider"
     assert status_of(error.value) == 400
@@ -87,7 +87,7 @@ def test_voices_lists_espeak_voices_for_a_language():
 def test_every_kind_has_its_providers():
     assert registry.names("llm") == ["openai", "openai_compatible"]
     assert registry.names("stt") == ["whisper", "pocketsphinx", "openai_whisper"]
-    assert registry.names("tts") == ["espeak", "flite", "openai", "elevenlabs"]
+    assert registry.names("tts") == ["festival", "espeak", "flite", "openai", "elevenlabs"]
     assert registry.names("embeddings") == ["hashing", "openai"]
 
 

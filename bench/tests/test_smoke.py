@@ -26,6 +26,7 @@ BENCHES = {
     "call_starts": ["--calls", "2", "--at-once", "1", "--rounds", "1", "--no-pin"],
     "api_load": ["--smoke", "--no-pin"],
     "stt_accuracy": ["--smoke", "--no-pin"],
+    "voice_latency": ["--smoke"],
 }
 
 
@@ -107,6 +108,8 @@ def runs(request, django_db_setup):
     arguments = {name: list(args) for name, args in BENCHES.items() if name in selected}
     if "call_starts" in arguments:
         arguments["call_starts"] += ["--port", str(two_free_ports())]
+    if "voice_latency" in arguments:
+        arguments["voice_latency"] += ["--port", str(free_port())]
     processes = {
         name: subprocess.Popen(
             [sys.executable, f"bench/{name}.py", *args],
@@ -168,3 +171,10 @@ def test_stt_accuracy(runs):
     for system in ("sphinx", "whisper"):
         assert re.search(rf"^{system}\s+[\d.]+%\s+\d+%\s+\d+%\s+[\d.]+\s+[\d.]+s\s+\d+\s+\d+\s", output, re.M), output
     assert "whisper vs baseline: WER" in output, output
+
+
+def test_voice_latency(runs):
+    output = output_of(runs, "voice_latency")
+    for stage in ("greeting", "STT", "TTS first audio", "end to end"):
+        assert re.search(rf"^{stage}\s+\d+\s+\d+\s+\d+\s+\d+$", output, re.M), output
+    assert "offline end to end p50" in output, output

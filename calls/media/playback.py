@@ -57,6 +57,8 @@ class Response:
     heard_snapshot: str = ""
     end_sent: bool = False
     synthesis_ms: float = 0.0
+    # The part of `synthesis_ms` spent before its first audio could be sent.
+    first_synthesis_ms: float = 0.0
     # A turn is (being) stored for it; `turn_id` once it is.
     recorded: bool = False
     turn_id: int | None = None

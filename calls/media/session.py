@@ -18,9 +18,13 @@ The answer goes out first; storing the turns and the engine state, the actions t
 view's broadcast follow on a second task per call (`_record`), in order: none of it delays the caller's
 audio, and the call is finished only once all of it is stored.
 
-Timings of an agent turn: `stt_ms`, `llm_ms`, `engine_ms`, `tts_ms` (synthesis not served from the cache)
-and `total_ms`, from the caller's last voiced frame (or the `start` message, for the greeting) to the
-first frame of the answer sent to Twilio.
+An answer is spoken sentence by sentence (`speech.sentences`): the first goes out as soon as it is synthesized,
+while the next is being synthesized, so a long answer starts as soon as a short one would.
+
+Timings of an agent turn: `vad_ms` (from the caller's last voiced frame to the end of turn the detector declared),
+`stt_ms`, `llm_ms`, `engine_ms`, `tts_ms` (synthesis not served from the cache), `tts_first_ms` (the part of it
+before the first audio) and `total_ms`, from the caller's last voiced frame (or the `start` message, for the
+greeting) to the first frame of the answer sent to Twilio.
 """
 
 import asyncio
@@ -47,7 +51,7 @@ from calls.media.pools import (
     start_in_tenant,
     start_in_tenant_then,
 )
-from calls.media.speech import Speech, cached_audio, stored_audio
+from calls.media.speech import Speech, cached_audio, sentences, stored_audio
 from calls.media.vad import TurnDetector
 from calls.models import Call
 from calls.services import actions as call_actions
@@ -98,6 +102,8 @@ class Utterance:
 
     hearing: "bytes | asyncio.Future"
     stopped_at: float
+    # When the turn detector declared the turn over.
+    ended_at: float
 
 
 @dataclass(frozen=True)
@@ -329,10 +335,11 @@ class CallSession:
         """The caller's turn, for the worker. An idle worker would take a turn of the event loop to pick it up
         while the caller waits, so then the pool starts hearing it at once (the state is the worker's own);
         otherwise it is heard once the worker gets to it, with the state as it is then."""
+        ended_at = self._clock()
         if self.idle and self.events.empty():
-            self.events.put_nowait(Utterance(self._start_answer(self._hear, mulaw), self.last_voiced_at))
+            self.events.put_nowait(Utterance(self._start_answer(self._hear, mulaw), self.last_voiced_at, ended_at))
         else:
-            self.events.put_nowait(Utterance(mulaw, self.last_voiced_at))
+            self.events.put_nowait(Utterance(mulaw, self.last_voiced_at, ended_at))
 
     def _start_answer(self, work, arg) -> asyncio.Future:
         """`work(arg, expect, state)` on the pool: (what was heard, the engine's answer); the future gives those and
@@ -469,9 +476,9 @@ class CallSession:
             case _, HungUp(reason):
                 await self._end(reason)
                 return True
-            case _, Utterance(hearing, stopped_at):
+            case _, Utterance(hearing, stopped_at, ended_at):
                 # In any state: an answer already playing is recorded, whatever happened meanwhile.
-                return await self._answer_caller(hearing, stopped_at)
+                return await self._answer_caller(hearing, stopped_at, ended_at)
             case _, Interruption(response):
                 await self._interrupted(response)
                 return False
@@ -512,7 +519,7 @@ class CallSession:
         await goodbye.played.wait()
         await self._end("max_duration")
 
-    async def _answer_caller(self, hearing, stopped_at: float) -> bool:
+    async def _answer_caller(self, hearing, stopped_at: float, ended_at: float) -> bool:
         """The caller's turn: heard on the pool (started already if the worker was idle), then answered. An answer
         already playing is recorded whatever happened meanwhile: the caller hears it."""
         if isinstance(hearing, bytes):
@@ -522,7 +529,8 @@ class CallSession:
         heard, result, playing = await hearing
         if result is None or (playing is None and (self.caller_gone or self.muted)):
             return False
-        return await self._respond(result, heard.text, {"stt_ms": round(heard.ms, 3)}, stopped_at, playing=playing)
+        timings = {"vad_ms": round((ended_at - stopped_at) * 1000, 3), "stt_ms": round(heard.ms, 3)}
+        return await self._respond(result, heard.text, timings, stopped_at, playing=playing)
 
     def _hear(self, mulaw: bytes, expect: Expectation, state: dict):
         """On the pool: the caller's words and the engine's answer to them (None if nothing was understood).
@@ -545,13 +553,21 @@ class CallSession:
         _, result, playing = await self._start_answer(self._handle_event, event)
         return await self._respond(result, caller_text, timings, since, playing=playing)
 
+    def _pieces(self, text: str) -> list[tuple[str, bytes | None]]:
+        """What to say for `text`, each piece with its audio if this process has it cached: the whole text when
+        cached so (a prepared greeting), else its sentences."""
+        whole = self.speech.cached(text)
+        if whole is not None:
+            return [(text, whole)]
+        return [(sentence, self.speech.cached(sentence)) for sentence in sentences(text)]
+
     def _speak_at_once(self, utterances) -> Response | None:
         """The response, already sending, if all its audio is cached; None leaves it to `_speak`."""
-        audio = [self.speech.cached(text) for text in utterances]
-        if None in audio:
+        pieces = [piece for text in utterances for piece in self._pieces(text)]
+        if any(clip is None for _, clip in pieces):
             return None
         response = self.player.new_response()
-        for text, clip in zip(utterances, audio):
+        for text, clip in pieces:
             self.player.add(response, text, clip)
         self.player.send_now()
         self.player.complete(response)
@@ -570,19 +586,20 @@ class CallSession:
         """Says `utterances`, as a new response or (`response`) carrying on with one already playing."""
         if response is None:
             response = self.player.new_response()
-        synthesis_ms = 0.0
-        for text in utterances:
+        synthesis_ms, first_ms = 0.0, None
+        for sentence, audio in (piece for text in utterances for piece in self._pieces(text)):
             if response.interrupted or self.muted:
                 break
             # What the agent always says is cached here: no trip to a thread for it.
-            audio = self.speech.cached(text)
             if audio is None:
-                audio, spent = await offload(self.speech.synthesize, text)
+                audio, spent = await offload(self.speech.synthesize, sentence)
                 synthesis_ms += spent
-            self.player.add(response, text, audio)
+            if first_ms is None:
+                first_ms = synthesis_ms
+            self.player.add(response, sentence, audio)
             self.player.send_now()
         self.player.complete(response)
-        response.synthesis_ms = synthesis_ms
+        response.synthesis_ms, response.first_synthesis_ms = synthesis_ms, first_ms or 0.0
         return response
 
     async def _respond(self, result, caller_text, timings: dict, since: float, playing: Response | None = None) -> bool:
@@ -590,7 +607,12 @@ class CallSession:
         response = playing if playing is not None else await self._speak(result.utterances)
         await response.started.wait()
         self.busy = False
-        timings = {**timings, **result.timings, "tts_ms": round(response.synthesis_ms, 3)}
+        timings = {
+            **timings,
+            **result.timings,
+            "tts_ms": round(response.synthesis_ms, 3),
+            "tts_first_ms": round(response.first_synthesis_ms, 3),
+        }
         if response.first_frame_at is not None:
             timings["total_ms"] = round((response.first_frame_at - since) * 1000, 3)
 

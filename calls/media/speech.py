@@ -16,6 +16,9 @@ from agents.providers.base import Expectation, Transcription
 from config.redis import get_redis, redis_key
 
 LOCAL_CACHE_BYTES = 64 * 1024 * 1024
+# A sentence ends at ., ! or ? before the next one's capital, digit or quote; not after a title ("Dr. Smith").
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'])")
+_TITLES = ("Dr.", "Mr.", "Mrs.", "Ms.", "St.", "Mt.", "Prof.")
 SPEECH_KEY = re.compile(r"tts:[0-9a-f]{64}")
 REDIS_TTL_SECONDS = 7 * 24 * 3600
 
@@ -46,9 +49,22 @@ class _LocalCache:
 _LOCAL = _LocalCache(LOCAL_CACHE_BYTES)
 
 
-def prepare_recogniser() -> None:
-    """The default STT's model loaded (and checked) now, not at the first caller's first words."""
+def prepare_speech() -> None:
+    """The default STT's model and TTS voice loaded (and checked) now, not at the first caller's first words."""
     registry.prepare("stt", registry.default("stt"))
+    registry.prepare("tts", registry.default("tts"))
+
+
+def sentences(text: str) -> list[str]:
+    """`text` cut into sentences, each synthesized and played as soon as it is ready: the caller hears the first
+    while the next is being synthesized."""
+    pieces: list[str] = []
+    for piece in _SENTENCE_END.split(text.strip()):
+        if pieces and pieces[-1].endswith(_TITLES):
+            pieces[-1] += " " + piece
+        elif piece:
+            pieces.append(piece)
+    return pieces
 
 
 class Speech:

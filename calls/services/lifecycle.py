@@ -16,7 +16,7 @@ from config.events import publish
 
 ANALYSE_TASK = "calls.analyse_call"
 
-TIMING_FIELDS = ("stt_ms", "llm_ms", "tts_ms", "engine_ms", "total_ms")
+TIMING_FIELDS = ("vad_ms", "stt_ms", "llm_ms", "tts_ms", "tts_first_ms", "engine_ms", "total_ms")
 
 
 def start_call(

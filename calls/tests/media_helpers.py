@@ -3,6 +3,7 @@ and what the offline STT hears in the agent's audio."""
 
 import asyncio
 import uuid
+from difflib import SequenceMatcher
 from types import SimpleNamespace
 
 from channels.db import database_sync_to_async
@@ -10,11 +11,13 @@ from django_tenants.utils import schema_context
 
 from agents import audio
 from agents import services as agent_services
+from agents.providers import grammars, hints
 from agents.providers.base import Expectation
 from agents.providers.flite import FliteTTS
-from agents.providers.sphinx import PocketsphinxSTT
+from agents.providers.whisper import WhisperSTT
 from calls import services as calls
 from calls.media.session import CallSession
+from calls.media.speech import prepare_speech
 from calls.models import Call
 from calls.simulator import channels_transport, simulate
 from calls.tests.factories import AUTH_TOKEN, TwilioAccountFactory
@@ -22,7 +25,6 @@ from config.asgi import application
 from tenants.models import Tenant
 
 CALLER_VOICE = "awb"
-SENTENCE_RMS = 300
 
 
 def bare_session(send, *, muted: bool = False, schema: str = "bare") -> CallSession:
@@ -51,36 +53,29 @@ def caller_says(text: str):
 
 
 def heard(answer, *candidates: str) -> list[str]:
-    """What the offline STT recognises in each sentence of the agent's audio, choosing among `candidates`.
+    """Which of `candidates` the offline Whisper hears in the agent's audio, in the order they are said.
 
-    Sentence by sentence: one grammar over a long answer fails as soon as one word is missing from the
-    recogniser's dictionary ("Mia"), and the pauses after full stops are where espeak-ng's sentences end.
+    Over the whole answer, as the caller hears it (the pauses between a natural voice's sentences are too short to
+    cut its audio at); a candidate counts where a stretch of what was heard is near enough to it (`hints`' fuzzy
+    match of an option).
     """
-    stt = PocketsphinxSTT()
-    expect = Expectation(phrases=candidates)
-    return [stt.transcribe(audio.from_telephony(sentence), expect=expect).text for sentence in _sentences(answer.mulaw)]
-
-
-def _sentences(mulaw: bytes, gap_ms: int = 300) -> list[bytes]:
-    sentences, current, quiet = [], [], 0
-    for frame in audio.split_frames(bytes(mulaw)):
-        if audio.rms(audio.mulaw_to_pcm(frame)) > SENTENCE_RMS:
-            current.append(frame)
-            quiet = 0
-        elif current:
-            current.append(frame)
-            quiet += 1
-            if quiet * audio.FRAME_MS >= gap_ms:
-                sentences.append(b"".join(current))
-                current, quiet = [], 0
-    if current:
-        sentences.append(b"".join(current))
-    return sentences
+    words = hints.normalise(WhisperSTT().transcribe(audio.from_telephony(bytes(answer.mulaw))).text).split()
+    found = []
+    for candidate in candidates:
+        option = grammars.normalise(candidate)
+        size = len(option.split())
+        stretches = [" ".join(words[i : i + size]) for i in range(max(1, len(words) - size + 1))]
+        likeness = [SequenceMatcher(None, stretch, option).ratio() for stretch in stretches]
+        if likeness and max(likeness) >= hints.OPTION_SIMILARITY:
+            found.append((likeness.index(max(likeness)), candidate))
+    return [candidate for _, candidate in sorted(found)]
 
 
 @database_sync_to_async
 def live_call(slug: str = "acme", **fields) -> dict:
-    """A ringing inbound call to the demo receptionist, as the voice webhook leaves it."""
+    """A ringing inbound call to the demo receptionist, as the voice webhook leaves it, to a process whose recogniser
+    and voice are ready, as the media process's are before it serves (`prepare_speech`)."""
+    prepare_speech()
     tenant = Tenant.objects.get(slug=slug)
     with schema_context(tenant.schema_name):
         TwilioAccountFactory()

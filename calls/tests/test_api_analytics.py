@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from agents.tests.factories import AgentFactory
 from billing.tests.factories import put_on_plan
 from calls import reports
-from calls.models import Call
+from calls.models import Call, CallTurn
 from calls.tests.factories import CallFactory
 from tenants.services import update_tenant
 
@@ -103,6 +103,23 @@ def test_per_agent_stats(api, alice, acme, history):
         3.0,
     )
     assert (rows["Sales"]["total"], rows["Sales"]["answered"]) == (2, 1)
+
+
+def test_per_agent_stats_give_p50_and_p95_of_each_stage_of_the_answers_to_speech(api, alice, acme, history):
+    with tenant_context(acme):
+        call = Call.objects.filter(agent=history["reception"]).first()
+        for index, total in enumerate([900.0, 1000.0, 1100.0, 2000.0]):
+            timings = {"vad_ms": 700.0, "stt_ms": 150.0, "engine_ms": 5.0, "tts_first_ms": 40.0, "total_ms": total}
+            CallTurn.objects.create(call=call, index=index, speaker="agent", text="Sure.", **timings)
+        # The greeting (no caller speech before it) is not an answer.
+        CallTurn.objects.create(call=call, index=9, speaker="agent", text="Hello.", total_ms=50.0)
+
+    rows = {row["agent_name"]: row for row in api(alice, acme).get("/api/analytics/agents").json()["results"]}
+
+    latency = rows["Reception"]["latency"]
+    assert (latency["total_p50_ms"], latency["total_p95_ms"]) == (1050.0, 1865.0)
+    assert (latency["vad_p50_ms"], latency["stt_p95_ms"], latency["tts_first_p50_ms"]) == (700.0, 150.0, 40.0)
+    assert rows["Sales"]["latency"] is None
 
 
 def test_analytics_filter_by_agent(api, alice, acme, history):

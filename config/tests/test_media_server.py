@@ -68,8 +68,8 @@ async def test_a_streamed_call_is_heard_and_answered(server, committed_db):
     assert turns[3].text == "(keypad 1#)"
 
 
-def test_the_media_process_loads_the_recogniser_before_its_first_call():
-    from calls.media.speech import prepare_recogniser
+def test_the_media_process_loads_the_recogniser_and_the_voice_before_its_first_call():
+    from calls.media.speech import prepare_speech
     from config import media_server
 
-    assert prepare_recogniser in media_server._PREPARATIONS
+    assert prepare_speech in media_server._PREPARATIONS
