@@ -5,6 +5,9 @@ run the tests that should notice. Run through `scripts/mutation`, which sets up 
     scripts/mutation accounts/permissions.py  one module (or several)
     scripts/mutation --again MODULE           only the survivors of MODULE's last run, against its tests as they
                                               are now (after adding tests; the module itself must be unchanged)
+    scripts/mutation --only PATTERN MODULE    only MODULE's mutants whose names match PATTERN (fnmatch, as mutmut
+                                              names them, e.g. 'calls.services.dialing.x_predial_check__*'): the
+                                              functions that decide, when the whole module would take too long
     scripts/mutation --list                   the modules and the tests each is checked against
 
 Each module gets a run directory, var/mutation/<module>/, laid out as mutmut expects: the project's files
@@ -32,9 +35,11 @@ RUNS = ROOT / "var" / "mutation"
 MODULES = {
     "accounts/permissions.py": [
         "accounts/tests/test_api_keys.py",
+        "accounts/tests/test_api_key_privileges.py",
         "accounts/tests/test_key_tenant_guard.py",
         "accounts/tests/test_permission_rules.py",
         "accounts/tests/test_team_api.py",
+        "accounts/tests/test_two_factor.py",
         "tenants/tests/test_isolation.py",
         "tenants/tests/test_tenant_resolution.py",
     ],
@@ -69,6 +74,7 @@ MODULES = {
     "tenants/middleware.py": [
         "tenants/tests/test_tenant_resolution.py",
         "tenants/tests/test_tenant_choice_guards.py",
+        "tenants/tests/test_ip_allowlist.py",
         "tenants/tests/test_isolation.py",
         "accounts/tests/test_api_keys.py",
         "accounts/tests/test_key_tenant_guard.py",
@@ -152,12 +158,12 @@ def show_survivors(run_dir: Path, names: list[str]) -> None:
         print(f"\n--- survived: {name}\n{shown}")
 
 
-def run(module: str, *, again: bool = False) -> dict:
+def run(module: str, *, again: bool = False, only: list[str] | None = None) -> dict:
     tests = MODULES[module]
     before = json.loads((run_dir_of(module) / "report.json").read_text()) if again else None
     if before is not None and before["source_hash"] != source_hash(module):
         sys.exit(f"{module} changed since its last run: run it in full (scripts/mutation {module}).")
-    names = before["survivors"] if before else []
+    names = before["survivors"] if before else (only or [])
     if before and not names:
         return before
     run_dir = prepare(module, tests)
@@ -172,7 +178,7 @@ def run(module: str, *, again: bool = False) -> dict:
             found["timeout"] = before["timeout"] + sum(status.get(name) == "timeout" for name in names)
             found["killed"] = before["killed"] + sum(status.get(name) == "killed" for name in names)
         else:
-            found = {**figures(run_dir, module), "source_hash": source_hash(module)}
+            found = {**figures(run_dir, module), "source_hash": source_hash(module), "only": only}
         found["survivors"] = [name for name, result in statuses(run_dir).items() if result == "survived"]
         show_survivors(run_dir, found["survivors"])
     finally:
@@ -187,6 +193,8 @@ def report(rows: list[dict]) -> None:
     )
     for row in rows:
         tried = row["killed"] + row["survived"] + row["timeout"] + row["suspicious"]
+        if row.get("only"):  # the other mutants were not checked
+            print(f"{row['module']}: only {' '.join(row['only'])}, {tried} of its {row['total']} mutants")
         rate = f"{100 * row['survived'] / tried:.1f}%" if tried else "-"
         print(
             f"{row['module']:34} {row['total']:>7} {row['killed']:>6} {row['survived']:>8} "
@@ -200,7 +208,8 @@ def main(argv: list[str]) -> int:
             print(f"{module}\n  " + "\n  ".join(tests))
         return 0
     again = argv[:1] == ["--again"]
-    modules = argv[1:] if again else argv
+    only = [argv[1]] if argv[:1] == ["--only"] and len(argv) > 1 else None
+    modules = argv[1:] if again else argv[2:] if only else argv
     unknown = [module for module in modules if module not in MODULES]
     if unknown or (again and not modules):
         print(f"Not a module this script checks: {', '.join(unknown)} (see --list)", file=sys.stderr)
@@ -208,7 +217,7 @@ def main(argv: list[str]) -> int:
     rows, failed = [], []
     for module in modules or MODULES:
         try:
-            rows.append(run(module, again=again))
+            rows.append(run(module, again=again, only=only))
         except subprocess.CalledProcessError:
             failed.append(module)  # mutmut said why above (e.g. the clean test run failed)
     report(rows)
