@@ -7,7 +7,8 @@ run the tests that should notice. Run through `scripts/mutation`, which sets up 
                                               are now (after adding tests; the module itself must be unchanged)
     scripts/mutation --only PATTERN MODULE    only MODULE's mutants whose names match PATTERN (fnmatch, as mutmut
                                               names them, e.g. 'calls.services.dialing.x_predial_check__*'): the
-                                              functions that decide, when the whole module would take too long
+                                              functions that decide, when the whole module would take too long;
+                                              with --again, only the survivors matching PATTERN (repeatable)
     scripts/mutation --list                   the modules and the tests each is checked against
 
 Each module gets a run directory, var/mutation/<module>/, laid out as mutmut expects: the project's files
@@ -25,6 +26,7 @@ import shutil
 import subprocess
 import sys
 import tomllib
+from fnmatch import fnmatch
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -163,24 +165,31 @@ def run(module: str, *, again: bool = False, only: list[str] | None = None) -> d
     before = json.loads((run_dir_of(module) / "report.json").read_text()) if again else None
     if before is not None and before["source_hash"] != source_hash(module):
         sys.exit(f"{module} changed since its last run: run it in full (scripts/mutation {module}).")
-    names = before["survivors"] if before else (only or [])
-    if before and not names:
-        return before
+    if before:
+        names = [name for name in before["survivors"] if not only or any(fnmatch(name, p) for p in only)]
+        if not names:
+            return before
+    else:
+        names = only or []
     run_dir = prepare(module, tests)
     print(f"\n=== {module}: against {' '.join(tests)}", flush=True)
     try:
         subprocess.run([MUTMUT, "run", "--max-children", "1", *names], cwd=run_dir, check=True)
+        status = statuses(run_dir)
         if before:
             # The other mutants were killed (or not covered) by tests that are still there.
             found = dict(before)
-            status = statuses(run_dir)
-            found["survived"] = sum(status.get(name) == "survived" for name in names)
-            found["timeout"] = before["timeout"] + sum(status.get(name) == "timeout" for name in names)
-            found["killed"] = before["killed"] + sum(status.get(name) == "killed" for name in names)
+            for result in ("killed", "timeout"):
+                now_dead = sum(status.get(name) == result for name in names)
+                found[result] += now_dead
+                found["survived"] -= now_dead
+            found["survivors"] = [
+                name for name in before["survivors"] if name not in names or status.get(name) == "survived"
+            ]
         else:
             found = {**figures(run_dir, module), "source_hash": source_hash(module), "only": only}
-        found["survivors"] = [name for name, result in statuses(run_dir).items() if result == "survived"]
-        show_survivors(run_dir, found["survivors"])
+            found["survivors"] = [name for name, result in status.items() if result == "survived"]
+        show_survivors(run_dir, [name for name in found["survivors"] if name in names or not before])
     finally:
         drop_test_database(run_dir)
     (run_dir / "report.json").write_text(json.dumps(found, indent=2))
@@ -207,9 +216,13 @@ def main(argv: list[str]) -> int:
         for module, tests in MODULES.items():
             print(f"{module}\n  " + "\n  ".join(tests))
         return 0
-    again = argv[:1] == ["--again"]
-    only = [argv[1]] if argv[:1] == ["--only"] and len(argv) > 1 else None
-    modules = argv[1:] if again else argv[2:] if only else argv
+    again = "--again" in argv
+    only, modules = [], []
+    for previous, arg in zip([None, *argv], argv):
+        if previous == "--only":
+            only.append(arg)
+        elif arg not in ("--only", "--again"):
+            modules.append(arg)
     unknown = [module for module in modules if module not in MODULES]
     if unknown or (again and not modules):
         print(f"Not a module this script checks: {', '.join(unknown)} (see --list)", file=sys.stderr)
@@ -217,7 +230,7 @@ def main(argv: list[str]) -> int:
     rows, failed = [], []
     for module in modules or MODULES:
         try:
-            rows.append(run(module, again=again, only=only))
+            rows.append(run(module, again=again, only=only or None))
         except subprocess.CalledProcessError:
             failed.append(module)  # mutmut said why above (e.g. the clean test run failed)
     report(rows)
