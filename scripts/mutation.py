@@ -5,6 +5,10 @@ run the tests that should notice. Run through `scripts/mutation`, which sets up 
     scripts/mutation accounts/permissions.py  one module (or several)
     scripts/mutation --again MODULE           only the survivors of MODULE's last run, against its tests as they
                                               are now (after adding tests; the module itself must be unchanged)
+    scripts/mutation --only PATTERN MODULE    only MODULE's mutants whose names match PATTERN (fnmatch, as mutmut
+                                              names them, e.g. 'calls.services.dialing.x_predial_check__*'): the
+                                              functions that decide, when the whole module would take too long;
+                                              with --again, only the survivors matching PATTERN (repeatable)
     scripts/mutation --list                   the modules and the tests each is checked against
 
 Each module gets a run directory, var/mutation/<module>/, laid out as mutmut expects: the project's files
@@ -22,6 +26,7 @@ import shutil
 import subprocess
 import sys
 import tomllib
+from fnmatch import fnmatch
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,9 +37,11 @@ RUNS = ROOT / "var" / "mutation"
 MODULES = {
     "accounts/permissions.py": [
         "accounts/tests/test_api_keys.py",
+        "accounts/tests/test_api_key_privileges.py",
         "accounts/tests/test_key_tenant_guard.py",
         "accounts/tests/test_permission_rules.py",
         "accounts/tests/test_team_api.py",
+        "accounts/tests/test_two_factor.py",
         "tenants/tests/test_isolation.py",
         "tenants/tests/test_tenant_resolution.py",
     ],
@@ -69,6 +76,7 @@ MODULES = {
     "tenants/middleware.py": [
         "tenants/tests/test_tenant_resolution.py",
         "tenants/tests/test_tenant_choice_guards.py",
+        "tenants/tests/test_ip_allowlist.py",
         "tenants/tests/test_isolation.py",
         "accounts/tests/test_api_keys.py",
         "accounts/tests/test_key_tenant_guard.py",
@@ -152,29 +160,36 @@ def show_survivors(run_dir: Path, names: list[str]) -> None:
         print(f"\n--- survived: {name}\n{shown}")
 
 
-def run(module: str, *, again: bool = False) -> dict:
+def run(module: str, *, again: bool = False, only: list[str] | None = None) -> dict:
     tests = MODULES[module]
     before = json.loads((run_dir_of(module) / "report.json").read_text()) if again else None
     if before is not None and before["source_hash"] != source_hash(module):
         sys.exit(f"{module} changed since its last run: run it in full (scripts/mutation {module}).")
-    names = before["survivors"] if before else []
-    if before and not names:
-        return before
+    if before:
+        names = [name for name in before["survivors"] if not only or any(fnmatch(name, p) for p in only)]
+        if not names:
+            return before
+    else:
+        names = only or []
     run_dir = prepare(module, tests)
     print(f"\n=== {module}: against {' '.join(tests)}", flush=True)
     try:
         subprocess.run([MUTMUT, "run", "--max-children", "1", *names], cwd=run_dir, check=True)
+        status = statuses(run_dir)
         if before:
             # The other mutants were killed (or not covered) by tests that are still there.
             found = dict(before)
-            status = statuses(run_dir)
-            found["survived"] = sum(status.get(name) == "survived" for name in names)
-            found["timeout"] = before["timeout"] + sum(status.get(name) == "timeout" for name in names)
-            found["killed"] = before["killed"] + sum(status.get(name) == "killed" for name in names)
+            for result in ("killed", "timeout"):
+                now_dead = sum(status.get(name) == result for name in names)
+                found[result] += now_dead
+                found["survived"] -= now_dead
+            found["survivors"] = [
+                name for name in before["survivors"] if name not in names or status.get(name) == "survived"
+            ]
         else:
-            found = {**figures(run_dir, module), "source_hash": source_hash(module)}
-        found["survivors"] = [name for name, result in statuses(run_dir).items() if result == "survived"]
-        show_survivors(run_dir, found["survivors"])
+            found = {**figures(run_dir, module), "source_hash": source_hash(module), "only": only}
+            found["survivors"] = [name for name, result in status.items() if result == "survived"]
+        show_survivors(run_dir, [name for name in found["survivors"] if name in names or not before])
     finally:
         drop_test_database(run_dir)
     (run_dir / "report.json").write_text(json.dumps(found, indent=2))
@@ -187,6 +202,8 @@ def report(rows: list[dict]) -> None:
     )
     for row in rows:
         tried = row["killed"] + row["survived"] + row["timeout"] + row["suspicious"]
+        if row.get("only"):  # the other mutants were not checked
+            print(f"{row['module']}: only {' '.join(row['only'])}, {tried} of its {row['total']} mutants")
         rate = f"{100 * row['survived'] / tried:.1f}%" if tried else "-"
         print(
             f"{row['module']:34} {row['total']:>7} {row['killed']:>6} {row['survived']:>8} "
@@ -199,8 +216,13 @@ def main(argv: list[str]) -> int:
         for module, tests in MODULES.items():
             print(f"{module}\n  " + "\n  ".join(tests))
         return 0
-    again = argv[:1] == ["--again"]
-    modules = argv[1:] if again else argv
+    again = "--again" in argv
+    only, modules = [], []
+    for previous, arg in zip([None, *argv], argv):
+        if previous == "--only":
+            only.append(arg)
+        elif arg not in ("--only", "--again"):
+            modules.append(arg)
     unknown = [module for module in modules if module not in MODULES]
     if unknown or (again and not modules):
         print(f"Not a module this script checks: {', '.join(unknown)} (see --list)", file=sys.stderr)
@@ -208,7 +230,7 @@ def main(argv: list[str]) -> int:
     rows, failed = [], []
     for module in modules or MODULES:
         try:
-            rows.append(run(module, again=again))
+            rows.append(run(module, again=again, only=only or None))
         except subprocess.CalledProcessError:
             failed.append(module)  # mutmut said why above (e.g. the clean test run failed)
     report(rows)

@@ -28,7 +28,7 @@ _tenant_sources = {}
 
 
 def register_tenant_source(name, find_tenant):
-    """Registered by apps above tenants at start-up; `request.tenant_source` is then `name`."""
+    """Registered by apps above tenants at start-up."""
     _tenant_sources[name] = find_tenant
 
 
@@ -58,7 +58,6 @@ class TenantMiddleware:
         tenant = tenant_for_host(hostname)
         if tenant is None:
             return error_response(request, 404, f"No tenant is served at host '{hostname}'.", "unknown_host")
-        request.tenant_source = "host"
 
         if tenant.schema_name == get_public_schema_name() and _is_api(request):
             chosen = self._tenant_named_by_request(request)
@@ -96,11 +95,9 @@ class TenantMiddleware:
                 return error_response(
                     request, 404, f"Unknown tenant '{slug}'.", "unknown_tenant", {"X-Tenant": ["Unknown tenant."]}
                 )
-            request.tenant_source = "header"
             return tenant
-        for name, find_tenant in _tenant_sources.items():
+        for find_tenant in _tenant_sources.values():
             tenant = find_tenant(request)
             if tenant is not None:
-                request.tenant_source = name
                 return tenant
         return None

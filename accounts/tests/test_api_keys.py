@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from accounts.models import ApiKey, hash_secret
+from accounts.models import ApiKey, User, hash_secret
 
 pytestmark = pytest.mark.django_db
 
@@ -80,6 +80,13 @@ def test_key_stops_working_when_its_creator_leaves(api, alice, amy, acme):
     secret = create(api, amy, acme).json()["key"]
     api(alice, acme).delete(f"/api/team/members/{amy.pk}")
     assert api(api_key=secret).get("/api/tenant").status_code == 401
+
+
+def test_key_stops_working_when_its_creator_is_deactivated(api, amy, acme):
+    secret = create(api, amy, acme).json()["key"]
+    User.objects.filter(pk=amy.pk).update(is_active=False)
+    response = api(api_key=secret).get("/api/tenant")
+    assert (response.status_code, response.json()["error_code"]) == (401, "authentication_failed")
 
 
 def test_members_cannot_manage_keys(api, mike, acme):

@@ -43,3 +43,10 @@ def test_the_first_of_several_forwarded_values_is_the_public_one():
 def test_forwarded_headers_from_anyone_but_a_trusted_proxy_are_ignored(remote_addr):
     request = webhook(remote_addr=remote_addr, HTTP_X_FORWARDED_PROTO="https", HTTP_X_FORWARDED_HOST="evil.example")
     assert public_url(request) == "http://internal:8000/api/webhooks/twilio/acme/voice"
+
+
+def test_forwarded_headers_of_a_request_with_no_peer_address_are_ignored():
+    """A server on a Unix socket gives no REMOTE_ADDR: no proxy vouches for the headers then."""
+    request = webhook(HTTP_X_FORWARDED_PROTO="https", HTTP_X_FORWARDED_HOST="evil.example")
+    del request.META["REMOTE_ADDR"]
+    assert public_url(request) == "http://internal:8000/api/webhooks/twilio/acme/voice"

@@ -80,6 +80,10 @@ def test_twilios_webhooks_are_not_behind_the_list(acme, office_only):
     assert b"ip_not_allowed" not in response.content and b"not reachable" not in response.content
 
 
+def test_health_checks_are_not_behind_the_list(acme, office_only):
+    assert Client(HTTP_HOST=host_of(acme), REMOTE_ADDR="198.51.100.1").get("/health").status_code == 200
+
+
 # Setting it -----------------------------------------------------------------------------------------
 
 

@@ -13,6 +13,11 @@ def test_x_tenant_never_chooses_the_public_schema(api, alice):
     assert (response.status_code, response.json()["error_code"]) == (404, "unknown_tenant")
 
 
+def test_on_a_tenants_own_host_an_x_tenant_header_naming_another_is_ignored(api, alice, acme):
+    response = api(alice, acme, headers={"X-Tenant": "globex"}).get("/api/tenant")
+    assert (response.status_code, response.json()["slug"]) == (200, "acme")
+
+
 def test_an_unknown_x_tenant_is_a_404_naming_it_in_the_usual_error_body(api, alice):
     response = api(alice, headers={"X-Tenant": "nope"}).get("/api/tenant")
     body = response.json()
