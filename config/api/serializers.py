@@ -5,17 +5,37 @@ time: on a read of one object that costs more CPU than the database work. A seri
 class (its Meta and declared fields), so each class builds them once and every instance gets copies to bind. A
 field that holds fields of its own (a nested serializer, a list of a child field) binds them to itself when it is
 made, so it is deep-copied; any other is a shallow copy, which bind() then fills in for its serializer alone.
+
+Reading an object goes the same way: DRF resolves every field's source through its generic path (mappings,
+callables, missing attributes) for every object of a list. A field whose source is a plain column of the model is
+read with one getattr instead; which fields those are is worked out once per serializer instance.
 """
 
 import copy
 
+from django.core.exceptions import FieldDoesNotExist
 from rest_framework import serializers
+from rest_framework.fields import SkipField
+from rest_framework.relations import PKOnlyObject, RelatedField
 
 
 def _copy_for_instance(field):
     if isinstance(field, serializers.BaseSerializer) or hasattr(field, "child") or hasattr(field, "child_relation"):
         return copy.deepcopy(field)
     return copy.copy(field)
+
+
+def _column_of(model, field) -> str | None:
+    """The model column `field` reads, when it reads nothing else; None when it needs DRF's generic path."""
+    if len(field.source_attrs) != 1 or isinstance(field, (serializers.BaseSerializer, RelatedField)):
+        return None
+    try:
+        model_field = model._meta.get_field(field.source_attrs[0])
+    except FieldDoesNotExist:
+        return None
+    if not model_field.concrete or model_field.is_relation:
+        return None
+    return model_field.attname
 
 
 class ModelSerializer(serializers.ModelSerializer):
@@ -27,3 +47,23 @@ class ModelSerializer(serializers.ModelSerializer):
             built = super().get_fields()
             cls._built_fields = built
         return {name: _copy_for_instance(field) for name, field in built.items()}
+
+    def to_representation(self, instance):
+        if not isinstance(instance, self.Meta.model):  # e.g. validated data not saved: DRF's way
+            return super().to_representation(instance)
+        readers = self.__dict__.get("_readers")
+        if readers is None:
+            model = self.Meta.model
+            readers = self._readers = [(field, _column_of(model, field)) for field in self._readable_fields]
+        representation = {}
+        for field, column in readers:
+            if column is not None:
+                attribute = getattr(instance, column)
+            else:
+                try:
+                    attribute = field.get_attribute(instance)
+                except SkipField:
+                    continue
+            check_for_none = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
+            representation[field.field_name] = None if check_for_none is None else field.to_representation(attribute)
+        return representation
