@@ -27,6 +27,7 @@ from accounts.roles import OWNER, role_has, role_may_grant
 from accounts.selectors import membership_of, memberships_of, owner_count
 from config.audit import audit
 from config.errors import Conflict, DomainError, Forbidden, Gone, NotFound, Unauthenticated
+from tenants.services import check_new_slug, create_tenant
 
 
 class AuthenticationError(Unauthenticated):
@@ -75,15 +76,30 @@ def add_membership(*, user, tenant, role) -> Membership:
     return membership
 
 
-def register(*, email, password, name, company, slug, timezone_name="UTC", ip=None):
-    """`ip`: the client's, for the sign-up rate limit (None: not limited, e.g. from a management command)."""
+def register(*, email, password, name, company, slug, timezone_name="UTC", ip=None) -> None:
+    """A new account and its tenant, or, for an address already registered, an email to its owner instead. The caller
+    is answered alike either way (the same errors for bad input, then nothing), so sign-up reveals no address; a new
+    owner signs in once the account exists. `ip`: the client's, for the sign-up rate limit (None: not limited)."""
     if ip is not None:
         throttling.check_signup_allowed(ip=ip)
-    user, tenant = _register(
-        email=email, password=password, name=name, company=company, slug=slug, timezone_name=timezone_name
+    email = email.strip().lower()
+    _password_errors(password, User(email=email, name=name))
+    existing = User.objects.filter(email=email).first()
+    if existing is None:
+        user, _ = _register(
+            email=email, password=password, name=name, company=company, slug=slug, timezone_name=timezone_name
+        )
+        send_email_verification(user)
+        return
+    check_new_slug(slug)  # a taken slug is refused as it would be for a new address
+    send_mail(
+        "Someone tried to sign up with your address",
+        f"A sign-up for a new workspace was made with {existing.email}, which already has an account, so no new "
+        "account was created. If it was you, sign in instead, or reset your password at "
+        f"{settings.FRONTEND_URL}/reset-password. If it was not you, you can ignore this message.\n",
+        settings.DEFAULT_FROM_EMAIL,
+        [existing.email],
     )
-    send_email_verification(user)
-    return user, tenant
 
 
 _VERIFY_EMAIL_SALT = "accounts.verify-email"
@@ -127,15 +143,7 @@ def verify_email(token: str) -> User:
 
 @transaction.atomic
 def _register(*, email, password, name, company, slug, timezone_name):
-    from tenants.services import create_tenant
-
-    email = email.strip().lower()
-    if User.objects.filter(email=email).exists():
-        raise Conflict(
-            "This email is already registered.", error_code="email_taken", errors={"email": ["Already registered."]}
-        )
     user = User(email=email, name=name)
-    _password_errors(password, user)
     user.set_password(password)
     user.save()
     tenant = create_tenant(name=company, slug=slug, owner=user, timezone=timezone_name)

@@ -52,10 +52,8 @@ class RegisterSerializer(serializers.Serializer):
 
 
 class RegisterResponseSerializer(serializers.Serializer):
-    user = UserSerializer()
-    tenant = TenantSummarySerializer()
-    host = serializers.CharField()
-    tokens = TokensSerializer()
+    detail = serializers.CharField()
+    email = serializers.EmailField()
 
 
 class LoginSerializer(serializers.Serializer):
