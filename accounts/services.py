@@ -22,10 +22,11 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from accounts import throttling, two_factor
-from accounts.models import ApiKey, Invitation, LoginOrigin, Membership, User, hash_secret
+from accounts.models import ApiKey, Invitation, LoginOrigin, Membership, SessionOrigin, User, hash_secret
 from accounts.roles import OWNER, role_has, role_may_grant
 from accounts.selectors import membership_of, memberships_of, owner_count
 from config.audit import audit
+from config.audit import origin as request_origin
 from config.errors import Conflict, DomainError, Forbidden, Gone, NotFound, Unauthenticated
 from tenants.services import check_new_slug, create_tenant
 
@@ -53,7 +54,16 @@ def _password_errors(password, user=None, field="password"):
 
 def issue_tokens(user) -> dict:
     refresh = RefreshToken.for_user(user)
+    _note_session_origin(refresh)
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
+
+
+def _note_session_origin(refresh: RefreshToken) -> None:
+    """The request's client address and user agent, kept beside the refresh token it was issued."""
+    where = request_origin()
+    token = OutstandingToken.objects.filter(jti=refresh[jwt_settings.JTI_CLAIM]).first()
+    if token is not None:
+        SessionOrigin.objects.create(token=token, ip=where.ip, user_agent=where.user_agent)
 
 
 # A page's WebSocket is opened right after its token is made; a token seen later (in a log of query strings) is dead.
@@ -301,9 +311,12 @@ def require_two_factor(*, tenant, actor: Membership, required: bool) -> None:
     )
 
 
-def record_token_refresh(access_token: str) -> None:
-    """After a refresh token was rotated (simplejwt's view), in the same transaction: who got new tokens."""
-    user = User.objects.filter(pk=AccessToken(access_token)[jwt_settings.USER_ID_CLAIM]).first()
+def record_token_refresh(refresh_token: str) -> None:
+    """After a refresh token was rotated (simplejwt's view), in the same transaction: who got the new token, and
+    where from."""
+    refresh = RefreshToken(refresh_token)
+    _note_session_origin(refresh)
+    user = User.objects.filter(pk=refresh[jwt_settings.USER_ID_CLAIM]).first()
     if user is not None:
         _audit_account(user, "auth.token_refreshed")
 
@@ -326,7 +339,8 @@ def active_sessions(user):
     """The user's refresh tokens still good: one per signed-in app or browser, newest first."""
     return (
         OutstandingToken.objects.filter(user=user, expires_at__gt=timezone.now(), blacklistedtoken__isnull=True)
-        .only("id", "created_at", "expires_at")
+        .select_related("origin")
+        .only("id", "created_at", "expires_at", "origin__ip", "origin__user_agent")
         .order_by("-created_at", "-id")
     )
 

@@ -109,7 +109,7 @@ class RefreshView(TokenRefreshView):
     def post(self, request, *args, **kwargs):
         with transaction.atomic():
             response = super().post(request, *args, **kwargs)
-            services.record_token_refresh(response.data["access"])
+            services.record_token_refresh(response.data["refresh"])
         return response
 
 
