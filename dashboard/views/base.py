@@ -12,8 +12,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from accounts.permissions import NEEDS_VERIFIED_EMAIL
 from accounts.roles import PERMISSIONS, role_has
 from accounts.selectors import membership_of
+from accounts.services import check_verified
 from accounts.services import socket_token as make_socket_token
 from config.errors import DomainError, Forbidden, NotFound, TooManyRequests
 from config.middleware import content_security_policy
@@ -62,6 +64,8 @@ def tenant_page(permission):
             if needed and needed not in request.permissions:
                 return error_page(request, 403, f"Your role ({membership.role}) does not give access to this page.")
             try:
+                if needed in NEEDS_VERIFIED_EMAIL:
+                    check_verified(request.user)
                 return view(request, *args, **kwargs)
             except NotFound as exc:
                 return error_page(request, 404, exc.detail)
