@@ -181,12 +181,14 @@ class Erasure(models.Model):
 
 
 class DataExport(models.Model):
-    """Everything held about a contact or a user, as a zip built by a Celery task, downloadable once by its
-    requester through a signed, expiring link; the file is deleted from storage once downloaded or expired."""
+    """Everything held about a contact or a user, or the whole tenant's data, as a zip built by a Celery task,
+    downloadable once by its requester through a signed, expiring link; the file is deleted from storage once
+    downloaded or expired."""
 
     class Kind(models.TextChoices):
         CONTACT = "contact"
         USER = "user"
+        TENANT = "tenant"
 
     class Status(models.TextChoices):
         PENDING = "pending"

@@ -214,12 +214,17 @@ class AuditQuerySerializer(serializers.Serializer):
 class ExportRequestSerializer(serializers.Serializer):
     contact = serializers.IntegerField(min_value=1, required=False, help_text="The contact's id.")
     user = serializers.IntegerField(min_value=1, required=False, help_text="A member's user id.")
+    tenant = serializers.BooleanField(
+        required=False, help_text="true: all of the tenant's data (owners only), e.g. before closing it."
+    )
 
     def validate(self, data):
+        if data.get("tenant") is False:
+            raise serializers.ValidationError({"tenant": ["Send true, or leave it out."]})
         if len(data) != 1:
-            raise serializers.ValidationError({"contact": ["Give exactly one of contact or user."]})
+            raise serializers.ValidationError({"contact": ["Give exactly one of contact, user or tenant."]})
         [(kind, subject_id)] = data.items()
-        return {"kind": kind, "subject_id": subject_id}
+        return {"kind": kind, "subject_id": None if kind == "tenant" else subject_id}
 
 
 class DataExportSerializer(ModelSerializer):
