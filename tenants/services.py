@@ -10,7 +10,7 @@ from config.audit import audit
 from config.errors import Conflict, DomainError
 from tenants import ip_allowlist
 from tenants.models import RESERVED_SLUGS, Domain, Tenant
-from tenants.signals import tenant_created, tenant_deleting
+from tenants.signals import tenant_closed, tenant_created, tenant_deleting
 
 
 def tenant_hostname(slug: str) -> str:
@@ -164,6 +164,7 @@ def close_tenant(tenant: Tenant, *, actor=None, now=None) -> Tenant:
             target=f"tenant:{tenant.slug}",
             data={"delete_after": delete_after.isoformat()},
         )
+        tenant_closed.send(sender=Tenant, tenant=tenant)
     return tenant
 
 
