@@ -133,6 +133,13 @@ class ComplianceSettingsSerializer(ModelSerializer):
     record_calls = serializers.BooleanField(
         required=False, help_text="Record inbound and outbound agent calls, consent permitting. Default off."
     )
+    recording_disclosure = serializers.CharField(
+        max_length=500,
+        allow_blank=True,
+        required=False,
+        help_text="Said first on every recorded call, inbound and outbound ({company} is the tenant's name); empty "
+        "for none. Default 'This call is recorded.'",
+    )
     retention_days = serializers.IntegerField(
         min_value=1,
         max_value=36500,
@@ -153,6 +160,7 @@ class ComplianceSettingsSerializer(ModelSerializer):
             "calling_days",
             "opt_out_digit",
             "record_calls",
+            "recording_disclosure",
             "retention_days",
             "redact_pii",
             "updated_at",
