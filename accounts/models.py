@@ -168,3 +168,17 @@ class LoginOrigin(models.Model):
 
     def __str__(self):
         return f"{self.user} from {self.ip}"
+
+
+class SessionOrigin(models.Model):
+    """Where a session's refresh token was issued (a login or a refresh), so the user can tell their sessions apart
+    and spot one that is not theirs. Each refresh issues a new token, hence a new row for the session's device."""
+
+    token = models.OneToOneField(
+        "token_blacklist.OutstandingToken", on_delete=models.CASCADE, related_name="origin", primary_key=True
+    )
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+
+    def __str__(self):
+        return f"session {self.token_id} from {self.ip or 'unknown'}"

@@ -16,7 +16,7 @@ from config.errors import DomainError, Forbidden
 from tenants.selectors import is_public
 
 # What an account may do only once its email address is verified (an API key: its creator's).
-NEEDS_VERIFIED_EMAIL = {"calls.place", "team.invite"}
+NEEDS_VERIFIED_EMAIL = {"calls.place", "team.invite", "campaigns.manage"}
 
 
 class TenantRequired(DomainError):

@@ -11,6 +11,7 @@ PERMISSIONS = {
     "tenant.view": {OWNER, ADMIN, MEMBER},
     "tenant.manage": {OWNER, ADMIN},
     "tenant.close": {OWNER},
+    "tenant.export": {OWNER},
     "team.view": {OWNER, ADMIN, MEMBER},
     "team.invite": {OWNER, ADMIN},
     "team.change_role": {OWNER, ADMIN},

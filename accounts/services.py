@@ -22,11 +22,13 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from accounts import throttling, two_factor
-from accounts.models import ApiKey, Invitation, LoginOrigin, Membership, User, hash_secret
+from accounts.models import ApiKey, Invitation, LoginOrigin, Membership, SessionOrigin, User, hash_secret
 from accounts.roles import OWNER, role_has, role_may_grant
 from accounts.selectors import membership_of, memberships_of, owner_count
 from config.audit import audit
+from config.audit import origin as request_origin
 from config.errors import Conflict, DomainError, Forbidden, Gone, NotFound, Unauthenticated
+from tenants.services import check_new_slug, create_tenant
 
 
 class AuthenticationError(Unauthenticated):
@@ -52,7 +54,16 @@ def _password_errors(password, user=None, field="password"):
 
 def issue_tokens(user) -> dict:
     refresh = RefreshToken.for_user(user)
+    _note_session_origin(refresh)
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
+
+
+def _note_session_origin(refresh: RefreshToken) -> None:
+    """The request's client address and user agent, kept beside the refresh token it was issued."""
+    where = request_origin()
+    token = OutstandingToken.objects.filter(jti=refresh[jwt_settings.JTI_CLAIM]).first()
+    if token is not None:
+        SessionOrigin.objects.create(token=token, ip=where.ip, user_agent=where.user_agent)
 
 
 # A page's WebSocket is opened right after its token is made; a token seen later (in a log of query strings) is dead.
@@ -75,15 +86,30 @@ def add_membership(*, user, tenant, role) -> Membership:
     return membership
 
 
-def register(*, email, password, name, company, slug, timezone_name="UTC", ip=None):
-    """`ip`: the client's, for the sign-up rate limit (None: not limited, e.g. from a management command)."""
+def register(*, email, password, name, company, slug, timezone_name="UTC", ip=None) -> None:
+    """A new account and its tenant, or, for an address already registered, an email to its owner instead. The caller
+    is answered alike either way (the same errors for bad input, then nothing), so sign-up reveals no address; a new
+    owner signs in once the account exists. `ip`: the client's, for the sign-up rate limit (None: not limited)."""
     if ip is not None:
         throttling.check_signup_allowed(ip=ip)
-    user, tenant = _register(
-        email=email, password=password, name=name, company=company, slug=slug, timezone_name=timezone_name
+    email = email.strip().lower()
+    _password_errors(password, User(email=email, name=name))
+    existing = User.objects.filter(email=email).first()
+    if existing is None:
+        user, _ = _register(
+            email=email, password=password, name=name, company=company, slug=slug, timezone_name=timezone_name
+        )
+        send_email_verification(user)
+        return
+    check_new_slug(slug)  # a taken slug is refused as it would be for a new address
+    send_mail(
+        "Someone tried to sign up with your address",
+        f"A sign-up for a new workspace was made with {existing.email}, which already has an account, so no new "
+        "account was created. If it was you, sign in instead, or reset your password at "
+        f"{settings.FRONTEND_URL}/reset-password. If it was not you, you can ignore this message.\n",
+        settings.DEFAULT_FROM_EMAIL,
+        [existing.email],
     )
-    send_email_verification(user)
-    return user, tenant
 
 
 _VERIFY_EMAIL_SALT = "accounts.verify-email"
@@ -127,15 +153,7 @@ def verify_email(token: str) -> User:
 
 @transaction.atomic
 def _register(*, email, password, name, company, slug, timezone_name):
-    from tenants.services import create_tenant
-
-    email = email.strip().lower()
-    if User.objects.filter(email=email).exists():
-        raise Conflict(
-            "This email is already registered.", error_code="email_taken", errors={"email": ["Already registered."]}
-        )
     user = User(email=email, name=name)
-    _password_errors(password, user)
     user.set_password(password)
     user.save()
     tenant = create_tenant(name=company, slug=slug, owner=user, timezone=timezone_name)
@@ -293,9 +311,12 @@ def require_two_factor(*, tenant, actor: Membership, required: bool) -> None:
     )
 
 
-def record_token_refresh(access_token: str) -> None:
-    """After a refresh token was rotated (simplejwt's view), in the same transaction: who got new tokens."""
-    user = User.objects.filter(pk=AccessToken(access_token)[jwt_settings.USER_ID_CLAIM]).first()
+def record_token_refresh(refresh_token: str) -> None:
+    """After a refresh token was rotated (simplejwt's view), in the same transaction: who got the new token, and
+    where from."""
+    refresh = RefreshToken(refresh_token)
+    _note_session_origin(refresh)
+    user = User.objects.filter(pk=refresh[jwt_settings.USER_ID_CLAIM]).first()
     if user is not None:
         _audit_account(user, "auth.token_refreshed")
 
@@ -318,7 +339,8 @@ def active_sessions(user):
     """The user's refresh tokens still good: one per signed-in app or browser, newest first."""
     return (
         OutstandingToken.objects.filter(user=user, expires_at__gt=timezone.now(), blacklistedtoken__isnull=True)
-        .only("id", "created_at", "expires_at")
+        .select_related("origin")
+        .only("id", "created_at", "expires_at", "origin__ip", "origin__user_agent")
         .order_by("-created_at", "-id")
     )
 

@@ -202,6 +202,17 @@ def report_minutes(*, customer_id: str, minutes: int, identifier: str, timestamp
         raise _upstream(exc) from exc
 
 
+def cancel_subscription(subscription_id: str, *, idempotency_key: str) -> None:
+    """Ends the subscription now (no further charge). One already gone from Stripe counts as canceled."""
+    try:
+        client().v1.subscriptions.cancel(subscription_id, options={"idempotency_key": idempotency_key})
+    except stripe.InvalidRequestError as exc:
+        if exc.code != "resource_missing":
+            raise _upstream(exc) from exc
+    except stripe.StripeError as exc:
+        raise _upstream(exc) from exc
+
+
 def verified_event(payload: bytes, signature: str) -> stripe.Event:
     """The event Stripe signed with our endpoint's secret, no older than the tolerance; else a 400."""
     if not settings.STRIPE_WEBHOOK_SECRET:

@@ -167,6 +167,33 @@ def _newer(subscription: Subscription, created: datetime) -> bool:
     return bool(claimed)
 
 
+CANCEL_ON_CLOSE_TASK = "billing.cancel_subscription_of_closed_tenant"
+
+
+def cancel_on_close(tenant) -> None:
+    """`tenants.signals.tenant_closed`, in the closing's transaction: a tenant paying through Stripe is charged no
+    more. Stripe is called by a task once the closing commits (retried while Stripe is down)."""
+    subscription = selectors.subscription_of(tenant)
+    if subscription and subscription.stripe_subscription_id and subscription.status != Subscription.Status.CANCELED:
+        enqueue_on_commit(CANCEL_ON_CLOSE_TASK, tenant.pk)
+
+
+def cancel_subscription_of_closed_tenant(tenant_id) -> bool:
+    """Cancels a closed tenant's Stripe subscription at once, under an idempotency key naming it (a retried task
+    cancels once); audited. False: nothing to cancel (Stripe's webhook may have told us first)."""
+    subscription = Subscription.objects.select_related("tenant", "plan").filter(tenant_id=tenant_id).first()
+    if subscription is None or not subscription.stripe_subscription_id:
+        return False
+    if subscription.status == Subscription.Status.CANCELED:
+        return False
+    stripe_id = subscription.stripe_subscription_id
+    gateway.cancel_subscription(stripe_id, idempotency_key=f"close-{tenant_id}-{stripe_id}")
+    with transaction.atomic():
+        _write(subscription, status=Subscription.Status.CANCELED, cancel_at_period_end=False)
+        _audit(subscription, "billing.subscription_canceled", reason="tenant_closed", stripe_subscription=stripe_id)
+    return True
+
+
 def _write(subscription: Subscription, **fields) -> None:
     for name, value in fields.items():
         setattr(subscription, name, value)

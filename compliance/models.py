@@ -117,6 +117,10 @@ class ComplianceSettings(models.Model):
     )
     # Inbound and outbound agent calls are recorded (kept in the platform's storage) unless the caller refuses.
     record_calls = models.BooleanField(default=False)
+    # Said first on every recorded call, inbound and outbound, before the agent's own disclosure and greeting.
+    recording_disclosure = models.CharField(
+        max_length=500, blank=True, default="This call is recorded.", help_text="Blank: none."
+    )
     # Recordings and transcripts of calls older than this are deleted by a daily task; null keeps them.
     retention_days = models.PositiveIntegerField(null=True, blank=True)
     # Card numbers, SSNs and dates of birth are masked in stored transcripts.
@@ -181,12 +185,14 @@ class Erasure(models.Model):
 
 
 class DataExport(models.Model):
-    """Everything held about a contact or a user, as a zip built by a Celery task, downloadable once by its
-    requester through a signed, expiring link; the file is deleted from storage once downloaded or expired."""
+    """Everything held about a contact or a user, or the whole tenant's data, as a zip built by a Celery task,
+    downloadable once by its requester through a signed, expiring link; the file is deleted from storage once
+    downloaded or expired."""
 
     class Kind(models.TextChoices):
         CONTACT = "contact"
         USER = "user"
+        TENANT = "tenant"
 
     class Status(models.TextChoices):
         PENDING = "pending"

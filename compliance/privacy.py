@@ -56,8 +56,12 @@ def exports_storage():
 # Export -------------------------------------------------------------------------------------------
 
 
-def request_export(*, kind: str, subject_id: int, actor) -> DataExport:
-    """Checks the subject exists in this tenant, then queues the build; audited."""
+def request_export(*, kind: str, subject_id: int | None = None, actor) -> DataExport:
+    """Checks the subject exists in this tenant (a tenant's export: that the actor is its owner), then queues the
+    build; audited."""
+    if kind == DataExport.Kind.TENANT:
+        subject_id = connection.tenant.pk
+        _check_may_export_tenant(actor)
     _subject_files(kind, subject_id, check_only=True)
     with transaction.atomic():
         export = DataExport.objects.create(kind=kind, subject_id=subject_id, requested_by_id=actor.pk)
@@ -97,6 +101,8 @@ def _subject_files(kind: str, subject_id: int, *, check_only=False) -> dict[str,
         return _contact_files(subject_id, check_only=check_only)
     if kind == DataExport.Kind.USER:
         return _user_files(subject_id, check_only=check_only)
+    if kind == DataExport.Kind.TENANT:
+        return {} if check_only else _tenant_files()
     raise DomainError(f"Unknown kind {kind!r}.", errors={"kind": ["Unknown."]})
 
 
@@ -150,6 +156,43 @@ def _user_files(user_id: int, *, check_only: bool) -> dict[str, bytes]:
             ]
         ),
     }
+
+
+def _check_may_export_tenant(actor) -> None:
+    from accounts.roles import role_has
+    from accounts.selectors import membership_of
+
+    membership = membership_of(actor, connection.tenant)
+    if membership is None or not role_has(membership.role, "tenant.export"):
+        raise Forbidden("Only the tenant's owners can export all of its data.", error_code="role_forbidden")
+
+
+def _tenant_files() -> dict[str, bytes]:
+    """Everything the tenant holds: contacts and their lists, the DNC list, the audit log, and what the apps above
+    compliance hold (calls with their transcripts and recordings, appointments, ...)."""
+    from contacts.models import Contact, ContactList
+
+    files = {
+        "contacts.json": as_json(
+            [
+                {**row(contact), "lists": sorted(each.name for each in contact.lists.all())}
+                for contact in Contact.objects.prefetch_related("lists").order_by("id")
+            ]
+        ),
+        "contact_lists.json": as_json([row(each) for each in ContactList.objects.order_by("id")]),
+        "dnc.json": as_json([row(entry) for entry in DncEntry.objects.order_by("id")]),
+        # As the audit log shows them: an entry about an erased number without its target and data.
+        "audit.json": as_json(
+            [
+                {**row(entry), "target": entry.shown_target, "data": entry.shown_data}
+                for entry in selectors.audit_entries().order_by("id")
+            ]
+        ),
+    }
+    for holder in subject_data.holders():
+        if holder.export_all:
+            files.update(holder.export_all())
+    return files
 
 
 def export_link_token(export: DataExport) -> str:

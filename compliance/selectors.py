@@ -161,3 +161,8 @@ def get_export(export_id) -> DataExport:
     if export is None:
         raise NotFound("No such export.")
     return export
+
+
+def data_exports():
+    """The tenant's exports, newest first."""
+    return DataExport.objects.all()

@@ -165,11 +165,12 @@ def update_settings(
     calling_days,
     opt_out_digit=None,
     record_calls=None,
+    recording_disclosure=None,
     retention_days=_KEPT,
     redact_pii=None,
     actor=None,
 ) -> ComplianceSettings:
-    """`opt_out_digit`, `record_calls`, `redact_pii`: None keeps the current value; `retention_days` when not given
+    """`opt_out_digit`, `record_calls`, `recording_disclosure`, `redact_pii`: None keeps the current value; `retention_days` when not given
     (None means keep recordings and transcripts for ever)."""
     with transaction.atomic():
         settings, _ = ComplianceSettings.objects.select_for_update().get_or_create(singleton=True)
@@ -180,6 +181,8 @@ def update_settings(
             settings.opt_out_digit = opt_out_digit
         if record_calls is not None:
             settings.record_calls = record_calls
+        if recording_disclosure is not None:
+            settings.recording_disclosure = recording_disclosure
         if retention_days is not _KEPT:
             settings.retention_days = retention_days
         if redact_pii is not None:
@@ -195,6 +198,7 @@ def update_settings(
                 "calling_days": settings.calling_days,
                 "opt_out_digit": settings.opt_out_digit,
                 "record_calls": settings.record_calls,
+                "recording_disclosure": settings.recording_disclosure,
                 "retention_days": settings.retention_days,
                 "redact_pii": settings.redact_pii,
             },

@@ -26,6 +26,8 @@ class Holder:
     erase: Callable[[Subject], int]
     # Deletes recordings and transcripts made before the cutoff; how many calls it touched. None: keeps nothing dated.
     purge: Callable[[datetime], int] | None = None
+    # Files for the whole tenant's export: every row it holds, about anyone. None: nothing beyond the subjects' rows.
+    export_all: Callable[[], dict[str, bytes]] | None = None
 
 
 _holders: dict[str, Holder] = {}

@@ -16,6 +16,8 @@ from dashboard.views import (
     flows,
     knowledge,
     overview,
+    privacy,
+    security,
     settings,
     team,
 )
@@ -69,4 +71,13 @@ urlpatterns = [
     path("settings/api-keys", settings.api_keys, name="api_keys"),
     path("settings/api-keys/<id:key_id>/revoke", settings.revoke_api_key, name="revoke_api_key"),
     path("settings/providers", settings.providers, name="providers"),
+    # Account security and compliance records (issue 21).
+    path("settings/two-factor", security.two_factor_page, name="two_factor"),
+    path("settings/sessions", security.sessions, name="sessions"),
+    path("settings/sessions/<id:session_id>/revoke", security.revoke_session, name="revoke_session"),
+    path("compliance/audit-log", privacy.audit_log, name="audit_log"),
+    path("compliance/exports", privacy.exports, name="exports"),
+    path("compliance/exports/<id:export_id>/download", privacy.export_download, name="export_download"),
+    path("compliance/erasures", privacy.erasure, name="erasure"),
+    path("compliance/recording", privacy.recording, name="recording"),
 ]

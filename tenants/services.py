@@ -10,7 +10,7 @@ from config.audit import audit
 from config.errors import Conflict, DomainError
 from tenants import ip_allowlist
 from tenants.models import RESERVED_SLUGS, Domain, Tenant
-from tenants.signals import tenant_created, tenant_deleting
+from tenants.signals import tenant_closed, tenant_created, tenant_deleting
 
 
 def tenant_hostname(slug: str) -> str:
@@ -39,9 +39,8 @@ def sync_tenant_template(verbosity=0) -> None:
 
 
 @transaction.atomic
-def create_tenant(*, name, slug, kind=Tenant.Kind.DIRECT, parent=None, owner=None, timezone="UTC", **branding):
-    """Create a tenant with its schema (cloned from the template), its domain and its owner (who gets the owner
-    role through the `tenant_created` signal, heard by accounts)."""
+def check_new_slug(slug: str) -> str:
+    """The slug, lower-cased, if a new tenant may take it."""
     slug = slug.lower()
     if slug in RESERVED_SLUGS:
         raise DomainError(
@@ -49,6 +48,13 @@ def create_tenant(*, name, slug, kind=Tenant.Kind.DIRECT, parent=None, owner=Non
         )
     if Tenant.objects.filter(slug=slug).exists():
         raise Conflict(f"Tenant '{slug}' already exists.", error_code="slug_taken", errors={"slug": ["Already taken."]})
+    return slug
+
+
+def create_tenant(*, name, slug, kind=Tenant.Kind.DIRECT, parent=None, owner=None, timezone="UTC", **branding):
+    """Create a tenant with its schema (cloned from the template), its domain and its owner (who gets the owner
+    role through the `tenant_created` signal, heard by accounts)."""
+    slug = check_new_slug(slug)
     if kind == Tenant.Kind.CLIENT and (parent is None or parent.kind != Tenant.Kind.AGENCY):
         raise DomainError("A client tenant needs an agency parent.", errors={"parent": ["Must be an agency tenant."]})
     tenant = Tenant(
@@ -158,6 +164,7 @@ def close_tenant(tenant: Tenant, *, actor=None, now=None) -> Tenant:
             target=f"tenant:{tenant.slug}",
             data={"delete_after": delete_after.isoformat()},
         )
+        tenant_closed.send(sender=Tenant, tenant=tenant)
     return tenant
 
 

@@ -52,10 +52,8 @@ class RegisterSerializer(serializers.Serializer):
 
 
 class RegisterResponseSerializer(serializers.Serializer):
-    user = UserSerializer()
-    tenant = TenantSummarySerializer()
-    host = serializers.CharField()
-    tokens = TokensSerializer()
+    detail = serializers.CharField()
+    email = serializers.EmailField()
 
 
 class LoginSerializer(serializers.Serializer):
@@ -231,6 +229,10 @@ class SessionSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     created_at = serializers.DateTimeField()
     expires_at = serializers.DateTimeField()
+    ip = serializers.IPAddressField(
+        source="origin.ip", allow_null=True, help_text="Where it was signed in or refreshed from."
+    )
+    user_agent = serializers.CharField(source="origin.user_agent", allow_null=True, help_text="Null if unknown.")
 
 
 class VerifyEmailSerializer(serializers.Serializer):

@@ -21,7 +21,6 @@ from config.api.schema import results
 from config.api.validation import validated
 from config.proxies import client_ip
 from tenants.selectors import is_public
-from tenants.services import tenant_hostname
 
 # Auth ---------------------------------------------------------------------------------------
 
@@ -30,10 +29,11 @@ class RegisterView(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
 
-    @extend_schema(request=s.RegisterSerializer, responses={201: s.RegisterResponseSerializer})
+    @extend_schema(request=s.RegisterSerializer, responses={202: s.RegisterResponseSerializer})
     def post(self, request):
+        """The same answer whether the address is new or taken (its owner is emailed instead): then log in."""
         data = validated(s.RegisterSerializer, request)
-        user, tenant = services.register(
+        services.register(
             email=data["email"],
             password=data["password"],
             name=data["name"],
@@ -42,13 +42,8 @@ class RegisterView(APIView):
             timezone_name=data["timezone"],
             ip=client_ip(request),
         )
-        body = {
-            "user": user,
-            "tenant": tenant,
-            "host": tenant_hostname(tenant.slug),
-            "tokens": services.issue_tokens(user),
-        }
-        return Response(s.RegisterResponseSerializer(body).data, status=status.HTTP_201_CREATED)
+        body = {"detail": f"Check {data['email']} for a link to confirm it, then log in.", "email": data["email"]}
+        return Response(s.RegisterResponseSerializer(body).data, status=status.HTTP_202_ACCEPTED)
 
 
 class LoginView(APIView):
@@ -114,7 +109,7 @@ class RefreshView(TokenRefreshView):
     def post(self, request, *args, **kwargs):
         with transaction.atomic():
             response = super().post(request, *args, **kwargs)
-            services.record_token_refresh(response.data["access"])
+            services.record_token_refresh(response.data["refresh"])
         return response
 
 

@@ -22,7 +22,7 @@ STRONG = "Sup3rSecret!"
 def sign_up(api):
     body = {"email": "dana@example.com", "password": STRONG, "name": "Dana", "company": "Dana Co", "slug": "dana-co"}
     response = api().post("/api/auth/register", body, format="json")
-    assert response.status_code == 201, response.json()
+    assert response.status_code == 202, response.json()
     return User.objects.get(email="dana@example.com"), Tenant.objects.get(slug="dana-co")
 
 

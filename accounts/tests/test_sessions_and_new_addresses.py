@@ -15,12 +15,12 @@ pytestmark = pytest.mark.django_db
 HOME, ELSEWHERE = "203.0.113.7", "198.51.100.23"
 
 
-def anonymous(ip=HOME):
-    return APIClient(HTTP_HOST=settings.API_HOST, REMOTE_ADDR=ip)
+def anonymous(ip=HOME, user_agent="Firefox/140"):
+    return APIClient(HTTP_HOST=settings.API_HOST, REMOTE_ADDR=ip, HTTP_USER_AGENT=user_agent)
 
 
-def login(user, ip=HOME):
-    client = anonymous(ip)
+def login(user, ip=HOME, user_agent="Firefox/140"):
+    client = anonymous(ip, user_agent)
     response = client.post("/api/auth/login", {"email": user.email, "password": PASSWORD}, format="json")
     assert response.status_code == 200, response.json()
     return response.json()["tokens"]
@@ -70,7 +70,24 @@ def test_the_user_sees_each_active_session(api, newcomer):
     response = sessions(api, newcomer, second)
     assert response.status_code == 200
     assert len(response.json()["results"]) == 2
-    assert {"id", "created_at", "expires_at"} == set(response.json()["results"][0])
+    assert {"id", "created_at", "expires_at", "ip", "user_agent"} == set(response.json()["results"][0])
+
+
+def test_each_session_shows_the_address_and_browser_it_signed_in_from(api, newcomer):
+    login(newcomer, user_agent="Firefox/140")
+    tokens = login(newcomer, ip=ELSEWHERE, user_agent="curl/8.5")
+    listed = [(each["ip"], each["user_agent"]) for each in sessions(api, newcomer, tokens).json()["results"]]
+    assert listed == [(ELSEWHERE, "curl/8.5"), (HOME, "Firefox/140")]
+
+
+def test_a_refreshed_session_shows_where_it_was_refreshed_from(api, newcomer):
+    tokens = login(newcomer, user_agent="Firefox/140")
+    refreshed = anonymous(ELSEWHERE, "Safari/18").post(
+        "/api/auth/refresh", {"refresh": tokens["refresh"]}, format="json"
+    )
+    assert refreshed.status_code == 200
+    [session] = sessions(api, newcomer, refreshed.json()).json()["results"]
+    assert (session["ip"], session["user_agent"]) == (ELSEWHERE, "Safari/18")
 
 
 def test_a_revoked_session_can_no_longer_refresh(api, newcomer, acme):

@@ -28,15 +28,19 @@ class Turn:
         return " ".join(self.result.utterances)
 
 
-DEFAULT_DISCLOSURE = "This call may be recorded, and is handled by an AI assistant for {company}."
+DEFAULT_DISCLOSURE = "This call is handled by an AI assistant for {company}."
 DEFAULT_CONSENT_QUESTION = "May we record this call? Please say yes or no, or press 1 for yes and 2 for no."
 
 
-def disclosure_for(agent: Agent, direction: str) -> str:
-    """What the agent says before anything else on a call in `direction` ("" on a sandbox conversation)."""
+def disclosure_for(agent: Agent, direction: str, *, recording: str = "") -> str:
+    """What the agent says before anything else on a call in `direction` ("" on a sandbox conversation):
+    `recording`, the tenant's recording disclosure when it records its calls, then the agent's own disclosure."""
+    if not direction:
+        return ""
+    said = [recording.strip()]
     if agent.disclosure == "always" or (agent.disclosure == "outbound" and direction == "outbound"):
-        return agent.disclosure_text or DEFAULT_DISCLOSURE
-    return ""
+        said.append(agent.disclosure_text or DEFAULT_DISCLOSURE)
+    return " ".join(part for part in said if part)
 
 
 def agent_config(agent: Agent, *, examples=None, direction: str = "") -> AgentConfig:
@@ -46,6 +50,7 @@ def agent_config(agent: Agent, *, examples=None, direction: str = "") -> AgentCo
     if examples is None:
         examples = store().training_examples(agent, limit=EXAMPLES_LIMIT)
     greeting = agent.greeting or (agent.template.initial_message if agent.template_id else "")
+    compliance = compliance_settings()
     return AgentConfig(
         name=agent.name,
         company=connection.tenant.name,
@@ -59,8 +64,10 @@ def agent_config(agent: Agent, *, examples=None, direction: str = "") -> AgentCo
         transfer_number=agent.transfer_number,
         voicemail_message=agent.voicemail_message,
         examples=tuple((example["caller"], example["reply"]) for example in examples[:EXAMPLES_LIMIT]),
-        opt_out_digit=compliance_settings().opt_out_digit,
-        disclosure=disclosure_for(agent, direction),
+        opt_out_digit=compliance.opt_out_digit,
+        disclosure=disclosure_for(
+            agent, direction, recording=compliance.recording_disclosure if compliance.record_calls else ""
+        ),
         consent_question=(agent.recording_consent_question or DEFAULT_CONSENT_QUESTION)
         if agent.recording_consent
         else "",

@@ -10,6 +10,7 @@ from agents.tests.factories import AgentFactory
 from calls.media.greetings import greeting_text
 from calls.models import Call
 from calls.services import start_call
+from compliance.tests.factories import ComplianceSettingsFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +67,55 @@ def test_an_outbound_calls_prepared_first_words_are_the_disclosure(acme):
         agent = AgentFactory(greeting="Hello from {company}!")
         outbound = start_call(direction=Call.Direction.OUTBOUND, agent=agent, to_number="+14155550123")
         inbound = start_call(direction=Call.Direction.INBOUND, agent=agent, from_number="+14155550123")
-        assert (
-            greeting_text(outbound) == f"This call may be recorded, and is handled by an AI assistant for {acme.name}."
-        )
+        assert greeting_text(outbound) == f"This call is handled by an AI assistant for {acme.name}."
         assert greeting_text(inbound) == f"Hello from {acme.name}!"
+
+
+# The tenant's recording disclosure --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "setting, direction, expected",
+    [
+        ("outbound", "inbound", "This call is recorded."),
+        ("outbound", "outbound", f"This call is recorded. {DEFAULT_DISCLOSURE}"),
+        ("never", "outbound", "This call is recorded."),
+        ("always", "", ""),  # a sandbox conversation records nothing
+    ],
+)
+def test_a_tenant_that_records_its_calls_says_so_first_on_every_call(acme, setting, direction, expected):
+    with tenant_context(acme):
+        ComplianceSettingsFactory(record_calls=True)
+        agent = AgentFactory(disclosure=setting)
+        assert agent_config(agent, examples=[], direction=direction).disclosure == expected
+
+
+def test_the_recording_disclosure_is_said_in_the_tenants_words(acme):
+    with tenant_context(acme):
+        ComplianceSettingsFactory(record_calls=True, recording_disclosure="We record calls at {company}.")
+        agent = AgentFactory(disclosure="never", greeting="Hi!")
+        inbound = start_call(direction=Call.Direction.INBOUND, agent=agent, from_number="+14155550123")
+        assert greeting_text(inbound) == f"We record calls at {acme.name}."
+
+
+def test_a_blank_recording_disclosure_says_nothing_of_recording(acme):
+    with tenant_context(acme):
+        ComplianceSettingsFactory(record_calls=True, recording_disclosure="")
+        agent = AgentFactory(disclosure="never")
+        assert agent_config(agent, examples=[], direction="inbound").disclosure == ""
+
+
+def test_a_tenant_that_does_not_record_says_nothing_of_recording(acme):
+    with tenant_context(acme):
+        ComplianceSettingsFactory(record_calls=False, recording_disclosure="This call is recorded.")
+        agent = AgentFactory(disclosure="outbound")
+        assert agent_config(agent, examples=[], direction="inbound").disclosure == ""
+        assert agent_config(agent, examples=[], direction="outbound").disclosure == DEFAULT_DISCLOSURE
+
+
+def test_the_engine_says_the_recording_disclosure_before_the_greeting(acme):
+    with tenant_context(acme):
+        ComplianceSettingsFactory(record_calls=True)
+        agent = AgentFactory(disclosure="never", greeting="Hi, Ava here.")
+        config = agent_config(agent, examples=[], direction="inbound")
+    assert Engine().start(config, FLOW, {}).utterances[:2] == ["This call is recorded.", "Hi, Ava here."]

@@ -476,3 +476,67 @@ def test_webhooks_are_refused_while_no_secret_is_configured(trialing, settings, 
     settings.STRIPE_WEBHOOK_SECRET = ""
     assert deliver(completed_checkout(trialing)).status_code == 503
     assert json.loads(deliver(completed_checkout(trialing)).content)["error_code"] == "unavailable"
+
+
+# Closing a tenant ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def paying_then_closed(monkeypatch, django_capture_on_commit_callbacks):
+    """A tenant paying through Stripe, closed by its owner: (the tenant, the tasks its closing queued)."""
+    from accounts.tests.factories import UserFactory
+    from config.celery import app
+    from tenants.services import close_tenant, create_tenant
+
+    owner = UserFactory(email="olga@example.com")
+    tenant = create_tenant(name="Olga's Salon", slug="olga-salon", owner=owner)
+    Subscription.objects.filter(tenant=tenant).update(
+        status="active", stripe_customer_id="cus_olga", stripe_subscription_id="sub_olga"
+    )
+    queued = []
+    monkeypatch.setattr(app, "send_task", lambda name, args, **options: queued.append((name, args)))
+    with django_capture_on_commit_callbacks(execute=True):
+        close_tenant(tenant, actor=owner)
+    return tenant, queued
+
+
+def test_closing_a_paying_tenant_cancels_its_stripe_subscription(stripe_api, paying_then_closed):
+    from billing import tasks
+
+    tenant, queued = paying_then_closed
+    assert queued == [("billing.cancel_subscription_of_closed_tenant", (tenant.pk,))]
+    canceled = fake.subscription(
+        customer="cus_olga", price_id="price_pro", plan_slug="pro", tenant_id=tenant.pk, subscription_id="sub_olga"
+    )
+    stripe_api.add("DELETE", "/v1/subscriptions/sub_olga", json={**canceled, "status": "canceled"})
+    assert tasks.cancel_subscription_of_closed_tenant.apply(args=[tenant.pk]).get() is True
+    [request] = stripe_api.requests_to("DELETE", "/v1/subscriptions/sub_olga")
+    assert request.headers["idempotency-key"] == f"close-{tenant.pk}-sub_olga"
+    assert Subscription.objects.get(tenant=tenant).status == "canceled"
+    assert audit_actions(tenant) == ["billing.subscription_canceled"]
+
+
+def test_a_closed_tenants_subscription_is_canceled_once(stripe_api, paying_then_closed):
+    from billing import tasks
+
+    tenant, _ = paying_then_closed
+    stripe_api.add("DELETE", "/v1/subscriptions/sub_olga", status=404, json=fake.error("No such subscription"))
+    assert tasks.cancel_subscription_of_closed_tenant.apply(args=[tenant.pk]).get() is True  # gone from Stripe
+    assert tasks.cancel_subscription_of_closed_tenant.apply(args=[tenant.pk]).get() is False
+    assert len(stripe_api.requests_to("DELETE", "/v1/subscriptions/sub_olga")) == 1
+
+
+def test_closing_a_tenant_without_a_stripe_subscription_calls_nothing(
+    stripe_api, monkeypatch, django_capture_on_commit_callbacks
+):
+    from accounts.tests.factories import UserFactory
+    from config.celery import app
+    from tenants.services import close_tenant, create_tenant
+
+    owner = UserFactory(email="olga@example.com")
+    tenant = create_tenant(name="Olga's Salon", slug="olga-salon", owner=owner)  # on its trial
+    queued = []
+    monkeypatch.setattr(app, "send_task", lambda name, args, **options: queued.append((name, args)))
+    with django_capture_on_commit_callbacks(execute=True):
+        close_tenant(tenant, actor=owner)
+    assert queued == [] and stripe_api.requests == []

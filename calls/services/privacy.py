@@ -19,8 +19,16 @@ def _calls(subject: Subject):
 
 
 def export(subject: Subject) -> dict[str, bytes]:
+    return _export(_calls(subject))
+
+
+def export_all() -> dict[str, bytes]:
+    return _export(Call.objects.all())
+
+
+def _export(queryset) -> dict[str, bytes]:
     files, calls = {}, []
-    for call in _calls(subject).prefetch_related("turns", "notes", "feedback").order_by("created_at", "id"):
+    for call in queryset.prefetch_related("turns", "notes", "feedback").order_by("created_at", "id"):
         calls.append(
             {
                 **row(call, exclude={"search_vector", "state", "idempotency_key"}),
@@ -82,4 +90,4 @@ def purge(cutoff) -> int:
     return len(ids)
 
 
-HOLDER = Holder(name="calls", export=export, erase=erase, purge=purge)
+HOLDER = Holder(name="calls", export=export, erase=erase, purge=purge, export_all=export_all)

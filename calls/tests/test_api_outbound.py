@@ -20,6 +20,7 @@ from calls.tests.factories import (
     twilio_api,
     twilio_error,
 )
+from compliance.models import ComplianceSettings
 from config.errors import DomainError
 from tenants.services import set_status
 
@@ -204,6 +205,25 @@ def test_a_call_placed_with_record_asks_twilio_to_record_it(api, alice, acme, ag
     script_dial(twilio_api)
     assert dial(api(alice, acme), agent, record=True).status_code == 201
     assert sent(twilio_api.requests_to("POST", TWILIO_CALLS)[0])["Record"] == ["true"]
+
+
+def test_a_tenant_that_records_its_calls_has_twilio_record_every_outbound_call(api, alice, acme, agent, twilio_api):
+    with tenant_context(acme):
+        ComplianceSettings.objects.update_or_create(singleton=True, defaults={"record_calls": True})
+    script_dial(twilio_api)
+    assert dial(api(alice, acme), agent).status_code == 201
+    [call] = calls_in(acme)
+    form = sent(twilio_api.requests_to("POST", TWILIO_CALLS)[0])
+    assert form["Record"] == ["true"]
+    assert form["RecordingStatusCallback"] == [
+        f"https://api.localhost/api/webhooks/twilio/acme/recording?call_id={call.pk}"
+    ]
+
+
+def test_a_tenant_that_does_not_record_has_twilio_record_nothing(api, alice, acme, agent, twilio_api):
+    script_dial(twilio_api)
+    assert dial(api(alice, acme), agent).status_code == 201
+    assert sent(twilio_api.requests_to("POST", TWILIO_CALLS)[0])["Record"] == ["false"]
 
 
 def test_the_predial_check_returns_the_normalised_number_and_caller_id(acme, agent):

@@ -16,7 +16,15 @@ def _attempts(subject: Subject):
 
 
 def export(subject: Subject) -> dict[str, bytes]:
-    return {"campaign_attempts.json": as_json([row(each) for each in _attempts(subject)])}
+    return _export(_attempts(subject))
+
+
+def export_all() -> dict[str, bytes]:
+    return _export(Attempt.objects.order_by("id"))
+
+
+def _export(attempts) -> dict[str, bytes]:
+    return {"campaign_attempts.json": as_json([row(each) for each in attempts])}
 
 
 def erase(subject: Subject) -> int:
@@ -25,4 +33,4 @@ def erase(subject: Subject) -> int:
     return attempts.update(contact=None, number="", detail="")
 
 
-HOLDER = Holder(name="campaign_attempts", export=export, erase=erase)
+HOLDER = Holder(name="campaign_attempts", export=export, erase=erase, export_all=export_all)

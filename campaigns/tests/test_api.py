@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from accounts.tests.factories import MembershipFactory
 from calls.models import Call
 from calls.services.lifecycle import apply_status
 from campaigns.models import Attempt, Campaign
@@ -120,6 +121,32 @@ def test_a_draft_can_be_edited_and_deleted_but_not_once_running(api, amy, acme, 
     response = client.patch(f"{CAMPAIGNS}/{campaign.pk}", {"calls_per_minute": 50}, format="json")
     assert (response.status_code, response.json()["error_code"]) == (409, "campaign_not_draft")
     assert client.delete(f"{CAMPAIGNS}/{campaign.pk}").status_code == 409
+
+
+@pytest.fixture
+def unverified_admin(acme):
+    return MembershipFactory(tenant=acme, role="admin", user__email_verified_at=None).user
+
+
+def test_an_admin_with_an_unverified_email_cannot_create_a_campaign(api, unverified_admin, acme, agent, contact_list):
+    body = {"name": "Recall", "agent": agent.pk, "contact_list": contact_list.pk}
+    response = api(unverified_admin, acme).post(CAMPAIGNS, body, format="json")
+    assert (response.status_code, response.json()["error_code"]) == (403, "email_unverified")
+    with tenant_context(acme):
+        assert not Campaign.objects.exists()
+
+
+def test_an_admin_with_an_unverified_email_cannot_start_a_campaign(api, unverified_admin, acme, agent):
+    campaign = draft(acme, agent)
+    response = api(unverified_admin, acme).post(f"{CAMPAIGNS}/{campaign.pk}/start")
+    assert (response.status_code, response.json()["error_code"]) == (403, "email_unverified")
+    with tenant_context(acme):
+        campaign.refresh_from_db()
+    assert campaign.status == Campaign.Status.DRAFT
+
+
+def test_an_admin_with_an_unverified_email_still_sees_campaigns(api, unverified_admin, acme):
+    assert api(unverified_admin, acme).get(CAMPAIGNS).status_code == 200
 
 
 def test_transitions_through_the_api_and_an_illegal_one_is_409(api, amy, acme, agent):

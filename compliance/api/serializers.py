@@ -133,6 +133,13 @@ class ComplianceSettingsSerializer(ModelSerializer):
     record_calls = serializers.BooleanField(
         required=False, help_text="Record inbound and outbound agent calls, consent permitting. Default off."
     )
+    recording_disclosure = serializers.CharField(
+        max_length=500,
+        allow_blank=True,
+        required=False,
+        help_text="Said first on every recorded call, inbound and outbound ({company} is the tenant's name); empty "
+        "for none. Default 'This call is recorded.'",
+    )
     retention_days = serializers.IntegerField(
         min_value=1,
         max_value=36500,
@@ -153,6 +160,7 @@ class ComplianceSettingsSerializer(ModelSerializer):
             "calling_days",
             "opt_out_digit",
             "record_calls",
+            "recording_disclosure",
             "retention_days",
             "redact_pii",
             "updated_at",
@@ -214,12 +222,17 @@ class AuditQuerySerializer(serializers.Serializer):
 class ExportRequestSerializer(serializers.Serializer):
     contact = serializers.IntegerField(min_value=1, required=False, help_text="The contact's id.")
     user = serializers.IntegerField(min_value=1, required=False, help_text="A member's user id.")
+    tenant = serializers.BooleanField(
+        required=False, help_text="true: all of the tenant's data (owners only), e.g. before closing it."
+    )
 
     def validate(self, data):
+        if data.get("tenant") is False:
+            raise serializers.ValidationError({"tenant": ["Send true, or leave it out."]})
         if len(data) != 1:
-            raise serializers.ValidationError({"contact": ["Give exactly one of contact or user."]})
+            raise serializers.ValidationError({"contact": ["Give exactly one of contact, user or tenant."]})
         [(kind, subject_id)] = data.items()
-        return {"kind": kind, "subject_id": subject_id}
+        return {"kind": kind, "subject_id": None if kind == "tenant" else subject_id}
 
 
 class DataExportSerializer(ModelSerializer):

@@ -211,7 +211,8 @@ def _audit_row(entry) -> list:
 
 class ExportsView(APIView):
     """A zip of everything held about a contact (its row, calls, transcripts, recordings, appointments, consent
-    answers, DNC entries, notes) or about a member, built in the background: 202, then follow the export."""
+    answers, DNC entries, notes), about a member, or (`{"tenant": true}`, owners only) everything the tenant holds,
+    built in the background: 202, then follow the export."""
 
     required_permission = "compliance.manage"
 

@@ -278,6 +278,7 @@ def test_an_admin_sets_the_window_and_days_and_it_is_audited(api, amy, acme):
         "calling_days": ["mon", "fri"],
         "opt_out_digit": "9",
         "record_calls": False,
+        "recording_disclosure": "This call is recorded.",
         "retention_days": None,
         "redact_pii": True,
     }
@@ -286,7 +287,12 @@ def test_an_admin_sets_the_window_and_days_and_it_is_audited(api, amy, acme):
 
 def test_recording_retention_and_redaction_are_the_tenants_choice(api, alice, acme):
     window = {"calling_window_start": "08:00", "calling_window_end": "21:00", "calling_days": ["mon"]}
-    changes = {"record_calls": True, "retention_days": 30, "redact_pii": False}
+    changes = {
+        "record_calls": True,
+        "recording_disclosure": "Calls with {company} are recorded.",
+        "retention_days": 30,
+        "redact_pii": False,
+    }
     assert api(alice, acme).put(SETTINGS, {**window, **changes}, format="json").status_code == 200
     assert {name: api(alice, acme).get(SETTINGS).json()[name] for name in changes} == changes
     # Left out, they keep their values; a null retention keeps recordings and transcripts for ever.
@@ -321,6 +327,8 @@ def test_a_window_to_midnight_is_accepted(api, alice, acme):
         ({"retention_days": 0}, "retention_days"),
         ({"retention_days": "soon"}, "retention_days"),
         ({"record_calls": "sometimes"}, "record_calls"),
+        ({"recording_disclosure": "x" * 501}, "recording_disclosure"),
+        ({"recording_disclosure": None}, "recording_disclosure"),
     ],
 )
 def test_bad_settings_are_400_naming_the_field(api, alice, acme, change, field):

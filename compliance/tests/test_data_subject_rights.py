@@ -201,7 +201,14 @@ def test_a_members_export_holds_their_account_and_their_actions(api, alice, mike
 
 @pytest.mark.parametrize(
     "body, field",
-    [({}, "contact"), ({"contact": 1, "user": 1}, "contact"), ({"contact": "x"}, "contact"), ({"user": 0}, "user")],
+    [
+        ({}, "contact"),
+        ({"contact": 1, "user": 1}, "contact"),
+        ({"contact": 1, "tenant": True}, "contact"),
+        ({"contact": "x"}, "contact"),
+        ({"user": 0}, "user"),
+        ({"tenant": False}, "tenant"),
+    ],
 )
 def test_a_bad_export_request_is_400_naming_the_field(api, alice, acme, body, field):
     response = api(alice, acme).post("/api/compliance/exports", body, format="json")
@@ -216,6 +223,54 @@ def test_an_export_of_someone_not_in_the_tenant_is_404(api, alice, bob, acme):
 def test_members_can_neither_export_nor_erase(api, mike, acme, janine):
     assert api(mike, acme).post("/api/compliance/exports", {"contact": janine.pk}, format="json").status_code == 403
     assert api(mike, acme).post("/api/compliance/erasures", {"contact": janine.pk}, format="json").status_code == 403
+
+
+# The whole tenant ---------------------------------------------------------------------------------
+
+
+def test_an_owners_tenant_export_holds_all_its_contacts_calls_transcripts_appointments_and_audit_log(
+    api, alice, acme, janine
+):
+    with tenant_context(acme):
+        other = ContactFactory(phone="+14155550188", first_name="Otto")
+    client = api(alice, acme)
+    export_id = built(acme, client.post("/api/compliance/exports", {"tenant": True}, format="json"))
+    files = unzip(download(client, export_id))
+    assert {"contacts.json", "contact_lists.json", "calls.json", "appointments.json", "audit.json", "dnc.json"} <= set(
+        files
+    )
+    assert {each["id"] for each in json.loads(files["contacts.json"])} >= {janine.pk, other.pk}
+    calls = {call["id"]: call for call in json.loads(files["calls.json"])}
+    assert calls[janine.inbound.pk]["turns"][0]["text"] == f"{NAME} again"
+    assert calls[janine.call.pk]["transcript"].startswith("Caller: this is")
+    assert json.loads(files["appointments.json"])[0]["contact_email"] == EMAIL
+    assert {"dnc.added", "tenant.export_requested"} <= {each["action"] for each in json.loads(files["audit.json"])}
+
+
+def test_a_tenant_export_holds_nothing_of_another_tenant(api, alice, acme, globex):
+    with tenant_context(globex):
+        ContactFactory(phone="+14155550199", first_name="Gustav")
+    client = api(alice, acme)
+    export_id = built(acme, client.post("/api/compliance/exports", {"tenant": True}, format="json"))
+    files = unzip(download(client, export_id))
+    assert not any(b"Gustav" in content or b"4155550199" in content for content in files.values())
+
+
+def test_a_tenant_export_is_audited_when_requested_and_downloaded(api, alice, acme):
+    client = api(alice, acme)
+    export_id = built(acme, client.post("/api/compliance/exports", {"tenant": True}, format="json"))
+    download(client, export_id)
+    with tenant_context(acme):
+        actions = list(AuditEvent.objects.filter(target=f"tenant:{acme.pk}").values_list("action", flat=True))
+    assert {"tenant.export_requested", "tenant.exported"} <= set(actions)
+
+
+def test_only_an_owner_exports_the_whole_tenant(api, amy, mike, acme):
+    refused = api(amy, acme).post("/api/compliance/exports", {"tenant": True}, format="json")
+    assert (refused.status_code, refused.json()["error_code"]) == (403, "role_forbidden")
+    assert api(mike, acme).post("/api/compliance/exports", {"tenant": True}, format="json").status_code == 403
+    with tenant_context(acme):
+        assert not DataExport.objects.filter(kind="tenant").exists()
 
 
 # Erasure ------------------------------------------------------------------------------------------

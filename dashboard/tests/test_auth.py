@@ -100,6 +100,14 @@ def test_sign_up_with_a_taken_address_names_the_field(browser, acme):
     assert not User.objects.filter(email="e@example.com").exists()
 
 
+def test_sign_up_with_a_registered_address_answers_as_for_a_new_one(browser, alice):
+    form = {"name": "A", "password": "Sunny-Harbour-42", "company": "A", "slug": "alice-two"}
+    response = browser().post("/signup", {**form, "email": "alice@example.com"})
+    assert response.status_code == 302
+    assert response["Location"] == "http://alice-two.localhost/login?email=alice%40example.com&welcome=1"
+    assert not Tenant.objects.filter(slug="alice-two").exists()
+
+
 def test_sign_up_with_a_weak_password_names_the_field(browser):
     response = browser().post(
         "/signup", {"name": "E", "email": "e@example.com", "password": "short", "company": "E", "slug": "eee"}

@@ -5,6 +5,7 @@ import re
 import pytest
 from django_tenants.utils import tenant_context
 
+from accounts.tests.factories import MembershipFactory
 from agents.tests.factories import AgentFactory
 from campaigns.models import Campaign
 from campaigns.services.lifecycle import create_campaign
@@ -45,6 +46,15 @@ def test_an_admin_creates_a_draft_with_its_policy(browser, amy, acme, setup):
     assert (campaign.calls_per_minute, campaign.max_attempts, campaign.voicemail_action) == (4, 3, "leave_message")
     assert sorted(campaign.retry_on) == ["busy", "no_answer"] and campaign.hours == {"mon": [["09:00", "17:00"]]}
     assert campaign.timezone == "UTC"
+
+
+def test_an_admin_with_an_unverified_email_is_asked_to_confirm_it_before_creating(browser, acme, setup):
+    agent, leads = setup
+    admin = MembershipFactory(tenant=acme, role="admin", user__email_verified_at=None).user
+    response = browser(admin, acme).post("/campaigns/new", form(agent, leads))
+    assert response.status_code == 403 and "Confirm your email address" in response.content.decode()
+    with tenant_context(acme):
+        assert not Campaign.objects.exists()
 
 
 def test_a_campaign_without_an_agent_is_refused_beside_the_field(browser, amy, acme):

@@ -28,7 +28,7 @@ def signup(request):
         # A blank time zone takes the serializer's default.
         entered = {name: value for name, value in values.items() if value or name != "timezone"}
         data = validate(s.RegisterSerializer, {**entered, "password": request.POST.get("password", "")})
-        user, tenant = services.register(
+        services.register(
             email=data["email"],
             password=data["password"],
             name=data["name"],
@@ -39,12 +39,10 @@ def signup(request):
         )
     except DomainError as exc:
         return form_failure(request, template, {"values": values}, exc)
-    # The session cookie belongs to one host: the new workspace's host asks for the password once more.
-    return redirect(
-        tenant_url(
-            request, tenant.slug, f"{reverse('dashboard:login')}?{urlencode({'email': user.email, 'welcome': 1})}"
-        )
-    )
+    # The session cookie belongs to one host: the new workspace's host asks for the password once more. A taken
+    # address is answered alike (its owner is emailed instead): sign-up reveals no account.
+    query = urlencode({"email": data["email"], "welcome": 1})
+    return redirect(tenant_url(request, data["slug"].lower(), f"{reverse('dashboard:login')}?{query}"))
 
 
 def login(request):

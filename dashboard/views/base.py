@@ -12,8 +12,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from accounts.permissions import NEEDS_VERIFIED_EMAIL
 from accounts.roles import PERMISSIONS, role_has
 from accounts.selectors import membership_of
+from accounts.services import check_verified
 from accounts.services import socket_token as make_socket_token
 from config.errors import DomainError, Forbidden, NotFound, TooManyRequests
 from config.middleware import content_security_policy
@@ -33,10 +35,11 @@ def required_for(permission, method):
     return permission
 
 
-def tenant_page(permission):
+def tenant_page(permission, *, two_factor_setup=False):
     """A page of the tenant's host for its members: the login page for a visitor, a 403 page for a user who is not a
     member or whose role lacks `permission` (one permission, or a dict by HTTP method with `*` for the others), and
-    the 404/403 page for what the services refuse that way."""
+    the 404/403 page for what the services refuse that way. `two_factor_setup`: the page where a member turns 2FA
+    on, open to them even where the tenant requires it."""
 
     def decorate(view):
         @wraps(view)
@@ -49,12 +52,12 @@ def tenant_page(permission):
             membership = membership_of(request.user, tenant)
             if membership is None:
                 return error_page(request, 403, f"You are not a member of {tenant.name}.")
-            if tenant.require_two_factor and not request.user.two_factor_enabled:
+            if tenant.require_two_factor and not request.user.two_factor_enabled and not two_factor_setup:
                 return error_page(
                     request,
                     403,
                     f"{tenant.name} requires two-factor sign-in: turn it on for your account first "
-                    "(POST /api/auth/2fa/enrol).",
+                    f"({reverse('dashboard:two_factor')}).",
                 )
             request.membership = membership
             request.permissions = {name for name in PERMISSIONS if role_has(membership.role, name)}
@@ -62,6 +65,8 @@ def tenant_page(permission):
             if needed and needed not in request.permissions:
                 return error_page(request, 403, f"Your role ({membership.role}) does not give access to this page.")
             try:
+                if needed in NEEDS_VERIFIED_EMAIL:
+                    check_verified(request.user)
                 return view(request, *args, **kwargs)
             except NotFound as exc:
                 return error_page(request, 404, exc.detail)

@@ -18,7 +18,15 @@ def _appointments(subject: Subject):
 
 
 def export(subject: Subject) -> dict[str, bytes]:
-    return {"appointments.json": as_json([row(each, exclude={"blocked"}) for each in _appointments(subject)])}
+    return _export(_appointments(subject))
+
+
+def export_all() -> dict[str, bytes]:
+    return _export(Appointment.objects.order_by("id"))
+
+
+def _export(appointments) -> dict[str, bytes]:
+    return {"appointments.json": as_json([row(each, exclude={"blocked"}) for each in appointments])}
 
 
 def erase(subject: Subject) -> int:
@@ -34,4 +42,4 @@ def erase(subject: Subject) -> int:
     )
 
 
-HOLDER = Holder(name="appointments", export=export, erase=erase)
+HOLDER = Holder(name="appointments", export=export, erase=erase, export_all=export_all)
