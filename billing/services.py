@@ -2,6 +2,7 @@
 usage metering (the only writer of `UsageRecord`)."""
 
 import logging
+import math
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
@@ -97,9 +98,19 @@ def checkout_url(tenant, *, plan_slug: str, user) -> str:
         plan=plan,
         customer_id=subscription.stripe_customer_id if subscription is not None else "",
         email=user.email,
+        trial_days=trial_days_left(subscription),
         success_url=f"{settings.STRIPE_RETURN_URL}?checkout=success",
         cancel_url=f"{settings.STRIPE_RETURN_URL}?checkout=cancelled",
     )
+
+
+def trial_days_left(subscription, *, now=None) -> int:
+    """Whole days left of a running trial (a part-day counts as a day), carried into Checkout so subscribing early
+    does not cut the trial short; 0 when there is no trial left."""
+    if subscription is None or subscription.status != Subscription.Status.TRIALING or not subscription.trial_ends_at:
+        return 0
+    left = subscription.trial_ends_at - (now or timezone.now())
+    return max(0, math.ceil(left / timedelta(days=1)))
 
 
 def portal_url(tenant) -> str:
