@@ -14,7 +14,7 @@ from django_tenants.utils import tenant_context
 
 from accounts.models import Membership
 from billing import gateway, selectors
-from billing.models import Plan, StripeEvent, Subscription, UsageRecord
+from billing.models import ClientPrice, Plan, StripeEvent, Subscription, UsageRecord
 from billing.selectors import LAPSED
 from compliance.services import record_audit_event
 from config.celery import enqueue_on_commit
@@ -52,6 +52,24 @@ def assign_plan(tenant, plan: Plan, *, actor=None) -> Subscription:
             data={"from": previous.slug, "to": plan.slug},
         )
     return subscription
+
+
+def set_client_price(client, *, actor=None, **prices) -> ClientPrice:
+    """An agency's price for one client (`monthly_price`, `minute_price`; those not given stay), recorded in the
+    client's audit log, where its owners see what they will be charged."""
+    price = ClientPrice.objects.filter(client=client).first() or ClientPrice(client=client)
+    for name, value in prices.items():
+        setattr(price, name, value)
+    price.full_clean(exclude=["client"])
+    price.save()
+    with tenant_context(client):
+        record_audit_event(
+            action="billing.client_price_set",
+            actor=actor,
+            target=f"tenant:{client.slug}",
+            data={"monthly_price": str(price.monthly_price), "minute_price": str(price.minute_price)},
+        )
+    return price
 
 
 def start_trial(tenant) -> Subscription:

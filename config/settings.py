@@ -67,9 +67,13 @@ TENANT_APPS = [
     "compliance",
     "webhooks",
 ]
-# `dashboard` (the staff's web pages) and `demo` (the demo tenant's seed command) have no tables: they sit on top.
+# `agencies` (the agency's API over its clients), `dashboard` (the staff's web pages) and `demo` (the demo tenant's
+# seed command) have no tables: they sit on top.
 INSTALLED_APPS = (
-    ["daphne"] + SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS] + ["dashboard", "demo"]
+    ["daphne"]
+    + SHARED_APPS
+    + [app for app in TENANT_APPS if app not in SHARED_APPS]
+    + ["agencies", "dashboard", "demo"]
 )
 
 TENANT_MODEL = "tenants.Tenant"

@@ -13,6 +13,11 @@ from tenants.models import RESERVED_SLUGS, Domain, Tenant
 from tenants.signals import tenant_created, tenant_deleting
 
 
+def _public():
+    """django-tenants saves a tenant only from its own schema or the public one (an agency changes its clients)."""
+    return schema_context(get_public_schema_name())
+
+
 def tenant_hostname(slug: str) -> str:
     return f"{slug}.{settings.BASE_DOMAIN}"
 
@@ -61,7 +66,7 @@ def create_tenant(*, name, slug, kind=Tenant.Kind.DIRECT, parent=None, owner=Non
         **branding,
     )
     tenant.full_clean(exclude=["schema_name"])
-    with schema_context(get_public_schema_name()):  # django-tenants creates schemas only from public
+    with _public():  # django-tenants creates schemas only from public
         tenant.save(verbosity=0)
     Domain.objects.create(domain=tenant_hostname(slug), tenant=tenant, is_primary=True)
     tenant_created.send(sender=Tenant, tenant=tenant, owner=owner)
@@ -86,7 +91,8 @@ def update_tenant(tenant: Tenant, **fields) -> Tenant:
     for name, value in fields.items():
         setattr(tenant, name, value)
     tenant.full_clean(exclude=["schema_name"])
-    tenant.save(update_fields=list(fields))
+    with _public():
+        tenant.save(update_fields=list(fields))
     return tenant
 
 
@@ -130,10 +136,18 @@ def set_ip_allowlist(tenant: Tenant, ranges: list[str], *, actor=None, caller_ip
     return tenant
 
 
-def set_status(tenant: Tenant, status: str, reason: str = "") -> Tenant:
+@transaction.atomic
+def set_status(tenant: Tenant, status: str, reason: str = "", *, actor=None) -> Tenant:
+    """Suspends (its API, dashboard and calls stop) or resumes a tenant, recorded in its audit log. Resuming also
+    takes back a pending deletion (`close_tenant`), so a tenant closed by mistake can be resumed within the grace."""
     tenant.status = status
     tenant.suspended_reason = reason if status == Tenant.Status.SUSPENDED else ""
-    tenant.save(update_fields=["status", "suspended_reason"])
+    if status == Tenant.Status.ACTIVE:
+        tenant.delete_after = None
+    with _public():
+        tenant.save(update_fields=["status", "suspended_reason", "delete_after"])
+    action = "tenant.resumed" if status == Tenant.Status.ACTIVE else "tenant.suspended"
+    audit(action, tenants=[tenant], actor=actor, target=f"tenant:{tenant.slug}", data={"reason": reason})
     return tenant
 
 
@@ -150,7 +164,8 @@ def close_tenant(tenant: Tenant, *, actor=None, now=None) -> Tenant:
         tenant.status = Tenant.Status.SUSPENDED
         tenant.suspended_reason = f"Closed by its owner; its data is deleted on {delete_after:%Y-%m-%d}."
         tenant.delete_after = delete_after
-        tenant.save(update_fields=["status", "suspended_reason", "delete_after"])  # the host cache forgets it
+        with _public():  # an agency closes its client from the agency's schema
+            tenant.save(update_fields=["status", "suspended_reason", "delete_after"])  # the host cache forgets it
         audit(
             "tenant.closed",
             tenants=[tenant],

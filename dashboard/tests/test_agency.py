@@ -45,7 +45,11 @@ def test_switching_into_a_client_is_audited_in_the_client_and_leads_to_its_login
     assert "form-action 'self' *.localhost:*" in response["Content-Security-Policy"]
     with tenant_context(client):
         event = AuditEvent.objects.get()
-    assert (event.action, event.actor_label, event.data) == ("agency.switch", "alice@example.com", {"agency": "acme"})
+    assert (event.action, event.actor_label, event.data) == (
+        "agency.impersonation",
+        "alice@example.com",
+        {"agency": "acme"},
+    )
 
 
 def test_a_tenant_that_is_not_an_agency_has_no_clients_page(browser, bob, globex):

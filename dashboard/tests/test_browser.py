@@ -619,7 +619,7 @@ def test_an_agency_creates_a_client_and_switches_into_it(agency, visit):
         with tenant_context(Tenant.objects.get(slug=client_slug)):
             return list(AuditEvent.objects.values_list("action", "actor_label", "data"))
 
-    assert ("agency.switch", "alice@example.com", {"agency": agency.slug}) in off_the_loop(audited)
+    assert ("agency.impersonation", "alice@example.com", {"agency": agency.slug}) in off_the_loop(audited)
 
 
 @pytest.fixture

@@ -6,10 +6,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
-from django_tenants.utils import tenant_context
 
+from agencies import services as agency_services
 from billing.selectors import usage_summary
-from compliance.services import record_audit_event
 from config.errors import DomainError
 from dashboard.views.base import (
     error_page,
@@ -20,7 +19,6 @@ from dashboard.views.base import (
     tenant_url,
     validate,
 )
-from tenants import services
 from tenants.api import serializers as s
 from tenants.models import Tenant
 from tenants.selectors import clients_of
@@ -57,7 +55,7 @@ def clients(request):
     values = {name: request.POST.get(name, "").strip() for name in ("name", "slug", "timezone")}
     try:
         data = validate(s.ClientCreateSerializer, {name: value for name, value in values.items() if value})
-        client = services.create_tenant(**data, kind=Tenant.Kind.CLIENT, parent=request.tenant, owner=request.user)
+        client = agency_services.create_client(request.tenant, actor=request.user, **data)
     except DomainError as exc:
         return form_failure(request, TEMPLATE, {**_context(request), "values": values}, exc)
     return render(request, TEMPLATE, _context(request, created=client), status=201)
@@ -72,9 +70,6 @@ def switch(request, client_id):
     client = clients_of(request.tenant).filter(pk=client_id).first()
     if client is None:
         return error_page(request, 404, "No such client.")
-    with tenant_context(client):
-        record_audit_event(
-            action="agency.switch", actor=request.user, target=client.slug, data={"agency": request.tenant.slug}
-        )
+    agency_services.impersonate(request.tenant, client, actor=request.user)
     login = f"{reverse('dashboard:login')}?{urlencode({'email': request.user.email})}"
     return redirect(tenant_url(request, client.slug, login))
