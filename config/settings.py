@@ -332,6 +332,17 @@ CELERY_BEAT_SCHEDULE["tenants-delete-closed"] = {
     "options": {"expires": 3000, "tenant_schemas": ["public"]},
 }
 
+# Custom domains serve once a TXT record `<DOMAIN_VERIFICATION_PREFIX>.<domain>` holds the domain's token; a task
+# checks pending domains every few minutes for DOMAIN_VERIFICATION_DAYS. Nameservers: `host:port`, blank: the system's.
+DOMAIN_VERIFICATION_PREFIX = os.environ.get("DOMAIN_VERIFICATION_PREFIX", "_domain-verification")
+DOMAIN_VERIFICATION_DAYS = int(os.environ.get("DOMAIN_VERIFICATION_DAYS", 7))
+DOMAIN_VERIFICATION_NAMESERVERS = env_list("DOMAIN_VERIFICATION_NAMESERVERS", "")
+CELERY_BEAT_SCHEDULE["tenants-verify-domains"] = {
+    "task": "tenants.verify_pending_domains",
+    "schedule": 300.0,
+    "options": {"expires": 280, "tenant_schemas": ["public"]},
+}
+
 # Hosts of the operator's own recording storage: besides Twilio's API hosts, the only places a call's recording
 # may be fetched from or redirected to (calls/recordings.py).
 RECORDING_STORAGE_HOSTS = env_list("RECORDING_STORAGE_HOSTS", "")

@@ -94,11 +94,24 @@ class Tenant(TenantMixin):
 
 
 class Domain(DomainMixin):
+    """A host a tenant is served at. A custom domain has a verification token and serves only once a DNS TXT record
+    holding it proves its owner controls the domain (`tenants.services.verify_domain`); the platform's own hosts
+    (no token) serve at once."""
+
+    verification_token = models.CharField(max_length=64, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(null=True, blank=True, auto_now_add=True)
+
     class Meta:
         ordering = ["domain"]
 
     def __str__(self):
         return self.domain
+
+    @property
+    def is_pending(self) -> bool:
+        return bool(self.verification_token) and self.verified_at is None
 
 
 class PhoneNumberClaim(models.Model):

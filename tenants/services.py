@@ -1,5 +1,8 @@
 """Creating tenants and their domains; the only writers of Tenant and Domain."""
 
+import secrets
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, transaction
@@ -9,6 +12,7 @@ from django_tenants.utils import get_public_schema_name, schema_context, schema_
 from config.audit import audit
 from config.errors import Conflict, DomainError
 from tenants import ip_allowlist
+from tenants.dns import txt_records
 from tenants.models import RESERVED_SLUGS, Domain, Tenant
 from tenants.signals import tenant_created, tenant_deleting
 
@@ -84,7 +88,49 @@ def add_custom_domain(tenant: Tenant, domain: str) -> Domain:
         )
     if Domain.objects.filter(domain=domain).exists():
         raise Conflict(f"Domain '{domain}' is already in use.", errors={"domain": ["Already in use."]})
-    return Domain.objects.create(domain=domain, tenant=tenant, is_primary=False)
+    return Domain.objects.create(
+        domain=domain, tenant=tenant, is_primary=False, verification_token=secrets.token_urlsafe(24)
+    )
+
+
+def verification_record(domain: Domain) -> dict:
+    """The TXT record the domain's owner creates to prove they control it."""
+    return {
+        "type": "TXT",
+        "name": f"{settings.DOMAIN_VERIFICATION_PREFIX}.{domain.domain}",
+        "value": domain.verification_token,
+    }
+
+
+def verify_domain(domain: Domain, *, now=None) -> bool:
+    """Looks the domain's TXT record up: once it holds the token the domain serves its tenant (for good; removing
+    the record later changes nothing). Recorded in the tenant's audit log."""
+    if not domain.is_pending:
+        return True
+    now = now or timezone.now()
+    found = domain.verification_token in txt_records(verification_record(domain)["name"])
+    domain.last_checked_at = now
+    if found:
+        domain.verified_at = now
+    with transaction.atomic():
+        domain.save(update_fields=["last_checked_at", "verified_at"])  # a save: the host cache forgets it
+        if found:
+            audit("tenant.domain_verified", tenants=[domain.tenant], target=f"domain:{domain.domain}")
+    return found
+
+
+def verify_pending_domains(now=None) -> list[str]:
+    """Every custom domain still pending and added within DOMAIN_VERIFICATION_DAYS, checked: the ones now verified."""
+    now = now or timezone.now()
+    pending = (
+        Domain.objects.select_related("tenant")
+        .filter(
+            verified_at__isnull=True,
+            created_at__gte=now - timedelta(days=settings.DOMAIN_VERIFICATION_DAYS),
+        )
+        .exclude(verification_token="")
+    )
+    return [domain.domain for domain in pending if verify_domain(domain, now=now)]
 
 
 def update_tenant(tenant: Tenant, **fields) -> Tenant:
@@ -152,6 +198,7 @@ def set_status(tenant: Tenant, status: str, reason: str = "", *, actor=None) -> 
 
 
 CLOSE_TASK = "tenants.delete_closed_tenants"
+VERIFY_TASK = "tenants.verify_pending_domains"
 
 
 def close_tenant(tenant: Tenant, *, actor=None, now=None) -> Tenant:

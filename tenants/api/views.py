@@ -4,6 +4,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api.validation import validated
+from config.errors import NotFound
 from config.proxies import client_ip
 from tenants import services
 from tenants.api import serializers as s
@@ -58,3 +59,17 @@ class DomainsView(generics.ListAPIView):
     def post(self, request):
         domain = services.add_custom_domain(request.tenant, validated(s.DomainCreateSerializer, request)["domain"])
         return Response(s.DomainSerializer(domain).data, status=status.HTTP_201_CREATED)
+
+
+class DomainVerificationView(APIView):
+    """Checks the domain's DNS TXT record now (a task also checks pending domains every few minutes)."""
+
+    required_permission = "tenant.manage"
+
+    @extend_schema(request=None, responses={200: s.DomainSerializer})
+    def post(self, request, domain_id):
+        domain = Domain.objects.filter(tenant=request.tenant, pk=domain_id).first()
+        if domain is None:
+            raise NotFound("No such domain.")
+        services.verify_domain(domain)
+        return Response(s.DomainSerializer(domain).data)
