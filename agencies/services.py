@@ -12,7 +12,7 @@ from tenants import services as tenant_services
 from tenants.models import Tenant
 from tenants.selectors import clients_of
 
-TENANT_FIELDS = ("name", "timezone", "product_name", "logo_url", "primary_colour", "support_email")
+TENANT_FIELDS = ("name", "timezone", "product_name", "logo_url", "primary_colour", "support_email", "sender_name")
 PRICE_FIELDS = ("monthly_price", "minute_price")
 
 

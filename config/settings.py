@@ -123,6 +123,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "dashboard.context_processors.branding",
             ],
         },
     },
@@ -255,6 +256,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"no-reply@{BASE_DOMAIN}")
 FRONTEND_URL = os.environ.get("FRONTEND_URL", f"http://{BASE_DOMAIN}:8000")
+# The platform's own name: on its own pages and emails only; an agency's clients see the agency's brand (tenants.branding).
+PLATFORM_NAME = os.environ.get("PLATFORM_NAME", "Voice Agents")
 # How long the email-verification link sent at sign-up works.
 EMAIL_VERIFICATION_MAX_AGE = timedelta(days=int(os.environ.get("EMAIL_VERIFICATION_MAX_AGE_DAYS", 7)))
 
@@ -441,7 +444,8 @@ CONTENT_SECURITY_POLICY = {
     "default-src": ["'self'"],
     "script-src": ["'self'"],
     "style-src": ["'self'"],
-    "img-src": ["'self'", "data:"],
+    # https: an agency's logo is on its own host (tenants.branding); images cannot run code.
+    "img-src": ["'self'", "data:", "https:"],
     "font-src": ["'self'", "data:"],
     "connect-src": ["'self'"],
     "object-src": ["'none'"],

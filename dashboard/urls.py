@@ -8,6 +8,7 @@ from dashboard.views import (
     agents,
     auth,
     base,
+    branding,
     calendar,
     calls,
     campaigns,
@@ -25,6 +26,7 @@ app_name = "dashboard"
 urlpatterns = [
     path("", overview.home, name="overview"),
     path("socket-token", base.socket_token, name="socket_token"),
+    path("brand.css", branding.brand_css, name="brand_css"),
     path("signup", auth.signup, name="signup"),
     path("login", auth.login, name="login"),
     path("logout", auth.logout, name="logout"),

@@ -42,11 +42,13 @@ class Tenant(TenantMixin):
         help_text="The agency that manages this client tenant.",
     )
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
-    # White-label branding, shown on the tenant's dashboard and emails.
+    # White-label branding, shown on the tenant's dashboard and emails (`tenants.branding`).
     product_name = models.CharField(max_length=100, blank=True)
     logo_url = models.URLField(blank=True)
     primary_colour = models.CharField(max_length=7, blank=True, validators=[COLOUR_VALIDATOR])
     support_email = models.EmailField(blank=True)
+    # The name its emails come from; blank: the product name. A client's blank branding is its agency's.
+    sender_name = models.CharField(max_length=100, blank=True)
     suspended_reason = models.CharField(max_length=300, blank=True)
     # Owners may require every member to sign in with a second factor (API keys are not affected).
     require_two_factor = models.BooleanField(default=False)

@@ -22,6 +22,7 @@ class TenantSerializer(ModelSerializer):
             "logo_url",
             "primary_colour",
             "support_email",
+            "sender_name",
             "created_at",
             "host",
         ]
@@ -39,6 +40,7 @@ class TenantUpdateSerializer(serializers.Serializer):
     logo_url = serializers.URLField(required=False, allow_blank=True)
     primary_colour = serializers.RegexField(r"^#[0-9a-fA-F]{6}$", required=False, allow_blank=True)
     support_email = serializers.EmailField(required=False, allow_blank=True)
+    sender_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
 
 
 class IpAllowlistSerializer(serializers.Serializer):
