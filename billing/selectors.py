@@ -9,7 +9,7 @@ from django.db.models import Count, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from billing import metering
+from billing import gateway, metering
 from billing.models import ClientPrice, Plan, Subscription, UsageRecord
 from tenants.models import Tenant
 
@@ -143,6 +143,14 @@ def subscription_summary(tenant) -> dict:
         },
         "plans": [plan_as_dict(listed) for listed in Plan.objects.filter(is_listed=True).order_by("monthly_price")],
     }
+
+
+def invoices_of(tenant, *, limit: int) -> list[dict]:
+    """The tenant's latest invoices from Stripe (none before it has a billing account)."""
+    subscription = subscription_of(tenant)
+    if subscription is None or not subscription.stripe_customer_id:
+        return []
+    return gateway.invoices(subscription.stripe_customer_id, limit=limit)
 
 
 def api_rate_limits(tenant) -> dict[int, int]:
