@@ -5,6 +5,7 @@ from django.urls import path
 
 from dashboard.views import (
     agency,
+    agency_branding,
     agents,
     auth,
     base,
@@ -66,6 +67,9 @@ urlpatterns = [
     path("billing/portal", billing.portal, name="billing_portal"),
     path("agency/clients", agency.clients, name="agency"),
     path("agency/clients/<id:client_id>/switch", agency.switch, name="agency_switch"),
+    path("agency/branding", agency_branding.branding, name="agency_branding"),
+    path("agency/domains", agency_branding.add_domain, name="agency_domains"),
+    path("agency/domains/<id:domain_id>/verify", agency_branding.verify_domain, name="agency_domain_verify"),
     path("team", team.team, name="team"),
     path("team/invite", team.invite, name="invite"),
     path("team/members/<id:user_id>/role", team.change_role, name="change_role"),

@@ -33,6 +33,3 @@ def smile(acme_agency, alice):
 def homes(globex_agency, bob):
     """Globex's client."""
     return create_client(globex_agency, actor=bob, name="Sunny Homes", slug="sunny-homes")
-
-
-from tenants.tests.conftest import fake_dns  # noqa: E402, F401 (the DNS server custom domains are verified against)
