@@ -134,3 +134,18 @@ def test_a_direct_tenant_shows_its_own_name(bob, globex):
     browser = Client(HTTP_HOST=f"globex.{settings.BASE_DOMAIN}")
     browser.force_login(bob)
     assert "· Globex Realty</title>" in browser.get("/").content.decode()
+
+
+def test_a_shared_call_link_is_on_the_clients_domain_and_shows_the_agencys_brand(api, branded, charlie):
+    with tenant_context(branded):
+        call = CallFactory()
+    created = api(charlie, branded).post(f"/api/calls/{call.pk}/share", {"expires_in_hours": 24}, format="json").json()
+    assert created["url"].startswith(f"http://{HOST}:8000/api/shared/calls/")
+    response = Client(HTTP_HOST=HOST).get(created["url"].split(":8000", 1)[1])
+    assert response.json()["brand"] == {
+        "name": "BrightDesk",
+        "logo_url": BRAND["logo_url"],
+        "primary_colour": "#0a7d5a",
+        "support_email": "help@brightdesk.example",
+    }
+    assert no_platform_name(response.content.decode())
