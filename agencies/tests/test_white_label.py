@@ -12,7 +12,16 @@ from django.urls import get_resolver
 from django_tenants.utils import tenant_context
 
 from accounts.models import Membership
-from calls.tests.factories import CallFactory
+from agents.tests.factories import AgentFactory
+from calls.tests.factories import (
+    CallFactory,
+    PhoneNumberFactory,
+    TwilioAccountFactory,
+    call_sid,
+    post_webhook,
+    voice_params,
+    webhook_path,
+)
 from scheduling.services import appointments, reminders
 from scheduling.tests.conftest import at, make_calendar, next_weekday
 from tenants.services import add_custom_domain, update_tenant, verification_record, verify_domain
@@ -149,3 +158,15 @@ def test_a_shared_call_link_is_on_the_clients_domain_and_shows_the_agencys_brand
         "support_email": "help@brightdesk.example",
     }
     assert no_platform_name(response.content.decode())
+
+
+@pytest.mark.parametrize("state", ["no_agent", "suspended"])
+def test_the_twiml_a_clients_callers_hear_never_names_the_platform(api, alice, acme_agency, branded, state):
+    with tenant_context(branded):
+        TwilioAccountFactory()
+        PhoneNumberFactory(number="+14155550100", agent=None if state == "no_agent" else AgentFactory())
+    if state == "suspended":
+        api(alice, acme_agency).patch(f"/api/agency/clients/{branded.pk}", {"status": "suspended"}, format="json")
+    params = voice_params(call_sid(), to="+14155550100")
+    body = post_webhook(Client(), webhook_path(branded, "voice"), params).content.decode()
+    assert "<Say" in body and "<Hangup />" in body and no_platform_name(body)
