@@ -8,7 +8,8 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from agencies import services as agency_services
-from billing.selectors import usage_summary
+from agencies.selectors import client_stats
+from billing.api.serializers import UsageQuerySerializer
 from config.errors import DomainError
 from dashboard.views.base import (
     error_page,
@@ -26,13 +27,25 @@ from tenants.selectors import clients_of
 TEMPLATE = "dashboard/agency.html"
 
 
+def _period(request, tz) -> tuple[dict, dict]:
+    """The roll-up's date range from the query (default, and on bad input: this month to today), and the errors."""
+    today = timezone.localdate(timezone=tz)
+    given = {name: request.GET[name] for name in ("date_from", "date_to") if request.GET.get(name)}
+    serializer = UsageQuerySerializer(data=given, context={"today": today})
+    if serializer.is_valid():
+        return serializer.validated_data, {}
+    errors = {name: [str(message) for message in messages] for name, messages in serializer.errors.items()}
+    return {"date_from": today.replace(day=1), "date_to": today}, errors
+
+
 def _context(request, **extra):
     tz = zoneinfo.ZoneInfo(request.tenant.timezone)
-    today = timezone.localdate(timezone=tz)
+    period, errors = _period(request, tz)
     page = paginate(request, clients_of(request.tenant).order_by("name", "id"))
     for client in page:
-        client.usage = usage_summary(client, date_from=today.replace(day=1), date_to=today, tz=tz)
-    return {"page": page, "values": {"timezone": request.tenant.timezone}, **extra}
+        client.usage = client_stats(client, **period, tz=tz)
+    context = {"page": page, "period": period, "values": {"timezone": request.tenant.timezone}}
+    return {**context, **({"errors": errors} if errors else {}), **extra}
 
 
 def _agency_only(view):
