@@ -255,3 +255,15 @@ def fake_http():
 
     with FakeHTTP() as server:
         yield server
+
+
+@pytest.fixture
+def fake_dns(settings):
+    """A real DNS server on 127.0.0.1 answering TXT questions from its records, the one custom domains are verified
+    against (tenants/tests/dns_fake.py)."""
+    from tenants.tests.dns_fake import FakeDns
+
+    server = FakeDns()
+    settings.DOMAIN_VERIFICATION_NAMESERVERS = [server.address]
+    yield server
+    server.close()

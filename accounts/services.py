@@ -28,6 +28,8 @@ from accounts.selectors import membership_of, memberships_of, owner_count
 from config.audit import audit
 from config.audit import origin as request_origin
 from config.errors import Conflict, DomainError, Forbidden, Gone, NotFound, Unauthenticated
+from tenants.branding import branding_of
+from tenants.branding import send_mail as branded_mail
 from tenants.services import check_new_slug, create_tenant
 
 
@@ -366,9 +368,10 @@ def _blacklist_all_refresh_tokens(user) -> None:
         BlacklistedToken.objects.get_or_create(token=token)
 
 
-def request_password_reset(email: str, *, ip=None) -> None:
+def request_password_reset(email: str, *, ip=None, tenant=None) -> None:
     """Sends a reset link if the address is known; says nothing either way (no account probing). Rate-limited per
-    client `ip` and per address, whether it is known or not."""
+    client `ip` and per address, whether it is known or not. Asked on a tenant's host, the email is in that tenant's
+    name and links to that host (an agency's client never sees the platform's)."""
     email = email.strip().lower()
     if ip is not None:
         throttling.check_password_reset_allowed(ip=ip, email=email)
@@ -377,12 +380,12 @@ def request_password_reset(email: str, *, ip=None) -> None:
         return
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
-    link = f"{settings.FRONTEND_URL}/reset-password?uid={uid}&token={token}"
-    send_mail(
+    link = f"{branding_of(tenant).base_url}/reset-password?uid={uid}&token={token}"
+    branded_mail(
+        tenant,
         "Reset your password",
         f"Use this link within {settings.PASSWORD_RESET_TIMEOUT // 60} minutes to choose a new password:\n{link}\n"
         f"uid: {uid}\ntoken: {token}\n",
-        settings.DEFAULT_FROM_EMAIL,
         [user.email],
     )
 
@@ -476,12 +479,13 @@ def invite(*, tenant, invited_by: Membership, email, role) -> tuple[Invitation, 
         target=f"invitation:{invitation.pk}",
         data={"email": email, "role": role},
     )
+    brand = branding_of(tenant)
     transaction.on_commit(
-        lambda: send_mail(
-            f"You are invited to {tenant.name}",
-            f"{invited_by.user.email} invited you to join {tenant.name} as {role}.\n"
-            f"Accept within 7 days: {settings.FRONTEND_URL}/invitations/{token}\n",
-            settings.DEFAULT_FROM_EMAIL,
+        lambda: branded_mail(
+            tenant,
+            f"You are invited to {brand.name}",
+            f"{invited_by.user.email} invited you to join {tenant.name} on {brand.name} as {role}.\n"
+            f"Accept within 7 days: {brand.base_url}/invitations/{token}\n",
             [email],
         )
     )

@@ -125,9 +125,12 @@ def sync_plan(plan) -> tuple[str, str, str]:
     return product_id(plan), monthly, minutes
 
 
-def checkout_url(*, tenant, plan, customer_id: str, email: str, success_url: str, cancel_url: str) -> str:
+def checkout_url(
+    *, tenant, plan, customer_id: str, email: str, success_url: str, cancel_url: str, trial_days: int = 0
+) -> str:
     """A Checkout session subscribing the tenant to the plan; the tenant and plan travel in its metadata (and the
-    subscription's), which the webhook reads back."""
+    subscription's), which the webhook reads back. `trial_days`: what is left of the tenant's trial, which the
+    subscription starts with (Stripe bills its first period once they end)."""
     metadata = {"tenant_id": str(tenant.pk), "plan": plan.slug}
     params = {
         "mode": "subscription",
@@ -140,6 +143,8 @@ def checkout_url(*, tenant, plan, customer_id: str, email: str, success_url: str
         "metadata": metadata,
         "subscription_data": {"metadata": metadata},
     }
+    if trial_days:
+        params["subscription_data"]["trial_period_days"] = trial_days
     if customer_id:
         params["customer"] = customer_id
     elif email:

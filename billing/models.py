@@ -149,3 +149,20 @@ class StripeEvent(models.Model):
 
     def __str__(self):
         return f"{self.type} {self.id}"
+
+
+class ClientPrice(models.Model):
+    """What an agency charges one of its clients (rebilling): a monthly price and a price per billable minute (the
+    agency's markup over what the platform bills it). The platform bills the agency through Stripe; the agency bills
+    its clients itself from the roll-up (`GET /api/agency/usage`), which prices each client's month with this."""
+
+    client = models.OneToOneField("tenants.Tenant", on_delete=models.CASCADE, related_name="client_price")
+    monthly_price = models.DecimalField(max_digits=9, decimal_places=2, default=0, validators=[MinValueValidator(0)])
+    minute_price = models.DecimalField(max_digits=7, decimal_places=4, default=0, validators=[MinValueValidator(0)])
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["client__name"]
+
+    def __str__(self):
+        return f"{self.client}: {self.monthly_price} + {self.minute_price}/min"

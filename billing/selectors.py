@@ -2,14 +2,15 @@
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from billing import metering
-from billing.models import Plan, Subscription, UsageRecord
+from billing import gateway, metering
+from billing.models import ClientPrice, Plan, Subscription, UsageRecord
 from tenants.models import Tenant
 
 FEATURES = {
@@ -46,6 +47,15 @@ def plan_of(tenant) -> Plan:
     """The tenant's plan; a tenant without a subscription is on the default plan."""
     subscription = subscription_of(tenant)
     return subscription.plan if subscription is not None else Plan.objects.get(is_default=True)
+
+
+def default_plan() -> Plan:
+    return Plan.objects.get(is_default=True)
+
+
+def listed_plan(slug) -> Plan | None:
+    """A plan offered for self-service, by its slug."""
+    return Plan.objects.filter(slug=slug, is_listed=True).first()
 
 
 def limits(tenant) -> Limits:
@@ -135,6 +145,14 @@ def subscription_summary(tenant) -> dict:
     }
 
 
+def invoices_of(tenant, *, limit: int) -> list[dict]:
+    """The tenant's latest invoices from Stripe (none before it has a billing account)."""
+    subscription = subscription_of(tenant)
+    if subscription is None or not subscription.stripe_customer_id:
+        return []
+    return gateway.invoices(subscription.stripe_customer_id, limit=limit)
+
+
 def api_rate_limits(tenant) -> dict[int, int]:
     """The API request limits the tenant's plan sets, by window in seconds (setting RATELIMIT_PLAN_LIMITS); a window
     the plan leaves blank keeps the platform's default."""
@@ -170,4 +188,33 @@ def usage_summary(tenant, *, date_from, date_to, tz) -> dict:
         "call_minutes": round(seconds / 60, 2),
         "calls": sum(row["calls"] for row in per_day),
         "per_day": per_day,
+    }
+
+
+def client_price_of(client) -> ClientPrice:
+    """The agency's price for the client; nothing charged until the agency sets one."""
+    return ClientPrice.objects.filter(client=client).first() or ClientPrice(client=client)
+
+
+def rebilling(client, *, start, end) -> dict:
+    """What the agency charges the client for [start, end): its monthly price and each billable minute of the calls
+    in it at the client's minute price (the plan's rounding rule made the minutes). For a calendar month, this is
+    that month's invoice line."""
+    price = client_price_of(client)
+    minutes = (
+        UsageRecord.objects.filter(
+            tenant=client, kind=UsageRecord.Kind.CALL_SECONDS, occurred_at__gte=start, occurred_at__lt=end
+        ).aggregate(minutes=Sum("billable_minutes"))["minutes"]
+        or 0
+    )
+    cents = Decimal("0.01")
+    monthly = Decimal(price.monthly_price).quantize(cents)
+    minutes_amount = (Decimal(price.minute_price) * minutes).quantize(cents)
+    return {
+        "monthly_price": str(monthly),
+        "minute_price": str(Decimal(price.minute_price).quantize(Decimal("0.0001"))),
+        "billable_minutes": minutes,
+        "minutes_amount": str(minutes_amount),
+        "total": str(monthly + minutes_amount),
+        "currency": settings.STRIPE_CURRENCY,
     }

@@ -2,6 +2,7 @@
 usage metering (the only writer of `UsageRecord`)."""
 
 import logging
+import math
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
@@ -13,7 +14,7 @@ from django_tenants.utils import tenant_context
 
 from accounts.models import Membership
 from billing import gateway, selectors
-from billing.models import Plan, StripeEvent, Subscription, UsageRecord
+from billing.models import ClientPrice, Plan, StripeEvent, Subscription, UsageRecord
 from billing.selectors import LAPSED
 from compliance.services import record_audit_event
 from config.celery import enqueue_on_commit
@@ -51,6 +52,24 @@ def assign_plan(tenant, plan: Plan, *, actor=None) -> Subscription:
             data={"from": previous.slug, "to": plan.slug},
         )
     return subscription
+
+
+def set_client_price(client, *, actor=None, **prices) -> ClientPrice:
+    """An agency's price for one client (`monthly_price`, `minute_price`; those not given stay), recorded in the
+    client's audit log, where its owners see what they will be charged."""
+    price = ClientPrice.objects.filter(client=client).first() or ClientPrice(client=client)
+    for name, value in prices.items():
+        setattr(price, name, value)
+    price.full_clean(exclude=["client"])
+    price.save()
+    with tenant_context(client):
+        record_audit_event(
+            action="billing.client_price_set",
+            actor=actor,
+            target=f"tenant:{client.slug}",
+            data={"monthly_price": str(price.monthly_price), "minute_price": str(price.minute_price)},
+        )
+    return price
 
 
 def start_trial(tenant) -> Subscription:
@@ -97,9 +116,19 @@ def checkout_url(tenant, *, plan_slug: str, user) -> str:
         plan=plan,
         customer_id=subscription.stripe_customer_id if subscription is not None else "",
         email=user.email,
+        trial_days=trial_days_left(subscription),
         success_url=f"{settings.STRIPE_RETURN_URL}?checkout=success",
         cancel_url=f"{settings.STRIPE_RETURN_URL}?checkout=cancelled",
     )
+
+
+def trial_days_left(subscription, *, now=None) -> int:
+    """Whole days left of a running trial (a part-day counts as a day), carried into Checkout so subscribing early
+    does not cut the trial short; 0 when there is no trial left."""
+    if subscription is None or subscription.status != Subscription.Status.TRIALING or not subscription.trial_ends_at:
+        return 0
+    left = subscription.trial_ends_at - (now or timezone.now())
+    return max(0, math.ceil(left / timedelta(days=1)))
 
 
 def portal_url(tenant) -> str:

@@ -67,9 +67,13 @@ TENANT_APPS = [
     "compliance",
     "webhooks",
 ]
-# `dashboard` (the staff's web pages) and `demo` (the demo tenant's seed command) have no tables: they sit on top.
+# `agencies` (the agency's API over its clients), `dashboard` (the staff's web pages) and `demo` (the demo tenant's
+# seed command) have no tables: they sit on top.
 INSTALLED_APPS = (
-    ["daphne"] + SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS] + ["dashboard", "demo"]
+    ["daphne"]
+    + SHARED_APPS
+    + [app for app in TENANT_APPS if app not in SHARED_APPS]
+    + ["agencies", "dashboard", "demo"]
 )
 
 TENANT_MODEL = "tenants.Tenant"
@@ -119,6 +123,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "dashboard.context_processors.branding",
             ],
         },
     },
@@ -251,6 +256,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"no-reply@{BASE_DOMAIN}")
 FRONTEND_URL = os.environ.get("FRONTEND_URL", f"http://{BASE_DOMAIN}:8000")
+# The platform's own name: on its own pages and emails only; an agency's clients see the agency's brand (tenants.branding).
+PLATFORM_NAME = os.environ.get("PLATFORM_NAME", "Voice Agents")
 # How long the email-verification link sent at sign-up works.
 EMAIL_VERIFICATION_MAX_AGE = timedelta(days=int(os.environ.get("EMAIL_VERIFICATION_MAX_AGE_DAYS", 7)))
 
@@ -326,6 +333,17 @@ CELERY_BEAT_SCHEDULE["tenants-delete-closed"] = {
     "task": "tenants.delete_closed_tenants",
     "schedule": 3600.0,
     "options": {"expires": 3000, "tenant_schemas": ["public"]},
+}
+
+# Custom domains serve once a TXT record `<DOMAIN_VERIFICATION_PREFIX>.<domain>` holds the domain's token; a task
+# checks pending domains every few minutes for DOMAIN_VERIFICATION_DAYS. Nameservers: `host:port`, blank: the system's.
+DOMAIN_VERIFICATION_PREFIX = os.environ.get("DOMAIN_VERIFICATION_PREFIX", "_domain-verification")
+DOMAIN_VERIFICATION_DAYS = int(os.environ.get("DOMAIN_VERIFICATION_DAYS", 7))
+DOMAIN_VERIFICATION_NAMESERVERS = env_list("DOMAIN_VERIFICATION_NAMESERVERS", "")
+CELERY_BEAT_SCHEDULE["tenants-verify-domains"] = {
+    "task": "tenants.verify_pending_domains",
+    "schedule": 300.0,
+    "options": {"expires": 280, "tenant_schemas": ["public"]},
 }
 
 # Hosts of the operator's own recording storage: besides Twilio's API hosts, the only places a call's recording
@@ -426,7 +444,8 @@ CONTENT_SECURITY_POLICY = {
     "default-src": ["'self'"],
     "script-src": ["'self'"],
     "style-src": ["'self'"],
-    "img-src": ["'self'", "data:"],
+    # https: an agency's logo is on its own host (tenants.branding); images cannot run code.
+    "img-src": ["'self'", "data:", "https:"],
     "font-src": ["'self'", "data:"],
     "connect-src": ["'self'"],
     "object-src": ["'none'"],

@@ -42,11 +42,13 @@ class Tenant(TenantMixin):
         help_text="The agency that manages this client tenant.",
     )
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
-    # White-label branding, shown on the tenant's dashboard and emails.
+    # White-label branding, shown on the tenant's dashboard and emails (`tenants.branding`).
     product_name = models.CharField(max_length=100, blank=True)
     logo_url = models.URLField(blank=True)
     primary_colour = models.CharField(max_length=7, blank=True, validators=[COLOUR_VALIDATOR])
     support_email = models.EmailField(blank=True)
+    # The name its emails come from; blank: the product name. A client's blank branding is its agency's.
+    sender_name = models.CharField(max_length=100, blank=True)
     suspended_reason = models.CharField(max_length=300, blank=True)
     # Owners may require every member to sign in with a second factor (API keys are not affected).
     require_two_factor = models.BooleanField(default=False)
@@ -94,11 +96,24 @@ class Tenant(TenantMixin):
 
 
 class Domain(DomainMixin):
+    """A host a tenant is served at. A custom domain has a verification token and serves only once a DNS TXT record
+    holding it proves its owner controls the domain (`tenants.services.verify_domain`); the platform's own hosts
+    (no token) serve at once."""
+
+    verification_token = models.CharField(max_length=64, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(null=True, blank=True, auto_now_add=True)
+
     class Meta:
         ordering = ["domain"]
 
     def __str__(self):
         return self.domain
+
+    @property
+    def is_pending(self) -> bool:
+        return bool(self.verification_token) and self.verified_at is None
 
 
 class PhoneNumberClaim(models.Model):

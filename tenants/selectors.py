@@ -56,13 +56,13 @@ host_cache = HostCache()
 
 
 def tenant_for_host(host: str) -> Tenant | None:
-    """The tenant served at a Host header's name (the public tenant for the platform's own hosts), if any: a copy
-    of its own, which the caller may change (the middleware sets `domain_url`)."""
+    """The tenant served at a Host header's name (the public tenant for the platform's own hosts), if any (a custom
+    domain not verified yet serves nobody): a copy of its own, which the caller may change (the middleware sets `domain_url`)."""
     hostname = hostname_of(host)
     fresh, tenant = host_cache.get(hostname)
     if not fresh:
         domain = Domain.objects.select_related("tenant").filter(domain=hostname).first()
-        if domain is None:
+        if domain is None or domain.is_pending:
             return None  # not remembered: any Host header can be sent, and the cache must stay as small as Domain
         tenant = domain.tenant
         host_cache.put(hostname, tenant)

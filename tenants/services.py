@@ -1,5 +1,8 @@
 """Creating tenants and their domains; the only writers of Tenant and Domain."""
 
+import secrets
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, transaction
@@ -9,8 +12,14 @@ from django_tenants.utils import get_public_schema_name, schema_context, schema_
 from config.audit import audit
 from config.errors import Conflict, DomainError
 from tenants import ip_allowlist
+from tenants.dns import txt_records
 from tenants.models import RESERVED_SLUGS, Domain, Tenant
 from tenants.signals import tenant_closed, tenant_created, tenant_deleting
+
+
+def _public():
+    """django-tenants saves a tenant only from its own schema or the public one (an agency changes its clients)."""
+    return schema_context(get_public_schema_name())
 
 
 def tenant_hostname(slug: str) -> str:
@@ -67,7 +76,7 @@ def create_tenant(*, name, slug, kind=Tenant.Kind.DIRECT, parent=None, owner=Non
         **branding,
     )
     tenant.full_clean(exclude=["schema_name"])
-    with schema_context(get_public_schema_name()):  # django-tenants creates schemas only from public
+    with _public():  # django-tenants creates schemas only from public
         tenant.save(verbosity=0)
     Domain.objects.create(domain=tenant_hostname(slug), tenant=tenant, is_primary=True)
     tenant_created.send(sender=Tenant, tenant=tenant, owner=owner)
@@ -85,14 +94,57 @@ def add_custom_domain(tenant: Tenant, domain: str) -> Domain:
         )
     if Domain.objects.filter(domain=domain).exists():
         raise Conflict(f"Domain '{domain}' is already in use.", errors={"domain": ["Already in use."]})
-    return Domain.objects.create(domain=domain, tenant=tenant, is_primary=False)
+    return Domain.objects.create(
+        domain=domain, tenant=tenant, is_primary=False, verification_token=secrets.token_urlsafe(24)
+    )
+
+
+def verification_record(domain: Domain) -> dict:
+    """The TXT record the domain's owner creates to prove they control it."""
+    return {
+        "type": "TXT",
+        "name": f"{settings.DOMAIN_VERIFICATION_PREFIX}.{domain.domain}",
+        "value": domain.verification_token,
+    }
+
+
+def verify_domain(domain: Domain, *, now=None) -> bool:
+    """Looks the domain's TXT record up: once it holds the token the domain serves its tenant (for good; removing
+    the record later changes nothing). Recorded in the tenant's audit log."""
+    if not domain.is_pending:
+        return True
+    now = now or timezone.now()
+    found = domain.verification_token in txt_records(verification_record(domain)["name"])
+    domain.last_checked_at = now
+    if found:
+        domain.verified_at = now
+    with transaction.atomic():
+        domain.save(update_fields=["last_checked_at", "verified_at"])  # a save: the host cache forgets it
+        if found:
+            audit("tenant.domain_verified", tenants=[domain.tenant], target=f"domain:{domain.domain}")
+    return found
+
+
+def verify_pending_domains(now=None) -> list[str]:
+    """Every custom domain still pending and added within DOMAIN_VERIFICATION_DAYS, checked: the ones now verified."""
+    now = now or timezone.now()
+    pending = (
+        Domain.objects.select_related("tenant")
+        .filter(
+            verified_at__isnull=True,
+            created_at__gte=now - timedelta(days=settings.DOMAIN_VERIFICATION_DAYS),
+        )
+        .exclude(verification_token="")
+    )
+    return [domain.domain for domain in pending if verify_domain(domain, now=now)]
 
 
 def update_tenant(tenant: Tenant, **fields) -> Tenant:
     for name, value in fields.items():
         setattr(tenant, name, value)
     tenant.full_clean(exclude=["schema_name"])
-    tenant.save(update_fields=list(fields))
+    with _public():
+        tenant.save(update_fields=list(fields))
     return tenant
 
 
@@ -136,14 +188,23 @@ def set_ip_allowlist(tenant: Tenant, ranges: list[str], *, actor=None, caller_ip
     return tenant
 
 
-def set_status(tenant: Tenant, status: str, reason: str = "") -> Tenant:
+@transaction.atomic
+def set_status(tenant: Tenant, status: str, reason: str = "", *, actor=None) -> Tenant:
+    """Suspends (its API, dashboard and calls stop) or resumes a tenant, recorded in its audit log. Resuming also
+    takes back a pending deletion (`close_tenant`), so a tenant closed by mistake can be resumed within the grace."""
     tenant.status = status
     tenant.suspended_reason = reason if status == Tenant.Status.SUSPENDED else ""
-    tenant.save(update_fields=["status", "suspended_reason"])
+    if status == Tenant.Status.ACTIVE:
+        tenant.delete_after = None
+    with _public():
+        tenant.save(update_fields=["status", "suspended_reason", "delete_after"])
+    action = "tenant.resumed" if status == Tenant.Status.ACTIVE else "tenant.suspended"
+    audit(action, tenants=[tenant], actor=actor, target=f"tenant:{tenant.slug}", data={"reason": reason})
     return tenant
 
 
 CLOSE_TASK = "tenants.delete_closed_tenants"
+VERIFY_TASK = "tenants.verify_pending_domains"
 
 
 def close_tenant(tenant: Tenant, *, actor=None, now=None) -> Tenant:
@@ -156,7 +217,8 @@ def close_tenant(tenant: Tenant, *, actor=None, now=None) -> Tenant:
         tenant.status = Tenant.Status.SUSPENDED
         tenant.suspended_reason = f"Closed by its owner; its data is deleted on {delete_after:%Y-%m-%d}."
         tenant.delete_after = delete_after
-        tenant.save(update_fields=["status", "suspended_reason", "delete_after"])  # the host cache forgets it
+        with _public():  # an agency closes its client from the agency's schema
+            tenant.save(update_fields=["status", "suspended_reason", "delete_after"])  # the host cache forgets it
         audit(
             "tenant.closed",
             tenants=[tenant],

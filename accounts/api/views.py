@@ -187,7 +187,9 @@ class PasswordResetView(APIView):
 
     @extend_schema(request=s.PasswordResetSerializer, responses={202: None})
     def post(self, request):
-        services.request_password_reset(validated(s.PasswordResetSerializer, request)["email"], ip=client_ip(request))
+        services.request_password_reset(
+            validated(s.PasswordResetSerializer, request)["email"], ip=client_ip(request), tenant=request.tenant
+        )
         return Response(
             {"detail": "If the address is registered, a reset link is on its way."}, status=status.HTTP_202_ACCEPTED
         )

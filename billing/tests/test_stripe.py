@@ -4,6 +4,7 @@ stripe SDK talking to a fake Stripe HTTP server started in the test (pointed at 
 
 import io
 import json
+from datetime import timedelta
 from urllib.parse import parse_qs
 
 import pytest
@@ -11,6 +12,7 @@ from django.conf import settings as django_settings
 from django.core import mail
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from billing.models import Plan, StripeEvent, Subscription
@@ -190,6 +192,28 @@ def test_the_owner_gets_a_checkout_session_for_a_listed_plan(api, alice, acme, s
     assert sent["subscription_data[metadata][tenant_id]"] == str(acme.pk)
     assert sent["line_items[1][price]"] == "price_pro_minutes" and "line_items[1][quantity]" not in sent
     assert sent["customer_email"] == alice.email and sent["success_url"].startswith(django_settings.STRIPE_RETURN_URL)
+
+
+def test_checkout_during_a_trial_carries_the_days_left_into_the_subscription(api, alice, acme, stripe_api, priced):
+    # 9 days and an hour left: the part-day counts, so the trial ends no earlier than promised.
+    ends = timezone.now() + timedelta(days=9, hours=1)
+    Subscription.objects.filter(tenant=acme).update(status="trialing", trial_ends_at=ends)
+    stripe_api.add("POST", "/v1/checkout/sessions", json=fake.checkout_session(url="https://checkout.stripe.com/c/1"))
+    api(alice, acme).post(CHECKOUT, {"plan": "pro"}, format="json")
+    sent = form(stripe_api.requests_to("POST", "/v1/checkout/sessions")[0])
+    assert sent["subscription_data[trial_period_days]"] == "10"
+
+
+@pytest.mark.parametrize("status, days", [("trialing", -1), ("active", 9)])
+def test_checkout_after_the_trial_or_without_one_starts_billing_at_once(
+    api, alice, acme, stripe_api, priced, status, days
+):
+    Subscription.objects.filter(tenant=acme).update(status=status, trial_ends_at=timezone.now() + timedelta(days=days))
+    stripe_api.add("POST", "/v1/checkout/sessions", json=fake.checkout_session(url="https://checkout.stripe.com/c/1"))
+    api(alice, acme).post(CHECKOUT, {"plan": "pro"}, format="json")
+    assert "subscription_data[trial_period_days]" not in form(
+        stripe_api.requests_to("POST", "/v1/checkout/sessions")[0]
+    )
 
 
 @pytest.mark.parametrize("plan", ["gold", "enterprise"])

@@ -19,6 +19,7 @@ from calls.services.controls import ACTIONS as CONTROL_ACTIONS
 from config.api.converters import MAX_ID, MAX_INT
 from config.api.serializers import ModelSerializer
 from config.phone_numbers import to_e164
+from tenants.branding import branding_of
 
 
 class E164Field(serializers.CharField):
@@ -288,6 +289,7 @@ class SharedCallSerializer(CallSerializer):
     """What a share link shows: the conversation and its outcome, not staff notes or feedback."""
 
     turns = CallTurnSerializer(many=True, read_only=True)
+    brand = serializers.SerializerMethodField(help_text="Whose page this is: the tenant's (or its agency's) brand.")
 
     class Meta(CallSerializer.Meta):
         fields = [
@@ -301,7 +303,17 @@ class SharedCallSerializer(CallSerializer):
             "sentiment",
             "summary",
             "turns",
+            "brand",
         ]
+
+    def get_brand(self, call) -> dict:
+        brand = branding_of(self.context["tenant"])
+        return {
+            "name": brand.name,
+            "logo_url": brand.logo_url,
+            "primary_colour": brand.primary_colour,
+            "support_email": brand.support_email,
+        }
 
 
 class IngestTurnSerializer(serializers.Serializer):

@@ -20,6 +20,7 @@ from compliance.services import record_audit_event
 from config.api.schema import results
 from config.api.validation import validated, validated_query
 from config.errors import NotFound
+from tenants.branding import branding_of
 from tenants.selectors import tenant_by_slug
 
 # Twilio account and phone numbers -----------------------------------------------------------
@@ -422,7 +423,8 @@ class ShareLinksView(APIView):
         call = selectors.get_call(call_id)
         hours = validated(s.ShareLinkRequestSerializer, request)["expires_in_hours"]
         link, token = review.create_share_link(call, request.tenant, hours=hours, author=request.user)
-        url = request.build_absolute_uri(reverse("shared-call", kwargs={"token": token}))
+        # On the tenant's own (white-label) host: whoever opens it sees the brand, not the platform.
+        url = branding_of(request.tenant).base_url + reverse("shared-call", kwargs={"token": token})
         data = {**s.ShareLinkSerializer(link).data, "token": token, "url": url}
         return Response(data, status=status.HTTP_201_CREATED)
 
@@ -455,7 +457,7 @@ class SharedCallView(APIView):
         with tenant_context(tenant):
             link = review.usable_share_link(selectors.share_link(claims.get("l")))
             call = selectors.call_detail(link.call_id)
-            return Response(s.SharedCallSerializer(call).data)
+            return Response(s.SharedCallSerializer(call, context={"tenant": tenant}).data)
 
 
 class CallLogView(APIView):

@@ -6,6 +6,8 @@ import pytest
 from django_tenants.utils import tenant_context
 
 from accounts.models import Membership
+from billing.services import set_client_price
+from calls.tests.factories import CallFactory
 from compliance.models import AuditEvent
 from tenants.models import Tenant
 from tenants.services import create_tenant
@@ -45,7 +47,11 @@ def test_switching_into_a_client_is_audited_in_the_client_and_leads_to_its_login
     assert "form-action 'self' *.localhost:*" in response["Content-Security-Policy"]
     with tenant_context(client):
         event = AuditEvent.objects.get()
-    assert (event.action, event.actor_label, event.data) == ("agency.switch", "alice@example.com", {"agency": "acme"})
+    assert (event.action, event.actor_label, event.data) == (
+        "agency.impersonation",
+        "alice@example.com",
+        {"agency": "acme"},
+    )
 
 
 def test_a_tenant_that_is_not_an_agency_has_no_clients_page(browser, bob, globex):
@@ -67,3 +73,20 @@ def test_the_clients_page_lets_its_switch_forms_lead_to_the_clients_hosts(browse
     # Browsers check a form's redirect against the CSP of the page the form is on, not the answer's.
     response = browser(alice, agency).get("/agency/clients")
     assert "form-action 'self' *.localhost:*" in response["Content-Security-Policy"]
+
+
+def test_the_clients_roll_up_covers_the_period_asked(browser, alice, agency):
+    client = create_tenant(name="Bright Smiles", slug="bright-smiles", kind=Tenant.Kind.CLIENT, parent=agency)
+    set_client_price(client, monthly_price="50.00")
+    with tenant_context(client):
+        CallFactory(duration_seconds=120, cost={"total": "0.4000"})
+    page = browser(alice, agency).get("/agency/clients").content.decode()
+    assert 'data-usage="calls">1<' in page and 'data-usage="cost">0.4000<' in page
+    assert 'data-usage="charge">50.00 USD<' in page
+    earlier = browser(alice, agency).get("/agency/clients", {"date_from": "2020-01-01", "date_to": "2020-01-31"})
+    assert 'data-usage="calls">0<' in earlier.content.decode()
+
+
+def test_a_bad_period_is_named_and_this_month_shown(browser, alice, agency):
+    response = browser(alice, agency).get("/agency/clients", {"date_from": "2026-02-30"})
+    assert response.status_code == 200 and 'id="id_date_from_errors"' in response.content.decode()

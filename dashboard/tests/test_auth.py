@@ -123,8 +123,9 @@ def test_the_platform_host_offers_sign_up_and_a_workspace_host_its_overview(brow
 
 def test_a_reset_email_links_to_the_dashboards_reset_page_which_sets_the_password(browser, alice, acme):
     assert browser(tenant=acme).post("/password-reset", {"email": "alice@example.com"}).status_code == 200
-    link = re.search(r"http://localhost:8000(/reset-password\?\S+)", mail.outbox[-1].body).group(1)
-    client = browser()
+    # Asked on the tenant's host, the link leads back to it.
+    link = re.search(r"http://acme.localhost:8000(/reset-password\?\S+)", mail.outbox[-1].body).group(1)
+    client = browser(tenant=acme)
     page = client.get(link)
     uid, token = (
         re.search(rf'name="{name}" value="([^"]+)"', page.content.decode()).group(1) for name in ("uid", "token")

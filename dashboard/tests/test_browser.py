@@ -592,7 +592,7 @@ def agency(committed_db):
         tenant.delete(force_drop=True)
 
 
-def test_an_agency_creates_a_client_and_switches_into_it(agency, visit):
+def test_an_agency_brands_itself_creates_a_client_and_switches_into_it(agency, visit):
     from playwright.sync_api import expect
 
     from compliance.models import AuditEvent
@@ -602,6 +602,15 @@ def test_an_agency_creates_a_client_and_switches_into_it(agency, visit):
     tab = visit()
     page = tab.page
     tab.log_in(f"{agency.slug}.localhost", "alice@example.com")
+    # The brand editor's preview follows the typing, before anything is saved.
+    tab.click("link", "Brand")
+    page.get_by_label("Product name").fill("BrightDesk")
+    page.get_by_label("Colour").fill("#0a7d5a")
+    preview = page.locator("#brand-preview")
+    expect(preview.locator('[data-preview="name"]')).to_have_text("BrightDesk")
+    assert preview.evaluate("node => node.style.getPropertyValue('--accent')") == "#0a7d5a"
+    tab.click("button", "Save brand")
+    expect(page.locator(".brand")).to_have_text("BrightDesk")
     tab.click("link", "Clients")
     page.get_by_label("Client name").fill("Bright Smiles")
     page.get_by_label("Client address").fill(client_slug)
@@ -612,14 +621,14 @@ def test_an_agency_creates_a_client_and_switches_into_it(agency, visit):
     assert page.get_by_label("Email").input_value() == "alice@example.com"
     page.get_by_label("Password").fill(PASSWORD)
     tab.click("button", "Log in")
-    assert page.locator(".brand").inner_text() == "Bright Smiles"
+    assert page.locator(".brand").inner_text() == "BrightDesk"  # the agency's brand, which the client wears
     assert page.get_by_role("heading", name="Overview").is_visible()
 
     def audited():
         with tenant_context(Tenant.objects.get(slug=client_slug)):
             return list(AuditEvent.objects.values_list("action", "actor_label", "data"))
 
-    assert ("agency.switch", "alice@example.com", {"agency": agency.slug}) in off_the_loop(audited)
+    assert ("agency.impersonation", "alice@example.com", {"agency": agency.slug}) in off_the_loop(audited)
 
 
 @pytest.fixture

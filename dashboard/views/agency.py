@@ -6,10 +6,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
-from django_tenants.utils import tenant_context
 
-from billing.selectors import usage_summary
-from compliance.services import record_audit_event
+from agencies import services as agency_services
+from agencies.selectors import client_stats
+from billing.api.serializers import UsageQuerySerializer
 from config.errors import DomainError
 from dashboard.views.base import (
     error_page,
@@ -20,7 +20,6 @@ from dashboard.views.base import (
     tenant_url,
     validate,
 )
-from tenants import services
 from tenants.api import serializers as s
 from tenants.models import Tenant
 from tenants.selectors import clients_of
@@ -28,13 +27,25 @@ from tenants.selectors import clients_of
 TEMPLATE = "dashboard/agency.html"
 
 
+def _period(request, tz) -> tuple[dict, dict]:
+    """The roll-up's date range from the query (default, and on bad input: this month to today), and the errors."""
+    today = timezone.localdate(timezone=tz)
+    given = {name: request.GET[name] for name in ("date_from", "date_to") if request.GET.get(name)}
+    serializer = UsageQuerySerializer(data=given, context={"today": today})
+    if serializer.is_valid():
+        return serializer.validated_data, {}
+    errors = {name: [str(message) for message in messages] for name, messages in serializer.errors.items()}
+    return {"date_from": today.replace(day=1), "date_to": today}, errors
+
+
 def _context(request, **extra):
     tz = zoneinfo.ZoneInfo(request.tenant.timezone)
-    today = timezone.localdate(timezone=tz)
+    period, errors = _period(request, tz)
     page = paginate(request, clients_of(request.tenant).order_by("name", "id"))
     for client in page:
-        client.usage = usage_summary(client, date_from=today.replace(day=1), date_to=today, tz=tz)
-    return {"page": page, "values": {"timezone": request.tenant.timezone}, **extra}
+        client.usage = client_stats(client, **period, tz=tz)
+    context = {"page": page, "period": period, "values": {"timezone": request.tenant.timezone}}
+    return {**context, **({"errors": errors} if errors else {}), **extra}
 
 
 def _agency_only(view):
@@ -57,7 +68,7 @@ def clients(request):
     values = {name: request.POST.get(name, "").strip() for name in ("name", "slug", "timezone")}
     try:
         data = validate(s.ClientCreateSerializer, {name: value for name, value in values.items() if value})
-        client = services.create_tenant(**data, kind=Tenant.Kind.CLIENT, parent=request.tenant, owner=request.user)
+        client = agency_services.create_client(request.tenant, actor=request.user, **data)
     except DomainError as exc:
         return form_failure(request, TEMPLATE, {**_context(request), "values": values}, exc)
     return render(request, TEMPLATE, _context(request, created=client), status=201)
@@ -72,9 +83,6 @@ def switch(request, client_id):
     client = clients_of(request.tenant).filter(pk=client_id).first()
     if client is None:
         return error_page(request, 404, "No such client.")
-    with tenant_context(client):
-        record_audit_event(
-            action="agency.switch", actor=request.user, target=client.slug, data={"agency": request.tenant.slug}
-        )
+    agency_services.impersonate(request.tenant, client, actor=request.user)
     login = f"{reverse('dashboard:login')}?{urlencode({'email': request.user.email})}"
     return redirect(tenant_url(request, client.slug, login))

@@ -84,7 +84,7 @@ def password_reset(request):
     values = {"email": request.POST.get("email", "")}
     try:
         data = validate(s.PasswordResetSerializer, values)
-        services.request_password_reset(data["email"], ip=client_ip(request))
+        services.request_password_reset(data["email"], ip=client_ip(request), tenant=request.tenant)
     except DomainError as exc:
         return form_failure(request, template, {"values": values}, exc)
     return render(request, template, {"values": values, "sent": True})

@@ -9,14 +9,13 @@ import logging
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.utils import timezone
 
 from scheduling.models import Appointment, Reminder
 from scheduling.services import sms
 from scheduling.spoken import say_date, say_time
+from tenants.branding import send_mail as branded_mail
 
 log = logging.getLogger(__name__)
 BATCH = 100
@@ -60,7 +59,7 @@ def _send(reminder: Reminder) -> None:
     appointment = reminder.appointment
     body = text_of(appointment)
     if reminder.channel == Reminder.Channel.EMAIL:
-        send_mail(f"Reminder: {appointment.title}", body, settings.DEFAULT_FROM_EMAIL, [appointment.contact_email])
+        branded_mail(connection.tenant, f"Reminder: {appointment.title}", body, [appointment.contact_email])
         return
     sms.send(to=appointment.contact_phone, body=body, agent_id=appointment.calendar.agent_id)
 

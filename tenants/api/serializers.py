@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from config.api.serializers import ModelSerializer
 from tenants.models import SLUG_VALIDATOR, Domain, Tenant, validate_timezone
+from tenants.services import verification_record
 
 
 class TenantSerializer(ModelSerializer):
@@ -21,6 +22,7 @@ class TenantSerializer(ModelSerializer):
             "logo_url",
             "primary_colour",
             "support_email",
+            "sender_name",
             "created_at",
             "host",
         ]
@@ -38,6 +40,7 @@ class TenantUpdateSerializer(serializers.Serializer):
     logo_url = serializers.URLField(required=False, allow_blank=True)
     primary_colour = serializers.RegexField(r"^#[0-9a-fA-F]{6}$", required=False, allow_blank=True)
     support_email = serializers.EmailField(required=False, allow_blank=True)
+    sender_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
 
 
 class IpAllowlistSerializer(serializers.Serializer):
@@ -48,10 +51,21 @@ class IpAllowlistSerializer(serializers.Serializer):
 
 
 class DomainSerializer(ModelSerializer):
+    status = serializers.SerializerMethodField()
+    verification = serializers.SerializerMethodField(
+        help_text="The DNS TXT record that proves the domain is yours (null for the platform's own hosts)."
+    )
+
     class Meta:
         model = Domain
-        fields = ["id", "domain", "is_primary"]
-        read_only_fields = ["id", "is_primary"]
+        fields = ["id", "domain", "is_primary", "status", "verification", "verified_at", "last_checked_at"]
+        read_only_fields = fields
+
+    def get_status(self, domain) -> str:
+        return "pending" if domain.is_pending else "verified"
+
+    def get_verification(self, domain) -> dict | None:
+        return verification_record(domain) if domain.verification_token else None
 
 
 class DomainCreateSerializer(serializers.Serializer):

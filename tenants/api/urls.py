@@ -6,5 +6,5 @@ urlpatterns = [
     path("tenant", views.CurrentTenantView.as_view(), name="tenant"),
     path("tenant/ip-allowlist", views.IpAllowlistView.as_view(), name="tenant-ip-allowlist"),
     path("tenant/domains", views.DomainsView.as_view(), name="tenant-domains"),
-    path("agency/clients", views.AgencyClientsView.as_view(), name="agency-clients"),
+    path("tenant/domains/<int:domain_id>/verify", views.DomainVerificationView.as_view(), name="tenant-domain-verify"),
 ]

@@ -4,12 +4,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api.validation import validated
-from config.errors import Forbidden
+from config.errors import NotFound
 from config.proxies import client_ip
 from tenants import services
 from tenants.api import serializers as s
-from tenants.models import Domain, Tenant
-from tenants.selectors import clients_of
+from tenants.models import Domain
 
 
 class CurrentTenantView(APIView):
@@ -62,29 +61,15 @@ class DomainsView(generics.ListAPIView):
         return Response(s.DomainSerializer(domain).data, status=status.HTTP_201_CREATED)
 
 
-class AgencyClientsView(generics.ListAPIView):
-    """An agency's client tenants; the agency's owners become owners of each new client."""
+class DomainVerificationView(APIView):
+    """Checks the domain's DNS TXT record now (a task also checks pending domains every few minutes)."""
 
-    required_permission = {"GET": "tenant.view", "POST": "tenant.manage"}
-    serializer_class = s.TenantSerializer
+    required_permission = "tenant.manage"
 
-    def _agency(self):
-        if self.request.tenant.kind != Tenant.Kind.AGENCY:
-            raise Forbidden("Only agency tenants have clients.", error_code="not_an_agency")
-        return self.request.tenant
-
-    def get_queryset(self):
-        return clients_of(self._agency()).prefetch_related("domains")
-
-    @extend_schema(request=s.ClientCreateSerializer, responses={201: s.TenantSerializer})
-    def post(self, request):
-        data = validated(s.ClientCreateSerializer, request)
-        client = services.create_tenant(
-            name=data["name"],
-            slug=data["slug"],
-            timezone=data["timezone"],
-            kind=Tenant.Kind.CLIENT,
-            parent=self._agency(),
-            owner=request.user,
-        )
-        return Response(s.TenantSerializer(client).data, status=status.HTTP_201_CREATED)
+    @extend_schema(request=None, responses={200: s.DomainSerializer})
+    def post(self, request, domain_id):
+        domain = Domain.objects.filter(tenant=request.tenant, pk=domain_id).first()
+        if domain is None:
+            raise NotFound("No such domain.")
+        services.verify_domain(domain)
+        return Response(s.DomainSerializer(domain).data)

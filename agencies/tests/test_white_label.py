@@ -1,0 +1,172 @@
+"""White-label: a client's users and contacts see the agency's brand on the client's own domain, and never the
+platform's name — every dashboard page a client user can open, and every email they or their contacts get."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.test import Client
+from django.urls import get_resolver
+from django_tenants.utils import tenant_context
+
+from accounts.models import Membership
+from agents.tests.factories import AgentFactory
+from calls.tests.factories import (
+    CallFactory,
+    PhoneNumberFactory,
+    TwilioAccountFactory,
+    call_sid,
+    post_webhook,
+    voice_params,
+    webhook_path,
+)
+from scheduling.services import appointments, reminders
+from scheduling.tests.conftest import at, make_calendar, next_weekday
+from tenants.services import add_custom_domain, update_tenant, verification_record, verify_domain
+
+pytestmark = pytest.mark.django_db
+
+HOST = "app.smiledental.example"
+BRAND = {
+    "product_name": "BrightDesk",
+    "logo_url": "https://cdn.brightdesk.example/logo.svg",
+    "primary_colour": "#0a7d5a",
+    "support_email": "help@brightdesk.example",
+    "sender_name": "BrightDesk Support",
+}
+
+
+@pytest.fixture
+def branded(acme_agency, smile, charlie, fake_dns):
+    """Acme branded as BrightDesk; its client Smile on its own verified domain; Charlie is Smile's own owner."""
+    update_tenant(acme_agency, **BRAND)
+    domain = add_custom_domain(smile, HOST)
+    fake_dns.publish(verification_record(domain)["name"], domain.verification_token)
+    assert verify_domain(domain)
+    Membership.objects.create(user=charlie, tenant=smile, role="owner")
+    smile.refresh_from_db()
+    return smile
+
+
+def no_platform_name(text: str) -> bool:
+    return settings.PLATFORM_NAME.lower() not in text.lower()
+
+
+def page_paths(client_tenant):
+    """Every dashboard page a client user may open: the pages without parameters, and a call's detail."""
+    with tenant_context(client_tenant):
+        call = CallFactory()
+    resolver = get_resolver()
+    paths = [f"/calls/{call.pk}"]
+    for pattern in resolver.url_patterns:
+        if getattr(pattern, "namespace", None) != "dashboard":
+            continue
+        for page in pattern.url_patterns:
+            route = str(page.pattern)
+            if "<" not in route and route not in {"logout", "socket-token", "signup", "brand.css"}:
+                paths.append("/" + route)
+    return paths
+
+
+def test_every_page_a_client_user_sees_carries_the_agencys_brand_not_the_platforms(branded, charlie):
+    browser = Client(HTTP_HOST=HOST)
+    browser.force_login(charlie)
+    paths = page_paths(branded)
+    assert len(paths) > 15
+    for path in paths:
+        response = browser.get(path, follow=True)
+        if response.status_code == 405:
+            continue  # a form's target (POST only), no page
+        assert response.status_code in (200, 404), (path, response.status_code)  # 404: the agency-only page
+        page = response.content.decode()
+        assert no_platform_name(page), path
+        assert "<title>" in page and "BrightDesk</title>" in page, path
+        assert f'src="{BRAND["logo_url"]}"' in page, path
+    css = browser.get("/brand.css")
+    assert css.content.decode() == ":root { --accent: #0a7d5a; }\n"
+
+
+def test_the_pages_before_login_carry_the_brand_too(branded):
+    for path in ("/login", "/password-reset", "/reset-password?uid=x&token=y", "/invitations/unknown"):
+        page = Client(HTTP_HOST=HOST).get(path).content.decode()
+        assert no_platform_name(page) and "BrightDesk" in page, path
+
+
+def assert_branded(message):
+    text = f"{message.subject}\n{message.body}\n{message.from_email}"
+    assert no_platform_name(text), text
+    assert message.from_email == f"BrightDesk Support <{settings.DEFAULT_FROM_EMAIL}>"
+    assert message.reply_to == ["help@brightdesk.example"]
+    for link in re.findall(r"https?://[^\s]+", message.body):
+        assert link.split("/")[2].split(":")[0] == HOST, link
+
+
+def test_an_invitation_to_a_client_comes_in_the_agencys_brand_with_a_link_on_the_clients_domain(
+    api, branded, charlie, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api(charlie, branded).post(
+            "/api/team/invite", {"email": "dana@smile.example", "role": "member"}, format="json"
+        )
+    assert response.status_code == 201, response.json()
+    (message,) = mail.outbox
+    assert_branded(message)
+    assert "BrightDesk" in message.subject and f"//{HOST}" in message.body
+
+
+def test_a_password_reset_asked_on_the_clients_domain_comes_in_the_agencys_brand(branded, charlie):
+    Client(HTTP_HOST=HOST).post("/password-reset", {"email": charlie.email})
+    (message,) = mail.outbox
+    assert_branded(message)
+    assert "/reset-password?uid=" in message.body
+
+
+def test_an_appointment_reminder_to_a_clients_contact_comes_in_the_agencys_brand(branded):
+    with tenant_context(branded):
+        calendar = make_calendar()
+        booked = appointments.book(
+            calendar, start=at(next_weekday(0), 10), title="Check-up", contact_email="pat@example.com"
+        )
+        sent = reminders.send_due(now=booked.start - timedelta(minutes=30))
+    assert sent >= 1
+    assert_branded(mail.outbox[0])
+
+
+def test_the_platforms_own_pages_keep_its_name(db):
+    page = Client(HTTP_HOST=settings.BASE_DOMAIN).get("/signup").content.decode()
+    assert settings.PLATFORM_NAME in page
+
+
+def test_a_direct_tenant_shows_its_own_name(bob, globex):
+    browser = Client(HTTP_HOST=f"globex.{settings.BASE_DOMAIN}")
+    browser.force_login(bob)
+    assert "· Globex Realty</title>" in browser.get("/").content.decode()
+
+
+def test_a_shared_call_link_is_on_the_clients_domain_and_shows_the_agencys_brand(api, branded, charlie):
+    with tenant_context(branded):
+        call = CallFactory()
+    created = api(charlie, branded).post(f"/api/calls/{call.pk}/share", {"expires_in_hours": 24}, format="json").json()
+    assert created["url"].startswith(f"http://{HOST}:8000/api/shared/calls/")
+    response = Client(HTTP_HOST=HOST).get(created["url"].split(":8000", 1)[1])
+    assert response.json()["brand"] == {
+        "name": "BrightDesk",
+        "logo_url": BRAND["logo_url"],
+        "primary_colour": "#0a7d5a",
+        "support_email": "help@brightdesk.example",
+    }
+    assert no_platform_name(response.content.decode())
+
+
+@pytest.mark.parametrize("state", ["no_agent", "suspended"])
+def test_the_twiml_a_clients_callers_hear_never_names_the_platform(api, alice, acme_agency, branded, state):
+    with tenant_context(branded):
+        TwilioAccountFactory()
+        PhoneNumberFactory(number="+14155550100", agent=None if state == "no_agent" else AgentFactory())
+    if state == "suspended":
+        api(alice, acme_agency).patch(f"/api/agency/clients/{branded.pk}", {"status": "suspended"}, format="json")
+    params = voice_params(call_sid(), to="+14155550100")
+    body = post_webhook(Client(), webhook_path(branded, "voice"), params).content.decode()
+    assert "<Say" in body and "<Hangup />" in body and no_platform_name(body)
