@@ -4,7 +4,6 @@ import ipaddress
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -27,6 +26,7 @@ from accounts.roles import OWNER, role_has, role_may_grant
 from accounts.selectors import membership_of, memberships_of, owner_count
 from config.audit import audit
 from config.errors import Conflict, DomainError, Forbidden, Gone, NotFound, Unauthenticated
+from tenants.channels import SocketToken
 
 
 class AuthenticationError(Unauthenticated):
@@ -55,16 +55,12 @@ def issue_tokens(user) -> dict:
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
 
 
-# A page's WebSocket is opened right after its token is made; a token seen later (in a log of query strings) is dead.
-SOCKET_TOKEN_SECONDS = 60
-
-
-def socket_token(user) -> str:
-    """A short-lived access token for a logged-in page to open one of our WebSockets: browsers cannot set an
-    Authorization header on a socket, so it travels in the query string (`?token=`), where it must not live long."""
-    access = AccessToken.for_user(user)
-    access.set_exp(lifetime=timedelta(seconds=SOCKET_TOKEN_SECONDS))
-    return str(access)
+def socket_token(user, *, tenant, path: str) -> str:
+    """A logged-in page's ticket to open one WebSocket of ours, `path` on `tenant`'s host, once and within a minute
+    (`tenants.channels.SocketToken`); the page offers it as a subprotocol, never in the query string."""
+    if not isinstance(path, str) or not path.startswith("/ws/") or len(path) > 200 or "?" in path:
+        raise DomainError("Name the socket to open.", errors={"socket": ["A socket path, such as /ws/events/."]})
+    return str(SocketToken.for_socket(user, tenant=tenant, path=path))
 
 
 def add_membership(*, user, tenant, role) -> Membership:

@@ -28,15 +28,17 @@ document.addEventListener("alpine:init", () => {
 
 // Opens one of our WebSockets from a page of the session: browsers cannot set an Authorization header on a socket,
 // so the page first asks its server (a POST under CSRF, the token taken from `root`'s {% csrf_token %} input) for a
-// one-minute token of the session's user, and the socket carries it in its query string.
+// ticket of the session's user to that one socket, and offers it as a subprotocol, out of the URL and so of access
+// logs (tenants.channels.SOCKET_PROTOCOL).
 window.openSocket = async (root, path) => {
   const response = await fetch(root.dataset.tokenUrl, {
     method: "POST",
     headers: { "X-CSRFToken": root.querySelector("input[name=csrfmiddlewaretoken]").value },
+    body: new URLSearchParams({ socket: path }),
     credentials: "same-origin",
   });
   if (!response.ok) throw new Error(`HTTP ${response.status}`);
   const { token } = await response.json();
   const scheme = window.location.protocol === "https:" ? "wss" : "ws";
-  return new WebSocket(`${scheme}://${window.location.host}${path}?token=${encodeURIComponent(token)}`);
+  return new WebSocket(`${scheme}://${window.location.host}${path}`, ["voiceagents.socket-token", token]);
 };
