@@ -81,7 +81,11 @@ def validate(serializer_class, data, **kwargs):
     """The serializer's validated data, or FormErrors naming each bad field."""
     serializer = serializer_class(data=data, **kwargs)
     if not serializer.is_valid():
-        errors = {field: [str(message) for message in _messages(value)] for field, value in serializer.errors.items()}
+        errors = {
+            # What is wrong with the form as a whole goes above it.
+            "__all__" if field == "non_field_errors" else field: [str(message) for message in _messages(value)]
+            for field, value in serializer.errors.items()
+        }
         raise FormErrors("Please correct the fields marked below.", errors=errors)
     return serializer.validated_data
 
