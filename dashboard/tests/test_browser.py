@@ -507,7 +507,32 @@ def ring(server, sid, caller):
     assert response.status_code == 200, response.text
 
 
-def test_an_admin_follows_live_calls_and_holds_and_ends_one(acme_live_call, server, visit):
+def exchange(server, settings, call, **said):
+    """One exchange of a live call as its media session records it and tells the call's watchers (on the web
+    server's channel layer)."""
+    from asgiref.sync import async_to_sync
+    from channels.layers import channel_layers
+
+    from calls.groups import broadcast
+    from calls.media.services import record_exchange
+    from tenants.models import Tenant
+
+    layer = settings.CHANNEL_LAYERS["default"]
+    settings.CHANNEL_LAYERS = {
+        "default": {**layer, "CONFIG": {**layer["CONFIG"], "prefix": server.channel_layer_prefix}}
+    }
+    channel_layers.backends.pop("default", None)  # built again from the settings above
+
+    def send():
+        tenant = Tenant.objects.get(slug="acme")
+        with tenant_context(tenant):
+            events = record_exchange(call.pk, node_id="", actions=[], timings={}, state={}, **said)
+        async_to_sync(broadcast)(tenant.schema_name, call.pk, *[{"type": "turn", "turn": turn} for turn in events])
+
+    off_the_loop(send)
+
+
+def test_an_admin_follows_live_calls_and_holds_and_ends_one(acme_live_call, server, settings, visit):
     from playwright.sync_api import expect
 
     call = acme_live_call
@@ -519,6 +544,13 @@ def test_an_admin_follows_live_calls_and_holds_and_ends_one(acme_live_call, serv
     card = page.locator(f'[data-live-call="{call.pk}"]')
     expect(card.locator(".turn")).to_have_count(2)  # the transcript so far, from the call's live socket
     expect(page.get_by_role("status").filter(has_text="Following the calls as they happen.")).to_be_visible()
+
+    # The next exchange, recorded and sent to the call's live group as the media pipeline does, appears as it happens.
+    said = {"caller_text": "Tuesday would be better.", "agent_text": "Tuesday at ten is free. Shall I book it?"}
+    exchange(server, settings, call, **said)
+    expect(card.locator(".turn")).to_have_count(4)
+    expect(card.locator(".turn.agent").last).to_contain_text("Tuesday at ten is free. Shall I book it?")
+    tab.shot("a-new-turn")
 
     # A call that starts now appears by itself, from the events stream.
     ring(server, "CA" + "e" * 32, "+14155550222")
