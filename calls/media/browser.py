@@ -4,8 +4,9 @@ The page (dashboard `voice.js`) streams its microphone as a phone line does, in 
 (`protocol`): 20 ms frames of 8 kHz mu-law in `media` messages, `mark` echoed once the agent's audio up to it has
 played, `stop` to hang up. The server answers with `media`, `mark` and `clear` (barge-in), from a `CallSession` of
 its own, so turn detection, recognition, the engine and the voice are the phone's (a sandbox test call: no
-telephony, no recording). First of all it sends `{"event": "call", "call_id"}`: the page follows the transcript on
-that call's live socket (`calls.live`). For members with `agents.view`, like the text sandbox.
+telephony, no recording). First of all it sends `{"event": "call", "call_id"}`, then the live view's events as they
+happen (`{"event": "transcript", "events": [{"type": "turn", "turn": {...}}, ...]}`, as `calls.live` sends them).
+For members with `agents.view`, like the text sandbox.
 """
 
 import time
@@ -21,6 +22,19 @@ from calls.media.services import open_browser_call
 from calls.media.session import CallSession
 from config.errors import NotFound
 from tenants.channels import CLOSE_FORBIDDEN, CLOSE_NO_TENANT
+
+
+class BrowserSession(CallSession):
+    """A phone call's session whose live events (its turns as they are stored, its end) also go to the browser that
+    talks, over its own socket."""
+
+    def __init__(self, *, transcript, **kwargs):
+        super().__init__(**kwargs)
+        self._transcript = transcript
+
+    async def _broadcast(self, *events: dict) -> None:
+        self._transcript(events)
+        await super()._broadcast(*events)
 
 
 class BrowserVoiceConsumer(TenantMemberConsumer):
@@ -45,14 +59,22 @@ class BrowserVoiceConsumer(TenantMemberConsumer):
         await super().accept(subprotocol, headers)
         self._outbox = Outbox(self.base_send)
         self._outbox(orjson.dumps({"event": "call", "call_id": call.call_id}).decode())
-        self.session = CallSession(
-            tenant=self.tenant, call=call, stream_sid=f"browser-{call.call_id}", send=self._out, close=self._hang_up
+        self.session = BrowserSession(
+            tenant=self.tenant,
+            call=call,
+            stream_sid=f"browser-{call.call_id}",
+            send=self._out,
+            close=self._hang_up,
+            transcript=self._transcript,
         )
         self.session.begin(started_at)
 
     def _out(self, text: str) -> None:
         if not self.closed:
             self._outbox(text)
+
+    def _transcript(self, events) -> None:
+        self._out(orjson.dumps({"event": "transcript", "events": list(events)}).decode())
 
     async def _hang_up(self, code: int = 1000) -> None:
         """The agent ended the call: what it said goes out, then the socket closes."""

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from accounts.tests.factories import PASSWORD
+from agents import flows
 from agents.tests.factories import AgentFactory
 from config.tests.servers import web_server
 from dashboard.tests.factories import GREETING, recorded_call
@@ -50,24 +51,46 @@ def server(django_db_setup, django_db_blocker, fake_twilio):
         yield running
 
 
+def caller_wav(text, path, *, before_ms=10_000, after_ms=4000):
+    """`text` in a caller's voice as a WAV file for Chromium's fake microphone, synthesised offline by the project's
+    own TTS (flite), after `before_ms` of silence (the agent's greeting plays meanwhile) and before `after_ms` (the
+    end of the caller's turn). Chromium plays the file in a loop."""
+    from agents.providers.flite import FliteTTS
+
+    speech = FliteTTS(sample_rate=16000).synthesize(text, voice="awb")
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(speech.sample_rate)
+        out.writeframes(b"\0\0" * (speech.sample_rate * before_ms // 1000))
+        out.writeframes(speech.pcm)
+        out.writeframes(b"\0\0" * (speech.sample_rate * after_ms // 1000))
+
+
 @pytest.fixture
-def chromium(committed_db):
+def chromium(committed_db, request, tmp_path):
     """Per test: Playwright's sync API keeps an event loop running in this thread while it is open, where Django
-    refuses database queries, so the test's data is made before it starts and cleaned after it stops."""
+    refuses database queries, so the test's data is made before it starts and cleaned after it stops. A test marked
+    `microphone("words")` gets a fake microphone saying them (`caller_wav`)."""
     from playwright.sync_api import sync_playwright
 
+    # *.localhost is the loopback interface, where the server listens (IPv4).
+    args = [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--host-resolver-rules=MAP localhost 127.0.0.1, MAP *.localhost 127.0.0.1",
+    ]
+    microphone = request.node.get_closest_marker("microphone")
+    if microphone is not None:
+        caller_wav(microphone.args[0], tmp_path / "caller.wav")
+        args += [
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-audio-capture={tmp_path / 'caller.wav'}",
+        ]
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            # *.localhost is the loopback interface, where the server listens (IPv4).
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--host-resolver-rules=MAP localhost 127.0.0.1, MAP *.localhost 127.0.0.1",
-            ],
-        )
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
         yield browser
         browser.close()
 
@@ -186,8 +209,10 @@ def current_flow(slug, template_id):
 
     def read():
         with tenant_context(Tenant.objects.get(slug=slug)):
-            latest = CallTemplate.objects.get(pk=template_id).latest_version
-            return latest.number, latest.flow
+            template = CallTemplate.objects.get(pk=template_id)
+            latest = template.latest_version
+            # As the builder shows it: the nodes at the places kept on the template.
+            return latest.number, flows.with_layout(latest.flow, template.layout)
 
     return off_the_loop(read)
 
@@ -711,3 +736,34 @@ def test_an_admin_imports_leads_starts_a_campaign_and_watches_it_dial(acme_ready
     expect(page.locator('[data-stat="calls"]')).to_have_text("1", timeout=8000)
     assert dialed_numbers(fake_twilio) == ["+14155550101"]
     tab.shot("dialing")
+
+
+@pytest.fixture
+def acme_receptionist(committed_db):
+    """Acme's demo receptionist: the offline Whisper recognition, the flow and Festival's voice."""
+    from agents.services import seed_demo_agent
+    from tenants.models import Tenant
+
+    tenant = Tenant.objects.get(slug="acme")
+    with tenant_context(tenant):
+        return seed_demo_agent(tenant)
+
+
+@pytest.mark.microphone("I'd like to book an appointment")
+def test_a_member_talks_to_the_agent_by_voice_and_sees_the_transcript(acme_receptionist, visit):
+    from playwright.sync_api import expect
+
+    tab = visit()
+    page = tab.page
+    tab.log_in("acme.localhost", "mike@example.com")
+    tab.go("acme.localhost", f"/agents/{acme_receptionist.pk}")
+    voice = page.locator("[data-voice]")
+    voice.get_by_role("button", name="Start talking").click()
+    log = voice.get_by_role("list", name="Voice conversation")
+    # The greeting, then what the microphone said as the phone pipeline heard it, then the flow's next question.
+    expect(log.locator(".said.agent").first).to_contain_text("Acme Dental", timeout=30_000)
+    expect(log.locator(".said.caller").first).to_contain_text("appointment", timeout=30_000)
+    expect(log.locator(".said.agent").nth(1)).to_contain_text("name", timeout=30_000)
+    tab.shot("talking")
+    voice.get_by_role("button", name="Hang up").click()
+    expect(voice.get_by_role("status")).to_have_text("The conversation has ended.")
