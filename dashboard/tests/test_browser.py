@@ -277,8 +277,13 @@ def test_sign_up_create_an_agent_edit_its_flow_book_in_the_sandbox_and_see_it_in
     template_id = int(page.url.rsplit("/", 1)[1])
     _, library_flow = current_flow(slug, template_id)
     page.get_by_label("Node", exact=True).select_option("booked")
-    said = "You're booked for {answers.appointment}. See you then!"
-    page.get_by_label("What the agent says").fill(said)
+    said = "You're booked, {answers.patient_name}. See you then!"
+    text = page.get_by_label("What the agent says")
+    text.fill("You're booked, ")
+    text.press_sequentially("{answers.pat")  # the flow's own answers are offered as they are typed
+    page.get_by_role("listbox", name="Variables").get_by_role("option", name="{answers.patient_name}").click()
+    text.press_sequentially(". See you then!")
+    assert text.input_value() == said
     assert "See you then!" in node(page, "booked").inner_text()
     tab.click("button", "Save flow")
     assert page.get_by_role("status").filter(has_text="Medical receptionist is saved as version 2.").is_visible()
@@ -387,6 +392,8 @@ def node(page, node_id):
 
 
 def test_an_admin_adds_a_node_connects_it_by_dragging_and_sees_the_problems_on_the_nodes(acme_greeting, visit):
+    from playwright.sync_api import expect
+
     template = acme_greeting
     tab = visit()
     page = tab.page
@@ -395,8 +402,14 @@ def test_an_admin_adds_a_node_connects_it_by_dragging_and_sees_the_problems_on_t
     assert node(page, "hello").count() == 1 and "start" in node(page, "hello").get_attribute("class")
     page.get_by_role("button", name="Add message").click()
     assert page.get_by_label("Node", exact=True).input_value() == "message_1"
-    page.get_by_label("What the agent says").fill("Anything else I can do for you at ")
-    page.get_by_role("button", name="{company}").click()  # the variables a text may use, inserted at the caret
+    text = page.get_by_label("What the agent says")
+    text.fill("Anything else I can do for you at ")
+    text.press_sequentially("{comp")  # the variables a text may use, offered as they are typed
+    expect(page.get_by_role("listbox", name="Variables").get_by_role("option")).to_have_text(["{company}"])
+    tab.shot("variables-offered")
+    text.press("Enter")
+    expect(page.get_by_role("listbox", name="Variables")).to_be_hidden()
+    assert text.input_value() == "Anything else I can do for you at {company}"
     assert "Anything else I can do for you at {company}" in node(page, "message_1").inner_text()
     # hello's only output now leads to the new node, which leads nowhere yet.
     drag(page, '.drawflow-node[data-node-id="hello"] .output_1', '.drawflow-node[data-node-id="message_1"] .input_1')
