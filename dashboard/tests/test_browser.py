@@ -780,3 +780,51 @@ def test_a_member_talks_to_the_agent_by_voice_and_sees_the_transcript(acme_recep
     tab.shot("talking")
     voice.get_by_role("button", name="Hang up").click()
     expect(voice.get_by_role("status")).to_have_text("The conversation has ended.")
+
+
+PHONE_375 = {"width": 375, "height": 812}
+# What reaches furthest right on the page, for the failure's message.
+WIDEST = """() => [...document.querySelectorAll("body *")]
+    .map((element) => [element.getBoundingClientRect().right, element.tagName + "." + element.className])
+    .sort((a, b) => b[0] - a[0]).slice(0, 3)"""
+MAIN_PAGES = [
+    "/",
+    "/agents",
+    "/agents/new",
+    "/templates",
+    "/knowledge",
+    "/calls",
+    "/calls/live",
+    "/contacts",
+    "/contacts/import",
+    "/campaigns",
+    "/campaigns/new",
+    "/calendar",
+    "/compliance/dnc",
+    "/compliance/calling-hours",
+    "/team",
+    "/settings",
+    "/settings/api-keys",
+    "/settings/providers",
+]
+
+
+@pytest.fixture
+def acme_at_work(acme_greeting, acme_finished_call):
+    """Pages with something on them: a call template, an agent on it and a finished call with its transcript."""
+    return acme_greeting, acme_finished_call
+
+
+def test_the_main_pages_fit_a_375_px_phone_without_scrolling_sideways(acme_at_work, visit):
+    template, call = acme_at_work
+    tab = visit(viewport=PHONE_375)
+    page = tab.page
+    tab.log_in("acme.localhost", "amy@example.com")
+    overflowing = {}
+    for path in [*MAIN_PAGES, f"/templates/{template.pk}", f"/calls/{call.pk}", f"/agents/{call.agent_id}"]:
+        tab.go("acme.localhost", path)
+        # How far the page reaches beyond the screen (a box that scrolls on its own, as a wide table's, is fine).
+        width = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        if width > 0:
+            overflowing[path] = (width, page.evaluate(WIDEST))
+    assert overflowing == {}
