@@ -68,6 +68,42 @@ async def test_a_member_books_by_voice_and_the_conversation_is_a_sandbox_call():
     assert turns[1][2].lower().startswith("book an appointment")
 
 
+class Listening:
+    """The transport, keeping the messages that are not Twilio's (the call, the transcript) for the test."""
+
+    def __init__(self, transport):
+        self.transport, self.kept = transport, []
+
+    async def send(self, text):
+        await self.transport.send(text)
+
+    async def receive(self):
+        text = await self.transport.receive()
+        if text is not None and json.loads(text)["event"] in ("call", "transcript"):
+            self.kept.append(json.loads(text))
+        return text
+
+
+async def test_the_turns_come_to_the_browser_over_its_own_socket_as_they_are_stored():
+    path = voice_path(await demo_agent(), await token_for("mike"))
+    async with channels_transport(application, host="acme.localhost", path=path) as transport:
+        browser = Listening(transport)
+        await simulate(
+            browser,
+            [WaitForAgent(), Say(caller_says("book an appointment")), WaitForAgent()],
+            call_id="",
+            tenant="",
+            call_sid="",
+        )
+    turns = [event["turn"] for kept in browser.kept[1:] for event in kept["events"] if event["type"] == "turn"]
+    assert browser.kept[0]["event"] == "call"
+    assert [(turn["speaker"], turn["node_id"]) for turn in turns] == [
+        ("agent", "reason"),
+        ("caller", ""),
+        ("agent", "patient_name"),
+    ]
+
+
 async def test_the_call_is_finished_when_the_browser_goes():
     path = voice_path(await demo_agent(), await token_for("mike"))
     async with channels_transport(application, host="acme.localhost", path=path) as transport:
