@@ -94,6 +94,8 @@ async def test_the_turns_come_to_the_browser_over_its_own_socket_as_they_are_sto
             call_id="",
             tenant="",
             call_sid="",
+            # The turns are stored (and sent) once their answer has begun: a fast caller may have heard it all first.
+            linger_ms=3000,
         )
     turns = [event["turn"] for kept in browser.kept[1:] for event in kept["events"] if event["type"] == "turn"]
     assert browser.kept[0]["event"] == "call"
