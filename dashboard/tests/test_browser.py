@@ -264,7 +264,12 @@ def test_sign_up_create_an_agent_edit_its_flow_book_in_the_sandbox_and_see_it_in
     page.get_by_label("Medical receptionist").check()
     tab.click("button", "Create agent")
     assert page.get_by_role("heading", name="Mia").is_visible()
-    page.get_by_label("Greeting").fill("Hello, Erin's Dental, Mia speaking.")
+    greeting = page.get_by_label("Greeting")
+    greeting.fill("Hello, ")
+    greeting.press_sequentially("{comp")  # its variables are offered as they are typed, as in the flow builder
+    greeting.press("Enter")
+    greeting.press_sequentially(", Mia speaking.")
+    assert greeting.input_value() == "Hello, {company}, Mia speaking."
     tab.click("button", "Save")
     assert page.get_by_role("status").filter(has_text="Mia is saved.").is_visible()
     tab.click("link", "All agents")
