@@ -7,7 +7,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from accounts.roles import role_has
 from accounts.selectors import membership_of
 from config import events
-from tenants.channels import CLOSE_FORBIDDEN, CLOSE_NO_TENANT, CLOSE_UNAUTHENTICATED
+from tenants.channels import CLOSE_FORBIDDEN, CLOSE_NO_TENANT, CLOSE_UNAUTHENTICATED, SOCKET_PROTOCOL
 from tenants.selectors import is_public
 
 
@@ -27,7 +27,8 @@ class TenantMemberConsumer(AsyncWebsocketConsumer):
         if self.membership is None or not self.tenant.is_active:
             await self.close(code=CLOSE_FORBIDDEN)
             return
-        await self.accept()
+        # A browser refuses a socket whose answer names none of the subprotocols it offered (its token's).
+        await self.accept(SOCKET_PROTOCOL if SOCKET_PROTOCOL in self.scope.get("subprotocols", ()) else None)
 
 
 class EventStreamConsumer(TenantMemberConsumer):

@@ -4,7 +4,6 @@ import ipaddress
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -19,7 +18,7 @@ from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
-from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
+from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import throttling, two_factor
 from accounts.models import ApiKey, Invitation, LoginOrigin, Membership, SessionOrigin, User, hash_secret
@@ -30,6 +29,7 @@ from config.audit import origin as request_origin
 from config.errors import Conflict, DomainError, Forbidden, Gone, NotFound, Unauthenticated
 from tenants.branding import branding_of
 from tenants.branding import send_mail as branded_mail
+from tenants.channels import SocketToken
 from tenants.services import check_new_slug, create_tenant
 
 
@@ -68,16 +68,12 @@ def _note_session_origin(refresh: RefreshToken) -> None:
         SessionOrigin.objects.create(token=token, ip=where.ip, user_agent=where.user_agent)
 
 
-# A page's WebSocket is opened right after its token is made; a token seen later (in a log of query strings) is dead.
-SOCKET_TOKEN_SECONDS = 60
-
-
-def socket_token(user) -> str:
-    """A short-lived access token for a logged-in page to open one of our WebSockets: browsers cannot set an
-    Authorization header on a socket, so it travels in the query string (`?token=`), where it must not live long."""
-    access = AccessToken.for_user(user)
-    access.set_exp(lifetime=timedelta(seconds=SOCKET_TOKEN_SECONDS))
-    return str(access)
+def socket_token(user, *, tenant, path: str) -> str:
+    """A logged-in page's ticket to open one WebSocket of ours, `path` on `tenant`'s host, once and within a minute
+    (`tenants.channels.SocketToken`); the page offers it as a subprotocol, never in the query string."""
+    if not isinstance(path, str) or not path.startswith("/ws/") or len(path) > 200 or "?" in path:
+        raise DomainError("Name the socket to open.", errors={"socket": ["A socket path, such as /ws/events/."]})
+    return str(SocketToken.for_socket(user, tenant=tenant, path=path))
 
 
 def add_membership(*, user, tenant, role) -> Membership:

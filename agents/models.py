@@ -28,6 +28,9 @@ class CallTemplate(models.Model):
     initial_message = models.TextField(blank=True)
     # Key of the library template this one was installed from; installing it again returns this one.
     library_key = models.CharField(max_length=100, blank=True, db_index=True)
+    # Where the flow builder shows each node, {node id: {"x", "y"}}: presentation, kept apart from the versions
+    # (agents.flows.layout), so moving a node on the canvas is not a new version of the flow.
+    layout = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from calls.live import LiveCallConsumer
+from calls.media.browser import BrowserVoiceConsumer
 from calls.media.consumer import MediaStreamConsumer
 from calls.twilio.twiml import MEDIA_STREAM_PATH
 
@@ -12,4 +13,6 @@ twilio_urlpatterns = [
 
 websocket_urlpatterns = [
     path("ws/calls/<int:call_id>/live/", LiveCallConsumer.as_asgi()),
+    # A staff member's microphone to an agent, through the phone calls' pipeline (calls.media.browser).
+    path("ws/agents/<int:agent_id>/voice/", BrowserVoiceConsumer.as_asgi()),
 ]

@@ -3,6 +3,7 @@ import zoneinfo
 import phonenumbers
 from rest_framework import serializers
 
+from agents import flows
 from agents.engine import actions
 from agents.models import (
     Agent,
@@ -218,7 +219,7 @@ class CallTemplateSerializer(ModelSerializer):
     def to_representation(self, template):
         data = super().to_representation(template)
         latest = self._latest(template)
-        data["flow"] = latest.flow if latest else None
+        data["flow"] = flows.with_layout(latest.flow, template.layout) if latest else None
         return data
 
 

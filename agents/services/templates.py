@@ -34,30 +34,41 @@ def _add_version(template, flow, user) -> FlowVersion:
 @transaction.atomic
 def create_template(*, flow, user=None, library_key="", **fields) -> CallTemplate:
     _require_valid_flow(flow)
-    template = CallTemplate.objects.create(library_key=library_key, **fields)
+    flow, layout = flows.split_layout(flow)
+    template = CallTemplate.objects.create(library_key=library_key, layout=layout, **fields)
     _add_version(template, flow, user)
     return template
 
 
 @transaction.atomic
 def update_template(template: CallTemplate, *, flow=None, user=None, **fields) -> CallTemplate:
-    """A changed flow becomes a new version; calls already made keep the version they used."""
+    """A changed flow becomes a new version; calls already made keep the version they used. Where its nodes sit on
+    the canvas is not a change of the flow: the template's layout keeps it (a version's own positions, from before,
+    do not count either)."""
     template = CallTemplate.objects.select_for_update().get(pk=template.pk)
     for name, value in fields.items():
         setattr(template, name, value)
-    template.save()
     if flow is not None:
         _require_valid_flow(flow)
+        flow, positions = flows.split_layout(flow)
+        node_ids = {node["id"] for node in flow["nodes"]}
+        template.layout = {
+            **{node_id: at for node_id, at in template.layout.items() if node_id in node_ids},
+            **positions,
+        }
         latest = template.latest_version
-        if latest is None or latest.flow != flow:
+        if latest is None or flows.split_layout(latest.flow)[0] != flow:
             _add_version(template, flow, user)
+    template.save()
     return template
 
 
 @transaction.atomic
 def duplicate_template(template: CallTemplate, *, user=None) -> CallTemplate:
     copy = CallTemplate.objects.create(
-        name=f"{template.name} (copy)"[:200], **{name: getattr(template, name) for name in TEMPLATE_FIELDS[1:]}
+        name=f"{template.name} (copy)"[:200],
+        layout=template.layout,
+        **{name: getattr(template, name) for name in TEMPLATE_FIELDS[1:]},
     )
     _add_version(copy, template.latest_version.flow, user)
     return copy

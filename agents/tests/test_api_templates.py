@@ -90,6 +90,29 @@ def test_saving_the_same_flow_adds_no_version(api, alice, acme, template):
     assert (response.json()["version"], response.json()["name"]) == (1, "Renamed")
 
 
+def placed(flow, x):
+    """The flow with its nodes placed on the builder's canvas, a row from `x`."""
+    moved = copy.deepcopy(flow)
+    for index, node in enumerate(moved["nodes"]):
+        node.update(x=x + index * 200, y=40)
+    return moved
+
+
+def test_moving_nodes_adds_no_version_and_the_template_shows_where_they_are(api, alice, acme, template):
+    response = api(alice, acme).patch(f"{TEMPLATES}/{template['id']}", {"flow": placed(FLOW, 40)}, format="json")
+    assert (response.json()["version"], response.json()["flow"]) == (1, placed(FLOW, 40))
+    moved = api(alice, acme).patch(f"{TEMPLATES}/{template['id']}", {"flow": placed(FLOW, 90)}, format="json")
+    assert (moved.json()["version"], moved.json()["flow"]) == (1, placed(FLOW, 90))
+
+
+def test_an_edit_with_positions_is_one_version_whose_flow_has_none(api, alice, acme, template):
+    client = api(alice, acme)
+    response = client.patch(f"{TEMPLATES}/{template['id']}", {"flow": placed(changed_flow(), 40)}, format="json")
+    assert (response.json()["version"], response.json()["flow"]) == (2, placed(changed_flow(), 40))
+    versions = client.get(f"{TEMPLATES}/{template['id']}/versions").json()["results"]
+    assert versions[0]["flow"] == changed_flow()
+
+
 def test_an_invalid_edit_changes_nothing(api, alice, acme, template):
     client = api(alice, acme)
     response = client.patch(f"{TEMPLATES}/{template['id']}", {"flow": BROKEN_FLOW, "name": "Renamed"}, format="json")

@@ -17,10 +17,12 @@ from django_tenants.utils import tenant_context
 from agents.engine import EXAMPLES_LIMIT, AgentConfig, Engine, EngineResult, expectation_at
 from agents.providers import registry
 from agents.providers.base import Expectation
+from agents.selectors import get_agent
 from agents.services import conversations
 from agents.services.credentials import build_providers
 from calls import selectors
 from calls.models import Call, CallTurn
+from calls.services import conversations as sandbox_calls
 from calls.services import recordings
 from calls.services.lifecycle import TIMING_FIELDS, finish_call
 from calls.twilio import client as twilio
@@ -109,6 +111,21 @@ def open_stream(call_id, call_sid: str) -> LiveCall:
     compliance = compliance_settings()
     if compliance.record_calls:
         recordings.queue_start(call)
+    return _live_call(call, compliance)
+
+
+def open_browser_call(agent_id) -> LiveCall:
+    """A sandbox conversation by voice from a staff member's browser (`calls.media.browser`): a new test call of the
+    agent, on its current flow, through the same pipeline as a phone call (no telephony, no recording)."""
+    agent = get_agent(agent_id)
+    version = agent.template.latest_version if agent.template_id else None
+    call = sandbox_calls.start(agent=agent, flow_version=version)
+    Call.objects.filter(pk=call.pk).update(status=Call.Status.IN_PROGRESS, started_at=timezone.now())
+    call = Call.objects.select_related("agent", "flow_version").get(pk=call.pk)
+    return _live_call(call, compliance_settings())
+
+
+def _live_call(call: Call, compliance) -> LiveCall:
     agent = call.agent
     stt_name = agent.stt_provider or registry.default("stt")
     stt, tts = build_providers(("stt", stt_name), ("tts", agent.tts_provider))

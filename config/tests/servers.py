@@ -28,10 +28,18 @@ def free_port() -> int:
 class RunningServer:
     address: str  # host:port
     log_path: str
+    pid: int
 
     @property
     def url(self) -> str:
         return f"http://{self.address}"
+
+    @property
+    def channel_layer_prefix(self) -> str:
+        """The server's channel layer (config.test_settings names it by process), for a test to reach its sockets."""
+        from django.conf import settings
+
+        return f"test-{settings.CHECKOUT_ID}-{self.pid}"
 
     def log(self) -> str:
         """What the server wrote so far."""
@@ -70,7 +78,7 @@ def running_server(command_for_port, **env):
                         log.seek(0)
                         raise RuntimeError("the server did not start: " + log.read().decode()[-2000:]) from None
                     time.sleep(0.1)
-            yield RunningServer(f"127.0.0.1:{port}", log.name)
+            yield RunningServer(f"127.0.0.1:{port}", log.name, process.pid)
         finally:
             process.terminate()
             try:

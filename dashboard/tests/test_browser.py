@@ -21,6 +21,7 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from accounts.tests.factories import PASSWORD
+from agents import flows
 from agents.tests.factories import AgentFactory
 from config.tests.servers import web_server
 from dashboard.tests.factories import GREETING, recorded_call
@@ -50,24 +51,46 @@ def server(django_db_setup, django_db_blocker, fake_twilio):
         yield running
 
 
+def caller_wav(text, path, *, before_ms=10_000, after_ms=4000):
+    """`text` in a caller's voice as a WAV file for Chromium's fake microphone, synthesised offline by the project's
+    own TTS (flite), after `before_ms` of silence (the agent's greeting plays meanwhile) and before `after_ms` (the
+    end of the caller's turn). Chromium plays the file in a loop."""
+    from agents.providers.flite import FliteTTS
+
+    speech = FliteTTS(sample_rate=16000).synthesize(text, voice="awb")
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(speech.sample_rate)
+        out.writeframes(b"\0\0" * (speech.sample_rate * before_ms // 1000))
+        out.writeframes(speech.pcm)
+        out.writeframes(b"\0\0" * (speech.sample_rate * after_ms // 1000))
+
+
 @pytest.fixture
-def chromium(committed_db):
+def chromium(committed_db, request, tmp_path):
     """Per test: Playwright's sync API keeps an event loop running in this thread while it is open, where Django
-    refuses database queries, so the test's data is made before it starts and cleaned after it stops."""
+    refuses database queries, so the test's data is made before it starts and cleaned after it stops. A test marked
+    `microphone("words")` gets a fake microphone saying them (`caller_wav`)."""
     from playwright.sync_api import sync_playwright
 
+    # *.localhost is the loopback interface, where the server listens (IPv4).
+    args = [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--host-resolver-rules=MAP localhost 127.0.0.1, MAP *.localhost 127.0.0.1",
+    ]
+    microphone = request.node.get_closest_marker("microphone")
+    if microphone is not None:
+        caller_wav(microphone.args[0], tmp_path / "caller.wav")
+        args += [
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-audio-capture={tmp_path / 'caller.wav'}",
+        ]
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            # *.localhost is the loopback interface, where the server listens (IPv4).
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--host-resolver-rules=MAP localhost 127.0.0.1, MAP *.localhost 127.0.0.1",
-            ],
-        )
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
         yield browser
         browser.close()
 
@@ -186,8 +209,10 @@ def current_flow(slug, template_id):
 
     def read():
         with tenant_context(Tenant.objects.get(slug=slug)):
-            latest = CallTemplate.objects.get(pk=template_id).latest_version
-            return latest.number, latest.flow
+            template = CallTemplate.objects.get(pk=template_id)
+            latest = template.latest_version
+            # As the builder shows it: the nodes at the places kept on the template.
+            return latest.number, flows.with_layout(latest.flow, template.layout)
 
     return off_the_loop(read)
 
@@ -239,7 +264,12 @@ def test_sign_up_create_an_agent_edit_its_flow_book_in_the_sandbox_and_see_it_in
     page.get_by_label("Medical receptionist").check()
     tab.click("button", "Create agent")
     assert page.get_by_role("heading", name="Mia").is_visible()
-    page.get_by_label("Greeting").fill("Hello, Erin's Dental, Mia speaking.")
+    greeting = page.get_by_label("Greeting")
+    greeting.fill("Hello, ")
+    greeting.press_sequentially("{comp")  # its variables are offered as they are typed, as in the flow builder
+    greeting.press("Enter")
+    greeting.press_sequentially(", Mia speaking.")
+    assert greeting.input_value() == "Hello, {company}, Mia speaking."
     tab.click("button", "Save")
     assert page.get_by_role("status").filter(has_text="Mia is saved.").is_visible()
     tab.click("link", "All agents")
@@ -252,8 +282,13 @@ def test_sign_up_create_an_agent_edit_its_flow_book_in_the_sandbox_and_see_it_in
     template_id = int(page.url.rsplit("/", 1)[1])
     _, library_flow = current_flow(slug, template_id)
     page.get_by_label("Node", exact=True).select_option("booked")
-    said = "You're booked for {answers.appointment}. See you then!"
-    page.get_by_label("What the agent says").fill(said)
+    said = "You're booked, {answers.patient_name}. See you then!"
+    text = page.get_by_label("What the agent says")
+    text.fill("You're booked, ")
+    text.press_sequentially("{answers.pat")  # the flow's own answers are offered as they are typed
+    page.get_by_role("listbox", name="Variables").get_by_role("option", name="{answers.patient_name}").click()
+    text.press_sequentially(". See you then!")
+    assert text.input_value() == said
     assert "See you then!" in node(page, "booked").inner_text()
     tab.click("button", "Save flow")
     assert page.get_by_role("status").filter(has_text="Medical receptionist is saved as version 2.").is_visible()
@@ -362,6 +397,8 @@ def node(page, node_id):
 
 
 def test_an_admin_adds_a_node_connects_it_by_dragging_and_sees_the_problems_on_the_nodes(acme_greeting, visit):
+    from playwright.sync_api import expect
+
     template = acme_greeting
     tab = visit()
     page = tab.page
@@ -370,8 +407,14 @@ def test_an_admin_adds_a_node_connects_it_by_dragging_and_sees_the_problems_on_t
     assert node(page, "hello").count() == 1 and "start" in node(page, "hello").get_attribute("class")
     page.get_by_role("button", name="Add message").click()
     assert page.get_by_label("Node", exact=True).input_value() == "message_1"
-    page.get_by_label("What the agent says").fill("Anything else I can do for you at ")
-    page.get_by_role("button", name="{company}").click()  # the variables a text may use, inserted at the caret
+    text = page.get_by_label("What the agent says")
+    text.fill("Anything else I can do for you at ")
+    text.press_sequentially("{comp")  # the variables a text may use, offered as they are typed
+    expect(page.get_by_role("listbox", name="Variables").get_by_role("option")).to_have_text(["{company}"])
+    tab.shot("variables-offered")
+    text.press("Enter")
+    expect(page.get_by_role("listbox", name="Variables")).to_be_hidden()
+    assert text.input_value() == "Anything else I can do for you at {company}"
     assert "Anything else I can do for you at {company}" in node(page, "message_1").inner_text()
     # hello's only output now leads to the new node, which leads nowhere yet.
     drag(page, '.drawflow-node[data-node-id="hello"] .output_1', '.drawflow-node[data-node-id="message_1"] .input_1')
@@ -507,7 +550,32 @@ def ring(server, sid, caller):
     assert response.status_code == 200, response.text
 
 
-def test_an_admin_follows_live_calls_and_holds_and_ends_one(acme_live_call, server, visit):
+def exchange(server, settings, call, **said):
+    """One exchange of a live call as its media session records it and tells the call's watchers (on the web
+    server's channel layer)."""
+    from asgiref.sync import async_to_sync
+    from channels.layers import channel_layers
+
+    from calls.groups import broadcast
+    from calls.media.services import record_exchange
+    from tenants.models import Tenant
+
+    layer = settings.CHANNEL_LAYERS["default"]
+    settings.CHANNEL_LAYERS = {
+        "default": {**layer, "CONFIG": {**layer["CONFIG"], "prefix": server.channel_layer_prefix}}
+    }
+    channel_layers.backends.pop("default", None)  # built again from the settings above
+
+    def send():
+        tenant = Tenant.objects.get(slug="acme")
+        with tenant_context(tenant):
+            events = record_exchange(call.pk, node_id="", actions=[], timings={}, state={}, **said)
+        async_to_sync(broadcast)(tenant.schema_name, call.pk, *[{"type": "turn", "turn": turn} for turn in events])
+
+    off_the_loop(send)
+
+
+def test_an_admin_follows_live_calls_and_holds_and_ends_one(acme_live_call, server, settings, visit):
     from playwright.sync_api import expect
 
     call = acme_live_call
@@ -519,6 +587,13 @@ def test_an_admin_follows_live_calls_and_holds_and_ends_one(acme_live_call, serv
     card = page.locator(f'[data-live-call="{call.pk}"]')
     expect(card.locator(".turn")).to_have_count(2)  # the transcript so far, from the call's live socket
     expect(page.get_by_role("status").filter(has_text="Following the calls as they happen.")).to_be_visible()
+
+    # The next exchange, recorded and sent to the call's live group as the media pipeline does, appears as it happens.
+    said = {"caller_text": "Tuesday would be better.", "agent_text": "Tuesday at ten is free. Shall I book it?"}
+    exchange(server, settings, call, **said)
+    expect(card.locator(".turn")).to_have_count(4)
+    expect(card.locator(".turn.agent").last).to_contain_text("Tuesday at ten is free. Shall I book it?")
+    tab.shot("a-new-turn")
 
     # A call that starts now appears by itself, from the events stream.
     ring(server, "CA" + "e" * 32, "+14155550222")
@@ -688,3 +763,82 @@ def test_an_admin_imports_leads_starts_a_campaign_and_watches_it_dial(acme_ready
     expect(page.locator('[data-stat="calls"]')).to_have_text("1", timeout=8000)
     assert dialed_numbers(fake_twilio) == ["+14155550101"]
     tab.shot("dialing")
+
+
+@pytest.fixture
+def acme_receptionist(committed_db):
+    """Acme's demo receptionist: the offline Whisper recognition, the flow and Festival's voice."""
+    from agents.services import seed_demo_agent
+    from tenants.models import Tenant
+
+    tenant = Tenant.objects.get(slug="acme")
+    with tenant_context(tenant):
+        return seed_demo_agent(tenant)
+
+
+@pytest.mark.microphone("I'd like to book an appointment")
+def test_a_member_talks_to_the_agent_by_voice_and_sees_the_transcript(acme_receptionist, visit):
+    from playwright.sync_api import expect
+
+    tab = visit()
+    page = tab.page
+    tab.log_in("acme.localhost", "mike@example.com")
+    tab.go("acme.localhost", f"/agents/{acme_receptionist.pk}")
+    voice = page.locator("[data-voice]")
+    voice.get_by_role("button", name="Start talking").click()
+    log = voice.get_by_role("list", name="Voice conversation")
+    # The greeting, then what the microphone said as the phone pipeline heard it, then the flow's next question.
+    expect(log.locator(".said.agent").first).to_contain_text("Acme Dental", timeout=30_000)
+    expect(log.locator(".said.caller").first).to_contain_text("appointment", timeout=30_000)
+    expect(log.locator(".said.agent").nth(1)).to_contain_text("name", timeout=30_000)
+    tab.shot("talking")
+    voice.get_by_role("button", name="Hang up").click()
+    expect(voice.get_by_role("status")).to_have_text("The conversation has ended.")
+
+
+PHONE_375 = {"width": 375, "height": 812}
+# What reaches furthest right on the page, for the failure's message.
+WIDEST = """() => [...document.querySelectorAll("body *")]
+    .map((element) => [element.getBoundingClientRect().right, element.tagName + "." + element.className])
+    .sort((a, b) => b[0] - a[0]).slice(0, 3)"""
+MAIN_PAGES = [
+    "/",
+    "/agents",
+    "/agents/new",
+    "/templates",
+    "/knowledge",
+    "/calls",
+    "/calls/live",
+    "/contacts",
+    "/contacts/import",
+    "/campaigns",
+    "/campaigns/new",
+    "/calendar",
+    "/compliance/dnc",
+    "/compliance/calling-hours",
+    "/team",
+    "/settings",
+    "/settings/api-keys",
+    "/settings/providers",
+]
+
+
+@pytest.fixture
+def acme_at_work(acme_greeting, acme_finished_call):
+    """Pages with something on them: a call template, an agent on it and a finished call with its transcript."""
+    return acme_greeting, acme_finished_call
+
+
+def test_the_main_pages_fit_a_375_px_phone_without_scrolling_sideways(acme_at_work, visit):
+    template, call = acme_at_work
+    tab = visit(viewport=PHONE_375)
+    page = tab.page
+    tab.log_in("acme.localhost", "amy@example.com")
+    overflowing = {}
+    for path in [*MAIN_PAGES, f"/templates/{template.pk}", f"/calls/{call.pk}", f"/agents/{call.agent_id}"]:
+        tab.go("acme.localhost", path)
+        # How far the page reaches beyond the screen (a box that scrolls on its own, as a wide table's, is fine).
+        width = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        if width > 0:
+            overflowing[path] = (width, page.evaluate(WIDEST))
+    assert overflowing == {}

@@ -14,6 +14,8 @@ from dashboard.tests.factories import GREETING
 
 pytestmark = pytest.mark.django_db
 
+TEMPLATES = "/templates"
+
 
 @pytest.fixture
 def greeting(acme):
@@ -75,6 +77,29 @@ def test_saving_an_edited_flow_makes_a_new_version(browser, amy, acme, greeting)
     response = browser(amy, acme).post(f"/templates/{greeting.pk}", {"flow": json.dumps(edited)}, follow=True)
     assert "Greeting is saved as version 2." in response.content.decode()
     assert versions(acme, greeting) == [(1, GREETING), (2, edited)]
+
+
+def placed(flow):
+    """The flow as the canvas posts it: every node with its position."""
+    return {**flow, "nodes": [{**node, "x": 40 + index * 280, "y": 40} for index, node in enumerate(flow["nodes"])]}
+
+
+def test_the_first_save_from_the_canvas_adds_positions_but_no_version(browser, amy, acme, greeting):
+    client = browser(amy, acme)
+    response = client.post(f"{TEMPLATES}/{greeting.pk}", {"flow": json.dumps(placed(GREETING))}, follow=True)
+    assert "The nodes’ places are saved; the flow is unchanged (version 1)." in response.content.decode()
+    assert versions(acme, greeting) == [(1, GREETING)]
+    assert builder_data(client.get(f"{TEMPLATES}/{greeting.pk}"))["flow"] == placed(GREETING)
+
+
+def test_an_edit_saved_from_the_canvas_is_one_version_and_the_nodes_stay_where_they_were_put(
+    browser, amy, acme, greeting
+):
+    client = browser(amy, acme)
+    edited = with_text(GREETING, "hello", "Welcome to {company}.")
+    client.post(f"{TEMPLATES}/{greeting.pk}", {"flow": json.dumps(placed(edited))})
+    assert versions(acme, greeting) == [(1, GREETING), (2, edited)]
+    assert builder_data(client.get(f"{TEMPLATES}/{greeting.pk}"))["flow"] == placed(edited)
 
 
 def test_a_flow_with_problems_is_not_saved_and_each_problem_names_its_node(browser, amy, acme, greeting):

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import redirect, render
 
-from agents import selectors
+from agents import flows, selectors
 from agents.api import serializers as s
 from agents.engine import actions
 from agents.providers import registry
@@ -95,6 +95,8 @@ def agent_edit(request, agent_id):
         "providers": {kind: registry.names(kind) for kind in registry.KINDS},
         "can_manage": "agents.manage" in request.permissions,
         "values": _values_of(agent),
+        # What its greeting and prompt may use (completed as they are typed).
+        "variables": sorted(flows.DEFAULT_VARIABLES),
     }
     if request.method != "POST":
         return render(request, template, context)

@@ -86,7 +86,11 @@ def validate(serializer_class, data, **kwargs):
     """The serializer's validated data, or FormErrors naming each bad field."""
     serializer = serializer_class(data=data, **kwargs)
     if not serializer.is_valid():
-        errors = {field: [str(message) for message in _messages(value)] for field, value in serializer.errors.items()}
+        errors = {
+            # What is wrong with the form as a whole goes above it.
+            "__all__" if field == "non_field_errors" else field: [str(message) for message in _messages(value)]
+            for field, value in serializer.errors.items()
+        }
         raise FormErrors("Please correct the fields marked below.", errors=errors)
     return serializer.validated_data
 
@@ -141,10 +145,14 @@ def tenant_url(request, slug, path="/"):
 
 @tenant_page(None)
 def socket_token(request):
-    """A one-minute token for the session's user to open one of our WebSockets (the sandbox, a live call, the events
-    stream): each socket checks the user's membership and role itself. POST, so that CSRF protection covers it."""
+    """A ticket for the session's user to open the WebSocket at `socket` (the sandbox, a live call, the events stream)
+    once, within a minute; the socket checks the user's membership and role itself. POST, so that CSRF covers it."""
     if request.method != "POST":
         return JsonResponse({"detail": "Use POST."}, status=405, headers={"Allow": "POST"})
-    response = JsonResponse({"token": make_socket_token(request.user)})
+    try:
+        token = make_socket_token(request.user, tenant=request.tenant, path=request.POST.get("socket", ""))
+    except DomainError as exc:
+        return JsonResponse({"detail": exc.detail, "error_code": exc.error_code, "errors": exc.errors}, status=400)
+    response = JsonResponse({"token": token})
     response["Cache-Control"] = "no-store"
     return response

@@ -3,6 +3,7 @@ import zoneinfo
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from rest_framework.authentication import SessionAuthentication
 
@@ -63,17 +64,25 @@ def _turns(call):
     ]
 
 
-def _detail(request, call, values=None, errors=None, status=200):
+def _detail(request, call, values=None, errors=None, status=200, **extra):
+    """The call's page; `values` of a refused form carry its name as `form`, so its errors go beside it."""
     turns = _turns(call)
     posted = (values or {}).get("correction")
     for item in turns:
         # A refused correction comes back in the form of its own turn.
         item["posted"] = posted if posted and posted["turn"] == str(item["turn"].index) else None
+    can_share = "calls.manage" in request.permissions
     context = {
         "call": call,
         "turns": turns,
-        "values": values or {},
+        "values": {"form": "note", "tags": ", ".join(call.tags), **(values or {})},
         "can_apply": "agents.manage" in request.permissions,
+        "can_share": can_share,
+        "feedback": [feedback for feedback in call.feedback.all() if feedback.rating or feedback.comment],
+        "ratings": [str(rating) for rating in range(1, 6)],
+        "share_links": call.share_links.order_by("-created_at") if can_share else [],
+        "now": timezone.now(),
+        **extra,
     }
     if errors is not None:
         return form_failure(request, "dashboard/calls/detail.html", context, errors)
@@ -111,9 +120,70 @@ def call_correction(request, call_id):
             "__all__": [exc.detail],
             "correction": [message for field_messages in exc.errors.values() for message in field_messages],
         }
-        return _detail(request, call, {"correction": values}, exc)
+        return _detail(request, call, {"form": "correction", "correction": values}, exc)
     messages.success(request, "The correction is saved.")
     return redirect(f"{reverse('dashboard:call', args=[call.pk])}#turn-{values['turn']}")
+
+
+@tenant_page("calls.view")
+def call_tags(request, call_id):
+    """The call's tags, typed as a comma-separated list (the API's rules for each tag)."""
+    call = selectors.call_detail(call_id)
+    if request.method != "POST":
+        return redirect("dashboard:call", call_id=call.pk)
+    values = {"form": "tags", "tags": request.POST.get("tags", "")}
+    try:
+        tags = [tag.strip() for tag in values["tags"].split(",") if tag.strip()]
+        review.set_tags(call, validate(s.TagsSerializer, {"tags": tags})["tags"])
+    except DomainError as exc:
+        return _detail(request, call, values, exc)
+    messages.success(request, "The tags are saved.")
+    return redirect("dashboard:call", call_id=call.pk)
+
+
+@tenant_page("calls.view")
+def call_feedback(request, call_id):
+    """A rating of the call (1 to 5) and a comment, as the API's feedback."""
+    call = selectors.call_detail(call_id)
+    if request.method != "POST":
+        return redirect("dashboard:call", call_id=call.pk)
+    values = {"form": "feedback", "rating": request.POST.get("rating", ""), "comment": request.POST.get("comment", "")}
+    try:
+        data = validate(s.FeedbackSerializer, {"rating": values["rating"] or None, "comment": values["comment"]})
+        review.give_feedback(call, author=request.user, **data)
+    except DomainError as exc:
+        return _detail(request, call, values, exc)
+    messages.success(request, "Your feedback is saved.")
+    return redirect(f"{reverse('dashboard:call', args=[call.pk])}#feedback-title")
+
+
+@tenant_page("calls.manage")
+def call_share(request, call_id):
+    """A link to read this one call without an account, until it expires or is revoked; shown once (its token is not
+    kept)."""
+    call = selectors.call_detail(call_id)
+    if request.method != "POST":
+        return redirect("dashboard:call", call_id=call.pk)
+    values = {"form": "share", "expires_in_hours": request.POST.get("expires_in_hours", "")}
+    try:
+        hours = validate(s.ShareLinkRequestSerializer, values)["expires_in_hours"]
+        link, token = review.create_share_link(call, request.tenant, hours=hours, author=request.user)
+    except DomainError as exc:
+        return _detail(request, call, values, exc)
+    url = request.build_absolute_uri(reverse("shared-call", kwargs={"token": token}))
+    return _detail(request, call, status=201, shared=link, share_url=url)
+
+
+@tenant_page("calls.manage")
+def share_revoke(request, call_id, link_id):
+    call = selectors.call_detail(call_id)
+    link = call.share_links.filter(pk=link_id).first()
+    if link is None:
+        raise NotFound("No such share link.")
+    if request.method == "POST":
+        review.revoke_share_link(link)
+        messages.success(request, "The share link is revoked: it opens nothing any more.")
+    return redirect(f"{reverse('dashboard:call', args=[call.pk])}#share-title")
 
 
 @tenant_page("agents.manage")

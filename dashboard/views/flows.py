@@ -1,6 +1,6 @@
 """Call templates and the visual flow builder: the canvas edits a draft in the browser, a save posts the whole flow,
 the agents app's validation names the nodes with problems, and every saved change is a new version (restoring an
-old version saves its flow again, as the newest)."""
+old version saves its flow again, as the newest); where the nodes sit is kept on the template, not in a version."""
 
 import json
 
@@ -40,6 +40,10 @@ def _builder_context(request, template, flow, flow_errors=()):
     }
 
 
+def _current_flow(template):
+    return flows.with_layout(template.latest_version.flow, template.layout)
+
+
 def _posted_flow(post):
     try:
         flow = json.loads(post.get("flow", ""))
@@ -55,22 +59,27 @@ def template_builder(request, template_id):
     template = selectors.get_template(template_id)
     page = "dashboard/templates/builder.html"
     if request.method != "POST":
-        return render(request, page, _builder_context(request, template, template.latest_version.flow))
+        return render(request, page, _builder_context(request, template, _current_flow(template)))
     try:
         flow = _posted_flow(request.POST)
     except FormErrors as exc:
-        return form_failure(request, page, _builder_context(request, template, template.latest_version.flow), exc)
+        return form_failure(request, page, _builder_context(request, template, _current_flow(template)), exc)
     problems = template_services.validate_template(template, flow=flow)
     context = _builder_context(request, template, flow, problems)
     if problems:
         count = len(problems)
         exc = FormErrors(f"The flow was not saved: {count} problem{'s' if count > 1 else ''}, marked on the nodes.")
         return form_failure(request, page, context, exc)
+    before = template.latest_version.number
     try:
         saved = template_services.update_template(template, flow=flow, user=request.user)
     except DomainError as exc:
         return form_failure(request, page, context, exc)
-    messages.success(request, f"{saved.name} is saved as version {saved.latest_version.number}.")
+    number = saved.latest_version.number
+    if number == before:
+        messages.success(request, f"The nodes’ places are saved; the flow is unchanged (version {number}).")
+    else:
+        messages.success(request, f"{saved.name} is saved as version {number}.")
     return redirect("dashboard:template", template_id=template.pk)
 
 

@@ -106,6 +106,10 @@
       this.editor.editor_mode = this.canManage ? "edit" : "view";
       this.editor.start();
       this.listen();
+      this.variableNames = [];
+      document.querySelectorAll("#node-fields textarea[data-field]:not([data-json])").forEach((field) => {
+        new window.VariableSuggestions(field, () => this.variableNames);
+      });
       this.draw();
       const first = Object.keys(this.problems).find((id) => this.model[id]);
       this.select(first || this.order.find((id) => this.model[id].data.start) || this.order[0]);
@@ -484,6 +488,7 @@
         .filter(Boolean)
         .map((name) => `answers.${name}`);
       const names = [...new Set([...this.data.variables, ...answers])];
+      this.variableNames = names;
       byId("flow-variables").replaceChildren(...names.map((name) => new Option(name, name)));
       const chips = byId("variable-chips");
       chips.replaceChildren(
