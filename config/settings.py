@@ -42,6 +42,7 @@ SHARED_APPS = [
     "tenants",
     "accounts",
     "billing",
+    "notifications",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
@@ -173,6 +174,7 @@ CELERY_TASK_ROUTES = {
     "calls.analyse_call": {"queue": "analysis"},
     "agents.index_knowledge_file": {"queue": "indexing"},
     "webhooks.*": {"queue": "webhooks"},
+    "notifications.*": {"queue": "email"},
 }
 CELERY_TASK_QUEUES = [
     Queue(name)
@@ -191,7 +193,9 @@ AUTH_PASSWORD_VALIDATORS = [
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", 3600))
 INVITATION_TTL = timedelta(days=7)
 # How authenticator apps name the account of a user who enrols in two-factor sign-in.
-TWO_FACTOR_ISSUER = os.environ.get("TWO_FACTOR_ISSUER", "Voice Agents")
+# The platform's own name, where no tenant's brand applies (emails about a user's account).
+PLATFORM_NAME = os.environ.get("PLATFORM_NAME", "Voice Agents")
+TWO_FACTOR_ISSUER = os.environ.get("TWO_FACTOR_ISSUER", PLATFORM_NAME)
 LOGIN_FAILURE_LIMIT = 5
 LOGIN_FAILURE_WINDOW_SECONDS = 60
 
