@@ -193,6 +193,8 @@ AUTH_PASSWORD_VALIDATORS = [
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", 3600))
 INVITATION_TTL = timedelta(days=7)
 # How authenticator apps name the account of a user who enrols in two-factor sign-in.
+# How long an appointment's cancel/reschedule link works (it also stops once the appointment starts or is cancelled).
+ATTENDEE_LINK_MAX_AGE = int(os.environ.get("ATTENDEE_LINK_MAX_AGE", 30 * 24 * 3600))
 # The platform's own name, where no tenant's brand applies (emails about a user's account).
 PLATFORM_NAME = os.environ.get("PLATFORM_NAME", "Voice Agents")
 TWO_FACTOR_ISSUER = os.environ.get("TWO_FACTOR_ISSUER", PLATFORM_NAME)

@@ -5,7 +5,6 @@ Producers publish domain events (`config.events`); `on_tenant_event` and `on_acc
 transaction, so a notification exists exactly when the change it reports commits."""
 
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -21,7 +20,7 @@ from config.celery import enqueue_on_commit
 from config.errors import NotFound
 from notifications.models import Kind, Notification, Preference
 from tenants.models import Tenant
-from tenants.services import tenant_hostname
+from tenants.services import tenant_base_url
 
 EMAIL_TASK = "notifications.send_email"
 
@@ -250,7 +249,7 @@ def email_of(notification: Notification) -> EmailMultiAlternatives:
     """Plain text and HTML, under the tenant's brand (its product name, colour, logo and support address)."""
     tenant = notification.tenant
     brand = (tenant.product_name or tenant.name) if tenant else settings.PLATFORM_NAME
-    base = _base_url(tenant)
+    base = tenant_base_url(tenant)
     context = {
         "notification": notification,
         "brand": brand,
@@ -268,12 +267,3 @@ def email_of(notification: Notification) -> EmailMultiAlternatives:
     )
     message.attach_alternative(render_to_string("notifications/email.html", context), "text/html")
     return message
-
-
-def _base_url(tenant: Tenant | None) -> str:
-    """The dashboard's address: FRONTEND_URL, on the tenant's host when there is one."""
-    if tenant is None:
-        return settings.FRONTEND_URL
-    parts = urlsplit(settings.FRONTEND_URL)
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme}://{tenant_hostname(tenant.slug)}{port}"
