@@ -383,6 +383,9 @@ if DB_POOL_MAX_SIZE:
         "timeout": float(os.environ.get("DB_POOL_TIMEOUT", 10)),
         "max_idle": float(os.environ.get("DB_POOL_MAX_IDLE", 60)),
     }
+    # The pool checks a connection before handing it out (an empty query, one round trip): after PostgreSQL restarts
+    # or fails over, its connections are dead, and without the check the next request on each would fail.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # A request that found no free connection for DB_POOL_TIMEOUT is answered 503, to be retried after this long.
 DATABASE_BUSY_RETRY_AFTER_SECONDS = int(os.environ.get("DATABASE_BUSY_RETRY_AFTER_SECONDS", 1))
 # Requests a process works on at once (config/asgi.py): a thread each, the rest wait in line. Below
