@@ -8,6 +8,10 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
+from redis.asyncio.retry import Retry as RedisRetry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -151,10 +155,19 @@ CACHES = {
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
     }
 }
+# After Redis restarts, the layer's pooled connections are dead: redis-py's asyncio client retries a command on a
+# fresh connection only for the errors named here (by default none, and the first message after a restart was lost).
+CHANNEL_LAYER_CONNECTION = {
+    "retry_on_error": [RedisConnectionError, RedisTimeoutError],
+    "retry": RedisRetry(ExponentialBackoff(cap=1.0, base=0.05), retries=3),
+}
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": os.environ.get("CHANNEL_LAYER_PREFIX", "asgi")},
+        "CONFIG": {
+            "hosts": [{"address": REDIS_URL, **CHANNEL_LAYER_CONNECTION}],
+            "prefix": os.environ.get("CHANNEL_LAYER_PREFIX", "asgi"),
+        },
     }
 }
 
