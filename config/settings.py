@@ -538,6 +538,10 @@ SPECTACULAR_SETTINGS = {
 
 # One JSON object per line (config/logs.py), with request id, tenant, user and call; phone numbers and secrets masked.
 # LOG_FORMAT=text: plain lines, masked the same way.
+# Errors to Sentry (config/sentry.py: no framework integrations, errors sent from our logging): off when empty.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+SENTRY_ENVIRONMENT = os.environ.get("SENTRY_ENVIRONMENT", "production")
+SENTRY_RELEASE = os.environ.get("SENTRY_RELEASE", "")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
