@@ -241,6 +241,8 @@ def committed_db(django_db_setup, django_db_blocker):
             )
             for schema, sequence in cursor.fetchall():
                 cursor.execute(f'ALTER SEQUENCE "{schema}"."{sequence}" RESTART')
+            # The notifications those tables' events raised live in the public schema, beside the users.
+            cursor.execute("TRUNCATE notifications_notification")
         connection.set_schema_to_public()
         # Ids start again, so what Redis keeps by call id goes with the calls.
         for schema in schemas:
@@ -267,3 +269,22 @@ def fake_dns(settings):
     settings.DOMAIN_VERIFICATION_NAMESERVERS = [server.address]
     yield server
     server.close()
+
+
+@pytest.fixture
+def notification_emails(monkeypatch, mailoutbox):
+    """Notification emails are sent as their task is queued (on commit), as a worker of the `email` queue would;
+    returns the outbox. Every other task is queued as usual."""
+    from config.celery import app
+    from notifications import services
+
+    queue = app.send_task
+
+    def send_task(name, args=(), **options):
+        if name == services.EMAIL_TASK:
+            services.send_email(*args)
+        else:
+            queue(name, args=args, **options)
+
+    monkeypatch.setattr(app, "send_task", send_task)
+    return mailoutbox

@@ -35,10 +35,12 @@ class EventStreamConsumer(TenantMemberConsumer):
     """`/ws/events/`: the tenant's domain events (`config.events`) as they happen, for members with `calls.view`.
 
     Each message is one event, `{"type", "id", "occurred_at", "data"}`; the socket only listens. The group is
-    named by schema, so a socket only ever receives its own tenant's events.
+    named by schema, so a socket only ever receives its own tenant's events. The user's own notifications come the
+    same way (`notification.created`), through a group of the user's: those of another tenant are not passed on.
     """
 
     group = None
+    user_group = None
     _stay = None
     # The Redis channel layer drops group members after its group_expiry (a day by default); a dashboard stays
     # open longer, so it joins again well before that.
@@ -50,20 +52,30 @@ class EventStreamConsumer(TenantMemberConsumer):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.group = events.group_name(self.tenant.schema_name)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        self.user_group = events.user_group_name(self.user.pk)
+        await self._join()
         self._stay = asyncio.ensure_future(self._stay_in_group())
         await super().accept(subprotocol, headers)
+
+    async def _join(self):
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.channel_layer.group_add(self.user_group, self.channel_name)
 
     async def _stay_in_group(self):
         while True:
             await asyncio.sleep(self.rejoin_seconds)
-            await self.channel_layer.group_add(self.group, self.channel_name)
+            await self._join()
 
     async def domain_event(self, message):
         await self.send(json.dumps(message["event"]))
 
+    async def user_event(self, message):
+        if message["schema"] in (None, self.tenant.schema_name):
+            await self.send(json.dumps(message["event"]))
+
     async def disconnect(self, code):
         if self._stay is not None:
             self._stay.cancel()
-        if self.group is not None:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        for group in (self.group, self.user_group):
+            if group is not None:
+                await self.channel_layer.group_discard(group, self.channel_name)

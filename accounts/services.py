@@ -27,6 +27,7 @@ from accounts.selectors import membership_of, memberships_of, owner_count
 from config.audit import audit
 from config.audit import origin as request_origin
 from config.errors import Conflict, DomainError, Forbidden, Gone, NotFound, Unauthenticated
+from config.events import publish_account_event
 from tenants.branding import branding_of
 from tenants.branding import send_mail as branded_mail
 from tenants.channels import SocketToken
@@ -248,7 +249,7 @@ def _record_login(user, *, ip, second_factor="") -> None:
 
 
 def _note_login_origin(user, ip) -> None:
-    """Remembers where the user signed in from; a new address (after the first sign-in) is emailed to them."""
+    """Remembers where the user signed in from; a new address (after the first sign-in) is an account event."""
     try:
         ip = str(ipaddress.ip_address(ip or ""))
     except ValueError:
@@ -259,15 +260,8 @@ def _note_login_origin(user, ip) -> None:
         LoginOrigin.objects.filter(pk=origin.pk).update(last_seen_at=timezone.now())
         return
     if seen_before:
-        when = timezone.now().strftime("%Y-%m-%d %H:%M UTC")
-        send_mail(
-            "New sign-in to your account",
-            f"Your account {user.email} was signed in to from a new address, {ip}, at {when}.\n"
-            "If this was not you, change your password now and sign out your other sessions "
-            f"({settings.FRONTEND_URL}/settings).\n",
-            settings.DEFAULT_FROM_EMAIL,
-            [user.email],
-        )
+        # The user is told in the app and, unless they chose otherwise, by email (`notifications`).
+        publish_account_event("account.new_sign_in", user_id=user.pk, data={"ip": ip, "at": timezone.now()})
 
 
 def _complete_login(user, *, ip, second_factor="") -> dict:

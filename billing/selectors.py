@@ -1,13 +1,14 @@
 """Shared reads of billing (public schema): always filtered by tenant."""
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Sum
+from django.db.models import Case, Count, F, Sum, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django_tenants.utils import get_public_schema_name
 
 from billing import gateway, metering
 from billing.models import ClientPrice, Plan, Subscription, UsageRecord
@@ -166,8 +167,10 @@ def usage_summary(tenant, *, date_from, date_to, tz) -> dict:
     start = timezone.make_aware(datetime.combine(date_from, time.min), tz)
     end = timezone.make_aware(datetime.combine(date_to + timedelta(days=1), time.min), tz)
     records = UsageRecord.objects.filter(
-        tenant=tenant, kind=UsageRecord.Kind.CALL_SECONDS, occurred_at__gte=start, occurred_at__lt=end, quantity__gt=0
+        kind=UsageRecord.Kind.CALL_SECONDS, occurred_at__gte=start, occurred_at__lt=end, quantity__gt=0
     )
+    if tenant is not None:  # None: every tenant's (the operators' view)
+        records = records.filter(tenant=tenant)
     days = {
         row["day"]: row
         for row in records.order_by()
@@ -217,4 +220,53 @@ def rebilling(client, *, start, end) -> dict:
         "minutes_amount": str(minutes_amount),
         "total": str(monthly + minutes_amount),
         "currency": settings.STRIPE_CURRENCY,
+    }
+
+
+def platform_metrics(*, date_from, date_to, top: int = 10) -> dict:
+    """For the platform's operators, across every tenant: tenants by status and by plan, calls and minutes per UTC
+    day (from the usage records: one per call with seconds), and the tenants that used the most minutes."""
+    tenants = Tenant.objects.exclude(schema_name=get_public_schema_name())
+    by_status = {
+        row["state"]: row["n"]
+        for row in tenants.annotate(
+            state=Case(When(delete_after__isnull=False, then=Value("closing")), default=F("status"))
+        )
+        .values("state")
+        .annotate(n=Count("id"))
+        .order_by()
+    }
+    by_plan = {
+        row["subscription__plan__slug"] or "none": row["n"]
+        for row in tenants.values("subscription__plan__slug").annotate(n=Count("id")).order_by()
+    }
+    usage = usage_summary(None, date_from=date_from, date_to=date_to, tz=UTC)
+    start = datetime.combine(date_from, time.min, tzinfo=UTC)
+    end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=UTC)
+    leaders = (
+        UsageRecord.objects.filter(
+            kind=UsageRecord.Kind.CALL_SECONDS, occurred_at__gte=start, occurred_at__lt=end, quantity__gt=0
+        )
+        .values("tenant__slug", "tenant__name")
+        .annotate(seconds=Sum("quantity"), calls=Count("id"))
+        .order_by("-seconds", "tenant__slug")[:top]
+    )
+    return {
+        "tenants": {"total": sum(by_status.values()), "by_status": by_status, "by_plan": by_plan},
+        "usage": {key: usage[key] for key in ("date_from", "date_to", "calls", "call_minutes")}
+        | {
+            "per_day": [
+                {"date": d["date"], "calls": d["calls"], "minutes": round(d["seconds"] / 60, 2)}
+                for d in usage["per_day"]
+            ]
+        },
+        "top_tenants": [
+            {
+                "slug": row["tenant__slug"],
+                "name": row["tenant__name"],
+                "calls": row["calls"],
+                "minutes": round(row["seconds"] / 60, 2),
+            }
+            for row in leaders
+        ],
     }

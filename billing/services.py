@@ -19,6 +19,7 @@ from billing.selectors import LAPSED
 from compliance.services import record_audit_event
 from config.celery import enqueue_on_commit
 from config.errors import Conflict, DomainError
+from config.events import publish
 
 logger = logging.getLogger(__name__)
 
@@ -355,13 +356,12 @@ def _invoice_payment_failed(invoice, created) -> None:
     _write(subscription, status=status, payment_failed_at=failed_at)
     grace_ends = failed_at + timedelta(days=settings.BILLING_PAYMENT_GRACE_DAYS)
     _audit(subscription, "billing.payment_failed", invoice=invoice.get("id"), grace_ends=grace_ends.isoformat())
-    _tell_owners(
-        subscription,
-        "A payment failed",
-        f"We could not take the payment of invoice {invoice.get('number') or invoice.get('id')}. Calls go on as "
-        f"usual until {grace_ends:%Y-%m-%d}; after that only inbound calls are answered until it is paid. Update "
-        "your payment method from the billing page.",
-    )
+    # The owners are told (in the app and by email) by `notifications`, a subscriber of the tenant's events.
+    with tenant_context(subscription.tenant):
+        publish(
+            "billing.payment_failed",
+            {"invoice": invoice.get("number") or invoice.get("id"), "grace_ends": grace_ends.isoformat()},
+        )
 
 
 def _trial_will_end(obj, created) -> None:

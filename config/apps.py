@@ -10,9 +10,12 @@ class PlatformConfig(AppConfig):
     def ready(self):
         from django.urls import register_converter
 
+        from config import sentry
         from config.api.converters import IdConverter
 
         register_converter(IdConverter, "id")
+        # Every process (web, media, Celery) loads the apps: errors go to Sentry from its start, if SENTRY_DSN is set.
+        sentry.init()
 
 
 class PlatformAdminConfig(AdminConfig):

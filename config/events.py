@@ -41,6 +41,16 @@ EVENT_TYPES = {
     "sentiment, success, extraction.",
     "contact.opted_out": "Someone asked not to be called again (on a call or through the API): their number joined the "
     "Do-Not-Call list. data: number, source, reason.",
+    "knowledge.file_failed": "A knowledge-base file could not be indexed. data: file_id, name, reason.",
+    "webhook.endpoint_disabled": "A webhook endpoint was turned off because its deliveries kept failing. data: "
+    "endpoint_id, url, failing_since, reason.",
+    "billing.payment_failed": "A payment of the tenant's subscription failed. data: invoice, grace_ends.",
+}
+
+# Events of one user's account rather than of a tenant (a user belongs to any number of tenants): they go to the
+# subscribers of `subscribe_account` only, never to a tenant's webhooks.
+ACCOUNT_EVENT_TYPES = {
+    "account.new_sign_in": "The user signed in from an address never seen for them before. data: ip, at.",
 }
 
 # The channel layer message type; consumers handle it in `domain_event`.
@@ -49,6 +59,8 @@ MESSAGE_TYPE = "domain.event"
 
 Subscriber = Callable[[str, dict], None]
 _subscribers: list[Subscriber] = []
+AccountSubscriber = Callable[[int, dict], None]
+_account_subscribers: list[AccountSubscriber] = []
 
 
 def subscribe(subscriber: Subscriber) -> None:
@@ -58,8 +70,24 @@ def subscribe(subscriber: Subscriber) -> None:
         _subscribers.append(subscriber)
 
 
+def subscribe_account(subscriber: AccountSubscriber) -> None:
+    """Registers `subscriber(user_id, event)`, called for every account event in the publishing transaction
+    (`notifications`)."""
+    if subscriber not in _account_subscribers:
+        _account_subscribers.append(subscriber)
+
+
 def group_name(schema: str) -> str:
     return f"events.{schema}"
+
+
+def user_group_name(user_id: int) -> str:
+    """The channel-layer group of one user's event sockets, whatever their tenant: notifications reach it as
+    `USER_MESSAGE_TYPE` messages carrying the schema they belong to (None: the user's, on every tenant)."""
+    return f"events.user.{user_id}"
+
+
+USER_MESSAGE_TYPE = "user.event"
 
 
 def publish(event_type: str, data: dict) -> dict:
@@ -83,3 +111,23 @@ def publish(event_type: str, data: dict) -> dict:
 
 def _send(schema: str, event: dict) -> None:
     async_to_sync(get_channel_layer().group_send)(group_name(schema), {"type": MESSAGE_TYPE, "event": event})
+
+
+def publish_account_event(event_type: str, *, user_id: int, data: dict) -> dict:
+    """An event of one user's account, to its subscribers now, in the caller's transaction; returns it."""
+    if event_type not in ACCOUNT_EVENT_TYPES:
+        raise ValueError(f"Unknown account event type {event_type!r}; add it to config.events.ACCOUNT_EVENT_TYPES.")
+    event = {"type": event_type, "id": str(uuid.uuid4()), "occurred_at": timezone.now(), "data": data}
+    event = json.loads(json.dumps(event, cls=DjangoJSONEncoder))
+    for subscriber in _account_subscribers:
+        subscriber(user_id, event)
+    return event
+
+
+def send_to_user(user_id: int, schema: str | None, event: dict) -> None:
+    """Once the current transaction commits, `event` to the user's sockets: those of `schema`'s tenant, or all of
+    them when `schema` is None."""
+    message = {"type": USER_MESSAGE_TYPE, "schema": schema, "event": event}
+    transaction.on_commit(
+        lambda: async_to_sync(get_channel_layer().group_send)(user_group_name(user_id), message), robust=True
+    )

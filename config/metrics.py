@@ -110,14 +110,50 @@ class _ThisProcess:
         yield from REGISTRY.collect()
 
 
-def exposition() -> bytes:
+def _samples() -> CollectorRegistry:
+    """This host's samples: every process's (multiprocess mode) or this process's own."""
     registry = CollectorRegistry()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         multiprocess.MultiProcessCollector(registry)
     else:
         registry.register(_ThisProcess())
+    return registry
+
+
+def exposition() -> bytes:
+    registry = _samples()
     registry.register(_QueueDepths())
     return generate_latest(registry)
+
+
+def error_rates() -> dict:
+    """Since the processes started: HTTP requests answered and the share of 4xx and 5xx among them, webhook attempts
+    and the share that failed, Celery tasks that raised (the operators' summary; Prometheus has the series)."""
+    totals = {"requests": 0, "4xx": 0, "5xx": 0, "webhook_attempts": 0, "webhook_failed": 0, "task_failures": 0}
+    for family in _samples().collect():
+        for sample in family.samples:
+            if sample.name == "http_requests_total":
+                totals["requests"] += sample.value
+                kind = sample.labels["status"][:1] + "xx"
+                if kind in totals:
+                    totals[kind] += sample.value
+            elif sample.name == "webhook_delivery_attempts_total":
+                totals["webhook_attempts"] += sample.value
+                totals["webhook_failed"] += sample.value if sample.labels["outcome"] != "succeeded" else 0
+            elif sample.name == "celery_task_failures_total":
+                totals["task_failures"] += sample.value
+
+    def share(part, whole):
+        return round(part / whole, 4) if whole else 0.0
+
+    return {
+        "http_requests": int(totals["requests"]),
+        "http_4xx_rate": share(totals["4xx"], totals["requests"]),
+        "http_5xx_rate": share(totals["5xx"], totals["requests"]),
+        "webhook_attempts": int(totals["webhook_attempts"]),
+        "webhook_failure_rate": share(totals["webhook_failed"], totals["webhook_attempts"]),
+        "celery_task_failures": int(totals["task_failures"]),
+    }
 
 
 def _allowed(request) -> bool:

@@ -8,6 +8,10 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
+from redis.asyncio.retry import Retry as RedisRetry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -42,6 +46,7 @@ SHARED_APPS = [
     "tenants",
     "accounts",
     "billing",
+    "notifications",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
@@ -155,10 +160,19 @@ CACHES = {
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
     }
 }
+# After Redis restarts, the layer's pooled connections are dead: redis-py's asyncio client retries a command on a
+# fresh connection only for the errors named here (by default none, and the first message after a restart was lost).
+CHANNEL_LAYER_CONNECTION = {
+    "retry_on_error": [RedisConnectionError, RedisTimeoutError],
+    "retry": RedisRetry(ExponentialBackoff(cap=1.0, base=0.05), retries=3),
+}
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": os.environ.get("CHANNEL_LAYER_PREFIX", "asgi")},
+        "CONFIG": {
+            "hosts": [{"address": REDIS_URL, **CHANNEL_LAYER_CONNECTION}],
+            "prefix": os.environ.get("CHANNEL_LAYER_PREFIX", "asgi"),
+        },
     }
 }
 
@@ -178,6 +192,7 @@ CELERY_TASK_ROUTES = {
     "calls.analyse_call": {"queue": "analysis"},
     "agents.index_knowledge_file": {"queue": "indexing"},
     "webhooks.*": {"queue": "webhooks"},
+    "notifications.*": {"queue": "email"},
 }
 CELERY_TASK_QUEUES = [
     Queue(name)
@@ -196,7 +211,11 @@ AUTH_PASSWORD_VALIDATORS = [
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", 3600))
 INVITATION_TTL = timedelta(days=7)
 # How authenticator apps name the account of a user who enrols in two-factor sign-in.
-TWO_FACTOR_ISSUER = os.environ.get("TWO_FACTOR_ISSUER", "Voice Agents")
+# How long an appointment's cancel/reschedule link works (it also stops once the appointment starts or is cancelled).
+ATTENDEE_LINK_MAX_AGE = int(os.environ.get("ATTENDEE_LINK_MAX_AGE", 30 * 24 * 3600))
+# The platform's own name, where no tenant's brand applies (emails about a user's account).
+PLATFORM_NAME = os.environ.get("PLATFORM_NAME", "Voice Agents")
+TWO_FACTOR_ISSUER = os.environ.get("TWO_FACTOR_ISSUER", PLATFORM_NAME)
 LOGIN_FAILURE_LIMIT = 5
 LOGIN_FAILURE_WINDOW_SECONDS = 60
 
@@ -395,6 +414,9 @@ if DB_POOL_MAX_SIZE:
         "timeout": float(os.environ.get("DB_POOL_TIMEOUT", 10)),
         "max_idle": float(os.environ.get("DB_POOL_MAX_IDLE", 60)),
     }
+    # The pool checks a connection before handing it out (an empty query, one round trip): after PostgreSQL restarts
+    # or fails over, its connections are dead, and without the check the next request on each would fail.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # A request that found no free connection for DB_POOL_TIMEOUT is answered 503, to be retried after this long.
 DATABASE_BUSY_RETRY_AFTER_SECONDS = int(os.environ.get("DATABASE_BUSY_RETRY_AFTER_SECONDS", 1))
 # Requests a process works on at once (config/asgi.py): a thread each, the rest wait in line. Below
@@ -535,6 +557,10 @@ SPECTACULAR_SETTINGS = {
 
 # One JSON object per line (config/logs.py), with request id, tenant, user and call; phone numbers and secrets masked.
 # LOG_FORMAT=text: plain lines, masked the same way.
+# Errors to Sentry (config/sentry.py: no framework integrations, errors sent from our logging): off when empty.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+SENTRY_ENVIRONMENT = os.environ.get("SENTRY_ENVIRONMENT", "production")
+SENTRY_RELEASE = os.environ.get("SENTRY_RELEASE", "")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

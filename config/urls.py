@@ -19,6 +19,7 @@ api_patterns = [
     path("", include("billing.api.urls")),
     path("", include("webhooks.api.urls")),
     path("", include("agencies.api.urls")),
+    path("", include("notifications.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", ApiDocsView.as_view(url_name="schema"), name="docs"),
 ]

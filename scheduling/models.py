@@ -187,3 +187,33 @@ class Reminder(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["appointment", "channel", "send_at"], name="one_reminder_per_time")
         ]
+
+
+class AttendeeMessage(models.Model):
+    """A confirmation to the person an appointment is with, by email (with an ICS attachment) or SMS, for one change
+    of the appointment (booked, rescheduled, cancelled). Its idempotency key names the appointment, the change (a
+    move by its new start) and the channel, so each change is sent once however often it is recorded or queued."""
+
+    class Change(models.TextChoices):
+        BOOKED = "booked"
+        RESCHEDULED = "rescheduled"
+        CANCELLED = "cancelled"
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        SENDING = "sending"
+        SENT = "sent"
+        FAILED = "failed"
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="attendee_messages")
+    change = models.CharField(max_length=16, choices=Change.choices)
+    channel = models.CharField(max_length=8, choices=Reminder.Channel.choices)
+    to = models.CharField(max_length=254)
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]

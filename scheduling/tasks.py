@@ -5,7 +5,7 @@ from django.db import connection
 
 from scheduling.calendars.base import CalendarAPIError
 from scheduling.models import Appointment
-from scheduling.services import reminders, sync
+from scheduling.services import confirmations, reminders, sync
 
 RETRY = {"autoretry_for": (CalendarAPIError,), "retry_backoff": 30, "retry_backoff_max": 3600, "max_retries": 8}
 
@@ -26,3 +26,8 @@ def delete_external_events(events):
 def send_due_reminders():
     """Run every minute by beat for every tenant (TenantAwareScheduler sends entries without `tenant_schemas` to every tenant)."""
     return {"schema": connection.schema_name, "sent": reminders.send_due()}
+
+
+@shared_task(name=confirmations.SEND_TASK)
+def send_attendee_message(message_id):
+    return confirmations.send(message_id)

@@ -22,6 +22,9 @@ from tenants.selectors import hostname_of, tenant_by_slug, tenant_for_host
 TENANT_HEADER = "X-Tenant"
 # Reached from outside any allow-list: Twilio's signed webhooks and health checks.
 UNLISTED_PATHS = ("/webhooks/", "/health")
+# Kubernetes probes and Prometheus address a pod by its IP, a host no tenant has: these answer on any host, on the
+# public schema (neither reads a tenant's data; /metrics keeps its own token or network guard).
+ANY_HOST_PATHS = ("/health", "/metrics")
 
 # name -> request -> Tenant | None: how an API request on a public host names its tenant besides X-Tenant.
 _tenant_sources = {}
@@ -56,6 +59,8 @@ class TenantMiddleware:
         except DisallowedHost:
             return error_response(request, 400, "Host header is not allowed.", "invalid_host")
         tenant = tenant_for_host(hostname)
+        if tenant is None and request.path in ANY_HOST_PATHS:
+            tenant = Tenant.objects.filter(schema_name=get_public_schema_name()).first()
         if tenant is None:
             return error_response(request, 404, f"No tenant is served at host '{hostname}'.", "unknown_host")
 

@@ -2,6 +2,7 @@
 
 import secrets
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.management import call_command
@@ -24,6 +25,15 @@ def _public():
 
 def tenant_hostname(slug: str) -> str:
     return f"{slug}.{settings.BASE_DOMAIN}"
+
+
+def tenant_base_url(tenant) -> str:
+    """The dashboard's address for links in messages: FRONTEND_URL, on the tenant's host when there is one."""
+    if tenant is None:
+        return settings.FRONTEND_URL
+    parts = urlsplit(settings.FRONTEND_URL)
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{tenant_hostname(tenant.slug)}{port}"
 
 
 def ensure_public_tenant() -> Tenant:

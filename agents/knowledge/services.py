@@ -22,6 +22,7 @@ from agents.providers.base import ProviderError
 from agents.services.credentials import build_provider
 from config.celery import enqueue_on_commit
 from config.errors import DomainError, NotFound, TooLarge
+from config.events import publish
 
 logger = logging.getLogger(__name__)
 
@@ -116,7 +117,9 @@ def _mark_failed(knowledge_file, reason):
     knowledge_file.status = KnowledgeFile.Status.FAILED
     knowledge_file.failure_reason = reason
     knowledge_file.indexed_at = timezone.now()
-    knowledge_file.save(update_fields=["status", "failure_reason", "indexed_at"])
+    with transaction.atomic():
+        knowledge_file.save(update_fields=["status", "failure_reason", "indexed_at"])
+        publish("knowledge.file_failed", {"file_id": knowledge_file.pk, "name": knowledge_file.name, "reason": reason})
     return knowledge_file
 
 

@@ -22,6 +22,19 @@ class UsageQuerySerializer(serializers.Serializer):
         return data
 
 
+class PlatformMetricsQuerySerializer(serializers.Serializer):
+    """UTC days; default: the last 30 up to today."""
+
+    date_from = serializers.DateField(required=False)
+    date_to = serializers.DateField(required=False)
+    top = serializers.IntegerField(required=False, default=10, min_value=1, max_value=100)
+
+    def validate(self, data):
+        data.setdefault("date_to", self.context["today"])
+        data.setdefault("date_from", data["date_to"] - timedelta(days=29))
+        return UsageQuerySerializer.validate(self, data)
+
+
 class TenantPlanSerializer(serializers.Serializer):
     """The tenant's plan, its limits, and how much of them is in use."""
 

@@ -9,5 +9,6 @@ urlpatterns = [
     path("billing/checkout", views.CheckoutView.as_view(), name="billing-checkout"),
     path("billing/portal", views.PortalView.as_view(), name="billing-portal"),
     path("billing/invoices", views.InvoicesView.as_view(), name="billing-invoices"),
+    path("admin/metrics", views.PlatformMetricsView.as_view(), name="admin-metrics"),
     path("webhooks/stripe", views.stripe_webhook, name="stripe-webhook"),
 ]

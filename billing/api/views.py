@@ -1,4 +1,5 @@
 import zoneinfo
+from datetime import UTC
 
 from django.http import JsonResponse
 from django.utils import timezone
@@ -6,17 +7,21 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
+from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import ApiKey
 from billing import gateway, metering, selectors, services
 from billing.api.serializers import (
     CheckoutSerializer,
     InvoicesQuerySerializer,
+    PlatformMetricsQuerySerializer,
     SessionUrlSerializer,
     TenantPlanSerializer,
     UsageQuerySerializer,
 )
+from config import metrics
 from config.api.errors import domain_error_response
 from config.api.validation import validated, validated_query
 from config.errors import DomainError
@@ -32,6 +37,32 @@ class UsageView(APIView):
         tz = zoneinfo.ZoneInfo(request.tenant.timezone)
         query = validated_query(UsageQuerySerializer, request, context={"today": timezone.localdate(timezone=tz)})
         return Response(selectors.usage_summary(request.tenant, **query, tz=tz))
+
+
+class IsPlatformStaff(BasePermission):
+    """Platform operators: a staff user logged in (a JWT or the admin's session), never an API key, which belongs to
+    a tenant."""
+
+    def has_permission(self, request, view):
+        user = request.user
+        return bool(
+            user and user.is_authenticated and user.is_active and user.is_staff and not isinstance(request.auth, ApiKey)
+        )
+
+
+class PlatformMetricsView(APIView):
+    """GET, for the platform's operators (staff) only: tenants by status and plan, calls and minutes per UTC day,
+    the tenants using the most minutes, and error rates (HTTP 4xx/5xx, webhook attempts, Celery task failures) since
+    this host's processes started."""
+
+    permission_classes = [IsPlatformStaff]
+
+    @extend_schema(parameters=[PlatformMetricsQuerySerializer], responses={200: {"type": "object"}})
+    def get(self, request):
+        query = validated_query(
+            PlatformMetricsQuerySerializer, request, context={"today": timezone.now().astimezone(UTC).date()}
+        )
+        return Response(selectors.platform_metrics(**query) | {"errors": metrics.error_rates()})
 
 
 class PlanView(APIView):

@@ -389,7 +389,9 @@ def test_a_subscription_created_event_alone_finds_the_tenant_by_its_metadata(tri
     assert subscription.trial_ends_at.timestamp() == 2_000_000_000
 
 
-def test_a_failed_payment_starts_the_grace_period_and_tells_the_owners_why(trialing, settings, deliver):
+def test_a_failed_payment_starts_the_grace_period_and_tells_the_owners_why(
+    trialing, settings, deliver, notification_emails
+):
     settings.BILLING_PAYMENT_GRACE_DAYS = 7
     deliver(completed_checkout(trialing, created=1_000))
     failed = fake.invoice(customer="cus_acme", subscription="sub_acme", status="open", number="ACME-0003")
@@ -438,7 +440,7 @@ def test_the_end_of_a_trial_is_announced_to_the_owners(trialing, deliver):
     assert "2033-05-18" in mail.outbox[0].body and audit_actions(trialing) == ["billing.trial_will_end"]
 
 
-def test_an_event_delivered_again_changes_nothing(trialing, deliver):
+def test_an_event_delivered_again_changes_nothing(trialing, deliver, notification_emails):
     evt = fake.event("invoice.payment_failed", fake.invoice(customer="cus_acme", status="open"))
     deliver(completed_checkout(trialing, created=1_000))
     assert deliver(evt).json()["duplicate"] is False

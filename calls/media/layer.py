@@ -12,6 +12,7 @@ import logging
 import weakref
 
 from channels.layers import get_channel_layer
+from redis import RedisError
 
 from calls import groups
 
@@ -66,8 +67,12 @@ class ControlListener:
             if self.channel is None:  # no other join got there meanwhile
                 self.channel = channel
                 self._task = asyncio.ensure_future(self._listen(layer, channel))
-        async with layer_slot():
-            await layer.group_add(group, self.channel)
+        try:
+            async with layer_slot():
+                await layer.group_add(group, self.channel)
+        except RedisError as exc:
+            # Redis is down: the call goes on without staff controls until it is back (the listener retries).
+            log.warning("staff controls: %s not joined (%s)", group, exc)
 
     async def leave(self, schema: str, call_id: int, handler) -> None:
         group = groups.control_group(schema, call_id)
@@ -86,8 +91,12 @@ class ControlListener:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
         if channel is not None:
-            async with layer_slot():
-                await get_channel_layer().group_discard(group, channel)
+            try:
+                async with layer_slot():
+                    await get_channel_layer().group_discard(group, channel)
+            except RedisError as exc:
+                # Redis is down: the membership expires with the layer's group_expiry; the call has ended anyway.
+                log.warning("staff controls: %s not left (%s)", group, exc)
 
     async def _listen(self, layer, channel: str) -> None:
         while True:

@@ -420,8 +420,13 @@ class CallSession:
     async def _broadcast(self, *events: dict) -> None:
         if not self.watched:
             return
-        async with layer_slot():
-            await groups.broadcast(self.call.schema, self.call.call_id, *events)
+        try:
+            async with layer_slot():
+                await groups.broadcast(self.call.schema, self.call.call_id, *events)
+        except RedisError as exc:
+            # Redis is down (restarting): the live view misses these events, the call goes on and still ends on
+            # the record, which the live view reads again when it reconnects.
+            log.warning("call %s: the live view was not told (%s)", self.call.call_id, exc)
 
     def _flush_digits(self) -> None:
         self.events.put_nowait(Keypad(self.digits, self._clock()))

@@ -5,10 +5,13 @@ so what an agent always says (its greeting, its questions) is ready before the c
 """
 
 import hashlib
+import logging
 import re
 import threading
 import time
 from collections import OrderedDict
+
+from redis import RedisError
 
 from agents import audio
 from agents.providers import registry
@@ -21,6 +24,8 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'])")
 _TITLES = ("Dr.", "Mr.", "Mrs.", "Ms.", "St.", "Mt.", "Prof.")
 SPEECH_KEY = re.compile(r"tts:[0-9a-f]{64}")
 REDIS_TTL_SECONDS = 7 * 24 * 3600
+
+log = logging.getLogger(__name__)
 
 
 class _LocalCache:
@@ -85,14 +90,23 @@ class Speech:
     def synthesize(self, text: str) -> tuple[bytes, float]:
         """(mu-law audio, milliseconds spent synthesizing: 0 when cached)."""
         key = self.key(text)
-        cached = stored_audio(key)
+        # Redis only shares the audio between processes: while it is down (restarting), the call goes on with
+        # this process's own cache and fresh synthesis.
+        try:
+            cached = stored_audio(key)
+        except RedisError as exc:
+            log.warning("speech cache: Redis could not be read (%s); synthesizing", exc)
+            cached = _LOCAL.get(key)
         if cached is not None:
             return cached, 0.0
         started = time.perf_counter()
         mulaw = audio.to_telephony(self.tts.synthesize(text, voice=self.voice, language=self.language))
         elapsed = (time.perf_counter() - started) * 1000
         _LOCAL.put(key, mulaw)
-        get_redis().set(redis_key(key), mulaw, ex=REDIS_TTL_SECONDS)
+        try:
+            get_redis().set(redis_key(key), mulaw, ex=REDIS_TTL_SECONDS)
+        except RedisError as exc:
+            log.warning("speech cache: Redis could not be written (%s)", exc)
         return mulaw, elapsed
 
     def cached(self, text: str) -> bytes | None:

@@ -25,6 +25,7 @@ def queue(kind: str) -> str:
         ("agents.index_knowledge_file", "indexing"),
         ("webhooks.deliver", "webhooks"),
         ("webhooks.dispatch_due", "webhooks"),
+        ("notifications.send_email", "email"),
     ],
 )
 def test_each_kind_of_job_has_a_queue_of_its_own(task, kind):
@@ -38,7 +39,7 @@ def test_other_jobs_go_to_the_default_queue():
 def test_a_worker_without_q_consumes_every_queue():
     consumed = {q.name for q in app.conf.task_queues}
     assert consumed == {settings.CELERY_TASK_DEFAULT_QUEUE} | {
-        queue(kind) for kind in ("dialer", "analysis", "indexing", "webhooks")
+        queue(kind) for kind in ("dialer", "analysis", "indexing", "webhooks", "email")
     }
 
 

@@ -8,6 +8,7 @@ second also catches a patch made through a variable (`setattr(owner, name, ...)`
 """
 
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -151,6 +152,13 @@ print("\\n".join(changed))
 """
 THIRD_PARTY = [
     "asyncio.events",
+    # What sentry-sdk's default integrations would patch (config/sentry.py starts it without them).
+    "celery.app.trace",
+    "django.core.handlers.base",
+    "http.client",
+    "logging",
+    "subprocess",
+    "threading",
     "autobahn.twisted.websocket",
     "autobahn.websocket.protocol",
     "channels.consumer",
@@ -177,10 +185,12 @@ THIRD_PARTY = [
 
 
 @pytest.mark.slow
-def test_importing_the_servers_and_every_module_of_ours_leaves_third_party_modules_as_they_were():
+@pytest.mark.parametrize("sentry_dsn", ["", "http://key@127.0.0.1:9/1"], ids=["without-sentry", "with-sentry"])
+def test_importing_the_servers_and_every_module_of_ours_leaves_third_party_modules_as_they_were(sentry_dsn):
     packages = [package for package in OURS if package != "bench"]
     finished = subprocess.run(
         [sys.executable, "-c", CHECK, ",".join(THIRD_PARTY), ",".join(packages)],
+        env={**os.environ, "SENTRY_DSN": sentry_dsn},
         cwd=ROOT,
         capture_output=True,
         text=True,

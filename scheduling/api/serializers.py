@@ -117,6 +117,21 @@ class RescheduleSerializer(serializers.Serializer):
         return data
 
 
+class AttendeeAppointmentSerializer(serializers.Serializer):
+    """What the attendee's link shows: the appointment, not the tenant's notes on it."""
+
+    title = serializers.CharField()
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    location = serializers.CharField()
+    status = serializers.CharField()
+    timezone = serializers.CharField(source="calendar.timezone")
+
+
+class AttendeeRescheduleSerializer(serializers.Serializer):
+    start = serializers.DateTimeField(help_text="A free slot of the calendar; the appointment keeps its length.")
+
+
 class CancelSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 

@@ -23,6 +23,13 @@ urlpatterns = [
         views.AppointmentCancelView.as_view(),
         name="calendar-appointment-cancel",
     ),
+    path("calendar/manage/<str:token>", views.AttendeeAppointmentView.as_view(), name="calendar-attendee"),
+    path("calendar/manage/<str:token>/cancel", views.AttendeeCancelView.as_view(), name="calendar-attendee-cancel"),
+    path(
+        "calendar/manage/<str:token>/reschedule",
+        views.AttendeeRescheduleView.as_view(),
+        name="calendar-attendee-reschedule",
+    ),
     path("calendar/availability", views.AvailabilityView.as_view(), name="calendar-availability"),
     path("calendar/stats", views.StatsView.as_view(), name="calendar-stats"),
     path("calendar/auth-url/<str:provider>", views.AuthUrlView.as_view(), name="calendar-auth-url"),

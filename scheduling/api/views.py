@@ -20,7 +20,15 @@ from config.errors import DomainError, NotFound
 from scheduling import selectors
 from scheduling.api import serializers as s
 from scheduling.models import Appointment, CalendarIntegration
-from scheduling.services import appointments, availability, calendars, calendly, feeds, integrations
+from scheduling.services import (
+    appointments,
+    availability,
+    calendars,
+    calendly,
+    confirmations,
+    feeds,
+    integrations,
+)
 from tenants.selectors import is_public, tenant_by_slug
 
 
@@ -174,6 +182,41 @@ class AppointmentCancelView(APIView):
         appointment = selectors.get_appointment(appointment_id)
         appointment = appointments.cancel(appointment, **validated(s.CancelSerializer, request))
         return Response(s.AppointmentSerializer(appointment).data)
+
+
+class AttendeeLinkView(APIView):
+    """The attendee's own link (in their confirmation): signed, expiring, on the tenant's host only. The link is the
+    credential, as for the ICS feed."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    def appointment(self, request, token):
+        if is_public(getattr(request, "tenant", None)):
+            raise NotFound("No such appointment.")
+        return confirmations.appointment_of_token(token)
+
+
+class AttendeeAppointmentView(AttendeeLinkView):
+    @extend_schema(responses={200: s.AttendeeAppointmentSerializer})
+    def get(self, request, token):
+        return Response(s.AttendeeAppointmentSerializer(self.appointment(request, token)).data)
+
+
+class AttendeeCancelView(AttendeeLinkView):
+    @extend_schema(request=s.CancelSerializer, responses={200: s.AttendeeAppointmentSerializer})
+    def post(self, request, token):
+        appointment = appointments.cancel(self.appointment(request, token), **validated(s.CancelSerializer, request))
+        return Response(s.AttendeeAppointmentSerializer(appointment).data)
+
+
+class AttendeeRescheduleView(AttendeeLinkView):
+    @extend_schema(request=s.AttendeeRescheduleSerializer, responses={200: s.AttendeeAppointmentSerializer})
+    def post(self, request, token):
+        appointment = self.appointment(request, token)
+        start = validated(s.AttendeeRescheduleSerializer, request)["start"]
+        appointment = appointments.reschedule_within_hours(appointment, start=start)
+        return Response(s.AttendeeAppointmentSerializer(appointment).data)
 
 
 # Availability and stats ---------------------------------------------------------------------

@@ -18,7 +18,7 @@ from config.celery import enqueue_on_commit
 from config.errors import Conflict, DomainError
 from config.events import publish
 from scheduling.models import Appointment, Calendar
-from scheduling.services import availability, reminders
+from scheduling.services import availability, confirmations, reminders
 
 EXCLUSION_VIOLATION = "23P01"
 
@@ -103,6 +103,7 @@ def book(
     _save(appointment)
     _after_change(appointment)
     _publish("appointment.booked", appointment)
+    confirmations.record(appointment, confirmations.Change.BOOKED)
     return appointment
 
 
@@ -124,18 +125,30 @@ def update(appointment: Appointment, **fields) -> Appointment:
         raise DomainError("Cancel through the cancel action.", errors={"status": ["Use POST …/cancel to cancel."]})
     if appointment.status == Appointment.Status.CANCELLED:
         raise Conflict("A cancelled appointment cannot be changed.", error_code="appointment_cancelled")
+    moved_from = (appointment.start, appointment.end)
     for name, value in fields.items():
         setattr(appointment, name, value)
     _check_times(appointment.start, appointment.end)
     appointment.blocked = _blocked(appointment.calendar, appointment.start, appointment.end)
     _save(appointment)
     _after_change(appointment)
+    if (appointment.start, appointment.end) != moved_from:
+        confirmations.record(appointment, confirmations.Change.RESCHEDULED)
     return appointment
 
 
 def reschedule(appointment: Appointment, *, start: datetime, end: datetime | None = None) -> Appointment:
     """Moves the appointment, keeping its length unless a new end is given."""
     return update(appointment, start=start, end=end or start + (appointment.end - appointment.start))
+
+
+def reschedule_within_hours(appointment: Appointment, *, start: datetime) -> Appointment:
+    """The attendee's own move (through their signed link): same length, and only to a free slot of the calendar's
+    hours, as an agent would book."""
+    end = start + (appointment.end - appointment.start)
+    if not availability.is_bookable(appointment.calendar, start, end):
+        raise SlotUnavailable("That time is not available.", errors={"start": ["Not a free slot of this calendar."]})
+    return update(appointment, start=start, end=end)
 
 
 @transaction.atomic
@@ -148,6 +161,7 @@ def cancel(appointment: Appointment, *, reason: str = "") -> Appointment:
     appointment.save(update_fields=["status", "cancel_reason", "updated_at"])
     _after_change(appointment)
     _publish("appointment.cancelled", appointment, reason=reason)
+    confirmations.record(appointment, confirmations.Change.CANCELLED)
     return appointment
 
 

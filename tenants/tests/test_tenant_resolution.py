@@ -48,6 +48,23 @@ def test_unknown_host_gets_404(api, alice):
     assert response.json()["error_code"] == "unknown_host"
 
 
+def test_a_probe_at_a_pods_address_gets_the_health_check(client):
+    response = client.get("/health", HTTP_HOST="10.42.0.17:8000")
+    assert response.status_code == 200 and response.json()["status"] == "healthy"
+
+
+def test_a_scraper_at_a_pods_address_reaches_the_metrics_guard(client, settings):
+    settings.METRICS_TOKEN, settings.METRICS_ALLOWED_NETWORKS = "scrape-token", []
+    assert client.get("/metrics", HTTP_HOST="10.42.0.17:8001").status_code == 403
+    response = client.get("/metrics", HTTP_HOST="10.42.0.17:8001", HTTP_AUTHORIZATION="Bearer scrape-token")
+    assert response.status_code == 200
+
+
+def test_a_pods_address_serves_nothing_else(client):
+    assert client.get("/health/", HTTP_HOST="10.42.0.17:8000").status_code == 404
+    assert client.get("/api/auth/me", HTTP_HOST="10.42.0.17:8000").json()["error_code"] == "unknown_host"
+
+
 def test_suspended_tenant_gets_403_with_message(api, alice, acme):
     set_status(acme, "suspended", "Unpaid invoice.")
     response = api(alice, acme).get("/api/tenant")

@@ -4,7 +4,8 @@ transaction that published the event and queued once it commits; Celery sends it
 A worker claims a delivery by a conditional UPDATE (pending and due, or held by a lease that ran out) before each
 attempt, so one delivery never has two attempts at once, however many tasks name it. A failed attempt is retried
 after an exponential backoff with jitter until the delivery's retry window (24 hours) closes; an endpoint whose
-deliveries keep failing for WEBHOOK_DISABLE_AFTER_DAYS is disabled and the tenant's owners and admins are told."""
+deliveries keep failing for WEBHOOK_DISABLE_AFTER_DAYS is disabled (a `webhook.endpoint_disabled` event, which
+`notifications` tells the tenant's owners and admins of)."""
 
 import json
 import random
@@ -14,16 +15,14 @@ from datetime import datetime, timedelta
 
 import requests
 from django.conf import settings
-from django.core.mail import send_mail
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from accounts.models import Membership
-from accounts.roles import ADMIN, OWNER
 from config import metrics
 from config.celery import enqueue_on_commit
 from config.errors import Conflict, NotFound
+from config.events import publish
 from config.outbound import UnsafeURL, public_session
 from webhooks import signing
 from webhooks.models import Attempt, Delivery, Endpoint
@@ -201,24 +200,16 @@ def _note_failure(endpoint_id: int, *, now: datetime) -> None:
     )
     if disabled:
         endpoint = Endpoint.objects.get(pk=endpoint_id)
-        transaction.on_commit(lambda: _tell_admins_of_disabled(endpoint), robust=True)
-
-
-def _tell_admins_of_disabled(endpoint: Endpoint) -> None:
-    tenant = connection.tenant
-    recipients = list(
-        Membership.objects.filter(tenant_id=tenant.pk, role__in=[OWNER, ADMIN]).values_list("user__email", flat=True)
-    )
-    send_mail(
-        subject=f"{tenant.name}: webhook endpoint disabled",
-        message=(
-            f"Deliveries to {endpoint.url} have failed for {settings.WEBHOOK_DISABLE_AFTER_DAYS} days, so it was "
-            "disabled. Turn it back on in Settings > Webhooks once it answers again; deliveries still pending are "
-            "then sent."
-        ),
-        from_email=None,
-        recipient_list=recipients,
-    )
+        # The tenant's owners and admins are told by `notifications`, a subscriber of the tenant's events.
+        publish(
+            "webhook.endpoint_disabled",
+            {
+                "endpoint_id": endpoint.pk,
+                "url": endpoint.url,
+                "failing_since": endpoint.failing_since,
+                "reason": endpoint.disabled_reason,
+            },
+        )
 
 
 def redeliver(endpoint: Endpoint, delivery_id: int) -> Delivery:
