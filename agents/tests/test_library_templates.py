@@ -124,6 +124,21 @@ def test_medical_receptionist_answers_a_question_from_the_knowledge_base():
     assert "Yes, we accept Delta Dental and Aetna." in said and result.ended
 
 
+def test_medical_receptionist_asks_again_when_the_caller_only_says_hello():
+    result, said, actions = call("medical-receptionist", Event.utterance("Hello?"))
+    assert said[-2:] == [
+        "Sorry, I didn't quite catch that.",
+        "Are you calling to book an appointment, to ask a question, or to speak to someone at the front desk?",
+    ]
+    assert not result.ended and actions == []
+
+
+def test_medical_receptionist_says_goodbye_after_three_answers_it_cannot_place():
+    result, said, actions = call("medical-receptionist", *[Event.utterance("hello")] * 3)
+    assert said[-1] == "Thank you for calling Acme. Goodbye!"
+    assert result.ended and "transfer" not in [action["name"] for action in actions]
+
+
 def test_medical_receptionist_sends_emergencies_to_911():
     result, said, _ = call("medical-receptionist", Event.utterance("It's an emergency, I have chest pain"))
     assert said[-1] == "If this is a medical emergency, please hang up and dial 911 now."
