@@ -182,6 +182,14 @@ def default_specs() -> list[ActionSpec]:
             unavailable_message="I'm sorry, I can't book appointments on this line right now.",
         ),
         ActionSpec(
+            "resolve_slot",
+            "Work out the exact date and time the caller asked for, to read it back before booking.",
+            _schema({"date": _TEXT, "time": _TEXT}, ("date", "time")),
+            owner="scheduling",
+            provides=lambda params: ("slot", "slot_start"),
+            unavailable_message="I'm sorry, I can't book appointments on this line right now.",
+        ),
+        ActionSpec(
             "check_availability",
             "List the free appointment slots on a date (and near a time, if given).",
             _schema({"date": _TEXT, "time": _TEXT, "reason": _TEXT}, ("date",)),

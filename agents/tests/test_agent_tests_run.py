@@ -13,7 +13,7 @@ from calls.models import Call
 
 pytestmark = pytest.mark.django_db
 
-BOOKING_TURNS = ["book an appointment", "Ann Smith", "a cleaning", "next Monday", "10 am"]
+BOOKING_TURNS = ["book an appointment", "Ann Smith", "a cleaning", "next Monday", "10 am", "yes"]
 
 
 @pytest.fixture

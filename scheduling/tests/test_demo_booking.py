@@ -42,8 +42,9 @@ def talk(*texts) -> list[str]:
 
 
 def test_the_first_one_books_the_first_offered_slot_and_the_reply_says_that_slot(acme, demo, tomorrow):
-    said = talk(*BOOKING, "the first one")
-    assert said[-3].startswith(f"On {say_date(tomorrow)} we have 9 am, ")
+    said = talk(*BOOKING, "the first one", "yes")
+    assert said[-4].startswith(f"On {say_date(tomorrow)} we have 9 am, ")
+    assert said[-3] == f"{say_date(tomorrow)} at 9 am, is that right?"
     assert said[-2] == f"You're booked for {say_date(tomorrow)} at 9 am. Please arrive ten minutes early."
     assert not any("the first one" in line or "tomorrow" in line for line in said)
     with tenant_context(acme):
@@ -52,15 +53,24 @@ def test_the_first_one_books_the_first_offered_slot_and_the_reply_says_that_slot
 
 
 def test_a_time_said_in_words_is_confirmed_as_the_slot_booked(acme, demo, tomorrow):
-    said = talk(*BOOKING, "ten thirty")
+    said = talk(*BOOKING, "ten thirty", "yes")
+    assert f"{say_date(tomorrow)} at 10:30 am, is that right?" in said
     assert f"You're booked for {say_date(tomorrow)} at 10:30 am. Please arrive ten minutes early." in said
     with tenant_context(acme):
         assert Appointment.objects.get().start == at(tomorrow, 10, 30)
 
 
 def test_the_last_one_books_the_last_offered_slot(acme, demo, tomorrow):
-    said = talk(*BOOKING, "the last one please")
+    said = talk(*BOOKING, "the last one please", "yes")
     assert f"You're booked for {say_date(tomorrow)} at 11:30 am. Please arrive ten minutes early." in said
+
+
+def test_a_no_to_the_read_back_asks_for_the_time_again_and_books_nothing(acme, demo, tomorrow):
+    said = talk(*BOOKING, "ten thirty", "no")
+    assert said[-2] == f"{say_date(tomorrow)} at 10:30 am, is that right?"
+    assert said[-1].startswith(f"On {say_date(tomorrow)} we have 9 am, ")
+    with tenant_context(acme):
+        assert not Appointment.objects.exists()
 
 
 @pytest.mark.parametrize(
