@@ -2,7 +2,7 @@
 slot it booked as the agent says times, never the caller's own words ("tomorrow at the first one")."""
 
 import io
-from datetime import timedelta
+from datetime import UTC, date, timedelta
 
 import pytest
 from django.core.management import call_command
@@ -13,8 +13,11 @@ from agents import library
 from agents.services import seed_demo_agent
 from agents.services.templates import update_template
 from config.weekly_hours import WEEKDAYS
-from scheduling.models import Appointment
+from scheduling.models import Appointment, Calendar
+from scheduling.services.calendars import calendar_for
+from scheduling.services.demo import seed_demo_calendar
 from scheduling.spoken import parse_choice, say_date
+from tenants.models import Tenant
 
 from .conftest import NEW_YORK, at, make_calendar
 
@@ -107,3 +110,63 @@ def test_reseeding_keeps_a_demo_flow_someone_edited(acme, alice, demo):
         update_template(demo.template, flow=edited, user=alice)
         seed_demo_agent(acme)
         assert demo.template.latest_version.flow == edited
+
+
+@pytest.fixture
+def clinic(acme) -> Tenant:
+    """Acme as the demo clinic is: in New York."""
+    acme.timezone = "America/New_York"
+    acme.save(update_fields=["timezone"])
+    return acme
+
+
+def test_the_demo_calendar_is_in_the_tenants_time_zone(clinic):
+    with tenant_context(clinic):
+        assert seed_demo_calendar().timezone == "America/New_York"
+        assert calendar_for(seed_demo_agent(clinic)) == Calendar.objects.get()
+
+
+def test_a_utc_demo_calendar_with_nothing_booked_moves_to_the_tenants_time_zone(clinic):
+    with tenant_context(clinic):
+        make_calendar(name="Default", timezone="UTC")
+        seed_demo_calendar()
+        assert Calendar.objects.get().timezone == "America/New_York"
+
+
+def test_a_demo_calendar_with_bookings_keeps_its_time_zone(clinic, tomorrow):
+    with tenant_context(clinic):
+        calendar = make_calendar(name="Default", timezone="UTC")
+        Appointment.objects.create(
+            calendar=calendar,
+            title="Kept",
+            start=at(tomorrow, 9),
+            end=at(tomorrow, 10),
+            blocked=(at(tomorrow, 9), at(tomorrow, 10)),
+        )
+        seed_demo_calendar()
+        assert Calendar.objects.get().timezone == "UTC"
+
+
+def weekday_near(day: date, step: int) -> date:
+    while day.weekday() >= 5:
+        day += timedelta(days=step)
+    return day
+
+
+def test_across_a_dst_change_ten_am_is_read_back_and_stored_as_ten_am_in_new_york(clinic, change):
+    """The week the clocks change: 10 am the weekday before and the weekday after are both 10 am local, an hour
+    apart in UTC, however the booking is said."""
+    before, after = weekday_near(change - timedelta(days=1), -1), weekday_near(change, 1)
+    with tenant_context(clinic):
+        seed_demo_agent(clinic)
+        # Open far enough ahead to reach the next change from today.
+        Calendar.objects.filter(pk=seed_demo_calendar().pk).update(max_days_ahead=(after - date.today()).days + 7)
+    for day in (before, after):
+        said = talk("I'd like to book an appointment", "Ann Smith", "a cleaning", f"{day:%B} {day.day}", "10 am", "yes")
+        assert f"{say_date(day)} at 10 am, is that right?" in said
+        assert f"You're booked for {say_date(day)} at 10 am. Please arrive ten minutes early." in said
+    with tenant_context(clinic):
+        starts = list(Appointment.objects.order_by("start").values_list("start", flat=True))
+    assert starts == [at(before, 10), at(after, 10)]
+    assert {start.astimezone(NEW_YORK).hour for start in starts} == {10}
+    assert starts[0].astimezone(UTC).hour != starts[1].astimezone(UTC).hour

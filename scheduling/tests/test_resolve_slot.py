@@ -10,22 +10,9 @@ from agents.engine import ActionContext, AgentConfig, registry
 from scheduling import selectors
 from scheduling.models import Calendar
 
-from .conftest import NEW_YORK, at
+from .conftest import at
 
 pytestmark = pytest.mark.django_db
-
-
-def next_offset_change(zone=NEW_YORK) -> date:
-    """The first day, from today on, whose noon has another UTC offset than the day before's (a DST change)."""
-    day = date.today()
-    while at(day + timedelta(days=1), 12).utcoffset() == at(day, 12).utcoffset():
-        day += timedelta(days=1)
-    return day + timedelta(days=1)
-
-
-@pytest.fixture
-def change() -> date:
-    return next_offset_change()
 
 
 def calendar(zone="America/New_York") -> Calendar:

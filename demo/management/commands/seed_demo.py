@@ -14,6 +14,7 @@ from billing.models import Plan
 from billing.selectors import plan_of
 from billing.services import assign_plan
 from campaigns.services.demo import seed_demo_campaign
+from scheduling.services.demo import seed_demo_calendar
 from tenants.models import Tenant
 from tenants.services import create_tenant, tenant_hostname
 
@@ -75,6 +76,7 @@ class Command(BaseCommand):
     def _seed_agent(self, tenant):
         with tenant_context(tenant):
             agent = seed_demo_agent(tenant)
+            seed_demo_calendar()
             campaign = seed_demo_campaign(agent)
             leads = campaign.contact_list.contacts.count()
         return agent, f"Demo campaign (draft, {leads} leads): #{campaign.pk} {campaign.name}"
