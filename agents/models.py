@@ -131,6 +131,10 @@ class KnowledgeFile(models.Model):
     failure_reason = models.TextField(blank=True)
     chunk_count = models.PositiveIntegerField(default=0)
     uploaded_by_id = models.BigIntegerField(null=True, blank=True, help_text="accounts.User id (public schema).")
+    # Whose calls may use it: these agents only, or (none chosen) every agent of the tenant.
+    agents = models.ManyToManyField(
+        Agent, blank=True, related_name="knowledge_files", help_text="None: shared with every agent."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     indexed_at = models.DateTimeField(null=True, blank=True)
 
