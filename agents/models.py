@@ -194,6 +194,9 @@ class AgentTest(models.Model):
     caller_turns = models.JSONField(default=list)
     # [{"type": "reaches_node", "value": "book"}, {"type": "books_appointment"}, {"type": "never_says", "value": "..."}]
     expectations = models.JSONField(default=list)
+    # Played by speech: each caller turn spoken over a phone line and recognised by the agent's STT, each answer
+    # synthesized by its TTS (agents.services.agent_tests.PhoneLine).
+    by_voice = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -283,7 +283,7 @@ class AgentTestSerializer(ModelSerializer):
 
     class Meta:
         model = AgentTest
-        fields = ["id", "agent", "name", "caller_turns", "expectations", "created_at", "updated_at"]
+        fields = ["id", "agent", "name", "caller_turns", "expectations", "by_voice", "created_at", "updated_at"]
         read_only_fields = ["id", "agent", "created_at", "updated_at"]
 
 

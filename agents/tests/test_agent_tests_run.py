@@ -54,6 +54,11 @@ def save(client, agent, **fields):
     return client.post(suite_url(agent), body, format="json")
 
 
+def test_a_test_is_played_by_text_unless_saved_by_voice(api, amy, acme, agent):
+    assert save(api(amy, acme), agent).json()["by_voice"] is False
+    assert save(api(amy, acme), agent, name="By voice", by_voice=True).json()["by_voice"] is True
+
+
 def test_admin_saves_a_test(api, amy, acme, agent):
     response = save(api(amy, acme), agent)
     assert response.status_code == 201

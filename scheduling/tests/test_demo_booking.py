@@ -2,15 +2,17 @@
 slot it booked as the agent says times, never the caller's own words ("tomorrow at the first one")."""
 
 import io
+import shlex
 from datetime import UTC, date, timedelta
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from agents import library
-from agents.services import seed_demo_agent
+from agents.services import seed_demo_agent, seed_demo_knowledge
 from agents.services.templates import update_template
 from config.weekly_hours import WEEKDAYS
 from scheduling.models import Appointment, Calendar
@@ -170,3 +172,35 @@ def test_across_a_dst_change_ten_am_is_read_back_and_stored_as_ten_am_in_new_yor
     assert starts == [at(before, 10), at(after, 10)]
     assert {start.astimezone(NEW_YORK).hour for start in starts} == {10}
     assert starts[0].astimezone(UTC).hour != starts[1].astimezone(UTC).hour
+
+
+def readme_talks() -> list[list[str]]:
+    """The caller turns of each `scripts/manage talk --tenant demo ...` example in the README, as written."""
+    prefix = "scripts/manage talk --tenant demo "
+    lines = (settings.BASE_DIR / "README.md").read_text().splitlines()
+    return [shlex.split(line.removeprefix(prefix)) for line in lines if line.startswith(prefix)]
+
+
+@pytest.fixture
+def seeded_clinic(clinic):
+    """Acme seeded as `seed_demo` seeds the demo tenant: Mia, her clinic FAQ, the calendar in New York."""
+    with tenant_context(clinic):
+        seed_demo_knowledge(seed_demo_agent(clinic))
+        seed_demo_calendar()
+    return clinic
+
+
+def test_the_readmes_talk_example_run_as_written_ends_with_a_booked_appointment(seeded_clinic):
+    booking = readme_talks()[0]
+    said = talk(*booking)
+    assert any(line.startswith("You're booked for ") for line in said)
+    assert said[-1] == "Thank you for calling Acme Dental. Goodbye!"
+    with tenant_context(seeded_clinic):
+        booked = Appointment.objects.get()
+    assert (booked.contact_name, booked.start.astimezone(NEW_YORK).weekday()) == ("Jane Doe", 0)
+
+
+def test_the_readmes_question_is_answered_from_the_clinic_faq(seeded_clinic):
+    question = readme_talks()[1]
+    said = talk(*question)
+    assert any(line.startswith("Parking. Parking is free") for line in said)
