@@ -134,6 +134,10 @@ class KnowledgeFile(models.Model):
     failure_reason = models.TextField(blank=True)
     chunk_count = models.PositiveIntegerField(default=0)
     uploaded_by_id = models.BigIntegerField(null=True, blank=True, help_text="accounts.User id (public schema).")
+    # Whose calls may use it: these agents only, or (none chosen) every agent of the tenant.
+    agents = models.ManyToManyField(
+        Agent, blank=True, related_name="knowledge_files", help_text="None: shared with every agent."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     indexed_at = models.DateTimeField(null=True, blank=True)
 
@@ -193,6 +197,9 @@ class AgentTest(models.Model):
     caller_turns = models.JSONField(default=list)
     # [{"type": "reaches_node", "value": "book"}, {"type": "books_appointment"}, {"type": "never_says", "value": "..."}]
     expectations = models.JSONField(default=list)
+    # Played by speech: each caller turn spoken over a phone line and recognised by the agent's STT, each answer
+    # synthesized by its TTS (agents.services.agent_tests.PhoneLine).
+    by_voice = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

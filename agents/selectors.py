@@ -30,7 +30,7 @@ def get_template(template_id) -> CallTemplate:
 
 
 def knowledge_files(*, current_only=False):
-    files = KnowledgeFile.objects.defer("content")
+    files = KnowledgeFile.objects.defer("content").prefetch_related("agents")
     return files.filter(is_current=True) if current_only else files
 
 

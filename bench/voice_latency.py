@@ -17,8 +17,11 @@ Two agents on that flow, called in turn:
 Printed, p50 and p95 over the calls' turns, for each:
 - greeting: from the stream's `start` to the greeting's first frame at the caller;
 - VAD end of turn: from the caller's last voiced frame to the end of turn the detector declares (the silence it
-  waits for: `calls.media.vad.END_SILENCE_MS`);
-- STT, engine: recognition of the turn, and the engine's answer (flow, actions, any LLM);
+  waits for: `calls.media.vad.END_SILENCE_MS`, or `SHORT_END_SILENCE_MS` after a question for a short answer, as
+  both of this caller's turns are);
+- STT: recognition of the turn, which starts at the caller's pause (`PAUSE_MS` of silence), so part of it overlaps
+  the end-of-turn wait;
+- engine: the engine's answer (flow, actions, any LLM);
 - TTS first audio: synthesis before the answer's first sentence could be sent (0 when cached);
 - server total: from the caller's last voiced frame to the answer's first frame sent, as the server stored it;
 - network: the rest, to the first frame reaching the caller (WebSocket, the caller's own pacing);

@@ -6,11 +6,12 @@ class CallsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from agents.engine import registry
         from agents.services import conversation_store
         from billing import metering
         from calls import selectors
         from calls.media.speech import prepare_speech
-        from calls.services import conversations
+        from calls.services import conversations, review
         from calls.services import privacy as call_privacy
         from calls.services.texting import send_sms
         from compliance import subject_data
@@ -24,3 +25,4 @@ class CallsConfig(AppConfig):
         conversation_store.register(conversations)
         media_server.prepare(prepare_speech)
         subject_data.register(call_privacy.HOLDER)
+        registry.register("take_message", review.take_message, owner="calls")

@@ -19,5 +19,6 @@ class SchedulingConfig(AppConfig):
             owner="scheduling",
             provides=lambda params: ("available_slots", "available_day", "offered_slots"),
         )
+        registry.register("resolve_slot", agent_actions.resolve_slot, owner="scheduling")
         registry.register("book_appointment", agent_actions.book_appointment, owner="scheduling")
         subject_data.register(privacy.HOLDER)

@@ -1,12 +1,14 @@
 """Shared reads of the scheduling app; every query runs in the current tenant's schema."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from config.errors import NotFound
+from config.errors import DomainError, NotFound
 from scheduling.models import Appointment, Calendar, CalendarIntegration
+from scheduling.spoken import parse_choice, parse_date, parse_time, say_date, say_time
 
 
 def _get(queryset, pk, label):
@@ -44,6 +46,37 @@ def appointments(
     if start_to is not None:
         found = found.filter(start__lt=start_to)
     return found
+
+
+class SlotNotUnderstood(DomainError):
+    """The day or the time a caller said is not one the calendar can place (`error_code` says which)."""
+
+
+def calendar_today(calendar: Calendar) -> date:
+    return timezone.now().astimezone(ZoneInfo(calendar.timezone)).date()
+
+
+def resolve_slot(calendar: Calendar, *, day_said: str, time_said: str, offered: list[str] = ()) -> datetime:
+    """The exact start a caller means, in the calendar's time zone: one of the `offered` starts (ISO) picked by
+    its place ("the second one"), else the day and time as said ("Tuesday", "ten thirty")."""
+    zone = ZoneInfo(calendar.timezone)
+    choice = parse_choice(time_said) if offered else None
+    if choice is not None and -len(offered) <= choice < len(offered):
+        return datetime.fromisoformat(offered[choice]).astimezone(zone)
+    wanted_day = parse_date(day_said, calendar_today(calendar))
+    if wanted_day is None:
+        raise SlotNotUnderstood("Which day was not understood.", error_code="unknown_date")
+    at = parse_time(time_said)
+    if at is None:
+        raise SlotNotUnderstood("Which time was not understood.", error_code="unknown_time")
+    # Built from the wall-clock time in the zone, so the offset is the one in force on that day (DST included).
+    return datetime.combine(wanted_day, at, tzinfo=zone)
+
+
+def say_slot(start: datetime, calendar: Calendar) -> str:
+    """ "Tuesday, December 8 at 10 am": a start as the agent reads it back, in the calendar's time zone."""
+    local = start.astimezone(ZoneInfo(calendar.timezone))
+    return f"{say_date(local.date())} at {say_time(local)}"
 
 
 def get_appointment(appointment_id) -> Appointment:

@@ -44,9 +44,19 @@ class KnowledgeFileSerializer(ModelSerializer):
             "status",
             "failure_reason",
             "chunk_count",
+            "agents",
             "created_at",
             "indexed_at",
         ]
+        read_only_fields = fields
+
+
+class KnowledgeAgentsSerializer(serializers.Serializer):
+    agents = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        help_text="Ids of the agents whose calls use the files; none (or left out on a new file): every agent.",
+    )
 
 
 class KnowledgeSearchSerializer(serializers.Serializer):
@@ -274,7 +284,7 @@ class AgentTestSerializer(ModelSerializer):
 
     class Meta:
         model = AgentTest
-        fields = ["id", "agent", "name", "caller_turns", "expectations", "created_at", "updated_at"]
+        fields = ["id", "agent", "name", "caller_turns", "expectations", "by_voice", "created_at", "updated_at"]
         read_only_fields = ["id", "agent", "created_at", "updated_at"]
 
 

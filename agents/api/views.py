@@ -22,7 +22,9 @@ from config.errors import DomainError
 
 
 class KnowledgeUploadView(APIView):
-    """Several files in the multipart field `files`; each is checked by content and indexed in the background."""
+    """Several files in the multipart field `files`; each is checked by content and indexed in the background.
+    `agents` (repeated): the agents whose calls use them; left out, every agent (a new version keeps the agents of
+    the one it replaces)."""
 
     required_permission = "agents.manage"
     parser_classes = [MultiPartParser]
@@ -31,14 +33,18 @@ class KnowledgeUploadView(APIView):
         request={
             "multipart/form-data": {
                 "type": "object",
-                "properties": {"files": {"type": "array", "items": {"type": "string", "format": "binary"}}},
+                "properties": {
+                    "files": {"type": "array", "items": {"type": "string", "format": "binary"}},
+                    "agents": {"type": "array", "items": {"type": "integer"}},
+                },
             }
         },
         responses={201: s.KnowledgeFileSerializer(many=True)},
     )
     def post(self, request):
+        agent_ids = validated(s.KnowledgeAgentsSerializer, request).get("agents")
         uploads = [(upload.name, upload.read()) for upload in request.FILES.getlist("files")]
-        stored = knowledge.store_files(uploads, uploaded_by=request.user)
+        stored = knowledge.store_files(uploads, uploaded_by=request.user, agent_ids=agent_ids)
         return Response(s.KnowledgeFileSerializer(stored, many=True).data, status=status.HTTP_201_CREATED)
 
 
@@ -58,6 +64,15 @@ class KnowledgeFilesView(generics.ListAPIView):
 
 class KnowledgeFileView(APIView):
     required_permission = "agents.manage"
+
+    @extend_schema(request=s.KnowledgeAgentsSerializer, responses={200: s.KnowledgeFileSerializer})
+    def patch(self, request, file_id):
+        """Which agents use this document (all its versions): `{"agents": [ids]}`, `[]` for every agent."""
+        data = validated(s.KnowledgeAgentsSerializer, request)
+        if "agents" not in data:
+            raise DomainError("Say which agents use the file.", errors={"agents": ["This field is required."]})
+        knowledge.share_file(file_id, data["agents"])
+        return Response(s.KnowledgeFileSerializer(selectors.knowledge_files().get(pk=file_id)).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request, file_id):

@@ -2,9 +2,10 @@
 
 Actions that touch the outside world (transfer, end_call, send_sms, webhook) are `external`: their handlers only
 check and complete the parameters, and telephony performs them from `EngineResult.actions`. `set_variable` and
-`lookup_knowledge` complete inside the engine. `book_appointment` and `check_availability` belong to scheduling,
-which registers their handlers at start-up (`registry.register("book_appointment", handler, owner="scheduling")`);
-until then they are unavailable and the engine tells the caller so.
+`lookup_knowledge` complete inside the engine. `take_message` belongs to calls (a note on the call), and
+`book_appointment` and `check_availability` to scheduling; each app registers its handlers at start-up
+(`registry.register("book_appointment", handler, owner="scheduling")`); until then they are unavailable and the
+engine tells the caller so.
 """
 
 import copy
@@ -181,6 +182,14 @@ def default_specs() -> list[ActionSpec]:
             unavailable_message="I'm sorry, I can't book appointments on this line right now.",
         ),
         ActionSpec(
+            "resolve_slot",
+            "Work out the exact date and time the caller asked for, to read it back before booking.",
+            _schema({"date": _TEXT, "time": _TEXT}, ("date", "time")),
+            owner="scheduling",
+            provides=lambda params: ("slot", "slot_start"),
+            unavailable_message="I'm sorry, I can't book appointments on this line right now.",
+        ),
+        ActionSpec(
             "check_availability",
             "List the free appointment slots on a date (and near a time, if given).",
             _schema({"date": _TEXT, "time": _TEXT, "reason": _TEXT}, ("date",)),
@@ -222,6 +231,13 @@ def default_specs() -> list[ActionSpec]:
             handler=_send_sms,
             external=True,
             llm_parameters=_schema({"body": _TEXT}, ("body",)),
+        ),
+        ActionSpec(
+            "take_message",
+            "Take a message from the caller for the staff, stored on the call.",
+            _schema({"message": _TEXT, "name": _TEXT}, ("message",)),
+            owner="calls",
+            unavailable_message="I'm sorry, I can't take a message on this line right now.",
         ),
         ActionSpec(
             "webhook",

@@ -5,6 +5,7 @@ import re
 CHUNK_CHARS = 800
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*$")
 
 
 def _pieces(paragraph: str, limit: int):
@@ -20,15 +21,27 @@ def _pieces(paragraph: str, limit: int):
 
 
 def chunk_text(text: str, limit: int = CHUNK_CHARS) -> list[str]:
+    """Paragraphs joined up to `limit` characters; a Markdown heading starts a new chunk, so each section of an FAQ
+    is found (and read to a caller) on its own, led by its heading as a sentence ("## Parking" → "Parking.")."""
     paragraphs = [re.sub(r"[ \t]+", " ", p).strip() for p in re.split(r"\n\s*\n|\n(?=\S)", text)]
-    chunks, current = [], ""
+    chunks, current, titled = [], "", False
     for paragraph in filter(None, paragraphs):
+        heading = _HEADING.match(paragraph)
+        if heading:
+            if current:
+                chunks.append(current)
+            title = heading.group(1)
+            current, titled = (title if title[-1] in ".?!:" else f"{title}."), True
+            continue
         for piece in [paragraph] if len(paragraph) <= limit else _pieces(paragraph, limit):
             if current and len(current) + 1 + len(piece) > limit:
                 chunks.append(current)
                 current = piece
             else:
-                current = f"{current}\n{piece}" if current else piece
+                # A heading reads as the first sentence of its section's first paragraph.
+                joiner = " " if titled else "\n"
+                current = f"{current}{joiner}{piece}" if current else piece
+            titled = False
     if current:
         chunks.append(current)
     return chunks

@@ -11,7 +11,7 @@ import re
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from agents.knowledge.chunking import chunk_text
@@ -30,9 +30,25 @@ SEARCH_CONFIG = "english"
 EMBED_BATCH = 64
 
 
-def store_files(uploads, *, uploaded_by=None) -> list[KnowledgeFile]:
+def agents_named(agent_ids) -> list[Agent]:
+    """The tenant's agents with these ids; an id that is not one of them is a 400 naming `agents`."""
+    ids = sorted(set(agent_ids))
+    found = list(Agent.objects.filter(pk__in=ids))
+    unknown = sorted(set(ids) - {agent.pk for agent in found})
+    if unknown:
+        raise DomainError(
+            f"No agent with id {', '.join(map(str, unknown))}.",
+            errors={"agents": [f"No agent with id {agent_id}." for agent_id in unknown]},
+        )
+    return found
+
+
+def store_files(uploads, *, uploaded_by=None, agent_ids=None) -> list[KnowledgeFile]:
     """`uploads`: (name, bytes) pairs. All are checked before any is stored, so a rejected file
-    never leaves the others half-uploaded; each stored file starts `pending` until indexed (queued on commit)."""
+    never leaves the others half-uploaded; each stored file starts `pending` until indexed (queued on commit).
+    `agent_ids`: the agents whose calls use the files (none: every agent); omitted, a new version keeps the agents
+    of the version it replaces."""
+    agents = agents_named(agent_ids) if agent_ids is not None else None
     if not uploads:
         raise DomainError("Attach at least one file.", errors={"files": ["No file was sent."]})
     limits = file_limits()
@@ -55,6 +71,7 @@ def store_files(uploads, *, uploaded_by=None) -> list[KnowledgeFile]:
         for name, content, kind in checked:
             earlier = KnowledgeFile.objects.select_for_update().filter(name=name)
             last = earlier.aggregate(last=Max("version"))["last"] or 0
+            replaced = earlier.filter(is_current=True).first()
             earlier.filter(is_current=True).update(is_current=False)
             stored.append(
                 KnowledgeFile.objects.create(
@@ -67,6 +84,10 @@ def store_files(uploads, *, uploaded_by=None) -> list[KnowledgeFile]:
                     uploaded_by_id=getattr(uploaded_by, "pk", None),
                 )
             )
+            if agents is not None:
+                stored[-1].agents.set(agents)
+            elif replaced is not None:
+                stored[-1].agents.set(replaced.agents.all())
             enqueue_on_commit("agents.index_knowledge_file", stored[-1].pk)
     return stored
 
@@ -135,8 +156,29 @@ def delete_file(file_id: int) -> None:
         knowledge_file.delete()
 
 
-def _searchable_chunks():
-    return KnowledgeChunk.objects.filter(file__is_current=True, file__status=KnowledgeFile.Status.READY)
+@transaction.atomic
+def share_file(file_id: int, agent_ids) -> KnowledgeFile:
+    """Which agents use a document (every version of its name): these, or with none, every agent."""
+    knowledge_file = KnowledgeFile.objects.filter(pk=file_id).only("id", "name").first()
+    if knowledge_file is None:
+        raise NotFound("No such knowledge-base file.")
+    agents = agents_named(agent_ids)
+    for version in KnowledgeFile.objects.filter(name=knowledge_file.name).only("id"):
+        version.agents.set(agents)
+    return knowledge_file
+
+
+def _searchable_chunks(agent: Agent | None = None):
+    """The chunks of current, indexed files; for an agent, only those of files it uses (its own and shared ones)."""
+    chunks = KnowledgeChunk.objects.filter(file__is_current=True, file__status=KnowledgeFile.Status.READY)
+    if agent is None:
+        return chunks
+    links = KnowledgeFile.agents.through.objects
+    # Subqueries, not a join on the links: a file shared with several agents must not repeat its chunks.
+    return chunks.filter(
+        Q(file_id__in=links.filter(agent=agent).values("knowledgefile_id"))
+        | ~Q(file_id__in=links.values("knowledgefile_id"))
+    )
 
 
 def _embedder(provider_name):
@@ -161,7 +203,7 @@ def _cosine(a, b):
     return dot / norm if norm else 0.0
 
 
-def _full_text(query, limit):
+def _full_text(query, limit, agent):
     words = re.findall(r"[^\W_]+", query.lower())
     if not words:
         return []
@@ -169,7 +211,7 @@ def _full_text(query, limit):
     search = SearchQuery(" | ".join(words), search_type="raw", config=SEARCH_CONFIG)
     rank = SearchRank(F("search_vector"), search, normalization=32)
     chunks = (
-        _searchable_chunks()
+        _searchable_chunks(agent)
         .filter(search_vector=search)
         .annotate(score=rank)
         .select_related("file")
@@ -178,23 +220,24 @@ def _full_text(query, limit):
     return [(chunk, float(chunk.score)) for chunk in chunks]
 
 
-def _by_embeddings(query, limit, provider_name):
-    _embed_missing(_searchable_chunks(), provider_name)
+def _by_embeddings(query, limit, provider_name, agent):
+    _embed_missing(_searchable_chunks(agent), provider_name)
     query_vector = _embedder(provider_name).embed([query])[0]
-    chunks = _searchable_chunks().filter(embedding_provider=provider_name).select_related("file")
+    chunks = _searchable_chunks(agent).filter(embedding_provider=provider_name).select_related("file")
     scored = sorted(((chunk, _cosine(query_vector, chunk.embedding)) for chunk in chunks), key=lambda hit: -hit[1])
     return scored[:limit]
 
 
 def search(query: str, *, agent: Agent | None = None, limit: int = 5, source: str = "api") -> list[dict]:
-    """The best chunks for `query` with their scores (higher is better), logged for review."""
+    """The best chunks for `query` with their scores (higher is better) among the files `agent` uses, logged for
+    review."""
     provider_name = agent.embeddings_provider if agent is not None else ""
     method = "embeddings" if provider_name else "fulltext"
     try:
-        hits = _by_embeddings(query, limit, provider_name) if provider_name else _full_text(query, limit)
+        hits = _by_embeddings(query, limit, provider_name, agent) if provider_name else _full_text(query, limit, agent)
     except ProviderError as exc:
         logger.warning("Embeddings search with %s failed, using full-text search: %s", provider_name, exc)
-        method, hits = "fulltext", _full_text(query, limit)
+        method, hits = "fulltext", _full_text(query, limit, agent)
     results = [
         {
             "chunk_id": chunk.id,

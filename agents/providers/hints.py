@@ -25,6 +25,12 @@ _CLOCK = re.compile(
 )
 # "555-1234", "4-2-1-7": numbers said digit by digit.
 _DASHED = re.compile(r"\b\d+(?:-\d+)+\b")
+# "400,000": a thousands separator, which would otherwise read as two numbers ("four hundred", "zero").
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+# Words to prime Whisper with where a node expects a date: a day said alone is easily heard as other words
+# ("Thursday" as "Sir, D.", "Tuesday" as "Just eat."). Times are heard well without (a prompt of times made
+# "the first one" "1st 1"), and a yes/no prompt made line noise "Yes.".
+CLASS_PROMPTS = {"date": "Monday, Tuesday, Wednesday, Thursday, Friday, Saturday, Sunday, tomorrow, next week."}
 
 
 def _spoken_ordinals(text: str) -> str:
@@ -43,7 +49,7 @@ def _spoken_digits(text: str) -> str:
 
 def normalise(text: str, expect: Expectation | None = None) -> str:
     """Whisper's text ("Tuesday, March 5th at 10:30.") as spoken words ("tuesday march fifth at ten thirty")."""
-    text = _CLOCK.sub(r"\1 \2", _spoken_ordinals(text))
+    text = _CLOCK.sub(r"\1 \2", _spoken_ordinals(_THOUSANDS.sub("", text)))
     text = _DASHED.sub(lambda match: _spoken_digits(match.group()), text)
     if expect is not None and "digits" in expect.classes:
         text = _spoken_digits(text)
@@ -85,7 +91,12 @@ def apply(text: str, expect: Expectation | None) -> str:
 
 
 def prompt(expect: Expectation | None) -> str:
-    """Words to prime the recogniser with (Whisper's initial prompt): the node's options, if it has any."""
-    if expect is None or not expect.phrases:
+    """Words to prime the recogniser with (Whisper's initial prompt): the node's phrases (its options, and the
+    opt-out every node listens for), then the words of the dates it expects, if it expects one."""
+    if expect is None:
         return ""
-    return ", ".join(phrase.strip() for phrase in expect.phrases if phrase.strip()) + "."
+    phrases = ", ".join(phrase.strip() for phrase in expect.phrases if phrase.strip())
+    words = [f"{phrases}." if phrases else ""] + [
+        CLASS_PROMPTS[kind] for kind in expect.classes if kind in CLASS_PROMPTS
+    ]
+    return " ".join(word for word in words if word)

@@ -1,5 +1,5 @@
-"""Business rules of the agents app, one module per subject; `seed_demo_agent` is used by `seed_demo`."""
+"""Business rules of the agents app, one module per subject; the demo seeders are used by `seed_demo`."""
 
-from agents.services.demo import seed_demo_agent
+from agents.services.demo import seed_demo_agent, seed_demo_knowledge
 
-__all__ = ["seed_demo_agent"]
+__all__ = ["seed_demo_agent", "seed_demo_knowledge"]

@@ -1,5 +1,9 @@
 """Agent tests: scripted caller turns played through the sandbox, then expectations checked.
 
+A test `by_voice` plays each caller turn as speech over the phone channel, as a call would: spoken by an offline
+caller voice, made 8 kHz mu-law and back, recognised by the agent's STT with what its flow expects there; each of
+the agent's answers is synthesized by its TTS. The report then says what was heard for each turn.
+
 Expectation types (value needed unless noted):
 - `reaches_node`: the flow passed through this node id;
 - `performs_action`: this action ran and succeeded; `books_appointment` (no value) is `book_appointment`;
@@ -7,8 +11,11 @@ Expectation types (value needed unless noted):
 - `ends_call`: the call ended, with this end reason when a value is given.
 """
 
+from agents import audio
 from agents.models import Agent, AgentTest, AgentTestRun
+from agents.providers import registry
 from agents.services import conversations
+from agents.services.credentials import build_provider
 
 EXPECTATION_TYPES = {
     "reaches_node": True,
@@ -59,16 +66,50 @@ def _check(expectation, transcript):
     return {"type": kind, "value": value, "passed": passed, "detail": detail}
 
 
+# The caller's voice on a test by voice: offline, quick, and not the agent's own.
+CALLER_VOICE = ("flite", "awb")
+
+
+class PhoneLine:
+    """The speech path of a call without its network: the caller's words spoken and carried as phone audio to the
+    agent's recogniser, the agent's answers synthesized by its voice."""
+
+    def __init__(self, agent: Agent):
+        self.agent = agent
+        self.caller = build_provider("tts", CALLER_VOICE[0])
+        self.stt = build_provider("stt", agent.stt_provider or registry.default("stt"))
+        self.tts = build_provider("tts", agent.tts_provider or registry.default("tts"))
+
+    def hear(self, text: str, expect) -> str:
+        spoken = self.caller.synthesize(text, voice=CALLER_VOICE[1])
+        line = audio.from_telephony(audio.to_telephony(spoken))
+        return self.stt.transcribe(line, language=self.agent.language, expect=expect).text
+
+    def say(self, utterances) -> None:
+        """The answers in the agent's voice (a provider that cannot say one raises ProviderError)."""
+        for text in utterances:
+            self.tts.synthesize(text, voice=self.agent.voice_id, language=self.agent.language)
+
+
 def run_test(test: AgentTest) -> AgentTestRun:
-    """Plays the caller turns (stopping early if the call ends) and records a pass/fail per expectation."""
+    """Plays the caller turns (stopping early if the call ends) and records a pass/fail per expectation; by voice,
+    the report starts with what the agent heard for each turn."""
     agent = test.agent
+    line = PhoneLine(agent) if test.by_voice else None
     turn = conversations.start(agent, source="test")
     results = [turn.result]
+    heard = []
     for text in test.caller_turns:
         if turn.result.ended:
             break
+        if line is not None:
+            line.say(turn.result.utterances)
+            text = line.hear(text, turn.result.expect)
+            heard.append(text)
         turn = conversations.say(agent, turn.call, text, source="test")
         results.append(turn.result)
+    if line is not None:
+        line.say(turn.result.utterances)
     transcript = {
         "nodes": list(
             dict.fromkeys(list(turn.result.state.get("visits", {})) + [r.node_id for r in results if r.node_id])
@@ -79,9 +120,10 @@ def run_test(test: AgentTest) -> AgentTestRun:
         "end_reason": turn.result.end_reason,
     }
     report = [_check(expectation, transcript) for expectation in test.expectations]
-    return AgentTestRun.objects.create(
-        test=test, call=turn.call, passed=all(r["passed"] for r in report), report=report
-    )
+    passed = all(r["passed"] for r in report)
+    if line is not None:
+        report.insert(0, {"type": "heard", "value": "", "passed": True, "detail": " | ".join(heard)})
+    return AgentTestRun.objects.create(test=test, call=turn.call, passed=passed, report=report)
 
 
 def run_tests(tests) -> list[AgentTestRun]:

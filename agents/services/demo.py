@@ -1,12 +1,16 @@
-"""The demo tenant's receptionist, so a fresh install has an agent to talk to."""
+"""The demo tenant's receptionist, so a fresh install has an agent to talk to, and its clinic FAQ."""
+
+from pathlib import Path
 
 from agents import library
-from agents.models import Agent
+from agents.knowledge import services as knowledge
+from agents.models import Agent, KnowledgeFile
 from agents.services.agents import create_agent
 from agents.services.templates import install_library_template, update_template
 
 DEMO_TEMPLATE = "medical-receptionist"
 DEMO_AGENT_NAME = "Mia"
+DEMO_FAQ = Path(library.__file__).resolve().parent / "knowledge" / "clinic-faq.md"
 
 
 def seed_demo_agent(tenant) -> Agent:
@@ -29,3 +33,17 @@ def seed_demo_agent(tenant) -> Agent:
         tools_enabled=["transfer", "end_call", "lookup_knowledge"],
         voicemail_message=f"You've reached {tenant.name}. Please leave your name and number after the tone.",
     )
+
+
+def seed_demo_knowledge(agent: Agent) -> KnowledgeFile:
+    """Idempotent: the clinic FAQ (hours, address, parking, insurance, cancellation policy) as the demo agent's own
+    knowledge file, indexed now so the first call can answer from it without a worker running."""
+    current = KnowledgeFile.objects.filter(name=DEMO_FAQ.name, is_current=True).first()
+    if current is not None and current.status == KnowledgeFile.Status.READY:
+        return current
+    [stored] = (
+        [current]
+        if current is not None
+        else knowledge.store_files([(DEMO_FAQ.name, DEMO_FAQ.read_bytes())], agent_ids=[agent.pk])
+    )
+    return knowledge.index_file(stored.pk)

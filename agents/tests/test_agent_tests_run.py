@@ -13,7 +13,7 @@ from calls.models import Call
 
 pytestmark = pytest.mark.django_db
 
-BOOKING_TURNS = ["book an appointment", "Ann Smith", "a cleaning", "next Monday", "10 am"]
+BOOKING_TURNS = ["book an appointment", "Ann Smith", "a cleaning", "next Monday", "10 am", "yes"]
 
 
 @pytest.fixture
@@ -52,6 +52,11 @@ def save(client, agent, **fields):
         **fields,
     }
     return client.post(suite_url(agent), body, format="json")
+
+
+def test_a_test_is_played_by_text_unless_saved_by_voice(api, amy, acme, agent):
+    assert save(api(amy, acme), agent).json()["by_voice"] is False
+    assert save(api(amy, acme), agent, name="By voice", by_voice=True).json()["by_voice"] is True
 
 
 def test_admin_saves_a_test(api, amy, acme, agent):

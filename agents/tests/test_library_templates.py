@@ -31,7 +31,12 @@ def scheduling_actions(calls, taken=()):
             return ActionResult(ok=False, say="That slot is taken.")
         return ActionResult(ok=True, data={"appointment": f"{params['date']} at {params['time']}"})
 
+    def resolve(ctx, params):
+        calls.append(("resolve_slot", params))
+        return ActionResult(ok=True, data={"slot": f"{params['date']} at {params['time']}"})
+
     actions.register("check_availability", check, owner="scheduling")
+    actions.register("resolve_slot", resolve, owner="scheduling")
     actions.register("book_appointment", book, owner="scheduling")
     return actions
 
@@ -70,9 +75,10 @@ def test_templates_are_fresh_copies():
     assert templates()[0]["flow"]["nodes"]
 
 
-# A caller booking with the medical receptionist, up to the time they pick.
+# A caller booking with the medical receptionist, up to the time they pick and confirm when it is read back.
 BOOKING_AT_11 = [
-    Event.utterance(text) for text in ("I'd like to book an appointment", "Ann Lee", "a check-up", "Tuesday", "11am")
+    Event.utterance(text)
+    for text in ("I'd like to book an appointment", "Ann Lee", "a check-up", "Tuesday", "11am", "yes")
 ]
 
 
@@ -86,12 +92,14 @@ def test_medical_receptionist_books_an_appointment():
     )
     assert calls == [
         ("check_availability", {"date": "Tuesday", "reason": "a check-up"}),
+        ("resolve_slot", {"date": "Tuesday", "time": "11am"}),
         (
             "book_appointment",
             {"name": "Ann Lee", "date": "Tuesday", "time": "11am", "reason": "a check-up", "phone": "+15550123"},
         ),
     ]
     assert "On Tuesday we have 9am, 11am. Which time would you like?" in said
+    assert "Tuesday at 11am, is that right?" in said
     assert "You're booked for Tuesday at 11am. Please arrive ten minutes early." in said
     assert result.ended and result.end_reason == "completed"
 
@@ -102,6 +110,19 @@ def test_medical_receptionist_offers_the_free_times_again_when_a_slot_is_refused
         "medical-receptionist", *BOOKING_AT_11, engine=Engine(actions=scheduling_actions(calls, taken={"11am"}))
     )
     assert said[-2:] == ["That slot is taken.", "On Tuesday we have 9am, 11am. Which time would you like?"]
+    assert not result.ended and "transfer" not in [action["name"] for action in actions]
+
+
+def test_medical_receptionist_asks_for_the_time_again_when_the_read_back_is_wrong():
+    calls = []
+    result, said, actions = call(
+        "medical-receptionist",
+        *BOOKING_AT_11[:-1],
+        Event.utterance("no"),
+        engine=Engine(actions=scheduling_actions(calls)),
+    )
+    assert said[-2:] == ["Tuesday at 11am, is that right?", "On Tuesday we have 9am, 11am. Which time would you like?"]
+    assert "book_appointment" not in [name for name, _ in calls]
     assert not result.ended and "transfer" not in [action["name"] for action in actions]
 
 
@@ -122,6 +143,21 @@ def test_medical_receptionist_answers_a_question_from_the_knowledge_base():
         engine=engine,
     )
     assert "Yes, we accept Delta Dental and Aetna." in said and result.ended
+
+
+def test_medical_receptionist_asks_again_when_the_caller_only_says_hello():
+    result, said, actions = call("medical-receptionist", Event.utterance("Hello?"))
+    assert said[-2:] == [
+        "Sorry, I didn't quite catch that.",
+        "Are you calling to book an appointment, to ask a question, or to speak to someone at the front desk?",
+    ]
+    assert not result.ended and actions == []
+
+
+def test_medical_receptionist_says_goodbye_after_three_answers_it_cannot_place():
+    result, said, actions = call("medical-receptionist", *[Event.utterance("hello")] * 3)
+    assert said[-1] == "Thank you for calling Acme. Goodbye!"
+    assert result.ended and "transfer" not in [action["name"] for action in actions]
 
 
 def test_medical_receptionist_sends_emergencies_to_911():

@@ -61,9 +61,22 @@ def test_the_prompt_lists_the_options():
     assert hints.prompt(MENU) == "Book an appointment, Cancel my appointment, Speak to a person."
 
 
-def test_there_is_no_prompt_without_options():
+def test_there_is_no_prompt_without_options_or_dates():
     assert hints.prompt(YES_NO) == ""
+    assert hints.prompt(Expectation(classes=("time",))) == ""
     assert hints.prompt(None) == ""
+
+
+def test_a_date_is_primed_with_the_days_callers_say_after_the_nodes_phrases():
+    dated = Expectation(phrases=("stop calling me",), classes=("date",))
+    assert hints.prompt(dated) == f"stop calling me. {hints.CLASS_PROMPTS['date']}"
+    assert "Thursday" in hints.prompt(Expectation(classes=("date",)))
+
+
+def test_a_number_with_a_thousands_separator_is_one_number():
+    budget = Expectation(classes=("number",))
+    assert hints.apply("$400,000.", budget) == "four hundred thousand"
+    assert hints.apply("About 250,000 dollars", budget) == "about two hundred and fifty thousand dollars"
 
 
 def test_a_time_written_without_its_colon_is_read_as_a_time():

@@ -92,7 +92,7 @@ def test_a_call_keeps_its_flow_version_when_the_template_changes(api, alice, acm
     client = api(alice, acme)
     session = sandbox(client, receptionist).json()["session_id"]
     flow = client.get(f"/api/templates/{receptionist.template_id}").json()["flow"]
-    flow["nodes"][3]["text"] = "Right. Your name please?"
+    next(node for node in flow["nodes"] if node["id"] == "patient_name")["text"] = "Right. Your name please?"
     assert (
         client.patch(f"/api/templates/{receptionist.template_id}", {"flow": flow}, format="json").json()["version"] == 2
     )

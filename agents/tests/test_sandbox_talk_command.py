@@ -33,6 +33,12 @@ def test_each_argument_is_one_caller_turn(demo_agent):
     assert "Caller: Ann Smith\nMia: Thank you, Ann Smith. What is the visit for?" in output
 
 
+def test_hello_gets_the_question_again_not_a_transfer(demo_agent):
+    output = talk("--tenant", "acme", "hello", "book an appointment")
+    assert "Caller: hello\nMia: Sorry, I didn't quite catch that.\nMia: Are you calling to book" in output
+    assert "transfer" not in output and "Mia: Sure. May I have the patient's full name?" in output
+
+
 def test_without_arguments_it_reads_turns_from_stdin(demo_agent, monkeypatch):
     monkeypatch.setattr("sys.stdin", io.StringIO("book an appointment\n\n"))
     output = talk("--tenant", "acme", "--agent", str(demo_agent.id))

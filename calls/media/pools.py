@@ -13,6 +13,7 @@ Each thread has its own database connection; work "in a tenant" runs in that ten
 """
 
 import asyncio
+import concurrent.futures
 import functools
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
@@ -30,6 +31,11 @@ RECORDS = ThreadPoolExecutor(max_workers=settings.CALL_RECORD_THREADS, thread_na
 async def offload(func, *args, **kwargs):
     """`func` on the media pool, back on the event loop as soon as it returns."""
     return await asyncio.get_running_loop().run_in_executor(POOL, functools.partial(func, *args, **kwargs))
+
+
+def start(func, *args) -> concurrent.futures.Future:
+    """`func` on the media pool (no database), handed to the pool before this returns."""
+    return POOL.submit(func, *args)
 
 
 def _in_schema(tenant, func, *args, **kwargs):

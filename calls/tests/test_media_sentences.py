@@ -6,7 +6,7 @@ import uuid
 import orjson
 
 from agents.providers.base import Audio
-from calls.media.speech import sentences
+from calls.media.speech import pieces, sentences
 from calls.tests.media_helpers import bare_session
 
 ANSWER = "Sure. May I have the patient's full name?"
@@ -48,7 +48,7 @@ async def test_the_answer_keeps_its_words_one_segment_per_sentence():
 
     response = await call._speak([ANSWER, "Take your time."])
 
-    assert [segment.text for segment in response.segments] == [*sentences(ANSWER), "Take your time."]
+    assert [segment.text for segment in response.segments] == [*pieces(ANSWER), "Take your time."]
     assert response.text == f"{ANSWER} Take your time."
     await call.player.stop()
 
@@ -84,3 +84,30 @@ def test_sentences_end_at_full_stops_questions_and_exclamations_but_not_after_ti
 def test_text_without_a_sentence_end_is_one_sentence_and_blank_text_none():
     assert sentences("  the 3.5 mile walk  ") == ["the 3.5 mile walk"]
     assert sentences("  ") == []
+
+
+def test_a_short_opening_clause_is_said_apart_so_the_first_audio_comes_sooner():
+    assert pieces("Thank you, Jane Doe. What is the visit for?") == [
+        "Thank you,",
+        "Jane Doe.",
+        "What is the visit for?",
+    ]
+    assert pieces("Sorry, I didn't quite catch that.") == ["Sorry,", "I didn't quite catch that."]
+
+
+def test_a_sentence_without_a_short_opening_clause_is_said_whole():
+    assert pieces("Sure. May I have the patient's full name?") == ["Sure.", "May I have the patient's full name?"]
+    assert pieces("We accept Delta Dental, Aetna and Cigna.") == ["We accept Delta Dental, Aetna and Cigna."]
+    assert pieces("It costs 1,000 dollars.") == ["It costs 1,000 dollars."]
+    assert pieces("") == []
+
+
+async def test_the_opening_clause_is_playing_before_the_rest_of_its_sentence_is_synthesized():
+    call = session_with_voice()
+
+    response = await call._speak(["Thank you, Jane Doe. What is the visit for?"])
+
+    assert [text for text, _ in call.speech.tts.asked[:2]] == ["Thank you,", "Jane Doe."]
+    assert call.speech.tts.asked[1][1] > 0
+    assert response.text == "Thank you, Jane Doe. What is the visit for?"
+    await call.player.stop()

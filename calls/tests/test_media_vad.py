@@ -7,7 +7,7 @@ import struct
 
 from agents import audio
 from agents.providers.base import Audio
-from calls.media.vad import END_SILENCE_MS, TurnDetector
+from calls.media.vad import END_SILENCE_MS, PAUSE_MS, SHORT_END_SILENCE_MS, TurnDetector
 from calls.tests.media_helpers import caller_says
 
 FRAME = audio.FRAME_MS
@@ -40,8 +40,10 @@ def loud_frames(frames: list[bytes]) -> list[int]:
     return [number for number, frame in enumerate(frames) if audio.mulaw_rms(frame) > 300]
 
 
-def signals(detector: TurnDetector, frames: list[bytes]) -> list[tuple[int, str]]:
-    return [(number, signal) for number, frame in enumerate(frames) if (signal := detector.push(frame)) is not None]
+def signals(detector: TurnDetector, frames: list[bytes], pauses: bool = False) -> list[tuple[int, str]]:
+    """Where the detector says a turn starts and ends (and where the caller pauses, if asked)."""
+    found = [(number, signal) for number, frame in enumerate(frames) if (signal := detector.push(frame)) is not None]
+    return [(number, signal) for number, signal in found if pauses or signal is not TurnDetector.PAUSE]
 
 
 def test_a_sentence_is_one_turn_from_its_start_to_the_silence_after_it():
@@ -102,3 +104,55 @@ def test_after_a_reset_a_turn_in_progress_is_forgotten():
 
     assert signals(detector, quiet(1500)) == []
     assert detector.take_turn() == b""
+
+
+def test_a_pause_is_said_once_and_the_turn_so_far_is_the_turn_if_it_ends_there():
+    speech = frames_of(caller_says("Jane Doe."))
+    detector = TurnDetector()
+    so_far = None
+    found = []
+    for number, frame in enumerate(quiet(500) + speech + quiet(1500)):
+        signal = detector.push(frame)
+        if signal is TurnDetector.PAUSE:
+            so_far = detector.turn_so_far()
+        if signal is not None:
+            found.append((number, signal))
+
+    assert [signal for _, signal in found] == [TurnDetector.SPEECH, TurnDetector.PAUSE, TurnDetector.END]
+    assert found[2][0] - found[1][0] == (END_SILENCE_MS - PAUSE_MS) // FRAME
+    assert so_far and so_far == detector.take_turn()
+
+
+def test_after_a_question_for_a_short_answer_the_turn_ends_on_a_shorter_silence():
+    speech = frames_of(caller_says("Jane Doe."))
+    detector = TurnDetector()
+    detector.expect_short_answer(True)
+
+    found = signals(detector, quiet(500) + speech + quiet(1500))
+
+    assert [signal for _, signal in found] == [TurnDetector.SPEECH, TurnDetector.END]
+    last_word = 500 // FRAME + loud_frames(speech)[-1]
+    assert last_word + SHORT_END_SILENCE_MS // FRAME <= found[1][0] < last_word + END_SILENCE_MS // FRAME
+
+
+def test_a_short_answer_with_a_pause_in_it_is_still_one_turn():
+    detector = TurnDetector()
+    detector.expect_short_answer(True)
+
+    second = frames_of(caller_says("at ten."))
+    # About 300 ms between the words: the voice's own trailing silence, the pause, none before "at".
+    found = signals(
+        detector, frames_of(caller_says("Tuesday,")) + quiet(200) + second[loud_frames(second)[0] :] + quiet(1500)
+    )
+
+    assert [signal for _, signal in found] == [TurnDetector.SPEECH, TurnDetector.END]
+
+
+def test_an_open_question_keeps_the_full_end_of_turn_silence():
+    speech = frames_of(caller_says("Jane Doe."))
+    detector = TurnDetector()
+    detector.expect_short_answer(False)
+
+    (_, _), (ended, _) = signals(detector, quiet(500) + speech + quiet(1500))
+
+    assert ended >= 500 // FRAME + loud_frames(speech)[-1] + END_SILENCE_MS // FRAME

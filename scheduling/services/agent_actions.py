@@ -1,22 +1,22 @@
-"""The conversation engine's `check_availability` and `book_appointment` actions (registered in apps.py).
+"""The conversation engine's `check_availability`, `resolve_slot` and `book_appointment` actions (registered in
+apps.py).
 
 They run inside the tenant's schema during a call or sandbox session, on the calendar of the call's agent
 (else the tenant's default calendar), and understand dates and times as callers say them.
 """
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
-
-from django.utils import timezone
 
 from agents.engine import ActionContext, ActionResult
 from agents.models import Agent
 from contacts.models import Contact
+from scheduling import selectors
 from scheduling.calendars.base import CalendarAPIError
 from scheduling.models import Appointment, Calendar
 from scheduling.services import appointments, availability
 from scheduling.services.calendars import calendar_for
-from scheduling.spoken import parse_choice, parse_date, parse_time, say_date, say_time
+from scheduling.spoken import parse_date, parse_time, say_date, say_time
 
 OFFERED_SLOTS = 3
 # How far ahead to look for the next open day when the asked-for day is full.
@@ -27,10 +27,6 @@ SAY_CALENDAR_DOWN = "I'm sorry, I can't reach the calendar right now."
 def _agent_of_call(ctx: ActionContext) -> Agent | None:
     call_id = ctx.variables.get("call.id")
     return Agent.objects.filter(calls__pk=call_id).first() if call_id else None
-
-
-def _today(calendar: Calendar) -> date:
-    return timezone.now().astimezone(ZoneInfo(calendar.timezone)).date()
 
 
 def _spoken_list(items: list[str]) -> str:
@@ -50,7 +46,7 @@ def _offer(slots: list, wanted: datetime | None) -> list:
 def check_availability(ctx: ActionContext, params: dict) -> ActionResult:
     calendar = calendar_for(_agent_of_call(ctx))
     zone = ZoneInfo(calendar.timezone)
-    day = parse_date(params.get("date", ""), _today(calendar))
+    day = parse_date(params.get("date", ""), selectors.calendar_today(calendar))
     if day is None:
         return ActionResult(ok=False, say="Sorry, I didn't catch which day you meant.", data={"error": "unknown_date"})
     try:
@@ -83,31 +79,40 @@ def check_availability(ctx: ActionContext, params: dict) -> ActionResult:
     )
 
 
-def _picked_slot(ctx: ActionContext, said: str, zone: ZoneInfo) -> datetime | None:
-    """The offered slot a caller picked by its place in the list ("the second one"), if they did."""
-    offered = str(ctx.variables.get("answers.offered_slots") or "").split()
-    choice = parse_choice(said) if offered else None
-    if choice is None or not -len(offered) <= choice < len(offered):
-        return None
-    return datetime.fromisoformat(offered[choice]).astimezone(zone)
+def _resolve(ctx: ActionContext, calendar: Calendar, params: dict) -> datetime:
+    """The start the caller means (`selectors.resolve_slot`), with the times just offered for "the first one"."""
+    return selectors.resolve_slot(
+        calendar,
+        day_said=params.get("date", ""),
+        time_said=params.get("time", ""),
+        offered=str(ctx.variables.get("answers.offered_slots") or "").split(),
+    )
+
+
+def _not_understood(error: selectors.SlotNotUnderstood) -> ActionResult:
+    return ActionResult(
+        ok=False, say="Sorry, I didn't catch the day and time for the appointment.", data={"error": error.error_code}
+    )
+
+
+def resolve_slot(ctx: ActionContext, params: dict) -> ActionResult:
+    """The exact slot a caller asked for, as the agent reads it back before booking ("Tuesday, December 8 at 10
+    am"), in the calendar's time zone; `book_appointment` with the same params books that very start."""
+    calendar = calendar_for(_agent_of_call(ctx))
+    try:
+        start = _resolve(ctx, calendar, params)
+    except selectors.SlotNotUnderstood as error:
+        return _not_understood(error)
+    return ActionResult(ok=True, data={"slot": selectors.say_slot(start, calendar), "slot_start": start.isoformat()})
 
 
 def book_appointment(ctx: ActionContext, params: dict) -> ActionResult:
     call_id = ctx.variables.get("call.id")
     calendar = calendar_for(_agent_of_call(ctx))
-    zone = ZoneInfo(calendar.timezone)
-    start = _picked_slot(ctx, params.get("time", ""), zone)
-    if start is None:
-        day = parse_date(params.get("date", ""), _today(calendar))
-        at = parse_time(params.get("time", ""))
-        if day is None or at is None:
-            return ActionResult(
-                ok=False,
-                say="Sorry, I didn't catch the day and time for the appointment.",
-                data={"error": "unknown_date" if day is None else "unknown_time"},
-            )
-        start = datetime.combine(day, at, tzinfo=zone)
-    day = start.date()
+    try:
+        start = _resolve(ctx, calendar, params)
+    except selectors.SlotNotUnderstood as error:
+        return _not_understood(error)
     name = (params.get("name") or ctx.variables.get("contact.name") or "").strip()
     reason = (params.get("reason") or "").strip()
     title = " – ".join(part for part in (reason.capitalize() or "Appointment", name) if part)
@@ -132,7 +137,7 @@ def book_appointment(ctx: ActionContext, params: dict) -> ActionResult:
     except (appointments.SlotTaken, appointments.SlotUnavailable):
         return ActionResult(
             ok=False,
-            say=f"I'm sorry, {say_time(start)} on {say_date(day)} is not available.",
+            say=f"I'm sorry, {say_time(start)} on {say_date(start.date())} is not available.",
             data={"error": "slot_unavailable", "start": start.isoformat()},
         )
     except CalendarAPIError:
@@ -140,7 +145,7 @@ def book_appointment(ctx: ActionContext, params: dict) -> ActionResult:
     return ActionResult(
         ok=True,
         data={
-            "appointment": f"{say_date(day)} at {say_time(start)}",
+            "appointment": selectors.say_slot(start, calendar),
             "appointment_id": appointment.pk,
             "start": appointment.start.isoformat(),
         },

@@ -2,7 +2,7 @@
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from config.errors import Conflict, DomainError
 from config.weekly_hours import weekly_hours_problems
@@ -60,23 +60,29 @@ def rotate_feed_key(calendar: Calendar) -> Calendar:
     return calendar
 
 
-def default_calendar(*, timezone_name: str = "UTC") -> Calendar:
+def tenant_timezone() -> str:
+    """The time zone of the tenant whose schema is in use ("UTC" outside one)."""
+    return getattr(connection.tenant, "timezone", "") or "UTC"
+
+
+def default_calendar(*, timezone_name: str = "") -> Calendar:
+    """The tenant's default calendar, made on first use in `timezone_name`, else the tenant's time zone."""
     calendar = Calendar.objects.filter(agent__isnull=True).first()
     if calendar is not None:
         return calendar
     try:
         with transaction.atomic():
-            return Calendar.objects.create(name="Default", timezone=timezone_name)
+            return Calendar.objects.create(name="Default", timezone=timezone_name or tenant_timezone())
     except IntegrityError:
         # Created by a concurrent request in the meantime.
         return Calendar.objects.get(agent__isnull=True)
 
 
 def calendar_for(agent) -> Calendar:
-    """The agent's own calendar, else the tenant's default one (made on first use in the agent's time zone)."""
+    """The agent's own calendar, else the tenant's default one (made on first use in the agent's time zone, else the
+    tenant's)."""
     if agent is not None:
         own = Calendar.objects.filter(agent=agent).first()
         if own is not None:
             return own
-    zone = (getattr(agent, "business_hours", None) or {}).get("timezone") or "UTC"
-    return default_calendar(timezone_name=zone)
+    return default_calendar(timezone_name=(getattr(agent, "business_hours", None) or {}).get("timezone") or "")

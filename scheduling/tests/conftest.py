@@ -33,6 +33,20 @@ def make_calendar(**fields) -> Calendar:
     return Calendar.objects.create(**{**defaults, **fields})
 
 
+def next_offset_change(zone=NEW_YORK) -> date:
+    """The first day, from today on, whose noon has another UTC offset than the day before's (a DST change)."""
+    day = date.today()
+    while at(day + timedelta(days=1), 12, zone=zone).utcoffset() == at(day, 12, zone=zone).utcoffset():
+        day += timedelta(days=1)
+    return day + timedelta(days=1)
+
+
+@pytest.fixture
+def change() -> date:
+    """The next day New York's clocks change on (DST starts or ends)."""
+    return next_offset_change()
+
+
 @pytest.fixture
 def calendar(acme):
     with tenant_context(acme):

@@ -56,6 +56,8 @@ def test_a_sandbox_call_books_into_google_calendar_and_the_ics_feed(committed_db
             spoken_day = f"{monday:%A}, {monday:%B} {monday.day}"
             assert turn.reply == f"On {spoken_day} we have 9:30 am, 10:30 am or 11:30 am. Which time would you like?"
             turn = conversations.say(agent, turn.call, "half past ten")
+            assert turn.reply == f"{spoken_day} at 10:30 am, is that right?"
+            turn = conversations.say(agent, turn.call, "yes")
             assert turn.reply.startswith(f"You're booked for {spoken_day} at 10:30 am.")
         assert wait_until(lambda: fake_http.requests_to("POST", EVENTS))
 

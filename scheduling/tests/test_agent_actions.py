@@ -179,6 +179,8 @@ def test_a_sandbox_call_with_the_medical_receptionist_offers_real_slots_and_book
         spoken_day = f"{monday:%A}, {monday:%B} {monday.day}"
         assert turn.reply == f"On {spoken_day} we have 9:30 am, 10:30 am or 11:30 am. Which time would you like?"
         turn = conversations.say(agent, turn.call, "ten thirty")
+        assert turn.reply == f"{spoken_day} at 10:30 am, is that right?"
+        turn = conversations.say(agent, turn.call, "yes")
         assert turn.reply.startswith(f"You're booked for {spoken_day} at 10:30 am.")
         booked = Appointment.objects.get(call=turn.call)
         assert (booked.start, booked.contact_name, booked.title) == (

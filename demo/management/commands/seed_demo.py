@@ -9,11 +9,12 @@ from django_tenants.utils import tenant_context
 
 from accounts.models import User
 from accounts.services import add_membership
-from agents.services.demo import seed_demo_agent
+from agents.services.demo import seed_demo_agent, seed_demo_knowledge
 from billing.models import Plan
 from billing.selectors import plan_of
 from billing.services import assign_plan
 from campaigns.services.demo import seed_demo_campaign
+from scheduling.services.demo import seed_demo_calendar
 from tenants.models import Tenant
 from tenants.services import create_tenant, tenant_hostname
 
@@ -75,6 +76,8 @@ class Command(BaseCommand):
     def _seed_agent(self, tenant):
         with tenant_context(tenant):
             agent = seed_demo_agent(tenant)
+            seed_demo_knowledge(agent)
+            seed_demo_calendar()
             campaign = seed_demo_campaign(agent)
             leads = campaign.contact_list.contacts.count()
         return agent, f"Demo campaign (draft, {leads} leads): #{campaign.pk} {campaign.name}"
