@@ -311,7 +311,10 @@ def test_sign_up_create_an_agent_edit_its_flow_book_in_the_sandbox_and_see_it_in
     offer = chat(page, day.isoformat())
     assert page.locator("[data-sandbox-node]").inner_text() == "visit_time", offer
     assert "check_availability: done" in page.locator(".chat .said.action").first.inner_text()
-    chat(page, "10am")
+    read_back = chat(page, "10am")
+    assert read_back.endswith("at 10 am, is that right?"), read_back
+    assert page.locator("[data-sandbox-node]").inner_text() == "confirm_slot"
+    chat(page, "yes")
     tab.shot("sandbox-booked")
     assert "book_appointment: done" in page.locator(".chat .said.action").last.inner_text()
     assert page.locator(".chat .said.agent").filter(has_text="See you then!").count() == 1  # the edited node
