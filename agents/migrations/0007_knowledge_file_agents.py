@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('agents', '0005_recording_consent'),
+        ('agents', '0006_template_layout'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('agents', '0006_knowledge_file_agents'),
+        ('agents', '0007_knowledge_file_agents'),
     ]
 
     operations = [
