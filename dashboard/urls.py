@@ -88,6 +88,7 @@ urlpatterns = [
     # Account security and compliance records (issue 21).
     path("settings/two-factor", security.two_factor_page, name="two_factor"),
     path("settings/sessions", security.sessions, name="sessions"),
+    path("settings/workspace-security", security.workspace_security, name="workspace_security"),
     path("settings/sessions/<id:session_id>/revoke", security.revoke_session, name="revoke_session"),
     path("compliance/audit-log", privacy.audit_log, name="audit_log"),
     path("compliance/exports", privacy.exports, name="exports"),

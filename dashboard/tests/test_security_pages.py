@@ -119,3 +119,75 @@ def test_signing_out_a_session_takes_a_post(browser, newcomer, acme):
     api_login(newcomer, "203.0.113.7", "curl/8.5")
     [session] = active_sessions(newcomer)
     assert browser(newcomer, acme).get(f"/settings/sessions/{session.pk}/revoke").status_code == 405
+
+
+# The workspace's guards: two-factor sign-in required of every member, and the allowed addresses.
+
+WORKSPACE = "/settings/workspace-security"
+
+
+def test_an_owner_with_two_factor_requires_it_of_every_member(browser, alice, acme):
+    alice.two_factor_enabled = True
+    alice.save(update_fields=["two_factor_enabled"])
+    response = browser(alice, acme).post(WORKSPACE, {"action": "two_factor", "required": "on"})
+    assert response.status_code == 302
+    acme.refresh_from_db()
+    assert acme.require_two_factor
+
+
+def test_an_owner_without_two_factor_is_told_to_turn_it_on_first(browser, alice, acme):
+    response = browser(alice, acme).post(WORKSPACE, {"action": "two_factor", "required": "on"})
+    assert (
+        response.status_code == 400 and "Turn on two-factor sign-in for your own account" in response.content.decode()
+    )
+    acme.refresh_from_db()
+    assert not acme.require_two_factor
+
+
+def test_an_owner_lifts_the_two_factor_requirement(browser, alice, acme):
+    acme.require_two_factor = True
+    acme.save(update_fields=["require_two_factor"])
+    alice.two_factor_enabled = True
+    alice.save(update_fields=["two_factor_enabled"])
+    assert browser(alice, acme).post(WORKSPACE, {"action": "two_factor"}).status_code == 302
+    acme.refresh_from_db()
+    assert not acme.require_two_factor
+
+
+def test_an_admin_sees_the_requirement_but_cannot_change_it(browser, amy, acme):
+    client = browser(amy, acme)
+    assert "Only owners change this." in client.get(WORKSPACE).content.decode()
+    assert client.post(WORKSPACE, {"action": "two_factor", "required": "on"}).status_code == 403
+    acme.refresh_from_db()
+    assert not acme.require_two_factor
+
+
+def test_a_member_gets_the_403_page_on_workspace_security(browser, mike, acme):
+    client = browser(mike, acme)
+    assert client.get(WORKSPACE).status_code == 403
+    assert client.post(WORKSPACE, {"action": "allowlist", "ranges": "10.0.0.0/8"}).status_code == 403
+    acme.refresh_from_db()
+    assert acme.ip_allowlist == []
+
+
+def test_an_admin_allows_addresses_that_include_their_own(browser, amy, acme):
+    response = browser(amy, acme).post(WORKSPACE, {"action": "allowlist", "ranges": "127.0.0.1\n\n 203.0.113.0/24 "})
+    assert response.status_code == 302
+    acme.refresh_from_db()
+    assert acme.ip_allowlist == ["127.0.0.1/32", "203.0.113.0/24"]
+
+
+def test_addresses_that_would_shut_out_the_one_saving_them_are_refused_beside_the_field(browser, amy, acme):
+    response = browser(amy, acme).post(WORKSPACE, {"action": "allowlist", "ranges": "203.0.113.0/24"})
+    page = response.content.decode()
+    assert response.status_code == 400 and 'id="id_ranges_errors"' in page and "Add 127.0.0.1" in page
+    assert "203.0.113.0/24</textarea>" in page  # what was typed stays in the field
+    acme.refresh_from_db()
+    assert acme.ip_allowlist == []
+
+
+def test_a_range_that_is_not_an_address_is_named(browser, amy, acme):
+    response = browser(amy, acme).post(WORKSPACE, {"action": "allowlist", "ranges": "127.0.0.1\nnot-an-ip"})
+    assert response.status_code == 400 and "Not an IP address or CIDR range: not-an-ip" in response.content.decode()
+    acme.refresh_from_db()
+    assert acme.ip_allowlist == []
