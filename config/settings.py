@@ -11,7 +11,6 @@ from kombu import Queue
 from redis.asyncio.retry import Retry as RedisRetry
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -163,7 +162,7 @@ CACHES = {
 # After Redis restarts, the layer's pooled connections are dead: redis-py's asyncio client retries a command on a
 # fresh connection only for the errors named here (by default none, and the first message after a restart was lost).
 CHANNEL_LAYER_CONNECTION = {
-    "retry_on_error": [RedisConnectionError, RedisTimeoutError],
+    "retry_on_error": [RedisConnectionError],
     "retry": RedisRetry(ExponentialBackoff(cap=1.0, base=0.05), retries=3),
 }
 CHANNEL_LAYERS = {
