@@ -60,6 +60,7 @@ MODULES = {
         "campaigns/tests/test_dial_guards.py",
         "campaigns/tests/test_bulk_scheduled_dnc.py",
         "config/tests/test_published_events.py",
+        "billing/tests/test_quotas.py",
     ],
     "campaigns/services/dispatch.py": [
         "campaigns/tests/test_dispatch.py",
@@ -85,6 +86,7 @@ MODULES = {
         "accounts/tests/test_event_stream.py",
         "agents/tests/test_sandbox_websocket.py",
         "tenants/tests/test_socket_user_guard.py",
+        "tenants/tests/test_socket_ip_allowlist.py",
         "calls/tests/test_live_call.py",
     ],
 }
