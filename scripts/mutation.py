@@ -50,6 +50,7 @@ MODULES = {
         "accounts/tests/test_api_key_use.py",
         "accounts/tests/test_auth_api.py",
         "accounts/tests/test_key_tenant_guard.py",
+        "accounts/tests/test_user_activity.py",
         "config/tests/test_ratelimit.py",
     ],
     "calls/services/dialing.py": [
