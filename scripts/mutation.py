@@ -16,7 +16,8 @@ Each module gets a run directory, var/mutation/<module>/, laid out as mutmut exp
 `mutants/` copy, where the tests run. The copy gets a test database of its own (its name derives from the checkout
 path, config/test_settings.py), kept between mutants (`--reuse-db`) so a mutant costs its tests, not a database,
 and dropped at the end. One mutant at a time: the machine is shared. Survivors are printed with their diff;
-`cd var/mutation/<module> && mutmut show <name>` shows one again.
+`cd var/mutation/<module> && mutmut show <name>` shows one again. mutmut leaves decorated functions unmutated: a
+rule worth checking lives in a plain function, wrapped where it is called (as tenants/channels.py's `_resolve`).
 """
 
 import hashlib
