@@ -103,8 +103,8 @@ def _user_from_socket_token(token, tenant, path):
     return get_user_model().objects.filter(pk=ticket.get("user_id"), is_active=True).first()
 
 
-@database_sync_to_async
 def _resolve(scope):
+    """Undecorated (the middleware runs it in Channels' DB thread) so that mutation testing reaches it."""
     connection.set_schema_to_public()
     query = parse_qs(scope.get("query_string", b"").decode())
     tenant = tenant_for_host(_header(scope, "host"))
@@ -125,7 +125,7 @@ class TenantAuthMiddleware(BaseMiddleware):
     (offered as subprotocols), else an access token (`Authorization`, else `?token=`, for API clients)."""
 
     async def __call__(self, scope, receive, send):
-        tenant, user = await _resolve(scope)
+        tenant, user = await database_sync_to_async(_resolve)(scope)
         if tenant is not None and not ip_allowlist.allows(tenant.ip_allowlist, scope_client_ip(scope)):
             # The tenant's IP allow-list, as for its API and dashboard: the handshake is refused before anything else.
             await receive()  # websocket.connect

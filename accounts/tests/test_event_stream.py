@@ -145,6 +145,11 @@ async def test_a_public_host_without_a_tenant_is_closed_4404():
     assert (await stream("alice", host="api.localhost"))[1] == (False, CLOSE_NO_TENANT)
 
 
+async def test_a_host_of_no_tenant_naming_a_tenant_in_the_query_is_closed_4404():
+    """Only the platform's own (public) hosts take the tenant from the query: any other Host resolves to nobody."""
+    assert (await stream("alice", host="unknown.example.org", query="tenant=acme"))[1] == (False, CLOSE_NO_TENANT)
+
+
 async def test_a_socket_open_longer_than_the_layers_group_expiry_keeps_receiving(settings, monkeypatch):
     from channels.layers import channel_layers
 

@@ -7,6 +7,7 @@ import pytest
 import redis
 from django.test import RequestFactory
 
+from accounts.services import revoke_api_key
 from billing.tests.factories import put_on_plan
 from config import ratelimit
 from config.proxies import client_ip
@@ -128,6 +129,22 @@ def test_bad_credentials_count_against_the_client_ip(api, rate_limits, acme, cre
     rate_limits(api=[(2, 60)])
     for n in range(2):
         api(host="acme.localhost", headers={"Authorization": f"Bearer {credential.format(n=n)}"}).get("/api/tenant")
+    assert anonymous_get(api, ip="127.0.0.1").status_code == 429
+
+
+def test_an_api_keys_requests_count_against_the_key_not_its_client_ip(api, rate_limits, make_api_key, acme, alice):
+    rate_limits(api=[(2, 60)])
+    _, secret = make_api_key(acme, alice)
+    assert [api(api_key=secret).get("/api/tenant").status_code for _ in range(3)] == [200, 200, 429]
+    assert anonymous_get(api, ip="127.0.0.1").status_code == 401  # refused for want of credentials, not limited
+
+
+def test_a_revoked_api_key_counts_against_the_client_ip_not_the_key(api, rate_limits, make_api_key, acme, alice):
+    rate_limits(api=[(2, 60)])
+    key, secret = make_api_key(acme, alice)
+    revoke_api_key(tenant=acme, key_id=key.pk)
+    for _ in range(2):
+        assert api(api_key=secret).get("/api/tenant").status_code == 401
     assert anonymous_get(api, ip="127.0.0.1").status_code == 429
 
 
