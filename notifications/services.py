@@ -5,6 +5,7 @@ Producers publish domain events (`config.events`); `on_tenant_event` and `on_acc
 transaction, so a notification exists exactly when the change it reports commits."""
 
 from dataclasses import dataclass
+from email.utils import formataddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -19,6 +20,7 @@ from config import events
 from config.celery import enqueue_on_commit
 from config.errors import NotFound
 from notifications.models import Kind, Notification, Preference
+from tenants.branding import branding_of
 from tenants.models import Tenant
 from tenants.services import tenant_base_url
 
@@ -246,22 +248,23 @@ def send_email(notification_id: int) -> bool:
 
 
 def email_of(notification: Notification) -> EmailMultiAlternatives:
-    """Plain text and HTML, under the tenant's brand (its product name, colour, logo and support address)."""
+    """Plain text and HTML, under the tenant's brand (`tenants.branding`: a client's blank branding is its agency's,
+    and its links go to its verified custom domain)."""
     tenant = notification.tenant
-    brand = (tenant.product_name or tenant.name) if tenant else settings.PLATFORM_NAME
-    base = tenant_base_url(tenant)
+    brand = branding_of(tenant)
+    base = brand.base_url if tenant else tenant_base_url(tenant)
     context = {
         "notification": notification,
-        "brand": brand,
-        "colour": (tenant.primary_colour if tenant else "") or "#1f6feb",
-        "logo_url": tenant.logo_url if tenant else "",
-        "support_email": tenant.support_email if tenant else "",
+        "brand": brand.name,
+        "colour": brand.primary_colour or "#1f6feb",
+        "logo_url": brand.logo_url,
+        "support_email": brand.support_email,
         "url": f"{base}{notification.link}" if notification.link else base,
     }
     message = EmailMultiAlternatives(
-        subject=f"{brand}: {notification.title}",
+        subject=f"{brand.name}: {notification.title}",
         body=render_to_string("notifications/email.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=formataddr((brand.sender_name, settings.DEFAULT_FROM_EMAIL)),
         to=[notification.user.email],
         reply_to=[context["support_email"]] if context["support_email"] else None,
     )

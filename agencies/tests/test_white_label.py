@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.db import transaction
 from django.test import Client
 from django.urls import get_resolver
 from django_tenants.utils import tenant_context
@@ -22,6 +23,7 @@ from calls.tests.factories import (
     voice_params,
     webhook_path,
 )
+from config.events import publish
 from scheduling.services import appointments, reminders
 from scheduling.tests.conftest import at, make_calendar, next_weekday
 from tenants.services import add_custom_domain, update_tenant, verification_record, verify_domain
@@ -170,3 +172,15 @@ def test_the_twiml_a_clients_callers_hear_never_names_the_platform(api, alice, a
     params = voice_params(call_sid(), to="+14155550100")
     body = post_webhook(Client(), webhook_path(branded, "voice"), params).content.decode()
     assert "<Say" in body and "<Hangup />" in body and no_platform_name(body)
+
+
+def test_a_client_users_notification_emails_carry_the_agencys_brand(
+    branded, charlie, notification_emails, django_capture_on_commit_callbacks
+):
+    finished = {"campaign_id": 3, "name": "Spring recall", "status": "completed", "stats": {}}
+    with django_capture_on_commit_callbacks(execute=True), tenant_context(branded), transaction.atomic():
+        publish("campaign.completed", finished)
+    [message] = [m for m in notification_emails if m.to == [charlie.email]]
+    assert_branded(message)
+    [(html, _)] = message.alternatives
+    assert no_platform_name(html) and "BrightDesk" in html
