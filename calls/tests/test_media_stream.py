@@ -64,7 +64,8 @@ async def test_every_agent_turn_stores_its_timings():
     assert greeting.total_ms is not None and greeting.stt_ms is None
     assert answer.stt_ms > 0 and answer.engine_ms >= 0 and answer.llm_ms == 0 and answer.tts_ms >= 0
     assert answer.vad_ms >= 0 and 0 <= answer.tts_first_ms <= answer.tts_ms
-    assert answer.total_ms >= answer.vad_ms + answer.stt_ms
+    # Recognition may start in the pause before the end of turn is certain, so the two overlap.
+    assert answer.total_ms >= max(answer.vad_ms, answer.stt_ms)
 
 
 async def test_a_call_ending_on_the_line_reaches_the_tenants_event_stream():
