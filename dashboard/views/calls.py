@@ -125,6 +125,16 @@ def call_correction(request, call_id):
     return redirect(f"{reverse('dashboard:call', args=[call.pk])}#turn-{values['turn']}")
 
 
+def _review_form(request, call, values, save, done, to):
+    """One of the call's review forms: saved through the API's rules, or the page shown again with the errors."""
+    try:
+        save()
+    except DomainError as exc:
+        return _detail(request, call, values, exc)
+    messages.success(request, done)
+    return redirect(to)
+
+
 @tenant_page("calls.view")
 def call_tags(request, call_id):
     """The call's tags, typed as a comma-separated list (the API's rules for each tag)."""
@@ -132,13 +142,12 @@ def call_tags(request, call_id):
     if request.method != "POST":
         return redirect("dashboard:call", call_id=call.pk)
     values = {"form": "tags", "tags": request.POST.get("tags", "")}
-    try:
-        tags = [tag.strip() for tag in values["tags"].split(",") if tag.strip()]
+    tags = [tag.strip() for tag in values["tags"].split(",") if tag.strip()]
+
+    def save():
         review.set_tags(call, validate(s.TagsSerializer, {"tags": tags})["tags"])
-    except DomainError as exc:
-        return _detail(request, call, values, exc)
-    messages.success(request, "The tags are saved.")
-    return redirect("dashboard:call", call_id=call.pk)
+
+    return _review_form(request, call, values, save, "The tags are saved.", reverse("dashboard:call", args=[call.pk]))
 
 
 @tenant_page("calls.view")
@@ -148,13 +157,13 @@ def call_feedback(request, call_id):
     if request.method != "POST":
         return redirect("dashboard:call", call_id=call.pk)
     values = {"form": "feedback", "rating": request.POST.get("rating", ""), "comment": request.POST.get("comment", "")}
-    try:
+
+    def save():
         data = validate(s.FeedbackSerializer, {"rating": values["rating"] or None, "comment": values["comment"]})
         review.give_feedback(call, author=request.user, **data)
-    except DomainError as exc:
-        return _detail(request, call, values, exc)
-    messages.success(request, "Your feedback is saved.")
-    return redirect(f"{reverse('dashboard:call', args=[call.pk])}#feedback-title")
+
+    to = f"{reverse('dashboard:call', args=[call.pk])}#feedback-title"
+    return _review_form(request, call, values, save, "Your feedback is saved.", to)
 
 
 @tenant_page("calls.manage")
