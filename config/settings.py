@@ -1,5 +1,6 @@
 """Settings, all from the environment (see `.env.example`)."""
 
+import copy
 import json
 import os
 from datetime import timedelta
@@ -416,6 +417,16 @@ if DB_POOL_MAX_SIZE:
     # The pool checks a connection before handing it out (an empty query, one round trip): after PostgreSQL restarts
     # or fails over, its connections are dead, and without the check the next request on each would fail.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A streaming replica of the database (PostgreSQL's own, or the provider's), for analytics: the analytics endpoints,
+# the dashboard's charts, GET /api/admin/metrics and agencies' roll-ups read from it (config/databases.py), everything
+# else (and every write) from the primary. Same pool settings as the primary, from its own pool. Unset: all on default.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    _replica = dj_database_url.parse(DATABASE_REPLICA_URL)
+    DATABASES["replica"] = copy.deepcopy(DATABASES["default"]) | {
+        key: _replica[key] for key in ("NAME", "USER", "PASSWORD", "HOST", "PORT")
+    }
+ANALYTICS_DATABASE = "replica" if DATABASE_REPLICA_URL else "default"
 # A request that found no free connection for DB_POOL_TIMEOUT is answered 503, to be retried after this long.
 DATABASE_BUSY_RETRY_AFTER_SECONDS = int(os.environ.get("DATABASE_BUSY_RETRY_AFTER_SECONDS", 1))
 # Requests a process works on at once (config/asgi.py): a thread each, the rest wait in line. Below

@@ -1,5 +1,6 @@
 """Settings for the test suite: the real PostgreSQL and Redis, with fast password hashing."""
 
+import copy
 import hashlib
 import os
 
@@ -15,6 +16,12 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # prefix of its own, so one run never drops or reads another's.
 CHECKOUT_ID = hashlib.sha256(str(BASE_DIR).encode()).hexdigest()[:8]  # noqa: F405
 DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{CHECKOUT_ID}"}  # noqa: F405
+# A second connection to the same test database stands in for a streaming replica (config/databases.py), read-only as
+# a hot standby is. Analytics stay on default unless a test says otherwise: the suite's data lives in transactions
+# rolled back after each test, which another connection cannot see.
+DATABASES["replica"] = copy.deepcopy(DATABASES["default"]) | {"TEST": {"MIRROR": "default"}}  # noqa: F405
+DATABASES["replica"]["OPTIONS"]["options"] = "-c default_transaction_read_only=on"  # noqa: F405
+ANALYTICS_DATABASE = "default"
 # pytest-xdist's workers (scripts/test runs one per core) each get their own too: pytest-django suffixes the database
 # name with the worker's id, and the Redis prefix carries it.
 REDIS_KEY_PREFIX = f"test-{CHECKOUT_ID}{os.environ.get('PYTEST_XDIST_WORKER', '')}:"
