@@ -27,7 +27,7 @@ ANALYTICS_DATABASE = "default"
 REDIS_KEY_PREFIX = f"test-{CHECKOUT_ID}{os.environ.get('PYTEST_XDIST_WORKER', '')}:"
 CACHES["default"]["KEY_PREFIX"] = REDIS_KEY_PREFIX  # noqa: F405
 # Celery's queues too: a real worker of one run (or xdist worker) must not take the tasks of another.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": REDIS_KEY_PREFIX}
+CELERY_BROKER_TRANSPORT_OPTIONS = {**CELERY_BROKER_TRANSPORT_OPTIONS, "global_keyprefix": REDIS_KEY_PREFIX}  # noqa: F405
 # Keep parallel test runs from reading each other's messages and tasks.
 CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"test-{CHECKOUT_ID}-{os.getpid()}"  # noqa: F405
 CELERY_TASK_DEFAULT_QUEUE = f"test-{CHECKOUT_ID}-{os.getpid()}"
