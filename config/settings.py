@@ -475,9 +475,10 @@ if DB_POOL_MAX_SIZE:
 # else (and every write) from the primary. Same pool settings as the primary, from its own pool. Unset: all on default.
 DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
 if DATABASE_REPLICA_URL:
-    _replica = dj_database_url.parse(DATABASE_REPLICA_URL)
     DATABASES["replica"] = copy.deepcopy(DATABASES["default"]) | {
-        key: _replica[key] for key in ("NAME", "USER", "PASSWORD", "HOST", "PORT")
+        key: value
+        for key, value in dj_database_url.parse(DATABASE_REPLICA_URL).items()
+        if key in {"NAME", "USER", "PASSWORD", "HOST", "PORT"}
     }
 ANALYTICS_DATABASE = "replica" if DATABASE_REPLICA_URL else "default"
 # A request that found no free connection for DB_POOL_TIMEOUT is answered 503, to be retried after this long.

@@ -5,9 +5,14 @@ each on the schema of the tenant it is for. Writes never go there; without a rep
 The test settings' `replica` is a second, read-only connection to the test database: like a real replica, it sees
 only what the primary has committed."""
 
+import json
+import os
+import subprocess
+import sys
 from datetime import UTC, date, datetime
 
 import pytest
+from django.conf import settings
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -141,3 +146,35 @@ def test_without_a_replica_analytics_read_the_default_database(api):
         assert platform_calls(api) == 1
         api(persona("alice"), tenant("acme")).get("/api/analytics/agents")
     assert statements(replica) == []
+
+
+def production_databases(**variables) -> dict:
+    """DATABASES and ANALYTICS_DATABASE as config.settings makes them from these variables, in a process of its own."""
+    code = (
+        "import json, config.settings as s; "
+        "print(json.dumps({'databases': s.DATABASES, 'analytics': s.ANALYTICS_DATABASE}, default=str))"
+    )
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_REPLICA_URL"}
+    env |= {"SECRET_KEY": "settings-test", "PYTHONPATH": str(settings.BASE_DIR), **variables}
+    run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr[-2000:]
+    return json.loads(run.stdout)
+
+
+def test_database_replica_url_adds_the_replica_the_analytics_read_with_the_primarys_pool():
+    made = production_databases(DATABASE_REPLICA_URL="postgres://reader:secret@replica.internal:5433/voiceagents")
+    replica, default = made["databases"]["replica"], made["databases"]["default"]
+    assert made["analytics"] == "replica"
+    assert (replica["HOST"], replica["PORT"], replica["USER"], replica["NAME"]) == (
+        "replica.internal",
+        5433,
+        "reader",
+        "voiceagents",
+    )
+    assert replica["ENGINE"] == "django_tenants.postgresql_backend"
+    assert replica["OPTIONS"]["pool"] == default["OPTIONS"]["pool"] and replica["CONN_HEALTH_CHECKS"]
+
+
+def test_without_database_replica_url_there_is_no_replica():
+    made = production_databases()
+    assert list(made["databases"]) == ["default"] and made["analytics"] == "default"
