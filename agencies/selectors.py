@@ -1,5 +1,5 @@
 """An agency's roll-ups: each client's calls, minutes, bookings, what the calls cost and what the agency charges for
-them, over a date range, read in each client's own schema."""
+them, over a date range, read in each client's own schema, from the analytics database (`config.databases`)."""
 
 import zoneinfo
 from datetime import datetime, time, timedelta
@@ -12,7 +12,8 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from billing.selectors import rebilling
-from calls.selectors import call_stats, filter_calls
+from calls.selectors import analytics_calls, call_stats
+from config.databases import analytics_database
 from scheduling.models import Appointment
 from scheduling.selectors import appointments
 from tenants.selectors import clients_of
@@ -27,13 +28,14 @@ def client_stats(client, *, date_from, date_to, tz) -> dict:
     """One client's figures for the calendar days [date_from, date_to] of `tz` (the agency's time zone)."""
     start, end = _bounds(date_from, date_to, tz)
     with tenant_context(client):
-        calls = filter_calls(date_from=date_from, date_to=date_to, tz=tz)
+        calls = analytics_calls(date_from=date_from, date_to=date_to, tz=tz)
         figures = call_stats(calls)
         cost = calls.aggregate(total=Sum(Cast(KT("cost__total"), DecimalField(max_digits=14, decimal_places=4))))[
             "total"
         ] or Decimal(0)
         bookings = (
             appointments()
+            .using(analytics_database())
             .filter(created_at__gte=start, created_at__lt=end)
             .exclude(status=Appointment.Status.CANCELLED)
             .count()

@@ -12,6 +12,7 @@ from django_tenants.utils import get_public_schema_name
 
 from billing import gateway, metering
 from billing.models import ClientPrice, Plan, Subscription, UsageRecord
+from config.databases import analytics_database
 from tenants.models import Tenant
 
 FEATURES = {
@@ -163,10 +164,11 @@ def api_rate_limits(tenant) -> dict[int, int]:
 
 
 def usage_summary(tenant, *, date_from, date_to, tz) -> dict:
-    """Call seconds of the tenant per calendar day of `tz` in [date_from, date_to] (every day listed), and totals."""
+    """Call seconds of the tenant per calendar day of `tz` in [date_from, date_to] (every day listed), and totals (from
+    the analytics database, `config.databases`)."""
     start = timezone.make_aware(datetime.combine(date_from, time.min), tz)
     end = timezone.make_aware(datetime.combine(date_to + timedelta(days=1), time.min), tz)
-    records = UsageRecord.objects.filter(
+    records = UsageRecord.objects.using(analytics_database()).filter(
         kind=UsageRecord.Kind.CALL_SECONDS, occurred_at__gte=start, occurred_at__lt=end, quantity__gt=0
     )
     if tenant is not None:  # None: every tenant's (the operators' view)
@@ -202,12 +204,13 @@ def client_price_of(client) -> ClientPrice:
 def rebilling(client, *, start, end) -> dict:
     """What the agency charges the client for [start, end): its monthly price and each billable minute of the calls
     in it at the client's minute price (the plan's rounding rule made the minutes). For a calendar month, this is
-    that month's invoice line."""
+    that month's invoice line. The minutes are read from the analytics database (`config.databases`), the price from
+    the default one (an agency reads it back right after setting it)."""
     price = client_price_of(client)
     minutes = (
-        UsageRecord.objects.filter(
-            tenant=client, kind=UsageRecord.Kind.CALL_SECONDS, occurred_at__gte=start, occurred_at__lt=end
-        ).aggregate(minutes=Sum("billable_minutes"))["minutes"]
+        UsageRecord.objects.using(analytics_database())
+        .filter(tenant=client, kind=UsageRecord.Kind.CALL_SECONDS, occurred_at__gte=start, occurred_at__lt=end)
+        .aggregate(minutes=Sum("billable_minutes"))["minutes"]
         or 0
     )
     cents = Decimal("0.01")
@@ -225,8 +228,10 @@ def rebilling(client, *, start, end) -> dict:
 
 def platform_metrics(*, date_from, date_to, top: int = 10) -> dict:
     """For the platform's operators, across every tenant: tenants by status and by plan, calls and minutes per UTC
-    day (from the usage records: one per call with seconds), and the tenants that used the most minutes."""
-    tenants = Tenant.objects.exclude(schema_name=get_public_schema_name())
+    day (from the usage records: one per call with seconds), and the tenants that used the most minutes. All from the
+    analytics database (`config.databases`)."""
+    database = analytics_database()
+    tenants = Tenant.objects.using(database).exclude(schema_name=get_public_schema_name())
     by_status = {
         row["state"]: row["n"]
         for row in tenants.annotate(
@@ -244,9 +249,8 @@ def platform_metrics(*, date_from, date_to, top: int = 10) -> dict:
     start = datetime.combine(date_from, time.min, tzinfo=UTC)
     end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=UTC)
     leaders = (
-        UsageRecord.objects.filter(
-            kind=UsageRecord.Kind.CALL_SECONDS, occurred_at__gte=start, occurred_at__lt=end, quantity__gt=0
-        )
+        UsageRecord.objects.using(database)
+        .filter(kind=UsageRecord.Kind.CALL_SECONDS, occurred_at__gte=start, occurred_at__lt=end, quantity__gt=0)
         .values("tenant__slug", "tenant__name")
         .annotate(seconds=Sum("quantity"), calls=Count("id"))
         .order_by("-seconds", "tenant__slug")[:top]

@@ -17,6 +17,7 @@ from calls.models import (
     TurnCorrection,
     TwilioAccount,
 )
+from config.databases import analytics_database
 from config.errors import NotFound
 
 LIVE_STATUSES = (Call.Status.QUEUED, Call.Status.RINGING, Call.Status.IN_PROGRESS)
@@ -128,6 +129,12 @@ def filter_calls(
     if q:
         queryset = queryset.filter(search_vector=SearchQuery(q, config="english", search_type="websearch"))
     return queryset
+
+
+def analytics_calls(**filters):
+    """`filter_calls` for analytics (figures, charts, reports, exports): read from the replica when there is one
+    (`config.databases`). Build it under the tenant it is for; the figures below read where their queryset does."""
+    return filter_calls(**filters).using(analytics_database())
 
 
 def call_stats(queryset) -> dict:
@@ -260,7 +267,8 @@ def answer_latencies(queryset) -> dict[int, dict]:
         for name, fraction in (("p50", 0.5), ("p95", 0.95))
     }
     rows = (
-        CallTurn.objects.filter(
+        CallTurn.objects.using(queryset.db)
+        .filter(
             call__in=queryset.filter(agent__isnull=False).values("pk"),
             speaker=CallTurn.Speaker.AGENT,
             stt_ms__isnull=False,
@@ -282,7 +290,8 @@ def turn_latency_per_day(queryset, *, date_from, date_to, tz) -> list[dict]:
     `total_ms` in the calls of `queryset`, and how many turns that is."""
     rows = {
         row["day"]: row
-        for row in CallTurn.objects.filter(call__in=queryset, speaker=CallTurn.Speaker.AGENT, total_ms__isnull=False)
+        for row in CallTurn.objects.using(queryset.db)
+        .filter(call__in=queryset, speaker=CallTurn.Speaker.AGENT, total_ms__isnull=False)
         .order_by()
         .annotate(day=TruncDate("call__created_at", tzinfo=tz))
         .values("day")

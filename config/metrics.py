@@ -30,6 +30,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 
 from config.celery import queue_key
+from config.redis import get_redis
 
 HTTP_REQUESTS = Counter(
     "http_requests", "HTTP requests answered, by route pattern, method and status.", ["route", "method", "status"]
@@ -97,7 +98,10 @@ class _QueueDepths:
             route["queue"] for route in getattr(settings, "CELERY_TASK_ROUTES", {}).values()
         }
         try:
-            client = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=1)
+            if settings.CELERY_BROKER_URL.startswith("sentinel://"):  # the broker is REDIS_URL's, through the sentinels
+                client = get_redis()
+            else:
+                client = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=1)
             for queue in sorted(queues):
                 family.add_metric([queue], client.llen(queue_key(queue)))
         except redis.RedisError:

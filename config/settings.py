@@ -1,15 +1,18 @@
 """Settings, all from the environment (see `.env.example`)."""
 
+import copy
 import json
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 from redis.asyncio.retry import Retry as RedisRetry
 from redis.backoff import ExponentialBackoff
+from redis.connection import parse_url as parse_redis_url
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -149,10 +152,34 @@ REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 # Every key the platform writes to Redis starts with this (config.redis.redis_key, the cache's KEY_PREFIX), so
 # several deployments can share one server.
 REDIS_KEY_PREFIX = os.environ.get("REDIS_KEY_PREFIX", "")
+# How long connecting to Redis (or to a sentinel) may take before it counts as down (seconds): without a limit, an
+# unreachable host held a request, a health check or a live call's cache read for as long as the kernel kept trying.
+REDIS_CONNECT_TIMEOUT = float(os.environ.get("REDIS_CONNECT_TIMEOUT", 2))
+# Redis Sentinel: with REDIS_SENTINELS (host:port, comma-separated) and REDIS_SENTINEL_MASTER (the monitored master's
+# name), every Redis client (the cache, Celery's broker, the channel layer, config.redis.get_redis) asks the sentinels
+# where the master is and follows a failover. REDIS_URL then gives only the database number and credentials; its
+# host is not used. REDIS_SENTINEL_PASSWORD: the sentinels' own password, if they have one.
+REDIS_SENTINELS = [
+    (host, int(port)) for host, _, port in (entry.rpartition(":") for entry in env_list("REDIS_SENTINELS"))
+]
+REDIS_SENTINEL_MASTER = os.environ.get("REDIS_SENTINEL_MASTER", "")
+if bool(REDIS_SENTINELS) != bool(REDIS_SENTINEL_MASTER):
+    raise ImproperlyConfigured("REDIS_SENTINELS and REDIS_SENTINEL_MASTER are set together or not at all.")
+REDIS_SENTINEL_CONNECTION = {
+    key: value for key, value in parse_redis_url(REDIS_URL).items() if key in {"db", "username", "password"}
+}
+REDIS_SENTINEL_KWARGS = {
+    "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+    "socket_timeout": REDIS_CONNECT_TIMEOUT,
+    **({"password": os.environ["REDIS_SENTINEL_PASSWORD"]} if os.environ.get("REDIS_SENTINEL_PASSWORD") else {}),
+}
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "config.redis.SentinelRedisCache"
+        if REDIS_SENTINELS
+        else "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
+        "OPTIONS": {"socket_connect_timeout": REDIS_CONNECT_TIMEOUT},
         # Cache keys carry the schema so one tenant never reads another's cached value.
         "KEY_FUNCTION": "django_tenants.cache.make_key",
         "KEY_PREFIX": REDIS_KEY_PREFIX,
@@ -169,13 +196,40 @@ CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {
-            "hosts": [{"address": REDIS_URL, **CHANNEL_LAYER_CONNECTION}],
+            "hosts": [
+                {
+                    "master_name": REDIS_SENTINEL_MASTER,
+                    "sentinels": REDIS_SENTINELS,
+                    "sentinel_kwargs": REDIS_SENTINEL_KWARGS,
+                    **REDIS_SENTINEL_CONNECTION,
+                    **CHANNEL_LAYER_CONNECTION,
+                }
+                if REDIS_SENTINELS
+                else {"address": REDIS_URL, **CHANNEL_LAYER_CONNECTION}
+            ],
             "prefix": os.environ.get("CHANNEL_LAYER_PREFIX", "asgi"),
         },
     }
 }
 
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)
+
+def sentinel_broker_url() -> str:
+    """Kombu's form for Sentinel: a `sentinel://` URL per sentinel; the first one's credentials and database are the
+    master's."""
+    auth = ""
+    if REDIS_SENTINEL_CONNECTION.get("password"):
+        username = quote(REDIS_SENTINEL_CONNECTION.get("username") or "", safe="")
+        auth = f"{username}:{quote(REDIS_SENTINEL_CONNECTION['password'], safe='')}@"
+    database = REDIS_SENTINEL_CONNECTION.get("db", 0)
+    return ";".join(f"sentinel://{auth}{host}:{port}/{database}" for host, port in REDIS_SENTINELS)
+
+
+# A broker URL of its own (CELERY_BROKER_URL) is used as given; otherwise Celery uses REDIS_URL's Redis, through the
+# sentinels when they are set.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or (sentinel_broker_url() if REDIS_SENTINELS else REDIS_URL)
+CELERY_BROKER_TRANSPORT_OPTIONS = (
+    {"master_name": REDIS_SENTINEL_MASTER, "sentinel_kwargs": REDIS_SENTINEL_KWARGS} if REDIS_SENTINELS else {}
+)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -416,6 +470,17 @@ if DB_POOL_MAX_SIZE:
     # The pool checks a connection before handing it out (an empty query, one round trip): after PostgreSQL restarts
     # or fails over, its connections are dead, and without the check the next request on each would fail.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A streaming replica of the database (PostgreSQL's own, or the provider's), for analytics: the analytics endpoints,
+# the dashboard's charts, GET /api/admin/metrics and agencies' roll-ups read from it (config/databases.py), everything
+# else (and every write) from the primary. Same pool settings as the primary, from its own pool. Unset: all on default.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = copy.deepcopy(DATABASES["default"]) | {
+        key: value
+        for key, value in dj_database_url.parse(DATABASE_REPLICA_URL).items()
+        if key in {"NAME", "USER", "PASSWORD", "HOST", "PORT"}
+    }
+ANALYTICS_DATABASE = "replica" if DATABASE_REPLICA_URL else "default"
 # A request that found no free connection for DB_POOL_TIMEOUT is answered 503, to be retried after this long.
 DATABASE_BUSY_RETRY_AFTER_SECONDS = int(os.environ.get("DATABASE_BUSY_RETRY_AFTER_SECONDS", 1))
 # Requests a process works on at once (config/asgi.py): a thread each, the rest wait in line. Below

@@ -1,5 +1,6 @@
 """Settings for the test suite: the real PostgreSQL and Redis, with fast password hashing."""
 
+import copy
 import hashlib
 import os
 
@@ -15,12 +16,18 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # prefix of its own, so one run never drops or reads another's.
 CHECKOUT_ID = hashlib.sha256(str(BASE_DIR).encode()).hexdigest()[:8]  # noqa: F405
 DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{CHECKOUT_ID}"}  # noqa: F405
+# A second connection to the same test database stands in for a streaming replica (config/databases.py), read-only as
+# a hot standby is. Analytics stay on default unless a test says otherwise: the suite's data lives in transactions
+# rolled back after each test, which another connection cannot see.
+DATABASES["replica"] = copy.deepcopy(DATABASES["default"]) | {"TEST": {"MIRROR": "default"}}  # noqa: F405
+DATABASES["replica"]["OPTIONS"]["options"] = "-c default_transaction_read_only=on"  # noqa: F405
+ANALYTICS_DATABASE = "default"
 # pytest-xdist's workers (scripts/test runs one per core) each get their own too: pytest-django suffixes the database
 # name with the worker's id, and the Redis prefix carries it.
 REDIS_KEY_PREFIX = f"test-{CHECKOUT_ID}{os.environ.get('PYTEST_XDIST_WORKER', '')}:"
 CACHES["default"]["KEY_PREFIX"] = REDIS_KEY_PREFIX  # noqa: F405
 # Celery's queues too: a real worker of one run (or xdist worker) must not take the tasks of another.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": REDIS_KEY_PREFIX}
+CELERY_BROKER_TRANSPORT_OPTIONS = {**CELERY_BROKER_TRANSPORT_OPTIONS, "global_keyprefix": REDIS_KEY_PREFIX}  # noqa: F405
 # Keep parallel test runs from reading each other's messages and tasks.
 CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"test-{CHECKOUT_ID}-{os.getpid()}"  # noqa: F405
 CELERY_TASK_DEFAULT_QUEUE = f"test-{CHECKOUT_ID}-{os.getpid()}"

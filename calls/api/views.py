@@ -220,7 +220,7 @@ class CallStatsView(APIView):
 
     @extend_schema(parameters=[s.CallFilterSerializer], responses={200: {"type": "object"}})
     def get(self, request):
-        calls = selectors.filter_calls(**validated_query(s.CallFilterSerializer, request), tz=tenant_zone(request))
+        calls = selectors.analytics_calls(**validated_query(s.CallFilterSerializer, request), tz=tenant_zone(request))
         return Response(selectors.call_stats(calls))
 
 
@@ -251,7 +251,7 @@ class AnalyticsView(APIView):
         """(validated query, calls of the period, tenant time zone)."""
         tz = tenant_zone(request)
         data = validated_query(s.AnalyticsQuerySerializer, request, context={"today": timezone.localdate(timezone=tz)})
-        calls = selectors.filter_calls(
+        calls = selectors.analytics_calls(
             date_from=data["date_from"], date_to=data["date_to"], agent=data.get("agent"), tz=tz
         )
         return data, calls, tz
@@ -334,13 +334,13 @@ class ExportView(APIView):
         )
         if filters.pop("format") == "pdf":
             return _pdf_export(request, filters)
-        calls = selectors.filter_calls(**filters, tz=tenant_zone(request)).order_by("created_at", "id")
-        tenant = request.tenant
+        tenant, tz = request.tenant, tenant_zone(request)
 
         def rows():
-            # Streaming runs after the middleware has put the connection back on the public schema.
+            # Streaming runs after the middleware has put the connection back on the public schema: the query is
+            # built (and the replica's connection given the tenant's schema) under the tenant again.
             with tenant_context(tenant):
-                yield from exports.calls_csv(calls)
+                yield from exports.calls_csv(selectors.analytics_calls(**filters, tz=tz).order_by("created_at", "id"))
 
         response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="calls-{tenant.slug}.csv"'
@@ -352,7 +352,7 @@ def _pdf_export(request, filters):
     period = validated_query(s.AnalyticsQuerySerializer, request, context={"today": timezone.localdate(timezone=tz)})
     filters.update(date_from=period["date_from"], date_to=period["date_to"])
     pdf = reports.period_report(
-        selectors.filter_calls(**filters, tz=tz),
+        selectors.analytics_calls(**filters, tz=tz),
         title=f"Calls of {tenant.name}",
         date_from=filters["date_from"],
         date_to=filters["date_to"],

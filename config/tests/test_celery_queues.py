@@ -2,7 +2,6 @@
 without -Q consumes them all."""
 
 import pytest
-import yaml
 from django.conf import settings
 
 from config.celery import app
@@ -41,15 +40,3 @@ def test_a_worker_without_q_consumes_every_queue():
     assert consumed == {settings.CELERY_TASK_DEFAULT_QUEUE} | {
         queue(kind) for kind in ("dialer", "analysis", "indexing", "webhooks", "email")
     }
-
-
-def test_the_compose_file_runs_a_worker_for_each_queue():
-    compose = yaml.safe_load((settings.BASE_DIR / "docker" / "compose.yaml").read_text())
-    consumed = {}
-    for name, service in compose["services"].items():
-        command = service.get("command", [])
-        if command[:4] == ["celery", "-A", "config", "worker"]:
-            consumed[command[command.index("-Q") + 1]] = name
-    kinds = {route["queue"].rsplit("-", 1)[-1] for route in settings.CELERY_TASK_ROUTES.values()}
-    assert set(consumed) == {"default"} | kinds
-    assert "beat" in compose["services"] and "web" in compose["services"] and "media" in compose["services"]

@@ -18,7 +18,7 @@ def overview(request):
     tz = zoneinfo.ZoneInfo(request.tenant.timezone)
     today = timezone.localdate(timezone=tz)
     start = timezone.make_aware(datetime.combine(today, time.min), tz)
-    stats = calls.call_stats(calls.filter_calls(date_from=today, date_to=today, tz=tz))
+    stats = calls.call_stats(calls.analytics_calls(date_from=today, date_to=today, tz=tz))
     minutes_used = calls.minutes_used_this_month()
     minutes_limit = limits(request.tenant).monthly_minutes
     context = {
@@ -69,7 +69,7 @@ def _charts(params, today, tz):
     """The figures the overview's charts draw (Chart.js, from json_script): calls per day (answered or not),
     sentiment per day, and the agent's turn latency p50/p95 per day."""
     date_from, date_to = _date_range(params, today)
-    in_range = calls.filter_calls(date_from=date_from, date_to=date_to, tz=tz)
+    in_range = calls.analytics_calls(date_from=date_from, date_to=date_to, tz=tz)
     return {
         "from": date_from,
         "to": date_to,
