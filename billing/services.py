@@ -6,7 +6,6 @@ import math
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -20,6 +19,7 @@ from compliance.services import record_audit_event
 from config.celery import enqueue_on_commit
 from config.errors import Conflict, DomainError
 from config.events import publish
+from tenants.branding import send_mail as branded_mail
 
 logger = logging.getLogger(__name__)
 
@@ -236,12 +236,13 @@ def _audit(subscription: Subscription, action: str, **data) -> None:
 
 
 def _tell_owners(subscription: Subscription, subject: str, body: str) -> None:
-    """Email the tenant's owners (after the transaction commits: a rolled-back event told nobody)."""
+    """Email the tenant's owners in its brand (after the transaction commits: a rolled-back event told nobody)."""
     owners = list(
         Membership.objects.filter(tenant=subscription.tenant, role="owner").values_list("user__email", flat=True)
     )
     if owners:
-        transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, owners))
+        tenant = subscription.tenant
+        transaction.on_commit(lambda: branded_mail(tenant, subject, body, owners))
 
 
 def _when(timestamp) -> datetime | None:

@@ -21,6 +21,16 @@ class Branding:
     support_email: str
     sender_name: str
     host: str
+    # The address its emails come from; blank: the platform's (DEFAULT_FROM_EMAIL, read when sending).
+    sender_email: str = ""
+
+    @property
+    def from_email(self) -> str:
+        return formataddr((self.sender_name, self.sender_email or settings.DEFAULT_FROM_EMAIL))
+
+    @property
+    def reply_to(self) -> list[str] | None:
+        return [self.support_email] if self.support_email else None
 
     @property
     def base_url(self) -> str:
@@ -39,12 +49,36 @@ PLATFORM = Branding(
 )
 
 
-def host_of(tenant: Tenant) -> str:
+def _verified(domain: Domain) -> bool:
+    return bool(domain.verification_token) and domain.verified_at is not None
+
+
+def _host(tenant: Tenant, domains: list[Domain]) -> str:
     """Where the tenant's users are sent: a verified custom domain (the agency's brand), else its primary host."""
-    domains = list(Domain.objects.filter(tenant=tenant).order_by("-is_primary", "id"))
-    custom = [domain for domain in domains if domain.verification_token and domain.verified_at is not None]
-    chosen = custom[0] if custom else (domains[0] if domains else None)
+    own = [domain for domain in domains if domain.tenant_id == tenant.pk]
+    custom = [domain for domain in own if _verified(domain)]
+    chosen = custom[0] if custom else (own[0] if own else None)
     return chosen.domain if chosen is not None else settings.BASE_DOMAIN
+
+
+def host_of(tenant: Tenant) -> str:
+    return _host(tenant, list(Domain.objects.filter(tenant=tenant).order_by("-is_primary", "id")))
+
+
+def sender_address(support_email: str, domains: list[Domain]) -> str:
+    """The support address as the sender, when its domain is a verified custom domain (or the parent domain of one:
+    help@brightdesk.example for app.brightdesk.example) of the tenant or its agency, the DNS proof that they own it;
+    else "" (the platform's address). Mail from it is delivered only once the domain's SPF/DKIM admit our mail
+    servers, which docs/agencies.md asks the agency to add."""
+    if "@" not in support_email:
+        return ""
+    mail_domain = support_email.rsplit("@", 1)[1].lower()
+    if "." not in mail_domain:
+        return ""
+    for domain in domains:
+        if _verified(domain) and (domain.domain == mail_domain or domain.domain.endswith("." + mail_domain)):
+            return support_email
+    return ""
 
 
 def branding_of(tenant) -> Branding:
@@ -58,25 +92,23 @@ def branding_of(tenant) -> Branding:
     def field(name):
         return getattr(tenant, name) or (getattr(agency, name) if agency is not None else "")
 
+    owners = [tenant.pk] + ([agency.pk] if agency is not None else [])
+    domains = list(Domain.objects.filter(tenant_id__in=owners).order_by("-is_primary", "id"))
     name = field("product_name") or tenant.name
+    support_email = field("support_email")
     return Branding(
         name=name,
         logo_url=field("logo_url"),
         primary_colour=field("primary_colour"),
-        support_email=field("support_email"),
+        support_email=support_email,
         sender_name=field("sender_name") or name,
-        host=host_of(tenant),
+        host=_host(tenant, domains),
+        sender_email=sender_address(support_email, domains),
     )
 
 
 def send_mail(tenant, subject: str, body: str, to: list[str]) -> None:
-    """An email in the tenant's name (the platform's for none): from its sender name, replies to its support
-    address."""
+    """An email in the tenant's name (the platform's for none): from its sender name and address
+    (`Branding.from_email`), replies to its support address."""
     brand = branding_of(tenant)
-    EmailMessage(
-        subject,
-        body,
-        formataddr((brand.sender_name, settings.DEFAULT_FROM_EMAIL)),
-        to,
-        reply_to=[brand.support_email] if brand.support_email else None,
-    ).send()
+    EmailMessage(subject, body, brand.from_email, to, reply_to=brand.reply_to).send()

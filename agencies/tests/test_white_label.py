@@ -24,7 +24,8 @@ from calls.tests.factories import (
     webhook_path,
 )
 from config.events import publish
-from scheduling.services import appointments, reminders
+from scheduling.models import AttendeeMessage
+from scheduling.services import appointments, confirmations, reminders
 from scheduling.tests.conftest import at, make_calendar, next_weekday
 from tenants.services import add_custom_domain, update_tenant, verification_record, verify_domain
 
@@ -184,3 +185,87 @@ def test_a_client_users_notification_emails_carry_the_agencys_brand(
     assert_branded(message)
     [(html, _)] = message.alternatives
     assert no_platform_name(html) and "BrightDesk" in html
+
+
+# Whose address the emails come from -----------------------------------------------------------------------------
+
+AGENCY_HOST = "app.brightdesk.example"
+
+
+def invitation(api, tenant, user):
+    response = api(user, tenant).post("/api/team/invite", {"email": "dana@smile.example", "role": "member"})
+    assert response.status_code == 201, response.json()
+
+
+def password_reset(api, tenant, user):
+    Client(HTTP_HOST=HOST).post("/password-reset", {"email": user.email})
+
+
+def reminder(api, tenant, user):
+    with tenant_context(tenant):
+        booked = appointments.book(
+            make_calendar(), start=at(next_weekday(0), 10), title="Check-up", contact_email="pat@example.com"
+        )
+        AttendeeMessage.objects.all().delete()
+        assert reminders.send_due(now=booked.start - timedelta(minutes=30)) >= 1
+
+
+def confirmation(api, tenant, user):
+    with tenant_context(tenant):
+        appointments.book(make_calendar(), start=at(next_weekday(0), 10), title="Check-up", contact_email="p@x.com")
+        [message_id] = AttendeeMessage.objects.filter(channel="email").values_list("pk", flat=True)
+        assert confirmations.send(message_id)
+
+
+def notification(api, tenant, user):
+    finished = {"campaign_id": 3, "name": "Spring recall", "status": "completed", "stats": {}}
+    with tenant_context(tenant), transaction.atomic():
+        publish("campaign.completed", finished)
+
+
+EMAILS = [invitation, password_reset, reminder, confirmation, notification]
+
+
+def sent(kind, api, tenant, user, capture):
+    with capture(execute=True):
+        kind(api, tenant, user)
+    return mail.outbox
+
+
+@pytest.mark.parametrize("kind", EMAILS, ids=lambda kind: kind.__name__)
+def test_a_clients_emails_come_from_the_agencys_support_address_once_its_domain_is_verified(
+    kind, api, acme_agency, branded, charlie, fake_dns, notification_emails, django_capture_on_commit_callbacks
+):
+    domain = add_custom_domain(acme_agency, AGENCY_HOST)
+    fake_dns.publish(verification_record(domain)["name"], domain.verification_token)
+    assert verify_domain(domain)
+    [message, *_] = sent(kind, api, branded, charlie, django_capture_on_commit_callbacks)
+    assert message.from_email == "BrightDesk Support <help@brightdesk.example>"
+    assert message.reply_to == ["help@brightdesk.example"]
+    assert no_platform_name(f"{message.subject}\n{message.body}")
+
+
+@pytest.mark.parametrize("kind", EMAILS, ids=lambda kind: kind.__name__)
+def test_until_the_agencys_domain_is_verified_a_clients_emails_come_from_the_platforms_address_in_its_name(
+    kind, api, acme_agency, branded, charlie, notification_emails, django_capture_on_commit_callbacks
+):
+    add_custom_domain(acme_agency, AGENCY_HOST)  # pending: no TXT record found yet
+    [message, *_] = sent(kind, api, branded, charlie, django_capture_on_commit_callbacks)
+    assert message.from_email == f"BrightDesk Support <{settings.DEFAULT_FROM_EMAIL}>"
+    assert message.reply_to == ["help@brightdesk.example"]
+
+
+def test_a_support_address_on_a_domain_nobody_verified_is_never_the_sender(branded, acme_agency, charlie):
+    """Smile's verified domain is app.smiledental.example; a support address on another domain stays a Reply-To."""
+    update_tenant(branded, support_email="desk@smiledental.example.org")
+    Client(HTTP_HOST=HOST).post("/password-reset", {"email": charlie.email})
+    (message,) = mail.outbox
+    assert message.from_email == f"BrightDesk Support <{settings.DEFAULT_FROM_EMAIL}>"
+    assert message.reply_to == ["desk@smiledental.example.org"]
+
+
+def test_a_clients_own_support_address_on_its_verified_domain_is_its_sender(branded, charlie):
+    update_tenant(branded, support_email="front@app.smiledental.example")
+    Client(HTTP_HOST=HOST).post("/password-reset", {"email": charlie.email})
+    (message,) = mail.outbox
+    assert message.from_email == "BrightDesk Support <front@app.smiledental.example>"
