@@ -9,20 +9,25 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.mail import EmailMessage
 
-from tenants.models import Domain, Tenant
+from tenants.models import Domain, Logo, Tenant
 from tenants.selectors import is_public
 
 
 @dataclass(frozen=True)
 class Branding:
     name: str
-    logo_url: str
+    # Where the logo is served on the brand's own hosts ("" for none): pages use the path, emails `logo_url`.
+    logo_path: str
     primary_colour: str
     support_email: str
     sender_name: str
     host: str
     # The address its emails come from; blank: the platform's (DEFAULT_FROM_EMAIL, read when sending).
     sender_email: str = ""
+
+    @property
+    def logo_url(self) -> str:
+        return self.base_url + self.logo_path if self.logo_path else ""
 
     @property
     def from_email(self) -> str:
@@ -41,7 +46,7 @@ class Branding:
 
 PLATFORM = Branding(
     name=settings.PLATFORM_NAME,
-    logo_url="",
+    logo_path="",
     primary_colour="",
     support_email="",
     sender_name=settings.PLATFORM_NAME,
@@ -81,6 +86,29 @@ def sender_address(support_email: str, domains: list[Domain]) -> str:
     return ""
 
 
+LOGO_PATH = "/brand/logo/"
+
+
+def _logo_path(owners: list[int]) -> str:
+    """The first of `owners` (the tenant, then its agency) with a logo."""
+    digests = dict(Logo.objects.filter(tenant_id__in=owners).values_list("tenant_id", "digest"))
+    found = next((digests[owner] for owner in owners if owner in digests), None)
+    return f"{LOGO_PATH}{found}" if found else ""
+
+
+def own_logo_path(tenant: Tenant) -> str:
+    """The tenant's own logo (not its agency's), "" for none."""
+    return _logo_path([tenant.pk])
+
+
+def logo_for(tenant, digest: str) -> Logo | None:
+    """The logo served at `/brand/logo/<digest>` on the tenant's hosts: its own or its agency's, nobody else's."""
+    if is_public(tenant):
+        return None
+    owners = [tenant.pk] + ([tenant.parent_id] if tenant.kind == Tenant.Kind.CLIENT else [])
+    return Logo.objects.filter(tenant_id__in=owners, digest=digest).first()
+
+
 def branding_of(tenant) -> Branding:
     if tenant is not None and getattr(tenant, "pk", None) is None:
         # django-tenants' stand-in under schema_context (tasks) knows only its schema.
@@ -98,7 +126,7 @@ def branding_of(tenant) -> Branding:
     support_email = field("support_email")
     return Branding(
         name=name,
-        logo_url=field("logo_url"),
+        logo_path=_logo_path(owners),
         primary_colour=field("primary_colour"),
         support_email=support_email,
         sender_name=field("sender_name") or name,
