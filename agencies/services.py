@@ -42,8 +42,10 @@ def _plan(slug):
 def create_client(agency, *, actor, name, slug, timezone="UTC", plan=None, **fields) -> Tenant:
     """A client tenant under the agency, on `plan` (default: the default plan) at once, with no trial: the platform
     bills the agency, and the agency its clients (`ClientPrice`). The agency's own plan must have white-label (an
-    agency that left the agency plan keeps its clients but adds none: 402 `plan_limit`)."""
+    agency that left the agency plan keeps its clients but adds none: 402 `plan_limit`), in good standing (a
+    canceled, unpaid or ended-trial subscription adds none either)."""
     quotas.check_feature(agency_of(agency), "white_label")
+    quotas.check_outbound(agency)
     prices = {name: fields.pop(name) for name in PRICE_FIELDS if name in fields}
     client = tenant_services.create_tenant(
         name=name,

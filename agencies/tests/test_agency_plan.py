@@ -133,3 +133,13 @@ def test_an_agency_that_leaves_the_agency_plan_keeps_its_clients_but_cannot_crea
     assert [row["id"] for row in api(bob, agency).get(CLIENTS).json()["results"]] == [client_id]
     suspended = api(bob, agency).patch(f"{CLIENTS}/{client_id}", {"status": "suspended"}, format="json")
     assert suspended.status_code == 200
+
+
+def test_an_agency_whose_subscription_ended_creates_no_client(api, bob, globex, deliver):
+    deliver(checkout_completed(globex, "agency", created=1_000))
+    deliver(
+        subscription_event(globex, "agency", created=2_000, status="canceled", type_="customer.subscription.deleted")
+    )
+    refused = new_client(api, bob, reloaded(globex))
+    assert (refused.status_code, refused.json()["limit"]["name"]) == (402, "subscription")
+    assert refused.json()["limit"]["current"] == "subscription_canceled"
