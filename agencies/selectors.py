@@ -51,6 +51,54 @@ def client_stats(client, *, date_from, date_to, tz) -> dict:
     }
 
 
+CHARGE_COLUMNS = [
+    "client",
+    "client_slug",
+    "period_start",
+    "period_end",
+    "billable_minutes",
+    "plan_price",
+    "minute_price",
+    "markup",
+    "total",
+    "currency",
+]
+
+
+def _months(date_from, date_to):
+    """The calendar months the days [date_from, date_to] touch, each as its first and last day within them."""
+    start = date_from
+    while start <= date_to:
+        following = (start.replace(day=1) + timedelta(days=32)).replace(day=1)
+        end = min(date_to, following - timedelta(days=1))
+        yield start, end
+        start = following
+
+
+def charge_rows(agency, *, date_from, date_to):
+    """What the agency charges each client (CHARGE_COLUMNS), one row per client and calendar month of the agency's
+    days [date_from, date_to]: the month's plan price (the client's monthly price, whole for any part of a month)
+    and its markup, the billable minutes of the days asked for at the client's minute price. A row is an invoice
+    line the agency bills from its own accounts."""
+    tz = zoneinfo.ZoneInfo(agency.timezone)
+    for client in clients_of(agency).order_by("name", "id"):
+        for first, last in _months(date_from, date_to):
+            start, end = _bounds(first, last, tz)
+            charge = rebilling(client, start=start, end=end)
+            yield [
+                client.name,
+                client.slug,
+                first.isoformat(),
+                last.isoformat(),
+                charge["billable_minutes"],
+                Decimal(charge["monthly_price"]),
+                Decimal(charge["minute_price"]),
+                Decimal(charge["minutes_amount"]),
+                Decimal(charge["total"]),
+                charge["currency"],
+            ]
+
+
 def agency_usage(agency, *, date_from, date_to) -> dict:
     """Every client's figures and their totals, in the agency's time zone."""
     tz = zoneinfo.ZoneInfo(agency.timezone)

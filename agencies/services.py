@@ -4,6 +4,7 @@ billing); this module holds the agency's rules and records each change in the au
 
 from django.db import transaction
 
+from billing import quotas
 from billing import selectors as billing_selectors
 from billing import services as billing_services
 from config.audit import audit
@@ -12,7 +13,7 @@ from tenants import services as tenant_services
 from tenants.models import Tenant
 from tenants.selectors import clients_of
 
-TENANT_FIELDS = ("name", "timezone", "product_name", "logo_url", "primary_colour", "support_email", "sender_name")
+TENANT_FIELDS = ("name", "timezone", "product_name", "primary_colour", "support_email", "sender_name")
 PRICE_FIELDS = ("monthly_price", "minute_price")
 
 
@@ -40,7 +41,11 @@ def _plan(slug):
 @transaction.atomic
 def create_client(agency, *, actor, name, slug, timezone="UTC", plan=None, **fields) -> Tenant:
     """A client tenant under the agency, on `plan` (default: the default plan) at once, with no trial: the platform
-    bills the agency, and the agency its clients (`ClientPrice`)."""
+    bills the agency, and the agency its clients (`ClientPrice`). The agency's own plan must have white-label (an
+    agency that left the agency plan keeps its clients but adds none: 402 `plan_limit`), in good standing (a
+    canceled, unpaid or ended-trial subscription adds none either)."""
+    quotas.check_feature(agency_of(agency), "white_label")
+    quotas.check_outbound(agency)
     prices = {name: fields.pop(name) for name in PRICE_FIELDS if name in fields}
     client = tenant_services.create_tenant(
         name=name,
@@ -81,6 +86,17 @@ def update_client(agency, client, *, actor, **fields) -> Tenant:
     if "status" in fields and (fields["status"] != client.status or client.delete_after is not None):
         tenant_services.set_status(client, fields["status"], fields.get("reason", ""), actor=actor)
     return client
+
+
+def set_client_logo(agency, client, upload, *, actor):
+    """The client's own logo (`upload`: a file; without one it shows the agency's), in the client's audit log."""
+    agency_of(agency)
+    return tenant_services.set_logo(client, upload, actor=actor)
+
+
+def remove_client_logo(agency, client, *, actor) -> None:
+    agency_of(agency)
+    tenant_services.remove_logo(client, actor=actor)
 
 
 def delete_client(agency, client, *, actor) -> Tenant:

@@ -58,16 +58,16 @@ def _price(api, plan, kind: str, wanted: dict, params: dict) -> str:
     return price.id
 
 
-def _meter_id(api) -> str:
-    """The meter of call minutes (STRIPE_METER_EVENT_NAME), made on first use: the sum of the events' values per
-    customer."""
+def _meter_id(api, event_name: str, display_name: str) -> str:
+    """The meter of `event_name` (call minutes: STRIPE_METER_EVENT_NAME; an agency's clients' minutes:
+    STRIPE_CLIENT_METER_EVENT_NAME), made on first use: the sum of the events' values per customer."""
     for meter in api.v1.billing.meters.list(params={"status": "active", "limit": 100}).auto_paging_iter():
-        if meter.event_name == settings.STRIPE_METER_EVENT_NAME:
+        if meter.event_name == event_name:
             return meter.id
     return api.v1.billing.meters.create(
         params={
-            "display_name": "Call minutes",
-            "event_name": settings.STRIPE_METER_EVENT_NAME,
+            "display_name": display_name,
+            "event_name": event_name,
             "default_aggregation": {"formula": "sum"},
             "customer_mapping": {"type": "by_id", "event_payload_key": "stripe_customer_id"},
             "value_settings": {"event_payload_key": "value"},
@@ -75,11 +75,12 @@ def _meter_id(api) -> str:
     ).id
 
 
-def sync_plan(plan) -> tuple[str, str, str]:
-    """Creates or updates the plan's product, its monthly price (when the plan has one) and, for a plan billing
-    minutes beyond those included, a metered price on the call-minutes meter (graduated: the included minutes free,
-    then the overage price), so that running it again changes nothing. Returns the ids of the product, the monthly
-    price and the minutes price ("" for none)."""
+def sync_plan(plan) -> tuple[str, str, str, str]:
+    """Creates or updates the plan's product, its monthly price (when the plan has one), for a plan billing
+    minutes beyond those included a metered price on the call-minutes meter (graduated: the included minutes free,
+    then the overage price), and for an agency's plan with a client minute price a metered price on the
+    client-minutes meter, so that running it again changes nothing. Returns the ids of the product, the monthly
+    price, the minutes price and the client minutes price ("" for none)."""
     api = client()
     product = {"name": plan.name, "metadata": {"plan": plan.slug}, "active": True}
     try:
@@ -97,13 +98,14 @@ def sync_plan(plan) -> tuple[str, str, str]:
             ):
                 api.v1.products.update(product_id(plan), params=product)
         if plan.monthly_price is None:
-            return product_id(plan), "", ""
+            return product_id(plan), "", "", ""
         cents = int(plan.monthly_price * 100)
         monthly = _price(
             api, plan, "monthly", {"amount": str(cents)}, {"unit_amount": cents, "recurring": {"interval": "month"}}
         )
+        client_minutes = _client_minutes_price(api, plan)
         if plan.overage_price_per_minute is None or plan.monthly_minutes is None:
-            return product_id(plan), monthly, ""
+            return product_id(plan), monthly, "", client_minutes
         overage = f"{plan.overage_price_per_minute * 100:f}"  # cents per minute, as a decimal
         minutes = _price(
             api,
@@ -111,7 +113,11 @@ def sync_plan(plan) -> tuple[str, str, str]:
             "minutes",
             {"included_minutes": str(plan.monthly_minutes), "overage_cents": overage},
             {
-                "recurring": {"interval": "month", "usage_type": "metered", "meter": _meter_id(api)},
+                "recurring": {
+                    "interval": "month",
+                    "usage_type": "metered",
+                    "meter": _meter_id(api, settings.STRIPE_METER_EVENT_NAME, "Call minutes"),
+                },
                 "billing_scheme": "tiered",
                 "tiers_mode": "graduated",
                 "tiers": [
@@ -122,7 +128,22 @@ def sync_plan(plan) -> tuple[str, str, str]:
         )
     except stripe.StripeError as exc:
         raise _upstream(exc) from exc
-    return product_id(plan), monthly, minutes
+    return product_id(plan), monthly, minutes, client_minutes
+
+
+def _client_minutes_price(api, plan) -> str:
+    """Every billable minute of the agency's clients' calls at the plan's client minute price; "" for none."""
+    if plan.client_minute_price is None:
+        return ""
+    cents = f"{plan.client_minute_price * 100:f}"
+    meter = _meter_id(api, settings.STRIPE_CLIENT_METER_EVENT_NAME, "Clients' call minutes")
+    return _price(
+        api,
+        plan,
+        "client_minutes",
+        {"client_minute_cents": cents},
+        {"recurring": {"interval": "month", "usage_type": "metered", "meter": meter}, "unit_amount_decimal": cents},
+    )
 
 
 def checkout_url(
@@ -136,7 +157,11 @@ def checkout_url(
         "mode": "subscription",
         # A metered price takes no quantity: Stripe's meter counts it.
         "line_items": [{"price": plan.stripe_price_id, "quantity": 1}]
-        + ([{"price": plan.stripe_minutes_price_id}] if plan.stripe_minutes_price_id else []),
+        + [
+            {"price": metered}
+            for metered in (plan.stripe_minutes_price_id, plan.stripe_client_minutes_price_id)
+            if metered
+        ],
         "success_url": success_url,
         "cancel_url": cancel_url,
         "client_reference_id": str(tenant.pk),
@@ -192,11 +217,11 @@ def invoices(customer_id: str, *, limit: int) -> list[dict]:
     ]
 
 
-def report_minutes(*, customer_id: str, minutes: int, identifier: str, timestamp: datetime) -> None:
-    """One meter event of `minutes` for the customer. `identifier` is both the event's identifier and the request's
-    idempotency key, so a retried report is counted once by Stripe."""
+def report_minutes(*, customer_id: str, minutes: int, identifier: str, timestamp: datetime, event_name: str) -> None:
+    """One meter event of `minutes` for the customer on the meter of `event_name`. `identifier` is both the event's
+    identifier and the request's idempotency key, so a retried report is counted once by Stripe."""
     params = {
-        "event_name": settings.STRIPE_METER_EVENT_NAME,
+        "event_name": event_name,
         "payload": {"stripe_customer_id": customer_id, "value": str(minutes)},
         "identifier": identifier,
         "timestamp": int(timestamp.timestamp()),

@@ -35,12 +35,18 @@ class Plan(models.Model):
     calendar_integrations = models.BooleanField(default=False)
     campaigns = models.BooleanField(default=False)
     api_access = models.BooleanField(default=False)
+    # An agency's plan: making client tenants, under the agency's brand (agencies.services).
     white_label = models.BooleanField(default=False)
+    # What an agency on this plan pays per billable minute of its clients' calls (Stripe's client-minutes meter);
+    # blank: its clients' minutes are not billed to it.
+    client_minute_price = models.DecimalField(max_digits=7, decimal_places=4, null=True, blank=True)
     # Written by `manage.py sync_stripe_plans`.
     stripe_product_id = models.CharField(max_length=100, blank=True)
     stripe_price_id = models.CharField(max_length=100, blank=True)
     # The metered price of the minutes beyond those included (plans with an overage price).
     stripe_minutes_price_id = models.CharField(max_length=100, blank=True)
+    # The metered price of the clients' minutes (plans with a client minute price).
+    stripe_client_minutes_price_id = models.CharField(max_length=100, blank=True)
     # API requests per caller (API key, user or IP); blank: the platform's default (settings.RATE_LIMITS["api"]).
     api_requests_per_minute = models.PositiveIntegerField(null=True, blank=True, validators=[MinValueValidator(1)])
     api_requests_per_hour = models.PositiveIntegerField(null=True, blank=True, validators=[MinValueValidator(1)])

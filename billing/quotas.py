@@ -16,10 +16,13 @@ def _plan(tenant) -> Plan | None:
 
 def _upgrade(field: str, needed, requires: str = "") -> Plan | None:
     """The cheapest listed plan that allows `needed` of `field` (a feature: True), and has the feature `requires`;
-    custom-priced ones last."""
+    custom-priced ones last. The agency plans (those billing their clients' minutes) are offered for white-label
+    only: a business that needs more contacts is not sent to a reseller's plan."""
     plans = Plan.objects.filter(is_listed=True, **({requires: True} if requires else {})).order_by(
         "monthly_price", "pk"
     )
+    if field != "white_label":
+        plans = plans.filter(client_minute_price__isnull=True)
     for plan in plans:  # a handful of rows; NULL prices (custom) sort last in PostgreSQL
         allowed = getattr(plan, field)
         if needed is True and allowed is True or needed is not True and (allowed is None or allowed >= needed):

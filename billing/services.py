@@ -6,7 +6,6 @@ import math
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -20,6 +19,9 @@ from compliance.services import record_audit_event
 from config.celery import enqueue_on_commit
 from config.errors import Conflict, DomainError
 from config.events import publish
+from tenants.branding import send_mail as branded_mail
+from tenants.models import Tenant
+from tenants.services import make_agency
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +54,18 @@ def assign_plan(tenant, plan: Plan, *, actor=None) -> Subscription:
             target=f"plan:{plan.slug}",
             data={"from": previous.slug, "to": plan.slug},
         )
+    _agency_by_plan(subscription, actor=actor)
     return subscription
+
+
+def _agency_by_plan(subscription: Subscription, *, actor=None) -> None:
+    """A direct tenant whose plan (in good standing) has white-label becomes an agency: the self-serve agency plan.
+    Leaving the plan keeps the kind and the clients; only new clients are refused (`quotas.check_feature`)."""
+    if subscription.plan.white_label and subscription.status in (
+        Subscription.Status.ACTIVE,
+        Subscription.Status.TRIALING,
+    ):
+        make_agency(subscription.tenant, actor=actor, reason=f"plan:{subscription.plan.slug}")
 
 
 def set_client_price(client, *, actor=None, **prices) -> ClientPrice:
@@ -89,9 +102,11 @@ def start_trial(tenant) -> Subscription:
 def sync_stripe_plans() -> list[Plan]:
     """Every listed plan as a Stripe product with its monthly price; running it again changes nothing."""
     synced = []
+    ids = ["stripe_product_id", "stripe_price_id", "stripe_minutes_price_id", "stripe_client_minutes_price_id"]
     for plan in Plan.objects.filter(is_listed=True).order_by("pk"):
-        plan.stripe_product_id, plan.stripe_price_id, plan.stripe_minutes_price_id = gateway.sync_plan(plan)
-        plan.save(update_fields=["stripe_product_id", "stripe_price_id", "stripe_minutes_price_id", "updated_at"])
+        for name, value in zip(ids, gateway.sync_plan(plan), strict=True):
+            setattr(plan, name, value)
+        plan.save(update_fields=[*ids, "updated_at"])
         synced.append(plan)
     return synced
 
@@ -236,12 +251,13 @@ def _audit(subscription: Subscription, action: str, **data) -> None:
 
 
 def _tell_owners(subscription: Subscription, subject: str, body: str) -> None:
-    """Email the tenant's owners (after the transaction commits: a rolled-back event told nobody)."""
+    """Email the tenant's owners in its brand (after the transaction commits: a rolled-back event told nobody)."""
     owners = list(
         Membership.objects.filter(tenant=subscription.tenant, role="owner").values_list("user__email", flat=True)
     )
     if owners:
-        transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, owners))
+        tenant = subscription.tenant
+        transaction.on_commit(lambda: branded_mail(tenant, subject, body, owners))
 
 
 def _when(timestamp) -> datetime | None:
@@ -289,6 +305,7 @@ def _checkout_completed(session, created) -> None:
         payment_failed_at=None,
     )
     _audit(subscription, "billing.subscribed", **{"from": previous, "to": subscription.plan.slug})
+    _agency_by_plan(subscription)
 
 
 def _subscription_changed(obj, created) -> None:
@@ -313,6 +330,7 @@ def _subscription_changed(obj, created) -> None:
         cancel_at_period_end=bool(obj.get("cancel_at_period_end")),
         payment_failed_at=failed_at,
     )
+    _agency_by_plan(subscription)
     if (previous_plan, previous_status) != (subscription.plan.slug, subscription.status):
         _audit(
             subscription,
@@ -415,7 +433,8 @@ def record_call_usage(tenant, call) -> UsageRecord | None:
     """The billable seconds of a finished call (`call.billable_seconds`) and its minutes by the plan's rounding,
     idempotent: one INSERT .. ON CONFLICT on the call's key, so a repeated analysis or a duration Twilio corrected
     later updates the same row. A call with nothing billable adds no row (but zeroes one recorded before). For a
-    tenant paying through Stripe, the minutes not reported yet go to Stripe's meter (a task, once committed)."""
+    tenant paying through Stripe, the minutes not reported yet go to Stripe's meter (a task, once committed); an
+    agency's client's go to its agency's client-minutes meter."""
     key = call_usage_key(tenant, call.pk)
     quantity = call.billable_seconds or 0
     if quantity == 0:
@@ -438,10 +457,24 @@ def record_call_usage(tenant, call) -> UsageRecord | None:
         unique_fields=["idempotency_key"],
         update_fields=["quantity", "billable_minutes", "occurred_at", "updated_at"],
     )
-    subscription = selectors.subscription_of(tenant)
-    if subscription is not None and subscription.stripe_customer_id:
+    if _meter_of(tenant) is not None:
         enqueue_on_commit(REPORT_USAGE_TASK, key)
     return record
+
+
+def _meter_of(tenant) -> tuple[str, str] | None:
+    """(Stripe customer, meter event name) a tenant's call minutes are billed to: an agency's client's to its
+    agency's client-minutes meter (the agency pays for its clients; a client never pays the platform itself), any
+    other tenant's to its own call-minutes meter; None when nobody there pays through Stripe."""
+    if tenant.kind == Tenant.Kind.CLIENT:
+        subscription = selectors.subscription_of(tenant.parent)
+        event_name = settings.STRIPE_CLIENT_METER_EVENT_NAME
+    else:
+        subscription = selectors.subscription_of(tenant)
+        event_name = settings.STRIPE_METER_EVENT_NAME
+    if subscription is None or not subscription.stripe_customer_id:
+        return None
+    return subscription.stripe_customer_id, event_name
 
 
 def report_usage(key: str) -> int:
@@ -449,19 +482,21 @@ def report_usage(key: str) -> int:
     event's identifier is the record's key and total, so a retried task (or two at once) is counted once by Stripe,
     and the record moves only from the total it was read at (a conditional UPDATE). A total that went down after it
     was reported (a duration Twilio corrected) is left as reported."""
-    record = UsageRecord.objects.select_related("tenant").filter(idempotency_key=key).first()
+    record = UsageRecord.objects.select_related("tenant__parent").filter(idempotency_key=key).first()
     if record is None or record.billable_minutes <= record.reported_minutes:
         return 0
-    subscription = selectors.subscription_of(record.tenant)
-    if subscription is None or not subscription.stripe_customer_id:
+    meter = _meter_of(record.tenant)
+    if meter is None:
         return 0
+    customer_id, event_name = meter
     minutes = record.billable_minutes - record.reported_minutes
     now = timezone.now()
     gateway.report_minutes(
-        customer_id=subscription.stripe_customer_id,
+        customer_id=customer_id,
         minutes=minutes,
         identifier=f"{key}:{record.billable_minutes}",
         timestamp=max(record.occurred_at, now - METER_EVENT_MAX_AGE),
+        event_name=event_name,
     )
     UsageRecord.objects.filter(pk=record.pk, reported_minutes=record.reported_minutes).update(
         reported_minutes=record.billable_minutes, reported_at=now

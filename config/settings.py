@@ -339,6 +339,9 @@ FERNET_KEYS = env_list("FERNET_KEYS")
 
 # Request body cap (knowledge-base uploads are the largest legitimate bodies).
 MAX_REQUEST_BODY_BYTES = int(os.environ.get("MAX_REQUEST_BODY_BYTES", 50 * 1024 * 1024))
+# Uploaded logos (tenants.logos): PNG, JPEG or WebP within these.
+LOGO_MAX_BYTES = int(os.environ.get("LOGO_MAX_BYTES", 256 * 1024))
+LOGO_MAX_PIXELS = int(os.environ.get("LOGO_MAX_PIXELS", 2000 * 2000))
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024))
 
 # Knowledge-base files (agents/knowledge): what one upload may expand to, and the memory and time its text
@@ -383,6 +386,8 @@ STRIPE_RETURN_URL = os.environ.get("STRIPE_RETURN_URL", f"https://app.{BASE_DOMA
 CALL_COST_PRICES = json.loads(os.environ.get("CALL_COST_PRICES") or "{}")
 # The event name of the Stripe meter that counts billable call minutes (one meter event per call).
 STRIPE_METER_EVENT_NAME = os.environ.get("STRIPE_METER_EVENT_NAME", "call_minutes")
+# The meter of an agency's clients' minutes, billed to the agency at its plan's client minute price.
+STRIPE_CLIENT_METER_EVENT_NAME = os.environ.get("STRIPE_CLIENT_METER_EVENT_NAME", "client_minutes")
 
 # Where Twilio opens media streams: the media process (`python -m config.media_server`), e.g.
 # wss://media.example.com or, on one machine, ws://127.0.0.1:8001. Empty: the host Twilio reached the voice
@@ -530,8 +535,8 @@ CONTENT_SECURITY_POLICY = {
     "default-src": ["'self'"],
     "script-src": ["'self'"],
     "style-src": ["'self'"],
-    # https: an agency's logo is on its own host (tenants.branding); images cannot run code.
-    "img-src": ["'self'", "data:", "https:"],
+    # Logos are uploaded and served from the tenant's own host (tenants.logos), so no other origin is needed.
+    "img-src": ["'self'", "data:"],
     "font-src": ["'self'", "data:"],
     "connect-src": ["'self'"],
     "object-src": ["'none'"],

@@ -1,7 +1,7 @@
 """The dashboard's pages: the tenant's own host serves its workspace; the platform's host serves sign-up; password
 reset and invitations work on any host (their emails link to FRONTEND_URL)."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from dashboard.views import (
     agency,
@@ -31,6 +31,7 @@ urlpatterns = [
     path("", overview.home, name="overview"),
     path("socket-token", base.socket_token, name="socket_token"),
     path("brand.css", branding.brand_css, name="brand_css"),
+    re_path(r"^brand/logo/(?P<digest>[0-9a-f]{64})$", branding.logo, name="brand_logo"),
     path("signup", auth.signup, name="signup"),
     path("login", auth.login, name="login"),
     path("logout", auth.logout, name="logout"),
@@ -72,6 +73,7 @@ urlpatterns = [
     path("billing/checkout", billing.checkout, name="billing_checkout"),
     path("billing/portal", billing.portal, name="billing_portal"),
     path("agency/clients", agency.clients, name="agency"),
+    path("agency/charges.csv", agency.charges_csv, name="agency_charges"),
     path("agency/clients/<id:client_id>/switch", agency.switch, name="agency_switch"),
     path("agency/branding", agency_branding.branding, name="agency_branding"),
     path("agency/domains", agency_branding.add_domain, name="agency_domains"),

@@ -5,9 +5,7 @@ Producers publish domain events (`config.events`); `on_tenant_event` and `on_acc
 transaction, so a notification exists exactly when the change it reports commits."""
 
 from dataclasses import dataclass
-from email.utils import formataddr
 
-from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Q
@@ -264,9 +262,9 @@ def email_of(notification: Notification) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(
         subject=f"{brand.name}: {notification.title}",
         body=render_to_string("notifications/email.txt", context),
-        from_email=formataddr((brand.sender_name, settings.DEFAULT_FROM_EMAIL)),
+        from_email=brand.from_email,
         to=[notification.user.email],
-        reply_to=[context["support_email"]] if context["support_email"] else None,
+        reply_to=brand.reply_to,
     )
     message.attach_alternative(render_to_string("notifications/email.html", context), "text/html")
     return message

@@ -44,7 +44,6 @@ class Tenant(TenantMixin):
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     # White-label branding, shown on the tenant's dashboard and emails (`tenants.branding`).
     product_name = models.CharField(max_length=100, blank=True)
-    logo_url = models.URLField(blank=True)
     primary_colour = models.CharField(max_length=7, blank=True, validators=[COLOUR_VALIDATOR])
     support_email = models.EmailField(blank=True)
     # The name its emails come from; blank: the product name. A client's blank branding is its agency's.
@@ -114,6 +113,20 @@ class Domain(DomainMixin):
     @property
     def is_pending(self) -> bool:
         return bool(self.verification_token) and self.verified_at is None
+
+
+class Logo(models.Model):
+    """A tenant's uploaded logo (`tenants.logos` checked it), served from the tenant's own host at
+    `/brand/logo/<digest>`: content-addressed, so a new logo is a new address and caches never show an old one."""
+
+    tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, related_name="logo")
+    content = models.BinaryField()
+    content_type = models.CharField(max_length=20)
+    digest = models.CharField(max_length=64, help_text="SHA-256 of the content, hex.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"{self.tenant_id} {self.content_type} {self.digest[:12]}"
 
 
 class PhoneNumberClaim(models.Model):

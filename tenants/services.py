@@ -14,7 +14,8 @@ from config.audit import audit
 from config.errors import Conflict, DomainError
 from tenants import ip_allowlist
 from tenants.dns import txt_records
-from tenants.models import RESERVED_SLUGS, Domain, Tenant
+from tenants.logos import checked_logo
+from tenants.models import RESERVED_SLUGS, Domain, Logo, Tenant
 from tenants.signals import tenant_closed, tenant_created, tenant_deleting
 
 
@@ -155,6 +156,46 @@ def update_tenant(tenant: Tenant, **fields) -> Tenant:
     tenant.full_clean(exclude=["schema_name"])
     with _public():
         tenant.save(update_fields=list(fields))
+    return tenant
+
+
+def set_logo(tenant: Tenant, upload, *, actor=None) -> Logo:
+    """The tenant's logo (`upload`: a file), replacing any before it, once `tenants.logos` accepts it; audited."""
+    checked = checked_logo(upload)
+    with _public():
+        logo, _ = Logo.objects.update_or_create(
+            tenant=tenant,
+            defaults={"content": checked.content, "content_type": checked.content_type, "digest": checked.digest},
+        )
+    audit(
+        "tenant.logo_changed",
+        tenants=[tenant],
+        actor=actor,
+        target=f"tenant:{tenant.slug}",
+        data={"content_type": checked.content_type, "bytes": len(checked.content), "sha256": checked.digest},
+    )
+    return logo
+
+
+def remove_logo(tenant: Tenant, *, actor=None) -> None:
+    """No logo of its own: a client shows its agency's again."""
+    with _public():
+        removed, _ = Logo.objects.filter(tenant=tenant).delete()
+    if removed:
+        audit("tenant.logo_removed", tenants=[tenant], actor=actor, target=f"tenant:{tenant.slug}")
+
+
+def make_agency(tenant: Tenant, *, actor=None, reason: str = "") -> Tenant:
+    """A direct tenant becomes an agency (it subscribed to a plan with white-label, or an operator said so), recorded
+    in its audit log. An agency stays one: a downgrade keeps its clients (billing's plan refuses new ones)."""
+    if tenant.kind != Tenant.Kind.DIRECT:
+        return tenant
+    tenant.kind = Tenant.Kind.AGENCY
+    with _public():
+        tenant.save(update_fields=["kind"])
+    audit(
+        "tenant.became_agency", tenants=[tenant], actor=actor, target=f"tenant:{tenant.slug}", data={"reason": reason}
+    )
     return tenant
 
 

@@ -37,7 +37,6 @@ class _Pricing(serializers.Serializer):
 
 class AgencyClientCreateSerializer(ClientCreateSerializer, _Pricing):
     product_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    logo_url = serializers.URLField(required=False, allow_blank=True)
     primary_colour = serializers.RegexField(r"^#[0-9a-fA-F]{6}$", required=False, allow_blank=True)
     support_email = serializers.EmailField(required=False, allow_blank=True)
     sender_name = serializers.CharField(max_length=100, required=False, allow_blank=True)

@@ -2,14 +2,17 @@ import zoneinfo
 
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, status
+from rest_framework import generics, renderers, status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agencies import selectors, services
 from agencies.api import serializers as s
+from agencies.exports import charges_csv_response
 from billing.api.serializers import UsageQuerySerializer
 from config.api.validation import validated, validated_query
+from tenants.api.serializers import LogoUploadSerializer
 from tenants.selectors import clients_of
 
 
@@ -79,6 +82,42 @@ class UsageView(APIView):
     @extend_schema(parameters=[UsageQuerySerializer], responses={200: {"type": "object"}})
     def get(self, request):
         return Response(selectors.agency_usage(services.agency_of(request.tenant), **_period(request)))
+
+
+class ChargesExportView(APIView):
+    """GET /api/agency/charges.csv?date_from&date_to: what the agency charges each client per calendar month (plan
+    price, minutes, markup, total), the lines it invoices its clients with; every cell through `config.csv`."""
+
+    required_permission = "tenant.view"
+
+    def perform_content_negotiation(self, request, force=False):
+        """Errors are JSON; the export itself is CSV."""
+        return renderers.JSONRenderer(), renderers.JSONRenderer.media_type
+
+    @extend_schema(parameters=[UsageQuerySerializer], responses={(200, "text/csv"): str})
+    def get(self, request):
+        agency = services.agency_of(request.tenant)
+        return charges_csv_response(agency, _period(request))
+
+
+class ClientLogoView(APIView):
+    """PUT the client's own logo (multipart `logo`: PNG, JPEG or WebP, no SVG); DELETE it (it shows the agency's)."""
+
+    required_permission = "tenant.manage"
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(request={"multipart/form-data": LogoUploadSerializer}, responses={200: s.ClientSerializer})
+    def put(self, request, client_id):
+        client = services.client_of(request.tenant, client_id)
+        upload = validated(LogoUploadSerializer, request)["logo"]
+        services.set_client_logo(request.tenant, client, upload, actor=request.user)
+        return Response(s.ClientSerializer(client).data)
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request, client_id):
+        client = services.client_of(request.tenant, client_id)
+        services.remove_client_logo(request.tenant, client, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ImpersonationView(APIView):

@@ -1,15 +1,17 @@
-"""Acme and Globex as agencies (inside each test's transaction): Alice owns Acme (Amy an admin, Mike a member), Bob
+"""Acme and Globex as agencies on the agency plan (inside each test's transaction): Alice owns Acme (Amy an admin, Mike a member), Bob
 owns Globex. Their clients are made by the agencies' own service, as the API makes them."""
 
 import pytest
 
 from agencies.services import create_client
-from tenants.models import Tenant
+from billing.models import Plan
+from billing.services import assign_plan
 
 
 def as_agency(tenant):
-    tenant.kind = Tenant.Kind.AGENCY
-    tenant.save(update_fields=["kind"])
+    """On the agency plan, which makes a tenant an agency."""
+    assign_plan(tenant, Plan.objects.get(slug="agency"))
+    tenant.refresh_from_db()
     return tenant
 
 

@@ -1,11 +1,14 @@
 """An agency manages its clients through `/api/agency/clients`: plan, price, branding, suspend, resume, soft delete;
 its owners own each client; it never sees another agency's clients."""
 
+import hashlib
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
@@ -14,6 +17,7 @@ from billing.models import ClientPrice, Subscription
 from compliance.models import AuditEvent
 from tenants.models import Tenant
 from tenants.services import delete_closed_tenants
+from tenants.tests.images import image
 
 pytestmark = pytest.mark.django_db
 
@@ -129,12 +133,31 @@ def test_members_of_the_agency_read_clients_but_change_nothing(api, mike, smile,
 
 
 def test_the_agency_changes_a_clients_plan_price_and_branding_in_the_clients_audit_log(api, alice, smile, acme_agency):
-    body = {"plan": "pro", "minute_price": "0.2000", "logo_url": "https://cdn.smile.example/logo.png"}
+    body = {"plan": "pro", "minute_price": "0.2000", "primary_colour": "#123456"}
     response = api(alice, acme_agency).patch(client_url(smile), body, format="json")
     assert response.status_code == 200, response.json()
-    assert (response.json()["plan"], response.json()["logo_url"]) == ("pro", body["logo_url"])
+    assert (response.json()["plan"], response.json()["primary_colour"]) == ("pro", "#123456")
     assert ClientPrice.objects.get(client=smile).minute_price == Decimal("0.2")
     assert {"agency.client_changed", "billing.plan_changed", "billing.client_price_set"} <= set(actions(smile))
+
+
+def test_the_agency_uploads_a_clients_own_logo_which_its_host_serves(api, alice, smile, acme_agency):
+    content = image("JPEG")
+    upload = SimpleUploadedFile("smile.jpg", content)
+    response = api(alice, acme_agency).put(client_url(smile, "/logo"), {"logo": upload}, format="multipart")
+    assert response.status_code == 200, response.json()
+    path = response.json()["logo_url"]
+    assert path == f"/brand/logo/{hashlib.sha256(content).hexdigest()}"
+    served = Client(HTTP_HOST=f"smile-dental.{settings.BASE_DOMAIN}").get(path)
+    assert (served.status_code, served.content) == (200, content)
+    assert "tenant.logo_changed" in actions(smile)
+
+
+def test_an_agency_cannot_upload_a_logo_for_another_agencys_client(api, alice, acme_agency, homes):
+    upload = SimpleUploadedFile("x.png", image())
+    assert (
+        api(alice, acme_agency).put(client_url(homes, "/logo"), {"logo": upload}, format="multipart").status_code == 404
+    )
 
 
 def test_a_suspended_client_stops_and_a_resumed_one_serves_again(api, alice, smile, acme_agency):

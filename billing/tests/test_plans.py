@@ -52,6 +52,7 @@ def test_the_plans_are_seeded_as_priced():
     assert list(plans) == [
         ("starter", Decimal("49.00"), 500, None, 1, None, False, False, False, False),
         ("pro", Decimal("199.00"), 2000, Decimal("0.0800"), 3, 1000, True, True, True, False),
+        ("agency", Decimal("299.00"), 2000, Decimal("0.0800"), 5, 1000, True, True, True, True),
         ("enterprise", None, None, None, None, None, True, True, True, True),
     ]
 

@@ -54,14 +54,20 @@ def priced(db):
 
 MONTHLY = {"starter": {"plan": "starter", "amount": "4900"}, "pro": {"plan": "pro", "amount": "19900"}}
 PRO_MINUTES = {"plan": "pro", "included_minutes": "2000", "overage_cents": "8.0000"}
+AGENCY_PRICES = (
+    ("price_agency", "monthly", {"plan": "agency", "amount": "29900"}),
+    ("price_agency_client_minutes", "client_minutes", {"plan": "agency", "client_minute_cents": "6.0000"}),
+    ("price_agency_minutes", "minutes", {"plan": "agency", "included_minutes": "2000", "overage_cents": "8.0000"}),
+)
+LISTED = (("starter", "Starter"), ("pro", "Pro"), ("enterprise", "Enterprise"), ("agency", "Agency"))
 
 
-def meter(meter_id="mtr_test_1"):
+def meter(meter_id="mtr_test_1", event_name="call_minutes"):
     return {
         "id": meter_id,
         "object": "billing.meter",
         "display_name": "Call minutes",
-        "event_name": "call_minutes",
+        "event_name": event_name,
         "status": "active",
         "default_aggregation": {"formula": "sum"},
         "customer_mapping": {"event_payload_key": "stripe_customer_id", "type": "by_id"},
@@ -70,7 +76,7 @@ def meter(meter_id="mtr_test_1"):
 
 
 def script_first_sync(stripe_api):
-    for slug, name in (("starter", "Starter"), ("pro", "Pro"), ("enterprise", "Enterprise")):
+    for slug, name in LISTED:
         stripe_api.add(
             "GET", f"/v1/products/plan_{slug}", status=404, json=fake.error(f"No such product: 'plan_{slug}'")
         )
@@ -78,10 +84,14 @@ def script_first_sync(stripe_api):
     stripe_api.add("GET", "/v1/prices", json=fake.listing("/v1/prices", []))
     stripe_api.add("GET", "/v1/billing/meters", json=fake.listing("/v1/billing/meters", []))
     stripe_api.add("POST", "/v1/billing/meters", json=meter())
+    stripe_api.add("POST", "/v1/billing/meters", json=meter("mtr_test_2", "client_minutes"))
     for price_id, slug, cents, kind in (
         ("price_starter", "starter", 4900, "monthly"),
         ("price_pro", "pro", 19900, "monthly"),
         ("price_pro_minutes", "pro", None, "minutes"),
+        ("price_agency", "agency", 29900, "monthly"),
+        ("price_agency_client_minutes", "agency", None, "client_minutes"),
+        ("price_agency_minutes", "agency", None, "minutes"),
     ):
         stripe_api.add(
             "POST",
@@ -98,8 +108,9 @@ def test_sync_creates_a_product_per_listed_plan_and_a_monthly_price_per_priced_o
         ("plan_starter", "Starter", "starter"),
         ("plan_pro", "Pro", "pro"),
         ("plan_enterprise", "Enterprise", "enterprise"),
+        ("plan_agency", "Agency", "agency"),
     ]
-    starter, pro, _ = (form(request) for request in stripe_api.requests_to("POST", "/v1/prices"))
+    starter, pro, *_ = (form(request) for request in stripe_api.requests_to("POST", "/v1/prices"))
     assert [
         (p["product"], p["unit_amount"], p["currency"], p["recurring[interval]"], p["lookup_key"])
         for p in (starter, pro)
@@ -113,7 +124,9 @@ def test_sync_creates_a_product_per_listed_plan_and_a_monthly_price_per_priced_o
         ("starter", "plan_starter", "price_starter", ""),
         ("pro", "plan_pro", "price_pro", "price_pro_minutes"),
         ("enterprise", "plan_enterprise", "", ""),
+        ("agency", "plan_agency", "price_agency", "price_agency_minutes"),
     ]
+    assert Plan.objects.get(slug="agency").stripe_client_minutes_price_id == "price_agency_client_minutes"
 
 
 def test_sync_bills_pros_minutes_beyond_the_included_ones_on_the_call_minutes_meter(stripe_api):
@@ -133,8 +146,21 @@ def test_sync_bills_pros_minutes_beyond_the_included_ones_on_the_call_minutes_me
     assert (minutes["tiers[1][up_to]"], minutes["tiers[1][unit_amount_decimal]"]) == ("inf", "8.0000")
 
 
+def test_sync_bills_the_agency_plan_each_minute_of_its_clients_on_the_client_minutes_meter(stripe_api):
+    script_first_sync(stripe_api)
+    call_command("sync_stripe_plans", stdout=io.StringIO())
+    made = form(stripe_api.requests_to("POST", "/v1/billing/meters")[1])
+    assert (made["event_name"], made["customer_mapping[event_payload_key]"]) == ("client_minutes", "stripe_customer_id")
+    client_minutes = form(stripe_api.requests_to("POST", "/v1/prices")[4])
+    assert (client_minutes["lookup_key"], client_minutes["recurring[usage_type]"]) == (
+        "plan_agency_client_minutes",
+        "metered",
+    )
+    assert (client_minutes["recurring[meter]"], client_minutes["unit_amount_decimal"]) == ("mtr_test_2", "6.0000")
+
+
 def test_sync_run_again_changes_nothing_in_stripe(stripe_api):
-    for slug, name in (("starter", "Starter"), ("pro", "Pro"), ("enterprise", "Enterprise")):
+    for slug, name in LISTED:
         stripe_api.add(
             "GET", f"/v1/products/plan_{slug}", json=fake.product(f"plan_{slug}", name, metadata={"plan": slug})
         )
@@ -142,10 +168,12 @@ def test_sync_run_again_changes_nothing_in_stripe(stripe_api):
         ("price_starter", "starter", "monthly", MONTHLY["starter"]),
         ("price_pro", "pro", "monthly", MONTHLY["pro"]),
         ("price_pro_minutes", "pro", "minutes", PRO_MINUTES),
+        *((price_id, "agency", kind, metadata) for price_id, kind, metadata in AGENCY_PRICES),
     ):
         found = fake.price(price_id, product_id=f"plan_{slug}", unit_amount=1, lookup_key=f"plan_{slug}_{kind}")
         stripe_api.add("GET", "/v1/prices", json=fake.listing("/v1/prices", [{**found, "metadata": metadata}]))
-    stripe_api.add("GET", "/v1/billing/meters", json=fake.listing("/v1/billing/meters", [meter()]))
+    meters = [meter(), meter("mtr_test_2", "client_minutes")]
+    stripe_api.add("GET", "/v1/billing/meters", json=fake.listing("/v1/billing/meters", meters))
     call_command("sync_stripe_plans", stdout=io.StringIO())
     assert [request.method for request in stripe_api.requests if request.method != "GET"] == []
     assert Plan.objects.get(slug="pro").stripe_minutes_price_id == "price_pro_minutes"
@@ -288,7 +316,7 @@ def test_the_subscription_shows_the_plan_its_limits_and_the_plans_to_choose(api,
     assert (body["status"], body["restriction"], body["has_billing_account"]) == ("trialing", None, False)
     assert body["plan"]["slug"] == "starter" and body["plan"]["monthly_price"] == "49.00"
     assert (body["plan"]["max_agents"], body["plan"]["features"]["campaigns"]) == (1, False)
-    assert [plan["slug"] for plan in body["plans"]] == ["starter", "pro", "enterprise"]
+    assert [plan["slug"] for plan in body["plans"]] == ["starter", "pro", "agency", "enterprise"]
 
 
 def test_bob_sees_his_own_subscription_never_alices(api, bob, acme, globex):

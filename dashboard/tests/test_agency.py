@@ -6,7 +6,8 @@ import pytest
 from django_tenants.utils import tenant_context
 
 from accounts.models import Membership
-from billing.services import set_client_price
+from billing.models import Plan
+from billing.services import assign_plan, set_client_price
 from calls.tests.factories import CallFactory
 from compliance.models import AuditEvent
 from tenants.models import Tenant
@@ -17,9 +18,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def agency(acme):
-    """Acme as an agency (this test's transaction only): Alice owns it, Mike is a member."""
-    acme.kind = Tenant.Kind.AGENCY
-    acme.save(update_fields=["kind"])
+    """Acme as an agency on the agency plan (this test's transaction only): Alice owns it, Mike is a member."""
+    assign_plan(acme, Plan.objects.get(slug="agency"))
+    acme.refresh_from_db()
     return acme
 
 

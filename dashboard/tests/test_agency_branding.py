@@ -1,15 +1,18 @@
 """The agency's brand editor (with its live preview) and its custom domains, verified by a DNS TXT record."""
 
+import hashlib
+
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tenants.models import Domain, Tenant
 from tenants.services import add_custom_domain
+from tenants.tests.images import SVG, image
 
 pytestmark = pytest.mark.django_db
 
 BRAND = {
     "product_name": "BrightDesk",
-    "logo_url": "https://cdn.brightdesk.example/logo.svg",
     "primary_colour": "#0a7d5a",
     "support_email": "help@brightdesk.example",
     "sender_name": "BrightDesk Support",
@@ -30,12 +33,22 @@ def test_the_brand_page_shows_the_form_and_its_live_preview(browser, alice, agen
 
 
 def test_an_owner_saves_the_brand_and_the_dashboard_wears_it(browser, alice, agency):
-    response = browser(alice, agency).post("/agency/branding", BRAND)
+    logo = image("WEBP")
+    response = browser(alice, agency).post("/agency/branding", {**BRAND, "logo": SimpleUploadedFile("l.webp", logo)})
     assert response.status_code == 200 and "The brand is saved." in response.content.decode()
     agency.refresh_from_db()
     assert {name: getattr(agency, name) for name in BRAND} == BRAND
     page = browser(alice, agency).get("/").content.decode()
-    assert "BrightDesk</title>" in page and f'src="{BRAND["logo_url"]}"' in page and "/brand.css" in page
+    logo_path = f"/brand/logo/{hashlib.sha256(logo).hexdigest()}"
+    assert "BrightDesk</title>" in page and f'src="{logo_path}"' in page and "/brand.css" in page
+
+
+def test_an_svg_logo_is_refused_beside_its_field_and_nothing_is_saved(browser, alice, agency):
+    svg = SimpleUploadedFile("l.svg", SVG, content_type="image/svg+xml")
+    response = browser(alice, agency).post("/agency/branding", {**BRAND, "logo": svg})
+    assert response.status_code == 400 and 'id="id_logo_errors"' in response.content.decode()
+    agency.refresh_from_db()
+    assert agency.product_name == ""
 
 
 def test_a_bad_colour_is_named_beside_its_field(browser, alice, agency):

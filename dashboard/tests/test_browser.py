@@ -659,12 +659,15 @@ def test_an_admin_uploads_do_not_call_numbers_follows_the_import_and_sets_the_ca
 def agency(committed_db):
     """An agency workspace Alice owns, and (afterwards) it and its clients deleted with their schemas."""
     from accounts.models import User
+    from billing.models import Plan
+    from billing.services import assign_plan
     from tenants.models import Tenant
     from tenants.services import create_tenant
 
     slug = f"agency-{uuid.uuid4().hex[:8]}"
     alice = User.objects.get(email="alice@example.com")
     agency = create_tenant(name="Sunrise Agency", slug=slug, kind=Tenant.Kind.AGENCY, owner=alice)
+    assign_plan(agency, Plan.objects.get(slug="agency"))
     yield agency
     for tenant in [*Tenant.objects.filter(parent=agency), agency]:
         tenant.delete(force_drop=True)

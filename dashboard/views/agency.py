@@ -5,9 +5,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from agencies import services as agency_services
+from agencies.exports import charges_csv_response
 from agencies.selectors import client_stats
 from billing.api.serializers import UsageQuerySerializer
 from config.errors import DomainError
@@ -56,6 +57,15 @@ def _agency_only(view):
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+@require_GET
+@tenant_page("tenant.view")
+@_agency_only
+def charges_csv(request):
+    """The charges of the period the clients page shows, as the API's CSV (`/api/agency/charges.csv`)."""
+    period, _ = _period(request, zoneinfo.ZoneInfo(request.tenant.timezone))
+    return charges_csv_response(request.tenant, period)
 
 
 @redirects_to_tenant_hosts  # its "Switch into" forms lead to the clients' hosts: the browser checks this page's CSP

@@ -9,10 +9,11 @@ from dashboard.views.agency import _agency_only
 from dashboard.views.base import form_failure, tenant_page, validate
 from tenants import services
 from tenants.api import serializers as s
+from tenants.branding import own_logo_path
 from tenants.models import Domain
 
 TEMPLATE = "dashboard/agency_branding.html"
-FIELDS = ("product_name", "logo_url", "primary_colour", "support_email", "sender_name")
+FIELDS = ("product_name", "primary_colour", "support_email", "sender_name")
 
 
 def _context(request, **extra):
@@ -21,7 +22,8 @@ def _context(request, **extra):
         for domain in Domain.objects.filter(tenant=request.tenant).order_by("-is_primary", "domain")
     ]
     values = {name: getattr(request.tenant, name) for name in FIELDS}
-    return {"values": values, "domains": domains, **extra}
+    logo_path = own_logo_path(request.tenant)
+    return {"values": values, "domains": domains, "logo_path": logo_path, **extra}
 
 
 @tenant_page({"GET": "tenant.view", "*": "tenant.manage"})
@@ -32,6 +34,8 @@ def branding(request):
     values = {name: request.POST.get(name, "").strip() for name in FIELDS}
     try:
         data = validate(s.TenantUpdateSerializer, values)
+        if request.FILES.get("logo"):
+            services.set_logo(request.tenant, request.FILES["logo"], actor=request.user)
         services.update_tenant(request.tenant, **data)
     except DomainError as exc:
         return form_failure(request, TEMPLATE, {**_context(request), "values": values}, exc)

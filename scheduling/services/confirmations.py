@@ -23,7 +23,7 @@ from scheduling.models import Appointment, AttendeeMessage
 from scheduling.services import sms
 from scheduling.services.sync import uid_of
 from scheduling.spoken import say_date, say_time
-from tenants.services import tenant_base_url
+from tenants.branding import branding_of
 
 log = logging.getLogger(__name__)
 SEND_TASK = "scheduling.send_attendee_message"
@@ -79,7 +79,8 @@ def manage_token(appointment: Appointment) -> str:
 
 
 def manage_url(appointment: Appointment) -> str:
-    return f"{tenant_base_url(connection.tenant)}/api/calendar/manage/{manage_token(appointment)}"
+    """On the tenant's own host: an agency's client's contacts are sent to its verified custom domain."""
+    return f"{branding_of(connection.tenant).base_url}/api/calendar/manage/{manage_token(appointment)}"
 
 
 def appointment_of_token(token: str) -> Appointment:
@@ -112,13 +113,14 @@ HEADLINES = {
 
 def _context(message: AttendeeMessage) -> dict:
     appointment = message.appointment
-    tenant = connection.tenant
+    brand = branding_of(connection.tenant)
     local = appointment.start.astimezone(ZoneInfo(appointment.calendar.timezone))
     return {
-        "brand": tenant.product_name or tenant.name,
-        "colour": tenant.primary_colour or "#1f6feb",
-        "logo_url": tenant.logo_url,
-        "support_email": tenant.support_email,
+        "brand": brand.name,
+        "from_email": brand.from_email,
+        "colour": brand.primary_colour or "#1f6feb",
+        "logo_url": brand.logo_url,
+        "support_email": brand.support_email,
         "headline": HEADLINES[message.change],
         "appointment": appointment,
         "when": f"{say_date(local.date())} at {say_time(local)} ({appointment.calendar.timezone})",
@@ -139,7 +141,7 @@ def email_of(message: AttendeeMessage) -> EmailMultiAlternatives:
     email = EmailMultiAlternatives(
         subject=f"{context['brand']}: {context['headline']} – {message.appointment.title}",
         body=render_to_string("scheduling/attendee_message.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=context["from_email"],
         to=[message.to],
         reply_to=[context["support_email"]] if context["support_email"] else None,
     )

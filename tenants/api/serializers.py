@@ -1,12 +1,14 @@
 from rest_framework import serializers
 
 from config.api.serializers import ModelSerializer
+from tenants.branding import own_logo_path
 from tenants.models import SLUG_VALIDATOR, Domain, Tenant, validate_timezone
 from tenants.services import verification_record
 
 
 class TenantSerializer(ModelSerializer):
     host = serializers.SerializerMethodField()
+    logo_url = serializers.SerializerMethodField(help_text="Its own uploaded logo, on its own host; blank for none.")
 
     class Meta:
         model = Tenant
@@ -26,7 +28,10 @@ class TenantSerializer(ModelSerializer):
             "created_at",
             "host",
         ]
-        read_only_fields = ["id", "slug", "kind", "status", "parent", "created_at", "host"]
+        read_only_fields = ["id", "slug", "kind", "status", "parent", "created_at", "host", "logo_url"]
+
+    def get_logo_url(self, tenant) -> str:
+        return own_logo_path(tenant)
 
     def get_host(self, tenant) -> str:
         domain = tenant.get_primary_domain()
@@ -37,10 +42,17 @@ class TenantUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False)
     timezone = serializers.CharField(max_length=64, required=False, validators=[validate_timezone])
     product_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    logo_url = serializers.URLField(required=False, allow_blank=True)
     primary_colour = serializers.RegexField(r"^#[0-9a-fA-F]{6}$", required=False, allow_blank=True)
     support_email = serializers.EmailField(required=False, allow_blank=True)
     sender_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+
+class LogoUploadSerializer(serializers.Serializer):
+    logo = serializers.FileField(help_text="PNG, JPEG or WebP (no SVG), within LOGO_MAX_BYTES.")
+
+
+class LogoSerializer(serializers.Serializer):
+    logo_url = serializers.CharField(help_text="Where it is served, on the tenant's own host.")
 
 
 class IpAllowlistSerializer(serializers.Serializer):

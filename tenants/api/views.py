@@ -1,5 +1,6 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -8,6 +9,7 @@ from config.errors import NotFound
 from config.proxies import client_ip
 from tenants import services
 from tenants.api import serializers as s
+from tenants.branding import own_logo_path
 from tenants.models import Domain
 
 
@@ -73,3 +75,22 @@ class DomainVerificationView(APIView):
             raise NotFound("No such domain.")
         services.verify_domain(domain)
         return Response(s.DomainSerializer(domain).data)
+
+
+class LogoView(APIView):
+    """PUT a logo (multipart `logo`: PNG, JPEG or WebP, no SVG) shown on the tenant's pages and emails, served from its
+    own host; DELETE it (a client shows its agency's again)."""
+
+    required_permission = "tenant.manage"
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(request={"multipart/form-data": s.LogoUploadSerializer}, responses={200: s.LogoSerializer})
+    def put(self, request):
+        upload = validated(s.LogoUploadSerializer, request)["logo"]
+        services.set_logo(request.tenant, upload, actor=request.user)
+        return Response({"logo_url": own_logo_path(request.tenant)})
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request):
+        services.remove_logo(request.tenant, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

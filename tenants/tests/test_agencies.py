@@ -8,6 +8,8 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from accounts.models import Membership
+from billing.models import Plan
+from billing.services import assign_plan
 from compliance.models import AuditEvent
 from config.errors import DomainError
 from tenants.models import Tenant
@@ -18,7 +20,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def agency(alice):
-    return create_tenant(name="Voice Agency", slug="voice-agency", kind=Tenant.Kind.AGENCY, owner=alice)
+    agency = create_tenant(name="Voice Agency", slug="voice-agency", kind=Tenant.Kind.AGENCY, owner=alice)
+    assign_plan(agency, Plan.objects.get(slug="agency"))
+    return agency
 
 
 def test_agency_owner_creates_a_client_tenant_and_owns_it(api, alice, agency):

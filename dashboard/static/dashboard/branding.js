@@ -14,13 +14,23 @@ document.addEventListener("DOMContentLoaded", () => {
     part("name").textContent = name;
     part("sender").textContent = value("sender_name") || name;
     part("support").textContent = value("support_email") ? ` · replies to ${value("support_email")}` : "";
-    const logo = value("logo_url");
-    part("logo").hidden = !logo.startsWith("https://");
-    if (logo.startsWith("https://")) part("logo").src = logo;
     const accent = colour.test(value("primary_colour")) ? value("primary_colour") : "";
     preview.style.setProperty("--accent", accent || null);
   }
 
+  // The chosen logo file, read as a data: URL (the CSP allows images from 'self' and data: only).
+  function showLogo() {
+    const [file] = form.elements.logo.files;
+    if (!file) return;
+    const reader = new FileReader();
+    reader.addEventListener("load", () => {
+      part("logo").src = reader.result;
+      part("logo").hidden = false;
+    });
+    reader.readAsDataURL(file);
+  }
+
   part("name").dataset.fallback = part("name").textContent;
   form.addEventListener("input", update);
+  form.elements.logo.addEventListener("change", showLogo);
 });
