@@ -67,3 +67,16 @@ class ModelSerializer(serializers.ModelSerializer):
             check_for_none = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
             representation[field.field_name] = None if check_for_none is None else field.to_representation(attribute)
         return representation
+
+
+class TokenField(serializers.CharField):
+    """A secret another service gave (an access token, an API key) that we send back to it in an HTTP header:
+    visible ASCII only, since a space, a line break or a non-ASCII letter cannot go into a header."""
+
+    default_error_messages = {"header_unsafe": "Only visible ASCII characters, with no spaces, can be in a token."}
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if not all("!" <= char <= "~" for char in value):
+            self.fail("header_unsafe")
+        return value

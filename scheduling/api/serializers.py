@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from config.api.serializers import ModelSerializer
+from config.api.serializers import ModelSerializer, TokenField
 from contacts.models import Contact
 from scheduling.models import Appointment, Calendar, CalendarIntegration
 
@@ -193,7 +193,7 @@ class ConnectSerializer(serializers.Serializer):
         default="",
         help_text="CalDAV: which of the account's calendars (display name or URL).",
     )
-    token = serializers.CharField(max_length=2000, required=False, write_only=True)
+    token = TokenField(max_length=2000, required=False, write_only=True)
     webhook_scope = serializers.ChoiceField(choices=["user", "organization"], required=False, default="user")
     calendar = serializers.PrimaryKeyRelatedField(queryset=Calendar.objects.all(), required=False)
 

@@ -114,6 +114,13 @@ def test_a_refused_token_is_400_naming_the_token_and_stores_nothing(api, alice, 
         assert not CalendarIntegration.objects.exists()
 
 
+@pytest.mark.parametrize("token", ["tok en", "tok\nen", "tökən"])
+def test_a_token_that_cannot_go_into_a_header_is_400_naming_it(api, alice, acme, calendly, token):
+    response = connect(api, alice, acme, token=token)
+    assert response.status_code == 400 and "visible ASCII" in response.json()["errors"]["token"][0]
+    assert not calendly.requests
+
+
 def test_the_token_is_required(api, alice, acme):
     response = api(alice, acme).post("/api/calendar/connect", {"provider": "calendly"}, format="json")
     assert response.status_code == 400 and set(response.json()["errors"]) == {"token"}
