@@ -28,7 +28,9 @@ def scheduling(monkeypatch):
     monkeypatch.setattr(registry, "_specs", dict(registry._specs))
     registry.register(
         "check_availability",
-        lambda ctx, params: ActionResult(ok=True, data={"available_slots": "9 am or 10 am"}),
+        lambda ctx, params: ActionResult(
+            ok=True, data={"available_slots": "9 am or 10 am", "available_date": params["date"]}
+        ),
         owner="tests",
     )
     registry.register(
