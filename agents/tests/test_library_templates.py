@@ -159,6 +159,26 @@ def test_medical_receptionist_answers_a_question_from_the_knowledge_base():
     assert "Yes, we accept Delta Dental and Aetna." in said and result.ended
 
 
+UNANSWERED = [Event.dtmf("2"), Event.utterance("Do you do home visits?")]
+
+
+def test_medical_receptionist_offers_the_front_desk_for_a_question_it_cannot_answer():
+    result, said, actions = call("medical-receptionist", *UNANSWERED)
+    assert said[-1] == "I don't have that information, but the front desk will. Would you like me to put you through?"
+    assert not result.ended and actions[-1]["name"] == "lookup_knowledge"
+
+
+def test_medical_receptionist_goes_on_without_a_transfer_when_the_caller_declines_the_front_desk():
+    _, said, actions = call("medical-receptionist", *UNANSWERED, Event.utterance("no"))
+    assert said[-1] == "Is there anything else I can help you with?"
+    assert "transfer" not in [action["name"] for action in actions]
+
+
+def test_medical_receptionist_puts_an_unanswered_question_through_when_the_caller_wants_it():
+    result, _, actions = call("medical-receptionist", *UNANSWERED, Event.utterance("yes"))
+    assert result.end_reason == "transfer" and actions[-1]["name"] == "transfer"
+
+
 def test_medical_receptionist_asks_again_when_the_caller_only_says_hello():
     result, said, actions = call("medical-receptionist", Event.utterance("Hello?"))
     assert said[-2:] == [
