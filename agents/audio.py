@@ -6,8 +6,10 @@ comes from the `audioop-lts` package on 3.13+, under the same name.
 """
 
 import io
+import math
 import warnings
 import wave
+from functools import lru_cache
 
 with warnings.catch_warnings():
     # The 3.11/3.12 stdlib module warns on import; it is the supported choice there.
@@ -118,3 +120,69 @@ def rms(pcm: bytes) -> int:
 def mulaw_rms(mulaw: bytes) -> int:
     """`rms` of mu-law audio: a live call's every inbound frame."""
     return audioop.rms(audioop.ulaw2lin(mulaw, SAMPLE_WIDTH), SAMPLE_WIDTH) if mulaw else 0
+
+
+# What a phone line carries of the voice: the telephone band (ITU-T G.712), sampled at 8 kHz.
+PHONE_BAND_HZ = (300, 3400)
+# How sharply the band's edges fall off: over about this many Hz.
+BAND_EDGE_HZ = 150
+# Headroom of `_fir`'s 32-bit accumulator: samples are scaled down by this while the taps are summed.
+_FIR_HEADROOM = 16
+
+
+@lru_cache(maxsize=8)
+def _band_pass_taps(sample_rate: int, low: int, high: int, edge: int) -> tuple[float, ...]:
+    """A windowed-sinc (Hamming) FIR passing `low` to `high` Hz (a low-pass when `low` is 0), its edges falling off
+    over about `edge` Hz; symmetric, so it delays every frequency alike."""
+    count = int(3.3 * sample_rate / edge) | 1
+    middle = count // 2
+    taps = []
+    for n in range(count):
+        k = n - middle
+        window = 0.54 - 0.46 * math.cos(2 * math.pi * n / (count - 1))
+        if k == 0:
+            ideal = 2 * (high - low) / sample_rate
+        else:
+            ideal = (math.sin(2 * math.pi * high * k / sample_rate) - math.sin(2 * math.pi * low * k / sample_rate)) / (
+                math.pi * k
+            )
+        taps.append(ideal * window)
+    return tuple(taps)
+
+
+def _fir(pcm: bytes, taps: tuple[float, ...]) -> bytes:
+    """16-bit PCM through a symmetric FIR, aligned with its input: a few audioop calls per pair of taps, in C (no
+    per-sample Python, no numpy)."""
+    middle = len(taps) // 2
+    wide = audioop.mul(audioop.lin2lin(pcm, SAMPLE_WIDTH, 4), 4, 1 / _FIR_HEADROOM)
+    length = len(wide)
+    padded = b"\x00" * (4 * middle) + wide + b"\x00" * (4 * middle)
+
+    def delayed(by: int) -> bytes:
+        return padded[4 * (middle - by) : 4 * (middle - by) + length]
+
+    total = audioop.mul(wide, 4, taps[middle])
+    for k in range(1, middle + 1):
+        # Taps k before and after the middle are equal: add both delays, then weigh them once.
+        pair = audioop.add(delayed(k), delayed(-k), 4)
+        total = audioop.add(total, audioop.mul(pair, 4, taps[middle + k]), 4)
+    return audioop.lin2lin(audioop.mul(total, 4, _FIR_HEADROOM), 4, SAMPLE_WIDTH)
+
+
+def phone_line(audio: Audio) -> Audio:
+    """What a caller's voice becomes on its way to us over a phone call, as Twilio delivers it: the telephone band
+    at 8 kHz, in mu-law, decoded back to PCM.
+
+    Audio sampled faster than 8 kHz is first low-passed so that nothing above 4 kHz folds back into the band when
+    resampled (a short filter: only what would land in the band needs to go); the band itself is cut at 8 kHz, where
+    its sharp edges take half the taps they would at 16 kHz."""
+    low, high = PHONE_BAND_HZ
+    if audio.sample_rate > MULAW_RATE and audio.pcm:
+        nyquist = MULAW_RATE // 2
+        # Flat up to the band's top, silent from where a frequency would fold back onto it.
+        taps = _band_pass_taps(audio.sample_rate, 0, nyquist, 2 * (nyquist - high))
+        audio = Audio(_fir(audio.pcm, taps), audio.sample_rate)
+    narrow = resample(audio, MULAW_RATE)
+    if narrow.pcm:
+        narrow = Audio(_fir(narrow.pcm, _band_pass_taps(MULAW_RATE, low, high, BAND_EDGE_HZ)), MULAW_RATE)
+    return from_telephony(pcm_to_mulaw(narrow.pcm))

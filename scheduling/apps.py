@@ -12,12 +12,13 @@ class SchedulingConfig(AppConfig):
         from compliance import subject_data
         from scheduling.services import agent_actions, privacy
 
-        # Besides the slots, the day as the agent says it, and the slots themselves for "the first one".
+        # Besides the slots, the day as the agent says it and as a date (the next free day when the one asked for
+        # is full), and the slots themselves for "the first one".
         registry.register(
             "check_availability",
             agent_actions.check_availability,
             owner="scheduling",
-            provides=lambda params: ("available_slots", "available_day", "offered_slots"),
+            provides=lambda params: ("available_slots", "available_day", "available_date", "offered_slots"),
         )
         registry.register("resolve_slot", agent_actions.resolve_slot, owner="scheduling")
         registry.register("book_appointment", agent_actions.book_appointment, owner="scheduling")

@@ -69,6 +69,7 @@ def _schema(properties: dict, required: tuple[str, ...] = ()) -> dict:
 
 
 _TEXT = {"type": "string"}
+_BOOKING = {name: _TEXT for name in ("date", "time", "name", "phone", "email", "reason", "notes")}
 
 
 class ActionRegistry:
@@ -165,19 +166,10 @@ def default_specs() -> list[ActionSpec]:
         ActionSpec(
             "book_appointment",
             "Book an appointment for the caller once they have agreed to a date and time.",
-            _schema(
-                {
-                    "date": _TEXT,
-                    "time": _TEXT,
-                    "name": _TEXT,
-                    "phone": _TEXT,
-                    "email": _TEXT,
-                    "reason": _TEXT,
-                    "notes": _TEXT,
-                },
-                ("date", "time"),
-            ),
+            # A flow books the exact `start` it read back (resolve_slot's slot_start), or a date and time as said.
+            _schema({**_BOOKING, "start": _TEXT}),
             owner="scheduling",
+            llm_parameters=_schema(_BOOKING, ("date", "time")),
             provides=lambda params: ("appointment",),
             unavailable_message="I'm sorry, I can't book appointments on this line right now.",
         ),

@@ -1,8 +1,9 @@
 """Agent tests: scripted caller turns played through the sandbox, then expectations checked.
 
 A test `by_voice` plays each caller turn as speech over the phone channel, as a call would: spoken by an offline
-caller voice, made 8 kHz mu-law and back, recognised by the agent's STT with what its flow expects there; each of
-the agent's answers is synthesized by its TTS. The report then says what was heard for each turn.
+caller voice, carried as a phone call carries it (300–3400 Hz, 8 kHz mu-law: `audio.phone_line`), recognised by
+the agent's STT with what its flow expects there; each of the agent's answers is synthesized by its TTS. The report
+then says what was heard for each turn.
 
 Expectation types (value needed unless noted):
 - `reaches_node`: the flow passed through this node id;
@@ -10,6 +11,9 @@ Expectation types (value needed unless noted):
 - `says` / `never_says`: some / no agent utterance contains this text (case-insensitive);
 - `ends_call`: the call ended, with this end reason when a value is given.
 """
+
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import nullcontext
 
 from agents import audio
 from agents.models import Agent, AgentTest, AgentTestRun
@@ -72,44 +76,63 @@ CALLER_VOICE = ("flite", "awb")
 
 class PhoneLine:
     """The speech path of a call without its network: the caller's words spoken and carried as phone audio to the
-    agent's recogniser, the agent's answers synthesized by its voice."""
+    agent's recogniser, the agent's answers synthesized by its voice.
+
+    The agent's answers are synthesized on a thread of their own while the caller's next turn is heard (nothing
+    checked depends on their order): the voices run outside Python's lock (Festival's and flite's processes,
+    Whisper's C++), so with a core free a test takes about the longer of the two instead of their sum. Use it as a
+    context manager: leaving it waits for the agent's last words."""
 
     def __init__(self, agent: Agent):
         self.agent = agent
         self.caller = build_provider("tts", CALLER_VOICE[0])
         self.stt = build_provider("stt", agent.stt_provider or registry.default("stt"))
         self.tts = build_provider("tts", agent.tts_provider or registry.default("tts"))
+        self._voice = ThreadPoolExecutor(max_workers=1, thread_name_prefix="agent-test-voice")
+        self._said: list[Future] = []
 
     def hear(self, text: str, expect) -> str:
         spoken = self.caller.synthesize(text, voice=CALLER_VOICE[1])
-        line = audio.from_telephony(audio.to_telephony(spoken))
-        return self.stt.transcribe(line, language=self.agent.language, expect=expect).text
+        heard = audio.phone_line(spoken)
+        return self.stt.transcribe(heard, language=self.agent.language, expect=expect).text
 
     def say(self, utterances) -> None:
-        """The answers in the agent's voice (a provider that cannot say one raises ProviderError)."""
-        for text in utterances:
-            self.tts.synthesize(text, voice=self.agent.voice_id, language=self.agent.language)
+        """Starts saying the answers in the agent's voice, one after another."""
+        self._said += [
+            self._voice.submit(self.tts.synthesize, text, voice=self.agent.voice_id, language=self.agent.language)
+            for text in utterances
+        ]
+
+    def __enter__(self) -> "PhoneLine":
+        return self
+
+    def __exit__(self, error_type, error, traceback) -> None:
+        """Waits for the agent's last words; a voice that could not say one raises its ProviderError here."""
+        self._voice.shutdown(wait=True, cancel_futures=error is not None)
+        if error is None:
+            for said in self._said:
+                said.result()
 
 
 def run_test(test: AgentTest) -> AgentTestRun:
     """Plays the caller turns (stopping early if the call ends) and records a pass/fail per expectation; by voice,
     the report starts with what the agent heard for each turn."""
     agent = test.agent
-    line = PhoneLine(agent) if test.by_voice else None
-    turn = conversations.start(agent, source="test")
-    results = [turn.result]
-    heard = []
-    for text in test.caller_turns:
-        if turn.result.ended:
-            break
+    with PhoneLine(agent) if test.by_voice else nullcontext() as line:
+        turn = conversations.start(agent, source="test")
+        results = [turn.result]
+        heard = []
+        for text in test.caller_turns:
+            if turn.result.ended:
+                break
+            if line is not None:
+                line.say(turn.result.utterances)
+                text = line.hear(text, turn.result.expect)
+                heard.append(text)
+            turn = conversations.say(agent, turn.call, text, source="test")
+            results.append(turn.result)
         if line is not None:
             line.say(turn.result.utterances)
-            text = line.hear(text, turn.result.expect)
-            heard.append(text)
-        turn = conversations.say(agent, turn.call, text, source="test")
-        results.append(turn.result)
-    if line is not None:
-        line.say(turn.result.utterances)
     transcript = {
         "nodes": list(
             dict.fromkeys(list(turn.result.state.get("visits", {})) + [r.node_id for r in results if r.node_id])
@@ -121,7 +144,7 @@ def run_test(test: AgentTest) -> AgentTestRun:
     }
     report = [_check(expectation, transcript) for expectation in test.expectations]
     passed = all(r["passed"] for r in report)
-    if line is not None:
+    if test.by_voice:
         report.insert(0, {"type": "heard", "value": "", "passed": True, "detail": " | ".join(heard)})
     return AgentTestRun.objects.create(test=test, call=turn.call, passed=passed, report=report)
 

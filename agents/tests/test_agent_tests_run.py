@@ -6,9 +6,12 @@ import pytest
 from django.core.management import CommandError, call_command
 from django_tenants.utils import tenant_context
 
-from agents import services
+from agents import audio, services
 from agents.engine import ActionResult, registry
 from agents.models import AgentTestRun
+from agents.providers.base import Audio, ProviderError, Transcription
+from agents.services import agent_tests
+from agents.services.agent_tests import CALLER_VOICE
 from calls.models import Call
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +31,9 @@ def scheduling(monkeypatch):
     monkeypatch.setattr(registry, "_specs", dict(registry._specs))
     registry.register(
         "check_availability",
-        lambda ctx, params: ActionResult(ok=True, data={"available_slots": "9 am or 10 am"}),
+        lambda ctx, params: ActionResult(
+            ok=True, data={"available_slots": "9 am or 10 am", "available_date": params["date"]}
+        ),
         owner="tests",
     )
     registry.register(
@@ -183,3 +188,67 @@ def test_the_management_command_passes_when_every_test_passes(api, alice, acme, 
     out = io.StringIO()
     call_command("run_agent_tests", "--tenant", "acme", "--agent", str(agent.id), stdout=out)
     assert out.getvalue().splitlines()[-1] == "1 passed, 0 failed."
+
+
+class FakeVoices:
+    """Providers for a test by voice: the caller's voice gives a fixed clip, the recogniser keeps what reached it
+    and hears "hello", the agent's voice keeps what it said (or fails on `fails_on`)."""
+
+    CLIP = Audio(bytes(range(256)) * 125, 16000)
+
+    def __init__(self, fails_on=""):
+        self.heard: list[Audio] = []
+        self.said: list[str] = []
+        self.fails_on = fails_on
+
+    def build(self, kind, name):
+        voices = self
+
+        class Voice:
+            def synthesize(self, text, *, voice="", language="en-US"):
+                if name == CALLER_VOICE[0]:
+                    return voices.CLIP
+                if voices.fails_on and voices.fails_on in text:
+                    raise ProviderError("This voice cannot say that.")
+                voices.said.append(text)
+                return Audio(b"", 8000)
+
+            def transcribe(self, audio, *, language="en-US", expect=None):
+                voices.heard.append(audio)
+                return Transcription("hello")
+
+        return Voice()
+
+
+@pytest.fixture
+def voices(monkeypatch):
+    fakes = FakeVoices()
+    monkeypatch.setattr(agent_tests, "build_provider", fakes.build)
+    return fakes
+
+
+def run_by_voice(agent):
+    test = agent_tests.create_test(
+        agent, name="Hello", caller_turns=["hello"], expectations=[{"type": "ends_call"}], by_voice=True
+    )
+    return agent_tests.run_test(test)
+
+
+def test_by_voice_the_caller_is_heard_through_the_phone_band_at_8_khz(acme, agent, voices):
+    with tenant_context(acme):
+        run = run_by_voice(agent)
+    assert voices.heard == [audio.phone_line(FakeVoices.CLIP)] and voices.heard[0].sample_rate == 8000
+    assert run.report[0] == {"type": "heard", "value": "", "passed": True, "detail": "hello"}
+
+
+def test_by_voice_every_answer_of_the_agent_is_said_in_its_voice(acme, agent, voices):
+    with tenant_context(acme):
+        run = run_by_voice(agent)
+        said = [turn.text for turn in run.call.turns.filter(speaker="agent").order_by("index")]
+    assert " ".join(voices.said) == " ".join(said) and len(voices.said) > 2
+
+
+def test_by_voice_an_answer_the_agent_cannot_say_fails_the_run(acme, agent, voices):
+    voices.fails_on = "didn't quite catch"
+    with tenant_context(acme), pytest.raises(ProviderError):
+        run_by_voice(agent)

@@ -95,3 +95,38 @@ def test_rms_is_zero_for_silence_and_grows_with_loudness():
     assert audio.rms(audio.silence(100, 8000).pcm) == 0
     assert audio.rms(b"") == 0
     assert audio.rms(loud.pcm) > audio.rms(quiet.pcm) * 9
+
+
+def gain_db(before: Audio, after: Audio) -> float:
+    """How much louder (or, negative, quieter) a tone came out, measured away from the filter's edges."""
+    edge_in, edge_out = before.sample_rate // 10, after.sample_rate // 10
+    ratio = audio.rms(after.pcm[2 * edge_out : -2 * edge_out]) / audio.rms(before.pcm[2 * edge_in : -2 * edge_in])
+    return 20 * math.log10(max(ratio, 1e-6))
+
+
+@pytest.mark.parametrize("hz", [500, 1000, 3000])
+def test_the_phone_line_carries_the_voice_band(hz):
+    original = tone(hz)
+    assert gain_db(original, audio.phone_line(original)) == pytest.approx(0, abs=1)
+
+
+@pytest.mark.parametrize("hz", [60, 150])
+def test_the_phone_line_cuts_hum_and_rumble_below_300_hz(hz):
+    original = tone(hz)
+    assert gain_db(original, audio.phone_line(original)) < -40
+
+
+@pytest.mark.parametrize("hz, sample_rate", [(3700, 16000), (6000, 16000), (5000, 22050)])
+def test_the_phone_line_cuts_what_is_above_3400_hz_without_folding_it_back(hz, sample_rate):
+    original = tone(hz, sample_rate=sample_rate)
+    assert gain_db(original, audio.phone_line(original)) < -40
+
+
+def test_the_phone_line_delivers_8_khz_mulaw_decoded_keeping_the_duration():
+    line = audio.phone_line(tone(sample_rate=22050))
+    assert line.sample_rate == 8000 and line.duration_ms == pytest.approx(1000, abs=1)
+    assert audio.mulaw_to_pcm(audio.pcm_to_mulaw(line.pcm)) == line.pcm
+
+
+def test_the_phone_line_carries_empty_audio_as_empty_8_khz_audio():
+    assert audio.phone_line(Audio(b"", 16000)) == Audio(b"", 8000)

@@ -171,6 +171,18 @@ def test_invalid_tool_arguments_are_sent_back_to_the_llm_without_acting():
     assert "'time' is a required property" in json.loads(llm.requests[1]["messages"][-1]["content"])["error"]
 
 
+def test_the_llm_books_by_the_day_and_time_said_not_by_an_exact_start_of_its_own():
+    booked = []
+    start = {"date": "Monday", "time": "9am", "start": "2026-12-14T09:00:00-05:00"}
+    llm = ScriptedLLM(
+        ChatResult(tool_calls=[ToolCall("b1", "book_appointment", start)]),
+        ChatResult(text="What time would you like?"),
+    )
+    result = converse(Engine(llm=llm, actions=booking_actions(booked)), Event.utterance("Book Monday at 9"))
+    assert booked == [] and result.actions == []
+    assert "'start' was unexpected" in json.loads(llm.requests[1]["messages"][-1]["content"])["error"]
+
+
 def test_the_llm_cannot_choose_where_a_text_message_goes():
     agent = AgentConfig(name="Ava", company="Acme", tools_enabled=("send_sms",))
     llm = ScriptedLLM(

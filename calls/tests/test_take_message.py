@@ -1,5 +1,6 @@
 """When a transfer fails the receptionist says so and takes a message, stored as a note on the call (so staff see
-it in the API); it only says it passed the message on once the message is stored."""
+it in the API); it only says it passed the message on once the message is stored. The after-hours template takes
+its messages the same way."""
 
 import io
 
@@ -9,7 +10,9 @@ from django_tenants.utils import tenant_context
 
 from agents.engine import AgentConfig, Engine, Event
 from agents.library import template
-from agents.services import seed_demo_agent
+from agents.services import conversations, seed_demo_agent
+from agents.services.agents import create_agent
+from agents.services.templates import install_library_template
 from calls.models import Call, CallNote
 from calls.services.review import CALLER_MESSAGE_LABEL
 
@@ -68,3 +71,17 @@ def test_without_a_call_to_store_it_on_the_agent_never_claims_it_passed_the_mess
             said += result.utterances
     assert said[-2:] == ["I'm sorry, I couldn't take your message.", "Thank you for calling Acme. Goodbye!"]
     assert not any("passed your message on" in line for line in said)
+
+
+def test_the_after_hours_template_stores_the_message_on_the_call_for_staff_to_read(api, alice, acme):
+    with tenant_context(acme):
+        agent = create_agent(name="Ava", template=install_library_template("after-hours-answering")[0])
+        turn = conversations.start(agent)
+        for text in ("no, it can wait", "Ann Lee", "5550199", "yes", "Please call me about my invoice"):
+            turn = conversations.say(agent, turn.call, text)
+    assert turn.reply.startswith("Got it, I've passed your message on.")
+    [note] = api(alice, acme).get(f"/api/calls/{turn.call.pk}/notes").json()["results"]
+    assert (note["text"], note["author_label"]) == (
+        "Ann Lee: Please call me about my invoice (call back on 5550199)",
+        CALLER_MESSAGE_LABEL,
+    )

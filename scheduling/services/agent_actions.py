@@ -44,43 +44,58 @@ def _offer(slots: list, wanted: datetime | None) -> list:
 
 
 def check_availability(ctx: ActionContext, params: dict) -> ActionResult:
+    """The free times on the day asked for; a full day is said as such, with the times of the next free day
+    instead, so the caller picks another slot rather than being sent elsewhere."""
     calendar = calendar_for(_agent_of_call(ctx))
     zone = ZoneInfo(calendar.timezone)
-    day = parse_date(params.get("date", ""), selectors.calendar_today(calendar))
-    if day is None:
+    asked = parse_date(params.get("date", ""), selectors.calendar_today(calendar))
+    if asked is None:
         return ActionResult(ok=False, say="Sorry, I didn't catch which day you meant.", data={"error": "unknown_date"})
     try:
-        slots = availability.free_slots(calendar, day, day)
+        slots = availability.free_slots(calendar, asked, asked)
         if not slots:
-            later = availability.free_slots(calendar, day + timedelta(days=1), day + timedelta(days=LOOKAHEAD_DAYS))
+            slots = availability.free_slots(calendar, asked + timedelta(days=1), asked + timedelta(days=LOOKAHEAD_DAYS))
     except CalendarAPIError:
         return ActionResult(ok=False, say=SAY_CALENDAR_DOWN, data={"error": "calendar_unavailable"})
     if not slots:
-        say = f"I'm sorry, we have no free times on {say_date(day)}."
-        data = {"error": "no_slots", "date": day.isoformat()}
-        if later:
-            first = later[0].start.astimezone(zone)
-            say += f" The next free time is {say_date(first.date())} at {say_time(first)}."
-            data["next_free"] = later[0].start.isoformat()
-        return ActionResult(ok=False, say=say, data=data)
+        return ActionResult(
+            ok=False,
+            say=f"I'm sorry, we have no free times on {say_date(asked)} or in the {LOOKAHEAD_DAYS} days after it.",
+            data={"error": "no_slots", "date": asked.isoformat()},
+        )
+    day = slots[0].start.astimezone(zone).date()
+    slots = [slot for slot in slots if slot.start.astimezone(zone).date() == day]
     wanted_time = parse_time(params["time"]) if params.get("time") else None
     wanted = datetime.combine(day, wanted_time, tzinfo=zone) if wanted_time else None
     offered = _offer(slots, wanted)
     return ActionResult(
         ok=True,
+        say="" if day == asked else f"I'm sorry, {say_date(asked)} is fully booked.",
         data={
             "available_slots": _spoken_list([say_time(slot.start.astimezone(zone)) for slot in offered]),
             "available_day": say_date(day),
+            # The day the slots are on (the next free one when the asked day is full), for resolve_slot.
+            "available_date": day.isoformat(),
             # For book_appointment, when the caller then picks "the first one".
             "offered_slots": " ".join(slot.start.isoformat() for slot in offered),
             "slots": [slot.start.isoformat() for slot in offered],
             "date": day.isoformat(),
+            "asked_date": asked.isoformat(),
         },
     )
 
 
 def _resolve(ctx: ActionContext, calendar: Calendar, params: dict) -> datetime:
-    """The start the caller means (`selectors.resolve_slot`), with the times just offered for "the first one"."""
+    """The start the caller means (`selectors.resolve_slot`), with the times just offered for "the first one";
+    an exact `start` (the `slot_start` resolve_slot gave, read back and confirmed) is taken as it is."""
+    if params.get("start"):
+        try:
+            start = datetime.fromisoformat(params["start"])
+        except ValueError:
+            raise selectors.SlotNotUnderstood("The start is not a date and time.", error_code="unknown_start") from None
+        if start.tzinfo is None:
+            raise selectors.SlotNotUnderstood("The start has no time zone.", error_code="unknown_start")
+        return start.astimezone(ZoneInfo(calendar.timezone))
     return selectors.resolve_slot(
         calendar,
         day_said=params.get("date", ""),

@@ -70,16 +70,31 @@ def test_booked_slots_are_not_offered(acme, front_desk):
     assert result.data["available_slots"] == "9:30 am, 10:30 am or 11 am"
 
 
-def test_a_full_day_is_said_with_the_next_free_time(acme, front_desk):
+def test_a_full_day_is_said_with_the_times_of_the_next_free_day(acme, front_desk):
     monday = coming(0)
+    next_monday = monday + timedelta(days=7)
     with tenant_context(acme):
         appointments.book(front_desk, start=at(monday, 9), end=at(monday, 12), title="Surgery")
         result = run("check_availability", {"date": "Monday"})
-    assert not result.ok and result.data["error"] == "no_slots"
-    next_monday = monday + timedelta(days=7)
-    assert result.say == (
-        f"I'm sorry, we have no free times on {monday:%A}, {monday:%B} {monday.day}. The next free "
-        f"time is {next_monday:%A}, {next_monday:%B} {next_monday.day} at 9 am."
+    assert result.ok and result.say == f"I'm sorry, {monday:%A}, {monday:%B} {monday.day} is fully booked."
+    assert (result.data["available_day"], result.data["available_date"], result.data["available_slots"]) == (
+        f"{next_monday:%A}, {next_monday:%B} {next_monday.day}",
+        next_monday.isoformat(),
+        "9 am, 10 am or 11:30 am",
+    )
+
+
+def test_no_free_time_in_the_lookahead_is_a_failure_said_with_the_day_asked(acme, front_desk):
+    monday = coming(0)
+    with tenant_context(acme):
+        for week in range(3):
+            day = monday + timedelta(days=7 * week)
+            appointments.book(front_desk, start=at(day, 9), end=at(day, 12), title="Surgery")
+        result = run("check_availability", {"date": "Monday"})
+    assert not result.ok and result.data == {"error": "no_slots", "date": monday.isoformat()}
+    assert (
+        result.say
+        == f"I'm sorry, we have no free times on {monday:%A}, {monday:%B} {monday.day} or in the 14 days after it."
     )
 
 
@@ -168,6 +183,22 @@ def test_booking_an_unintelligible_time_fails_without_booking(acme, front_desk):
     assert not result.ok and result.data == {"error": "unknown_time"}
 
 
+def test_booking_the_start_that_was_read_back_books_that_very_start(acme, front_desk):
+    start = at(coming(0), 10, 30)
+    with tenant_context(acme):
+        result = run("book_appointment", {"start": start.isoformat(), "name": "Ann"})
+        assert result.ok and Appointment.objects.get().start == start
+    assert result.data["appointment"] == f"{start:%A}, {start:%B} {start.day} at 10:30 am"
+
+
+@pytest.mark.parametrize("start", ["Monday at ten", "2026-12-14T10:30:00"])
+def test_booking_a_start_without_a_date_time_and_zone_fails_without_booking(acme, front_desk, start):
+    with tenant_context(acme):
+        result = run("book_appointment", {"start": start, "name": "Ann"})
+        assert not Appointment.objects.exists()
+    assert not result.ok and result.data == {"error": "unknown_start"}
+
+
 def test_a_sandbox_call_with_the_medical_receptionist_offers_real_slots_and_books_one(acme, front_desk):
     monday = coming(0)
     with tenant_context(acme):
@@ -188,3 +219,24 @@ def test_a_sandbox_call_with_the_medical_receptionist_offers_real_slots_and_book
             "Ann Smith",
             "A cleaning – Ann Smith",
         )
+
+
+def test_a_sandbox_call_on_a_full_day_offers_the_next_free_days_times_and_books_one(acme, front_desk):
+    monday = coming(0)
+    next_monday = monday + timedelta(days=7)
+    with tenant_context(acme):
+        appointments.book(front_desk, start=at(monday, 9), end=at(monday, 12), title="Surgery")
+        agent = agent_services.seed_demo_agent(acme)
+        turn = conversations.start(agent)
+        for said in ("I'd like to book an appointment", "Ann Smith", "a cleaning", "next Monday"):
+            turn = conversations.say(agent, turn.call, said)
+        full, free = f"{monday:%A}, {monday:%B} {monday.day}", f"{next_monday:%A}, {next_monday:%B} {next_monday.day}"
+        assert turn.reply == (
+            f"I'm sorry, {full} is fully booked. On {free} we have 9 am, 10 am or 11:30 am. Which time would you like?"
+        )
+        assert not turn.result.ended and "transfer" not in [action["name"] for action in turn.result.actions]
+        turn = conversations.say(agent, turn.call, "ten")
+        assert turn.reply == f"{free} at 10 am, is that right?"
+        turn = conversations.say(agent, turn.call, "yes")
+        assert turn.reply.startswith(f"You're booked for {free} at 10 am.")
+        assert Appointment.objects.get(call=turn.call).start == at(next_monday, 10)

@@ -1,5 +1,5 @@
 """Each library template driven to its goal by speech, with the platform's agent tests played by voice: the caller's
-turns spoken by an offline voice over the phone channel (8 kHz mu-law), heard by offline Whisper with what the node
+turns spoken by an offline voice over the phone channel (300–3400 Hz, 8 kHz mu-law), heard by offline Whisper with what the node
 expects, answered by the engine with the real booking actions, and each answer synthesized by the offline voice."""
 
 import pytest
@@ -15,26 +15,54 @@ from .conftest import make_calendar
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
+READ_BACK = {"type": "says", "value": "is that right?"}
+NAME_HEARD = {"type": "says", "value": "Maria Garcia"}
+# Phrased as callers say it and as the phone band lets the offline recogniser hear it: through 300–3400 Hz a lone
+# "yes" came out "nice", "four" "fourth", "seven pm" "seventh game", "Jane Doe" "jingle".
 SCRIPTS = {
     "medical-receptionist": (
-        ["I'd like to book an appointment", "Jane Doe", "a check-up", "Monday", "the first one", "yes"],
-        [{"type": "books_appointment"}, {"type": "says", "value": "You're booked for"}],
+        [
+            "I'd like to book an appointment",
+            "Maria Garcia",
+            "a check-up",
+            "Monday",
+            "the first one",
+            "yes, that's right",
+        ],
+        [READ_BACK, NAME_HEARD, {"type": "books_appointment"}, {"type": "says", "value": "You're booked for"}],
     ),
     "restaurant-reservations": (
-        ["make a reservation", "four", "Saturday", "seven pm", "Lee"],
-        [{"type": "books_appointment"}, {"type": "says", "value": "a table for four"}],
+        ["make a reservation", "four people", "Saturday", "seven in the evening", "Maria Garcia", "yes, that's right"],
+        [READ_BACK, NAME_HEARD, {"type": "books_appointment"}, {"type": "says", "value": "a table for four"}],
     ),
     "sales-appointment-setting": (
-        ["yes", "yes", "Thursday", "two pm"],
-        [{"type": "books_appointment"}, {"type": "says", "value": "You're all set for"}],
+        ["yes please", "yes please", "Thursday", "two pm", "yes, that's right"],
+        [READ_BACK, {"type": "books_appointment"}, {"type": "says", "value": "You're all set for"}],
     ),
     "real-estate-lead-qualification": (
-        ["I want to buy", "Maple Heights", "four hundred thousand dollars", "within three months", "yes"],
-        [{"type": "reaches_node", "value": "hot"}, {"type": "says", "value": "An agent will call you back today"}],
+        [
+            "I want to buy",
+            "Maple Heights",
+            "four hundred thousand dollars",
+            "within three months",
+            "yes, that's right",
+            "yes please",
+        ],
+        [
+            READ_BACK,
+            {"type": "reaches_node", "value": "hot"},
+            {"type": "says", "value": "An agent will call you back today"},
+        ],
     ),
     "after-hours-answering": (
-        ["no, it can wait", "Ann Lee", "five five five zero one nine nine", "Please call me back about my invoice"],
-        [{"type": "reaches_node", "value": "message_taken"}, {"type": "ends_call"}],
+        [
+            "no, it can wait",
+            "Maria Garcia",
+            "five five five zero one nine nine",
+            "yes, that's right",
+            "Please call me back about my invoice",
+        ],
+        [READ_BACK, NAME_HEARD, {"type": "performs_action", "value": "take_message"}, {"type": "ends_call"}],
     ),
 }
 
