@@ -40,6 +40,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,6 +65,11 @@ SERVERS = {
     "no pool": ("config.settings", "voiceagents-bench-nopool", {"DB_POOL_MAX_SIZE": "0"}),
     "baseline": ("bench.api_baseline", "voiceagents-bench-baseline", {}),
 }
+
+
+# Before the first row, per server: code loaded on first use and the first pooled connections are not what a row
+# measures.
+WARM_UP_REQUESTS = 20
 
 
 def set_up(tenants: int, contacts: int, calls: int) -> list[dict]:
@@ -142,10 +149,13 @@ def start_server(label: str, processes: int, pin: bool, log) -> tuple[subprocess
     server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
     if pin:  # before it starts its daphne processes, which inherit it
         os.sched_setaffinity(server.pid, server_cores(processes))
+    # Until it answers HTTP: with --processes the socket takes connections before a daphne process serves them.
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).close()
+            return server, f"http://127.0.0.1:{port}"
+        except urllib.error.HTTPError:  # any answer will do
             return server, f"http://127.0.0.1:{port}"
         except OSError:
             if server.poll() is not None:
@@ -413,6 +423,8 @@ def main():
             label: api_requests(tenants, area) for label, area in zip(labels, ("628", "650")) if label != "baseline"
         }
         streams["baseline"] = baseline_requests()
+        for label, (_, url) in servers.items():
+            asyncio.run(warm_up(url, streams[label], WARM_UP_REQUESTS))
         print(
             f"{args.tenants} tenants; {args.seconds:g} s per row; {args.processes} processes per server;"
             f" pinned: {args.pin}; ours: {pooling} per process"
