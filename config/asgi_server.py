@@ -6,9 +6,10 @@ in place first, that loop is uvloop's, which handles socket events for less. Eve
 line, unchanged. Twilio's media streams have a process of their own (`config.media_server`).
 
 One daphne process serves HTTP on one core at most (Python runs one thread at a time). `--processes N` (default
-`WEB_PROCESSES`, else 1) opens the listening socket here, then runs N daphne processes that all accept on it: a
-process busy with requests is slower to accept, so new connections go mostly to the others. This process only
-watches them: SIGTERM or SIGINT stops them all, and when one exits on its own the others are stopped too and this
+`WEB_PROCESSES`, else 1) opens N listening sockets on the one port here (SO_REUSEPORT: the kernel spreads new
+connections evenly over them), then runs a daphne process on each. Not one socket shared by all: the process that
+woke first accepted every waiting connection at once, so a burst of new connections all went to one process and
+the others stayed idle. This process only watches them: SIGTERM or SIGINT stops them all, and when one exits on its own the others are stopped too and this
 process exits with its status (so whatever runs the web process notices and restarts it whole). Each daphne process
 has its own database pool (`DB_POOL_MAX_SIZE`) and request threads (`WEB_HTTP_THREADS`).
 """
@@ -61,31 +62,29 @@ def _stop_when_orphaned(supervisor_pid: int) -> None:
     threading.Thread(target=watch, name="supervisor-watch", daemon=True).start()
 
 
-def listening_socket(host: str, port: int) -> socket.socket:
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind((host, port))
-    listener.listen(LISTEN_BACKLOG)
-    listener.setblocking(False)  # Twisted adopts it as it is
-    return listener
+def listening_sockets(host: str, port: int, count: int) -> list[socket.socket]:
+    listeners = []
+    for _ in range(count):
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        listener.bind((host, port))
+        port = listener.getsockname()[1]  # port 0: the others take the one the first was given
+        listener.listen(LISTEN_BACKLOG)
+        listener.setblocking(False)  # Twisted adopts it as it is
+        listeners.append(listener)
+    return listeners
 
 
 def supervise(processes: int, host: str, port: int, daphne_args) -> int:
-    """`processes` daphne processes accepting on one socket; returns the exit status of the first that ends."""
-    listener = listening_socket(host, port)
-    command = [
-        sys.executable,
-        "-m",
-        "config.asgi_server",
-        "--processes",
-        "1",
-        "--fd",
-        str(listener.fileno()),
-        *daphne_args,
-    ]
+    """`processes` daphne processes, each on a socket of its own on the one port; returns the exit status."""
     env = {**os.environ, SUPERVISOR_ENV: str(os.getpid())}
-    children = [subprocess.Popen(command, env=env, pass_fds=[listener.fileno()]) for _ in range(processes)]
-    listener.close()  # the daphne processes hold it
+    children = []
+    for listener in listening_sockets(host, port, processes):
+        fd = listener.fileno()
+        command = [sys.executable, "-m", "config.asgi_server", "--processes", "1", "--fd", str(fd), *daphne_args]
+        children.append(subprocess.Popen(command, env=env, pass_fds=[fd]))
+        listener.close()  # its daphne process holds it
 
     stopping = []
 

@@ -90,14 +90,28 @@ def health(server, timeout=60):
         return response.status
 
 
-def test_each_of_several_processes_answers_on_the_one_port(two_process_server, committed_db):
-    first, second = children_of(two_process_server.pid)
-    for stopped in (first, second):
-        os.kill(stopped, signal.SIGSTOP)
-        try:
-            assert health(two_process_server) == 200
-        finally:
-            os.kill(stopped, signal.SIGCONT)
+def cpu_ticks(pid: int) -> int:
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def test_new_connections_are_spread_over_its_processes(two_process_server, committed_db):
+    processes = children_of(two_process_server.pid)
+    health(two_process_server)
+    time.sleep(1)  # both processes started, idle
+    before = {pid: cpu_ticks(pid) for pid in processes}
+    # A burst of new connections, as a client whose requests pile up opens them, then requests on each in turn.
+    connections = [http.client.HTTPConnection(two_process_server.address, timeout=60) for _ in range(16)]
+    for connection in connections:
+        connection.connect()
+    for _ in range(10):
+        for connection in connections:
+            connection.request("GET", "/health", headers={"Host": "localhost"})
+            assert connection.getresponse().read()
+    for connection in connections:
+        connection.close()
+    assert all(cpu_ticks(pid) - before[pid] >= 2 for pid in processes), before  # each served some of them
 
 
 def test_stopping_the_server_stops_every_process(two_process_server, committed_db):
