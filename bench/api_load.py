@@ -17,6 +17,9 @@ agents, list calls, read a call, read a contact, create a contact. Printed per r
   application_name, sampled every 0.5 s), the most during the row and at its end;
 - CPU %: the server's user + system time over the row (all its processes), in % of one core; CPU ms/req: the same
   per request, the figure that moves least on a shared machine;
+- wait %: how long the server's threads were ready to run but waited for a CPU, in % of the row (summed over
+  threads, so it can pass 100): well above 0, the machine gave the server less CPU than it asked for, and its
+  latency shows the machine rather than the server;
 - load1: the machine's 1-minute load average as the row ends (other work on the machine shows in every figure).
 Goals: p99 < 50 ms at 200 requests/s with no errors; connections bounded by the server's pools (N processes x
 DB_POOL_MAX_SIZE) and flat over a soak. `--soak SECONDS` then runs ours for that long at `--soak-rate` (default: the highest rate),
@@ -183,16 +186,32 @@ def _stat(pid) -> list[str]:
         return stat.read().rsplit(")", 1)[1].split()
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process and its children (the daphne processes of a `--processes` server)."""
+def _server_pids(pid: int) -> list[int]:
+    """A server process and its children (the daphne processes of a `--processes` server)."""
     pids = [pid]
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             with contextlib.suppress(OSError):
                 if int(_stat(entry)[1]) == pid:
                     pids.append(int(entry))
+    return pids
+
+
+def cpu_wait_seconds(pid: int) -> float:
+    """How long the server's threads were ready to run but waited for a CPU (/proc/<pid>/task/*/schedstat)."""
+    waited = 0
+    for each in _server_pids(pid):
+        with contextlib.suppress(OSError):
+            for task in os.listdir(f"/proc/{each}/task"):
+                with contextlib.suppress(OSError), open(f"/proc/{each}/task/{task}/schedstat") as schedstat:
+                    waited += int(schedstat.read().split()[1])
+    return waited / 1e9
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a server's processes."""
     total = 0
-    for each in pids:
+    for each in _server_pids(pid):
         with contextlib.suppress(OSError):
             fields = _stat(each)
             total += int(fields[11]) + int(fields[12])
@@ -308,9 +327,10 @@ async def run_row(base_url, requests, rate, seconds, server, application_name, p
 
     limits = httpx2.Limits(max_connections=500, max_keepalive_connections=500)
     async with httpx2.AsyncClient(base_url=base_url, limits=limits, timeout=30) as client:
-        cpu_before = cpu_seconds(server.pid)
+        cpu_before, wait_before = cpu_seconds(server.pid), cpu_wait_seconds(server.pid)
         result = await load(client, requests, rate, seconds, on_sample=sample)
         cpu = (cpu_seconds(server.pid) - cpu_before) / result["elapsed"]
+        cpu_wait = (cpu_wait_seconds(server.pid) - wait_before) / result["elapsed"]
     held.append(probe.count(application_name))
     latencies = result["latencies"]
     return {
@@ -323,6 +343,7 @@ async def run_row(base_url, requests, rate, seconds, server, application_name, p
         "held_max": max(held),
         "held_end": held[-1],
         "cpu": cpu * 100,
+        "cpu_wait": cpu_wait * 100,
         "cpu_per_request": cpu * result["elapsed"] * 1000 / max(1, len(latencies)),
         "count": len(latencies),
     }
@@ -366,7 +387,7 @@ def print_row(label, rate, row):
     print(
         f"{label:<9} {rate:>7g} {row['count']:>9} {row['done']:>8.1f} {row['p50']:>8.1f} {row['p99']:>8.1f}"
         f" {row['max']:>8.1f} {row['errors']:>7} {row['held_max']:>9} {row['held_end']:>9} {row['cpu']:>6.0f} {row['cpu_per_request']:>11.2f}"
-        f" {os.getloadavg()[0]:>6.2f}",
+        f" {row['cpu_wait']:>6.0f} {os.getloadavg()[0]:>6.2f}",
         flush=True,
     )
     if row["first_error"]:
@@ -432,7 +453,7 @@ def main():
         )
         print(
             f"{'server':<9} {'rate/s':>7} {'requests':>9} {'done/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}"
-            f" {'errors':>7} {'PG max':>9} {'PG end':>9} {'CPU %':>6} {'CPU ms/req':>11} {'load1':>6}"
+            f" {'errors':>7} {'PG max':>9} {'PG end':>9} {'CPU %':>6} {'CPU ms/req':>11} {'wait %':>6} {'load1':>6}"
         )
         for rate in args.rates:
             for label, (server, url) in servers.items():
