@@ -1,10 +1,11 @@
-"""The REST API under load: a fixed arrival rate of authenticated reads and writes across many tenants against one
-daphne process, as the README runs it (`python -m config.asgi_server ... config.asgi:application`, the real
-settings), and the same rates against a baseline under the same server: a bare Django view returning a constant
-(`bench/api_baseline.py`: no middleware, no database).
+"""The REST API under load: a fixed arrival rate of authenticated reads and writes across many tenants against the
+web server as the README runs it (`python -m config.asgi_server --processes N ... config.asgi:application`, the real
+settings, N daphne processes: as many as the machine has cores unless `--processes`), and the same rates against a
+baseline under the same server and layout: a bare Django view returning a constant (`bench/api_baseline.py`: no
+middleware, no database).
 
     .venv/bin/python bench/api_load.py [--rates 50 100 200] [--seconds 20] [--tenants 20] [--soak SECONDS]
-        [--compare-no-pool] [--no-pin] [--smoke]
+        [--processes N] [--compare-no-pool] [--no-pin] [--smoke]
 
 Open loop: request i is due at i / rate seconds, whether or not the ones before it have been answered, and its
 latency counts from that moment (a server that falls behind shows it, instead of slowing the load down). The mix,
@@ -12,17 +13,21 @@ each request with the API key of one of the tenants (`Host: api.<base domain>`, 
 agents, list calls, read a call, read a contact, create a contact. Printed per rate and server:
 - done/s: answered requests per second; p50/p99/max: latency in ms; errors: anything but the expected 2xx
   (the first one is printed under the row);
-- PG conns max/end: the PostgreSQL connections the server process held (pg_stat_activity by its
+- PG conns max/end: the PostgreSQL connections the server's processes held (pg_stat_activity by their
   application_name, sampled every 0.5 s), the most during the row and at its end;
-- CPU %: the server's user + system time over the row, in % of one core; CPU ms/req: the same per request, the
-  figure that moves least on a shared machine;
+- CPU %: the server's user + system time over the row (all its processes), in % of one core; CPU ms/req: the same
+  per request, the figure that moves least on a shared machine;
+- wait %: how long the server's threads were ready to run but waited for a CPU, in % of the row (summed over
+  threads, so it can pass 100): well above 0, the machine gave the server less CPU than it asked for, and its
+  latency shows the machine rather than the server;
 - load1: the machine's 1-minute load average as the row ends (other work on the machine shows in every figure).
-Goals: p99 < 50 ms at 200 requests/s with no errors; connections bounded by the server's pool (DB_POOL_MAX_SIZE)
-and flat over a soak. `--soak SECONDS` then runs ours for that long at `--soak-rate` (default: the highest rate),
+Goals: p99 < 50 ms at 200 requests/s with no errors; connections bounded by the server's pools (N processes x
+DB_POOL_MAX_SIZE) and flat over a soak. `--soak SECONDS` then runs ours for that long at `--soak-rate` (default: the highest rate),
 printing the connections held every 5 s. The pool is as the settings make it (DB_POOL_*); `--compare-no-pool` adds a third server, ours
 without a pool (a new connection per request, CONN_MAX_AGE=0), its rows beside the others.
 
-With two or more cores (and unless `--no-pin`), the server runs on core 0 and the load generator on the others.
+With more cores than server processes (and unless `--no-pin`), the server runs on the first N cores and the load
+generator on the others; otherwise they share the machine's cores.
 Uses its own database. `--smoke`: a few tenants, a second per rate (the test suite runs it so it cannot rot).
 """
 
@@ -38,6 +43,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,13 +62,17 @@ os.environ.setdefault("RATELIMIT_PER_MINUTE", "1000000")
 os.environ.setdefault("RATELIMIT_PER_HOUR", "100000000")
 os.environ.setdefault("LOG_LEVEL", "ERROR")
 
-SERVER_CORE = 0
 SERVERS = {
     # label: (settings module, application_name of its database connections, more environment)
     "ours": ("config.settings", "voiceagents-bench-api", {}),
     "no pool": ("config.settings", "voiceagents-bench-nopool", {"DB_POOL_MAX_SIZE": "0"}),
     "baseline": ("bench.api_baseline", "voiceagents-bench-baseline", {}),
 }
+
+
+# Before the first row, per server: code loaded on first use and the first pooled connections are not what a row
+# measures.
+WARM_UP_REQUESTS = 20
 
 
 def set_up(tenants: int, contacts: int, calls: int) -> list[dict]:
@@ -122,7 +133,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_server(label: str, pin: bool, log) -> tuple[subprocess.Popen, str]:
+def start_server(label: str, processes: int, pin: bool, log) -> tuple[subprocess.Popen, str]:
     settings_module, application_name, more = SERVERS[label]
     port = free_port()
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": settings_module, "DB_APPLICATION_NAME": application_name, **more}
@@ -130,6 +141,8 @@ def start_server(label: str, pin: bool, log) -> tuple[subprocess.Popen, str]:
         sys.executable,
         "-m",
         "config.asgi_server",
+        "--processes",
+        str(processes),
         "-b",
         "127.0.0.1",
         "-p",
@@ -137,12 +150,15 @@ def start_server(label: str, pin: bool, log) -> tuple[subprocess.Popen, str]:
         "config.asgi:application",
     ]
     server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
-    if pin:
-        os.sched_setaffinity(server.pid, {SERVER_CORE})
+    if pin:  # before it starts its daphne processes, which inherit it
+        os.sched_setaffinity(server.pid, server_cores(processes))
+    # Until it answers HTTP: with --processes the socket takes connections before a daphne process serves them.
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).close()
+            return server, f"http://127.0.0.1:{port}"
+        except urllib.error.HTTPError:  # any answer will do
             return server, f"http://127.0.0.1:{port}"
         except OSError:
             if server.poll() is not None:
@@ -161,10 +177,45 @@ def stop_server(server: subprocess.Popen) -> None:
         server.kill()
 
 
-def cpu_seconds(pid: int) -> float:
+def server_cores(processes: int) -> set[int]:
+    return set(sorted(os.sched_getaffinity(0))[:processes])
+
+
+def _stat(pid) -> list[str]:
     with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return stat.read().rsplit(")", 1)[1].split()
+
+
+def _server_pids(pid: int) -> list[int]:
+    """A server process and its children (the daphne processes of a `--processes` server)."""
+    pids = [pid]
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError):
+                if int(_stat(entry)[1]) == pid:
+                    pids.append(int(entry))
+    return pids
+
+
+def cpu_wait_seconds(pid: int) -> float:
+    """How long the server's threads were ready to run but waited for a CPU (/proc/<pid>/task/*/schedstat)."""
+    waited = 0
+    for each in _server_pids(pid):
+        with contextlib.suppress(OSError):
+            for task in os.listdir(f"/proc/{each}/task"):
+                with contextlib.suppress(OSError), open(f"/proc/{each}/task/{task}/schedstat") as schedstat:
+                    waited += int(schedstat.read().split()[1])
+    return waited / 1e9
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a server's processes."""
+    total = 0
+    for each in _server_pids(pid):
+        with contextlib.suppress(OSError):
+            fields = _stat(each)
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 class ConnectionProbe:
@@ -276,9 +327,10 @@ async def run_row(base_url, requests, rate, seconds, server, application_name, p
 
     limits = httpx2.Limits(max_connections=500, max_keepalive_connections=500)
     async with httpx2.AsyncClient(base_url=base_url, limits=limits, timeout=30) as client:
-        cpu_before = cpu_seconds(server.pid)
+        cpu_before, wait_before = cpu_seconds(server.pid), cpu_wait_seconds(server.pid)
         result = await load(client, requests, rate, seconds, on_sample=sample)
         cpu = (cpu_seconds(server.pid) - cpu_before) / result["elapsed"]
+        cpu_wait = (cpu_wait_seconds(server.pid) - wait_before) / result["elapsed"]
     held.append(probe.count(application_name))
     latencies = result["latencies"]
     return {
@@ -291,6 +343,7 @@ async def run_row(base_url, requests, rate, seconds, server, application_name, p
         "held_max": max(held),
         "held_end": held[-1],
         "cpu": cpu * 100,
+        "cpu_wait": cpu_wait * 100,
         "cpu_per_request": cpu * result["elapsed"] * 1000 / max(1, len(latencies)),
         "count": len(latencies),
     }
@@ -334,7 +387,7 @@ def print_row(label, rate, row):
     print(
         f"{label:<9} {rate:>7g} {row['count']:>9} {row['done']:>8.1f} {row['p50']:>8.1f} {row['p99']:>8.1f}"
         f" {row['max']:>8.1f} {row['errors']:>7} {row['held_max']:>9} {row['held_end']:>9} {row['cpu']:>6.0f} {row['cpu_per_request']:>11.2f}"
-        f" {os.getloadavg()[0]:>6.2f}",
+        f" {row['cpu_wait']:>6.0f} {os.getloadavg()[0]:>6.2f}",
         flush=True,
     )
     if row["first_error"]:
@@ -349,10 +402,16 @@ def main():
     parser.add_argument("--soak", type=float, default=0, help="Then this many seconds of ours at --soak-rate.")
     parser.add_argument("--soak-rate", type=float, help="Requests per second of the soak (default: the top rate).")
     parser.add_argument(
+        "--processes",
+        type=int,
+        default=int(os.environ.get("WEB_PROCESSES", 0)) or len(os.sched_getaffinity(0)),
+        help="daphne processes of each server (default: WEB_PROCESSES, else the cores, as scripts/run).",
+    )
+    parser.add_argument(
         "--pin",
         action=argparse.BooleanOptionalAction,
-        default=len(os.sched_getaffinity(0)) >= 2,
-        help="Server on core 0, the load generator on the others.",
+        help="Servers on the first --processes cores, the load generator on the others (default: when there are more"
+        " cores than that).",
     )
     parser.add_argument(
         "--compare-no-pool",
@@ -361,6 +420,8 @@ def main():
     )
     parser.add_argument("--smoke", action="store_true", help="A tiny run: 2 tenants, 1 s at 20 requests/s.")
     args = parser.parse_args()
+    if args.pin is None:
+        args.pin = len(os.sched_getaffinity(0)) > args.processes
     if args.smoke:
         args.tenants, args.rates, args.seconds = 2, [20], 1
 
@@ -375,21 +436,24 @@ def main():
         logs, servers = {}, {}
         for label in labels:
             logs[label] = stack.enter_context(tempfile.TemporaryFile())
-            servers[label] = start_server(label, args.pin, logs[label])
+            servers[label] = start_server(label, args.processes, args.pin, logs[label])
             stack.callback(stop_server, servers[label][0])
         if args.pin:
-            os.sched_setaffinity(0, set(sorted(os.sched_getaffinity(0))[1:]))
+            os.sched_setaffinity(0, set(os.sched_getaffinity(0)) - server_cores(args.processes))
         streams = {
             label: api_requests(tenants, area) for label, area in zip(labels, ("628", "650")) if label != "baseline"
         }
         streams["baseline"] = baseline_requests()
+        for label, (_, url) in servers.items():
+            asyncio.run(warm_up(url, streams[label], WARM_UP_REQUESTS))
         print(
-            f"{args.tenants} tenants; {args.seconds:g} s per row; pinned: {args.pin}; ours: {pooling}"
+            f"{args.tenants} tenants; {args.seconds:g} s per row; {args.processes} processes per server;"
+            f" pinned: {args.pin}; ours: {pooling} per process"
             + ("; no pool: a new connection per request" if args.compare_no_pool else "")
         )
         print(
             f"{'server':<9} {'rate/s':>7} {'requests':>9} {'done/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}"
-            f" {'errors':>7} {'PG max':>9} {'PG end':>9} {'CPU %':>6} {'CPU ms/req':>11} {'load1':>6}"
+            f" {'errors':>7} {'PG max':>9} {'PG end':>9} {'CPU %':>6} {'CPU ms/req':>11} {'wait %':>6} {'load1':>6}"
         )
         for rate in args.rates:
             for label, (server, url) in servers.items():

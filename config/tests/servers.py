@@ -29,6 +29,7 @@ class RunningServer:
     address: str  # host:port
     log_path: str
     pid: int
+    process: subprocess.Popen
 
     @property
     def url(self) -> str:
@@ -78,7 +79,7 @@ def running_server(command_for_port, **env):
                         log.seek(0)
                         raise RuntimeError("the server did not start: " + log.read().decode()[-2000:]) from None
                     time.sleep(0.1)
-            yield RunningServer(f"127.0.0.1:{port}", log.name, process.pid)
+            yield RunningServer(f"127.0.0.1:{port}", log.name, process.pid, process)
         finally:
             process.terminate()
             try:

@@ -41,6 +41,15 @@ def test_a_call_reads_as_drf_reads_it(answered, serializer_class):
     assert serializer.to_representation(answered) == drf_reading(serializer, answered)
 
 
+@pytest.mark.parametrize("zone", ["UTC", "America/New_York", "Asia/Kolkata"])
+def test_date_times_read_as_drf_reads_them_in_the_current_zone(answered, zone):
+    serializer = CallDetailSerializer()
+    with timezone.override(zone):
+        shown = serializer.to_representation(answered)
+        assert shown == drf_reading(serializer, answered)
+    assert shown["started_at"].endswith("Z") == (zone == "UTC")  # shown in that zone, with its offset
+
+
 def test_a_column_left_unread_by_the_query_is_read_when_shown(acme, answered):
     with tenant_context(acme):
         deferred = Call.objects.defer("summary", "tags").get(pk=answered.pk)
