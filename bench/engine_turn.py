@@ -56,9 +56,11 @@ def actions():
     # What the scheduling app's action gives the flow (the template speaks the day and the slots).
     bench_actions.register(
         "check_availability",
-        lambda ctx, p: ActionResult(True, data={"available_slots": "9am", "available_day": "Tuesday"}),
+        lambda ctx, p: ActionResult(
+            True, data={"available_slots": "9am", "available_day": "Tuesday", "available_date": "2030-01-08"}
+        ),
         owner="bench",
-        provides=lambda params: ("available_slots", "available_day", "offered_slots"),
+        provides=lambda params: ("available_slots", "available_day", "available_date", "offered_slots"),
     )
     bench_actions.register(
         "book_appointment", lambda ctx, p: ActionResult(True, data={"appointment": "ok"}), owner="bench"
