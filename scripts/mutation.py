@@ -70,6 +70,7 @@ MODULES = {
         "campaigns/tests/test_dispatch.py",
         "campaigns/tests/test_dispatch_guards.py",
         "campaigns/tests/test_dial_guards.py",
+        "campaigns/tests/test_dial_race.py",
         "campaigns/tests/test_bulk_scheduled_dnc.py",
     ],
     "compliance/services.py": ["compliance/tests", "config/tests/test_published_events.py"],
