@@ -57,6 +57,8 @@ MODULES = {
     "calls/services/dialing.py": [
         "calls/tests/test_api_outbound.py",
         "calls/tests/test_dial_recovery.py",
+        "calls/tests/test_dial_rules.py",
+        "calls/tests/test_dial_concurrency.py",
         "compliance/tests/test_predial.py",
         "campaigns/tests/test_dispatch.py",
         "campaigns/tests/test_dial_guards.py",
@@ -68,9 +70,10 @@ MODULES = {
         "campaigns/tests/test_dispatch.py",
         "campaigns/tests/test_dispatch_guards.py",
         "campaigns/tests/test_dial_guards.py",
+        "campaigns/tests/test_dial_race.py",
         "campaigns/tests/test_bulk_scheduled_dnc.py",
     ],
-    "compliance/services.py": ["compliance/tests"],
+    "compliance/services.py": ["compliance/tests", "config/tests/test_published_events.py"],
     "calls/twilio/signature.py": [
         "calls/tests/test_signature_guards.py",
         "calls/tests/test_twilio_webhooks.py",
