@@ -193,7 +193,8 @@ class ConnectSerializer(serializers.Serializer):
         default="",
         help_text="CalDAV: which of the account's calendars (display name or URL).",
     )
-    token = serializers.CharField(max_length=2000, required=False, write_only=True)
+    # Sent as an HTTP header: anything but visible ASCII is no token, and httpx refused it with a 500.
+    token = serializers.RegexField(r"^[!-~]+$", max_length=2000, required=False, write_only=True)
     webhook_scope = serializers.ChoiceField(choices=["user", "organization"], required=False, default="user")
     calendar = serializers.PrimaryKeyRelatedField(queryset=Calendar.objects.all(), required=False)
 

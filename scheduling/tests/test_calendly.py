@@ -119,6 +119,11 @@ def test_the_token_is_required(api, alice, acme):
     assert response.status_code == 400 and set(response.json()["errors"]) == {"token"}
 
 
+def test_a_token_that_cannot_be_a_header_is_a_400_naming_it(api, alice, acme):
+    response = connect(api, alice, acme, token="tok\u00deen with spaces")
+    assert response.status_code == 400 and set(response.json()["errors"]) == {"token"}
+
+
 def test_a_webhook_scope_must_be_user_or_organization(api, alice, acme):
     response = connect(api, alice, acme, webhook_scope="group")
     assert response.status_code == 400 and "webhook_scope" in response.json()["errors"]
