@@ -188,9 +188,11 @@ CACHES = {
 }
 # After Redis restarts, the layer's pooled connections are dead: redis-py's asyncio client retries a command on a
 # fresh connection only for the errors named here (by default none, and the first message after a restart was lost).
+# Its Retry also retries timeouts unless told otherwise, and a cancelled blocking receive (a control listener
+# stopping) surfaces as one: it then waited out three more receive timeouts (20.8 s) before it stopped.
 CHANNEL_LAYER_CONNECTION = {
     "retry_on_error": [RedisConnectionError],
-    "retry": RedisRetry(ExponentialBackoff(cap=1.0, base=0.05), retries=3),
+    "retry": RedisRetry(ExponentialBackoff(cap=1.0, base=0.05), retries=3, supported_errors=(RedisConnectionError,)),
 }
 CHANNEL_LAYERS = {
     "default": {

@@ -38,6 +38,7 @@ CASES = [
         {"timezone", "primary_colour", "support_email"},
     ),
     ("post", "/api/tenant/domains", "alice", {"domain": "not a host"}, {"domain"}),
+    ("post", "/api/tenant/domains", "alice", {"domain": "calls." * 42 + "example.com"}, {"domain"}),  # > 253 long
 ]
 
 

@@ -88,8 +88,7 @@ class ControlListener:
             # No call left here: the listener stops rather than hold a Redis read open for nobody.
             task, self.channel, self._task = self._task, None, None
             if task is not None:
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
+                await self._stop(task, channel)
         if channel is not None:
             try:
                 async with layer_slot():
@@ -98,10 +97,22 @@ class ControlListener:
                 # Redis is down: the membership expires with the layer's group_expiry; the call has ended anyway.
                 log.warning("staff controls: %s not left (%s)", group, exc)
 
+    async def _stop(self, task: asyncio.Task, channel: str) -> None:
+        """Wakes the listener with a message on its own channel: a cancelled blocking read is not cut short (redis-py
+        waits out the read's timeout, five seconds, then drops the connection). Cancelled only when Redis is down."""
+        try:
+            async with layer_slot():
+                await get_channel_layer().send(channel, {"type": "call.listener.stop"})
+        except RedisError:
+            task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
     async def _listen(self, layer, channel: str) -> None:
         while True:
             try:
                 message = await layer.receive(channel)
+                if self._task is not asyncio.current_task():
+                    return  # stopped: `_stop`'s wake-up, or a control that came just before it for no call left
             except Exception:
                 if self._task is not asyncio.current_task():
                     # Stopped: redis-py turns the cancellation of a blocking read into a TimeoutError.

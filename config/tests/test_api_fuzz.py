@@ -172,6 +172,14 @@ def fuzz(operation, mode, call, findings, path_parameters=None):
         pass
 
 
+def can_be_made_invalid(operation):
+    """False for an operation whose only input is a path parameter taking any string: no request breaks its schema,
+    and the search for one ran for seconds before giving up."""
+    return bool(
+        list(operation.body) or list(operation.query) or list(operation.headers) or list(operation.cookies)
+    ) or any(parameter.definition.get("schema") != {"type": "string"} for parameter in operation.path_parameters)
+
+
 def _first_line(problem):
     title = getattr(problem, "title", None) or type(problem).__name__
     message = str(getattr(problem, "message", "") or problem).strip().splitlines()
@@ -215,7 +223,8 @@ def test_the_api_answers_every_request_as_its_schema_says_and_keeps_tenants_apar
         for operation in ordered(operations):
             own = {name: acme_ids[name] for name in _path_names(operation) if name in acme_ids}
             fuzz(operation, GenerationMode.POSITIVE, call, findings, path_parameters=own or None)
-            fuzz(operation, GenerationMode.NEGATIVE, call, findings)
+            if can_be_made_invalid(operation):
+                fuzz(operation, GenerationMode.NEGATIVE, call, findings)
         cross = cross_tenant(operations, globex_ids, session, server.url, headers, findings)
         elapsed = time.monotonic() - started
         with tenant_context(Tenant.objects.get(slug="globex")):

@@ -66,10 +66,12 @@ async def event_sessions(server, jwt, sessions):
     return await asyncio.gather(*(session() for _ in range(sessions)))
 
 
-def test_thousands_of_requests_and_a_burst_of_websockets_hold_no_more_than_the_pool_and_give_it_back(count):
+def test_hundreds_of_requests_and_a_burst_of_websockets_hold_no_more_than_the_pool_and_give_it_back(count):
     name = f"voiceagents-test-web-{os.getpid()}"
     alice = token("alice")
-    requests = [("localhost", "/health", None), ("acme.localhost", "/api/contacts", alice)] * 1000
+    # Twenty at a time over the server's request threads: a connection kept per thread (the failure this guards
+    # against) shows past four within the first rounds; two thousand requests showed nothing more.
+    requests = [("localhost", "/health", None), ("acme.localhost", "/api/contacts", alice)] * 200
     seen, stop = [], threading.Event()
     with web_server(DB_APPLICATION_NAME=name, DB_POOL_MAX_SIZE="4", DB_POOL_MAX_IDLE="0.5") as running:
         server = running.address
@@ -87,7 +89,7 @@ def test_thousands_of_requests_and_a_burst_of_websockets_hold_no_more_than_the_p
         idle = count(name)
 
     assert sorted({status for _, status, _ in answers}) == [200]
-    assert len(answers) == 2000
+    assert len(answers) == 400
     assert opened == ["OPEN"] * 50
     assert 1 <= max(seen) <= 4
     assert idle == 0
@@ -99,7 +101,7 @@ def test_one_pooled_connection_serving_two_tenants_in_turn_shows_each_only_its_o
     with schema_context(Tenant.schema_name_for("globex")):
         Contact.objects.create(phone="+14155550102", first_name="Globex")
     jwts = {"acme.localhost": token("alice"), "globex.localhost": token("bob")}
-    requests = [(host, "/api/contacts", jwt) for host, jwt in jwts.items()] * 100
+    requests = [(host, "/api/contacts", jwt) for host, jwt in jwts.items()] * 20
     name = f"voiceagents-test-isolation-{os.getpid()}"
     with web_server(DB_APPLICATION_NAME=name, DB_POOL_MAX_SIZE="1") as running:
         server = running.address
