@@ -20,6 +20,7 @@ One model per process, loaded on first use (about a second) and shared by every 
 
 import hashlib
 import math
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -178,6 +179,23 @@ def decode(model, speech, *, prompt: str, beam_size: int) -> Decoded:
     return Decoded(tokenizer.decode(ids).strip(), avg_logprob, len(ids) < limit)
 
 
+_SENTENCE = re.compile(r"[^.!?]+[.!?]*")
+
+
+def without_repeats(text: str) -> str:
+    """Whisper's `text` without a sentence that only says the one before it again: primed with a node's options,
+    it may hear an answer twice ("I'd like to book an appointment. I'd like to book an appointment.")."""
+    kept: list[str] = []
+    for sentence in _SENTENCE.findall(text):
+        if not (kept and _words(sentence) == _words(kept[-1])):
+            kept.append(sentence)
+    return "".join(kept).strip()
+
+
+def _words(sentence: str) -> list[str]:
+    return re.findall(r"[\w']+", sentence.lower())
+
+
 class WhisperSTT:
     """The default STT: offline, English (the bundled model is English only)."""
 
@@ -202,6 +220,6 @@ class WhisperSTT:
             # Primed with a list of options, Whisper may go on listing them ("Friday Monday Thursday Thursday..."):
             # an answer that runs past its length is heard again without the prompt.
             decoded = decode(model, speech, prompt="", beam_size=self.beam_size)
-        text = hints.apply(decoded.text, expect)
+        text = hints.apply(without_repeats(decoded.text), expect)
         confidence = min(1.0, math.exp(decoded.avg_logprob)) if text else None
         return Transcription(text, confidence, (time.perf_counter() - started) * 1000)
