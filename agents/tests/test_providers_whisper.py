@@ -93,15 +93,6 @@ def test_phone_audio_is_resampled_to_16_khz_for_whisper():
     assert 0.2 < numpy.abs(samples).max() < 0.3
 
 
-def test_a_sentence_heard_twice_in_a_row_is_kept_once():
-    assert whisper.without_repeats("I'd like to book. I'd like to book.") == "I'd like to book."
-    assert whisper.without_repeats("Yes! yes. No.") == "Yes! No."
-
-
-def test_a_sentence_said_again_later_is_kept():
-    assert whisper.without_repeats("Yes. No. Yes.") == "Yes. No. Yes."
-
-
 def test_other_languages_are_refused():
     with pytest.raises(ProviderError, match="English"):
         WhisperSTT().transcribe(over_the_phone("hola"), language="es-ES")
