@@ -4,7 +4,8 @@
         [--smoke]
 
 The test set is made here, at bench time: receptionist-call utterances (`UTTERANCES`), each with what the flow's
-node would expect there (menu options, yes/no, a name, a date, a time, digits, or open), spoken by each voice
+node would expect there (menu options, yes/no, a name, a date, a time, digits, or open; with the opt-out phrases
+every question also listens for, as the engine passes them in a call), spoken by each voice
 (espeak-ng, flite, and Festival with its HTS voice, all from Debian), then put through a phone line: 8 kHz, band-limited to 300–3400 Hz (sox),
 mu-law and back. Plus two clips with no speech: line noise (band-limited hiss and a little mains hum) and the
 near-silence of an idle line.
@@ -15,8 +16,13 @@ Each system runs in a process of its own, pinned to one core (`--no-pin` not to)
 - `whisper`: the offline Whisper provider (tiny.en, int8), no hints;
 - `whisper+hints`: the same with the node's expectation (options as initial prompt, fuzzy matching after).
 Printed per system:
-- WER: word error rate against what was said (words normalised alike on both sides: `hints.normalise`, a few
-  spellings made one: "p m"/"pm", "dr"/"doctor"), over all utterances of all voices;
+- WER: word error rate against what was said, over all utterances of all voices. Both sides are normalised alike
+  with the standard normaliser for English speech recognition, OpenAI Whisper's `EnglishTextNormalizer` (the
+  `whisper-normalization` package: its code unchanged): case, punctuation, contractions ("it's" = "it is"), numbers
+  as digits ("ten a.m." = "10 am", "Friday the twelfth" = "friday the 12th"); then what it still leaves as two
+  spellings is made one: digit groups ("10:30" gives "10 30" where "ten thirty" gives "1030"; "555-1234" likewise),
+  "a m"/"am", "p m"/"pm", "ok"/"okay", "check up"/"checkup". With hints, an answer
+  close to an option is reported as that option, by design, so that system's WER counts the words left out;
 - exact: the share of utterances heard word for word; answer: the share whose key words (the option, the name,
   the date...: what the node needs) are in the text, or, for yes/no, that a flow reads as the same yes or no;
 - RTF: CPU seconds (the process's, all threads) per second of audio; and the mean CPU per utterance;
@@ -36,6 +42,7 @@ import json
 import math
 import os
 import random
+import re
 import resource
 import shutil
 import struct
@@ -50,21 +57,33 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("SECRET_KEY", "bench")
 
+from whisper_normalization import EnglishTextNormalizer  # noqa: E402
+
 from agents import audio  # noqa: E402
+from agents.engine.engine import expectation  # noqa: E402
 from agents.flows import conditions  # noqa: E402
-from agents.providers import hints  # noqa: E402
 from agents.providers.base import Audio, Expectation  # noqa: E402
 
-MENU = Expectation(
-    phrases=("book an appointment", "cancel an appointment", "reschedule", "ask a question", "speak to someone")
+
+def asked(expect: dict) -> Expectation:
+    """What a flow's question node expecting `expect` passes the recogniser in a call (the engine's own
+    `expectation`: its options or class, and the opt-out phrases every question listens for)."""
+    return expectation({"type": "question", "expect": expect})
+
+
+MENU = asked(
+    {
+        "type": "options",
+        "options": ["book an appointment", "cancel an appointment", "reschedule", "ask a question", "speak to someone"],
+    }
 )
-YES_NO = Expectation(classes=("yes_no",))
-NAME = Expectation(classes=("name",))
-DATE = Expectation(classes=("date",))
-TIME = Expectation(classes=("time",))
-DIGITS = Expectation(classes=("digits",))
-NUMBER = Expectation(classes=("number",))
-OPEN = Expectation()
+YES_NO = asked({"type": "yes_no"})
+NAME = asked({"type": "name"})
+DATE = asked({"type": "date"})
+TIME = asked({"type": "time"})
+DIGITS = asked({"type": "digits"})
+NUMBER = asked({"type": "number"})
+OPEN = asked({"type": "open"})
 
 # (what the caller says, what the node expects, the key words the node needs; None: all of them)
 UTTERANCES = [
@@ -106,14 +125,21 @@ UTTERANCES = [
 VOICES = ["espeak:en-us+m3", "espeak:en-us+f3", "flite:slt", "flite:rms", "festival:slt"]
 ENGINES = {"espeak": "espeak-ng", "flite": "flite", "festival": "festival"}
 SYSTEMS = ["sphinx", "sphinx+grammar", "whisper", "whisper+hints"]
-# Spellings of one thing that the recognisers write differently: made one before counting errors.
-SAME = {"a m": "am", "p m": "pm", "dr": "doctor", "ok": "okay", "check up": "checkup", "o clock": "o'clock"}
+# The standard text normaliser of speech recognition (OpenAI's, as the Whisper paper and the open ASR leaderboard
+# score with): lowercase, no punctuation, numbers as digits ("ten a.m." and "10 am" alike), contractions expanded.
+_STANDARD = EnglishTextNormalizer()
+# What it leaves as two spellings of one thing said: digit groups ("10 30" from "10:30", "555 1234" from
+# "555-1234", where "ten thirty" and "five five five one two three four" give one number) and these.
+_DIGIT_GROUPS = re.compile(r"(?<=\d) (?=\d)")
+SAME = {"a m": "am", "p m": "pm", "ok": "okay", "check up": "checkup"}
 GOAL_WER, GOAL_FACTOR, GOAL_RTF = 0.10, 4.0, 0.25
 NOISE_MS = 3000
 
 
 def words(text: str) -> list[str]:
-    spoken = f" {hints.normalise(text)} "
+    """`text` as the words scored: Whisper's English normaliser, then one spelling for what it leaves apart."""
+    spoken = f" {_STANDARD(text)} "
+    spoken = _DIGIT_GROUPS.sub("", spoken)
     for variant, canonical in SAME.items():
         spoken = spoken.replace(f" {variant} ", f" {canonical} ")
     return spoken.split()
