@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import connection
 from twilio.request_validator import RequestValidator
 
+from agents.tests.factories import AgentFactory
 from calls.models import Call, CallTurn, PhoneNumber, TwilioAccount
 from tenants.models import PhoneNumberClaim, Tenant
 
@@ -290,3 +291,24 @@ def status_params(call_sid_value: str, status: str, *, duration: int | None = No
     if duration is not None:
         params["CallDuration"] = str(duration)
     return params
+
+
+# An outbound dial in the tests: from the agent's own number to a contact, through Twilio's Calls resource.
+CALLER_ID = "+14155550100"
+CONTACT = "+14155550123"
+TWILIO_CALLS = f"{API_PREFIX}/Calls.json"
+
+
+def dialable_agent():
+    """In the current tenant: an agent that can dial out (the tenant's Twilio account, a number of its own)."""
+    TwilioAccountFactory()
+    agent = AgentFactory()
+    PhoneNumberFactory(number=CALLER_ID, agent=agent)
+    return agent
+
+
+def script_dial(twilio_api, sid=None) -> str:
+    """Twilio takes the next dial to CONTACT as call `sid` (a new one if not given)."""
+    sid = sid or call_sid()
+    twilio_api.add("POST", TWILIO_CALLS, status=201, json=call_resource(sid, to=CONTACT, from_=CALLER_ID))
+    return sid

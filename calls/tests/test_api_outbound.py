@@ -12,11 +12,14 @@ from calls.models import Call
 from calls.services import predial_check
 from calls.tests.factories import (
     API_PREFIX,
+    CALLER_ID,
+    CONTACT,
+    TWILIO_CALLS,
     CallFactory,
     PhoneNumberFactory,
-    TwilioAccountFactory,
     call_resource,
-    call_sid,
+    dialable_agent,
+    script_dial,
     twilio_api,
     twilio_error,
 )
@@ -28,24 +31,12 @@ pytestmark = pytest.mark.django_db
 __all__ = ["twilio_api"]
 
 CALLS = "/api/calls"
-CALLER_ID = "+14155550100"
-CONTACT = "+14155550123"
-TWILIO_CALLS = f"{API_PREFIX}/Calls.json"
 
 
 @pytest.fixture
 def agent(acme):
     with tenant_context(acme):
-        TwilioAccountFactory()
-        agent = AgentFactory()
-        PhoneNumberFactory(number=CALLER_ID, agent=agent)
-        return agent
-
-
-def script_dial(twilio_api, sid=None):
-    sid = sid or call_sid()
-    twilio_api.add("POST", TWILIO_CALLS, status=201, json=call_resource(sid, to=CONTACT, from_=CALLER_ID))
-    return sid
+        return dialable_agent()
 
 
 def dial(client, agent, to=CONTACT, key=None, **extra):

@@ -10,25 +10,19 @@ import pytest
 from django.db import connection, transaction
 from django_tenants.utils import tenant_context
 
-from agents.tests.factories import AgentFactory
 from calls.models import Call, TwilioAccount
 from calls.services import place_call
 from calls.tests.factories import (
-    API_PREFIX,
-    PhoneNumberFactory,
-    TwilioAccountFactory,
-    call_resource,
-    call_sid,
+    CONTACT,
+    TWILIO_CALLS,
+    dialable_agent,
+    script_dial,
     twilio_api,
 )
 from compliance.tests.factories import allow_calling_all_day
 from tenants.models import Tenant
 
 __all__ = ["twilio_api"]
-
-CALLER_ID = "+14155550100"
-CONTACT = "+14155550123"
-TWILIO_CALLS = f"{API_PREFIX}/Calls.json"
 
 
 def _sessions_waiting_for_a_lock(cursor) -> int:
@@ -41,10 +35,8 @@ def test_the_same_key_dialed_twice_at_once_dials_once_and_both_get_the_call(comm
     acme = Tenant.objects.get(slug="acme")
     allow_calling_all_day(acme)
     with tenant_context(acme):
-        TwilioAccountFactory()
-        agent = AgentFactory()
-        PhoneNumberFactory(number=CALLER_ID, agent=agent)
-    twilio_api.add("POST", TWILIO_CALLS, status=201, json=call_resource(call_sid(), to=CONTACT, from_=CALLER_ID))
+        agent = dialable_agent()
+    script_dial(twilio_api)
     answers = []
 
     def dial():

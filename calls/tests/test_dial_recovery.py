@@ -10,17 +10,18 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from agents.tests.factories import AgentFactory
 from calls.models import Call
 from calls.services import place_call
 from calls.services.dialing import lost_dial_cutoff
 from calls.tests.factories import (
-    API_PREFIX,
-    PhoneNumberFactory,
-    TwilioAccountFactory,
+    CALLER_ID,
+    CONTACT,
+    TWILIO_CALLS,
     call_resource,
     call_sid,
+    dialable_agent,
     script_call_list,
+    script_dial,
     twilio_api,
     twilio_error,
 )
@@ -32,19 +33,13 @@ from contacts.tests.factories import ContactFactory
 pytestmark = pytest.mark.django_db
 __all__ = ["twilio_api"]
 
-CALLER_ID = "+14155550100"
-CONTACT = "+14155550123"
-TWILIO_CALLS = f"{API_PREFIX}/Calls.json"
-
 
 @pytest.fixture
 def lost_dial(acme):
     """In acme: a call row committed under key `lost-1` whose dial never got Twilio's answer, older than any
     request to Twilio can last."""
     with tenant_context(acme):
-        TwilioAccountFactory()
-        agent = AgentFactory()
-        PhoneNumberFactory(number=CALLER_ID, agent=agent)
+        agent = dialable_agent()
         call = Call.objects.create(
             direction=Call.Direction.OUTBOUND,
             status=Call.Status.QUEUED,
@@ -64,12 +59,6 @@ def twilio_call_made_now(sid):
 
 def replay(acme, call, key="lost-1", **options):
     return place_call(acme, agent=call.agent, to_number=CONTACT, idempotency_key=key, **options)
-
-
-def script_dial(twilio_api):
-    sid = call_sid()
-    twilio_api.add("POST", TWILIO_CALLS, status=201, json=call_resource(sid, to=CONTACT, from_=CALLER_ID))
-    return sid
 
 
 def queued_ago(call, seconds):

@@ -5,14 +5,11 @@ import pytest
 from django_tenants.utils import tenant_context
 
 from agents.services.templates import install_library_template
-from agents.tests.factories import AgentFactory
 from calls.services import place_call
 from calls.tests.factories import (
-    API_PREFIX,
-    PhoneNumberFactory,
-    TwilioAccountFactory,
-    call_resource,
-    call_sid,
+    CONTACT,
+    dialable_agent,
+    script_dial,
     twilio_api,
 )
 from config.errors import Conflict
@@ -20,22 +17,11 @@ from config.errors import Conflict
 pytestmark = pytest.mark.django_db
 __all__ = ["twilio_api"]
 
-CALLER_ID = "+14155550100"
-CONTACT = "+14155550123"
-TWILIO_CALLS = f"{API_PREFIX}/Calls.json"
-
 
 @pytest.fixture
 def agent(acme):
     with tenant_context(acme):
-        TwilioAccountFactory()
-        agent = AgentFactory()
-        PhoneNumberFactory(number=CALLER_ID, agent=agent)
-        return agent
-
-
-def script_dial(twilio_api):
-    twilio_api.add("POST", TWILIO_CALLS, status=201, json=call_resource(call_sid(), to=CONTACT, from_=CALLER_ID))
+        return dialable_agent()
 
 
 def test_an_outbound_call_runs_the_flow_its_agent_has_when_it_is_placed(acme, agent, twilio_api):
