@@ -272,6 +272,16 @@ def fake_dns(settings):
 
 
 @pytest.fixture
+def queued(monkeypatch):
+    """The tasks queued once their transaction commits, not sent: (name, args)."""
+    from config.celery import app
+
+    sent = []
+    monkeypatch.setattr(app, "send_task", lambda name, args, headers: sent.append((name, args)))
+    return sent
+
+
+@pytest.fixture
 def notification_emails(monkeypatch, mailoutbox):
     """Notification emails are sent as their task is queued (on commit), as a worker of the `email` queue would;
     returns the outbox. Every other task is queued as usual."""

@@ -16,7 +16,6 @@ from billing import services, tasks
 from billing.models import Subscription, UsageRecord
 from billing.services import set_client_price
 from calls.tests.factories import CallFactory
-from config.celery import app
 
 pytestmark = pytest.mark.django_db
 
@@ -29,14 +28,6 @@ def stripe_api(fake_http, settings):
     settings.STRIPE_SECRET_KEY = "sk_test_123"
     settings.STRIPE_API_BASE = fake_http.url
     return fake_http
-
-
-@pytest.fixture
-def queued(monkeypatch):
-    """The tasks queued once their transaction commits: (name, args)."""
-    sent = []
-    monkeypatch.setattr(app, "send_task", lambda name, args, headers: sent.append((name, args)))
-    return sent
 
 
 def paying(tenant, customer):

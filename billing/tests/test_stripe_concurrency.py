@@ -15,14 +15,10 @@ from django_tenants.utils import tenant_context
 from billing.models import Plan, StripeEvent, Subscription
 from billing.tests import stripe_fakes as fake
 from compliance.models import AuditEvent
+from config.tests.waiting import sessions_waiting_for_a_lock
 from tenants.models import Tenant
 
 DELIVERIES = 5
-
-
-def _sessions_waiting_for_a_lock(cursor) -> int:
-    cursor.execute("SELECT count(DISTINCT pid) FROM pg_locks WHERE NOT granted")
-    return cursor.fetchone()[0]
 
 
 @pytest.mark.slow
@@ -58,9 +54,9 @@ def test_the_same_event_delivered_five_times_concurrently_is_applied_once(commit
             for thread in threads:
                 thread.start()
             deadline = time.monotonic() + 15
-            while _sessions_waiting_for_a_lock(cursor) < DELIVERIES and time.monotonic() < deadline:
+            while sessions_waiting_for_a_lock(cursor) < DELIVERIES and time.monotonic() < deadline:
                 time.sleep(0.01)
-            assert _sessions_waiting_for_a_lock(cursor) == DELIVERIES, "every delivery should be in flight"
+            assert sessions_waiting_for_a_lock(cursor) == DELIVERIES, "every delivery should be in flight"
         for thread in threads:
             thread.join(timeout=30)
 

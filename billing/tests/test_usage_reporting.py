@@ -13,7 +13,6 @@ from billing import services, tasks
 from billing.models import Plan, Subscription, UsageRecord
 from billing.tests import stripe_fakes as fake
 from calls.tests.factories import CallFactory
-from config.celery import app
 
 pytestmark = pytest.mark.django_db
 
@@ -34,14 +33,6 @@ def stripe_api(fake_http, settings):
     settings.STRIPE_API_BASE = fake_http.url
     settings.STRIPE_METER_EVENT_NAME = "call_minutes"
     return fake_http
-
-
-@pytest.fixture
-def queued(monkeypatch):
-    """The tasks queued once their transaction commits: (name, args)."""
-    sent = []
-    monkeypatch.setattr(app, "send_task", lambda name, args, headers: sent.append((name, args)))
-    return sent
 
 
 def paying(tenant, rounding="up"):

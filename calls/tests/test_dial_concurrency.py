@@ -20,14 +20,10 @@ from calls.tests.factories import (
     twilio_api,
 )
 from compliance.tests.factories import allow_calling_all_day
+from config.tests.waiting import sessions_waiting_for_a_lock
 from tenants.models import Tenant
 
 __all__ = ["twilio_api"]
-
-
-def _sessions_waiting_for_a_lock(cursor) -> int:
-    cursor.execute("SELECT count(DISTINCT pid) FROM pg_locks WHERE NOT granted")
-    return cursor.fetchone()[0]
 
 
 @pytest.mark.slow
@@ -56,9 +52,9 @@ def test_the_same_key_dialed_twice_at_once_dials_once_and_both_get_the_call(comm
             for thread in threads:
                 thread.start()
             deadline = time.monotonic() + 15
-            while _sessions_waiting_for_a_lock(cursor) < len(threads) and time.monotonic() < deadline:
+            while sessions_waiting_for_a_lock(cursor) < len(threads) and time.monotonic() < deadline:
                 time.sleep(0.01)
-            assert _sessions_waiting_for_a_lock(cursor) == len(threads), "both dials should be in flight"
+            assert sessions_waiting_for_a_lock(cursor) == len(threads), "both dials should be in flight"
         for thread in threads:
             thread.join(timeout=30)
         [call] = Call.objects.all()

@@ -16,14 +16,10 @@ from campaigns.models import Attempt
 from campaigns.services import dispatch
 from campaigns.services.lifecycle import transition
 from campaigns.tests.conftest import campaign_for, ready_to_dial, script_dials, twilio_api
+from config.tests.waiting import sessions_waiting_for_a_lock
 from tenants.models import Tenant
 
 __all__ = ["twilio_api"]
-
-
-def _sessions_waiting_for_a_lock(cursor) -> int:
-    cursor.execute("SELECT count(DISTINCT pid) FROM pg_locks WHERE NOT granted")
-    return cursor.fetchone()[0]
 
 
 @pytest.mark.slow
@@ -50,9 +46,9 @@ def test_an_attempt_closed_while_its_dial_is_in_flight_is_not_reopened(committed
             TwilioAccount.objects.select_for_update().get()
             worker.start()
             deadline = time.monotonic() + 15
-            while _sessions_waiting_for_a_lock(cursor) < 1 and time.monotonic() < deadline:
+            while sessions_waiting_for_a_lock(cursor) < 1 and time.monotonic() < deadline:
                 time.sleep(0.01)
-            assert _sessions_waiting_for_a_lock(cursor) == 1, "the dial should wait for the lock"
+            assert sessions_waiting_for_a_lock(cursor) == 1, "the dial should wait for the lock"
             assert Attempt.objects.get().status == "dialing"
             Attempt.objects.update(status="done", outcome="completed")
         worker.join(timeout=30)

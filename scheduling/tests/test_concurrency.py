@@ -11,17 +11,12 @@ import pytest
 from django.db import connection, transaction
 from django_tenants.utils import tenant_context
 
+from config.tests.waiting import sessions_waiting_for_a_lock
 from scheduling.models import Appointment, Calendar
 from scheduling.services import appointments
 from tenants.models import Tenant
 
 from .conftest import at, make_calendar, next_weekday
-
-
-def _sessions_waiting_for_a_lock(cursor) -> int:
-    # pg_locks, not pg_stat_activity: the latter is a snapshot taken once per transaction.
-    cursor.execute("SELECT count(DISTINCT pid) FROM pg_locks WHERE NOT granted")
-    return cursor.fetchone()[0]
 
 
 @pytest.mark.slow
@@ -52,9 +47,9 @@ def test_two_concurrent_bookings_of_one_slot_exactly_one_succeeds(committed_db):
         for thread in threads:
             thread.start()
         deadline = time.monotonic() + 10
-        while _sessions_waiting_for_a_lock(cursor) < 2 and time.monotonic() < deadline:
+        while sessions_waiting_for_a_lock(cursor) < 2 and time.monotonic() < deadline:
             time.sleep(0.01)
-        assert _sessions_waiting_for_a_lock(cursor) == 2, "both bookings should wait for the calendar's lock"
+        assert sessions_waiting_for_a_lock(cursor) == 2, "both bookings should wait for the calendar's lock"
     for thread in threads:
         thread.join(timeout=20)
     assert sorted(outcomes) == ["booked", "slot_taken"]
