@@ -272,6 +272,18 @@ def fake_dns(settings):
 
 
 @pytest.fixture
+def stripe_api(fake_http, settings):
+    """Stripe's API, faked at the HTTP boundary: the stripe SDK talks to this server, and webhooks are signed with the
+    secret the tests sign with (billing/tests/stripe_fakes.py)."""
+    from billing.tests import stripe_fakes
+
+    settings.STRIPE_SECRET_KEY = "sk_test_123"
+    settings.STRIPE_API_BASE = fake_http.url
+    settings.STRIPE_WEBHOOK_SECRET = stripe_fakes.WEBHOOK_SECRET
+    return fake_http
+
+
+@pytest.fixture
 def queued(monkeypatch):
     """The tasks queued once their transaction commits, not sent: (name, args)."""
     from config.celery import app

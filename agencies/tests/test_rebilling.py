@@ -23,13 +23,6 @@ METER_EVENTS = "/v1/billing/meter_events"
 CHARGES = "/api/agency/charges.csv"
 
 
-@pytest.fixture
-def stripe_api(fake_http, settings):
-    settings.STRIPE_SECRET_KEY = "sk_test_123"
-    settings.STRIPE_API_BASE = fake_http.url
-    return fake_http
-
-
 def paying(tenant, customer):
     Subscription.objects.filter(tenant=tenant).update(stripe_customer_id=customer)
 

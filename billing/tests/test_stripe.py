@@ -28,14 +28,6 @@ SUBSCRIPTION = "/api/billing/subscription"
 WEBHOOK = "/api/webhooks/stripe"
 
 
-@pytest.fixture
-def stripe_api(fake_http, settings):
-    settings.STRIPE_SECRET_KEY = "sk_test_123"
-    settings.STRIPE_API_BASE = fake_http.url
-    settings.STRIPE_WEBHOOK_SECRET = fake.WEBHOOK_SECRET
-    return fake_http
-
-
 def form(request) -> dict:
     """A request body the SDK sent (form-encoded, Stripe's nested keys as they are: `line_items[0][price]`)."""
     return {key: values[0] for key, values in parse_qs(request.body.decode()).items()}

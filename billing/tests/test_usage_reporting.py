@@ -27,14 +27,6 @@ def test_a_calls_seconds_become_whole_minutes_by_the_plans_rounding(seconds, rou
     assert services.billable_minutes(seconds, rounding) == minutes
 
 
-@pytest.fixture
-def stripe_api(fake_http, settings):
-    settings.STRIPE_SECRET_KEY = "sk_test_123"
-    settings.STRIPE_API_BASE = fake_http.url
-    settings.STRIPE_METER_EVENT_NAME = "call_minutes"
-    return fake_http
-
-
 def paying(tenant, rounding="up"):
     Subscription.objects.filter(tenant=tenant).update(stripe_customer_id="cus_acme")
     Plan.objects.filter(subscriptions__tenant=tenant).update(minute_rounding=rounding)

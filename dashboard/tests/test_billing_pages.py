@@ -14,12 +14,11 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def stripe_api(fake_http, settings):
-    settings.STRIPE_SECRET_KEY = "sk_test_123"
-    settings.STRIPE_API_BASE = fake_http.url
+def stripe_api(stripe_api):
+    """The fake Stripe, with the plans synced to it."""
     for slug in ("starter", "pro"):
         Plan.objects.filter(slug=slug).update(stripe_product_id=f"plan_{slug}", stripe_price_id=f"price_{slug}")
-    return fake_http
+    return stripe_api
 
 
 @pytest.fixture

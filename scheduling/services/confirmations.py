@@ -121,6 +121,7 @@ def _context(message: AttendeeMessage) -> dict:
         "colour": brand.primary_colour or "#1f6feb",
         "logo_url": brand.logo_url,
         "support_email": brand.support_email,
+        "reply_to": brand.reply_to,
         "headline": HEADLINES[message.change],
         "appointment": appointment,
         "when": f"{say_date(local.date())} at {say_time(local)} ({appointment.calendar.timezone})",
@@ -143,7 +144,7 @@ def email_of(message: AttendeeMessage) -> EmailMultiAlternatives:
         body=render_to_string("scheduling/attendee_message.txt", context),
         from_email=context["from_email"],
         to=[message.to],
-        reply_to=[context["support_email"]] if context["support_email"] else None,
+        reply_to=context["reply_to"],
     )
     email.attach_alternative(render_to_string("scheduling/attendee_message.html", context), "text/html")
     method = "CANCEL" if message.change == Change.CANCELLED else "REQUEST"
